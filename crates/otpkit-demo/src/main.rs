@@ -1,0 +1,4 @@
+//! The otpkit demo (work in progress).
+fn main() {
+    println!("otpkit demo");
+}

@@ -1,0 +1,8 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod clock;
+pub mod secret;
+
+pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use secret::{SecretBytes, SecretString};
