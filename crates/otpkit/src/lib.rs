@@ -2,7 +2,13 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod clock;
+pub mod device;
 pub mod secret;
+pub mod store;
+pub mod user;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use device::{DeviceId, DeviceRecord, PersistentId};
 pub use secret::{SecretBytes, SecretString};
+pub use store::{DeviceStore, MemoryStore};
+pub use user::{NoDirectory, UserDirectory, UserId, UserInfo};
