@@ -1,0 +1,366 @@
+//! PostgreSQL and MySQL/MariaDB [`DeviceStore`]s for [otpkit](otpkit), on [sqlx] 0.9.
+//!
+//! | backend | type | cargo feature | URL |
+//! |---|---|---|---|
+//! | PostgreSQL 12+ | [`postgres::PgStore`] | `postgres` (default) | `postgres://…`, `postgresql://…` |
+//! | MySQL 8 / MariaDB 10.5+ | [`mysql::MySqlStore`] | `mysql` (default) | `mysql://…`, `mariadb://…` |
+//!
+//! [`SqlxStore`] picks the backend from an `OTPKIT_DATABASE_URL` (SPEC §6). TLS to the server
+//! uses rustls (feature `rustls`, default): add `?sslmode=require` (PostgreSQL) or
+//! `?ssl-mode=required` (MySQL) to the URL. Each backend is its own module with its own SQL;
+//! sqlx's `Any` driver is not used (placeholders and locking differ).
+//!
+//! ```no_run
+//! use otpkit::DeviceStore;
+//! use otpkit_sqlx::SqlxStore;
+//!
+//! # async fn example() -> Result<(), otpkit::store::StoreError> {
+//! let store = SqlxStore::connect("postgres://otpkit@db.internal/otpkit").await?;
+//! store.migrate().await?;
+//! let devices = store.list_for_user(&otpkit::UserId::new("alice").unwrap()).await?;
+//! # let _ = devices;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Schema
+//!
+//! [`PgStore::migrate`](postgres::PgStore::migrate) and
+//! [`MySqlStore::migrate`](mysql::MySqlStore::migrate) apply the migrations embedded from
+//! `migrations/postgres/` and `migrations/mysql/`. They record what they applied in the table
+//! [`MIGRATIONS_TABLE`] (`otpkit_migrations`, sqlx's format, kept apart from an application's
+//! own `_sqlx_migrations`), hold a database lock while they run, and are idempotent: a second
+//! run does nothing. Until the schema exists every operation fails with
+//! [`StoreError::Schema`].
+//!
+//! One table, `otpkit_device`; instants are milliseconds since the Unix epoch (UTC):
+//!
+//! | column | PostgreSQL | MySQL / MariaDB | [`DeviceRecord`] field |
+//! |---|---|---|---|
+//! | `id` | `BIGSERIAL PRIMARY KEY` | `BIGINT AUTO_INCREMENT PRIMARY KEY` | `id` |
+//! | `user_id` | `VARCHAR(255) COLLATE "C"` | `VARBINARY(255)` | `user` |
+//! | `model_label` | `VARCHAR(255) COLLATE "C"` | `VARBINARY(255)` | `model_label` |
+//! | `name` | `VARCHAR(255)` | `VARCHAR(255)` utf8mb4 | `name` |
+//! | `confirmed` | `BOOLEAN` | `BOOLEAN` (`TINYINT(1)`) | `confirmed` |
+//! | `created_at` | `BIGINT` | `BIGINT` | `created_at` |
+//! | `last_used_at` | `BIGINT NULL` | `BIGINT NULL` | `last_used_at` |
+//! | `failure_count` | `BIGINT`, 0 ..= 2³²−1 | `BIGINT`, 0 ..= 2³²−1 | `throttle.failure_count` |
+//! | `failure_timestamp` | `BIGINT NULL` | `BIGINT NULL` | `throttle.failure_timestamp` |
+//! | `last_generated_at` | `BIGINT NULL` | `BIGINT NULL` | `last_generated_at` |
+//! | `state` | `TEXT` | `LONGTEXT` utf8mb4 | `state` (the kind's JSON, kept as exact text) |
+//! | `version` | `BIGINT` | `BIGINT` | `version` |
+//!
+//! Indexes: `otpkit_device_user_id (user_id, id)` and `otpkit_device_model_label
+//! (model_label, id)`.
+//!
+//! User ids compare byte for byte (SPEC §1.1). On MySQL this rules out `VARCHAR … COLLATE
+//! utf8mb4_bin`: that collation is `PAD SPACE`, so `'alice' = 'alice '` would hold and one
+//! user could reach another's devices. `VARBINARY` compares bytes and nothing else. The state
+//! is a text column, not `JSON`, so the exact text round-trips (MySQL's `JSON` type would
+//! reorder and reformat it). A value too wide for its column is refused before anything is
+//! written, whatever the server's `sql_mode`.
+//!
+//! # Transactions
+//!
+//! Each [`DeviceStore`] method that changes state is one transaction (SPEC §2.9):
+//!
+//! - `update(id, m)`: `BEGIN`; `SELECT … WHERE id = ? FOR UPDATE`; run `m` on the decoded
+//!   row; one `UPDATE` of every column with `version = version + 1`, a `DELETE`, or nothing;
+//!   `COMMIT`; only then `Ok`. A missing id is `Ok(false)` and `m` is not called.
+//! - `update_user(user, m)`: the same over `SELECT … WHERE user_id = ? ORDER BY id FOR
+//!   UPDATE`, which takes the row locks in ascending id order.
+//! - `insert(new, init)`: `INSERT` with a placeholder state, the new id (`RETURNING id` /
+//!   `LAST_INSERT_ID()`), `init(id)`, `UPDATE` of the state, `COMMIT`. If `init` fails the
+//!   transaction rolls back and the error is [`StoreError::Init`].
+//! - `delete_for_user` is one `DELETE`; `get` and the listings are plain reads.
+//!
+//! The locking read is what serialises transitions: it waits for the row lock and returns the
+//! latest committed row — on PostgreSQL at READ COMMITTED, and on InnoDB at its default
+//! REPEATABLE READ too, where a locking read ignores the transaction's snapshot. No plain read
+//! precedes it in the transaction, so every decision is made from the locked row. A failed
+//! `COMMIT` is an error (fail closed, REQ-14 F2).
+//!
+//! # Retries
+//!
+//! A deadlock, serialisation failure or lock-wait timeout — PostgreSQL SQLSTATE `40001`,
+//! `40P01`, `55P03`; MySQL errors 1213, 1205 — leaves nothing committed. The whole
+//! transaction is then rolled back and run again from `BEGIN`, with a fresh locking read and
+//! the mutation called again (mutations are `FnMut` and pure apart from the CSPRNG), after a
+//! pause of 5 ms · 2ⁿ⁻¹ plus random jitter, at most [`MAX_RETRIES`] (3) times; after that the
+//! error is [`StoreError::Conflict`]. An `insert` whose `init` already ran keeps its result
+//! and retries with the same id, so `init` runs once. Any other error is
+//! [`StoreError::Backend`] at once; a missing table or column is [`StoreError::Schema`]; a row
+//! that does not decode is [`StoreError::Corrupt`].
+//!
+//! How long one attempt waits for a lock is the server's setting: PostgreSQL's `lock_timeout`
+//! (default: forever) and InnoDB's `innodb_lock_wait_timeout` (default 50 s). Mutations are
+//! quick, so the waits are short unless a connection hangs while holding a lock.
+//!
+//! # Tests
+//!
+//! `tests/postgres.rs` and `tests/mysql.rs` run against the servers named by
+//! `OTPKIT_TEST_POSTGRES_URL` and `OTPKIT_TEST_MYSQL_URL`; each test creates its own
+//! database and drops it afterwards. Without a URL the tests say so and pass, unless
+//! `OTPKIT_REQUIRE_DB=1`.
+//!
+//! [`DeviceRecord`]: otpkit::DeviceRecord
+//! [`DeviceStore`]: otpkit::DeviceStore
+//! [`StoreError::Schema`]: otpkit::store::StoreError::Schema
+//! [`StoreError::Init`]: otpkit::store::StoreError::Init
+//! [`StoreError::Conflict`]: otpkit::store::StoreError::Conflict
+//! [`StoreError::Backend`]: otpkit::store::StoreError::Backend
+//! [`StoreError::Corrupt`]: otpkit::store::StoreError::Corrupt
+#![cfg_attr(docsrs, feature(doc_cfg))]
+// Without a backend feature only the shared helpers remain, and nothing uses them.
+#![cfg_attr(
+    not(any(feature = "postgres", feature = "mysql")),
+    allow(dead_code, unused_imports)
+)]
+
+use std::future::Future;
+
+use async_trait::async_trait;
+use otpkit::store::{DeviceQuery, InitState, Mutation, StoreError, UserMutation};
+use otpkit::{DeviceId, DeviceRecord, DeviceStore, UserId, device::NewDevice};
+
+mod migrations;
+mod retry;
+mod row;
+
+#[cfg(feature = "mysql")]
+pub mod mysql;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+
+pub use migrations::MIGRATIONS_TABLE;
+pub use retry::MAX_RETRIES;
+/// The sqlx this crate is built on, to build pools for `from_pool` with the same version.
+pub use sqlx;
+
+use retry::Failure;
+
+/// A row vanished while this transaction held its lock (it cannot, short of a bug or a
+/// manual change under a different isolation).
+#[derive(Debug, thiserror::Error)]
+#[error("device {0} changed under its row lock")]
+struct LostRow(i64);
+
+/// An insert was retried after its `init` had failed (an internal bug; never expected).
+#[derive(Debug, thiserror::Error)]
+#[error("the insert's init function was already used")]
+struct InitSpent;
+
+/// The errors both backends sort the same way.
+fn classify_common(e: sqlx::Error) -> Failure {
+    match e {
+        sqlx::Error::ColumnNotFound(_) => Failure::Fatal(StoreError::Schema),
+        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => {
+            Failure::Fatal(StoreError::Corrupt(e.to_string()))
+        }
+        e => Failure::Fatal(StoreError::backend(e)),
+    }
+}
+
+/// How many rows one listing query reads while a filter runs in Rust (`user_contains`).
+const LIST_BATCH: i64 = 500;
+
+/// Runs a listing: the SQL query applies every filter but `user_contains`, whose ASCII
+/// case-insensitive rule ([`DeviceQuery::matches`]) is applied here, reading batches in id
+/// order (keyset pagination) until `limit` rows matched or the table ends.
+async fn list_in_batches<F, Fut>(
+    query: &DeviceQuery,
+    mut fetch: F,
+) -> Result<Vec<DeviceRecord>, Failure>
+where
+    F: FnMut(i64, i64) -> Fut,
+    Fut: Future<Output = Result<Vec<DeviceRecord>, Failure>>,
+{
+    let want = query
+        .limit
+        .map(|l| usize::try_from(l).unwrap_or(usize::MAX));
+    let mut out = Vec::new();
+    if want == Some(0) {
+        return Ok(out);
+    }
+    let filter_here = query.user_contains.is_some();
+    let batch = match (filter_here, query.limit) {
+        (true, _) => LIST_BATCH,
+        (false, Some(l)) => i64::from(l),
+        (false, None) => i64::MAX,
+    };
+    // Ids are positive, so `i64::MIN` means "from the start".
+    let mut after = query.after_id.unwrap_or(i64::MIN);
+    loop {
+        let rows = fetch(after, batch).await?;
+        let full = i64::try_from(rows.len()).is_ok_and(|n| n >= batch);
+        for rec in rows {
+            after = rec.id;
+            if query.matches(&rec) {
+                out.push(rec);
+                if want.is_some_and(|w| out.len() >= w) {
+                    return Ok(out);
+                }
+            }
+        }
+        if !filter_here || !full {
+            return Ok(out);
+        }
+    }
+}
+
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod any_store {
+    use super::*;
+
+    /// Which server an `OTPKIT_DATABASE_URL` names.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum Backend {
+        /// `postgres://` or `postgresql://`.
+        Postgres,
+        /// `mysql://` or `mariadb://`.
+        MySql,
+    }
+
+    impl Backend {
+        /// The backend a URL's scheme names (ASCII case-insensitive), or `None` for any other
+        /// scheme (`sqlite://` belongs to otpkit-sqlite). Does not check that this build has
+        /// the backend's feature.
+        ///
+        /// ```
+        /// use otpkit_sqlx::Backend;
+        /// assert_eq!(Backend::from_url("postgresql://db/otp"), Some(Backend::Postgres));
+        /// assert_eq!(Backend::from_url("MySQL://root@db/otp"), Some(Backend::MySql));
+        /// assert_eq!(Backend::from_url("sqlite://otpkit.sqlite3"), None);
+        /// ```
+        pub fn from_url(url: &str) -> Option<Self> {
+            let (scheme, _) = url.split_once("://")?;
+            match scheme.to_ascii_lowercase().as_str() {
+                "postgres" | "postgresql" => Some(Backend::Postgres),
+                "mysql" | "mariadb" => Some(Backend::MySql),
+                _ => None,
+            }
+        }
+    }
+
+    /// A URL this build cannot connect to. The message names the scheme only, never the URL
+    /// (it may hold a password).
+    #[derive(Debug, thiserror::Error)]
+    #[error(
+        "OTPKIT_DATABASE_URL: scheme `{scheme}` is not supported by this build of otpkit-sqlx \
+         (use postgres:// or mysql://, with the matching cargo feature)"
+    )]
+    pub struct UnsupportedUrl {
+        scheme: String,
+    }
+
+    /// Either backend, chosen at run time from a URL (SPEC §6 `OTPKIT_DATABASE_URL`).
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub enum SqlxStore {
+        /// PostgreSQL.
+        #[cfg(feature = "postgres")]
+        Postgres(crate::postgres::PgStore),
+        /// MySQL or MariaDB.
+        #[cfg(feature = "mysql")]
+        MySql(crate::mysql::MySqlStore),
+    }
+
+    impl SqlxStore {
+        /// Connects to `url` with the backend its scheme names ([`Backend::from_url`]); any
+        /// other scheme, or a backend whose feature is off, is a [`StoreError::Backend`]
+        /// wrapping [`UnsupportedUrl`].
+        pub async fn connect(url: &str) -> Result<Self, StoreError> {
+            match Backend::from_url(url) {
+                #[cfg(feature = "postgres")]
+                Some(Backend::Postgres) => {
+                    Ok(SqlxStore::Postgres(crate::postgres::PgStore::connect(url).await?))
+                }
+                #[cfg(feature = "mysql")]
+                Some(Backend::MySql) => {
+                    Ok(SqlxStore::MySql(crate::mysql::MySqlStore::connect(url).await?))
+                }
+                #[allow(unreachable_patterns)]
+                _ => Err(StoreError::backend(UnsupportedUrl {
+                    scheme: url
+                        .split_once("://")
+                        .map_or("", |(s, _)| s)
+                        .chars()
+                        .take(32)
+                        .collect(),
+                })),
+            }
+        }
+
+        /// Which backend this is.
+        pub fn backend(&self) -> Backend {
+            match self {
+                #[cfg(feature = "postgres")]
+                SqlxStore::Postgres(_) => Backend::Postgres,
+                #[cfg(feature = "mysql")]
+                SqlxStore::MySql(_) => Backend::MySql,
+            }
+        }
+
+        /// Applies the backend's pending migrations; a no-op when the schema is current.
+        pub async fn migrate(&self) -> Result<(), StoreError> {
+            match self {
+                #[cfg(feature = "postgres")]
+                SqlxStore::Postgres(s) => s.migrate().await,
+                #[cfg(feature = "mysql")]
+                SqlxStore::MySql(s) => s.migrate().await,
+            }
+        }
+
+        fn inner(&self) -> &dyn DeviceStore {
+            match self {
+                #[cfg(feature = "postgres")]
+                SqlxStore::Postgres(s) => s,
+                #[cfg(feature = "mysql")]
+                SqlxStore::MySql(s) => s,
+            }
+        }
+    }
+
+    #[async_trait]
+    impl DeviceStore for SqlxStore {
+        async fn insert(
+            &self,
+            new: NewDevice,
+            init: InitState,
+        ) -> Result<DeviceRecord, StoreError> {
+            self.inner().insert(new, init).await
+        }
+
+        async fn get(&self, id: DeviceId) -> Result<Option<DeviceRecord>, StoreError> {
+            self.inner().get(id).await
+        }
+
+        async fn list_for_user(&self, user: &UserId) -> Result<Vec<DeviceRecord>, StoreError> {
+            self.inner().list_for_user(user).await
+        }
+
+        async fn list(&self, query: &DeviceQuery) -> Result<Vec<DeviceRecord>, StoreError> {
+            self.inner().list(query).await
+        }
+
+        async fn update(&self, id: DeviceId, mutation: Mutation) -> Result<bool, StoreError> {
+            self.inner().update(id, mutation).await
+        }
+
+        async fn update_user(
+            &self,
+            user: &UserId,
+            mutation: UserMutation,
+        ) -> Result<(), StoreError> {
+            self.inner().update_user(user, mutation).await
+        }
+
+        async fn delete_for_user(&self, user: &UserId) -> Result<u64, StoreError> {
+            self.inner().delete_for_user(user).await
+        }
+    }
+}
+
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub use any_store::{Backend, SqlxStore, UnsupportedUrl};

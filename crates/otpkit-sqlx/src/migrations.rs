@@ -1,0 +1,38 @@
+//! The embedded migrations and the runner both backends share.
+//!
+//! The SQL lives in `migrations/postgres/` and `migrations/mysql/` and is compiled into the
+//! binary. sqlx's [`Migrator`] applies it under a database lock (two processes migrating at
+//! once is safe), records every applied version with a checksum in its own table,
+//! [`MIGRATIONS_TABLE`], and skips what is already there: running it again is a no-op. The
+//! table is not sqlx's default `_sqlx_migrations`, so an application that runs its own sqlx
+//! migrations in the same database keeps its history apart from otpkit's.
+
+use std::borrow::Cow;
+
+use sqlx::SqlStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+/// The table that records otpkit's applied migrations.
+pub const MIGRATIONS_TABLE: &str = "otpkit_migrations";
+
+/// One embedded migration: version, description, SQL.
+pub(crate) type Embedded = (i64, &'static str, &'static str);
+
+/// A migrator for `migrations`, recording into [`MIGRATIONS_TABLE`].
+pub(crate) fn migrator(migrations: &[Embedded]) -> Migrator {
+    let list = migrations
+        .iter()
+        .map(|&(version, description, sql)| {
+            Migration::new(
+                version,
+                Cow::Borrowed(description),
+                MigrationType::Simple,
+                SqlStr::from_static(sql),
+                false,
+            )
+        })
+        .collect();
+    let mut m = Migrator::with_migrations(list);
+    m.dangerous_set_table_name(MIGRATIONS_TABLE);
+    m
+}
