@@ -3,16 +3,29 @@
 
 pub mod clock;
 pub mod device;
+pub mod encoding;
+pub mod oath;
+pub mod otpauth;
+#[cfg(feature = "qr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "qr")))]
+pub mod qr;
 pub mod seal;
 pub mod secret;
 pub mod settings;
 pub mod store;
+pub mod token;
 pub mod user;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use device::{DeviceId, DeviceRecord, PersistentId};
+pub use encoding::SecretError;
+pub use oath::{Algorithm, Digits, OathError, OathKey, TotpMatch};
+pub use otpauth::{OtpAuth, OtpAuthKind, UriError};
+#[cfg(feature = "qr")]
+pub use qr::QrError;
 pub use seal::{KeyRing, KeyRingError, KeyedHash, SealError, Sealed};
 pub use secret::{SecretBytes, SecretString};
 pub use settings::{Settings, SettingsError, TextOrHook};
 pub use store::{DeviceStore, MemoryStore};
+pub use token::Malformed;
 pub use user::{NoDirectory, UserDirectory, UserId, UserInfo};
