@@ -316,8 +316,8 @@ pub struct Settings {
     /// `OTPKIT_LOCKOUT_THRESHOLD`, default 100, 0–10000 consecutive failures; 0 disables.
     pub lockout_threshold: u32,
     /// `OTPKIT_TOTP_ALGORITHM`, default `SHA1`: exactly `SHA1`, `SHA256` or `SHA512`
-    /// (upper case). Kept as text here; the OATH module's algorithm type parses it.
-    pub totp_algorithm: String,
+    /// (upper case), the default for new TOTP devices.
+    pub totp_algorithm: crate::oath::Algorithm,
     /// `OTPKIT_TOTP_DIGITS`, default 6, 6–8.
     pub totp_digits: u8,
     /// `OTPKIT_TOTP_STEP`, default 30, 1–120 s.
@@ -385,7 +385,7 @@ impl Default for Settings {
             device_kinds: BuiltinKind::ALL.into_iter().collect(),
             throttle_max_delay: 3600,
             lockout_threshold: 100,
-            totp_algorithm: "SHA1".to_owned(),
+            totp_algorithm: crate::oath::Algorithm::Sha1,
             totp_digits: 6,
             totp_step: 30,
             totp_tolerance: 1,
@@ -738,7 +738,9 @@ impl Settings {
             s.device_kinds = parse_device_kinds(&v)?;
         }
         if let Some(v) = lookup("OTPKIT_TOTP_ALGORITHM") {
-            s.totp_algorithm = v.trim_ascii().to_owned();
+            s.totp_algorithm = v.trim_ascii().parse().map_err(|_| {
+                SettingsError::invalid("OTPKIT_TOTP_ALGORITHM", "must be SHA1, SHA256 or SHA512")
+            })?;
         }
         if let Some(v) = lookup("OTPKIT_DEFAULT_FROM_EMAIL") {
             s.default_from_email = v;
@@ -827,12 +829,6 @@ impl Settings {
             return Err(SettingsError::invalid(
                 "OTPKIT_DEVICE_KINDS",
                 "must name at least one of totp, hotp, email, static",
-            ));
-        }
-        if !TOTP_ALGORITHMS.contains(&self.totp_algorithm.as_str()) {
-            return Err(SettingsError::invalid(
-                "OTPKIT_TOTP_ALGORITHM",
-                "must be SHA1, SHA256 or SHA512",
             ));
         }
         if self.default_from_email.trim().is_empty() {
@@ -1050,7 +1046,7 @@ mod tests {
         );
         assert_eq!(s.throttle_max_delay, 3600);
         assert_eq!(s.lockout_threshold, 100);
-        assert_eq!(s.totp_algorithm, "SHA1");
+        assert_eq!(s.totp_algorithm, crate::oath::Algorithm::Sha1);
         assert_eq!(s.totp_digits, 6);
         assert_eq!(s.totp_step, 30);
         assert_eq!(s.totp_tolerance, 1);
@@ -1261,7 +1257,7 @@ mod tests {
         );
         assert_eq!(s.url_prefix, "/2fa");
         assert_eq!(s.login_redirect_url, "/home");
-        assert_eq!(s.totp_algorithm, "SHA512");
+        assert_eq!(s.totp_algorithm, crate::oath::Algorithm::Sha512);
         // Without OTP_LOGIN_URL the login URL follows the prefix.
         assert_eq!(
             one("OTPKIT_URL_PREFIX", "/2fa").unwrap().login_url(),
@@ -1303,7 +1299,8 @@ mod tests {
             assert_eq!(
                 one("OTPKIT_TOTP_ALGORITHM", &format!(" {a} "))
                     .unwrap()
-                    .totp_algorithm,
+                    .totp_algorithm
+                    .as_str(),
                 a
             );
         }
