@@ -114,7 +114,7 @@
 // Without a backend feature only the shared helpers remain, and nothing uses them.
 #![cfg_attr(
     not(any(feature = "postgres", feature = "mysql")),
-    allow(dead_code, unused_imports)
+    allow(dead_code, unused_imports, unused_macros)
 )]
 
 use std::future::Future;
@@ -273,13 +273,13 @@ mod any_store {
         pub async fn connect(url: &str) -> Result<Self, StoreError> {
             match Backend::from_url(url) {
                 #[cfg(feature = "postgres")]
-                Some(Backend::Postgres) => {
-                    Ok(SqlxStore::Postgres(crate::postgres::PgStore::connect(url).await?))
-                }
+                Some(Backend::Postgres) => Ok(SqlxStore::Postgres(
+                    crate::postgres::PgStore::connect(url).await?,
+                )),
                 #[cfg(feature = "mysql")]
-                Some(Backend::MySql) => {
-                    Ok(SqlxStore::MySql(crate::mysql::MySqlStore::connect(url).await?))
-                }
+                Some(Backend::MySql) => Ok(SqlxStore::MySql(
+                    crate::mysql::MySqlStore::connect(url).await?,
+                )),
                 #[allow(unreachable_patterns)]
                 _ => Err(StoreError::backend(UnsupportedUrl {
                     scheme: url

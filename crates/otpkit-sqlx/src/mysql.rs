@@ -20,13 +20,15 @@ use otpkit::store::{
 };
 use otpkit::user::UserId;
 use sqlx::migrate::Migrator;
-use sqlx::mysql::{MySql, MySqlConnection, MySqlDatabaseError, MySqlPool, MySqlPoolOptions, MySqlRow};
-use sqlx::{Row, Transaction};
+use sqlx::mysql::{
+    MySql, MySqlConnection, MySqlDatabaseError, MySqlPool, MySqlPoolOptions, MySqlRow,
+};
+use sqlx::{Connection, Row, Transaction};
 
+use crate::LostRow;
 use crate::migrations::{self, Embedded};
 use crate::retry::{self, Failure};
 use crate::row::{DeviceRow, check_fits, device_columns};
-use crate::LostRow;
 
 /// The embedded MySQL/MariaDB migrations (`migrations/mysql/`).
 const MIGRATIONS: &[Embedded] = &[(
@@ -34,6 +36,17 @@ const MIGRATIONS: &[Embedded] = &[(
     "otpkit_device",
     include_str!("../migrations/mysql/0001_otpkit_device.sql"),
 )];
+
+/// The migration lock, named after the database (lock names are at most 64 characters).
+const MIGRATE_LOCK: &str =
+    "SELECT GET_LOCK(LEFT(CONCAT('otpkit_migrate:', COALESCE(DATABASE(), '')), 64), ?)";
+/// How long `migrate` waits for another instance's migration, in seconds.
+const MIGRATE_LOCK_WAIT_SECS: i64 = 300;
+
+/// Another instance held the migration lock for longer than `MIGRATE_LOCK_WAIT_SECS`.
+#[derive(Debug, thiserror::Error)]
+#[error("another process held otpkit's migration lock for 300 s; try `otpkit migrate` again")]
+struct MigrateLockBusy;
 
 const SELECT_ONE: &str = concat!(
     "SELECT ",
@@ -141,17 +154,45 @@ impl MySqlStore {
         migrations::migrator(MIGRATIONS)
     }
 
-    /// Applies the migrations that are not applied yet, under `GET_LOCK`. Running it again is
-    /// a no-op. (MySQL cannot roll DDL back; a migration that fails half-way is reported as
-    /// dirty by the next run.)
+    /// Applies the migrations that are not applied yet. Running it again is a no-op. (MySQL
+    /// cannot roll DDL back; a migration that fails half-way is reported as dirty by the next
+    /// run.)
+    ///
+    /// Concurrent runs (several instances starting at once) take turns on a named lock,
+    /// `GET_LOCK('otpkit_migrate:<database>', 300)`, held by a separate connection for the
+    /// duration.
+    /// sqlx's own migration lock asks for `GET_LOCK(…, -1)`, which MariaDB answers at once
+    /// with `NULL` instead of waiting, so it is switched off and replaced by this one.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Self::migrator()
-            .run(&self.pool)
+        // The lock lives on a connection of its own, outside the pool, so that it cannot go
+        // back to the pool still held and a pool of one connection can still migrate.
+        let options = self.pool.connect_options();
+        let mut lock = MySqlConnection::connect_with(&options)
             .await
-            .map_err(StoreError::backend)
+            .map_err(StoreError::backend)?;
+        let locked: Option<i64> = sqlx::query_scalar(MIGRATE_LOCK)
+            .bind(MIGRATE_LOCK_WAIT_SECS)
+            .fetch_one(&mut lock)
+            .await
+            .map_err(StoreError::backend)?;
+        if locked != Some(1) {
+            return Err(StoreError::backend(MigrateLockBusy));
+        }
+        let mut migrator = Self::migrator();
+        migrator.set_locking(false);
+        let result = migrator.run(&self.pool).await;
+        // Closing the session releases the lock, whatever happened above.
+        if let Err(e) = lock.close().await {
+            tracing::debug!(error = %e, "otpkit-sqlx: closing the migration lock connection failed");
+        }
+        result.map_err(StoreError::backend)
     }
 
-    async fn update_once(&self, id: DeviceId, mut m: Mutation) -> (Mutation, Result<bool, Failure>) {
+    async fn update_once(
+        &self,
+        id: DeviceId,
+        mut m: Mutation,
+    ) -> (Mutation, Result<bool, Failure>) {
         let r = async {
             let mut tx = self.pool.begin().await.map_err(classify)?;
             let r = update_in(&mut tx, id, &mut m).await;
@@ -237,10 +278,7 @@ enum Pending {
 }
 
 /// Commits on success, rolls back on failure; a failed commit is a failure (fail closed).
-async fn finish<T>(
-    tx: Transaction<'static, MySql>,
-    r: Result<T, Failure>,
-) -> Result<T, Failure> {
+async fn finish<T>(tx: Transaction<'static, MySql>, r: Result<T, Failure>) -> Result<T, Failure> {
     match r {
         Ok(v) => {
             tx.commit().await.map_err(classify)?;
@@ -437,11 +475,7 @@ fn classify(e: sqlx::Error) -> Failure {
 
 #[async_trait]
 impl DeviceStore for MySqlStore {
-    async fn insert(
-        &self,
-        new: NewDevice,
-        init: InitState,
-    ) -> Result<DeviceRecord, StoreError> {
+    async fn insert(&self, new: NewDevice, init: InitState) -> Result<DeviceRecord, StoreError> {
         check_fits(new.user.as_str(), &new.model_label, &new.name)?;
         let new = &new;
         retry::run("insert", Pending::Init(init), |p| self.insert_once(new, p)).await
@@ -481,10 +515,9 @@ impl DeviceStore for MySqlStore {
 
     async fn list(&self, query: &DeviceQuery) -> Result<Vec<DeviceRecord>, StoreError> {
         retry::run("list", (), |()| async move {
-            let r = crate::list_in_batches(query, |after, limit| {
-                self.list_batch(query, after, limit)
-            })
-            .await;
+            let r =
+                crate::list_in_batches(query, |after, limit| self.list_batch(query, after, limit))
+                    .await;
             ((), r)
         })
         .await
@@ -494,11 +527,7 @@ impl DeviceStore for MySqlStore {
         retry::run("update", mutation, |m| self.update_once(id, m)).await
     }
 
-    async fn update_user(
-        &self,
-        user: &UserId,
-        mutation: UserMutation,
-    ) -> Result<(), StoreError> {
+    async fn update_user(&self, user: &UserId, mutation: UserMutation) -> Result<(), StoreError> {
         retry::run("update_user", mutation, |m| self.update_user_once(user, m)).await
     }
 

@@ -19,10 +19,10 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
+use crate::LostRow;
 use crate::migrations::{self, Embedded};
 use crate::retry::{self, Failure};
 use crate::row::{DeviceRow, check_fits, device_columns};
-use crate::LostRow;
 
 /// The embedded PostgreSQL migrations (`migrations/postgres/`).
 const MIGRATIONS: &[Embedded] = &[(
@@ -146,7 +146,11 @@ impl PgStore {
             .map_err(StoreError::backend)
     }
 
-    async fn update_once(&self, id: DeviceId, mut m: Mutation) -> (Mutation, Result<bool, Failure>) {
+    async fn update_once(
+        &self,
+        id: DeviceId,
+        mut m: Mutation,
+    ) -> (Mutation, Result<bool, Failure>) {
         let r = async {
             let mut tx = self.pool.begin().await.map_err(classify)?;
             let r = update_in(&mut tx, id, &mut m).await;
@@ -410,11 +414,7 @@ fn classify(e: sqlx::Error) -> Failure {
 
 #[async_trait]
 impl DeviceStore for PgStore {
-    async fn insert(
-        &self,
-        new: NewDevice,
-        init: InitState,
-    ) -> Result<DeviceRecord, StoreError> {
+    async fn insert(&self, new: NewDevice, init: InitState) -> Result<DeviceRecord, StoreError> {
         check_fits(new.user.as_str(), &new.model_label, &new.name)?;
         let new = &new;
         retry::run("insert", Pending::Init(init), |p| self.insert_once(new, p)).await
@@ -454,10 +454,9 @@ impl DeviceStore for PgStore {
 
     async fn list(&self, query: &DeviceQuery) -> Result<Vec<DeviceRecord>, StoreError> {
         retry::run("list", (), |()| async move {
-            let r = crate::list_in_batches(query, |after, limit| {
-                self.list_batch(query, after, limit)
-            })
-            .await;
+            let r =
+                crate::list_in_batches(query, |after, limit| self.list_batch(query, after, limit))
+                    .await;
             ((), r)
         })
         .await
@@ -467,11 +466,7 @@ impl DeviceStore for PgStore {
         retry::run("update", mutation, |m| self.update_once(id, m)).await
     }
 
-    async fn update_user(
-        &self,
-        user: &UserId,
-        mutation: UserMutation,
-    ) -> Result<(), StoreError> {
+    async fn update_user(&self, user: &UserId, mutation: UserMutation) -> Result<(), StoreError> {
         retry::run("update_user", mutation, |m| self.update_user_once(user, m)).await
     }
 

@@ -93,9 +93,8 @@ impl TryFrom<DeviceRow> for DeviceRecord {
     type Error = StoreError;
 
     fn try_from(row: DeviceRow) -> Result<Self, StoreError> {
-        let user = UserId::new(row.user_id).map_err(|e| {
-            StoreError::Corrupt(format!("device {}: invalid user id: {e}", row.id))
-        })?;
+        let user = UserId::new(row.user_id)
+            .map_err(|e| StoreError::Corrupt(format!("device {}: invalid user id: {e}", row.id)))?;
         let failure_count = u32::try_from(row.failure_count).map_err(|_| {
             StoreError::Corrupt(format!(
                 "device {}: failure_count {} is outside 0..=4294967295",

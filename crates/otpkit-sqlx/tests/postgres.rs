@@ -2,6 +2,13 @@
 //!
 //! Every test runs on its own new database, with two stores (two pools) on it.
 #![cfg(feature = "postgres")]
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -118,10 +125,16 @@ async fn migrate_twice() {
         let a = pool_store(&url).await;
         let b = pool_store(&url).await;
         cases::missing_schema(&a).await;
-        // Two migrators at once (they take turns on the advisory lock), then again: no-ops.
-        let (ra, rb) = tokio::join!(a.migrate(), b.migrate());
-        ra.unwrap();
-        rb.unwrap();
+        // Six migrators at once through two pools (they take turns on the advisory lock), then
+        // again: no-ops.
+        let mut racing = Vec::new();
+        for i in 0..6 {
+            let s = if i % 2 == 0 { a.clone() } else { b.clone() };
+            racing.push(tokio::spawn(async move { s.migrate().await }));
+        }
+        for r in racing {
+            r.await.unwrap().unwrap();
+        }
         let d = add(&a, "alice", "otp_totp.totpdevice", "Phone").await;
         a.migrate().await.unwrap();
         b.migrate().await.unwrap();
@@ -142,7 +155,11 @@ async fn migrate_twice() {
         let names: Vec<&str> = indexes.iter().map(|(n,)| n.as_str()).collect();
         assert_eq!(
             names,
-            ["otpkit_device_model_label", "otpkit_device_pkey", "otpkit_device_user_id"]
+            [
+                "otpkit_device_model_label",
+                "otpkit_device_pkey",
+                "otpkit_device_user_id"
+            ]
         );
         close(&[&a, &b]).await;
     })
@@ -169,7 +186,9 @@ async fn connect_by_url() {
         let d = add(&any, "alice", "otp_totp.totpdevice", "Phone").await;
         assert_eq!(direct.get(d.id).await.unwrap(), Some(d));
         assert!(!format!("{direct:?}").contains("postgres://"));
-        let err = SqlxStore::connect("sqlite://secret-password@x").await.unwrap_err();
+        let err = SqlxStore::connect("sqlite://secret-password@x")
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::Backend(_)));
         assert!(!err.to_string().contains("secret"), "{err}");
         direct.pool().close().await;
@@ -221,8 +240,14 @@ async fn lock_timeout_retries_then_conflict() {
             .await
             .unwrap();
         let calls = Arc::new(AtomicU32::new(0));
-        let err = slow.update(d.id, counting_increment(&calls)).await.unwrap_err();
-        assert!(matches!(err, StoreError::Conflict { retries: 3 }), "{err:?}");
+        let err = slow
+            .update(d.id, counting_increment(&calls))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict { retries: 3 }),
+            "{err:?}"
+        );
         assert_eq!(calls.load(Ordering::SeqCst), 0);
 
         // Released during the retries: succeeds, mutation ran once.
@@ -285,20 +310,41 @@ async fn commit_failures() {
         };
 
         let calls = Arc::new(AtomicU32::new(0));
-        let err = b.update(d.id, rename("commit-fails", &calls)).await.unwrap_err();
+        let err = b
+            .update(d.id, rename("commit-fails", &calls))
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::Backend(_)), "{err:?}");
         assert_eq!(calls.load(Ordering::SeqCst), 1, "not retried");
-        assert_eq!(a.get(d.id).await.unwrap().as_ref(), Some(&d), "nothing written");
+        assert_eq!(
+            a.get(d.id).await.unwrap().as_ref(),
+            Some(&d),
+            "nothing written"
+        );
 
         let calls = Arc::new(AtomicU32::new(0));
-        let err = b.update(d.id, rename("always-conflict", &calls)).await.unwrap_err();
-        assert!(matches!(err, StoreError::Conflict { retries: 3 }), "{err:?}");
+        let err = b
+            .update(d.id, rename("always-conflict", &calls))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict { retries: 3 }),
+            "{err:?}"
+        );
         assert_eq!(calls.load(Ordering::SeqCst), 4, "first attempt + 3 retries");
-        assert_eq!(a.get(d.id).await.unwrap().as_ref(), Some(&d), "nothing written");
+        assert_eq!(
+            a.get(d.id).await.unwrap().as_ref(),
+            Some(&d),
+            "nothing written"
+        );
 
         let calls = Arc::new(AtomicU32::new(0));
         assert!(b.update(d.id, rename("retry-me", &calls)).await.unwrap());
-        assert_eq!(calls.load(Ordering::SeqCst), 3, "two failed commits, then success");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            3,
+            "two failed commits, then success"
+        );
         let now = a.get(d.id).await.unwrap().unwrap();
         assert_eq!(
             (now.name.as_str(), now.throttle.failure_count, now.version),
@@ -319,7 +365,10 @@ async fn commit_failures() {
             )
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::Conflict { retries: 3 }), "{err:?}");
+        assert!(
+            matches!(err, StoreError::Conflict { retries: 3 }),
+            "{err:?}"
+        );
         assert_eq!(calls.load(Ordering::SeqCst), 4);
         assert_eq!(a.get(d.id).await.unwrap().unwrap().name, "retry-me");
         close(&[&a, &b]).await;
@@ -368,9 +417,7 @@ async fn schema_matches_docs() {
         .unwrap();
         let got: Vec<String> = cols
             .iter()
-            .map(|(n, t, null, coll)| {
-                format!("{n} {t} {null} {}", coll.as_deref().unwrap_or("-"))
-            })
+            .map(|(n, t, null, coll)| format!("{n} {t} {null} {}", coll.as_deref().unwrap_or("-")))
             .collect();
         assert_eq!(
             got,

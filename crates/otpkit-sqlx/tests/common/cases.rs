@@ -254,7 +254,10 @@ pub async fn update_user_sees_all_rows<S: DeviceStore>(s: &S) {
         (alice[0].id, alice[0].name.as_str(), alice[0].version),
         (a1.id, "a1 renamed", 1)
     );
-    assert_eq!((alice[1].id, alice[1].name.as_str(), alice[1].version), (a3.id, "a3", 0));
+    assert_eq!(
+        (alice[1].id, alice[1].name.as_str(), alice[1].version),
+        (a3.id, "a3", 0)
+    );
     for other in [&b, &near1, &near2] {
         assert_eq!(s.get(other.id).await.unwrap().as_ref(), Some(other));
     }
@@ -276,7 +279,15 @@ pub async fn update_user_sees_all_rows<S: DeviceStore>(s: &S) {
 
 /// User ids and labels compare byte for byte everywhere: listing, filtering, deleting.
 pub async fn user_ids_are_byte_exact<S: DeviceStore>(s: &S) {
-    let ids = ["alice", "alice ", "Alice", "ALICE", "alicé", "alice\u{301}", "ålice"];
+    let ids = [
+        "alice",
+        "alice ",
+        "Alice",
+        "ALICE",
+        "alicé",
+        "alice\u{301}",
+        "ålice",
+    ];
     for u in ids {
         add(s, u, "otp_totp.totpdevice", u).await;
     }
@@ -305,7 +316,14 @@ pub async fn user_ids_are_byte_exact<S: DeviceStore>(s: &S) {
 
 /// Every `DeviceQuery` filter agrees with `DeviceQuery::matches` (the reference rule).
 pub async fn list_filters<S: DeviceStore>(s: &S) {
-    let users = ["alice", "ALICE-2", "bob", "Mallory", "carol@Example.org", "ålice"];
+    let users = [
+        "alice",
+        "ALICE-2",
+        "bob",
+        "Mallory",
+        "carol@Example.org",
+        "ålice",
+    ];
     let labels = ["otp_totp.totpdevice", "otp_static.staticdevice"];
     let mut all = Vec::new();
     for i in 0..30u32 {
@@ -313,11 +331,7 @@ pub async fn list_filters<S: DeviceStore>(s: &S) {
         let mut n = new_device(u, labels[i as usize % 2], &format!("d{i}"));
         n.confirmed = i % 3 != 0;
         n.created_at = Timestamp::from_millis(1000 * i64::from(i));
-        all.push(
-            s.insert(n, Box::new(|_| Ok("{}".into())))
-                .await
-                .unwrap(),
-        );
+        all.push(s.insert(n, Box::new(|_| Ok("{}".into()))).await.unwrap());
     }
     let mid = all[10].id;
     let queries = vec![

@@ -10,7 +10,11 @@
 pub mod cases;
 
 use std::future::Future;
+use std::sync::Arc;
 
+use otpkit::device::{DeviceId, DeviceRecord, NewDevice};
+use otpkit::store::{DeviceQuery, DeviceStore, InitState, Mutation, StoreError, UserMutation};
+use otpkit::user::UserId;
 use sqlx::{AssertSqlSafe, Connection};
 
 /// Whether the environment insists on a real database.
@@ -76,6 +80,43 @@ impl Server {
     }
 }
 
+/// `CREATE DATABASE` for a test database. MySQL's is latin1 on purpose: the migration must
+/// not depend on the database's default charset.
+fn create_sql(server: Server, name: &str) -> String {
+    match server {
+        Server::Postgres => format!("CREATE DATABASE \"{name}\""),
+        Server::MySql => format!("CREATE DATABASE `{name}` CHARACTER SET latin1"),
+    }
+}
+
+/// `DROP DATABASE` for a test database, closing what still uses it (PostgreSQL 13+).
+fn drop_sql(server: Server, name: &str) -> String {
+    match server {
+        Server::Postgres => format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+        Server::MySql => format!("DROP DATABASE IF EXISTS `{name}`"),
+    }
+}
+
+/// Runs one administrative statement on a connection of its own.
+async fn admin_exec(server: Server, url: &str, sql: String) -> Result<(), sqlx::Error> {
+    match server {
+        #[cfg(feature = "postgres")]
+        Server::Postgres => {
+            let mut c = sqlx::PgConnection::connect(url).await?;
+            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut c).await?;
+            c.close().await
+        }
+        #[cfg(feature = "mysql")]
+        Server::MySql => {
+            let mut c = sqlx::MySqlConnection::connect(url).await?;
+            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut c).await?;
+            c.close().await
+        }
+        #[allow(unreachable_patterns)]
+        _ => panic!("{server:?} support is not compiled in"),
+    }
+}
+
 /// Runs `body` with the URL of a new, empty database on `server`, then drops the database —
 /// also when `body` panics (the panic is passed on afterwards). Skips when the server's URL
 /// is unset (see the module docs).
@@ -90,46 +131,13 @@ where
     let name = unique_name();
     let url = url_with_database(&base, &name);
     let timer = Timer::start();
-    let outcome = match server {
-        Server::Postgres => {
-            let mut admin = sqlx::PgConnection::connect(&base)
-                .await
-                .unwrap_or_else(|e| panic!("cannot reach PostgreSQL ({}): {e}", server.var()));
-            sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-            let outcome = tokio::spawn(body(url)).await;
-            if let Err(e) =
-                sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE \"{name}\" WITH (FORCE)")))
-                    .execute(&mut admin)
-                    .await
-            {
-                eprintln!("note: could not drop test database {name}: {e}");
-            }
-            outcome
-        }
-        Server::MySql => {
-            let mut admin = sqlx::MySqlConnection::connect(&base)
-                .await
-                .unwrap_or_else(|e| panic!("cannot reach MySQL ({}): {e}", server.var()));
-            // latin1 on purpose: the migration must not depend on the database's charset.
-            sqlx::raw_sql(AssertSqlSafe(format!(
-                "CREATE DATABASE `{name}` CHARACTER SET latin1"
-            )))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-            let outcome = tokio::spawn(body(url)).await;
-            if let Err(e) = sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE `{name}`")))
-                .execute(&mut admin)
-                .await
-            {
-                eprintln!("note: could not drop test database {name}: {e}");
-            }
-            outcome
-        }
-    };
+    admin_exec(server, &base, create_sql(server, &name))
+        .await
+        .unwrap_or_else(|e| panic!("cannot create a test database via {}: {e}", server.var()));
+    let outcome = tokio::spawn(body(url)).await;
+    if let Err(e) = admin_exec(server, &base, drop_sql(server, &name)).await {
+        eprintln!("note: could not drop test database {name}: {e}");
+    }
     timer.report();
     if let Err(e) = outcome {
         if e.is_panic() {
@@ -149,10 +157,133 @@ impl Timer {
     }
 
     fn report(&self) {
-        let test = std::thread::current()
-            .name()
-            .unwrap_or("?")
-            .to_owned();
+        let test = std::thread::current().name().unwrap_or("?").to_owned();
         eprintln!("timing: {test}: {} ms", self.0.elapsed().as_millis());
+    }
+}
+
+/// A database made for one test, dropped (synchronously) when the last store using it goes.
+struct DropOnExit {
+    server: Server,
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for DropOnExit {
+    fn drop(&mut self) {
+        let (server, admin_url, name) = (self.server, self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which must not block on a future; a helper
+        // thread with its own runtime does the async work and is joined.
+        let done = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Err(e) = admin_exec(server, &admin_url, drop_sql(server, &name)).await {
+                    eprintln!("note: could not drop test database {name}: {e}");
+                }
+            });
+        });
+        let _ = done.join();
+    }
+}
+
+/// A store that keeps its test database alive; the database is dropped after the last one.
+pub struct Guarded<S> {
+    store: S,
+    _db: std::sync::Arc<DropOnExit>,
+}
+
+#[async_trait::async_trait]
+impl<S: DeviceStore> DeviceStore for Guarded<S> {
+    async fn insert(&self, new: NewDevice, init: InitState) -> Result<DeviceRecord, StoreError> {
+        self.store.insert(new, init).await
+    }
+    async fn get(&self, id: DeviceId) -> Result<Option<DeviceRecord>, StoreError> {
+        self.store.get(id).await
+    }
+    async fn list_for_user(&self, user: &UserId) -> Result<Vec<DeviceRecord>, StoreError> {
+        self.store.list_for_user(user).await
+    }
+    async fn list(&self, query: &DeviceQuery) -> Result<Vec<DeviceRecord>, StoreError> {
+        self.store.list(query).await
+    }
+    async fn update(&self, id: DeviceId, mutation: Mutation) -> Result<bool, StoreError> {
+        self.store.update(id, mutation).await
+    }
+    async fn update_user(&self, user: &UserId, mutation: UserMutation) -> Result<(), StoreError> {
+        self.store.update_user(user, mutation).await
+    }
+    async fn delete_for_user(&self, user: &UserId) -> Result<u64, StoreError> {
+        self.store.delete_for_user(user).await
+    }
+}
+
+/// Two store instances (two pools) on one new, migrated database: the factory for
+/// `otpkit::store_conformance_tests!`. The database is dropped once both stores are.
+///
+/// When the server's URL is unset and `OTPKIT_REQUIRE_DB` is not, the suite cannot be
+/// skipped from here (the macro owns the test bodies), so it says so loudly and hands out
+/// two `MemoryStore` handles instead: the case passes without touching a server.
+pub async fn fresh_pair(server: Server) -> (Arc<dyn DeviceStore>, Arc<dyn DeviceStore>) {
+    let Some(base) = base_url(server.var()) else {
+        eprintln!(
+            "SKIPPED {}: no server, so this conformance case ran on MemoryStore and says \
+             nothing about this backend",
+            server.var()
+        );
+        let s = otpkit::MemoryStore::new();
+        return (Arc::new(s.clone()), Arc::new(s));
+    };
+    let name = unique_name();
+    let url = url_with_database(&base, &name);
+    admin_exec(server, &base, create_sql(server, &name))
+        .await
+        .unwrap_or_else(|e| panic!("cannot create a test database via {}: {e}", server.var()));
+    let guard = Arc::new(DropOnExit {
+        server,
+        admin_url: base,
+        name,
+    });
+    macro_rules! pair {
+        ($store:ty, $pool:ty) => {{
+            let open = || async {
+                let pool = <$pool>::new()
+                    .max_connections(10)
+                    .connect(&url)
+                    .await
+                    .unwrap();
+                <$store>::from_pool(pool)
+            };
+            let (a, b) = (open().await, open().await);
+            a.migrate().await.unwrap();
+            (
+                Arc::new(Guarded {
+                    store: a,
+                    _db: guard.clone(),
+                }) as Arc<dyn DeviceStore>,
+                Arc::new(Guarded {
+                    store: b,
+                    _db: guard,
+                }) as Arc<dyn DeviceStore>,
+            )
+        }};
+    }
+    match server {
+        #[cfg(feature = "postgres")]
+        Server::Postgres => pair!(
+            otpkit_sqlx::postgres::PgStore,
+            sqlx::postgres::PgPoolOptions
+        ),
+        #[cfg(feature = "mysql")]
+        Server::MySql => pair!(
+            otpkit_sqlx::mysql::MySqlStore,
+            sqlx::mysql::MySqlPoolOptions
+        ),
+        #[allow(unreachable_patterns)]
+        _ => unreachable!("backend feature is off"),
     }
 }
