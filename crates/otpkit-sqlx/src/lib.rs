@@ -1,11 +1,11 @@
-//! PostgreSQL and MySQL/MariaDB [`DeviceStore`]s for [otpkit](otpkit), on [sqlx] 0.9.
+//! PostgreSQL and MySQL/MariaDB [`DeviceStore`]s for [otpkit], on [sqlx] 0.9.
 //!
 //! | backend | type | cargo feature | URL |
 //! |---|---|---|---|
-//! | PostgreSQL 12+ | [`postgres::PgStore`] | `postgres` (default) | `postgres://…`, `postgresql://…` |
-//! | MySQL 8 / MariaDB 10.5+ | [`mysql::MySqlStore`] | `mysql` (default) | `mysql://…`, `mariadb://…` |
+//! | PostgreSQL | [`postgres::PgStore`] | `postgres` (default) | `postgres://…`, `postgresql://…` |
+//! | MySQL 8 / MariaDB | [`mysql::MySqlStore`] | `mysql` (default) | `mysql://…`, `mariadb://…` |
 //!
-//! [`SqlxStore`] picks the backend from an `OTPKIT_DATABASE_URL` (SPEC §6). TLS to the server
+//! Tested on PostgreSQL 15 and MariaDB 10.11. [`SqlxStore`] picks the backend from an `OTPKIT_DATABASE_URL` (SPEC §6). TLS to the server
 //! uses rustls (feature `rustls`, default): add `?sslmode=require` (PostgreSQL) or
 //! `?ssl-mode=required` (MySQL) to the URL. Each backend is its own module with its own SQL;
 //! sqlx's `Any` driver is not used (placeholders and locking differ).
@@ -75,10 +75,13 @@
 //! - `delete_for_user` is one `DELETE`; `get` and the listings are plain reads.
 //!
 //! The locking read is what serialises transitions: it waits for the row lock and returns the
-//! latest committed row — on PostgreSQL at READ COMMITTED, and on InnoDB at its default
-//! REPEATABLE READ too, where a locking read ignores the transaction's snapshot. No plain read
-//! precedes it in the transaction, so every decision is made from the locked row. A failed
-//! `COMMIT` is an error (fail closed, REQ-14 F2).
+//! latest committed row. PostgreSQL transactions are begun `ISOLATION LEVEL READ COMMITTED`
+//! explicitly (at REPEATABLE READ or SERIALIZABLE a waiter would fail with 40001 instead of
+//! re-reading). InnoDB transactions run at the server's level, normally REPEATABLE READ,
+//! where a locking read ignores the transaction's snapshot and reads the latest committed
+//! row; the same holds at READ COMMITTED and SERIALIZABLE. No plain read precedes the locking
+//! read in a transaction, so every decision is made from the locked row. A failed `COMMIT` is
+//! an error (fail closed, REQ-14 F2).
 //!
 //! # Retries
 //!

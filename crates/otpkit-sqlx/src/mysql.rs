@@ -96,7 +96,7 @@ const UPDATE: &str = "UPDATE otpkit_device SET \
 const DELETE_ONE: &str = "DELETE FROM otpkit_device WHERE id = ?";
 const DELETE_USER: &str = "DELETE FROM otpkit_device WHERE user_id = ?";
 
-/// A [`DeviceStore`] on MySQL 8 or MariaDB 10.5+ (InnoDB).
+/// A [`DeviceStore`] on MySQL 8 or MariaDB (InnoDB).
 ///
 /// Cheap to clone (the pool is shared). Two `MySqlStore`s on one database — in one process or
 /// many — serialise their transitions through row locks.

@@ -1,7 +1,7 @@
 //! The PostgreSQL backend: [`PgStore`].
 //!
-//! Every transition is one transaction at the server's isolation level (normally READ
-//! COMMITTED): `SELECT … FOR UPDATE` takes the device's row lock and returns its latest
+//! Every transition is one transaction, begun explicitly at READ COMMITTED (whatever the
+//! server's default): `SELECT … FOR UPDATE` takes the device's row lock and returns its latest
 //! committed version (a waiter re-reads the row once the holder commits), the mutation
 //! decides, one `UPDATE`/`DELETE` writes, and `COMMIT` ends it. Failures with SQLSTATE 40001
 //! (serialisation), 40P01 (deadlock) or 55P03 (lock not available, e.g. `lock_timeout`) —
@@ -30,6 +30,11 @@ const MIGRATIONS: &[Embedded] = &[(
     "otpkit_device",
     include_str!("../migrations/postgres/0001_otpkit_device.sql"),
 )];
+
+/// Every transition runs at READ COMMITTED, whatever `default_transaction_isolation` says:
+/// there a waiting `SELECT … FOR UPDATE` re-reads the row its holder committed, while at
+/// REPEATABLE READ or SERIALIZABLE it would fail with 40001 and burn a retry each time.
+const BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
 
 const SELECT_ONE: &str = concat!(
     "SELECT ",
@@ -152,7 +157,7 @@ impl PgStore {
         mut m: Mutation,
     ) -> (Mutation, Result<bool, Failure>) {
         let r = async {
-            let mut tx = self.pool.begin().await.map_err(classify)?;
+            let mut tx = self.pool.begin_with(BEGIN).await.map_err(classify)?;
             let r = update_in(&mut tx, id, &mut m).await;
             finish(tx, r).await
         }
@@ -166,7 +171,7 @@ impl PgStore {
         mut m: UserMutation,
     ) -> (UserMutation, Result<(), Failure>) {
         let r = async {
-            let mut tx = self.pool.begin().await.map_err(classify)?;
+            let mut tx = self.pool.begin_with(BEGIN).await.map_err(classify)?;
             let r = update_user_in(&mut tx, user, &mut m).await;
             finish(tx, r).await
         }
@@ -179,7 +184,7 @@ impl PgStore {
         new: &NewDevice,
         pending: Pending,
     ) -> (Pending, Result<DeviceRecord, Failure>) {
-        let mut tx = match self.pool.begin().await {
+        let mut tx = match self.pool.begin_with(BEGIN).await {
             Ok(tx) => tx,
             Err(e) => return (pending, Err(classify(e))),
         };

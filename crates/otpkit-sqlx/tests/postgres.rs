@@ -440,3 +440,32 @@ async fn schema_matches_docs() {
     })
     .await;
 }
+
+/// With `default_transaction_isolation = serializable` on the database, transitions still
+/// begin at READ COMMITTED: 50 parallel increments are exact and none runs out of retries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn serializable_default_is_overridden() {
+    with_fresh_db(Server::Postgres, |url| async move {
+        let mut c = PgConnection::connect(&url).await.unwrap();
+        let (db,): (String,) = sqlx::query_as("SELECT current_database()::text")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE \"{db}\" SET default_transaction_isolation = 'serializable'"
+        )))
+        .execute(&mut c)
+        .await
+        .unwrap();
+        c.close().await.unwrap();
+        let (a, b) = stores(&url).await;
+        let (level,): (String,) = sqlx::query_as("SHOW default_transaction_isolation")
+            .fetch_one(a.pool())
+            .await
+            .unwrap();
+        assert_eq!(level, "serializable");
+        cases::parallel_updates(&a, &b, 50, 5).await;
+        close(&[&a, &b]).await;
+    })
+    .await;
+}

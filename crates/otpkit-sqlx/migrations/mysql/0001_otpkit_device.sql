@@ -1,4 +1,4 @@
--- otpkit devices (MySQL 8 / MariaDB 10.5+). Instants are milliseconds since the Unix epoch.
+-- otpkit devices (MySQL 8 / MariaDB, InnoDB). Instants are milliseconds since the Unix epoch.
 -- user_id and model_label are VARBINARY: compared byte for byte. A VARCHAR with utf8mb4_bin
 -- would not do: that collation pads, so 'alice' = 'alice ' there.
 -- One statement, so that a failure leaves nothing half-created (MySQL DDL is not transactional).

@@ -33,11 +33,15 @@ pub fn base_url(var: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(u) if !u.trim().is_empty() => Some(u),
         _ => {
+            let example = if var.contains("POSTGRES") {
+                "postgres://postgres@127.0.0.1:5432/test"
+            } else {
+                "mysql://root@127.0.0.1:3306/test"
+            };
             assert!(
                 !require_db(),
-                "{var} is not set, but OTPKIT_REQUIRE_DB is: set {var} to a server URL \
-                 (e.g. postgres://postgres@127.0.0.1:5432/test or \
-                 mysql://root@127.0.0.1:3306/test)"
+                "{var} is not set, but OTPKIT_REQUIRE_DB is: set {var} to a server URL, \
+                 e.g. {example}"
             );
             eprintln!(
                 "SKIPPED (passes without running): {var} is not set. Set it to run this test \
@@ -167,10 +171,12 @@ struct DropOnExit {
     server: Server,
     admin_url: String,
     name: String,
+    timer: Timer,
 }
 
 impl Drop for DropOnExit {
     fn drop(&mut self) {
+        self.timer.report();
         let (server, admin_url, name) = (self.server, self.admin_url.clone(), self.name.clone());
         // Drop runs inside the test's runtime, which must not block on a future; a helper
         // thread with its own runtime does the async work and is joined.
@@ -247,6 +253,7 @@ pub async fn fresh_pair(server: Server) -> (Arc<dyn DeviceStore>, Arc<dyn Device
         server,
         admin_url: base,
         name,
+        timer: Timer::start(),
     });
     macro_rules! pair {
         ($store:ty, $pool:ty) => {{
