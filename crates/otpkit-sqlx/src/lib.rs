@@ -367,3 +367,132 @@ mod any_store {
 
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub use any_store::{Backend, SqlxStore, UnsupportedUrl};
+
+#[cfg(test)]
+mod tests {
+    use otpkit::device::ThrottleState;
+    use otpkit::{Timestamp, UserId};
+
+    use super::*;
+
+    fn table() -> Vec<DeviceRecord> {
+        (1..=1234)
+            .map(|id| DeviceRecord {
+                id,
+                user: UserId::new(if id % 7 == 0 { "Alice" } else { "bob" }).unwrap(),
+                model_label: "otp_totp.totpdevice".into(),
+                name: String::new(),
+                confirmed: id % 2 == 0,
+                created_at: Timestamp::from_millis(id),
+                last_used_at: None,
+                throttle: ThrottleState::default(),
+                last_generated_at: None,
+                state: String::new(),
+                version: 0,
+            })
+            .collect()
+    }
+
+    /// Runs `list_in_batches` over `table()` with a fake "SQL" that applies every filter but
+    /// `user_contains`, counting queries.
+    async fn list(q: &DeviceQuery) -> (Vec<DeviceRecord>, usize) {
+        let rows = table();
+        let mut queries = 0;
+        let out = list_in_batches(q, |after, limit| {
+            queries += 1;
+            let sql = DeviceQuery {
+                user_contains: None,
+                after_id: Some(after),
+                ..q.clone()
+            };
+            let batch: Vec<_> = rows
+                .iter()
+                .filter(|r| sql.matches(r))
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .cloned()
+                .collect();
+            async move { Ok(batch) }
+        })
+        .await
+        .unwrap();
+        (out, queries)
+    }
+
+    fn expected(q: &DeviceQuery) -> Vec<DeviceRecord> {
+        table()
+            .into_iter()
+            .filter(|r| q.matches(r))
+            .take(q.limit.map_or(usize::MAX, |l| l as usize))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn batches_agree_with_matches() {
+        let queries = [
+            DeviceQuery::default(),
+            DeviceQuery {
+                limit: Some(0),
+                ..Default::default()
+            },
+            DeviceQuery {
+                limit: Some(3),
+                after_id: Some(1000),
+                ..Default::default()
+            },
+            DeviceQuery {
+                user_contains: Some("ALI".into()),
+                ..Default::default()
+            },
+            DeviceQuery {
+                user_contains: Some("ali".into()),
+                limit: Some(100),
+                confirmed: Some(true),
+                ..Default::default()
+            },
+            DeviceQuery {
+                user_contains: Some("nobody".into()),
+                limit: Some(1),
+                ..Default::default()
+            },
+        ];
+        for q in &queries {
+            let (got, _) = list(q).await;
+            assert_eq!(got, expected(q), "{q:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn query_counts() {
+        // Without a Rust-side filter: one query, whatever the limit.
+        assert_eq!(list(&DeviceQuery::default()).await.1, 1);
+        // With one: batches of LIST_BATCH until the table ends (1234 rows → 3 queries) …
+        let q = DeviceQuery {
+            user_contains: Some("nobody".into()),
+            ..Default::default()
+        };
+        assert_eq!(list(&q).await.1, 3);
+        // … or the limit is reached (Alice's 3rd device is id 21, in the first batch).
+        let q = DeviceQuery {
+            user_contains: Some("alice".into()),
+            limit: Some(3),
+            ..Default::default()
+        };
+        let (got, n) = list(&q).await;
+        assert_eq!((got.len(), n), (3, 1));
+        // A limit of 0 asks nothing.
+        let q = DeviceQuery {
+            limit: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(list(&q).await.1, 0);
+    }
+
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
+    #[test]
+    fn backend_from_url() {
+        assert_eq!(Backend::from_url("postgres://x/y"), Some(Backend::Postgres));
+        assert_eq!(Backend::from_url("mariadb://x/y"), Some(Backend::MySql));
+        assert_eq!(Backend::from_url("postgres:x"), None);
+        assert_eq!(Backend::from_url(""), None);
+    }
+}

@@ -160,9 +160,9 @@ impl MySqlStore {
     ///
     /// Concurrent runs (several instances starting at once) take turns on a named lock,
     /// `GET_LOCK('otpkit_migrate:<database>', 300)`, held by a separate connection for the
-    /// duration.
-    /// sqlx's own migration lock asks for `GET_LOCK(…, -1)`, which MariaDB answers at once
-    /// with `NULL` instead of waiting, so it is switched off and replaced by this one.
+    /// duration. sqlx's own migration lock asks for `GET_LOCK(…, -1)`, which MariaDB answers
+    /// at once with `NULL` instead of waiting (only MySQL reads −1 as "forever"), so it is
+    /// switched off and replaced by this one.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         // The lock lives on a connection of its own, outside the pool, so that it cannot go
         // back to the pool still held and a pool of one connection can still migrate.
