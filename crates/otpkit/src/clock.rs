@@ -91,7 +91,9 @@ impl Timestamp {
         let dt =
             time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
         let nanos = dt.unix_timestamp_nanos();
-        i64::try_from(nanos.div_euclid(1_000_000)).ok().map(Timestamp)
+        i64::try_from(nanos.div_euclid(1_000_000))
+            .ok()
+            .map(Timestamp)
     }
 }
 
@@ -195,17 +197,26 @@ mod tests {
     fn rfc3339_round_trip() {
         let t = Timestamp::from_millis(1_767_261_601_000);
         assert_eq!(t.to_rfc3339(), "2026-01-01T10:00:01.000Z");
-        assert_eq!(Timestamp::parse_rfc3339("2026-01-01T10:00:01.000Z"), Some(t));
+        assert_eq!(
+            Timestamp::parse_rfc3339("2026-01-01T10:00:01.000Z"),
+            Some(t)
+        );
         let json = serde_json::to_string(&t).unwrap();
         assert_eq!(json, "\"2026-01-01T10:00:01.000Z\"");
         assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), t);
-        assert_eq!(serde_json::from_str::<Timestamp>("1767261601000").unwrap(), t);
+        assert_eq!(
+            serde_json::from_str::<Timestamp>("1767261601000").unwrap(),
+            t
+        );
     }
 
     #[test]
     fn floor_seconds() {
         assert_eq!(Timestamp::from_millis(59_999).as_secs(), 59);
         assert_eq!(Timestamp::from_millis(-1).as_secs(), -1);
-        assert_eq!(Timestamp::from_millis(i64::MAX).add_millis(5).as_millis(), i64::MAX);
+        assert_eq!(
+            Timestamp::from_millis(i64::MAX).add_millis(5).as_millis(),
+            i64::MAX
+        );
     }
 }

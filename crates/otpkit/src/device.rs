@@ -286,12 +286,14 @@ mod tests {
 
     #[test]
     fn legacy_ids() {
-        let pid = PersistentId::parse_legacy("django_otp.plugins.otp_totp.models.TOTPDevice/7")
-            .unwrap();
+        let pid =
+            PersistentId::parse_legacy("django_otp.plugins.otp_totp.models.TOTPDevice/7").unwrap();
         assert_eq!(pid.to_string(), "otp_totp.totpdevice/7");
         assert!(PersistentId::parse_legacy("a.b.c/x").is_none());
         assert_eq!(
-            PersistentId::parse_legacy("otp_totp.totpdevice/3").unwrap().id(),
+            PersistentId::parse_legacy("otp_totp.totpdevice/3")
+                .unwrap()
+                .id(),
             3
         );
     }

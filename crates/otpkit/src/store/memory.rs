@@ -65,11 +65,7 @@ fn apply(rows: &mut BTreeMap<DeviceId, DeviceRecord>, mut rec: DeviceRecord, w: 
 
 #[async_trait]
 impl DeviceStore for MemoryStore {
-    async fn insert(
-        &self,
-        new: NewDevice,
-        init: InitState,
-    ) -> Result<DeviceRecord, StoreError> {
+    async fn insert(&self, new: NewDevice, init: InitState) -> Result<DeviceRecord, StoreError> {
         let mut g = self.lock()?;
         let id = g.next_id.saturating_add(1);
         let state = init(id).map_err(StoreError::Init)?;

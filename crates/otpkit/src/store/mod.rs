@@ -107,7 +107,10 @@ impl DeviceQuery {
                     .to_ascii_lowercase()
                     .contains(&s.to_ascii_lowercase())
             })
-            && self.model_label.as_ref().is_none_or(|l| &r.model_label == l)
+            && self
+                .model_label
+                .as_ref()
+                .is_none_or(|l| &r.model_label == l)
             && self.confirmed.is_none_or(|c| r.confirmed == c)
             && self.created_before.is_none_or(|t| r.created_at < t)
             && self.after_id.is_none_or(|a| r.id > a)
@@ -161,8 +164,7 @@ impl StoreError {
 #[async_trait]
 pub trait DeviceStore: Send + Sync + 'static {
     /// Inserts a device; see the trait docs.
-    async fn insert(&self, new: NewDevice, init: InitState)
-    -> Result<DeviceRecord, StoreError>;
+    async fn insert(&self, new: NewDevice, init: InitState) -> Result<DeviceRecord, StoreError>;
 
     /// One device by id.
     async fn get(&self, id: DeviceId) -> Result<Option<DeviceRecord>, StoreError>;
@@ -178,8 +180,7 @@ pub trait DeviceStore: Send + Sync + 'static {
 
     /// Runs `mutation` on all devices of `user` atomically (it is called with an empty slice
     /// when the user has none).
-    async fn update_user(&self, user: &UserId, mutation: UserMutation)
-    -> Result<(), StoreError>;
+    async fn update_user(&self, user: &UserId, mutation: UserMutation) -> Result<(), StoreError>;
 
     /// Deletes every device of `user`; returns how many.
     async fn delete_for_user(&self, user: &UserId) -> Result<u64, StoreError>;

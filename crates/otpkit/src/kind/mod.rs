@@ -1,0 +1,534 @@
+//! Device kinds: the plugin interface (SPEC §1.2, DESIGN.md §1).
+//!
+//! A kind is a Rust type holding its own serialisable state and implementing [`DeviceKind`].
+//! It answers only *does this token match, and how does my own state change?* — throttling,
+//! cooldown, timestamps, confirmation and atomicity are the engine's job and apply to every
+//! kind alike. Kinds are registered under a model label in a [`Registry`]; the built-ins come
+//! first in the order TOTP, HOTP, email, static.
+//!
+//! # A third-party kind
+//!
+//! ```
+//! use otpkit::kind::{Context, DeviceKind, KindError, Verdict};
+//! use otpkit::settings::Settings;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize)]
+//! struct CustomDevice { secret_key: String }
+//!
+//! impl DeviceKind for CustomDevice {
+//!     const MODEL_LABEL: &'static str = "myapp.customdevice";
+//!     const VERBOSE_NAME: &'static str = "Custom device";
+//!     fn throttle_factor(&self, _: &Settings) -> u32 { 1 } // 1 s base back-off
+//!     fn verify(&mut self, token: &str, _ctx: &mut Context<'_>) -> Result<Verdict, KindError> {
+//!         // A real kind compares in constant time (see `otpkit::kind::ct_eq`).
+//!         Ok(if otpkit::kind::ct_eq(token.as_bytes(), self.secret_key.as_bytes()) {
+//!             Verdict::Accepted
+//!         } else {
+//!             Verdict::Invalid
+//!         })
+//!     }
+//! }
+//!
+//! let mut registry = otpkit::kind::Registry::builtin(&Settings::default());
+//! registry.register::<CustomDevice>().unwrap();
+//! assert!(registry.get("myapp.CustomDevice").is_some());
+//! ```
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::clock::Timestamp;
+use crate::device::is_valid_label;
+use crate::mailer::EmailMessage;
+use crate::seal::{KeyRing, KeyedHash, SealError, Sealed};
+use crate::secret::SecretBytes;
+use crate::settings::Settings;
+use crate::user::UserId;
+
+pub mod email;
+pub mod hotp;
+pub mod side_channel;
+pub mod static_token;
+pub mod totp;
+
+pub use email::EmailDevice;
+pub use hotp::HotpDevice;
+pub use side_channel::SideChannel;
+pub use static_token::StaticDevice;
+pub use totp::TotpDevice;
+
+/// A kind's answer to one token (SPEC §2.2 steps 3–5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The token matches; the kind has consumed it in its own state.
+    Accepted,
+    /// The token is well-formed but does not match.
+    Invalid,
+    /// The token does not have the kind's syntax.
+    Malformed,
+    /// The token matches an already used step (TOTP, §5.1).
+    Replay,
+}
+
+/// Errors a kind reports. Any of them makes the attempt fail closed (§2.9).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KindError {
+    /// A sealed secret or keyed hash could not be opened or computed.
+    #[error("secret protection failed: {0}")]
+    Seal(#[from] SealError),
+    /// The stored state does not decode as this kind.
+    #[error("the device's stored state is invalid: {0}")]
+    State(String),
+    /// The operating system's random number generator failed.
+    #[error("the system random number generator failed")]
+    Random,
+    /// A challenge could not be generated; the text can be shown to the user.
+    #[error("{0}")]
+    Challenge(String),
+    /// An argument was out of range (e.g. a side-channel token length).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+}
+
+/// How a challenge's token reaches the user.
+pub enum Delivery {
+    /// Nothing to send (the kind delivered it itself).
+    None,
+    /// An email, sent through the engine's [`crate::mailer::Mailer`].
+    Email(EmailMessage),
+}
+
+impl fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Delivery::None => f.write_str("None"),
+            Delivery::Email(m) => f.debug_tuple("Email").field(m).finish(),
+        }
+    }
+}
+
+/// A generated challenge: the message for the user (`sent by email`) and the delivery.
+#[derive(Debug)]
+pub struct Challenge {
+    /// A short message for the user.
+    pub message: String,
+    /// What to deliver, after the reservation committed.
+    pub delivery: Delivery,
+}
+
+/// The key ids a device's state depends on, for `keys status` and rotation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyIds {
+    /// One entry per sealed secret.
+    pub sealed: Vec<String>,
+    /// One entry per keyed hash.
+    pub hashed: Vec<String>,
+}
+
+/// What a kind sees during one operation: `now`, the settings, the device's identity, and
+/// the key ring through sealing and hashing helpers bound to this device.
+pub struct Context<'a> {
+    pub(crate) now: Timestamp,
+    pub(crate) settings: &'a Settings,
+    pub(crate) keys: &'a KeyRing,
+    pub(crate) model_label: &'a str,
+    pub(crate) persistent_id: &'a str,
+    pub(crate) user: &'a UserId,
+    pub(crate) binding: Option<&'a [u8]>,
+    pub(crate) user_email: Option<&'a str>,
+    pub(crate) extra: Option<&'a serde_json::Value>,
+    pub(crate) templates: &'a crate::mailer::EmailTemplates,
+}
+
+impl fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("now", &self.now)
+            .field("persistent_id", &self.persistent_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Context<'a> {
+    /// A context for code outside the engine (tests, tools): no binding, no user email.
+    pub fn new(
+        now: Timestamp,
+        settings: &'a Settings,
+        keys: &'a KeyRing,
+        persistent_id: &'a str,
+        user: &'a UserId,
+        templates: &'a crate::mailer::EmailTemplates,
+    ) -> Self {
+        let model_label = persistent_id
+            .rsplit_once('/')
+            .map_or(persistent_id, |(l, _)| l);
+        Context {
+            now,
+            settings,
+            keys,
+            model_label,
+            persistent_id,
+            user,
+            binding: None,
+            user_email: None,
+            extra: None,
+            templates,
+        }
+    }
+
+    /// The instant of this operation (the injected clock's value).
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        self.settings
+    }
+
+    /// The device's persistent id.
+    pub fn persistent_id(&self) -> &str {
+        self.persistent_id
+    }
+
+    /// The device's owner.
+    pub fn user(&self) -> &UserId {
+        self.user
+    }
+
+    /// The requester's binding (the web layer's `otpkit_binding`), if any.
+    pub fn binding(&self) -> Option<&[u8]> {
+        self.binding
+    }
+
+    /// The owner's email address from the user directory, if known.
+    pub fn user_email(&self) -> Option<&str> {
+        self.user_email
+    }
+
+    /// Extra template context passed with a challenge.
+    pub fn extra_context(&self) -> Option<&serde_json::Value> {
+        self.extra
+    }
+
+    /// The email templates in force.
+    pub fn templates(&self) -> &crate::mailer::EmailTemplates {
+        self.templates
+    }
+
+    /// Seals `secret` to this device under the active key (§5.7).
+    pub fn seal(&self, secret: &[u8]) -> Result<Sealed, KindError> {
+        Ok(self.keys.seal(self.persistent_id, secret)?)
+    }
+
+    /// Opens a secret sealed to this device. Fails closed on any problem.
+    pub fn open(&self, sealed: &Sealed) -> Result<SecretBytes, KindError> {
+        Ok(self.keys.open(self.persistent_id, sealed)?)
+    }
+
+    /// Re-seals under the active key; `None` when it already is.
+    pub fn reseal(&self, sealed: &Sealed) -> Result<Option<Sealed>, KindError> {
+        Ok(self.keys.reseal(self.persistent_id, sealed)?)
+    }
+
+    /// The keyed hash of a normalised code for this device: HMAC-SHA-256 under the hashing
+    /// key over (model label, persistent id, `parts`…).
+    pub fn hash(&self, parts: &[&[u8]]) -> Result<KeyedHash, KindError> {
+        let mut all: Vec<&[u8]> = vec![self.model_label.as_bytes(), self.persistent_id.as_bytes()];
+        all.extend_from_slice(parts);
+        Ok(self.keys.hash(&all)?)
+    }
+
+    /// Whether `hash` is the keyed hash of `parts` for this device (constant time).
+    pub fn verify_hash(&self, parts: &[&[u8]], hash: &KeyedHash) -> Result<bool, KindError> {
+        let mut all: Vec<&[u8]> = vec![self.model_label.as_bytes(), self.persistent_id.as_bytes()];
+        all.extend_from_slice(parts);
+        Ok(self.keys.verify_hash(&all, hash)?)
+    }
+}
+
+/// Compares two byte strings in constant time (for their common length; lengths are not
+/// secret).
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+/// The plugin trait: a kind's state and its token logic. See the module docs.
+pub trait DeviceKind: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The unique `app.model` label, lower case (`[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*`).
+    const MODEL_LABEL: &'static str;
+    /// The human name of the kind (`TOTP device`); the default device name.
+    const VERBOSE_NAME: &'static str;
+    /// `is_interactive()`: true exactly for kinds that implement
+    /// [`generate_challenge`](Self::generate_challenge).
+    const INTERACTIVE: bool = false;
+
+    /// `get_throttle_factor()`: the base back-off in seconds; 0 disables the delay.
+    fn throttle_factor(&self, settings: &Settings) -> u32 {
+        let _ = settings;
+        1
+    }
+
+    /// `get_cooldown_duration()`: seconds between challenges; 0 disables the cooldown.
+    fn cooldown_duration(&self, settings: &Settings) -> u32 {
+        let _ = settings;
+        0
+    }
+
+    /// A kind's own refusal before any token is evaluated, with its `error_message`.
+    fn verify_is_allowed(&self, ctx: &Context<'_>) -> Result<(), String> {
+        let _ = ctx;
+        Ok(())
+    }
+
+    /// Evaluates `token` (raw user input; the kind normalises it) in constant time and
+    /// updates the kind's own state: consume on success, failure effects otherwise.
+    fn verify(&mut self, token: &str, ctx: &mut Context<'_>) -> Result<Verdict, KindError>;
+
+    /// Prepares and returns a challenge (interactive kinds). `Ok(None)`: not interactive.
+    fn generate_challenge(
+        &mut self,
+        ctx: &mut Context<'_>,
+    ) -> Result<Option<Challenge>, KindError> {
+        let _ = ctx;
+        Ok(None)
+    }
+
+    /// Undoes what the last `generate_challenge` stored, after its delivery failed (§2.9).
+    fn challenge_failed(&mut self) {}
+
+    /// The side-channel token store, for kinds built on [`SideChannel`].
+    fn side_channel(&mut self) -> Option<&mut SideChannel> {
+        None
+    }
+
+    /// Non-secret state for display (`device show`, the admin area).
+    fn info(&self) -> serde_json::Value {
+        serde_json::Value::Object(serde_json::Map::new())
+    }
+
+    /// Key ids of every sealed secret and keyed hash held (for `keys status`).
+    fn key_ids(&self) -> KeyIds {
+        KeyIds::default()
+    }
+
+    /// Re-seals sealed secrets under the active key; returns how many changed.
+    fn reseal(&mut self, ctx: &Context<'_>) -> Result<usize, KindError> {
+        let _ = ctx;
+        Ok(0)
+    }
+
+    /// The otpauth provisioning data (TOTP, HOTP); `None` for other kinds.
+    fn provisioning(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::otpauth::OtpAuth>, KindError> {
+        let _ = ctx;
+        Ok(None)
+    }
+}
+
+/// A kind's behaviour with its state loaded, type-erased.
+pub(crate) trait DynDevice: Send {
+    fn throttle_factor(&self, settings: &Settings) -> u32;
+    fn cooldown_duration(&self, settings: &Settings) -> u32;
+    fn verify_is_allowed(&self, ctx: &Context<'_>) -> Result<(), String>;
+    fn verify(&mut self, token: &str, ctx: &mut Context<'_>) -> Result<Verdict, KindError>;
+    fn generate_challenge(&mut self, ctx: &mut Context<'_>)
+    -> Result<Option<Challenge>, KindError>;
+    fn challenge_failed(&mut self);
+    fn side_channel(&mut self) -> Option<&mut SideChannel>;
+    fn info(&self) -> serde_json::Value;
+    fn key_ids(&self) -> KeyIds;
+    fn reseal(&mut self, ctx: &Context<'_>) -> Result<usize, KindError>;
+    fn provisioning(&self, ctx: &Context<'_>)
+    -> Result<Option<crate::otpauth::OtpAuth>, KindError>;
+    fn save(&self) -> Result<String, KindError>;
+}
+
+impl<K: DeviceKind> DynDevice for K {
+    fn throttle_factor(&self, s: &Settings) -> u32 {
+        DeviceKind::throttle_factor(self, s)
+    }
+    fn cooldown_duration(&self, s: &Settings) -> u32 {
+        DeviceKind::cooldown_duration(self, s)
+    }
+    fn verify_is_allowed(&self, ctx: &Context<'_>) -> Result<(), String> {
+        DeviceKind::verify_is_allowed(self, ctx)
+    }
+    fn verify(&mut self, token: &str, ctx: &mut Context<'_>) -> Result<Verdict, KindError> {
+        DeviceKind::verify(self, token, ctx)
+    }
+    fn generate_challenge(
+        &mut self,
+        ctx: &mut Context<'_>,
+    ) -> Result<Option<Challenge>, KindError> {
+        DeviceKind::generate_challenge(self, ctx)
+    }
+    fn challenge_failed(&mut self) {
+        DeviceKind::challenge_failed(self)
+    }
+    fn side_channel(&mut self) -> Option<&mut SideChannel> {
+        DeviceKind::side_channel(self)
+    }
+    fn info(&self) -> serde_json::Value {
+        DeviceKind::info(self)
+    }
+    fn key_ids(&self) -> KeyIds {
+        DeviceKind::key_ids(self)
+    }
+    fn reseal(&mut self, ctx: &Context<'_>) -> Result<usize, KindError> {
+        DeviceKind::reseal(self, ctx)
+    }
+    fn provisioning(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::otpauth::OtpAuth>, KindError> {
+        DeviceKind::provisioning(self, ctx)
+    }
+    fn save(&self) -> Result<String, KindError> {
+        serde_json::to_string(self).map_err(|e| KindError::State(e.to_string()))
+    }
+}
+
+/// A registered kind, type-erased.
+pub(crate) trait ErasedKind: Send + Sync {
+    fn label(&self) -> &'static str;
+    fn verbose_name(&self) -> &'static str;
+    fn interactive(&self) -> bool;
+    fn load(&self, state: &str) -> Result<Box<dyn DynDevice>, KindError>;
+}
+
+struct Entry<K>(PhantomData<fn() -> K>);
+
+impl<K: DeviceKind> ErasedKind for Entry<K> {
+    fn label(&self) -> &'static str {
+        K::MODEL_LABEL
+    }
+    fn verbose_name(&self) -> &'static str {
+        K::VERBOSE_NAME
+    }
+    fn interactive(&self) -> bool {
+        K::INTERACTIVE
+    }
+    fn load(&self, state: &str) -> Result<Box<dyn DynDevice>, KindError> {
+        let k: K = serde_json::from_str(state).map_err(|e| KindError::State(e.to_string()))?;
+        Ok(Box::new(k))
+    }
+}
+
+/// A handle on one registered kind.
+#[derive(Clone)]
+pub struct KindHandle(pub(crate) Arc<dyn ErasedKind>);
+
+impl KindHandle {
+    /// The model label.
+    pub fn model_label(&self) -> &'static str {
+        self.0.label()
+    }
+    /// The verbose name.
+    pub fn verbose_name(&self) -> &'static str {
+        self.0.verbose_name()
+    }
+    /// `is_interactive()`.
+    pub fn is_interactive(&self) -> bool {
+        self.0.interactive()
+    }
+}
+
+impl fmt::Debug for KindHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.label())
+    }
+}
+
+/// Why a kind could not be registered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    /// The label does not match `[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*`.
+    #[error("invalid model label {0:?}: expected app.model in lower case")]
+    InvalidLabel(String),
+    /// Another kind has this label.
+    #[error("the model label {0:?} is registered twice")]
+    Duplicate(String),
+}
+
+/// The registered kinds, in registration order (§1.2).
+#[derive(Clone, Default)]
+pub struct Registry {
+    kinds: Vec<KindHandle>,
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(&self.kinds).finish()
+    }
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn empty() -> Self {
+        Registry::default()
+    }
+
+    /// The built-in kinds enabled by `OTPKIT_DEVICE_KINDS`, in the order TOTP, HOTP, email,
+    /// static.
+    pub fn builtin(settings: &Settings) -> Self {
+        let mut r = Registry::empty();
+        use crate::settings::BuiltinKind;
+        // The built-in labels are valid and distinct, so these cannot fail.
+        if settings.kind_enabled(BuiltinKind::Totp) {
+            let _ = r.register::<TotpDevice>();
+        }
+        if settings.kind_enabled(BuiltinKind::Hotp) {
+            let _ = r.register::<HotpDevice>();
+        }
+        if settings.kind_enabled(BuiltinKind::Email) {
+            let _ = r.register::<EmailDevice>();
+        }
+        if settings.kind_enabled(BuiltinKind::Static) {
+            let _ = r.register::<StaticDevice>();
+        }
+        r
+    }
+
+    /// Registers kind `K` after the ones already registered.
+    pub fn register<K: DeviceKind>(&mut self) -> Result<(), RegistryError> {
+        let label = K::MODEL_LABEL;
+        if !is_valid_label(label) {
+            return Err(RegistryError::InvalidLabel(label.to_owned()));
+        }
+        if self.kinds.iter().any(|k| k.model_label() == label) {
+            return Err(RegistryError::Duplicate(label.to_owned()));
+        }
+        self.kinds
+            .push(KindHandle(Arc::new(Entry::<K>(PhantomData))));
+        Ok(())
+    }
+
+    /// The kind registered under `label`, compared ASCII case-insensitively.
+    pub fn get(&self, label: &str) -> Option<&KindHandle> {
+        self.kinds
+            .iter()
+            .find(|k| k.model_label().eq_ignore_ascii_case(label))
+    }
+
+    /// The position of `label` in registration order.
+    pub fn position(&self, label: &str) -> Option<usize> {
+        self.kinds
+            .iter()
+            .position(|k| k.model_label().eq_ignore_ascii_case(label))
+    }
+
+    /// All kinds in registration order.
+    pub fn kinds(&self) -> impl Iterator<Item = &KindHandle> {
+        self.kinds.iter()
+    }
+}

@@ -1,0 +1,306 @@
+//! Delivering challenges by email: the [`Mailer`] trait, the message, and its templates
+//! (SPEC §5.4 step 3, §6 `OTP_EMAIL_*`).
+//!
+//! The SMTP transport lives in `otpkit-smtp`; this crate ships [`MemoryMailer`] (an outbox
+//! for tests and development) and [`NoMailer`] (every send fails, as when
+//! `OTPKIT_SMTP_URL` is unset).
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+use crate::secret::SecretString;
+use crate::settings::Settings;
+
+/// The built-in text body template (`otp/email/token.txt`).
+pub const DEFAULT_BODY_TEMPLATE: &str = "Your verification code is {{ token }}.";
+
+/// The default value of `OTP_EMAIL_BODY_TEMPLATE_PATH`, which names the built-in template.
+pub const DEFAULT_BODY_TEMPLATE_PATH: &str = "otp/email/token.txt";
+
+/// One email carrying a token. Subject and bodies may contain the token, so `Debug` shows
+/// only the recipient and sender.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EmailMessage {
+    /// Recipient address.
+    pub to: String,
+    /// Sender address.
+    pub from: String,
+    /// Subject (may carry the token).
+    pub subject: SecretString,
+    /// Plain-text body.
+    pub text: SecretString,
+    /// Optional HTML alternative.
+    pub html: Option<SecretString>,
+}
+
+impl fmt::Debug for EmailMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmailMessage")
+            .field("to", &self.to)
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A transport failure. The text goes to the log only; users read
+/// `the email could not be sent`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("email delivery failed: {0}")]
+pub struct MailError(pub String);
+
+/// Sends email. Implementations must not log message bodies or subjects.
+#[async_trait]
+pub trait Mailer: Send + Sync + 'static {
+    /// Sends one message; `Ok` once the transport accepted it.
+    async fn send(&self, message: &EmailMessage) -> Result<(), MailError>;
+}
+
+/// An outbox in memory: every message is kept for inspection. Clones share the outbox.
+#[derive(Clone, Default)]
+pub struct MemoryMailer {
+    outbox: Arc<Mutex<Vec<EmailMessage>>>,
+    fail: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl fmt::Debug for MemoryMailer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryMailer").finish_non_exhaustive()
+    }
+}
+
+impl MemoryMailer {
+    /// An empty outbox.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// All messages sent so far.
+    pub fn messages(&self) -> Vec<EmailMessage> {
+        self.outbox.lock().map(|g| g.clone()).unwrap_or_default()
+    }
+
+    /// The most recent message.
+    pub fn last(&self) -> Option<EmailMessage> {
+        self.outbox.lock().ok().and_then(|g| g.last().cloned())
+    }
+
+    /// Makes every later send fail (to test the compensation of §2.9), or succeed again.
+    pub fn set_failing(&self, fail: bool) {
+        self.fail.store(fail, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl Mailer for MemoryMailer {
+    async fn send(&self, message: &EmailMessage) -> Result<(), MailError> {
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(MailError("the memory mailer is set to fail".into()));
+        }
+        self.outbox
+            .lock()
+            .map_err(|_| MailError("outbox lock poisoned".into()))?
+            .push(message.clone());
+        Ok(())
+    }
+}
+
+/// A mailer that refuses every message: email challenges then fail with
+/// `challenge_exception` (the behaviour when `OTPKIT_SMTP_URL` is unset).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoMailer;
+
+#[async_trait]
+impl Mailer for NoMailer {
+    async fn send(&self, _message: &EmailMessage) -> Result<(), MailError> {
+        Err(MailError(
+            "no email transport is configured (OTPKIT_SMTP_URL)".into(),
+        ))
+    }
+}
+
+/// Why the email templates could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    /// A template file could not be read.
+    #[error("{setting}: cannot read template file {path:?}: {source}")]
+    Read {
+        /// The setting that names the file.
+        setting: &'static str,
+        /// The path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A template does not parse.
+    #[error("{setting}: invalid template: {message}")]
+    Syntax {
+        /// The setting that holds or names the template.
+        setting: &'static str,
+        /// The parser's message.
+        message: String,
+    },
+}
+
+/// The email subject, sender and body templates, resolved from the settings once at start.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EmailTemplates {
+    /// The sender (`OTP_EMAIL_SENDER`, else `OTPKIT_DEFAULT_FROM_EMAIL`).
+    pub sender: String,
+    /// The subject; each `{token}` is replaced.
+    pub subject: String,
+    /// The text body template (minijinja syntax).
+    pub text: String,
+    /// The optional HTML body template.
+    pub html: Option<String>,
+}
+
+impl fmt::Debug for EmailTemplates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmailTemplates")
+            .field("sender", &self.sender)
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for EmailTemplates {
+    fn default() -> Self {
+        EmailTemplates {
+            sender: "webmaster@localhost".into(),
+            subject: "OTP token".into(),
+            text: DEFAULT_BODY_TEMPLATE.into(),
+            html: None,
+        }
+    }
+}
+
+impl EmailTemplates {
+    /// Resolves the `OTP_EMAIL_*` settings: inline templates win over paths; the default
+    /// path names the built-in template; files are read now, and every template is parsed
+    /// now, so that a mistake stops start-up rather than a login.
+    pub fn from_settings(s: &Settings) -> Result<Self, TemplateError> {
+        let read = |setting: &'static str, path: &str| {
+            std::fs::read_to_string(path).map_err(|source| TemplateError::Read {
+                setting,
+                path: path.to_owned(),
+                source,
+            })
+        };
+        let text = match (&s.email_body_template, &s.email_body_template_path) {
+            (Some(t), _) => t.clone(),
+            (None, p) if p == DEFAULT_BODY_TEMPLATE_PATH => DEFAULT_BODY_TEMPLATE.to_owned(),
+            (None, p) => read("OTP_EMAIL_BODY_TEMPLATE_PATH", p)?,
+        };
+        let html = match (
+            &s.email_body_html_template,
+            &s.email_body_html_template_path,
+        ) {
+            (Some(t), _) => Some(t.clone()),
+            (None, Some(p)) => Some(read("OTP_EMAIL_BODY_HTML_TEMPLATE_PATH", p)?),
+            (None, None) => None,
+        };
+        let t = EmailTemplates {
+            sender: s
+                .email_sender
+                .clone()
+                .unwrap_or_else(|| s.default_from_email.clone()),
+            subject: s.email_subject.clone(),
+            text,
+            html,
+        };
+        check("OTP_EMAIL_BODY_TEMPLATE", &t.text)?;
+        if let Some(h) = &t.html {
+            check("OTP_EMAIL_BODY_HTML_TEMPLATE", h)?;
+        }
+        Ok(t)
+    }
+
+    /// Builds the message for `token` to `to`. Templates see `token` merged with `extra`
+    /// (an object; other values are ignored).
+    pub fn render(
+        &self,
+        to: &str,
+        token: &SecretString,
+        extra: Option<&serde_json::Value>,
+    ) -> Result<EmailMessage, String> {
+        let mut ctx = match extra {
+            Some(serde_json::Value::Object(m)) => m.clone(),
+            _ => serde_json::Map::new(),
+        };
+        ctx.insert(
+            "token".into(),
+            serde_json::Value::String(token.expose().to_owned()),
+        );
+        let ctx = serde_json::Value::Object(ctx);
+        let text = render_one(&self.text, &ctx, false)?;
+        let html = match &self.html {
+            Some(h) => Some(SecretString::new(render_one(h, &ctx, true)?)),
+            None => None,
+        };
+        Ok(EmailMessage {
+            to: to.to_owned(),
+            from: self.sender.clone(),
+            subject: SecretString::new(self.subject.replace("{token}", token.expose())),
+            text: SecretString::new(text),
+            html,
+        })
+    }
+}
+
+fn check(setting: &'static str, source: &str) -> Result<(), TemplateError> {
+    let env = minijinja::Environment::new();
+    env.template_from_str(source)
+        .map(|_| ())
+        .map_err(|e| TemplateError::Syntax {
+            setting,
+            message: e.to_string(),
+        })
+}
+
+fn render_one(source: &str, ctx: &serde_json::Value, html: bool) -> Result<String, String> {
+    let mut env = minijinja::Environment::new();
+    if html {
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    }
+    let tmpl = env.template_from_str(source).map_err(|e| e.to_string())?;
+    tmpl.render(ctx).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_body_and_subject() {
+        let t = EmailTemplates {
+            subject: "Test Subject with token: {token}".into(),
+            ..EmailTemplates::default()
+        };
+        let m = t
+            .render("a@example.com", &SecretString::from("012345"), None)
+            .unwrap();
+        assert_eq!(m.subject.expose(), "Test Subject with token: 012345");
+        assert_eq!(m.text.expose(), "Your verification code is 012345.");
+        assert!(!format!("{m:?}").contains("012345"));
+    }
+
+    #[test]
+    fn extra_context_and_html_escaping() {
+        let t = EmailTemplates {
+            text: "{{ greeting }} {{ token }}".into(),
+            html: Some("<p>{{ greeting }}</p>".into()),
+            ..EmailTemplates::default()
+        };
+        let extra = serde_json::json!({"greeting": "<b>Hi</b>"});
+        let m = t
+            .render("a@example.com", &SecretString::from("1"), Some(&extra))
+            .unwrap();
+        assert_eq!(m.text.expose(), "<b>Hi</b> 1");
+        assert_eq!(
+            m.html.unwrap().expose(),
+            "<p>&lt;b&gt;Hi&lt;&#x2f;b&gt;</p>"
+        );
+    }
+}

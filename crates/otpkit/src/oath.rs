@@ -1,0 +1,1223 @@
+//! OATH one-time passwords: HOTP (RFC 4226) and TOTP (RFC 6238), SPEC §4.1–§4.3.
+//!
+//! This module is pure: it never reads a clock and never stores anything. The TOTP kind
+//! computes the current step with [`totp_step`] from the engine's `now` and hands it to
+//! [`verify_totp`]; the HOTP kind calls [`verify_hotp`] with its stored counter.
+//!
+//! * An [`OathKey`] holds the **keyed HMAC state** for one [`Algorithm`]: the key is absorbed
+//!   once, and every computation clones that state, so a verification window of `n`
+//!   candidates costs `n` HMACs and never re-hashes the key.
+//! * [`OathKey::hotp`] is RFC 4226 §5.3: HMAC over the 8-byte big-endian counter, dynamic
+//!   truncation ([`dynamic_truncate`]), `mod 10^digits`, written with leading zeros.
+//! * [`verify_totp`] and [`verify_hotp`] compute **every** candidate of the window, compare
+//!   each in constant time ([`subtle`]) and select the **highest** matching step or counter
+//!   without branching on the comparison (SPEC §4.2, §9, REQ-08).
+//! * [`hmac_count`] is a per-thread counter of the HMACs computed, for tests that prove the
+//!   work done does not depend on whether or where a token matched (REQ-05, REQ-08).
+//!
+//! ```
+//! use otpkit::oath::{Algorithm, Digits, OathKey, TotpMatch, totp_step, verify_totp};
+//!
+//! let key = OathKey::new(Algorithm::Sha1, b"12345678901234567890");
+//! assert_eq!(key.hotp(1, Digits::SIX).expose(), "287082");
+//!
+//! // At now_s = 30 with step 30, T = 1; the code for step 2 is accepted with tolerance 1.
+//! let t = totp_step(30, 0, 30, 0);
+//! assert_eq!(verify_totp(&key, "359152", Digits::SIX, t, 1, 0),
+//!            TotpMatch::Accepted { step: 2, offset: 1 });
+//! ```
+
+use std::cell::Cell;
+use std::fmt;
+use std::str::FromStr;
+
+use hmac::digest::generic_array::{ArrayLength, GenericArray};
+use hmac::digest::{Digest, KeyInit, core_api::BlockSizeUser};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha1::Sha1;
+use sha2::{Sha256, Sha512};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use zeroize::Zeroize;
+
+use crate::secret::SecretString;
+
+/// An error in the parameters of an OATH computation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OathError {
+    /// The number of digits is not 6, 7 or 8.
+    #[error("invalid number of digits {digits}: OATH tokens have 6, 7 or 8 digits")]
+    InvalidDigits {
+        /// The rejected value.
+        digits: u8,
+    },
+    /// The algorithm name is not `SHA1`, `SHA256` or `SHA512`.
+    #[error("unknown algorithm: expected SHA1, SHA256 or SHA512")]
+    UnknownAlgorithm,
+}
+
+/// The HMAC hash function of an OATH key (RFC 6238 §1.2).
+///
+/// Serialised, parsed and displayed as `SHA1`, `SHA256` or `SHA512` (exactly; no other
+/// spelling is accepted).
+///
+/// ```
+/// use otpkit::oath::Algorithm;
+/// assert_eq!("SHA256".parse::<Algorithm>().unwrap(), Algorithm::Sha256);
+/// assert!("sha256".parse::<Algorithm>().is_err());
+/// assert_eq!(Algorithm::Sha512.to_string(), "SHA512");
+/// assert_eq!(Algorithm::Sha1.default_key_len(), 20);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Algorithm {
+    /// HMAC-SHA-1, the RFC 4226 default and the only one some authenticator apps support.
+    #[default]
+    #[serde(rename = "SHA1")]
+    Sha1,
+    /// HMAC-SHA-256.
+    #[serde(rename = "SHA256")]
+    Sha256,
+    /// HMAC-SHA-512.
+    #[serde(rename = "SHA512")]
+    Sha512,
+}
+
+impl Algorithm {
+    /// All algorithms, in the order SHA1, SHA256, SHA512.
+    pub const ALL: [Algorithm; 3] = [Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha512];
+
+    /// The canonical name: `SHA1`, `SHA256` or `SHA512`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Sha1 => "SHA1",
+            Algorithm::Sha256 => "SHA256",
+            Algorithm::Sha512 => "SHA512",
+        }
+    }
+
+    /// The length of a generated key, equal to the hash output: 20, 32 or 64 bytes (REQ-01).
+    pub const fn default_key_len(self) -> usize {
+        match self {
+            Algorithm::Sha1 => 20,
+            Algorithm::Sha256 => 32,
+            Algorithm::Sha512 => 64,
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Algorithm {
+    type Err = OathError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "SHA1" => Ok(Algorithm::Sha1),
+            "SHA256" => Ok(Algorithm::Sha256),
+            "SHA512" => Ok(Algorithm::Sha512),
+            _ => Err(OathError::UnknownAlgorithm),
+        }
+    }
+}
+
+/// The number of decimal digits of a token: 6, 7 or 8.
+///
+/// Serialised as a plain integer; deserialising any other value fails.
+///
+/// ```
+/// use otpkit::oath::Digits;
+/// assert_eq!(Digits::new(8).unwrap().get(), 8);
+/// assert!(Digits::new(5).is_err());
+/// assert_eq!(Digits::default(), Digits::SIX);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct Digits(u8);
+
+impl Digits {
+    /// Six digits, the default.
+    pub const SIX: Digits = Digits(6);
+    /// Seven digits.
+    pub const SEVEN: Digits = Digits(7);
+    /// Eight digits.
+    pub const EIGHT: Digits = Digits(8);
+
+    /// `digits` if it is 6, 7 or 8; otherwise [`OathError::InvalidDigits`].
+    pub const fn new(digits: u8) -> Result<Digits, OathError> {
+        match digits {
+            6..=8 => Ok(Digits(digits)),
+            _ => Err(OathError::InvalidDigits { digits }),
+        }
+    }
+
+    /// The number of digits.
+    pub const fn get(self) -> u8 {
+        self.0
+    }
+
+    /// `10^digits`.
+    const fn modulus(self) -> u32 {
+        match self.0 {
+            6 => 1_000_000,
+            7 => 10_000_000,
+            _ => 100_000_000,
+        }
+    }
+}
+
+impl Default for Digits {
+    fn default() -> Self {
+        Digits::SIX
+    }
+}
+
+impl TryFrom<u8> for Digits {
+    type Error = OathError;
+
+    fn try_from(value: u8) -> Result<Self, Self::Error> {
+        Digits::new(value)
+    }
+}
+
+impl From<Digits> for u8 {
+    fn from(d: Digits) -> u8 {
+        d.0
+    }
+}
+
+impl fmt::Display for Digits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+thread_local! {
+    static HMAC_COUNT: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The number of OATH HMACs computed so far **on the current thread** (monotonic, wrapping
+/// only after 2^64).
+///
+/// Tests take the difference around a verification to prove how many HMACs it computed
+/// (REQ-05: zero while throttled; REQ-08: `2·tolerance + 1` for TOTP, `tolerance + 1` for
+/// HOTP, whether or not a candidate matched).
+///
+/// ```
+/// use otpkit::oath::{hmac_count, hotp, Algorithm, Digits};
+/// let before = hmac_count();
+/// let _ = hotp(b"12345678901234567890", 0, Digits::SIX, Algorithm::Sha1);
+/// assert_eq!(hmac_count() - before, 1);
+/// ```
+pub fn hmac_count() -> u64 {
+    HMAC_COUNT.with(Cell::get)
+}
+
+fn count_hmac() {
+    HMAC_COUNT.with(|c| c.set(c.get().wrapping_add(1)));
+}
+
+/// The key as HMAC needs it: hashed if longer than the block (RFC 2104 §2), then
+/// zero-padded to the block size. Keying HMAC with this block gives the same MAC as keying
+/// it with `key`, and lets us use the infallible [`KeyInit::new`].
+fn block_key<D>(key: &[u8]) -> GenericArray<u8, D::BlockSize>
+where
+    D: Digest + BlockSizeUser,
+    D::BlockSize: ArrayLength<u8>,
+{
+    let mut block = GenericArray::<u8, D::BlockSize>::default();
+    if key.len() > block.len() {
+        let mut hashed = D::digest(key);
+        for (dst, src) in block.iter_mut().zip(hashed.iter()) {
+            *dst = *src;
+        }
+        hashed.as_mut_slice().zeroize();
+    } else {
+        for (dst, src) in block.iter_mut().zip(key.iter()) {
+            *dst = *src;
+        }
+    }
+    block
+}
+
+#[derive(Clone)]
+enum KeyedMac {
+    Sha1(Hmac<Sha1>),
+    Sha256(Hmac<Sha256>),
+    Sha512(Hmac<Sha512>),
+}
+
+/// An OATH key prepared for one [`Algorithm`]: the keyed HMAC state, computed once.
+///
+/// The raw key bytes are not kept: the constructor copies them into a block that is zeroed
+/// right after keying. The keyed inner/outer hash state (which is as sensitive as the key)
+/// lives inside the RustCrypto `hmac` 0.12 types, which do not support zeroing on drop;
+/// keep `OathKey` values short-lived (build one per verification from the sealed key).
+///
+/// `Debug` prints only the algorithm.
+///
+/// ```
+/// use otpkit::oath::{Algorithm, Digits, OathKey};
+/// let key = OathKey::new(Algorithm::Sha1, b"12345678901234567890");
+/// assert_eq!(key.hotp(0, Digits::SIX).expose(), "755224");
+/// assert_eq!(format!("{key:?}"), "OathKey { algorithm: SHA1, key: [REDACTED] }");
+/// ```
+#[derive(Clone)]
+pub struct OathKey {
+    mac: KeyedMac,
+}
+
+impl OathKey {
+    /// Keys HMAC with `key` (any length; RFC 4226 R6 length rules are enforced at import,
+    /// see [`crate::encoding::check_key_len`]).
+    pub fn new(algorithm: Algorithm, key: &[u8]) -> OathKey {
+        let mac = match algorithm {
+            Algorithm::Sha1 => {
+                let mut block = block_key::<Sha1>(key);
+                let mac = <Hmac<Sha1> as KeyInit>::new(&block);
+                block.as_mut_slice().zeroize();
+                KeyedMac::Sha1(mac)
+            }
+            Algorithm::Sha256 => {
+                let mut block = block_key::<Sha256>(key);
+                let mac = <Hmac<Sha256> as KeyInit>::new(&block);
+                block.as_mut_slice().zeroize();
+                KeyedMac::Sha256(mac)
+            }
+            Algorithm::Sha512 => {
+                let mut block = block_key::<Sha512>(key);
+                let mac = <Hmac<Sha512> as KeyInit>::new(&block);
+                block.as_mut_slice().zeroize();
+                KeyedMac::Sha512(mac)
+            }
+        };
+        OathKey { mac }
+    }
+
+    /// The key's algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        match self.mac {
+            KeyedMac::Sha1(_) => Algorithm::Sha1,
+            KeyedMac::Sha256(_) => Algorithm::Sha256,
+            KeyedMac::Sha512(_) => Algorithm::Sha512,
+        }
+    }
+
+    /// Computes one HMAC over `counter` (8 bytes, big-endian) and hands the output to `f`;
+    /// the output is zeroed afterwards. Counts one HMAC for [`hmac_count`].
+    fn with_mac<R>(&self, counter: u64, f: impl FnOnce(&[u8]) -> R) -> R {
+        count_hmac();
+        let msg = counter.to_be_bytes();
+        match &self.mac {
+            KeyedMac::Sha1(m) => {
+                let mut m = m.clone();
+                m.update(&msg);
+                let mut out = m.finalize().into_bytes();
+                let r = f(&out);
+                out.as_mut_slice().zeroize();
+                r
+            }
+            KeyedMac::Sha256(m) => {
+                let mut m = m.clone();
+                m.update(&msg);
+                let mut out = m.finalize().into_bytes();
+                let r = f(&out);
+                out.as_mut_slice().zeroize();
+                r
+            }
+            KeyedMac::Sha512(m) => {
+                let mut m = m.clone();
+                m.update(&msg);
+                let mut out = m.finalize().into_bytes();
+                let r = f(&out);
+                out.as_mut_slice().zeroize();
+                r
+            }
+        }
+    }
+
+    /// The HOTP value of `counter` (RFC 4226 §5.3, SPEC §4.1): exactly `digits` ASCII
+    /// digits, with leading zeros.
+    pub fn hotp(&self, counter: u64, digits: Digits) -> SecretString {
+        let value = self.with_mac(counter, |mac| dynamic_truncate(mac).unwrap_or(0));
+        format_digits(value % digits.modulus(), digits)
+    }
+
+    /// The raw HMAC of `counter`, for tests of the intermediate values.
+    #[cfg(test)]
+    fn hmac_bytes(&self, counter: u64) -> Vec<u8> {
+        self.with_mac(counter, <[u8]>::to_vec)
+    }
+}
+
+impl fmt::Debug for OathKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "OathKey {{ algorithm: {}, key: [REDACTED] }}",
+            self.algorithm()
+        )
+    }
+}
+
+/// Writes `value` as exactly `digits` decimal digits, into a string that never reallocates
+/// (so no unzeroed copy is left behind).
+fn format_digits(mut value: u32, digits: Digits) -> SecretString {
+    let mut buf = [b'0'; 8];
+    let n = usize::from(digits.get());
+    for slot in buf.iter_mut().take(n).rev() {
+        // `value % 10` is below 10, so the cast cannot truncate.
+        *slot = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+    let mut s = String::with_capacity(8);
+    for &b in buf.iter().take(n) {
+        s.push(char::from(b));
+    }
+    buf.zeroize();
+    SecretString::new(s)
+}
+
+/// RFC 4226 §5.3 dynamic truncation: `offset = mac[last] & 0x0F`, then the 31-bit
+/// big-endian value of `mac[offset..offset + 4]`.
+///
+/// `None` if `mac` is too short to hold those four bytes (never the case for a SHA-1,
+/// SHA-256 or SHA-512 output).
+///
+/// ```
+/// use otpkit::oath::dynamic_truncate;
+/// // RFC 4226 §5.4: the HMAC-SHA-1 example.
+/// let mac = [0x1f, 0x86, 0x98, 0x69, 0x0e, 0x02, 0xca, 0x16, 0x61, 0x85, 0x50, 0xef, 0x7f,
+///            0x19, 0xda, 0x8e, 0x94, 0x5b, 0x55, 0x5a];
+/// assert_eq!(dynamic_truncate(&mac), Some(0x50ef7f19));
+/// ```
+pub fn dynamic_truncate(mac: &[u8]) -> Option<u32> {
+    let offset = usize::from(mac.last()? & 0x0F);
+    let end = offset.checked_add(4)?;
+    let bytes: [u8; 4] = mac.get(offset..end)?.try_into().ok()?;
+    Some(u32::from_be_bytes(bytes) & 0x7FFF_FFFF)
+}
+
+/// HOTP (SPEC §4.1) with a raw key: `OathKey::new(algorithm, key).hotp(counter, digits)`.
+///
+/// ```
+/// use otpkit::oath::{hotp, Algorithm, Digits};
+/// let key = b"12345678901234567890";
+/// assert_eq!(hotp(key, 9, Digits::SIX, Algorithm::Sha1).expose(), "520489");
+/// assert_eq!(hotp(key, 0, Digits::EIGHT, Algorithm::Sha1).expose(), "84755224");
+/// ```
+pub fn hotp(key: &[u8], counter: u64, digits: Digits, algorithm: Algorithm) -> SecretString {
+    OathKey::new(algorithm, key).hotp(counter, digits)
+}
+
+/// The TOTP step `T = floor((now_s − t0) / step) + drift` (SPEC §4.2).
+///
+/// The division floors toward −∞ (so `now_s < t0` gives negative steps), the arithmetic
+/// saturates instead of overflowing, and steps beyond 2^32 are exact. A `step` of 0 (which
+/// the TOTP kind never allows) is treated as 1.
+///
+/// ```
+/// use otpkit::oath::totp_step;
+/// assert_eq!(totp_step(59, 0, 30, 0), 1);
+/// assert_eq!(totp_step(20_000_000_000, 0, 30, 0), 0x27BC86AA);
+/// assert_eq!(totp_step(-1, 0, 30, 0), -1);
+/// assert_eq!(totp_step(90, 0, 30, -1), 2);
+/// ```
+pub fn totp_step(now_s: i64, t0: i64, step: u32, drift: i16) -> i64 {
+    let step = i64::from(step.max(1));
+    now_s
+        .saturating_sub(t0)
+        .div_euclid(step)
+        .saturating_add(i64::from(drift))
+}
+
+/// The TOTP value for step `t`, or `None` for a step below 0 (which has no token).
+///
+/// ```
+/// use otpkit::oath::{totp_at, Algorithm, Digits, OathKey};
+/// let key = OathKey::new(Algorithm::Sha1, b"12345678901234567890");
+/// assert_eq!(totp_at(&key, 1, Digits::EIGHT).unwrap().expose(), "94287082");
+/// assert!(totp_at(&key, -1, Digits::SIX).is_none());
+/// ```
+pub fn totp_at(key: &OathKey, t: i64, digits: Digits) -> Option<SecretString> {
+    let counter = u64::try_from(t).ok()?;
+    Some(key.hotp(counter, digits))
+}
+
+/// The outcome of [`verify_totp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotpMatch {
+    /// The token matched the acceptable step `step` (the highest such), which is `offset`
+    /// steps from the current step: the new drift is `drift + offset`.
+    Accepted {
+        /// The matched step; the TOTP kind stores it as `last_t`.
+        step: i64,
+        /// `step − t`, in `−tolerance..=tolerance`.
+        offset: i64,
+    },
+    /// No acceptable step matched, but a step `≥ 0` below `min_t` did (the highest such):
+    /// a replayed token (SPEC §5.1).
+    Replay {
+        /// The matched, already used step.
+        step: i64,
+    },
+    /// No step of the window matched.
+    NoMatch,
+}
+
+/// TOTP verification of an already normalised token (SPEC §4.2).
+///
+/// The candidates are the steps `t − tolerance ..= t + tolerance`. Every candidate `≥ 0` is
+/// computed — exactly `2·tolerance + 1` HMACs when `t ≥ tolerance` — and compared in
+/// constant time, with no early exit. Candidates below 0 have no token and are neither
+/// computed nor acceptable; candidates below `min_t` (for the TOTP kind `last_t + 1`) are not
+/// acceptable. Among acceptable matches the **highest** step wins.
+///
+/// `tolerance` is not range-checked here (the TOTP kind allows 0–10).
+///
+/// ```
+/// use otpkit::oath::{verify_totp, Algorithm, Digits, OathKey, TotpMatch};
+/// let key = OathKey::new(Algorithm::Sha1, b"12345678901234567890");
+/// // SPEC §4.2: at T = 1 the token of step 2 needs tolerance 1 …
+/// assert_eq!(verify_totp(&key, "359152", Digits::SIX, 1, 0, 0), TotpMatch::NoMatch);
+/// assert_eq!(verify_totp(&key, "359152", Digits::SIX, 1, 1, 0),
+///            TotpMatch::Accepted { step: 2, offset: 1 });
+/// // … and with min_t = 3 it is an already used step.
+/// assert_eq!(verify_totp(&key, "359152", Digits::SIX, 1, 1, 3), TotpMatch::Replay { step: 2 });
+/// ```
+pub fn verify_totp(
+    key: &OathKey,
+    token: &str,
+    digits: Digits,
+    t: i64,
+    tolerance: u8,
+    min_t: i64,
+) -> TotpMatch {
+    let tol = i64::from(tolerance);
+    let token = token.as_bytes();
+    let mut accepted = Choice::from(0);
+    let mut accepted_step: i64 = 0;
+    let mut replayed = Choice::from(0);
+    let mut replayed_step: i64 = 0;
+    for offset in -tol..=tol {
+        let Some(candidate) = t.checked_add(offset) else {
+            continue;
+        };
+        let Some(code) = totp_at(key, candidate, digits) else {
+            continue;
+        };
+        let matched = code.expose().as_bytes().ct_eq(token);
+        let acceptable = Choice::from(u8::from(candidate >= min_t));
+        let accept = matched & acceptable;
+        let replay = matched & !acceptable;
+        // Candidates ascend, so the last selected one is the highest.
+        accepted_step = i64::conditional_select(&accepted_step, &candidate, accept);
+        accepted |= accept;
+        replayed_step = i64::conditional_select(&replayed_step, &candidate, replay);
+        replayed |= replay;
+    }
+    if bool::from(accepted) {
+        TotpMatch::Accepted {
+            step: accepted_step,
+            offset: accepted_step.saturating_sub(t),
+        }
+    } else if bool::from(replayed) {
+        TotpMatch::Replay {
+            step: replayed_step,
+        }
+    } else {
+        TotpMatch::NoMatch
+    }
+}
+
+/// HOTP verification of an already normalised token (SPEC §5.2).
+///
+/// The candidates are the counters `counter ..= counter + tolerance`; those above
+/// 2^63 − 1 are skipped. Every other candidate is computed — exactly `tolerance + 1` HMACs
+/// — and compared in constant time, with no early exit. Returns the **highest** matching
+/// counter `m` (the HOTP kind then stores `m + 1`), or `None`.
+///
+/// `tolerance` is not range-checked here (the HOTP kind allows 0–20).
+///
+/// ```
+/// use otpkit::oath::{verify_hotp, Algorithm, Digits, OathKey};
+/// let key = OathKey::new(Algorithm::Sha1, b"12345678901234567890");
+/// assert_eq!(verify_hotp(&key, "359152", Digits::SIX, 0, 5), Some(2));
+/// assert_eq!(verify_hotp(&key, "359152", Digits::SIX, 3, 5), None);
+/// ```
+pub fn verify_hotp(
+    key: &OathKey,
+    token: &str,
+    digits: Digits,
+    counter: u64,
+    tolerance: u8,
+) -> Option<u64> {
+    const MAX_COUNTER: u64 = i64::MAX as u64;
+    let token = token.as_bytes();
+    let mut found = Choice::from(0);
+    let mut best: u64 = 0;
+    for offset in 0..=u64::from(tolerance) {
+        let Some(candidate) = counter.checked_add(offset) else {
+            continue;
+        };
+        if candidate > MAX_COUNTER {
+            continue;
+        }
+        let code = key.hotp(candidate, digits);
+        let matched = code.expose().as_bytes().ct_eq(token);
+        best = u64::conditional_select(&best, &candidate, matched);
+        found |= matched;
+    }
+    bool::from(found).then_some(best)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RFC_KEY: &[u8] = b"12345678901234567890";
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// RFC 4226 Appendix D: counter, HMAC-SHA-1, truncated hex, truncated decimal, HOTP.
+    const RFC4226: [(u64, &str, u32, u32, &str); 10] = [
+        (
+            0,
+            "cc93cf18508d94934c64b65d8ba7667fb7cde4b0",
+            0x4c93cf18,
+            1284755224,
+            "755224",
+        ),
+        (
+            1,
+            "75a48a19d4cbe100644e8ac1397eea747a2d33ab",
+            0x41397eea,
+            1094287082,
+            "287082",
+        ),
+        (
+            2,
+            "0bacb7fa082fef30782211938bc1c5e70416ff44",
+            0x082fef30,
+            137359152,
+            "359152",
+        ),
+        (
+            3,
+            "66c28227d03a2d5529262ff016a1e6ef76557ece",
+            0x66ef7655,
+            1726969429,
+            "969429",
+        ),
+        (
+            4,
+            "a904c900a64b35909874b33e61c5938a8e15ed1c",
+            0x61c5938a,
+            1640338314,
+            "338314",
+        ),
+        (
+            5,
+            "a37e783d7b7233c083d4f62926c7a25f238d0316",
+            0x33c083d4,
+            868254676,
+            "254676",
+        ),
+        (
+            6,
+            "bc9cd28561042c83f219324d3c607256c03272ae",
+            0x7256c032,
+            1918287922,
+            "287922",
+        ),
+        (
+            7,
+            "a4fb960c0bc06e1eabb804e5b397cdc4b45596fa",
+            0x04e5b397,
+            82162583,
+            "162583",
+        ),
+        (
+            8,
+            "1b3c89f65e6c9e883012052823443f048b4332db",
+            0x2823443f,
+            673399871,
+            "399871",
+        ),
+        (
+            9,
+            "1637409809a679dc698207310c8c7fc07290d9e5",
+            0x2679dc69,
+            645520489,
+            "520489",
+        ),
+    ];
+
+    #[test]
+    fn rfc4226_appendix_d_with_intermediate_values() {
+        let key = OathKey::new(Algorithm::Sha1, RFC_KEY);
+        for (counter, mac_hex, trunc_hex, trunc_dec, code) in RFC4226 {
+            let mac = key.hmac_bytes(counter);
+            assert_eq!(hex(&mac), mac_hex, "HMAC of counter {counter}");
+            let truncated = dynamic_truncate(&mac).unwrap();
+            assert_eq!(truncated, trunc_hex, "truncated hex of counter {counter}");
+            assert_eq!(truncated, trunc_dec, "truncated dec of counter {counter}");
+            assert_eq!(key.hotp(counter, Digits::SIX).expose(), code);
+            assert_eq!(
+                hotp(RFC_KEY, counter, Digits::SIX, Algorithm::Sha1).expose(),
+                code
+            );
+        }
+    }
+
+    #[test]
+    fn rfc4226_eight_digits() {
+        let key = OathKey::new(Algorithm::Sha1, RFC_KEY);
+        for (counter, code) in [(0, "84755224"), (1, "94287082"), (2, "37359152")] {
+            assert_eq!(key.hotp(counter, Digits::EIGHT).expose(), code);
+        }
+        // Seven digits: the truncated value mod 10^7.
+        assert_eq!(key.hotp(0, Digits::SEVEN).expose(), "4755224");
+        assert_eq!(key.hotp(7, Digits::SEVEN).expose(), "2162583");
+        assert_eq!(key.hotp(7, Digits::EIGHT).expose(), "82162583");
+    }
+
+    const SEED_SHA1: &[u8] = b"12345678901234567890";
+    const SEED_SHA256: &[u8] = b"12345678901234567890123456789012";
+    const SEED_SHA512: &[u8] = b"1234567890123456789012345678901234567890123456789012345678901234";
+
+    /// RFC 6238 Appendix B: time, T, SHA-1, SHA-256, SHA-512 (8 digits, step 30, T0 0).
+    const RFC6238: [(i64, i64, &str, &str, &str); 6] = [
+        (59, 0x1, "94287082", "46119246", "90693936"),
+        (1111111109, 0x23523EC, "07081804", "68084774", "25091201"),
+        (1111111111, 0x23523ED, "14050471", "67062674", "99943326"),
+        (1234567890, 0x273EF07, "89005924", "91819424", "93441116"),
+        (2000000000, 0x3F940AA, "69279037", "90698825", "38618901"),
+        (20000000000, 0x27BC86AA, "65353130", "77737706", "47863826"),
+    ];
+
+    #[test]
+    fn rfc6238_appendix_b_all_18() {
+        let k1 = OathKey::new(Algorithm::Sha1, SEED_SHA1);
+        let k256 = OathKey::new(Algorithm::Sha256, SEED_SHA256);
+        let k512 = OathKey::new(Algorithm::Sha512, SEED_SHA512);
+        let mut checked = 0;
+        for (time, t_hex, c1, c256, c512) in RFC6238 {
+            let t = totp_step(time, 0, 30, 0);
+            assert_eq!(t, t_hex, "T at {time}");
+            for (key, want) in [(&k1, c1), (&k256, c256), (&k512, c512)] {
+                let got = totp_at(key, t, Digits::EIGHT).unwrap();
+                assert_eq!(got.expose(), want, "{:?} at {time}", key.algorithm());
+                assert_eq!(
+                    verify_totp(key, want, Digits::EIGHT, t, 0, 0),
+                    TotpMatch::Accepted { step: t, offset: 0 }
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 18);
+        // The last row's time, 20 000 000 000 s, is beyond 2^32: no 32-bit truncation.
+    }
+
+    #[test]
+    fn django_otp_regression_vectors() {
+        let hkey = OathKey::new(
+            Algorithm::Sha1,
+            &unhex("d2e8a68036f68960b1c30532bb6c56da5934d879"),
+        );
+        for (c, code) in ["782373", "313268", "307722"].into_iter().enumerate() {
+            assert_eq!(hkey.hotp(c as u64, Digits::SIX).expose(), code);
+        }
+        let tkey = OathKey::new(
+            Algorithm::Sha1,
+            &unhex("2a2bbba1092ffdd25a328ad1a0a5f5d61d7aacc4"),
+        );
+        let want = [
+            "179225", "656163", "839400", "154567", "346912", "471576", "045675", "101397",
+            "491039", "784503",
+        ];
+        for (t, code) in want.into_iter().enumerate() {
+            assert_eq!(
+                totp_at(&tkey, t as i64, Digits::SIX).unwrap().expose(),
+                code
+            );
+        }
+    }
+
+    #[test]
+    fn leading_zeros_are_kept() {
+        let tkey = OathKey::new(
+            Algorithm::Sha1,
+            &unhex("2a2bbba1092ffdd25a328ad1a0a5f5d61d7aacc4"),
+        );
+        let code = tkey.hotp(6, Digits::SIX);
+        assert_eq!(code.expose(), "045675");
+        assert_eq!(code.expose().len(), 6);
+    }
+
+    #[test]
+    fn block_key_matches_hmac_keying_for_every_length() {
+        for alg in Algorithm::ALL {
+            for len in [0usize, 1, 15, 16, 20, 32, 63, 64, 65, 127, 128, 129, 200] {
+                let key: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+                let ours = OathKey::new(alg, &key).hmac_bytes(42);
+                let theirs = match alg {
+                    Algorithm::Sha1 => {
+                        let mut m = <Hmac<Sha1> as Mac>::new_from_slice(&key).unwrap();
+                        m.update(&42u64.to_be_bytes());
+                        m.finalize().into_bytes().to_vec()
+                    }
+                    Algorithm::Sha256 => {
+                        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap();
+                        m.update(&42u64.to_be_bytes());
+                        m.finalize().into_bytes().to_vec()
+                    }
+                    Algorithm::Sha512 => {
+                        let mut m = <Hmac<Sha512> as Mac>::new_from_slice(&key).unwrap();
+                        m.update(&42u64.to_be_bytes());
+                        m.finalize().into_bytes().to_vec()
+                    }
+                };
+                assert_eq!(ours, theirs, "{alg} key length {len}");
+                assert_eq!(ours.len(), alg.default_key_len());
+            }
+        }
+    }
+
+    #[test]
+    fn dynamic_truncate_uses_last_byte_for_every_algorithm() {
+        // Offset from the last byte: byte 19, 31 or 63.
+        for len in [20usize, 32, 64] {
+            let mut mac = vec![0u8; len];
+            mac[len - 1] = 0x0F; // offset 15
+            mac[15..19].copy_from_slice(&[0xFF, 0x01, 0x02, 0x03]);
+            assert_eq!(dynamic_truncate(&mac), Some(0x7F01_0203));
+        }
+        assert_eq!(dynamic_truncate(&[]), None);
+        assert_eq!(dynamic_truncate(&[0x0F; 10]), None);
+        assert_eq!(dynamic_truncate(&[0x00, 0, 0, 0]), Some(0));
+    }
+
+    #[test]
+    fn algorithm_names_and_serde() {
+        for (alg, name, len) in [
+            (Algorithm::Sha1, "SHA1", 20),
+            (Algorithm::Sha256, "SHA256", 32),
+            (Algorithm::Sha512, "SHA512", 64),
+        ] {
+            assert_eq!(alg.as_str(), name);
+            assert_eq!(alg.to_string(), name);
+            assert_eq!(name.parse::<Algorithm>().unwrap(), alg);
+            assert_eq!(alg.default_key_len(), len);
+            assert_eq!(serde_json::to_string(&alg).unwrap(), format!("\"{name}\""));
+            assert_eq!(
+                serde_json::from_str::<Algorithm>(&format!("\"{name}\"")).unwrap(),
+                alg
+            );
+        }
+        for bad in ["sha1", "SHA-1", "SHA224", "", " SHA1", "SHA1 ", "Sha1"] {
+            assert_eq!(bad.parse::<Algorithm>(), Err(OathError::UnknownAlgorithm));
+            assert!(serde_json::from_str::<Algorithm>(&format!("\"{bad}\"")).is_err());
+        }
+        assert_eq!(Algorithm::default(), Algorithm::Sha1);
+    }
+
+    #[test]
+    fn digits_validation_and_serde() {
+        for d in 0..=u8::MAX {
+            let r = Digits::new(d);
+            assert_eq!(r.is_ok(), (6..=8).contains(&d), "{d}");
+            if let Ok(x) = r {
+                assert_eq!(x.get(), d);
+                assert_eq!(serde_json::to_string(&x).unwrap(), d.to_string());
+            } else {
+                assert_eq!(r, Err(OathError::InvalidDigits { digits: d }));
+            }
+            let parsed = serde_json::from_str::<Digits>(&d.to_string());
+            assert_eq!(parsed.is_ok(), (6..=8).contains(&d));
+        }
+        assert!(serde_json::from_str::<Digits>("\"6\"").is_err());
+        assert!(serde_json::from_str::<Digits>("-6").is_err());
+        assert!(serde_json::from_str::<Digits>("256").is_err());
+        assert_eq!(Digits::SIX.get(), 6);
+        assert_eq!(Digits::SEVEN.get(), 7);
+        assert_eq!(Digits::EIGHT.get(), 8);
+    }
+
+    #[test]
+    fn totp_step_floor_and_saturation() {
+        assert_eq!(totp_step(0, 0, 30, 0), 0);
+        assert_eq!(totp_step(29, 0, 30, 0), 0);
+        assert_eq!(totp_step(30, 0, 30, 0), 1);
+        assert_eq!(totp_step(-1, 0, 30, 0), -1);
+        assert_eq!(totp_step(-30, 0, 30, 0), -1);
+        assert_eq!(totp_step(-31, 0, 30, 0), -2);
+        assert_eq!(totp_step(100, 200, 30, 0), -4); // floor(-100/30) = -4
+        assert_eq!(totp_step(30, 0, 30, 1), 2);
+        assert_eq!(totp_step(30, 0, 30, -1), 0);
+        assert_eq!(totp_step(30, 0, 30, i16::MIN), 1 - 32768);
+        assert_eq!(totp_step(i64::MAX, i64::MIN, 1, i16::MAX), i64::MAX);
+        assert_eq!(totp_step(i64::MIN, i64::MAX, 1, i16::MIN), i64::MIN);
+        assert_eq!(totp_step(i64::MAX, 0, 1, 0), i64::MAX);
+        assert_eq!(totp_step(i64::MIN, 0, 120, 0), i64::MIN.div_euclid(120));
+        assert_eq!(totp_step(10, 0, 0, 0), 10); // step 0 treated as 1
+        // SPEC §4.2: t0 = now_s − 60 → T = 2.
+        assert_eq!(totp_step(1000, 940, 30, 0), 2);
+    }
+
+    #[test]
+    fn spec_4_2_examples() {
+        let key = OathKey::new(Algorithm::Sha1, RFC_KEY);
+        let t = totp_step(30, 0, 30, 0);
+        assert_eq!(t, 1);
+        assert_eq!(totp_at(&key, t, Digits::SIX).unwrap().expose(), "287082");
+        assert_eq!(
+            verify_totp(&key, "359152", Digits::SIX, t, 0, 0),
+            TotpMatch::NoMatch
+        );
+        assert_eq!(
+            verify_totp(&key, "359152", Digits::SIX, t, 1, 0),
+            TotpMatch::Accepted { step: 2, offset: 1 }
+        );
+        // drift 0, tolerance 1, min_t 3: not accepted (drift would stay 0).
+        assert!(!matches!(
+            verify_totp(&key, "359152", Digits::SIX, t, 1, 3),
+            TotpMatch::Accepted { .. }
+        ));
+        // t0 = now_s − 60: T = 2 and the token is 359152.
+        let t2 = totp_step(30, 30 - 60, 30, 0);
+        assert_eq!(t2, 2);
+        assert_eq!(totp_at(&key, t2, Digits::SIX).unwrap().expose(), "359152");
+    }
+
+    fn django_totp_key() -> OathKey {
+        OathKey::new(
+            Algorithm::Sha1,
+            &unhex("2a2bbba1092ffdd25a328ad1a0a5f5d61d7aacc4"),
+        )
+    }
+
+    const DJANGO_TOKENS: [&str; 10] = [
+        "179225", "656163", "839400", "154567", "346912", "471576", "045675", "101397", "491039",
+        "784503",
+    ];
+
+    /// Which of the ten django-otp tokens verify, each on a fresh device (`last_t = −1`).
+    fn accepted_indexes(now_s: i64, t0: i64, drift: i16, tolerance: u8) -> Vec<usize> {
+        let key = django_totp_key();
+        let t = totp_step(now_s, t0, 30, drift);
+        DJANGO_TOKENS
+            .iter()
+            .enumerate()
+            .filter(|(_, tok)| {
+                matches!(
+                    verify_totp(&key, tok, Digits::SIX, t, tolerance, 0),
+                    TotpMatch::Accepted { .. }
+                )
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    #[test]
+    fn spec_5_1_tolerance_examples() {
+        let now = 1_700_000_000;
+        let t0 = now - 90; // current step 3
+        assert_eq!(accepted_indexes(now, t0, 0, 0), vec![3]);
+        assert_eq!(accepted_indexes(now, t0, 0, 1), vec![2, 3, 4]);
+        assert_eq!(accepted_indexes(now, t0, -1, 1), vec![1, 2, 3]);
+        // Tolerance 2 with sync: token 5 accepted, drift becomes 2.
+        let key = django_totp_key();
+        let t = totp_step(now, t0, 30, 0);
+        assert_eq!(
+            verify_totp(&key, DJANGO_TOKENS[5], Digits::SIX, t, 2, 0),
+            TotpMatch::Accepted { step: 5, offset: 2 }
+        );
+        // Token 3 twice: accepted (last_t = 3), then replay with min_t = last_t + 1.
+        assert_eq!(
+            verify_totp(&key, DJANGO_TOKENS[3], Digits::SIX, t, 0, 0),
+            TotpMatch::Accepted { step: 3, offset: 0 }
+        );
+        assert_eq!(
+            verify_totp(&key, DJANGO_TOKENS[3], Digits::SIX, t, 0, 4),
+            TotpMatch::Replay { step: 3 }
+        );
+    }
+
+    #[test]
+    fn spec_5_1_boundaries() {
+        // step 30, tolerance 1, last_t = −1. At 59.999 s, now_s = 59 (T = 1).
+        let key = django_totp_key();
+        let t = totp_step(59, 0, 30, 0);
+        assert_eq!(t, 1);
+        for step in [0, 1, 2] {
+            assert_eq!(
+                verify_totp(&key, DJANGO_TOKENS[step], Digits::SIX, t, 1, 0),
+                TotpMatch::Accepted {
+                    step: step as i64,
+                    offset: step as i64 - 1
+                }
+            );
+        }
+        let t = totp_step(60, 0, 30, 0);
+        assert_eq!(t, 2);
+        assert_eq!(
+            verify_totp(&key, DJANGO_TOKENS[0], Digits::SIX, t, 1, 0),
+            TotpMatch::NoMatch
+        );
+    }
+
+    #[test]
+    fn req_03_window_boundaries() {
+        let key = OathKey::new(Algorithm::Sha1, RFC_KEY);
+        for k in [5i64, 1_000, 56_666_666] {
+            for now in [30 * k - 1, 30 * k, 30 * k + 29] {
+                let t = totp_step(now, 0, 30, 0);
+                for o in -3i64..=3 {
+                    let code = totp_at(&key, t + o, Digits::SIX).unwrap();
+                    let r = verify_totp(&key, code.expose(), Digits::SIX, t, 1, 0);
+                    if o.abs() <= 1 {
+                        assert_eq!(
+                            r,
+                            TotpMatch::Accepted {
+                                step: t + o,
+                                offset: o
+                            },
+                            "{now} {o}"
+                        );
+                    } else {
+                        assert_eq!(r, TotpMatch::NoMatch, "{now} {o}");
+                    }
+                    // Tolerance 0 accepts T only.
+                    let r0 = verify_totp(&key, code.expose(), Digits::SIX, t, 0, 0);
+                    assert_eq!(matches!(r0, TotpMatch::Accepted { .. }), o == 0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn highest_matching_step_wins() {
+        // With a 6-digit code, collisions across nearby steps are rare; find one by search
+        // over steps for the RFC key and check that the highest matching step is reported.
+        let key = OathKey::new(Algorithm::Sha1, RFC_KEY);
+        let mut seen = std::collections::HashMap::new();
+        let mut pair = None;
+        for t in 0..3_000_000i64 {
+            let code = totp_at(&key, t, Digits::SIX).unwrap().expose().to_owned();
+            if let Some(&prev) = seen.get(&code) {
+                if t - prev <= 20 {
+                    pair = Some((prev, t, code));
+                    break;
+                }
+            }
+            seen.insert(code, t);
+        }
+        let (lo, hi, code) = pair.expect("a colliding pair within 20 steps");
+        let mid = (lo + hi) / 2;
+        let tol = u8::try_from(hi - mid)
+            .unwrap()
+            .max(u8::try_from(mid - lo).unwrap());
+        assert_eq!(
+            verify_totp(&key, &code, Digits::SIX, mid, tol, 0),
+            TotpMatch::Accepted {
+                step: hi,
+                offset: hi - mid
+            }
+        );
+        // With the higher one already used, the lower one is not acceptable either: replay.
+        assert_eq!(
+            verify_totp(&key, &code, Digits::SIX, mid, tol, hi + 1),
+            TotpMatch::Replay { step: hi }
+        );
+        // HOTP: highest counter wins.
+        let c = u64::try_from(lo).unwrap();
+        let htol = u8::try_from(hi - lo).unwrap();
+        assert_eq!(
+            verify_hotp(&key, &code, Digits::SIX, c, htol),
+            Some(u64::try_from(hi).unwrap())
+        );
+    }
+
+    #[test]
+    fn replay_and_negative_candidates() {
+        let key = OathKey::new(Algorithm::Sha1, RFC_KEY);
+        let c0 = totp_at(&key, 0, Digits::SIX).unwrap();
+        // At T = 0 the candidate −1 is neither computed nor acceptable.
+        let before = hmac_count();
+        assert_eq!(
+            verify_totp(&key, c0.expose(), Digits::SIX, 0, 1, -5),
+            TotpMatch::Accepted { step: 0, offset: 0 }
+        );
+        assert_eq!(hmac_count() - before, 2);
+        // min_t = 1: step 0 matched but is used → replay.
+        assert_eq!(
+            verify_totp(&key, c0.expose(), Digits::SIX, 0, 1, 1),
+            TotpMatch::Replay { step: 0 }
+        );
+        // Entirely negative window: nothing computed.
+        let before = hmac_count();
+        assert_eq!(
+            verify_totp(&key, c0.expose(), Digits::SIX, -10, 3, i64::MIN),
+            TotpMatch::NoMatch
+        );
+        assert_eq!(hmac_count() - before, 0);
+        // Replay with an acceptable mismatch alongside: replay reported.
+        let c5 = totp_at(&key, 5, Digits::SIX).unwrap();
+        assert_eq!(
+            verify_totp(&key, c5.expose(), Digits::SIX, 5, 1, 6),
+            TotpMatch::Replay { step: 5 }
+        );
+        // A used step's code that is also... not in the window at all: NoMatch.
+        assert_eq!(
+            verify_totp(&key, c5.expose(), Digits::SIX, 50, 1, 0),
+            TotpMatch::NoMatch
+        );
+    }
+
+    #[test]
+    fn req_08_totp_hmac_counts() {
+        let key = OathKey::new(Algorithm::Sha256, SEED_SHA256);
+        let t = 1_000;
+        for tol in 0u8..=10 {
+            let span = i64::from(tol);
+            let mut tokens: Vec<String> = (-span..=span)
+                .map(|o| {
+                    totp_at(&key, t + o, Digits::SIX)
+                        .unwrap()
+                        .expose()
+                        .to_owned()
+                })
+                .collect();
+            tokens.push("000000".to_owned()); // (almost surely) no match
+            tokens.push("abc".to_owned()); // wrong length
+            tokens.push(String::new());
+            for tok in &tokens {
+                for min_t in [0, t, t + 100] {
+                    let before = hmac_count();
+                    let _ = verify_totp(&key, tok, Digits::SIX, t, tol, min_t);
+                    assert_eq!(hmac_count() - before, 2 * u64::from(tol) + 1);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn req_08_hotp_hmac_counts() {
+        let key = OathKey::new(Algorithm::Sha512, SEED_SHA512);
+        for tol in 0u8..=20 {
+            let mut tokens: Vec<String> = (0..=u64::from(tol))
+                .map(|o| key.hotp(100 + o, Digits::EIGHT).expose().to_owned())
+                .collect();
+            tokens.push("00000000".to_owned());
+            tokens.push("1".to_owned());
+            for tok in &tokens {
+                let before = hmac_count();
+                let _ = verify_hotp(&key, tok, Digits::EIGHT, 100, tol);
+                assert_eq!(hmac_count() - before, u64::from(tol) + 1);
+            }
+        }
+    }
+
+    #[test]
+    fn hotp_window_and_spec_5_2_examples() {
+        let key = OathKey::new(
+            Algorithm::Sha1,
+            &unhex("d2e8a68036f68960b1c30532bb6c56da5934d879"),
+        );
+        // Tolerance 1, starting from counter 0.
+        assert_eq!(verify_hotp(&key, "782373", Digits::SIX, 0, 1), Some(0));
+        assert_eq!(verify_hotp(&key, "313268", Digits::SIX, 0, 1), Some(1));
+        assert_eq!(verify_hotp(&key, "307722", Digits::SIX, 0, 1), None);
+        assert_eq!(verify_hotp(&key, "123456", Digits::SIX, 0, 1), None);
+        // Default tolerance 5 checks 6 counters: c..=c+5.
+        let k = OathKey::new(Algorithm::Sha1, RFC_KEY);
+        let want = [
+            "755224", "287082", "359152", "969429", "338314", "254676", "287922",
+        ];
+        for (i, tok) in want.iter().enumerate() {
+            let r = verify_hotp(&k, tok, Digits::SIX, 0, 5);
+            assert_eq!(r, (i <= 5).then_some(i as u64));
+        }
+        // Counters below the current one never match.
+        assert_eq!(verify_hotp(&k, "755224", Digits::SIX, 1, 5), None);
+    }
+
+    #[test]
+    fn hotp_counter_limits() {
+        let key = OathKey::new(Algorithm::Sha1, RFC_KEY);
+        let max = i64::MAX as u64;
+        let at_max = key.hotp(max, Digits::SIX);
+        // Candidates above 2^63 − 1 are skipped (not computed).
+        let before = hmac_count();
+        assert_eq!(
+            verify_hotp(&key, at_max.expose(), Digits::SIX, max - 1, 5),
+            Some(max)
+        );
+        assert_eq!(hmac_count() - before, 2);
+        let before = hmac_count();
+        assert_eq!(
+            verify_hotp(&key, at_max.expose(), Digits::SIX, u64::MAX, 20),
+            None
+        );
+        assert_eq!(hmac_count() - before, 0);
+        // hotp itself accepts any u64 counter.
+        assert_eq!(key.hotp(u64::MAX, Digits::SIX).expose().len(), 6);
+    }
+
+    #[test]
+    fn totp_extreme_steps_do_not_panic() {
+        let key = OathKey::new(Algorithm::Sha1, RFC_KEY);
+        for t in [i64::MIN, i64::MIN + 1, -1, 0, i64::MAX - 1, i64::MAX] {
+            for tol in [0u8, 1, 10, 255] {
+                let _ = verify_totp(&key, "000000", Digits::SIX, t, tol, i64::MIN);
+                let _ = verify_totp(&key, "000000", Digits::SIX, t, tol, i64::MAX);
+            }
+        }
+        let code = totp_at(&key, i64::MAX, Digits::SIX).unwrap();
+        assert_eq!(
+            verify_totp(&key, code.expose(), Digits::SIX, i64::MAX, 1, 0),
+            TotpMatch::Accepted {
+                step: i64::MAX,
+                offset: 0
+            }
+        );
+    }
+
+    #[test]
+    fn hmac_count_is_thread_local() {
+        let key = OathKey::new(Algorithm::Sha1, RFC_KEY);
+        let before = hmac_count();
+        std::thread::spawn(move || {
+            let b = hmac_count();
+            let _ = key.hotp(0, Digits::SIX);
+            assert_eq!(hmac_count() - b, 1);
+        })
+        .join()
+        .unwrap();
+        assert_eq!(hmac_count(), before);
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let key = OathKey::new(Algorithm::Sha512, SEED_SHA512);
+        let dbg = format!("{key:?}");
+        assert_eq!(dbg, "OathKey { algorithm: SHA512, key: [REDACTED] }");
+        assert!(!dbg.contains("1234"));
+        let code = key.hotp(0, Digits::SIX);
+        assert_eq!(format!("{code:?}"), "SecretString([REDACTED])");
+    }
+}

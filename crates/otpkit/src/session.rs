@@ -1,0 +1,88 @@
+//! Logging a device into a session (SPEC §1.7, §3 `login`/`logout_otp`).
+//!
+//! otpkit does not own sessions: [`OtpSession`] is the small interface a session store
+//! offers (the axum integration implements it for `tower_sessions::Session`), and
+//! [`MemorySession`] is a test double.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+/// `otp_device_id`: the persistent id of the device that verified the session (django-otp's
+/// name).
+pub const DEVICE_KEY: &str = "otp_device_id";
+/// `otpkit_verified_at`: instant of the last successful OTP verification in this session.
+pub const VERIFIED_AT_KEY: &str = "otpkit_verified_at";
+/// `otpkit_pending`: `{user, expires_at, nonce}` of a pending login.
+pub const PENDING_KEY: &str = "otpkit_pending";
+/// `otpkit_csrf`: the CSRF token.
+pub const CSRF_KEY: &str = "otpkit_csrf";
+/// `otpkit_binding`: the nonce binding email challenges to this session.
+pub const BINDING_KEY: &str = "otpkit_binding";
+/// `otpkit_enrol`: `{persistent_id, started_at}` of an enrolment in progress.
+pub const ENROL_KEY: &str = "otpkit_enrol";
+
+/// A session store failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("session error: {0}")]
+pub struct SessionError(pub String);
+
+/// The operations otpkit needs from a session.
+#[async_trait]
+pub trait OtpSession: Send + Sync {
+    /// The value under `key`.
+    async fn get_value(&self, key: &str) -> Result<Option<serde_json::Value>, SessionError>;
+    /// Stores `value` under `key`.
+    async fn insert_value(&self, key: &str, value: serde_json::Value) -> Result<(), SessionError>;
+    /// Removes `key`.
+    async fn remove_value(&self, key: &str) -> Result<(), SessionError>;
+    /// Gives the session a new id; the old id no longer loads it.
+    async fn cycle_id(&self) -> Result<(), SessionError>;
+}
+
+/// An in-memory session for tests: values plus an id that [`OtpSession::cycle_id`] changes.
+#[derive(Debug, Clone, Default)]
+pub struct MemorySession {
+    inner: Arc<Mutex<(u64, HashMap<String, serde_json::Value>)>>,
+}
+
+impl MemorySession {
+    /// An empty session with id 0.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The current id (rises with each cycle).
+    pub fn id(&self) -> u64 {
+        self.inner.lock().map(|g| g.0).unwrap_or(0)
+    }
+}
+
+fn poisoned<T>(_: T) -> SessionError {
+    SessionError("memory session lock poisoned".into())
+}
+
+#[async_trait]
+impl OtpSession for MemorySession {
+    async fn get_value(&self, key: &str) -> Result<Option<serde_json::Value>, SessionError> {
+        Ok(self.inner.lock().map_err(poisoned)?.1.get(key).cloned())
+    }
+    async fn insert_value(&self, key: &str, value: serde_json::Value) -> Result<(), SessionError> {
+        self.inner
+            .lock()
+            .map_err(poisoned)?
+            .1
+            .insert(key.to_owned(), value);
+        Ok(())
+    }
+    async fn remove_value(&self, key: &str) -> Result<(), SessionError> {
+        self.inner.lock().map_err(poisoned)?.1.remove(key);
+        Ok(())
+    }
+    async fn cycle_id(&self) -> Result<(), SessionError> {
+        let mut g = self.inner.lock().map_err(poisoned)?;
+        g.0 = g.0.saturating_add(1);
+        Ok(())
+    }
+}
