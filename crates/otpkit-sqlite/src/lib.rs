@@ -24,7 +24,9 @@
 //! 3. Each writing request runs inside its own `SAVEPOINT`: `update` reads the row, runs the
 //!    mutation on the decoded [`DeviceRecord`](otpkit::DeviceRecord), then writes every
 //!    column with `version = version + 1`, deletes the row, or does nothing, as the
-//!    mutation decided; `update_user` does the same for all of a user's rows (ascending id);
+//!    mutation decided (the row written is always the row read: a changed `id` or `version`
+//!    in the record is ignored); `update_user` does the same for all of a user's rows
+//!    (ascending id);
 //!    `insert` inserts a placeholder row, calls `init(id)`, and stores the state. A request
 //!    that fails (its `init` refuses, its row is corrupt, its closure panics, a statement
 //!    fails) is rolled back to its savepoint alone; the others are unaffected. Requests on
@@ -87,7 +89,7 @@
 //!
 //! # Features
 //!
-//! - `test-util`: [`SqliteStore::pause`] and [`SqliteStore::kill_thread`], hooks that make
+//! - `test-util`: `SqliteStore::pause` and `SqliteStore::kill_thread`, hooks that make
 //!   group boundaries and thread death reproducible in tests. Not for production.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]

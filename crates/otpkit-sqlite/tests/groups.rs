@@ -1,5 +1,7 @@
 //! Group commit, concurrency across instances, failure isolation and failing closed.
 
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)] // test code
+
 mod common;
 
 use std::sync::Arc;

@@ -1,5 +1,7 @@
 //! Integration tests of the SQLite store: persistence, schema, and the store contract.
 
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)] // test code
+
 mod common;
 
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)] // shared test helpers
 
 use otpkit::device::NewDevice;
 use otpkit::store::{DeviceStore, StoreError};
