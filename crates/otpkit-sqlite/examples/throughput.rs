@@ -1,6 +1,8 @@
 //! A quick throughput check of the verify-shaped transition (read a device, decide, write
 //! it back): raw synchronous rusqlite, one transaction per attempt, against `SqliteStore`
-//! with 64 concurrent async callers.
+//! with 64 concurrent async callers; then full engine verifications (TOTP, wrong code,
+//! throttling off: HMACs, unsealing and a state write per attempt) by 64 concurrent
+//! verifiers on `SqliteStore` and on `MemoryStore`.
 //!
 //! ```sh
 //! cargo run --release -p otpkit-sqlite --example throughput [-- ATTEMPTS_PER_TASK]
@@ -11,8 +13,9 @@ use std::error::Error;
 use std::time::Instant;
 
 use otpkit::device::NewDevice;
-use otpkit::store::{DeviceStore, Write};
-use otpkit::{Timestamp, UserId};
+use otpkit::engine::{TotpOptions, VerifyOptions};
+use otpkit::store::Write;
+use otpkit::{DeviceStore as _, Engine, KeyRing, SecretBytes, Settings, Timestamp, UserId};
 use otpkit_sqlite::SqliteStore;
 
 const TASKS: usize = 64;
@@ -121,6 +124,46 @@ async fn store_run(
     Ok((TASKS * per_task) as f64 / start.elapsed().as_secs_f64())
 }
 
+/// 64 verifiers, each on its own TOTP device, `per_task` wrong codes each.
+async fn engine_run(engine: &Engine, per_task: usize) -> Result<f64, Box<dyn Error>> {
+    let mut devices = Vec::with_capacity(TASKS);
+    for i in 0..TASKS {
+        let u = UserId::new(format!("verifier{i}"))?;
+        let opts = TotpOptions {
+            key: Some(SecretBytes::new(b"12345678901234567890".to_vec())),
+            ..TotpOptions::default()
+        };
+        let d = engine.create_totp(&u, opts).await?;
+        devices.push((u, d.persistent_id()));
+    }
+    let start = Instant::now();
+    let mut tasks = Vec::with_capacity(TASKS);
+    for (u, pid) in devices {
+        let e = engine.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..per_task {
+                e.verify_token_detailed(Some(&u), &pid, "abcdef", &VerifyOptions::default())
+                    .await?;
+            }
+            Ok::<_, otpkit::Error>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    Ok((TASKS * per_task) as f64 / start.elapsed().as_secs_f64())
+}
+
+fn engine_on(store: impl otpkit::DeviceStore) -> Result<Engine, Box<dyn Error>> {
+    let keys = KeyRing::parse("bench:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")?;
+    let settings = Settings {
+        totp_throttle_factor: 0,
+        lockout_threshold: 0,
+        ..Settings::default()
+    };
+    Ok(Engine::builder(store, keys).settings(settings).build()?)
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
     let per_task: usize = std::env::args().nth(1).map_or(Ok(500), |s| s.parse())?;
     let dir = tempfile::tempdir()?;
@@ -157,6 +200,22 @@ fn main() -> Result<(), Box<dyn Error>> {
             store_rate / raw_rate,
             requests as f64 / groups as f64,
             after.largest_group
+        );
+
+        let sqlite = SqliteStore::open_and_migrate(&format!(
+            "sqlite://{}",
+            dir.path().join("engine.db").display()
+        ))
+        .await?;
+        let stats = sqlite.clone();
+        let on_sqlite = engine_run(&engine_on(sqlite)?, per_task).await?;
+        let on_memory = engine_run(&engine_on(otpkit::MemoryStore::new())?, per_task).await?;
+        let s = stats.stats();
+        println!("engine verify on SqliteStore, {TASKS} verifiers: {on_sqlite:>10.0} attempts/s");
+        println!("engine verify on MemoryStore, {TASKS} verifiers: {on_memory:>10.0} attempts/s");
+        println!(
+            "mean group {:.1}",
+            s.requests as f64 / s.groups.max(1) as f64
         );
         Ok(())
     })
