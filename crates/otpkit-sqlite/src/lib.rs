@@ -43,6 +43,10 @@
 //!    and may run again on a retry; an `insert` whose `init` (an `FnOnce`) already ran in the
 //!    failed try gets `Conflict` instead of running twice.
 //!
+//! Mutations and `init` closures run on the connection thread, inside the transaction: they
+//! must be quick and must not call the store themselves (that would wait for the very thread
+//! running them).
+//!
 //! Under load the groups grow by themselves: while one group commits, the next requests
 //! queue up, so the cost of a commit is shared by many attempts. If the thread dies, the
 //! channel closes and every waiting or later caller gets an error, never a hang.
