@@ -21,7 +21,8 @@
 //! misspelt option is never silently ignored.
 //!
 //! Server certificates are verified against the Mozilla root set compiled in
-//! (`webpki-roots`); the host name in the URL must match the certificate.
+//! (`webpki-roots`), plus any CA given to [`SmtpConfig::add_root_certificate_pem`] (a relay
+//! with a private CA); the host name in the URL must match the certificate. TLS 1.2 at least.
 
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -107,6 +108,7 @@ pub struct SmtpConfig {
     credentials: Option<Credentials>,
     hello_name: Option<String>,
     timeout: Duration,
+    extra_roots: Vec<Vec<u8>>,
 }
 
 impl fmt::Debug for SmtpConfig {
@@ -118,6 +120,7 @@ impl fmt::Debug for SmtpConfig {
             .field("credentials", &self.credentials)
             .field("hello_name", &self.hello_name)
             .field("timeout", &self.timeout)
+            .field("extra_root_certificates", &self.extra_roots.len())
             .finish()
     }
 }
@@ -283,6 +286,7 @@ impl SmtpConfig {
             credentials,
             hello_name,
             timeout: DEFAULT_TIMEOUT,
+            extra_roots: Vec::new(),
         })
     }
 
@@ -322,6 +326,29 @@ impl SmtpConfig {
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout.max(Duration::from_secs(1));
         self
+    }
+
+    /// Also trusts the CA certificate(s) in `pem` (one or more `BEGIN CERTIFICATE` blocks),
+    /// in addition to the Mozilla roots: for a relay whose certificate comes from a private
+    /// CA. Host names are still verified. Has no effect on a [`Security::Plain`] connection.
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
+        let has_cert =
+            std::str::from_utf8(pem).is_ok_and(|text| text.contains("-----BEGIN CERTIFICATE-----"));
+        if !has_cert {
+            return Err(Error::Tls(
+                "the root certificate file holds no PEM `BEGIN CERTIFICATE` block".into(),
+            ));
+        }
+        lettre::transport::smtp::client::Certificate::from_pem(pem)
+            .map_err(|e| Error::Tls(format!("invalid root certificate: {e}")))?;
+        self.extra_roots.push(pem.to_vec());
+        Ok(self)
+    }
+
+    /// The extra trusted CA certificates (PEM), from
+    /// [`SmtpConfig::add_root_certificate_pem`].
+    pub fn extra_root_certificates(&self) -> &[Vec<u8>] {
+        &self.extra_roots
     }
 }
 
@@ -464,6 +491,18 @@ mod tests {
         }
         let r = reason("http://user:hunter2@mail.example.com");
         assert!(!r.contains("hunter2"), "{r}");
+    }
+
+    #[test]
+    fn root_certificates_must_be_pem() {
+        let c = parse("smtps://mail.example.com");
+        let err = c
+            .clone()
+            .add_root_certificate_pem(b"not a certificate")
+            .unwrap_err();
+        assert!(err.to_string().contains("BEGIN CERTIFICATE"), "{err}");
+        let garbage = b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";
+        assert!(c.add_root_certificate_pem(garbage).is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use lettre::transport::smtp::authentication::Credentials as LettreCredentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use otpkit::mailer::{EmailMessage, MailError, Mailer};
@@ -62,8 +62,8 @@ impl SmtpMailer {
     pub fn new(config: SmtpConfig) -> Result<SmtpMailer, Error> {
         let tls = match config.security() {
             Security::Plain => Tls::None,
-            Security::StartTls => Tls::Required(tls_parameters(config.host())?),
-            Security::ImplicitTls => Tls::Wrapper(tls_parameters(config.host())?),
+            Security::StartTls => Tls::Required(tls_parameters(&config)?),
+            Security::ImplicitTls => Tls::Wrapper(tls_parameters(&config)?),
         };
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host())
             .port(config.port())
@@ -111,8 +111,18 @@ impl SmtpMailer {
     }
 }
 
-fn tls_parameters(host: &str) -> Result<TlsParameters, Error> {
-    TlsParameters::new_rustls(host.to_owned()).map_err(|e| Error::Tls(e.to_string()))
+/// rustls with the Mozilla roots, any extra roots, TLS 1.2 at least, and the certificate
+/// checked against the host name of the URL.
+fn tls_parameters(config: &SmtpConfig) -> Result<TlsParameters, Error> {
+    let mut builder = TlsParameters::builder(config.host().to_owned());
+    for pem in config.extra_root_certificates() {
+        let cert = Certificate::from_pem(pem)
+            .map_err(|e| Error::Tls(format!("invalid root certificate: {e}")))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder
+        .build_rustls()
+        .map_err(|e| Error::Tls(e.to_string()))
 }
 
 #[async_trait]

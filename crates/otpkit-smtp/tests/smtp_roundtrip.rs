@@ -312,6 +312,7 @@ async fn required_starttls_is_never_downgraded_to_plain_text() {
     // The sink offers no STARTTLS; with tls=required the mailer must give up after EHLO.
     let mailer = SmtpMailer::from_url(&format!("{}?tls=required", sink.url())).unwrap();
     let err = mailer.send(&message("271828")).await.unwrap_err();
+    assert!(err.0.contains("STARTTLS is not supported"), "{err}");
     assert!(!err.0.contains("271828"), "{err}");
     let verbs = sink.transcript.verbs();
     assert!(verbs.contains(&"EHLO".to_owned()), "{verbs:?}");

@@ -1,6 +1,7 @@
 //! A minimal SMTP server on the loopback interface that keeps what it receives: enough of
-//! RFC 5321 for lettre's client (EHLO/HELO, MAIL, RCPT, DATA with dot-unstuffing, RSET,
-//! NOOP, QUIT). It offers no STARTTLS and no AUTH.
+//! RFC 5321 for lettre's client (EHLO/HELO, STARTTLS, AUTH PLAIN, MAIL, RCPT, DATA with
+//! dot-unstuffing, RSET, NOOP, QUIT), in plain text, with STARTTLS, or with implicit TLS
+//! (rustls, a certificate from a CA made for the test).
 
 // Test support: failing loudly is the point (the deny list is for library code).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -9,10 +10,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use base64::Engine as _;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// One message as the server received it.
 #[derive(Debug, Clone)]
@@ -23,20 +28,47 @@ pub struct Received {
     pub rcpt_to: Vec<String>,
     /// The message text after dot-unstuffing, CRLF line ends.
     pub data: Vec<u8>,
+    /// Whether the session was encrypted when the message arrived.
+    pub tls: bool,
 }
 
-/// What the client said, command by command (verbs only, so that tests can assert what
-/// was and was not attempted).
+/// What the client said, verb by verb, and the credentials it gave (so that tests can
+/// assert what was and was not attempted).
 #[derive(Debug, Clone, Default)]
-pub struct Transcript(Arc<Mutex<Vec<String>>>);
+pub struct Transcript {
+    verbs: Arc<Mutex<Vec<String>>>,
+    auth: Arc<Mutex<Vec<(String, String)>>>,
+}
 
 impl Transcript {
     pub fn verbs(&self) -> Vec<String> {
-        self.0.lock().unwrap().clone()
+        self.verbs.lock().unwrap().clone()
+    }
+    /// `(user, password)` of each `AUTH PLAIN`.
+    pub fn auth(&self) -> Vec<(String, String)> {
+        self.auth.lock().unwrap().clone()
     }
     fn push(&self, verb: &str) {
-        self.0.lock().unwrap().push(verb.to_owned());
+        self.verbs.lock().unwrap().push(verb.to_owned());
     }
+}
+
+/// How the sink protects its sessions.
+#[derive(Clone)]
+pub enum Mode {
+    /// Plain text, no STARTTLS offered.
+    Plain,
+    /// STARTTLS offered (and AUTH only after it).
+    StartTls(TlsAcceptor),
+    /// TLS from the first byte.
+    Implicit(TlsAcceptor),
+}
+
+#[derive(Clone)]
+struct State {
+    tx: mpsc::UnboundedSender<Received>,
+    reject_data: Arc<AtomicBool>,
+    log: Transcript,
 }
 
 pub struct Sink {
@@ -56,18 +88,27 @@ impl Drop for Sink {
 const MAX_MESSAGE: usize = 1 << 20;
 
 impl Sink {
+    /// A plain-text sink.
     pub async fn start() -> Sink {
+        Self::start_with(Mode::Plain).await
+    }
+
+    pub async fn start_with(tls: Mode) -> Sink {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let (tx, rx) = mpsc::unbounded_channel();
         let reject_data = Arc::new(AtomicBool::new(false));
         let transcript = Transcript::default();
-        let (reject, log) = (reject_data.clone(), transcript.clone());
+        let state = State {
+            tx,
+            reject_data: reject_data.clone(),
+            log: transcript.clone(),
+        };
         let accept = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let (tx, reject, log) = (tx.clone(), reject.clone(), log.clone());
+                let (state, tls) = (state.clone(), tls.clone());
                 tokio::spawn(async move {
-                    let _ = serve(stream, tx, reject, log).await;
+                    let _ = connection(stream, state, tls).await;
                 });
             }
         });
@@ -104,36 +145,58 @@ impl Sink {
     }
 }
 
-async fn serve(
-    stream: TcpStream,
-    tx: mpsc::UnboundedSender<Received>,
-    reject_data: Arc<AtomicBool>,
-    log: Transcript,
-) -> std::io::Result<()> {
-    let (read, mut write) = stream.into_split();
-    let mut read = BufReader::new(read);
-    write
-        .write_all(b"220 sink.localhost ESMTP test sink\r\n")
-        .await?;
+async fn connection(stream: TcpStream, state: State, tls: Mode) -> std::io::Result<()> {
+    match tls {
+        Mode::Plain => {
+            session(stream, &state, true, false, false).await?;
+        }
+        Mode::Implicit(acceptor) => {
+            let stream = acceptor.accept(stream).await?;
+            session(stream, &state, true, true, false).await?;
+        }
+        Mode::StartTls(acceptor) => {
+            if let Some(plain) = session(stream, &state, true, false, true).await? {
+                let stream = acceptor.accept(plain).await?;
+                session(stream, &state, false, true, false).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One SMTP dialogue on `stream`. Returns the stream when the client asked for STARTTLS.
+async fn session<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    state: &State,
+    greet: bool,
+    tls_active: bool,
+    offer_starttls: bool,
+) -> std::io::Result<Option<S>> {
+    let mut io = BufReader::new(stream);
+    if greet {
+        io.get_mut()
+            .write_all(b"220 sink.localhost ESMTP test sink\r\n")
+            .await?;
+    }
     let mut mail_from = String::new();
     let mut rcpt_to = Vec::new();
     let mut line = Vec::new();
     loop {
         line.clear();
-        let n = tokio::time::timeout(Duration::from_secs(30), read.read_until(b'\n', &mut line))
+        let n = tokio::time::timeout(Duration::from_secs(30), io.read_until(b'\n', &mut line))
             .await
             .map_err(|_| std::io::Error::other("idle"))??;
         if n == 0 {
-            return Ok(());
+            return Ok(None);
         }
-        let text = String::from_utf8_lossy(&line);
+        let text = String::from_utf8_lossy(&line).into_owned();
         let text = text.trim_end_matches(['\r', '\n']);
         let verb = text
             .split([' ', ':'])
             .next()
             .unwrap_or("")
             .to_ascii_uppercase();
-        log.push(&verb);
+        state.log.push(&verb);
         let arg = |prefix: &str| -> String {
             text.get(prefix.len()..)
                 .unwrap_or("")
@@ -143,60 +206,130 @@ async fn serve(
                 .unwrap_or("")
                 .to_owned()
         };
-        let reply: &[u8] = match verb.as_str() {
-            "EHLO" => b"250-sink.localhost greets you\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
-            "HELO" => b"250 sink.localhost\r\n",
+        let reply: String = match verb.as_str() {
+            "EHLO" => {
+                let mut r = String::from("250-sink.localhost greets you\r\n250-8BITMIME\r\n");
+                if offer_starttls {
+                    r.push_str("250-STARTTLS\r\n");
+                }
+                if tls_active {
+                    r.push_str("250-AUTH PLAIN\r\n");
+                }
+                r.push_str("250 SMTPUTF8\r\n");
+                r
+            }
+            "HELO" => "250 sink.localhost\r\n".into(),
+            "STARTTLS" if offer_starttls => {
+                io.get_mut()
+                    .write_all(b"220 2.0.0 Ready to start TLS\r\n")
+                    .await?;
+                io.get_mut().flush().await?;
+                return Ok(Some(io.into_inner()));
+            }
+            "AUTH" if tls_active => {
+                let b64 = text.split(' ').nth(2).unwrap_or("");
+                let raw = base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .unwrap_or_default();
+                let mut parts = raw.split(|b| *b == 0).skip(1);
+                let user = String::from_utf8_lossy(parts.next().unwrap_or(b"")).into_owned();
+                let pass = String::from_utf8_lossy(parts.next().unwrap_or(b"")).into_owned();
+                state.log.auth.lock().unwrap().push((user, pass));
+                "235 2.7.0 Authentication successful\r\n".into()
+            }
             "MAIL" => {
                 mail_from = arg("MAIL FROM:");
                 rcpt_to.clear();
-                b"250 2.1.0 OK\r\n"
+                "250 2.1.0 OK\r\n".into()
             }
             "RCPT" => {
                 rcpt_to.push(arg("RCPT TO:"));
-                b"250 2.1.5 OK\r\n"
+                "250 2.1.5 OK\r\n".into()
             }
-            "DATA" if reject_data.load(Ordering::SeqCst) => {
-                b"554 5.7.1 Message refused by the test sink\r\n"
+            "DATA" if state.reject_data.load(Ordering::SeqCst) => {
+                "554 5.7.1 Message refused by the test sink\r\n".into()
             }
             "DATA" => {
-                write
+                io.get_mut()
                     .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
                     .await?;
                 let mut data = Vec::new();
                 loop {
                     line.clear();
-                    if read.read_until(b'\n', &mut line).await? == 0 {
-                        return Ok(());
+                    if io.read_until(b'\n', &mut line).await? == 0 {
+                        return Ok(None);
                     }
                     if line == b".\r\n" || line == b".\n" {
                         break;
                     }
                     let body = line.strip_prefix(b".").unwrap_or(&line);
                     if data.len() + body.len() > MAX_MESSAGE {
-                        return Ok(());
+                        return Ok(None);
                     }
                     data.extend_from_slice(body);
                 }
-                let _ = tx.send(Received {
+                let _ = state.tx.send(Received {
                     mail_from: std::mem::take(&mut mail_from),
                     rcpt_to: std::mem::take(&mut rcpt_to),
                     data,
+                    tls: tls_active,
                 });
-                b"250 2.0.0 OK queued\r\n"
+                "250 2.0.0 OK queued\r\n".into()
             }
             "RSET" => {
                 mail_from.clear();
                 rcpt_to.clear();
-                b"250 2.0.0 OK\r\n"
+                "250 2.0.0 OK\r\n".into()
             }
-            "NOOP" => b"250 2.0.0 OK\r\n",
+            "NOOP" => "250 2.0.0 OK\r\n".into(),
             "QUIT" => {
-                write.write_all(b"221 2.0.0 Bye\r\n").await?;
-                return Ok(());
+                io.get_mut().write_all(b"221 2.0.0 Bye\r\n").await?;
+                io.get_mut().shutdown().await?;
+                return Ok(None);
             }
-            _ => b"502 5.5.2 Command not implemented\r\n",
+            _ => "502 5.5.2 Command not implemented\r\n".into(),
         };
-        write.write_all(reply).await?;
+        io.get_mut().write_all(reply.as_bytes()).await?;
+        io.get_mut().flush().await?;
+    }
+}
+
+/// A CA made for the test and a server certificate it issued for `names`.
+pub struct TestPki {
+    /// The CA certificate (PEM), to trust.
+    pub ca_pem: String,
+    /// A TLS acceptor serving the issued certificate.
+    pub acceptor: TlsAcceptor,
+}
+
+pub fn test_pki(names: &[&str]) -> TestPki {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "otpkit-smtp test CA");
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let leaf = CertificateParams::new(names)
+        .unwrap()
+        .signed_by(&leaf_key, &ca)
+        .unwrap();
+    let ca_cert: &rcgen::Certificate = ca.as_ref();
+    let chain = vec![leaf.der().clone(), ca_cert.der().clone()];
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .unwrap();
+    TestPki {
+        ca_pem: ca_cert.pem(),
+        acceptor: TlsAcceptor::from(Arc::new(config)),
     }
 }
 
