@@ -81,6 +81,14 @@ mod tests {
     }
 
     #[test]
+    fn a_subject_cannot_add_headers() {
+        let mut m = msg("alice@example.com", "webmaster@localhost", None);
+        m.subject = SecretString::from("Code 1\r\nBcc: mallory@example.com");
+        let raw = String::from_utf8(build(&m).unwrap().formatted()).unwrap();
+        assert!(!raw.contains("\r\nBcc:"), "{raw}");
+    }
+
+    #[test]
     fn bad_addresses_do_not_leak_the_content() {
         for (to, from, which) in [
             ("not an address", "webmaster@localhost", "recipient"),
