@@ -137,8 +137,37 @@ pub mod postgres;
 
 pub use migrations::MIGRATIONS_TABLE;
 pub use retry::MAX_RETRIES;
-/// The sqlx this crate is built on, to build pools for `from_pool` with the same version.
-pub use sqlx;
+
+/// The parts of [sqlx](https://docs.rs/sqlx/0.9) 0.9 this crate is built on, under the names
+/// the `sqlx` facade crate gives them (`sqlx::query`, `sqlx::postgres::PgPoolOptions`, …):
+/// build pools for `from_pool`, or run your own queries, with the very same version.
+///
+/// otpkit-sqlx depends on sqlx's parts (`sqlx-core`, `sqlx-postgres`, `sqlx-mysql`) rather
+/// than on the facade: the facade's optional SQLite driver enters the dependency graph even
+/// when it is off, and its `libsqlite3-sys` cannot coexist with the newer one of rusqlite
+/// (otpkit-sqlite) in one build.
+pub mod sqlx {
+    pub use sqlx_core::acquire::Acquire;
+    pub use sqlx_core::connection::{ConnectOptions, Connection};
+    pub use sqlx_core::decode::Decode;
+    pub use sqlx_core::encode::Encode;
+    pub use sqlx_core::error::{self, Error, Result};
+    pub use sqlx_core::executor::{Execute, Executor};
+    pub use sqlx_core::migrate;
+    pub use sqlx_core::pool::{self, Pool};
+    pub use sqlx_core::query::query;
+    pub use sqlx_core::query_as::query_as;
+    pub use sqlx_core::query_scalar::query_scalar;
+    pub use sqlx_core::raw_sql::raw_sql;
+    pub use sqlx_core::row::Row;
+    pub use sqlx_core::sql_str::{AssertSqlSafe, SqlSafeStr, SqlStr};
+    pub use sqlx_core::transaction::Transaction;
+    pub use sqlx_core::types::{self, Type};
+    #[cfg(feature = "mysql")]
+    pub use sqlx_mysql::{self as mysql, MySql, MySqlConnection, MySqlPool};
+    #[cfg(feature = "postgres")]
+    pub use sqlx_postgres::{self as postgres, PgConnection, PgPool, Postgres};
+}
 
 use retry::Failure;
 

@@ -7,6 +7,7 @@
 //! table is not sqlx's default `_sqlx_migrations`, so an application that runs its own sqlx
 //! migrations in the same database keeps its history apart from otpkit's.
 
+use crate::sqlx;
 use std::borrow::Cow;
 
 use sqlx::SqlStr;

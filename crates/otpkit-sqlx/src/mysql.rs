@@ -11,6 +11,7 @@
 //! `user_id` and `model_label` are `VARBINARY` and bound as bytes: they compare byte for
 //! byte, with no collation and no trailing-space padding.
 
+use crate::sqlx;
 use std::fmt;
 
 use async_trait::async_trait;

@@ -7,6 +7,7 @@
 //! (serialisation), 40P01 (deadlock) or 55P03 (lock not available, e.g. `lock_timeout`) —
 //! also at `COMMIT` — roll back and retry (see the [crate docs](crate#retries)).
 
+use crate::sqlx;
 use std::fmt;
 
 use async_trait::async_trait;

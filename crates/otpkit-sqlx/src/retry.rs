@@ -4,6 +4,7 @@
 //! did not commit anything, so it is run again from its `BEGIN`, at most [`MAX_RETRIES`]
 //! times, after a short randomised pause. Every other error ends the operation at once.
 
+use crate::sqlx;
 use std::future::Future;
 use std::time::Duration;
 

@@ -12,6 +12,7 @@
 
 mod common;
 
+use otpkit_sqlx::sqlx;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -1435,13 +1435,14 @@ impl Engine {
     }
 
     /// Runs `f` on the typed state of device `pid` of kind `K` in one atomic transition and
-    /// writes the state back; `f`'s error writes nothing. For operations a kind offers beyond
+    /// writes the state back; `f`'s error writes nothing. `f` may run more than once if the
+    /// store retries the transition after a serialisation failure. For operations a kind offers beyond
     /// verification (backup code batches, …).
     pub async fn with_kind_state<K, F, R>(&self, pid: &str, f: F) -> Result<R, Error>
     where
         K: DeviceKind,
         R: Send + 'static,
-        F: FnOnce(&mut K, &Context<'_>) -> Result<R, KindError> + Send + 'static,
+        F: FnMut(&mut K, &Context<'_>) -> Result<R, KindError> + Send + 'static,
     {
         let Some((p, _)) = self.resolve(pid) else {
             return Err(Error::NotFound);
@@ -1453,15 +1454,11 @@ impl Engine {
         let inner = self.inner.clone();
         let slot: Slot<Result<R, KindError>> = Slot::new();
         let out = slot.clone();
-        let mut f = Some(f);
+        let mut f = f;
         let m: Mutation = Box::new(move |rec| {
             if rec.model_label != K::MODEL_LABEL {
                 return Write::None;
             }
-            let Some(f) = f.take() else {
-                out.put(Err(KindError::State("transition retried after use".into())));
-                return Write::None;
-            };
             let res = (|| {
                 let mut k: K = serde_json::from_str(&rec.state)
                     .map_err(|e| KindError::State(e.to_string()))?;

@@ -9,6 +9,7 @@
 
 pub mod cases;
 
+use otpkit_sqlx::sqlx;
 use std::future::Future;
 use std::sync::Arc;
 

@@ -1,6 +1,6 @@
 //! The store conformance suite: one generic set of cases every [`DeviceStore`] must pass,
 //! from the storage contract up to the engine's concurrency requirements (SPEC §2.9,
-//! REQ-04, REQ-05). Each backend instantiates it with [`crate::store_conformance_tests!`],
+//! REQ-04, REQ-05). Each backend instantiates it with `store_conformance_tests!`,
 //! giving a factory for **two store instances on one fresh database** (two pools, or two
 //! application instances); the concurrent cases spread their tasks over both.
 //!
@@ -741,10 +741,12 @@ pub async fn concurrent_match_token(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceSt
 /// `$make` is an expression evaluating to a future of two store instances on one fresh
 /// database, `(Arc<dyn DeviceStore>, Arc<dyn DeviceStore>)`.
 ///
-/// ```ignore
+/// `crates/otpkit/tests/memory_conformance.rs` is a complete instantiation:
+///
+/// ```text
 /// otpkit::store_conformance_tests!(async {
 ///     let s = otpkit::MemoryStore::new();
-///     (std::sync::Arc::new(s.clone()) as _, std::sync::Arc::new(s) as _)
+///     (Arc::new(s.clone()) as Arc<dyn otpkit::DeviceStore>, Arc::new(s) as Arc<dyn otpkit::DeviceStore>)
 /// });
 /// ```
 #[macro_export]

@@ -11,7 +11,7 @@
 //! # Implementing a store
 //!
 //! Every method maps its backend's failures into the small [`StoreError`]. The generic
-//! conformance suite (`conformance` feature, [`crate::store_conformance_tests!`]) checks a
+//! conformance suite (`conformance` feature, `store_conformance_tests!`) checks a
 //! backend against the same cases as [`MemoryStore`].
 //!
 //! ```

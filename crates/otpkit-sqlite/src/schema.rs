@@ -1,0 +1,208 @@
+//! The versioned database shape: embedded migrations, the SQL text, and the row type kept
+//! apart from the domain's [`DeviceRecord`] (converted with `TryFrom`).
+
+use otpkit::device::ThrottleState;
+use otpkit::{DeviceRecord, Timestamp, UserId};
+use rusqlite::{Connection, Row};
+
+/// The schema version this build of `otpkit-sqlite` writes and expects
+/// (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The embedded migrations; migration `i` (0-based) takes the schema from version `i` to
+/// `i + 1`. Never edit a released entry: append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: the device table.
+    "CREATE TABLE otpkit_device (
+        id                INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id           TEXT    NOT NULL,
+        model_label       TEXT    NOT NULL,
+        name              TEXT    NOT NULL,
+        confirmed         INTEGER NOT NULL CHECK (confirmed IN (0, 1)),
+        created_at        INTEGER NOT NULL,
+        last_used_at      INTEGER NULL,
+        failure_count     INTEGER NOT NULL CHECK (failure_count BETWEEN 0 AND 4294967295),
+        failure_timestamp INTEGER NULL,
+        last_generated_at INTEGER NULL,
+        state             TEXT    NOT NULL,
+        version           INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX otpkit_device_user ON otpkit_device (user_id, id);
+    CREATE INDEX otpkit_device_model_label ON otpkit_device (model_label, id);",
+];
+
+/// Reads `PRAGMA user_version`.
+pub(crate) fn user_version(conn: &Connection) -> rusqlite::Result<u32> {
+    let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    Ok(u32::try_from(v).unwrap_or(0))
+}
+
+/// Applies the missing migrations inside the caller's transaction; returns how many ran.
+pub(crate) fn apply_migrations(conn: &Connection) -> rusqlite::Result<u32> {
+    let current = user_version(conn)?;
+    let mut applied = 0;
+    for (version, sql) in (1u32..).zip(MIGRATIONS.iter()) {
+        if version <= current {
+            continue;
+        }
+        conn.execute_batch(sql)?;
+        conn.pragma_update(None, "user_version", version)?;
+        applied += 1;
+    }
+    Ok(applied)
+}
+
+/// The column list of every SELECT, in [`RawDevice`] order.
+macro_rules! columns {
+    () => {
+        "id, user_id, model_label, name, confirmed, created_at, last_used_at, failure_count, \
+         failure_timestamp, last_generated_at, state, version"
+    };
+}
+
+pub(crate) const SELECT_BY_ID: &str =
+    concat!("SELECT ", columns!(), " FROM otpkit_device WHERE id = ?1");
+pub(crate) const SELECT_BY_USER: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM otpkit_device WHERE user_id = ?1 ORDER BY id"
+);
+pub(crate) const SELECT_PREFIX: &str = concat!("SELECT ", columns!(), " FROM otpkit_device");
+pub(crate) const INSERT: &str = "INSERT INTO otpkit_device (user_id, model_label, name, \
+     confirmed, created_at, last_used_at, failure_count, failure_timestamp, last_generated_at, \
+     state, version) VALUES (?1, ?2, ?3, ?4, ?5, NULL, 0, NULL, NULL, '', 0)";
+pub(crate) const SET_STATE: &str = "UPDATE otpkit_device SET state = ?2 WHERE id = ?1";
+pub(crate) const UPDATE: &str = "UPDATE otpkit_device SET user_id = ?2, model_label = ?3, \
+     name = ?4, confirmed = ?5, created_at = ?6, last_used_at = ?7, failure_count = ?8, \
+     failure_timestamp = ?9, last_generated_at = ?10, state = ?11, version = version + 1 \
+     WHERE id = ?1";
+pub(crate) const DELETE_BY_ID: &str = "DELETE FROM otpkit_device WHERE id = ?1";
+pub(crate) const DELETE_BY_USER: &str = "DELETE FROM otpkit_device WHERE user_id = ?1";
+
+/// One row exactly as stored.
+pub(crate) struct RawDevice {
+    id: i64,
+    user_id: String,
+    model_label: String,
+    name: String,
+    confirmed: i64,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    failure_count: i64,
+    failure_timestamp: Option<i64>,
+    last_generated_at: Option<i64>,
+    state: String,
+    version: i64,
+}
+
+impl RawDevice {
+    /// Reads a row selected with the standard column list.
+    pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<RawDevice> {
+        Ok(RawDevice {
+            id: row.get(0)?,
+            user_id: row.get(1)?,
+            model_label: row.get(2)?,
+            name: row.get(3)?,
+            confirmed: row.get(4)?,
+            created_at: row.get(5)?,
+            last_used_at: row.get(6)?,
+            failure_count: row.get(7)?,
+            failure_timestamp: row.get(8)?,
+            last_generated_at: row.get(9)?,
+            state: row.get(10)?,
+            version: row.get(11)?,
+        })
+    }
+}
+
+/// Why a stored row is not a valid [`DeviceRecord`].
+#[derive(Debug)]
+pub(crate) struct CorruptRow(pub(crate) String);
+
+impl TryFrom<RawDevice> for DeviceRecord {
+    type Error = CorruptRow;
+
+    fn try_from(r: RawDevice) -> Result<Self, Self::Error> {
+        let id = r.id;
+        let user = UserId::new(r.user_id)
+            .map_err(|e| CorruptRow(format!("device {id}: invalid user id: {e}")))?;
+        let confirmed = match r.confirmed {
+            0 => false,
+            1 => true,
+            other => return Err(CorruptRow(format!("device {id}: confirmed = {other}"))),
+        };
+        let failure_count = u32::try_from(r.failure_count)
+            .map_err(|_| CorruptRow(format!("device {id}: failure_count = {}", r.failure_count)))?;
+        Ok(DeviceRecord {
+            id,
+            user,
+            model_label: r.model_label,
+            name: r.name,
+            confirmed,
+            created_at: Timestamp::from_millis(r.created_at),
+            last_used_at: r.last_used_at.map(Timestamp::from_millis),
+            throttle: ThrottleState {
+                failure_count,
+                failure_timestamp: r.failure_timestamp.map(Timestamp::from_millis),
+            },
+            last_generated_at: r.last_generated_at.map(Timestamp::from_millis),
+            state: r.state,
+            version: r.version,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_idempotent() {
+        let conn = Connection::open_in_memory().unwrap();
+        assert_eq!(user_version(&conn).unwrap(), 0);
+        assert_eq!(apply_migrations(&conn).unwrap(), SCHEMA_VERSION);
+        assert_eq!(user_version(&conn).unwrap(), SCHEMA_VERSION);
+        assert_eq!(apply_migrations(&conn).unwrap(), 0);
+        // Every statement prepares against the migrated schema.
+        for sql in [
+            SELECT_BY_ID,
+            SELECT_BY_USER,
+            SELECT_PREFIX,
+            INSERT,
+            SET_STATE,
+            UPDATE,
+            DELETE_BY_ID,
+            DELETE_BY_USER,
+        ] {
+            conn.prepare(sql).unwrap();
+        }
+    }
+
+    #[test]
+    fn corrupt_rows_are_reported() {
+        let raw = || RawDevice {
+            id: 1,
+            user_id: "alice".into(),
+            model_label: "a.b".into(),
+            name: String::new(),
+            confirmed: 1,
+            created_at: 0,
+            last_used_at: None,
+            failure_count: 0,
+            failure_timestamp: None,
+            last_generated_at: None,
+            state: "{}".into(),
+            version: 0,
+        };
+        assert!(DeviceRecord::try_from(raw()).is_ok());
+        let mut r = raw();
+        r.user_id = String::new();
+        assert!(DeviceRecord::try_from(r).is_err());
+        let mut r = raw();
+        r.confirmed = 2;
+        assert!(DeviceRecord::try_from(r).is_err());
+        let mut r = raw();
+        r.failure_count = -1;
+        assert!(DeviceRecord::try_from(r).is_err());
+    }
+}
