@@ -101,10 +101,20 @@
 //!
 //! # Tests
 //!
-//! `tests/postgres.rs` and `tests/mysql.rs` run against the servers named by
+//! `tests/postgres.rs` and `tests/mysql.rs` (this crate's cases) and
+//! `tests/postgres_conformance.rs` and `tests/mysql_conformance.rs` (otpkit's store
+//! conformance suite, two pools per case) run against the servers named by
 //! `OTPKIT_TEST_POSTGRES_URL` and `OTPKIT_TEST_MYSQL_URL`; each test creates its own
-//! database and drops it afterwards. Without a URL the tests say so and pass, unless
-//! `OTPKIT_REQUIRE_DB=1`.
+//! database (`otpkit_t_<random>`) and drops it afterwards. Without a URL the tests say so and
+//! pass, unless `OTPKIT_REQUIRE_DB=1`, which makes a missing URL fail; an unreachable server
+//! always fails.
+//!
+//! ```text
+//! OTPKIT_REQUIRE_DB=1 \
+//! OTPKIT_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
+//! OTPKIT_TEST_MYSQL_URL=mysql://root@127.0.0.1:3306/test \
+//!   cargo test -p otpkit-sqlx
+//! ```
 //!
 //! [`DeviceRecord`]: otpkit::DeviceRecord
 //! [`DeviceStore`]: otpkit::DeviceStore
