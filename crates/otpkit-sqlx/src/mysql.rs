@@ -150,7 +150,8 @@ impl MySqlStore {
     }
 
     /// The embedded migrations, as an sqlx [`Migrator`] recording into
-    /// [`MIGRATIONS_TABLE`](crate::MIGRATIONS_TABLE).
+    /// [`MIGRATIONS_TABLE`](crate::MIGRATIONS_TABLE). Prefer [`MySqlStore::migrate`]: this
+    /// migrator's own lock does not make concurrent runs wait on MariaDB (see there).
     pub fn migrator() -> Migrator {
         migrations::migrator(MIGRATIONS)
     }
