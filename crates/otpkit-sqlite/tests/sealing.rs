@@ -2,7 +2,12 @@
 //! moved to another device row does not open; `keys rotate` interrupted halfway over 1000
 //! devices resumes to 1000/1000 readable with none sealed twice.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::sync::Arc;
 
@@ -64,7 +69,13 @@ async fn a_dump_after_100_enrolments_and_1000_codes_reveals_nothing() {
                 .await
                 .unwrap();
             let m = mailer.last().unwrap();
-            texts.push(m.text.expose().chars().filter(char::is_ascii_digit).collect());
+            texts.push(
+                m.text
+                    .expose()
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect(),
+            );
         }
     }
     assert_eq!(texts.len(), 100 * 20 + 20);
@@ -116,7 +127,11 @@ async fn a_dump_after_100_enrolments_and_1000_codes_reveals_nothing() {
     let mut planted = bytes.clone();
     planted.extend_from_slice(&needles[needles.len() / 2]);
     assert!(find_any(&planted, &needles).is_some());
-    assert_eq!(find_any(&bytes, &needles), None, "a key, code or token leaked");
+    assert_eq!(
+        find_any(&bytes, &needles),
+        None,
+        "a key, code or token leaked"
+    );
 }
 
 /// The first needle found anywhere in `hay`: one pass per needle length with a hash set.
@@ -164,21 +179,38 @@ async fn a_sealed_key_moved_to_another_row_does_not_open() {
         .await;
     let err = out.expect_err("fails closed: an error, never accepted or 'wrong token'");
     assert!(err.is_internal(), "{err}");
-    assert_eq!(store.get(b.id()).await.unwrap().unwrap(), before, "nothing written");
+    assert_eq!(
+        store.get(b.id()).await.unwrap().unwrap(),
+        before,
+        "nothing written"
+    );
     assert!(e.config_url(&b.persistent_id()).await.is_err());
     // The original row still works.
     let ok = e
-        .verify_token_detailed(Some(&alice), &a.persistent_id(), code_a.expose(), &VerifyOptions::default())
+        .verify_token_detailed(
+            Some(&alice),
+            &a.persistent_id(),
+            code_a.expose(),
+            &VerifyOptions::default(),
+        )
         .await
         .unwrap();
     assert!(matches!(ok, VerifyOutcome::Accepted(_)));
     // A row under a key that left the ring: UnknownKey, fail closed.
     let other = engine(&store, K2, MemoryMailer::new()).await;
     let err = other
-        .verify_token_detailed(Some(&alice), &a.persistent_id(), "123456", &VerifyOptions::default())
+        .verify_token_detailed(
+            Some(&alice),
+            &a.persistent_id(),
+            "123456",
+            &VerifyOptions::default(),
+        )
         .await
         .expect_err("unknown key");
-    assert!(err.to_string().contains("k1"), "names the missing key id: {err}");
+    assert!(
+        err.to_string().contains("k1"),
+        "names the missing key id: {err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,7 +221,10 @@ async fn rotation_of_1000_devices_interrupted_halfway_resumes_exactly() {
     for i in 0..1000 {
         let u = UserId::new(format!("r{i}")).unwrap();
         let d = old.create_totp(&u, TotpOptions::default()).await.unwrap();
-        uris.push((d.persistent_id(), old.config_url(&d.persistent_id()).await.unwrap()));
+        uris.push((
+            d.persistent_id(),
+            old.config_url(&d.persistent_id()).await.unwrap(),
+        ));
     }
     let ring = format!("{K2},{K1}");
     let new = engine(&store, &ring, MemoryMailer::new()).await;
@@ -199,7 +234,12 @@ async fn rotation_of_1000_devices_interrupted_halfway_resumes_exactly() {
         tokio::spawn(async move { new.rotate_keys().await })
     };
     let at_kill = loop {
-        let n = new.key_status().await.unwrap().get("k2").map_or(0, |u| u.sealed);
+        let n = new
+            .key_status()
+            .await
+            .unwrap()
+            .get("k2")
+            .map_or(0, |u| u.sealed);
         if n >= 500 || task.is_finished() {
             task.abort();
             break n;
@@ -207,11 +247,22 @@ async fn rotation_of_1000_devices_interrupted_halfway_resumes_exactly() {
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     };
     let _ = task.await;
-    let moved = new.key_status().await.unwrap().get("k2").map_or(0, |u| u.sealed);
-    assert!(moved >= at_kill && moved < 1000, "interrupted part-way: {moved}");
+    let moved = new
+        .key_status()
+        .await
+        .unwrap()
+        .get("k2")
+        .map_or(0, |u| u.sealed);
+    assert!(
+        moved >= at_kill && moved < 1000,
+        "interrupted part-way: {moved}"
+    );
     let report = new.rotate_keys().await.unwrap();
     assert_eq!(report.failed, 0);
-    assert_eq!(report.current, moved, "already moved ones are not sealed twice");
+    assert_eq!(
+        report.current, moved,
+        "already moved ones are not sealed twice"
+    );
     assert_eq!(report.resealed, 1000 - moved);
     let status = new.key_status().await.unwrap();
     assert_eq!(status.get("k2").map(|u| u.sealed), Some(1000));

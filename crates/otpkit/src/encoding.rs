@@ -277,7 +277,7 @@ pub fn decode_hex_secret(input: &str) -> Result<SecretBytes, SecretError> {
     }
     // All characters are ASCII now, so bytes = digits.
     let digits = input.len();
-    if digits % 2 != 0 {
+    if !digits.is_multiple_of(2) {
         return Err(SecretError::OddHexLength);
     }
     let (min, max) = (MIN_KEY_LEN * 2, MAX_KEY_LEN * 2);

@@ -1326,16 +1326,15 @@ impl Engine {
         email: Option<String>,
         confirmed: bool,
     ) -> Result<Device, Error> {
-        if let Some(e) = &email {
-            if e.chars().count() > crate::kind::email::MAX_EMAIL_CHARS
+        if let Some(e) = &email
+            && (e.chars().count() > crate::kind::email::MAX_EMAIL_CHARS
                 || !e.contains('@')
-                || e.chars().any(|c| c.is_control() || c.is_whitespace())
-            {
-                return Err(option_err(
-                    "email",
-                    "must be an address of at most 254 characters",
-                ));
-            }
+                || e.chars().any(|c| c.is_control() || c.is_whitespace()))
+        {
+            return Err(option_err(
+                "email",
+                "must be an address of at most 254 characters",
+            ));
         }
         self.create_device::<EmailDevice, _>(user, name, confirmed, move |ctx| {
             Ok(EmailDevice::new(email, ctx))

@@ -1018,11 +1018,11 @@ mod tests {
         let mut pair = None;
         for t in 0..3_000_000i64 {
             let code = totp_at(&key, t, Digits::SIX).unwrap().expose().to_owned();
-            if let Some(&prev) = seen.get(&code) {
-                if t - prev <= 20 {
-                    pair = Some((prev, t, code));
-                    break;
-                }
+            if let Some(&prev) = seen.get(&code)
+                && t - prev <= 20
+            {
+                pair = Some((prev, t, code));
+                break;
             }
             seen.insert(code, t);
         }

@@ -658,13 +658,13 @@ fn new_private_file(path: &Path) -> io::Result<std::fs::File> {
 #[cfg(unix)]
 fn warn_if_shared(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = std::fs::metadata(path) {
-        if meta.permissions().mode() & 0o077 != 0 {
-            tracing::warn!(
-                path = %path.display(),
-                "the key ring file is readable or writable by group or others; use mode 0600"
-            );
-        }
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(
+            path = %path.display(),
+            "the key ring file is readable or writable by group or others; use mode 0600"
+        );
     }
 }
 

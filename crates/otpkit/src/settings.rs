@@ -688,10 +688,10 @@ impl Settings {
     /// A variable that is not valid UTF-8 is an error naming it.
     pub fn from_env() -> Result<Settings, SettingsError> {
         for name in SETTING_NAMES {
-            if let Some(value) = std::env::var_os(name) {
-                if value.to_str().is_none() {
-                    return Err(SettingsError::invalid(name, "is not valid UTF-8"));
-                }
+            if let Some(value) = std::env::var_os(name)
+                && value.to_str().is_none()
+            {
+                return Err(SettingsError::invalid(name, "is not valid UTF-8"));
             }
         }
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -764,29 +764,29 @@ impl Settings {
         for spec in NUMS {
             spec.check((spec.get)(self))?;
         }
-        if let Some(url) = &self.login_url {
-            if url.is_empty() {
-                return Err(SettingsError::invalid(
-                    "OTP_LOGIN_URL",
-                    "must not be empty when set",
-                ));
-            }
+        if let Some(url) = &self.login_url
+            && url.is_empty()
+        {
+            return Err(SettingsError::invalid(
+                "OTP_LOGIN_URL",
+                "must not be empty when set",
+            ));
         }
-        if let Some(TextOrHook::Fixed(image)) = &self.totp_image {
-            if !image.starts_with("https://") || image.len() <= "https://".len() {
-                return Err(SettingsError::invalid(
-                    "OTP_TOTP_IMAGE",
-                    "must be an https:// URL",
-                ));
-            }
+        if let Some(TextOrHook::Fixed(image)) = &self.totp_image
+            && (!image.starts_with("https://") || image.len() <= "https://".len())
+        {
+            return Err(SettingsError::invalid(
+                "OTP_TOTP_IMAGE",
+                "must be an https:// URL",
+            ));
         }
-        if let Some(sender) = &self.email_sender {
-            if sender.trim().is_empty() {
-                return Err(SettingsError::invalid(
-                    "OTP_EMAIL_SENDER",
-                    "must not be empty when set",
-                ));
-            }
+        if let Some(sender) = &self.email_sender
+            && sender.trim().is_empty()
+        {
+            return Err(SettingsError::invalid(
+                "OTP_EMAIL_SENDER",
+                "must not be empty when set",
+            ));
         }
         if self.email_body_template_path.is_empty() {
             return Err(SettingsError::invalid(
