@@ -1,0 +1,8 @@
+//! The `otpkit` command. See `otpkit --help`, and SPEC §8.
+
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    otpkit_cli::main_with(otpkit_cli::Options::default()).await
+}
