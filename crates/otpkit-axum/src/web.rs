@@ -279,6 +279,36 @@ impl Ctx {
         resp
     }
 
+    /// A problem answered without reading or creating any session state (a refused body).
+    pub(crate) fn fail_stateless(&self, code: Code) -> Response {
+        let p = self.problem(code, "", 0);
+        if self.json {
+            return secure(p.into_json());
+        }
+        let ctx = context! {
+            title => "Error",
+            site_name => self.kit.inner.site_name.clone(),
+            csrf_token => "",
+            level => "anonymous",
+            urls => self.urls(),
+            error => p.message.clone(),
+            code => p.code.as_str(),
+        };
+        let html = self
+            .kit
+            .templates()
+            .render("otpkit/message.html", ctx)
+            .unwrap_or_else(|_| p.message.clone());
+        secure(
+            (
+                p.status(),
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                html,
+            )
+                .into_response(),
+        )
+    }
+
     pub(crate) async fn fail_code(&self, code: Code) -> Response {
         let p = self.problem(code, "", 0);
         self.fail(p).await
@@ -347,8 +377,8 @@ impl Ctx {
     pub(crate) async fn form(&self, headers: &HeaderMap, body: Body) -> Result<Fields, Response> {
         let fields = match read_fields(headers, body, self.kit.settings().max_body_bytes).await {
             Ok(f) => f,
-            Err(BodyError::TooLarge) => return Err(self.fail_code(Code::PayloadTooLarge).await),
-            Err(BodyError::Bad) => return Err(self.fail_code(Code::BadRequest).await),
+            Err(BodyError::TooLarge) => return Err(self.fail_stateless(Code::PayloadTooLarge)),
+            Err(BodyError::Bad) => return Err(self.fail_stateless(Code::BadRequest)),
         };
         let presented = headers
             .get("x-csrf-token")

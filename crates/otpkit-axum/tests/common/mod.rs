@@ -371,6 +371,7 @@ impl Client {
         self.send(
             Request::post(path)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::CONTENT_LENGTH, body.len())
                 .body(Body::from(body))
                 .unwrap(),
         )
@@ -472,4 +473,9 @@ pub fn assert_no_inline(r: &Res) {
         assert!(!b.contains(&format!(" {h}=")), "{h} in {}", r.body);
     }
     assert!(!b.contains("javascript:"), "javascript: in {}", r.body);
+}
+
+/// HTML-escaped as minijinja writes it.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('/', "&#x2f;").replace('"', "&quot;").replace('\'', "&#x27;")
 }
