@@ -168,7 +168,10 @@ impl Authentication for SessionPasswordAuth {
 
     async fn login(&self, session: &Session, user: &UserId) -> Result<(), AuthError> {
         session
-            .insert_value(self.key, serde_json::Value::String(user.as_str().to_owned()))
+            .insert_value(
+                self.key,
+                serde_json::Value::String(user.as_str().to_owned()),
+            )
             .await
             .map_err(backend)?;
         Ok(())

@@ -94,9 +94,10 @@ impl Code {
     /// The JSON status (SPEC §7.4).
     pub fn status(self) -> StatusCode {
         match self {
-            Code::TokenRequired | Code::NotInteractive | Code::DeviceRequired | Code::BadRequest => {
-                StatusCode::BAD_REQUEST
-            }
+            Code::TokenRequired
+            | Code::NotInteractive
+            | Code::DeviceRequired
+            | Code::BadRequest => StatusCode::BAD_REQUEST,
             Code::ChallengeException => StatusCode::BAD_GATEWAY,
             Code::ChallengeMessage => StatusCode::ACCEPTED,
             Code::InvalidToken | Code::InvalidLogin | Code::LoginExpired | Code::OtpRequired => {

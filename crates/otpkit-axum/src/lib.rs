@@ -1,6 +1,6 @@
 //! # otpkit-axum
 //!
-//! The axum/tower web integration of [otpkit](otpkit): two-factor login with one-time
+//! The axum/tower web integration of [otpkit]: two-factor login with one-time
 //! passwords, the way django-otp and django-two-factor-auth do it for Django.
 //!
 //! * [`OtpLayer`] — a tower layer (inside `tower_sessions::SessionManagerLayer`) that gives

@@ -250,7 +250,10 @@ pub(crate) async fn resolve(kit: &OtpKit, session: &Session) -> OtpState {
 /// Removes `otp_device_id` and `otpkit_verified_at`.
 async fn forget(session: &Session) -> Result<(), ()> {
     session.remove_value(DEVICE_KEY).await.map_err(|_| ())?;
-    session.remove_value(VERIFIED_AT_KEY).await.map_err(|_| ())?;
+    session
+        .remove_value(VERIFIED_AT_KEY)
+        .await
+        .map_err(|_| ())?;
     Ok(())
 }
 

@@ -159,7 +159,10 @@ impl Store<'_> {
 
     /// Whether `presented` equals the session's CSRF token (constant time). A session
     /// without a token accepts nothing.
-    pub(crate) async fn csrf_matches(&self, presented: Option<&str>) -> Result<bool, SessionFailure> {
+    pub(crate) async fn csrf_matches(
+        &self,
+        presented: Option<&str>,
+    ) -> Result<bool, SessionFailure> {
         let Some(presented) = presented else {
             return Ok(false);
         };

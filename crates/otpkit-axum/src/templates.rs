@@ -26,16 +26,46 @@ use minijinja::Environment;
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("otpkit/base.html", include_str!("../templates/base.html")),
     ("otpkit/login.html", include_str!("../templates/login.html")),
-    ("otpkit/logout.html", include_str!("../templates/logout.html")),
-    ("otpkit/message.html", include_str!("../templates/message.html")),
-    ("otpkit/devices.html", include_str!("../templates/devices.html")),
-    ("otpkit/totp_new.html", include_str!("../templates/totp_new.html")),
-    ("otpkit/email_new.html", include_str!("../templates/email_new.html")),
-    ("otpkit/backup_codes.html", include_str!("../templates/backup_codes.html")),
-    ("otpkit/admin_list.html", include_str!("../templates/admin_list.html")),
-    ("otpkit/admin_device.html", include_str!("../templates/admin_device.html")),
-    ("otpkit/admin_add.html", include_str!("../templates/admin_add.html")),
-    ("otpkit/admin_config.html", include_str!("../templates/admin_config.html")),
+    (
+        "otpkit/logout.html",
+        include_str!("../templates/logout.html"),
+    ),
+    (
+        "otpkit/message.html",
+        include_str!("../templates/message.html"),
+    ),
+    (
+        "otpkit/devices.html",
+        include_str!("../templates/devices.html"),
+    ),
+    (
+        "otpkit/totp_new.html",
+        include_str!("../templates/totp_new.html"),
+    ),
+    (
+        "otpkit/email_new.html",
+        include_str!("../templates/email_new.html"),
+    ),
+    (
+        "otpkit/backup_codes.html",
+        include_str!("../templates/backup_codes.html"),
+    ),
+    (
+        "otpkit/admin_list.html",
+        include_str!("../templates/admin_list.html"),
+    ),
+    (
+        "otpkit/admin_device.html",
+        include_str!("../templates/admin_device.html"),
+    ),
+    (
+        "otpkit/admin_add.html",
+        include_str!("../templates/admin_add.html"),
+    ),
+    (
+        "otpkit/admin_config.html",
+        include_str!("../templates/admin_config.html"),
+    ),
 ];
 
 /// The stylesheet served at `{prefix}/static/otpkit.css`.

@@ -2,7 +2,7 @@
 //! `next` handling, security headers and page rendering.
 
 use axum::body::Body;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use minijinja::context;
@@ -123,10 +123,12 @@ pub(crate) fn secure(mut resp: Response) -> Response {
     resp
 }
 
-/// A 302 to `to`.
+/// A 302 to `to` (never panics: a target that is not a valid header value, which the
+/// callers' checks already exclude, becomes `/`).
 pub(crate) fn found(to: &str) -> Response {
-    let mut r = Redirect::to(to).into_response();
-    *r.status_mut() = StatusCode::FOUND;
+    let location = HeaderValue::from_str(to).unwrap_or_else(|_| HeaderValue::from_static("/"));
+    let mut r = StatusCode::FOUND.into_response();
+    r.headers_mut().insert(header::LOCATION, location);
     r
 }
 

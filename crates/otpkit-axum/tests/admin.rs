@@ -1,4 +1,10 @@
 //! SPEC §7.8: the admin area.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -35,7 +41,11 @@ async fn non_staff_is_redirected_with_the_exact_text() {
     assert_eq!(r.location(), "/otp/admin/login/?next=/otp/admin/%3Fq%3Dx");
     let r = c.get(&r.location()).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains(&NOT_AUTHORIZED.replace('\'', "&#x27;")), "{}", r.body);
+    assert!(
+        r.body.contains(&NOT_AUTHORIZED.replace('\'', "&#x27;")),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]
@@ -52,7 +62,14 @@ async fn unverified_staff_is_redirected_to_the_admin_login() {
     // The admin login follows the §7.3 flow.
     let code = t.engine.current_totp(&pid).await.unwrap();
     let r = c
-        .post("/otp/admin/login/", &[("otp_device", &pid), ("otp_token", code.expose()), ("next", "/otp/admin/")])
+        .post(
+            "/otp/admin/login/",
+            &[
+                ("otp_device", &pid),
+                ("otp_token", code.expose()),
+                ("next", "/otp/admin/"),
+            ],
+        )
         .await;
     assert_eq!(r.location(), "/otp/admin/");
     assert_eq!(c.get("/otp/admin/").await.status, StatusCode::OK);
@@ -63,7 +80,12 @@ async fn inactive_staff_has_no_access() {
     // carol is inactive: she cannot even log in.
     let t = app();
     let mut c = Client::new(&t);
-    let r = c.post_json("/otp/admin/login/", json!({"username": "carol", "password": "pw"})).await;
+    let r = c
+        .post_json(
+            "/otp/admin/login/",
+            json!({"username": "carol", "password": "pw"}),
+        )
+        .await;
     assert_eq!(r.json()["error"], "invalid_login");
 }
 
@@ -72,14 +94,34 @@ async fn list_filters_search_and_qr_links() {
     let t = app();
     let (mut c, _) = staff(&t).await;
     let alice_totp = totp(&t, "alice").await;
-    let bob_email = t.engine.create_email(&uid("bob"), None, None, true).await.unwrap().persistent_id();
-    t.engine.create_totp(&uid("bob"), otpkit::engine::TotpOptions { unconfirmed: true, ..Default::default() }).await.unwrap();
+    let bob_email = t
+        .engine
+        .create_email(&uid("bob"), None, None, true)
+        .await
+        .unwrap()
+        .persistent_id();
+    t.engine
+        .create_totp(
+            &uid("bob"),
+            otpkit::engine::TotpOptions {
+                unconfirmed: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let r = c.get("/otp/admin/").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains(">qrcode</a>"));
-    let all = c.get_json("/otp/admin/").await.json()["devices"].as_array().unwrap().len();
+    let all = c.get_json("/otp/admin/").await.json()["devices"]
+        .as_array()
+        .unwrap()
+        .len();
     assert_eq!(all, 4);
-    let kind = c.get_json("/otp/admin/?kind=otp_email.emaildevice").await.json();
+    let kind = c
+        .get_json("/otp/admin/?kind=otp_email.emaildevice")
+        .await
+        .json();
     assert_eq!(kind["devices"].as_array().unwrap().len(), 1);
     assert_eq!(kind["devices"][0]["id"], bob_email.as_str());
     let unconfirmed = c.get_json("/otp/admin/?confirmed=no").await.json();
@@ -87,11 +129,20 @@ async fn list_filters_search_and_qr_links() {
     // Search by user id, display name and email.
     for q in ["alic", "alice%20example", "alice%40example.com"] {
         let found = c.get_json(&format!("/otp/admin/?q={q}")).await.json();
-        let ids: Vec<_> = found["devices"].as_array().unwrap().iter().map(|d| d["id"].clone()).collect();
+        let ids: Vec<_> = found["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].clone())
+            .collect();
         assert_eq!(ids, vec![json!(alice_totp)], "{q}");
     }
     let never = c.get_json("/otp/admin/?used=never").await.json();
-    assert_eq!(never["devices"].as_array().unwrap().len(), 3, "the admin's device was used");
+    assert_eq!(
+        never["devices"].as_array().unwrap().len(),
+        3,
+        "the admin's device was used"
+    );
     let recent = c.get_json("/otp/admin/?used=1d").await.json();
     assert_eq!(recent["devices"].as_array().unwrap().len(), 1);
     t.clock.advance_secs(2 * 86_400);
@@ -104,7 +155,12 @@ async fn config_and_qrcode_views() {
     let t = app();
     let (mut c, _) = staff(&t).await;
     let pid = totp(&t, "alice").await;
-    let email = t.engine.create_email(&uid("alice"), None, None, true).await.unwrap().persistent_id();
+    let email = t
+        .engine
+        .create_email(&uid("alice"), None, None, true)
+        .await
+        .unwrap()
+        .persistent_id();
     let r = c.get(&format!("/otp/admin/devices/{pid}/config/")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
@@ -131,8 +187,18 @@ async fn hide_sensitive_data_forbids_config_and_qrcode() {
     let t = app_with(|s| s.admin_hide_sensitive_data = true);
     let (mut c, _) = staff(&t).await;
     let pid = totp(&t, "alice").await;
-    assert_eq!(c.get(&format!("/otp/admin/devices/{pid}/config/")).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(c.get(&format!("/otp/admin/devices/{pid}/qrcode/")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        c.get(&format!("/otp/admin/devices/{pid}/config/"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        c.get(&format!("/otp/admin/devices/{pid}/qrcode/"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     let r = c.get("/otp/admin/").await;
     assert!(!r.body.contains(">qrcode</a>"));
     assert!(!r.body.contains("QR code</th>"));
@@ -146,43 +212,119 @@ async fn actions_confirm_reset_remove_and_backup_codes() {
     let (mut c, _) = staff(&t).await;
     let pid = totp(&t, "alice").await;
     let other = totp(&t, "bob").await;
-    let unconfirmed = t.engine.create_totp(&uid("alice"), otpkit::engine::TotpOptions { unconfirmed: true, ..Default::default() }).await.unwrap().persistent_id();
+    let unconfirmed = t
+        .engine
+        .create_totp(
+            &uid("alice"),
+            otpkit::engine::TotpOptions {
+                unconfirmed: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .persistent_id();
     for _ in 0..100 {
         t.engine.throttle_increment(&pid).await.unwrap();
         t.engine.throttle_increment(&other).await.unwrap();
     }
     let base = |p: &str| format!("/otp/admin/devices/{p}/");
     // CSRF is required.
-    let r = c.post_raw(&format!("{}confirm/", base(&unconfirmed)), &[]).await;
+    let r = c
+        .post_raw(&format!("{}confirm/", base(&unconfirmed)), &[])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(!t.engine.from_persistent_id(&unconfirmed).await.unwrap().unwrap().confirmed());
-    let r = c.post(&format!("{}confirm/", base(&unconfirmed)), &[]).await;
+    assert!(
+        !t.engine
+            .from_persistent_id(&unconfirmed)
+            .await
+            .unwrap()
+            .unwrap()
+            .confirmed()
+    );
+    let r = c
+        .post(&format!("{}confirm/", base(&unconfirmed)), &[])
+        .await;
     assert_eq!(r.status, StatusCode::FOUND);
-    assert!(t.engine.from_persistent_id(&unconfirmed).await.unwrap().unwrap().confirmed());
-    let r = c.post(&format!("{}reset-throttling/", base(&pid)), &[]).await;
+    assert!(
+        t.engine
+            .from_persistent_id(&unconfirmed)
+            .await
+            .unwrap()
+            .unwrap()
+            .confirmed()
+    );
+    let r = c
+        .post(&format!("{}reset-throttling/", base(&pid)), &[])
+        .await;
     assert_eq!(r.status, StatusCode::FOUND);
-    assert_eq!(t.engine.from_persistent_id(&pid).await.unwrap().unwrap().throttle().failure_count, 0);
+    assert_eq!(
+        t.engine
+            .from_persistent_id(&pid)
+            .await
+            .unwrap()
+            .unwrap()
+            .throttle()
+            .failure_count,
+        0
+    );
     // Bulk.
     for _ in 0..5 {
         t.engine.throttle_increment(&pid).await.unwrap();
     }
-    let r = c.post("/otp/admin/reset-throttling/", &[("ids", &pid), ("ids", &other)]).await;
+    let r = c
+        .post(
+            "/otp/admin/reset-throttling/",
+            &[("ids", &pid), ("ids", &other)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FOUND);
     for p in [&pid, &other] {
-        assert_eq!(t.engine.from_persistent_id(p).await.unwrap().unwrap().throttle().failure_count, 0);
+        assert_eq!(
+            t.engine
+                .from_persistent_id(p)
+                .await
+                .unwrap()
+                .unwrap()
+                .throttle()
+                .failure_count,
+            0
+        );
     }
     assert_eq!(t.notifier.count(EventKind::DeviceConfirmed), 1);
     // Rename.
     let r = c.post(&base(&pid), &[("name", "Renamed")]).await;
     assert_eq!(r.status, StatusCode::FOUND);
-    assert_eq!(t.engine.from_persistent_id(&pid).await.unwrap().unwrap().name(), "Renamed");
+    assert_eq!(
+        t.engine
+            .from_persistent_id(&pid)
+            .await
+            .unwrap()
+            .unwrap()
+            .name(),
+        "Renamed"
+    );
     // Backup codes on a static device, shown once.
-    let (sdev, _) = t.engine.generate_backup_codes(&uid("alice"), None).await.unwrap();
-    let r = c.post(&format!("{}backup-codes/", base(&sdev.persistent_id())), &[]).await;
+    let (sdev, _) = t
+        .engine
+        .generate_backup_codes(&uid("alice"), None)
+        .await
+        .unwrap();
+    let r = c
+        .post(
+            &format!("{}backup-codes/", base(&sdev.persistent_id())),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
     assert_eq!(r.body.matches("<li><code>").count(), 10);
-    assert_eq!(c.post(&format!("{}backup-codes/", base(&pid)), &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        c.post(&format!("{}backup-codes/", base(&pid)), &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     // Remove.
     let r = c.post(&format!("{}remove/", base(&other)), &[]).await;
     assert_eq!(r.location(), "/otp/admin/");
@@ -196,18 +338,45 @@ async fn add_devices() {
     let r = c.get("/otp/admin/devices/add/").await;
     assert_eq!(r.status, StatusCode::OK);
     let r = c
-        .post("/otp/admin/devices/add/", &[("user", "bob"), ("kind", "totp"), ("key", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")])
+        .post(
+            "/otp/admin/devices/add/",
+            &[
+                ("user", "bob"),
+                ("kind", "totp"),
+                ("key", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r.body.contains("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), "shown on the add result");
+    assert!(
+        r.body.contains("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+        "shown on the add result"
+    );
     assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
     let r = c
         .post_json("/otp/admin/devices/add/", json!({"user": "bob", "kind": "hotp", "key": "3132333435363738393031323334353637383930", "key_format": "hex"}))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let r = c.post_json("/otp/admin/devices/add/", json!({"user": "bob", "kind": "totp", "key": "0189"})).await;
+    let r = c
+        .post_json(
+            "/otp/admin/devices/add/",
+            json!({"user": "bob", "kind": "totp", "key": "0189"}),
+        )
+        .await;
     assert_eq!(r.json()["error"], "bad_request");
-    let r = c.post_json("/otp/admin/devices/add/", json!({"user": "bob", "kind": "static"})).await;
+    let r = c
+        .post_json(
+            "/otp/admin/devices/add/",
+            json!({"user": "bob", "kind": "static"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED);
-    assert_eq!(t.engine.devices_for_user(Some(&uid("bob")), None).await.unwrap().len(), 3);
+    assert_eq!(
+        t.engine
+            .devices_for_user(Some(&uid("bob")), None)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
 }

@@ -1,5 +1,11 @@
 //! SPEC §7.3–7.5: the login flow, every error code with its exact message and status,
 //! sessions (REQ-12), CSRF and body limits (REQ-18), no enumeration (REQ-17).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -44,7 +50,10 @@ async fn one_step_form_then_token_step() {
     assert!(r.body.contains("name=\"username\""));
     assert!(r.body.contains("name=\"password\""));
     assert!(r.body.contains("name=\"otp_token\""));
-    assert!(!r.body.contains("name=\"otp_device\""), "no device select before the password");
+    assert!(
+        !r.body.contains("name=\"otp_device\""),
+        "no device select before the password"
+    );
     assert!(r.body.contains("autocomplete=\"one-time-code\""));
     assert!(r.body.contains("maxlength=\"64\""));
     assert!(r.body.contains("name=\"csrf_token\""));
@@ -57,10 +66,17 @@ async fn one_step_form_then_token_step() {
     assert!(r.body.contains("name=\"otp_device\""));
     assert!(r.body.contains("<option value=\"\">---------</option>"));
     assert!(r.body.contains("Get OTP Challenge"));
-    assert!(!r.body.contains("name=\"password\""), "the password is never rendered back");
+    assert!(
+        !r.body.contains("name=\"password\""),
+        "the password is never rendered back"
+    );
     assert!(!r.body.contains("value=\"pw\""));
     // The only device is pre-selected.
-    assert!(r.body.contains("selected>TOTP device</option>"), "{}", r.body);
+    assert!(
+        r.body.contains("selected>TOTP device</option>"),
+        "{}",
+        r.body
+    );
     assert_eq!(c.state().await, "pending");
 }
 
@@ -93,15 +109,29 @@ async fn json_flow_lists_devices_and_verifies() {
     let pid = totp(&t, "alice").await;
     let mut c = Client::new(&t);
     let r = json_password(&mut c, "alice").await;
-    assert_problem(&r, StatusCode::BAD_REQUEST, "token_required", "Please enter your OTP token.");
+    assert_problem(
+        &r,
+        StatusCode::BAD_REQUEST,
+        "token_required",
+        "Please enter your OTP token.",
+    );
     let b = r.json();
-    assert_eq!(b["devices"], json!([{"id": pid, "name": "TOTP device", "interactive": false}]));
+    assert_eq!(
+        b["devices"],
+        json!([{"id": pid, "name": "TOTP device", "interactive": false}])
+    );
     let code = t.engine.current_totp(&pid).await.unwrap();
     let r = c
-        .post_json("/otp/login/", json!({"otp_device": pid, "otp_token": code.expose(), "next": "/x"}))
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": pid, "otp_token": code.expose(), "next": "/x"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(r.json(), json!({"status": "verified", "device": pid, "next": "/x"}));
+    assert_eq!(
+        r.json(),
+        json!({"status": "verified", "device": pid, "next": "/x"})
+    );
 }
 
 #[tokio::test]
@@ -112,12 +142,30 @@ async fn preferred_device_is_the_last_used_passive_one() {
     t.engine.rename(&second, "Phone").await.unwrap();
     // Use the second one once.
     let code = t.engine.current_totp(&second).await.unwrap();
-    assert!(t.engine.verify_token(Some(&uid("alice")), &second, code.expose()).await.unwrap().is_some());
+    assert!(
+        t.engine
+            .verify_token(Some(&uid("alice")), &second, code.expose())
+            .await
+            .unwrap()
+            .is_some()
+    );
     next_step(&t);
     let mut c = Client::new(&t);
-    let r = c.post("/otp/login/", &[("username", "alice"), ("password", "pw")]).await;
-    assert!(r.body.contains(&format!("<option value=\"{}\" selected>Phone</option>", esc(&second))), "{}", r.body);
-    assert!(r.body.contains(&format!("<option value=\"{}\">TOTP device</option>", esc(&first))));
+    let r = c
+        .post("/otp/login/", &[("username", "alice"), ("password", "pw")])
+        .await;
+    assert!(
+        r.body.contains(&format!(
+            "<option value=\"{}\" selected>Phone</option>",
+            esc(&second)
+        )),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(&format!(
+        "<option value=\"{}\">TOTP device</option>",
+        esc(&first)
+    )));
     // A token without a device goes to the preferred one.
     let code = t.engine.current_totp(&second).await.unwrap();
     let r = c.post("/otp/login/", &[("otp_token", code.expose())]).await;
@@ -131,7 +179,12 @@ async fn token_required() {
     let mut c = Client::new(&t);
     json_password(&mut c, "alice").await;
     let r = c.post_json("/otp/login/", json!({"otp_token": ""})).await;
-    assert_problem(&r, StatusCode::BAD_REQUEST, "token_required", "Please enter your OTP token.");
+    assert_problem(
+        &r,
+        StatusCode::BAD_REQUEST,
+        "token_required",
+        "Please enter your OTP token.",
+    );
     let r = c.post("/otp/login/", &[("otp_token", "  ")]).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_html_error(&r, "Please enter your OTP token.");
@@ -145,18 +198,33 @@ async fn device_required_when_no_preferred_device() {
     let mut c = Client::new(&t);
     let r = json_password(&mut c, "alice").await;
     assert_eq!(r.json()["devices"].as_array().unwrap().len(), 2);
-    let r = c.post_json("/otp/login/", json!({"otp_token": "123456"})).await;
-    assert_problem(&r, StatusCode::BAD_REQUEST, "device_required", "Please select a device.");
+    let r = c
+        .post_json("/otp/login/", json!({"otp_token": "123456"}))
+        .await;
+    assert_problem(
+        &r,
+        StatusCode::BAD_REQUEST,
+        "device_required",
+        "Please select a device.",
+    );
     // A posted id that is not found, foreign or unconfirmed counts as "no device".
     let bobs = totp(&t, "bob").await;
     let r = c
-        .post_json("/otp/login/", json!({"otp_token": "123456", "otp_device": bobs}))
+        .post_json(
+            "/otp/login/",
+            json!({"otp_token": "123456", "otp_device": bobs}),
+        )
         .await;
     assert_eq!(r.json()["error"], "device_required");
     let r = c.post("/otp/login/", &[("otp_token", "123456")]).await;
     assert_html_error(&r, "Please select a device.");
     // Nothing was recorded on any device.
-    for d in t.engine.devices_for_user(Some(&uid("alice")), None).await.unwrap() {
+    for d in t
+        .engine
+        .devices_for_user(Some(&uid("alice")), None)
+        .await
+        .unwrap()
+    {
         assert_eq!(d.throttle().failure_count, 0);
     }
 }
@@ -171,7 +239,10 @@ async fn invalid_token_for_wrong_malformed_and_replayed_codes_alike() {
     for token in ["000000", "abc", "1234567"] {
         t.engine.throttle_reset(&pid).await.unwrap(); // past any back-off
         let r = c
-            .post_json("/otp/login/", json!({"otp_device": pid, "otp_token": token}))
+            .post_json(
+                "/otp/login/",
+                json!({"otp_device": pid, "otp_token": token}),
+            )
             .await;
         assert_problem(&r, StatusCode::UNAUTHORIZED, "invalid_token", INVALID_TOKEN);
         bodies.push(r.body.clone());
@@ -180,10 +251,19 @@ async fn invalid_token_for_wrong_malformed_and_replayed_codes_alike() {
     t.engine.throttle_reset(&pid).await.unwrap();
     let mut other = Client::new(&t);
     let code = t.engine.current_totp(&pid).await.unwrap();
-    assert!(t.engine.verify_token(Some(&uid("alice")), &pid, code.expose()).await.unwrap().is_some());
+    assert!(
+        t.engine
+            .verify_token(Some(&uid("alice")), &pid, code.expose())
+            .await
+            .unwrap()
+            .is_some()
+    );
     json_password(&mut other, "alice").await;
     let r = other
-        .post_json("/otp/login/", json!({"otp_device": pid, "otp_token": code.expose()}))
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": pid, "otp_token": code.expose()}),
+        )
         .await;
     assert_problem(&r, StatusCode::UNAUTHORIZED, "invalid_token", INVALID_TOKEN);
     bodies.push(r.body.clone());
@@ -192,10 +272,18 @@ async fn invalid_token_for_wrong_malformed_and_replayed_codes_alike() {
         v.as_object_mut().unwrap().remove("csrf_token");
         v
     };
-    assert!(bodies.iter().all(|b| strip(b) == strip(&bodies[0])), "{bodies:?}");
+    assert!(
+        bodies.iter().all(|b| strip(b) == strip(&bodies[0])),
+        "{bodies:?}"
+    );
     // HTML.
     t.engine.throttle_reset(&pid).await.unwrap();
-    let r = c.post("/otp/login/", &[("otp_device", &pid), ("otp_token", "000000")]).await;
+    let r = c
+        .post(
+            "/otp/login/",
+            &[("otp_device", &pid), ("otp_token", "000000")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_html_error(&r, INVALID_TOKEN);
     // The failure hook ran for each rejected token (4 JSON + 1 HTML).
@@ -208,12 +296,22 @@ async fn n_failed_attempts_singular_and_plural_with_retry_after() {
     let pid = totp(&t, "alice").await;
     let mut c = Client::new(&t);
     json_password(&mut c, "alice").await;
-    let r = c.post_json("/otp/login/", json!({"otp_device": pid, "otp_token": "000000"})).await;
+    let r = c
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": pid, "otp_token": "000000"}),
+        )
+        .await;
     assert_eq!(r.json()["error"], "invalid_token");
     t.clock.advance_millis(400);
     // Throttled, even with the right code (REQ-17).
     let code = t.engine.current_totp(&pid).await.unwrap();
-    let r = c.post_json("/otp/login/", json!({"otp_device": pid, "otp_token": code.expose()})).await;
+    let r = c
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": pid, "otp_token": code.expose()}),
+        )
+        .await;
     assert_problem(
         &r,
         StatusCode::TOO_MANY_REQUESTS,
@@ -226,9 +324,19 @@ async fn n_failed_attempts_singular_and_plural_with_retry_after() {
     assert_eq!(b["retry_after"], 1);
     assert_eq!(b["locked_until"], "2026-01-01T10:00:01.000Z");
     t.clock.advance_millis(600);
-    let r = c.post_json("/otp/login/", json!({"otp_device": pid, "otp_token": "000000"})).await;
+    let r = c
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": pid, "otp_token": "000000"}),
+        )
+        .await;
     assert_eq!(r.json()["error"], "invalid_token");
-    let r = c.post("/otp/login/", &[("otp_device", &pid), ("otp_token", "000000")]).await;
+    let r = c
+        .post(
+            "/otp/login/",
+            &[("otp_device", &pid), ("otp_token", "000000")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_html_error(
         &r,
@@ -248,10 +356,20 @@ async fn device_locked() {
     let mut c = Client::new(&t);
     json_password(&mut c, "alice").await;
     let code = t.engine.current_totp(&pid).await.unwrap();
-    let r = c.post_json("/otp/login/", json!({"otp_device": pid, "otp_token": code.expose()})).await;
+    let r = c
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": pid, "otp_token": code.expose()}),
+        )
+        .await;
     assert_problem(&r, StatusCode::FORBIDDEN, "device_locked", msg);
     assert_eq!(r.json()["failure_count"], 100);
-    let r = c.post("/otp/login/", &[("otp_device", &pid), ("otp_token", code.expose())]).await;
+    let r = c
+        .post(
+            "/otp/login/",
+            &[("otp_device", &pid), ("otp_token", code.expose())],
+        )
+        .await;
     assert_html_error(&r, msg);
 }
 
@@ -261,7 +379,9 @@ async fn verification_not_allowed_and_a_kinds_own_message() {
     let silent = t
         .engine
         .create_device(&uid("alice"), Some("Refuser"), true, |_| {
-            Ok(RefusingDevice { message: String::new() })
+            Ok(RefusingDevice {
+                message: String::new(),
+            })
         })
         .await
         .unwrap()
@@ -269,25 +389,50 @@ async fn verification_not_allowed_and_a_kinds_own_message() {
     let own = t
         .engine
         .create_device(&uid("alice"), Some("Refuser 2"), true, |_| {
-            Ok(RefusingDevice { message: "Disabled by policy.".into() })
+            Ok(RefusingDevice {
+                message: "Disabled by policy.".into(),
+            })
         })
         .await
         .unwrap()
         .persistent_id();
     let mut c = Client::new(&t);
     json_password(&mut c, "alice").await;
-    let r = c.post_json("/otp/login/", json!({"otp_device": silent, "otp_token": "123456"})).await;
+    let r = c
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": silent, "otp_token": "123456"}),
+        )
+        .await;
     assert_problem(
         &r,
         StatusCode::FORBIDDEN,
         "verification_not_allowed",
         "Verification of the token is currently disabled",
     );
-    let r = c.post_json("/otp/login/", json!({"otp_device": own, "otp_token": "123456"})).await;
-    assert_problem(&r, StatusCode::FORBIDDEN, "verification_not_allowed", "Disabled by policy.");
-    let r = c.post("/otp/login/", &[("otp_device", &silent), ("otp_token", "123456")]).await;
+    let r = c
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": own, "otp_token": "123456"}),
+        )
+        .await;
+    assert_problem(
+        &r,
+        StatusCode::FORBIDDEN,
+        "verification_not_allowed",
+        "Disabled by policy.",
+    );
+    let r = c
+        .post(
+            "/otp/login/",
+            &[("otp_device", &silent), ("otp_token", "123456")],
+        )
+        .await;
     assert_html_error(&r, "Verification of the token is currently disabled");
-    assert!(t.hooks.failed.lock().unwrap().is_empty(), "refusals are not failures");
+    assert!(
+        t.hooks.failed.lock().unwrap().is_empty(),
+        "refusals are not failures"
+    );
 }
 
 async fn email_device(t: &TestApp, user: &str) -> String {
@@ -306,7 +451,10 @@ async fn challenge_then_token() {
     let r = json_password(&mut c, "alice").await;
     assert_eq!(r.json()["devices"][0]["interactive"], true);
     let r = c
-        .post_json("/otp/login/", json!({"otp_device": pid, "otp_challenge": "1", "otp_token": "999999"}))
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": pid, "otp_challenge": "1", "otp_token": "999999"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
     assert_eq!(
@@ -315,7 +463,12 @@ async fn challenge_then_token() {
     );
     let mail = t.mailer.last().unwrap();
     assert_eq!(mail.to, "alice@example.com");
-    let code: String = mail.text.expose().chars().filter(char::is_ascii_digit).collect();
+    let code: String = mail
+        .text
+        .expose()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
     let r = c
         .post_json("/otp/login/", json!({"otp_device": pid, "otp_token": code}))
         .await;
@@ -329,11 +482,25 @@ async fn an_email_code_is_bound_to_the_requesting_session() {
     let pid = email_device(&t, "alice").await;
     let mut a = Client::new(&t);
     json_password(&mut a, "alice").await;
-    a.post_json("/otp/login/", json!({"otp_device": pid, "otp_challenge": "1"})).await;
-    let code: String = t.mailer.last().unwrap().text.expose().chars().filter(char::is_ascii_digit).collect();
+    a.post_json(
+        "/otp/login/",
+        json!({"otp_device": pid, "otp_challenge": "1"}),
+    )
+    .await;
+    let code: String = t
+        .mailer
+        .last()
+        .unwrap()
+        .text
+        .expose()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
     let mut b = Client::new(&t);
     json_password(&mut b, "alice").await;
-    let r = b.post_json("/otp/login/", json!({"otp_device": pid, "otp_token": code})).await;
+    let r = b
+        .post_json("/otp/login/", json!({"otp_device": pid, "otp_token": code}))
+        .await;
     assert_eq!(r.json()["error"], "invalid_token");
 }
 
@@ -342,17 +509,37 @@ async fn challenge_message_html_and_cooldown() {
     let t = app();
     let pid = email_device(&t, "alice").await;
     let mut c = Client::new(&t);
-    c.post("/otp/login/", &[("username", "alice"), ("password", "pw")]).await;
-    let r = c.post("/otp/login/", &[("otp_device", &pid), ("otp_challenge", "1")]).await;
+    c.post("/otp/login/", &[("username", "alice"), ("password", "pw")])
+        .await;
+    let r = c
+        .post(
+            "/otp/login/",
+            &[("otp_device", &pid), ("otp_challenge", "1")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("OTP Challenge: sent by email</p>"), "{}", r.body);
+    assert!(
+        r.body.contains("OTP Challenge: sent by email</p>"),
+        "{}",
+        r.body
+    );
     let msg = "Token generation cooldown period has not expired yet. Next generation allowed in 60 seconds.";
-    let r = c.post_json("/otp/login/", json!({"otp_device": pid, "otp_challenge": "1"})).await;
+    let r = c
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": pid, "otp_challenge": "1"}),
+        )
+        .await;
     assert_problem(&r, StatusCode::TOO_MANY_REQUESTS, "challenge_cooldown", msg);
     assert_eq!(r.header("retry-after").as_deref(), Some("60"));
     assert_eq!(r.json()["retry_after"], 60);
     t.clock.advance_millis(30_500);
-    let r = c.post("/otp/login/", &[("otp_device", &pid), ("otp_challenge", "1")]).await;
+    let r = c
+        .post(
+            "/otp/login/",
+            &[("otp_device", &pid), ("otp_challenge", "1")],
+        )
+        .await;
     assert_html_error(
         &r,
         "Token generation cooldown period has not expired yet. Next generation allowed in 30 seconds.",
@@ -369,16 +556,38 @@ async fn challenge_exception_and_not_interactive() {
     json_password(&mut c, "alice").await;
     t.mailer.set_failing(true);
     let msg = "Error generating challenge: the email could not be sent";
-    let r = c.post_json("/otp/login/", json!({"otp_device": email, "otp_challenge": "1"})).await;
+    let r = c
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": email, "otp_challenge": "1"}),
+        )
+        .await;
     assert_problem(&r, StatusCode::BAD_GATEWAY, "challenge_exception", msg);
-    let r = c.post("/otp/login/", &[("otp_device", &email), ("otp_challenge", "1")]).await;
+    let r = c
+        .post(
+            "/otp/login/",
+            &[("otp_device", &email), ("otp_challenge", "1")],
+        )
+        .await;
     assert_html_error(&r, msg);
     let ni = "The selected OTP device is not interactive";
-    let r = c.post_json("/otp/login/", json!({"otp_device": passive, "otp_challenge": "1"})).await;
+    let r = c
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": passive, "otp_challenge": "1"}),
+        )
+        .await;
     assert_problem(&r, StatusCode::BAD_REQUEST, "not_interactive", ni);
-    let r = c.post_json("/otp/login/", json!({"otp_challenge": "1"})).await;
+    let r = c
+        .post_json("/otp/login/", json!({"otp_challenge": "1"}))
+        .await;
     assert_problem(&r, StatusCode::BAD_REQUEST, "not_interactive", ni);
-    let r = c.post("/otp/login/", &[("otp_device", &passive), ("otp_challenge", "1")]).await;
+    let r = c
+        .post(
+            "/otp/login/",
+            &[("otp_device", &passive), ("otp_challenge", "1")],
+        )
+        .await;
     assert_html_error(&r, ni);
 }
 
@@ -389,7 +598,10 @@ async fn challenge_takes_precedence_over_the_token() {
     let mut c = Client::new(&t);
     json_password(&mut c, "alice").await;
     let r = c
-        .post_json("/otp/login/", json!({"otp_device": pid, "otp_challenge": "1", "otp_token": "000000"}))
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": pid, "otp_challenge": "1", "otp_token": "000000"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
     let d = t.engine.from_persistent_id(&pid).await.unwrap().unwrap();
@@ -401,18 +613,30 @@ async fn invalid_login_is_identical_for_unknown_wrong_and_inactive() {
     let t = app();
     let msg = "Please enter a correct username and password. Note that both fields may be case-sensitive.";
     let mut answers = Vec::new();
-    for (u, p) in [("nobody", "pw"), ("alice", "wrong"), ("carol", "pw"), ("", "")] {
+    for (u, p) in [
+        ("nobody", "pw"),
+        ("alice", "wrong"),
+        ("carol", "pw"),
+        ("", ""),
+    ] {
         let mut c = Client::new(&t);
-        let r = c.post_json("/otp/login/", json!({"username": u, "password": p})).await;
+        let r = c
+            .post_json("/otp/login/", json!({"username": u, "password": p}))
+            .await;
         assert_problem(&r, StatusCode::UNAUTHORIZED, "invalid_login", msg);
         let mut b = r.json();
         b.as_object_mut().unwrap().remove("csrf_token");
         answers.push((r.status, b));
         assert_eq!(c.state().await, "anonymous");
-        let r = c.post("/otp/login/", &[("username", u), ("password", p)]).await;
+        let r = c
+            .post("/otp/login/", &[("username", u), ("password", p)])
+            .await;
         assert_eq!(r.status, StatusCode::OK);
         assert_html_error(&r, msg);
-        assert!(!r.body.contains("value=\"wrong\""), "the password is never rendered back");
+        assert!(
+            !r.body.contains("value=\"wrong\""),
+            "the password is never rendered back"
+        );
     }
     assert!(answers.iter().all(|a| a == &answers[0]));
 }
@@ -425,7 +649,9 @@ async fn no_device_when_otp_is_not_optional() {
     let r = json_password(&mut c, "nodev").await;
     assert_problem(&r, StatusCode::FORBIDDEN, "no_device", msg);
     assert_eq!(c.state().await, "anonymous");
-    let r = c.post("/otp/login/", &[("username", "nodev"), ("password", "pw")]).await;
+    let r = c
+        .post("/otp/login/", &[("username", "nodev"), ("password", "pw")])
+        .await;
     assert_html_error(&r, msg);
 }
 
@@ -439,7 +665,11 @@ async fn without_a_device_otp_optional_logs_in_unverified() {
     // Guards still refuse; the login page shows no_device and the enrolment links.
     assert_eq!(c.get("/require-otp/").await.status, StatusCode::FOUND);
     let r = c.get("/otp/login/").await;
-    assert!(r.body.contains("this account has no device set up"), "{}", r.body);
+    assert!(
+        r.body.contains("this account has no device set up"),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains(&esc("/otp/devices/totp/new/")));
     assert!(!r.body.contains("name=\"otp_token\""));
 }
@@ -453,12 +683,23 @@ async fn login_expired() {
     json_password(&mut c, "alice").await;
     t.clock.advance_secs(300);
     let code = t.engine.current_totp(&pid).await.unwrap();
-    let r = c.post_json("/otp/login/", json!({"otp_device": pid, "otp_token": code.expose()})).await;
+    let r = c
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": pid, "otp_token": code.expose()}),
+        )
+        .await;
     assert_problem(&r, StatusCode::UNAUTHORIZED, "login_expired", msg);
-    assert_eq!(c.session_value("otpkit_pending").await, json!(null), "removed");
+    assert_eq!(
+        c.session_value("otpkit_pending").await,
+        json!(null),
+        "removed"
+    );
     // Missing altogether.
     let mut fresh = Client::new(&t);
-    let r = fresh.post_json("/otp/login/", json!({"otp_token": "123456"})).await;
+    let r = fresh
+        .post_json("/otp/login/", json!({"otp_token": "123456"}))
+        .await;
     assert_problem(&r, StatusCode::UNAUTHORIZED, "login_expired", msg);
     let r = fresh.post("/otp/login/", &[("otp_token", "123456")]).await;
     assert_html_error(&r, msg);
@@ -482,7 +723,12 @@ async fn bad_request_for_malformed_json_or_field_types() {
                     .unwrap(),
             )
             .await;
-        assert_problem(&r, StatusCode::BAD_REQUEST, "bad_request", "The request could not be understood.");
+        assert_problem(
+            &r,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "The request could not be understood.",
+        );
     }
 }
 
@@ -493,20 +739,37 @@ async fn internal_error_fails_closed() {
     let mut c = Client::new(&t);
     json_password(&mut c, "alice").await;
     t.store.fail.store(true, Ordering::SeqCst);
-    let r = c.post_json("/otp/login/", json!({"otp_device": pid, "otp_token": "000000"})).await;
+    let r = c
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": pid, "otp_token": "000000"}),
+        )
+        .await;
     assert_problem(
         &r,
         StatusCode::SERVICE_UNAVAILABLE,
         "internal_error",
         "Verification is temporarily unavailable. Please try again later.",
     );
-    let r = c.post("/otp/login/", &[("otp_device", &pid), ("otp_token", "000000")]).await;
+    let r = c
+        .post(
+            "/otp/login/",
+            &[("otp_device", &pid), ("otp_token", "000000")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_html_error(&r, "Verification is temporarily unavailable. Please try again later.");
+    assert_html_error(
+        &r,
+        "Verification is temporarily unavailable. Please try again later.",
+    );
     t.store.fail.store(false, Ordering::SeqCst);
     assert_eq!(c.state().await, "pending", "not elevated");
     let d = t.engine.from_persistent_id(&pid).await.unwrap().unwrap();
-    assert_eq!(d.throttle().failure_count, 0, "not counted as a wrong token");
+    assert_eq!(
+        d.throttle().failure_count,
+        0,
+        "not counted as a wrong token"
+    );
 }
 
 #[tokio::test]
@@ -516,7 +779,8 @@ async fn three_session_ids_and_the_old_ones_no_longer_work() {
     let mut c = Client::new(&t);
     c.csrf().await;
     let id1 = c.cookie.clone().unwrap();
-    c.post("/otp/login/", &[("username", "alice"), ("password", "pw")]).await;
+    c.post("/otp/login/", &[("username", "alice"), ("password", "pw")])
+        .await;
     let id2 = c.cookie.clone().unwrap();
     // The pending login holds only user, expiry and nonce.
     let pending = c.session_value("otpkit_pending").await;
@@ -525,16 +789,29 @@ async fn three_session_ids_and_the_old_ones_no_longer_work() {
     assert_eq!(keys, ["expires_at", "nonce", "user"]);
     assert_eq!(pending["user"], "alice");
     assert_eq!(pending["expires_at"], "2026-01-01T10:05:00.000Z");
-    assert_eq!(c.session_value("otpkit_auth_user").await, json!(null), "still anonymous");
+    assert_eq!(
+        c.session_value("otpkit_auth_user").await,
+        json!(null),
+        "still anonymous"
+    );
     let code = t.engine.current_totp(&pid).await.unwrap();
-    let r = c.post("/otp/login/", &[("otp_device", &pid), ("otp_token", code.expose())]).await;
+    let r = c
+        .post(
+            "/otp/login/",
+            &[("otp_device", &pid), ("otp_token", code.expose())],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FOUND);
     let id3 = c.cookie.clone().unwrap();
     assert_ne!(id1, id2);
     assert_ne!(id2, id3);
     assert_ne!(id1, id3);
     assert_eq!(c.get("/require-otp/").await.status, StatusCode::OK);
-    assert_eq!(c.session_value("otpkit_pending").await, json!(null), "consumed");
+    assert_eq!(
+        c.session_value("otpkit_pending").await,
+        json!(null),
+        "consumed"
+    );
     // The pre-OTP id gets a redirect; replaying the pending login is refused.
     for old in [id1, id2] {
         let mut replay = Client::new(&t);
@@ -544,7 +821,10 @@ async fn three_session_ids_and_the_old_ones_no_longer_work() {
         next_step(&t);
         let code = t.engine.current_totp(&pid).await.unwrap();
         let r = replay
-            .post_json("/otp/login/", json!({"otp_device": pid, "otp_token": code.expose()}))
+            .post_json(
+                "/otp/login/",
+                json!({"otp_device": pid, "otp_token": code.expose()}),
+            )
             .await;
         assert_eq!(r.json()["error"], "login_expired");
     }
@@ -576,14 +856,21 @@ async fn csrf_missing_or_wrong_is_403_with_no_state_change() {
             http::Request::post("/otp/login/")
                 .header("content-type", "application/json")
                 .header("x-csrf-token", "nope")
-                .body(axum::body::Body::from(r#"{"username":"alice","password":"pw"}"#))
+                .body(axum::body::Body::from(
+                    r#"{"username":"alice","password":"pw"}"#,
+                ))
                 .unwrap(),
         )
         .await;
     assert_problem(&r, StatusCode::FORBIDDEN, "csrf_failed", msg);
     // A token step without CSRF records no failure.
     json_password(&mut c, "alice").await;
-    let r = c.post_raw("/otp/login/", &[("otp_device", &pid), ("otp_token", "000000")]).await;
+    let r = c
+        .post_raw(
+            "/otp/login/",
+            &[("otp_device", &pid), ("otp_token", "000000")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let d = t.engine.from_persistent_id(&pid).await.unwrap().unwrap();
     assert_eq!(d.throttle().failure_count, 0);
@@ -599,10 +886,15 @@ async fn csrf_token_changes_with_the_authentication_level() {
     let pid = totp(&t, "alice").await;
     let mut c = Client::new(&t);
     let a = c.csrf().await;
-    c.post("/otp/login/", &[("username", "alice"), ("password", "pw")]).await;
+    c.post("/otp/login/", &[("username", "alice"), ("password", "pw")])
+        .await;
     let b = c.csrf().await;
     let code = t.engine.current_totp(&pid).await.unwrap();
-    c.post("/otp/login/", &[("otp_device", &pid), ("otp_token", code.expose())]).await;
+    c.post(
+        "/otp/login/",
+        &[("otp_device", &pid), ("otp_token", code.expose())],
+    )
+    .await;
     let d = c.csrf().await;
     assert_ne!(a, b);
     assert_ne!(b, d);
@@ -674,7 +966,14 @@ async fn verify_page_reverifies_an_authenticated_user() {
     let before = c.cookie.clone();
     let code = t.engine.current_totp(&pid).await.unwrap();
     let r = c
-        .post("/otp/verify/", &[("otp_device", &pid), ("otp_token", code.expose()), ("next", "/otp/devices/")])
+        .post(
+            "/otp/verify/",
+            &[
+                ("otp_device", &pid),
+                ("otp_token", code.expose()),
+                ("next", "/otp/devices/"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
     assert_eq!(r.location(), "/otp/devices/");
@@ -686,7 +985,12 @@ async fn verify_page_reverifies_an_authenticated_user() {
     json_password(&mut anon, "alice").await;
     let r = anon.get("/otp/verify/").await;
     assert_eq!(r.status, StatusCode::FOUND);
-    let r = anon.post("/otp/verify/", &[("otp_device", &pid), ("otp_token", "000000")]).await;
+    let r = anon
+        .post(
+            "/otp/verify/",
+            &[("otp_device", &pid), ("otp_token", "000000")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FOUND);
 }
 
@@ -715,7 +1019,11 @@ async fn session_endpoint_reports_each_level() {
     json_password(&mut c, "alice").await;
     assert_eq!(c.state().await, "pending");
     let code = t.engine.current_totp(&pid).await.unwrap();
-    c.post_json("/otp/login/", json!({"otp_device": pid, "otp_token": code.expose()})).await;
+    c.post_json(
+        "/otp/login/",
+        json!({"otp_device": pid, "otp_token": code.expose()}),
+    )
+    .await;
     assert_eq!(c.state().await, "verified");
     let mut n = Client::new(&t);
     n.login_password("nodev").await;

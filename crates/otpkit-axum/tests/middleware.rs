@@ -1,4 +1,10 @@
 //! SPEC §7.1: the OTP layer's resolution of `otp_device_id`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -114,8 +120,10 @@ async fn legacy_id_is_verified_and_rewritten_canonically() {
     assert_eq!(c.session_value("otp_device_id").await, json!(pid));
     // Mixed case is accepted and rewritten in lower case too.
     let mut c = Client::new(&t);
-    c.set(json!({"otpkit_auth_user": "alice", "otp_device_id": format!("otp_totp.TOTPDevice/{id}")}))
-        .await;
+    c.set(
+        json!({"otpkit_auth_user": "alice", "otp_device_id": format!("otp_totp.TOTPDevice/{id}")}),
+    )
+    .await;
     assert_eq!(level(&mut c).await["level"], "verified");
     assert_eq!(c.session_value("otp_device_id").await, json!(pid));
 }
@@ -157,7 +165,11 @@ async fn storage_error_is_unavailable_keeps_the_key_and_guards_answer_503() {
     let r = c.get_json("/maybe/").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     t.store.fail.store(false, Ordering::SeqCst);
-    assert_eq!(c.session_value("otp_device_id").await, json!(pid), "key kept");
+    assert_eq!(
+        c.session_value("otp_device_id").await,
+        json!(pid),
+        "key kept"
+    );
     assert_eq!(level(&mut c).await["level"], "verified");
 }
 

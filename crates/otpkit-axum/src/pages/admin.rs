@@ -327,14 +327,17 @@ pub(crate) async fn action(
             }
             return match engine.generate_backup_codes(d.user(), None).await {
                 Ok((_, codes)) => {
-                    let codes: Vec<String> =
-                        codes.iter().map(|c| c.expose().to_owned()).collect();
+                    let codes: Vec<String> = codes.iter().map(|c| c.expose().to_owned()).collect();
                     if ctx.json {
-                        return secure(axum::Json(serde_json::json!({"codes": codes})).into_response());
+                        return secure(
+                            axum::Json(serde_json::json!({"codes": codes})).into_response(),
+                        );
                     }
                     let text = format!("{}\n", codes.join("\n"));
-                    let download =
-                        format!("data:text/plain;charset=utf-8,{}", crate::web::encode_next(&text));
+                    let download = format!(
+                        "data:text/plain;charset=utf-8,{}",
+                        crate::web::encode_next(&text)
+                    );
                     ctx.page(
                         StatusCode::OK,
                         "otpkit/backup_codes.html",
@@ -400,7 +403,9 @@ pub(crate) async fn bulk_reset(State(kit): State<OtpKit>, req: Request) -> Respo
         }
     }
     if ctx.json {
-        return secure(axum::Json(serde_json::json!({"status": "ok", "reset": done})).into_response());
+        return secure(
+            axum::Json(serde_json::json!({"status": "ok", "reset": done})).into_response(),
+        );
     }
     secure(found(&kit.url("/admin/")))
 }
@@ -569,7 +574,9 @@ pub(crate) async fn add_post(State(kit): State<OtpKit>, req: Request) -> Respons
         }
         "email" => {
             let email = fields.non_empty("email").map(|e| e.trim().to_owned());
-            engine.create_email(&user, name.as_deref(), email, true).await
+            engine
+                .create_email(&user, name.as_deref(), email, true)
+                .await
         }
         "static" => engine.create_static(&user, name.as_deref(), true).await,
         _ => return invalid("Choose a device kind.".into()).await,

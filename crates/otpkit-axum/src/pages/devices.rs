@@ -50,7 +50,12 @@ async fn has_confirmed(ctx: &Ctx, user: &UserId) -> Result<bool, Response> {
 /// The freshness rule (SPEC §7.6): a user with a confirmed device needs a verification at
 /// most `OTPKIT_REAUTH_MAX_AGE` old; else `/verify/?next=…` (HTML) or 403
 /// `reauth_required` (JSON). A user without one (the first device) is exempt.
-async fn require_fresh(ctx: &Ctx, state: &OtpState, user: &UserId, next: &str) -> Result<(), Response> {
+async fn require_fresh(
+    ctx: &Ctx,
+    state: &OtpState,
+    user: &UserId,
+    next: &str,
+) -> Result<(), Response> {
     if !has_confirmed(ctx, user).await? {
         return Ok(());
     }
@@ -66,18 +71,31 @@ async fn require_fresh(ctx: &Ctx, state: &OtpState, user: &UserId, next: &str) -
     if ctx.json {
         return Err(ctx.fail_code(Code::ReauthRequired).await);
     }
-    Err(secure(found(&redirect_url(&ctx.kit.url("/verify/"), "next", next))))
+    Err(secure(found(&redirect_url(
+        &ctx.kit.url("/verify/"),
+        "next",
+        next,
+    ))))
 }
 
 /// Viewing the device list needs a verified session once the user has a device.
-async fn require_verified(ctx: &Ctx, state: &OtpState, user: &UserId, next: &str) -> Result<(), Response> {
+async fn require_verified(
+    ctx: &Ctx,
+    state: &OtpState,
+    user: &UserId,
+    next: &str,
+) -> Result<(), Response> {
     if state.is_verified() || !has_confirmed(ctx, user).await? {
         return Ok(());
     }
     if ctx.json {
         return Err(ctx.fail_code(Code::ReauthRequired).await);
     }
-    Err(secure(found(&redirect_url(&ctx.kit.url("/verify/"), "next", next))))
+    Err(secure(found(&redirect_url(
+        &ctx.kit.url("/verify/"),
+        "next",
+        next,
+    ))))
 }
 
 fn status_of(kit: &OtpKit, d: &Device) -> (bool, Option<String>) {
@@ -243,9 +261,7 @@ pub(crate) async fn action(
             r
         }
         Action::Unlock => {
-            let other = state
-                .device()
-                .is_some_and(|d| d.persistent_id() != pid);
+            let other = state.device().is_some_and(|d| d.persistent_id() != pid);
             if !other {
                 return ctx.fail_code(Code::UnlockNotAllowed).await;
             }
@@ -355,7 +371,10 @@ pub(crate) async fn backup_codes(State(kit): State<OtpKit>, req: Request) -> Res
                 .into_response(),
         );
     }
-    let download = format!("data:text/plain;charset=utf-8,{}", crate::web::encode_next(&text));
+    let download = format!(
+        "data:text/plain;charset=utf-8,{}",
+        crate::web::encode_next(&text)
+    );
     ctx.page(
         StatusCode::OK,
         "otpkit/backup_codes.html",
@@ -366,7 +385,11 @@ pub(crate) async fn backup_codes(State(kit): State<OtpKit>, req: Request) -> Res
 }
 
 /// The enrolment in progress of this session for `user` and kind `label`, if still valid.
-async fn current_enrolment(ctx: &Ctx, user: &UserId, label: &str) -> Result<Option<Device>, Response> {
+async fn current_enrolment(
+    ctx: &Ctx,
+    user: &UserId,
+    label: &str,
+) -> Result<Option<Device>, Response> {
     let e = match ctx.store().enrolment().await {
         Ok(e) => e,
         Err(_) => return Err(ctx.internal().await),
@@ -406,7 +429,13 @@ async fn clear_enrolments(ctx: &Ctx, user: &UserId) -> Result<(), OtpError> {
                 .store()
                 .update(
                     d.id(),
-                    Box::new(|r| if r.confirmed { Write::None } else { Write::Delete }),
+                    Box::new(|r| {
+                        if r.confirmed {
+                            Write::None
+                        } else {
+                            Write::Delete
+                        }
+                    }),
                 )
                 .await?;
         }
@@ -426,7 +455,12 @@ async fn start_enrolment(ctx: &Ctx, d: &Device) -> Result<(), Response> {
 }
 
 /// The enrolment-confirm path: `confirm_device`, then `login()` (SPEC §7.6).
-async fn confirm(ctx: &Ctx, user: &UserId, device: &Device, token: &str) -> Result<Response, Problem> {
+async fn confirm(
+    ctx: &Ctx,
+    user: &UserId,
+    device: &Device,
+    token: &str,
+) -> Result<Response, Problem> {
     let binding = match ctx.store().binding().await {
         Ok(b) => b,
         Err(_) => return Ok(ctx.internal().await),
@@ -435,7 +469,14 @@ async fn confirm(ctx: &Ctx, user: &UserId, device: &Device, token: &str) -> Resu
     let res = ctx
         .kit
         .engine()
-        .confirm_device(user, &pid, token, &VerifyOptions { binding: Some(binding) })
+        .confirm_device(
+            user,
+            &pid,
+            token,
+            &VerifyOptions {
+                binding: Some(binding),
+            },
+        )
         .await;
     match map_verify(ctx, user, &pid, res) {
         Step::Verified(d) => {
@@ -465,7 +506,9 @@ async fn render_totp(ctx: &Ctx, device: Option<&Device>, error: Option<Problem>)
             if let Some(p) = error {
                 return secure(p.into_json());
             }
-            return secure(axum::Json(serde_json::json!({"status": "not_started"})).into_response());
+            return secure(
+                axum::Json(serde_json::json!({"status": "not_started"})).into_response(),
+            );
         }
         return ctx
             .page(
@@ -671,7 +714,11 @@ async fn render_email(
             }),
             None => serde_json::json!({"status": "not_started"}),
         };
-        let status = if device.is_some() { StatusCode::ACCEPTED } else { StatusCode::OK };
+        let status = if device.is_some() {
+            StatusCode::ACCEPTED
+        } else {
+            StatusCode::OK
+        };
         return secure((status, axum::Json(body)).into_response());
     }
     let default_email = ctx

@@ -128,36 +128,36 @@ pub(crate) fn map_challenge(
     let engine = ctx.kit.engine();
     let pid = pid.to_owned();
     match res {
-            Ok(ChallengeOutcome::Sent { message }) => {
-                Step::Challenge(ctx.problem(Code::ChallengeMessage, &message, 0), pid)
-            }
-            Ok(ChallengeOutcome::NotFound | ChallengeOutcome::NotInteractive) => {
-                Step::Failed(ctx.problem(Code::NotInteractive, "", 0))
-            }
-            Ok(ChallengeOutcome::Cooldown(GenerateNotAllowed::CooldownDurationPending {
-                next_generation_at,
-            })) => {
-                let s = ceil_secs(engine.now(), next_generation_at);
-                let mut p = ctx.problem(Code::ChallengeCooldown, &s.to_string(), s);
-                p.retry_after = Some(s);
-                Step::Failed(p)
-            }
-            Ok(ChallengeOutcome::Locked { failure_count }) => {
-                let mut p = ctx.problem(
-                    Code::DeviceLocked,
-                    &failure_count.to_string(),
-                    u64::from(failure_count),
-                );
-                p.failure_count = Some(failure_count);
-                Step::Failed(p)
-            }
-            Ok(ChallengeOutcome::Failed { message }) => {
-                Step::Failed(ctx.problem(Code::ChallengeException, &message, 0))
-            }
-            Err(e) => {
-                tracing::error!(target: "otpkit_axum", error = %e, "challenge failed");
-                Step::Internal
-            }
+        Ok(ChallengeOutcome::Sent { message }) => {
+            Step::Challenge(ctx.problem(Code::ChallengeMessage, &message, 0), pid)
+        }
+        Ok(ChallengeOutcome::NotFound | ChallengeOutcome::NotInteractive) => {
+            Step::Failed(ctx.problem(Code::NotInteractive, "", 0))
+        }
+        Ok(ChallengeOutcome::Cooldown(GenerateNotAllowed::CooldownDurationPending {
+            next_generation_at,
+        })) => {
+            let s = ceil_secs(engine.now(), next_generation_at);
+            let mut p = ctx.problem(Code::ChallengeCooldown, &s.to_string(), s);
+            p.retry_after = Some(s);
+            Step::Failed(p)
+        }
+        Ok(ChallengeOutcome::Locked { failure_count }) => {
+            let mut p = ctx.problem(
+                Code::DeviceLocked,
+                &failure_count.to_string(),
+                u64::from(failure_count),
+            );
+            p.failure_count = Some(failure_count);
+            Step::Failed(p)
+        }
+        Ok(ChallengeOutcome::Failed { message }) => {
+            Step::Failed(ctx.problem(Code::ChallengeException, &message, 0))
+        }
+        Err(e) => {
+            tracing::error!(target: "otpkit_axum", error = %e, "challenge failed");
+            Step::Internal
+        }
     }
 }
 
@@ -548,12 +548,11 @@ async fn first_factor(ctx: &Ctx, flow: Flow, fields: &Fields, next: &str) -> Res
                 .logout(&ctx.session)
                 .await
                 .map_err(|_| SessionFailure)?;
-        } else {
-            for k in [DEVICE_KEY, VERIFIED_AT_KEY, ENROL_KEY] {
-                ctx.store().remove(k).await?;
-            }
-            ctx.session.cycle_id().await?;
         }
+        for k in [DEVICE_KEY, VERIFIED_AT_KEY, ENROL_KEY, PENDING_KEY] {
+            ctx.store().remove(k).await?;
+        }
+        ctx.session.cycle_id().await?;
         let ttl = i64::from(kit.settings().pending_login_ttl);
         ctx.store()
             .set_pending(&user, kit.engine().now().add_secs(ttl))

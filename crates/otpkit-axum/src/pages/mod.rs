@@ -81,7 +81,10 @@ where
     Router::new()
         .route(&r("/login/"), get(login_get).post(login_post))
         .route(&r("/verify/"), get(verify_get).post(verify_post))
-        .route(&r("/logout/"), get(login::logout_get).post(login::logout_post))
+        .route(
+            &r("/logout/"),
+            get(login::logout_get).post(login::logout_post),
+        )
         .route(&r("/session"), get(login::session))
         .route(&r("/static/otpkit.css"), get(stylesheet))
         .route(&r("/devices/"), get(devices::list))
@@ -112,19 +115,30 @@ where
             &r("/admin/devices/{label}/{id}/"),
             get(admin::device).post(admin::edit),
         )
-        .route(&r("/admin/devices/{label}/{id}/confirm/"), post(admin::confirm))
+        .route(
+            &r("/admin/devices/{label}/{id}/confirm/"),
+            post(admin::confirm),
+        )
         .route(
             &r("/admin/devices/{label}/{id}/reset-throttling/"),
             post(admin::reset_throttling),
         )
-        .route(&r("/admin/devices/{label}/{id}/remove/"), post(admin::remove))
+        .route(
+            &r("/admin/devices/{label}/{id}/remove/"),
+            post(admin::remove),
+        )
         .route(
             &r("/admin/devices/{label}/{id}/backup-codes/"),
             post(admin::backup_codes),
         )
-        .route(&r("/admin/devices/{label}/{id}/config/"), get(admin::config))
-        .route(&r("/admin/devices/{label}/{id}/qrcode/"), get(admin::qrcode))
+        .route(
+            &r("/admin/devices/{label}/{id}/config/"),
+            get(admin::config),
+        )
+        .route(
+            &r("/admin/devices/{label}/{id}/qrcode/"),
+            get(admin::qrcode),
+        )
         .layer(middleware::from_fn_with_state(max, body_limit))
         .with_state(kit)
 }
-

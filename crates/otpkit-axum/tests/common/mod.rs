@@ -20,12 +20,10 @@ use otpkit::kind::{Context, DeviceKind, KindError, Verdict};
 use otpkit::mailer::MemoryMailer;
 use otpkit::store::{DeviceQuery, DeviceStore, InitState, Mutation, StoreError, UserMutation};
 use otpkit::{
-    Engine, KeyRing, ManualClock, MemoryStore, Settings, Timestamp, UserDirectory, UserId,
-    UserInfo,
+    Engine, KeyRing, ManualClock, MemoryStore, Settings, Timestamp, UserDirectory, UserId, UserInfo,
 };
 use otpkit_axum::{
-    FailureReason, OtpKit, OtpState, SessionPasswordAuth, VerificationHooks, Verified,
-    otp_required,
+    FailureReason, OtpKit, OtpState, SessionPasswordAuth, VerificationHooks, Verified, otp_required,
 };
 use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
@@ -199,7 +197,11 @@ pub fn app_with(f: impl FnOnce(&mut Settings)) -> TestApp {
         .merge(
             Router::new()
                 .route("/custom/", get(|| async { "custom" }))
-                .route_layer(otp_required().login_url("/custom/?x=1").redirect_field_name("to")),
+                .route_layer(
+                    otp_required()
+                        .login_url("/custom/?x=1")
+                        .redirect_field_name("to"),
+                ),
         )
         .merge(
             Router::new()
@@ -249,7 +251,10 @@ pub fn app_with(f: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 /// Test-only: writes raw session values (the "application" tampering with the session).
-async fn test_set(session: Session, axum::Json(v): axum::Json<HashMap<String, serde_json::Value>>) -> StatusCode {
+async fn test_set(
+    session: Session,
+    axum::Json(v): axum::Json<HashMap<String, serde_json::Value>>,
+) -> StatusCode {
     for (k, v) in v {
         if v.is_null() {
             session.remove_value(&k).await.unwrap();
@@ -266,7 +271,13 @@ async fn test_get(
     Query(q): Query<HashMap<String, String>>,
 ) -> axum::Json<serde_json::Value> {
     let key = q.get("key").cloned().unwrap_or_default();
-    axum::Json(session.get_value(&key).await.unwrap().unwrap_or(serde_json::Value::Null))
+    axum::Json(
+        session
+            .get_value(&key)
+            .await
+            .unwrap()
+            .unwrap_or(serde_json::Value::Null),
+    )
 }
 
 /// A response, collected.
@@ -333,7 +344,8 @@ impl Client {
     }
 
     pub async fn get(&mut self, path: &str) -> Res {
-        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
     }
 
     pub async fn get_json(&mut self, path: &str) -> Res {
@@ -458,7 +470,10 @@ pub fn assert_secure_headers(r: &Res) {
         r.header("content-security-policy").as_deref(),
         Some("default-src 'self'")
     );
-    assert_eq!(r.header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(
+        r.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
     assert_eq!(r.header("x-frame-options").as_deref(), Some("DENY"));
     assert!(r.header("referrer-policy").is_some());
 }
@@ -469,7 +484,9 @@ pub fn assert_no_inline(r: &Res) {
     assert!(!b.contains("style="), "style= in {}", r.body);
     assert!(!b.contains("<style"), "<style in {}", r.body);
     assert!(!b.contains("<script"), "<script in {}", r.body);
-    for h in ["onclick", "onload", "onsubmit", "onerror", "onchange", "oninput", "onfocus"] {
+    for h in [
+        "onclick", "onload", "onsubmit", "onerror", "onchange", "oninput", "onfocus",
+    ] {
         assert!(!b.contains(&format!(" {h}=")), "{h} in {}", r.body);
     }
     assert!(!b.contains("javascript:"), "javascript: in {}", r.body);
@@ -477,5 +494,8 @@ pub fn assert_no_inline(r: &Res) {
 
 /// HTML-escaped as minijinja writes it.
 pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('/', "&#x2f;").replace('"', "&quot;").replace('\'', "&#x27;")
+    s.replace('&', "&amp;")
+        .replace('/', "&#x2f;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
 }
