@@ -159,6 +159,10 @@ async fn redirects_and_json_carry_the_headers_too() {
     let r = c.get_json("/otp/session").await;
     assert_secure_headers(&r);
     assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+    // Even axum's own 405 under otpkit's routes.
+    let r = c.get("/otp/devices/backup-codes/").await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_secure_headers(&r);
 }
 
 #[tokio::test]

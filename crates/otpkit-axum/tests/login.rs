@@ -216,6 +216,27 @@ async fn device_required_when_no_preferred_device() {
         )
         .await;
     assert_eq!(r.json()["error"], "device_required");
+    // An unconfirmed device of the user counts as "no device" too (REQ-13).
+    let unconfirmed = t
+        .engine
+        .create_totp(
+            &uid("alice"),
+            otpkit::engine::TotpOptions {
+                unconfirmed: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .persistent_id();
+    let code = t.engine.current_totp(&unconfirmed).await.unwrap();
+    let r = c
+        .post_json(
+            "/otp/login/",
+            json!({"otp_token": code.expose(), "otp_device": unconfirmed}),
+        )
+        .await;
+    assert_eq!(r.json()["error"], "device_required");
     let r = c.post("/otp/login/", &[("otp_token", "123456")]).await;
     assert_html_error(&r, "Please select a device.");
     // Nothing was recorded on any device.

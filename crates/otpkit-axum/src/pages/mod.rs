@@ -36,6 +36,11 @@ async fn body_limit(State(max): State<usize>, req: Request, next: Next) -> Respo
     next.run(req).await
 }
 
+/// The §7.5 headers on every response of these routes (404, 405 and 413 included).
+async fn secure_all(resp: Response) -> Response {
+    secure(resp)
+}
+
 async fn stylesheet() -> Response {
     secure(
         (
@@ -140,5 +145,6 @@ where
             get(admin::qrcode),
         )
         .layer(middleware::from_fn_with_state(max, body_limit))
+        .layer(middleware::map_response(secure_all))
         .with_state(kit)
 }
