@@ -388,7 +388,8 @@ impl Ctx {
             .or_else(|| fields.get("csrf_token"));
         match self.store().csrf_matches(presented).await {
             Ok(true) => Ok(fields),
-            Ok(false) => Err(self.fail_code(Code::CsrfFailed).await),
+            // Rendered without touching the session: a refused request changes nothing.
+            Ok(false) => Err(self.fail_stateless(Code::CsrfFailed)),
             Err(SessionFailure) => Err(self.internal().await),
         }
     }

@@ -895,10 +895,12 @@ async fn csrf_missing_or_wrong_is_403_with_no_state_change() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let d = t.engine.from_persistent_id(&pid).await.unwrap().unwrap();
     assert_eq!(d.throttle().failure_count, 0);
-    // A session without any token accepts nothing, not even an empty one.
+    // A session without any token accepts nothing, not even an empty one, and the refusal
+    // creates no session.
     let mut bare = Client::new(&t);
     let r = bare.post_raw("/otp/logout/", &[("csrf_token", "")]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(bare.cookie.is_none());
 }
 
 #[tokio::test]
