@@ -380,3 +380,94 @@ async fn add_devices() {
         3
     );
 }
+
+#[tokio::test]
+async fn change_form_edits_configuration_and_shows_the_key_unless_hidden() {
+    let t = app();
+    let (mut c, _) = staff(&t).await;
+    let pid = t
+        .engine
+        .create_totp(
+            &uid("bob"),
+            otpkit::engine::TotpOptions {
+                key: Some(otpkit::SecretBytes::new(b"12345678901234567890".to_vec())),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .persistent_id();
+    let page = format!("/otp/admin/devices/{pid}/");
+    let r = c.get(&page).await;
+    assert!(
+        r.body.contains("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+        "key shown"
+    );
+    assert!(r.body.contains("name=\"key\""));
+    // Invalid values change nothing.
+    let r = c.post_json(&page, json!({"name": "B", "step": "0"})).await;
+    assert_eq!(r.json()["error"], "bad_request");
+    assert_eq!(
+        t.engine
+            .from_persistent_id(&pid)
+            .await
+            .unwrap()
+            .unwrap()
+            .name(),
+        "TOTP device"
+    );
+    // Valid values are applied.
+    let r = c
+        .post(
+            &page,
+            &[
+                ("name", "Bob's token"),
+                ("digits", "8"),
+                ("step", "60"),
+                ("tolerance", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    let d = t.engine.from_persistent_id(&pid).await.unwrap().unwrap();
+    assert_eq!(d.name(), "Bob's token");
+    let info = t.engine.info(&d).unwrap();
+    assert_eq!(
+        (
+            info["digits"].as_u64(),
+            info["step"].as_u64(),
+            info["tolerance"].as_u64()
+        ),
+        (Some(8), Some(60), Some(0)),
+        "{info}"
+    );
+    // A new key (hex).
+    let r = c
+        .post(
+            &page,
+            &[
+                ("name", "Bob's token"),
+                ("key", "3132333435363738393031323334353637383930"),
+                ("key_format", "hex"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    let code = t.engine.current_totp(&pid).await.unwrap();
+    assert_eq!(code.expose().len(), 8);
+
+    let t = app_with(|s| s.admin_hide_sensitive_data = true);
+    let (mut c, _) = staff(&t).await;
+    let pid = totp(&t, "bob").await;
+    let page = format!("/otp/admin/devices/{pid}/");
+    let r = c.get(&page).await;
+    assert!(!r.body.contains("name=\"key\""), "no key field when hidden");
+    assert!(!r.body.contains("Key (base32)"));
+    let r = c
+        .post_json(
+            &page,
+            json!({"name": "x", "key": "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"}),
+        )
+        .await;
+    assert_eq!(r.json()["error"], "bad_request");
+}
