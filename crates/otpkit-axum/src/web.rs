@@ -435,3 +435,16 @@ pub(crate) fn query_fields(parts: &Parts) -> Fields {
             .unwrap_or_default(),
     )
 }
+
+/// Records an action of the web layer in the audit log (target `otpkit::audit`), next to the
+/// engine's own events: who did what to which device. Never carries a token, code or secret.
+pub(crate) fn audit(action: &str, actor: Option<&otpkit::UserId>, device: &str) {
+    tracing::info!(
+        target: otpkit::events::AUDIT_TARGET,
+        event = "web_action",
+        action,
+        actor = actor.map(otpkit::UserId::as_str).unwrap_or(""),
+        device,
+        "otpkit web action"
+    );
+}

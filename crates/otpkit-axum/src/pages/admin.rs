@@ -311,15 +311,27 @@ pub(crate) async fn action(
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = admin_of(&ctx).await {
-        return r;
-    }
+    let admin = match admin_of(&ctx).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
     let d = match device_of(&ctx, &label, &id).await {
         Ok(d) => d,
         Err(r) => return r,
     };
     let pid = d.persistent_id();
     let engine = kit.engine();
+    crate::web::audit(
+        match action {
+            AdminAction::Edit => "admin_edit",
+            AdminAction::Confirm => "admin_confirm",
+            AdminAction::ResetThrottling => "admin_reset_throttling",
+            AdminAction::Remove => "admin_remove",
+            AdminAction::BackupCodes => "admin_backup_codes",
+        },
+        admin.user(),
+        &pid,
+    );
     let res = match action {
         AdminAction::Edit => {
             let config = match Config::parse(&kit, &d, &fields) {
@@ -409,11 +421,13 @@ pub(crate) async fn bulk_reset(State(kit): State<OtpKit>, req: Request) -> Respo
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = admin_of(&ctx).await {
-        return r;
-    }
+    let admin = match admin_of(&ctx).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
     let mut done = 0u64;
     for pid in fields.all("ids") {
+        crate::web::audit("admin_reset_throttling", admin.user(), pid);
         match kit.engine().throttle_reset(pid).await {
             Ok(_) => done += 1,
             Err(otpkit::Error::NotFound) => {}
@@ -600,7 +614,10 @@ pub(crate) async fn add_post(State(kit): State<OtpKit>, req: Request) -> Respons
         _ => return invalid("Choose a device kind.".into()).await,
     };
     let d = match created {
-        Ok(d) => d,
+        Ok(d) => {
+            crate::web::audit("admin_add", ctx.state().await.user(), &d.persistent_id());
+            d
+        }
         Err(e) if e.is_internal() => return ctx.internal().await,
         Err(e) => return invalid(e.to_string()).await,
     };

@@ -245,6 +245,15 @@ pub(crate) async fn action(
         return r;
     }
     let pid = device.persistent_id();
+    crate::web::audit(
+        match action {
+            Action::Rename => "rename",
+            Action::Remove => "remove",
+            Action::Unlock => "unlock",
+        },
+        Some(&user),
+        &pid,
+    );
     let res = match action {
         Action::Rename => {
             let name = fields.get("name").unwrap_or("").trim().to_owned();
