@@ -448,3 +448,59 @@ pub(crate) fn audit(action: &str, actor: Option<&otpkit::UserId>, device: &str) 
         "otpkit web action"
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn negotiation_follows_spec_7() {
+        assert!(wants_json(&headers(&[(
+            "content-type",
+            "application/json"
+        )])));
+        assert!(wants_json(&headers(&[(
+            "content-type",
+            "Application/JSON; charset=utf-8"
+        )])));
+        assert!(wants_json(&headers(&[("accept", "application/json")])));
+        assert!(wants_json(&headers(&[(
+            "accept",
+            "application/json, */*;q=0.1"
+        )])));
+        assert!(!wants_json(&headers(&[(
+            "accept",
+            "text/html, application/json"
+        )])));
+        assert!(!wants_json(&headers(&[(
+            "accept",
+            "text/html,application/xhtml+xml,*/*;q=0.8"
+        )])));
+        assert!(!wants_json(&headers(&[])));
+        assert!(!wants_json(&headers(&[(
+            "content-type",
+            "application/x-www-form-urlencoded"
+        )])));
+    }
+
+    #[test]
+    fn redirect_urls() {
+        assert_eq!(
+            redirect_url("/otp/login/", "next", "/x?a=1"),
+            "/otp/login/?next=/x%3Fa%3D1"
+        );
+        assert_eq!(
+            redirect_url("/custom/?x=1", "to", "/x"),
+            "/custom/?x=1&to=/x"
+        );
+        assert_eq!(encode_next("/é ~"), "/%C3%A9%20~");
+    }
+}
