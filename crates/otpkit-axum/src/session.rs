@@ -185,11 +185,13 @@ impl Store<'_> {
                 }
             }
         }
-        let t = random_token(32)?;
+        let mut bytes = vec![0u8; 32];
+        getrandom::fill(&mut bytes)?;
+        let t = URL_SAFE_NO_PAD.encode(&bytes);
         self.0
-            .insert_value(keys::BINDING_KEY, serde_json::Value::String(t.clone()))
+            .insert_value(keys::BINDING_KEY, serde_json::Value::String(t))
             .await?;
-        Ok(URL_SAFE_NO_PAD.decode(t.as_bytes()).unwrap_or_default())
+        Ok(bytes)
     }
 
     /// The pending login, if any (a malformed value reads as none).

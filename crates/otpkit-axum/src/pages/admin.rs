@@ -363,18 +363,7 @@ pub(crate) async fn action(
                             axum::Json(serde_json::json!({"codes": codes})).into_response(),
                         );
                     }
-                    let text = format!("{}\n", codes.join("\n"));
-                    let download = format!(
-                        "data:text/plain;charset=utf-8,{}",
-                        crate::web::encode_next(&text)
-                    );
-                    ctx.page(
-                        StatusCode::OK,
-                        "otpkit/backup_codes.html",
-                        "Backup codes",
-                        context! { codes => codes, download => download, back => base(&kit, &d) },
-                    )
-                    .await
+                    super::devices::codes_page(&ctx, &codes, Some(base(&kit, &d))).await
                 }
                 Err(_) => ctx.internal().await,
             };

@@ -380,6 +380,13 @@ pub(crate) async fn backup_codes(State(kit): State<OtpKit>, req: Request) -> Res
                 .into_response(),
         );
     }
+    codes_page(&ctx, &codes, None).await
+}
+
+/// The page showing a new batch of backup codes once, with a text download in the same
+/// response (a `data:` link: no second request can fetch them).
+pub(crate) async fn codes_page(ctx: &Ctx, codes: &[String], back: Option<String>) -> Response {
+    let text = format!("{}\n", codes.join("\n"));
     let download = format!(
         "data:text/plain;charset=utf-8,{}",
         crate::web::encode_next(&text)
@@ -388,7 +395,7 @@ pub(crate) async fn backup_codes(State(kit): State<OtpKit>, req: Request) -> Res
         StatusCode::OK,
         "otpkit/backup_codes.html",
         "Backup codes",
-        context! { codes => codes, download => download },
+        context! { codes => codes, download => download, back => back },
     )
     .await
 }
