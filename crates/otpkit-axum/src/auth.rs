@@ -1,0 +1,183 @@
+//! The first factor belongs to the application (SPEC §7.3 step 1).
+//!
+//! otpkit never sees how users are stored or how passwords are checked: the application
+//! implements [`Authentication`] — who is authenticated in this session, check a username
+//! and password, mark the session authenticated, log out. [`SessionPasswordAuth`] is a
+//! ready-made implementation that keeps the authenticated user id under a session key and
+//! asks a [`CredentialChecker`] (for example the application's argon2 user table) whether a
+//! username and password are right.
+//!
+//! **No enumeration (REQ-17).** A credential check answers only "this user" or "no": unknown
+//! user, wrong password and inactive user must be indistinguishable, in the answer *and* in
+//! the time it takes (verify a dummy hash for unknown users). otpkit additionally refuses a
+//! user whom the [`otpkit::UserDirectory`] reports as missing or inactive, with the same
+//! `invalid_login` answer.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use otpkit::UserId;
+use tower_sessions::Session;
+
+/// A failure of the application's authentication backend (answered with 503
+/// `internal_error`, never with `invalid_login`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("authentication backend error: {0}")]
+pub struct AuthError(pub String);
+
+/// The application's first factor, as otpkit's handlers and middleware need it.
+#[async_trait]
+pub trait Authentication: Send + Sync + 'static {
+    /// The user authenticated (first factor) in this session, if any.
+    async fn current_user(&self, session: &Session) -> Result<Option<UserId>, AuthError>;
+
+    /// Checks a username and password. `Ok(None)` for every failure — unknown user, wrong
+    /// password, inactive user — indistinguishably (REQ-17).
+    async fn check_credentials(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<UserId>, AuthError>;
+
+    /// Marks the session as authenticated for `user` (after the second factor, or right
+    /// after the first for a user without a device when `OTPKIT_LOGIN_OTP_OPTIONAL`). otpkit
+    /// rotates the session id itself.
+    async fn login(&self, session: &Session, user: &UserId) -> Result<(), AuthError>;
+
+    /// Logs the session out completely (the default implementation of
+    /// [`SessionPasswordAuth`] flushes the whole session).
+    async fn logout(&self, session: &Session) -> Result<(), AuthError>;
+}
+
+/// A boxed future, for [`CredentialChecker`] implementations written as closures.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Checks a username and password; `None` for every kind of failure (REQ-17).
+#[async_trait]
+pub trait CredentialChecker: Send + Sync + 'static {
+    /// The user id if the credentials are right and the user may log in.
+    async fn check(&self, username: &str, password: &str) -> Result<Option<UserId>, AuthError>;
+}
+
+/// A [`CredentialChecker`] from a closure (see [`SessionPasswordAuth::from_fn`]).
+pub struct FnChecker<F>(F);
+
+impl<F> std::fmt::Debug for FnChecker<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FnChecker(..)")
+    }
+}
+
+#[async_trait]
+impl<F> CredentialChecker for FnChecker<F>
+where
+    F: for<'a> Fn(&'a str, &'a str) -> BoxFuture<'a, Result<Option<UserId>, AuthError>>
+        + Send
+        + Sync
+        + 'static,
+{
+    async fn check(&self, username: &str, password: &str) -> Result<Option<UserId>, AuthError> {
+        (self.0)(username, password).await
+    }
+}
+
+/// The session key under which [`SessionPasswordAuth`] keeps the authenticated user id.
+pub const AUTH_USER_KEY: &str = "otpkit_auth_user";
+
+/// An [`Authentication`] that keeps the authenticated user id in the session under
+/// [`AUTH_USER_KEY`] (or a key of your choice) and checks passwords with a
+/// [`CredentialChecker`].
+///
+/// ```
+/// use otpkit::UserId;
+/// use otpkit_axum::auth::SessionPasswordAuth;
+///
+/// let auth = SessionPasswordAuth::from_fn(|username, password| {
+///     Box::pin(async move {
+///         // Look the user up and verify the password hash here (argon2, …); verify a
+///         // dummy hash for unknown users so that timing does not tell them apart.
+///         Ok((username == "alice" && password == "correct horse")
+///             .then(|| UserId::new("alice").unwrap()))
+///     })
+/// });
+/// ```
+#[derive(Clone)]
+pub struct SessionPasswordAuth {
+    checker: Arc<dyn CredentialChecker>,
+    key: &'static str,
+}
+
+impl std::fmt::Debug for SessionPasswordAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionPasswordAuth")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionPasswordAuth {
+    /// Uses `checker` for passwords.
+    pub fn new(checker: impl CredentialChecker) -> Self {
+        SessionPasswordAuth {
+            checker: Arc::new(checker),
+            key: AUTH_USER_KEY,
+        }
+    }
+
+    /// Uses a closure for passwords.
+    pub fn from_fn<F>(f: F) -> Self
+    where
+        F: for<'a> Fn(&'a str, &'a str) -> BoxFuture<'a, Result<Option<UserId>, AuthError>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        Self::new(FnChecker(f))
+    }
+
+    /// Keeps the user id under `key` instead of [`AUTH_USER_KEY`].
+    pub fn with_session_key(mut self, key: &'static str) -> Self {
+        self.key = key;
+        self
+    }
+}
+
+fn backend(e: tower_sessions::session::Error) -> AuthError {
+    AuthError(e.to_string())
+}
+
+#[async_trait]
+impl Authentication for SessionPasswordAuth {
+    async fn current_user(&self, session: &Session) -> Result<Option<UserId>, AuthError> {
+        Ok(session
+            .get_value(self.key)
+            .await
+            .map_err(backend)?
+            .and_then(|v| serde_json::from_value(v).ok()))
+    }
+
+    async fn check_credentials(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<UserId>, AuthError> {
+        self.checker.check(username, password).await
+    }
+
+    async fn login(&self, session: &Session, user: &UserId) -> Result<(), AuthError> {
+        session
+            .insert_value(
+                self.key,
+                serde_json::Value::String(user.as_str().to_owned()),
+            )
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn logout(&self, session: &Session) -> Result<(), AuthError> {
+        session.flush().await.map_err(backend)
+    }
+}

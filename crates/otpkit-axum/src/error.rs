@@ -1,0 +1,300 @@
+//! Error codes, English messages and statuses (SPEC §7.4), and their JSON rendering.
+//!
+//! Codes are stable; applications may replace message texts (see
+//! [`crate::OtpKitBuilder::message`]), never codes.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+use otpkit::Timestamp;
+
+/// Every code otpkit's web layer answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Code {
+    /// `token_required`: no challenge, empty token (400).
+    TokenRequired,
+    /// `challenge_exception`: the challenge failed (502).
+    ChallengeException,
+    /// `not_interactive`: challenge with no usable device or a passive one (400).
+    NotInteractive,
+    /// `challenge_message`: a challenge was sent (202).
+    ChallengeMessage,
+    /// `invalid_token`: wrong, malformed, expired or replayed token (401).
+    InvalidToken,
+    /// `n_failed_attempts`: throttled (429 + `Retry-After`).
+    NFailedAttempts,
+    /// `verification_not_allowed`: refused without known reason or with a kind's own
+    /// message (403).
+    VerificationNotAllowed,
+    /// `device_required`: token given, no usable device chosen (400).
+    DeviceRequired,
+    /// `device_locked`: hard lock-out (403).
+    DeviceLocked,
+    /// `challenge_cooldown`: cooldown pending (429 + `Retry-After`).
+    ChallengeCooldown,
+    /// `no_device`: the account has no device and OTP is not optional (403).
+    NoDevice,
+    /// `invalid_login`: the first factor failed (401).
+    InvalidLogin,
+    /// `login_expired`: the pending login expired or is missing (401).
+    LoginExpired,
+    /// `otp_required`: the guard refused (401).
+    OtpRequired,
+    /// `reauth_required`: a sensitive action needs a fresh verification (403).
+    ReauthRequired,
+    /// `csrf_failed`: missing or wrong CSRF token (403).
+    CsrfFailed,
+    /// `bad_request`: malformed JSON or field types (400).
+    BadRequest,
+    /// `internal_error`: storage or crypto failure, fail closed (503).
+    InternalError,
+    /// `payload_too_large`: the body exceeds `OTPKIT_MAX_BODY_BYTES` (413). Not in §7.4.
+    PayloadTooLarge,
+    /// `not_found`: unknown or someone else's device (404). Not in §7.4.
+    NotFound,
+    /// `forbidden`: the admin area's sensitive data is hidden (403). Not in §7.4.
+    Forbidden,
+    /// `unlock_not_allowed`: unlock from a session verified by the same device (403).
+    /// Not in §7.4.
+    UnlockNotAllowed,
+}
+
+impl Code {
+    /// The stable code string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::TokenRequired => "token_required",
+            Code::ChallengeException => "challenge_exception",
+            Code::NotInteractive => "not_interactive",
+            Code::ChallengeMessage => "challenge_message",
+            Code::InvalidToken => "invalid_token",
+            Code::NFailedAttempts => "n_failed_attempts",
+            Code::VerificationNotAllowed => "verification_not_allowed",
+            Code::DeviceRequired => "device_required",
+            Code::DeviceLocked => "device_locked",
+            Code::ChallengeCooldown => "challenge_cooldown",
+            Code::NoDevice => "no_device",
+            Code::InvalidLogin => "invalid_login",
+            Code::LoginExpired => "login_expired",
+            Code::OtpRequired => "otp_required",
+            Code::ReauthRequired => "reauth_required",
+            Code::CsrfFailed => "csrf_failed",
+            Code::BadRequest => "bad_request",
+            Code::InternalError => "internal_error",
+            Code::PayloadTooLarge => "payload_too_large",
+            Code::NotFound => "not_found",
+            Code::Forbidden => "forbidden",
+            Code::UnlockNotAllowed => "unlock_not_allowed",
+        }
+    }
+
+    /// The JSON status (SPEC §7.4).
+    pub fn status(self) -> StatusCode {
+        match self {
+            Code::TokenRequired
+            | Code::NotInteractive
+            | Code::DeviceRequired
+            | Code::BadRequest => StatusCode::BAD_REQUEST,
+            Code::ChallengeException => StatusCode::BAD_GATEWAY,
+            Code::ChallengeMessage => StatusCode::ACCEPTED,
+            Code::InvalidToken | Code::InvalidLogin | Code::LoginExpired | Code::OtpRequired => {
+                StatusCode::UNAUTHORIZED
+            }
+            Code::NFailedAttempts | Code::ChallengeCooldown => StatusCode::TOO_MANY_REQUESTS,
+            Code::VerificationNotAllowed
+            | Code::DeviceLocked
+            | Code::NoDevice
+            | Code::ReauthRequired
+            | Code::CsrfFailed
+            | Code::Forbidden
+            | Code::UnlockNotAllowed => StatusCode::FORBIDDEN,
+            Code::InternalError => StatusCode::SERVICE_UNAVAILABLE,
+            Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Code::NotFound => StatusCode::NOT_FOUND,
+        }
+    }
+
+    /// The English message template; `{0}` is the argument (a count, seconds or a
+    /// device's text).
+    fn template(self, n: u64) -> &'static str {
+        match self {
+            Code::TokenRequired => "Please enter your OTP token.",
+            Code::ChallengeException => "Error generating challenge: {0}",
+            Code::NotInteractive => "The selected OTP device is not interactive",
+            Code::ChallengeMessage => "OTP Challenge: {0}",
+            Code::InvalidToken => "Invalid token. Please make sure you have entered it correctly.",
+            Code::NFailedAttempts if n == 1 => {
+                "Verification temporarily disabled because of 1 failed attempt, please try again soon."
+            }
+            Code::NFailedAttempts => {
+                "Verification temporarily disabled because of {0} failed attempts, please try again soon."
+            }
+            Code::VerificationNotAllowed => "Verification of the token is currently disabled",
+            Code::DeviceRequired => "Please select a device.",
+            Code::DeviceLocked => {
+                "This device is locked after {0} failed attempts. Use another device or ask an administrator to unlock it."
+            }
+            Code::ChallengeCooldown => {
+                "Token generation cooldown period has not expired yet. Next generation allowed in {0} seconds."
+            }
+            Code::NoDevice => {
+                "Two-factor authentication is required, but this account has no device set up."
+            }
+            Code::InvalidLogin => {
+                "Please enter a correct username and password. Note that both fields may be case-sensitive."
+            }
+            Code::LoginExpired => "Your sign-in has expired. Please sign in again.",
+            Code::OtpRequired => "Two-factor verification is required.",
+            Code::ReauthRequired => "Please verify with your device again to continue.",
+            Code::CsrfFailed => "CSRF verification failed. Request aborted.",
+            Code::BadRequest => "The request could not be understood.",
+            Code::InternalError => {
+                "Verification is temporarily unavailable. Please try again later."
+            }
+            Code::PayloadTooLarge => "The request body is too large.",
+            Code::NotFound => "The requested device was not found.",
+            Code::Forbidden => "You are not allowed to see this page.",
+            Code::UnlockNotAllowed => {
+                "A device can only be unlocked from a session verified with another device."
+            }
+        }
+    }
+}
+
+/// Message texts that replace the English defaults, by code (`{0}` is the argument).
+#[derive(Debug, Clone, Default)]
+pub struct Messages(HashMap<&'static str, String>);
+
+impl Messages {
+    /// Replaces the text of `code`.
+    pub fn set(&mut self, code: Code, text: impl Into<String>) {
+        self.0.insert(code.as_str(), text.into());
+    }
+
+    /// The text of `code` with argument `arg` (and count `n` for singular/plural).
+    pub fn render(&self, code: Code, arg: &str, n: u64) -> String {
+        let t = self
+            .0
+            .get(code.as_str())
+            .map_or_else(|| code.template(n), String::as_str);
+        t.replace("{0}", arg)
+    }
+}
+
+/// One answer of §7.4: a code, its message and the extra JSON fields that apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The stable code.
+    pub code: Code,
+    /// The (possibly replaced) message.
+    pub message: String,
+    /// `failure_count`, where it applies.
+    pub failure_count: Option<u32>,
+    /// `locked_until`, where it applies.
+    pub locked_until: Option<Timestamp>,
+    /// `retry_after` in whole seconds (rounded up), also sent as `Retry-After`.
+    pub retry_after: Option<u64>,
+    /// Extra JSON fields (`devices`, `login_url`, `csrf_token`, …).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Problem {
+    /// A problem with the default message of `code` (and no argument).
+    pub fn new(code: Code) -> Self {
+        Self::with(&Messages::default(), code, "", 0)
+    }
+
+    /// A problem whose message is rendered from `messages` with `arg` and count `n`.
+    pub fn with(messages: &Messages, code: Code, arg: &str, n: u64) -> Self {
+        Problem {
+            code,
+            message: messages.render(code, arg, n),
+            failure_count: None,
+            locked_until: None,
+            retry_after: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// The JSON status.
+    pub fn status(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    /// The JSON body `{"error", "message", …}` (or `{"status": "challenge_sent", …}` for a
+    /// challenge message).
+    pub fn body(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        if self.code == Code::ChallengeMessage {
+            m.insert("status".into(), "challenge_sent".into());
+        } else {
+            m.insert("error".into(), self.code.as_str().into());
+        }
+        m.insert("message".into(), self.message.clone().into());
+        if let Some(c) = self.failure_count {
+            m.insert("failure_count".into(), c.into());
+        }
+        if let Some(t) = self.locked_until {
+            m.insert("locked_until".into(), t.to_rfc3339().into());
+        }
+        if let Some(r) = self.retry_after {
+            m.insert("retry_after".into(), r.into());
+        }
+        for (k, v) in &self.extra {
+            m.insert(k.clone(), v.clone());
+        }
+        serde_json::Value::Object(m)
+    }
+
+    /// Adds `Retry-After` when it applies.
+    pub(crate) fn add_headers(&self, resp: &mut Response) {
+        if let Some(r) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&r.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+    }
+
+    /// The JSON response.
+    pub fn into_json(self) -> Response {
+        let mut resp = (self.status(), Json(self.body())).into_response();
+        self.add_headers(&mut resp);
+        resp
+    }
+}
+
+/// Whole seconds from `now` to `until`, rounded up, at least 1.
+pub(crate) fn ceil_secs(now: Timestamp, until: Timestamp) -> u64 {
+    let ms = until.millis_since(now).max(1);
+    u64::try_from(ms).unwrap_or(1).div_ceil(1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plural() {
+        let m = Messages::default();
+        assert_eq!(
+            m.render(Code::NFailedAttempts, "1", 1),
+            "Verification temporarily disabled because of 1 failed attempt, please try again soon."
+        );
+        assert_eq!(
+            m.render(Code::NFailedAttempts, "3", 3),
+            "Verification temporarily disabled because of 3 failed attempts, please try again soon."
+        );
+    }
+
+    #[test]
+    fn rounding() {
+        let t = Timestamp::from_millis(1000);
+        assert_eq!(ceil_secs(t, Timestamp::from_millis(1001)), 1);
+        assert_eq!(ceil_secs(t, Timestamp::from_millis(2000)), 1);
+        assert_eq!(ceil_secs(t, Timestamp::from_millis(2001)), 2);
+        assert_eq!(ceil_secs(t, Timestamp::from_millis(0)), 1);
+    }
+}

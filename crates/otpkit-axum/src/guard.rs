@@ -1,0 +1,276 @@
+//! The route guard `otp_required` (SPEC §7.2): the [`Verified`] extractor and the
+//! [`OtpRequired`] route layer.
+//!
+//! A request passes if its session is verified, or — with `if_configured` — if its user is
+//! authenticated and has no confirmed device. Otherwise an HTML client gets a 302 to
+//! `login_url?next=…` (the path and query percent-encoded except unreserved characters and
+//! `/`; `&next=` if `login_url` has a query already) and a JSON client a 401
+//! `{"error": "otp_required", "message": …, "login_url": …}`. A pending login is anonymous.
+//! When the state is unavailable (storage error) every guard answers 503 `internal_error`.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::response::{IntoResponse, Response};
+use http::Request;
+use http::request::Parts;
+use otpkit::{Device, Timestamp, UserId};
+use tower::{Layer, Service};
+
+use crate::error::{Code, Problem};
+use crate::kit::OtpKit;
+use crate::middleware::{LazyOtp, OtpState};
+use crate::web::{found, path_and_query, redirect_url, secure, wants_json};
+
+/// A verified session: extracting it guards a handler with the default options
+/// (`OTP_LOGIN_URL`, field `next`). `Option<Verified>` never refuses a request that is
+/// merely unverified.
+///
+/// ```
+/// use otpkit_axum::Verified;
+/// async fn secret_page(v: Verified) -> String {
+///     format!("hello {}, verified by {}", v.user, v.device.name())
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The user.
+    pub user: UserId,
+    /// The device that verified the session.
+    pub device: Device,
+    /// The last successful verification in this session.
+    pub verified_at: Option<Timestamp>,
+}
+
+/// Why a guard refused a request; it renders itself (302, 401 or 503).
+#[derive(Debug, Clone)]
+pub struct OtpRejection {
+    kind: RejectionKind,
+    json: bool,
+    messages: crate::error::Messages,
+}
+
+#[derive(Debug, Clone)]
+enum RejectionKind {
+    /// Not verified: go to the login page.
+    Required { url: String },
+    /// The state could not be determined (storage error) or the layer is missing.
+    Unavailable,
+}
+
+impl OtpRejection {
+    /// The code this rejection answers with (`otp_required` or `internal_error`).
+    pub fn code(&self) -> Code {
+        match self.kind {
+            RejectionKind::Required { .. } => Code::OtpRequired,
+            RejectionKind::Unavailable => Code::InternalError,
+        }
+    }
+}
+
+impl IntoResponse for OtpRejection {
+    fn into_response(self) -> Response {
+        let mut p = Problem::with(&self.messages, self.code(), "", 0);
+        match self.kind {
+            RejectionKind::Required { url } => {
+                if self.json {
+                    p.extra.insert("login_url".into(), url.into());
+                    secure(p.into_json())
+                } else {
+                    secure(found(&url))
+                }
+            }
+            RejectionKind::Unavailable => {
+                if self.json {
+                    secure(p.into_json())
+                } else {
+                    let body = format!(
+                        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Error</title></head><body><p>{}</p></body></html>",
+                        p.message
+                    );
+                    let mut r = (
+                        p.status(),
+                        [(http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                        body,
+                    )
+                        .into_response();
+                    p.add_headers(&mut r);
+                    secure(r)
+                }
+            }
+        }
+    }
+}
+
+/// The options of the guard.
+#[derive(Debug, Clone, Default)]
+pub struct OtpRequired {
+    login_url: Option<String>,
+    redirect_field_name: Option<String>,
+    if_configured: bool,
+}
+
+/// A guard with the default options; configure it and use it as a route layer.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use otpkit_axum::otp_required;
+/// let app: Router = Router::new()
+///     .route("/account/", get(|| async { "secret" }))
+///     .route_layer(otp_required().login_url("/custom/").redirect_field_name("to"));
+/// ```
+pub fn otp_required() -> OtpRequired {
+    OtpRequired::default()
+}
+
+impl OtpRequired {
+    /// Where to send unverified users (default `OTP_LOGIN_URL`).
+    pub fn login_url(mut self, url: impl Into<String>) -> Self {
+        self.login_url = Some(url.into());
+        self
+    }
+
+    /// The query field carrying the original path (default `next`).
+    pub fn redirect_field_name(mut self, name: impl Into<String>) -> Self {
+        self.redirect_field_name = Some(name.into());
+        self
+    }
+
+    /// Also pass authenticated users who have no confirmed device (default false).
+    pub fn if_configured(mut self, yes: bool) -> Self {
+        self.if_configured = yes;
+        self
+    }
+
+    /// Checks a request; `Ok` with the state when it passes.
+    pub async fn check(&self, parts: &Parts) -> Result<OtpState, OtpRejection> {
+        let json = wants_json(&parts.headers);
+        let Some(kit) = parts.extensions.get::<OtpKit>().cloned() else {
+            tracing::error!(target: "otpkit_axum", "otp_required used without OtpLayer");
+            return Err(OtpRejection {
+                kind: RejectionKind::Unavailable,
+                json,
+                messages: crate::error::Messages::default(),
+            });
+        };
+        let reject = |kind| OtpRejection {
+            kind,
+            json,
+            messages: kit.messages().clone(),
+        };
+        let state = LazyOtp::of(parts).get(&kit).await;
+        if state.is_unavailable() {
+            return Err(reject(RejectionKind::Unavailable));
+        }
+        if state.is_verified() {
+            return Ok(state);
+        }
+        if self.if_configured {
+            if let Some(user) = state.user() {
+                match kit.engine().user_has_device(Some(user), Some(true)).await {
+                    Ok(false) => return Ok(state),
+                    Ok(true) => {}
+                    Err(e) => {
+                        tracing::error!(target: "otpkit_axum", error = %e, "device lookup failed");
+                        return Err(reject(RejectionKind::Unavailable));
+                    }
+                }
+            }
+        }
+        let login = self
+            .login_url
+            .clone()
+            .unwrap_or_else(|| kit.settings().login_url());
+        let field = self.redirect_field_name.as_deref().unwrap_or("next");
+        let url = redirect_url(&login, field, &path_and_query(parts));
+        Err(reject(RejectionKind::Required { url }))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Verified {
+    type Rejection = OtpRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let state = otp_required().check(parts).await?;
+        match (state.user(), state.device()) {
+            (Some(u), Some(d)) => Ok(Verified {
+                user: u.clone(),
+                device: d.clone(),
+                verified_at: state.verified_at(),
+            }),
+            // Unreachable: without if_configured only verified states pass.
+            _ => Err(OtpRejection {
+                kind: RejectionKind::Unavailable,
+                json: wants_json(&parts.headers),
+                messages: crate::error::Messages::default(),
+            }),
+        }
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Verified {
+    type Rejection = OtpRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match <Verified as FromRequestParts<S>>::from_request_parts(parts, state).await {
+            Ok(v) => Ok(Some(v)),
+            Err(r) if matches!(r.kind, RejectionKind::Required { .. }) => Ok(None),
+            Err(r) => Err(r),
+        }
+    }
+}
+
+impl<S> Layer<S> for OtpRequired {
+    type Service = OtpRequiredService<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        OtpRequiredService {
+            inner,
+            guard: self.clone(),
+        }
+    }
+}
+
+/// The service of the [`OtpRequired`] route layer.
+#[derive(Debug, Clone)]
+pub struct OtpRequiredService<S> {
+    inner: S,
+    guard: OtpRequired,
+}
+
+impl<S, B> Service<Request<B>> for OtpRequiredService<S>
+where
+    S: Service<Request<B>, Error = Infallible> + Clone + Send + 'static,
+    S::Response: IntoResponse,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let guard = self.guard.clone();
+        Box::pin(async move {
+            let (parts, body) = req.into_parts();
+            match guard.check(&parts).await {
+                Ok(_) => {
+                    let resp = inner.call(Request::from_parts(parts, body)).await?;
+                    Ok(resp.into_response())
+                }
+                Err(r) => Ok(r.into_response()),
+            }
+        })
+    }
+}

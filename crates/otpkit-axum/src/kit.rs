@@ -1,0 +1,178 @@
+//! [`OtpKit`]: everything the layer, guards and handlers share.
+
+use std::fmt;
+use std::sync::Arc;
+
+use otpkit::{Engine, Settings, UserId};
+
+use crate::auth::Authentication;
+use crate::error::{Code, Messages};
+use crate::middleware::OtpLayer;
+use crate::templates::Templates;
+
+/// Why a verification failed, as reported to [`VerificationHooks`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureReason {
+    /// Wrong, expired or unknown token.
+    Invalid,
+    /// Not of the kind's syntax.
+    Malformed,
+    /// A TOTP token of an already used step.
+    Replay,
+}
+
+/// Hooks called by the login and verification handlers, after the engine committed.
+///
+/// `verification_failed` is django-otp's `otp_verification_failed` signal: it runs only when
+/// an allowed, chosen device rejected a token. Tokens are never passed to hooks.
+pub trait VerificationHooks: Send + Sync + 'static {
+    /// A chosen, allowed device rejected a token.
+    fn verification_failed(&self, user: &UserId, device: &str, reason: FailureReason) {
+        let _ = (user, device, reason);
+    }
+    /// A device verified the session (login, re-verification or enrolment).
+    fn verification_succeeded(&self, user: &UserId, device: &str) {
+        let _ = (user, device);
+    }
+}
+
+/// Hooks that do nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoHooks;
+
+impl VerificationHooks for NoHooks {}
+
+pub(crate) struct KitInner {
+    pub(crate) engine: Engine,
+    pub(crate) auth: Arc<dyn Authentication>,
+    pub(crate) templates: Templates,
+    pub(crate) hooks: Arc<dyn VerificationHooks>,
+    pub(crate) messages: Messages,
+    pub(crate) site_name: String,
+}
+
+/// The otpkit web integration: the [`Engine`], the application's [`Authentication`], the
+/// templates, message texts and hooks. Cheap to clone.
+#[derive(Clone)]
+pub struct OtpKit {
+    pub(crate) inner: Arc<KitInner>,
+}
+
+impl fmt::Debug for OtpKit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OtpKit")
+            .field("engine", &self.inner.engine)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OtpKit {
+    /// A kit with the default templates, messages and no hooks.
+    pub fn new(engine: Engine, auth: impl Authentication) -> Self {
+        Self::builder(engine, auth).build()
+    }
+
+    /// Starts building a kit.
+    pub fn builder(engine: Engine, auth: impl Authentication) -> OtpKitBuilder {
+        OtpKitBuilder {
+            engine,
+            auth: Arc::new(auth),
+            templates: None,
+            hooks: Arc::new(NoHooks),
+            messages: Messages::default(),
+            site_name: "otpkit".to_owned(),
+        }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The settings in force (the engine's).
+    pub fn settings(&self) -> &Settings {
+        self.inner.engine.settings()
+    }
+
+    /// The application's first factor.
+    pub fn auth(&self) -> &dyn Authentication {
+        self.inner.auth.as_ref()
+    }
+
+    /// The templates.
+    pub fn templates(&self) -> &Templates {
+        &self.inner.templates
+    }
+
+    /// The message texts.
+    pub fn messages(&self) -> &Messages {
+        &self.inner.messages
+    }
+
+    /// The [`OtpLayer`] for this kit.
+    pub fn layer(&self) -> OtpLayer {
+        OtpLayer::new(self.clone())
+    }
+
+    /// `{url_prefix}{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.settings().url_prefix, path)
+    }
+}
+
+/// Builds an [`OtpKit`].
+pub struct OtpKitBuilder {
+    engine: Engine,
+    auth: Arc<dyn Authentication>,
+    templates: Option<Templates>,
+    hooks: Arc<dyn VerificationHooks>,
+    messages: Messages,
+    site_name: String,
+}
+
+impl fmt::Debug for OtpKitBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OtpKitBuilder").finish_non_exhaustive()
+    }
+}
+
+impl OtpKitBuilder {
+    /// Uses these templates (default: [`Templates::new`], the embedded ones).
+    pub fn templates(mut self, templates: Templates) -> Self {
+        self.templates = Some(templates);
+        self
+    }
+
+    /// Verification hooks (default: none).
+    pub fn hooks(mut self, hooks: impl VerificationHooks) -> Self {
+        self.hooks = Arc::new(hooks);
+        self
+    }
+
+    /// Replaces the English message of `code` (`{0}` is its argument). Codes never change.
+    pub fn message(mut self, code: Code, text: impl Into<String>) -> Self {
+        self.messages.set(code, text);
+        self
+    }
+
+    /// The site name shown in page titles (default `otpkit`).
+    pub fn site_name(mut self, name: impl Into<String>) -> Self {
+        self.site_name = name.into();
+        self
+    }
+
+    /// Builds the kit.
+    pub fn build(self) -> OtpKit {
+        OtpKit {
+            inner: Arc::new(KitInner {
+                engine: self.engine,
+                auth: self.auth,
+                templates: self.templates.unwrap_or_default(),
+                hooks: self.hooks,
+                messages: self.messages,
+                site_name: self.site_name,
+            }),
+        }
+    }
+}

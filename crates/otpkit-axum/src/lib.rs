@@ -1,0 +1,115 @@
+//! # otpkit-axum
+//!
+//! The axum/tower web integration of [otpkit]: two-factor login with one-time
+//! passwords, the way django-otp and django-two-factor-auth do it for Django.
+//!
+//! * [`OtpLayer`] — a tower layer (inside `tower_sessions::SessionManagerLayer`) that gives
+//!   each request a lazily computed [`OtpState`] (SPEC §7.1).
+//! * [`Verified`] / `Option<Verified>` extractors and the [`otp_required`] route layer
+//!   (SPEC §7.2).
+//! * [`routes`] — login with a second factor, re-verification, logout, `/session`,
+//!   self-service enrolment (TOTP, email, backup codes), device management and an admin
+//!   area, each answering HTML or JSON (SPEC §7.3–7.8).
+//! * [`Authentication`] — the application's first factor, with the ready-made
+//!   [`SessionPasswordAuth`].
+//! * [`Templates`] — embedded minijinja templates the application can override.
+//!
+//! ## A complete small application
+//!
+//! ```no_run
+//! use axum::{Router, routing::get};
+//! use otpkit::{Engine, KeyRing, MemoryStore, UserId};
+//! use otpkit_axum::{OtpKit, SessionPasswordAuth, Verified, otp_required};
+//! use tower_sessions::{MemoryStore as Sessions, SessionManagerLayer};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     // The OTP engine: devices in memory here; otpkit-sqlite or otpkit-sqlx in production.
+//!     let engine = Engine::builder(MemoryStore::new(), KeyRing::random("k1")?).build()?;
+//!     // The first factor is yours: check the password against your user table.
+//!     let auth = SessionPasswordAuth::from_fn(|username, password| {
+//!         Box::pin(async move {
+//!             Ok((username == "alice" && password == "wonderland")
+//!                 .then(|| UserId::new("alice").expect("valid id")))
+//!         })
+//!     });
+//!     let kit = OtpKit::new(engine, auth);
+//!
+//!     let app = Router::new()
+//!         // Guarded by the extractor…
+//!         .route("/", get(|v: Verified| async move { format!("Hello {}!", v.user) }))
+//!         // …or by the route layer.
+//!         .route("/reports/", get(|| async { "reports" }))
+//!         .route_layer(otp_required())
+//!         // /otp/login/, /otp/devices/, /otp/admin/, …
+//!         .merge(otpkit_axum::routes(kit.clone()))
+//!         .layer(kit.layer())
+//!         .layer(SessionManagerLayer::new(Sessions::default()).with_secure(false));
+//!
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//!     axum::serve(listener, app).await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ## Routes (under `OTPKIT_URL_PREFIX`, default `/otp`)
+//!
+//! | route | method | what |
+//! |---|---|---|
+//! | `/login/` | GET, POST | one-step form (username, password, token), then the token step (device, token, challenge) |
+//! | `/verify/` | GET, POST | the token step again for an authenticated user (freshness) |
+//! | `/logout/` | GET (form), POST | forgets the device and logs out |
+//! | `/session` | GET | `{"state": …, "csrf_token": …}` |
+//! | `/static/otpkit.css` | GET | the stylesheet of the default templates |
+//! | `/devices/` | GET | the user's devices |
+//! | `/devices/totp/new/` | GET, POST | TOTP enrolment: start, QR code, confirm with the first code |
+//! | `/devices/totp/new/qrcode.svg` | GET | the enrolment QR code, for that session only |
+//! | `/devices/email/new/` | GET, POST | email enrolment: start, resend, confirm |
+//! | `/devices/backup-codes/` | POST | a new batch of backup codes, shown once |
+//! | `/devices/{model_label}/{id}/rename/` | POST | rename |
+//! | `/devices/{model_label}/{id}/remove/` | POST | remove |
+//! | `/devices/{model_label}/{id}/unlock/` | POST | unlock from a session verified by another device |
+//! | `/admin/` | GET | admin device list (filters `kind`, `confirmed`, `created`, `used`; search `q`) |
+//! | `/admin/login/` | GET, POST | the admin login (§7.3 flow) |
+//! | `/admin/reset-throttling/` | POST | bulk "Reset throttling" over `ids` |
+//! | `/admin/devices/add/` | GET, POST | add a device |
+//! | `/admin/devices/{model_label}/{id}/` | GET, POST | device page; POST renames |
+//! | `/admin/devices/{model_label}/{id}/{confirm,reset-throttling,remove,backup-codes}/` | POST | actions |
+//! | `/admin/devices/{model_label}/{id}/config/` | GET | QR image and URI (TOTP/HOTP) |
+//! | `/admin/devices/{model_label}/{id}/qrcode/` | GET | QR code SVG (TOTP/HOTP) |
+//!
+//! ## Security notes
+//!
+//! * Every state-changing request needs the session's CSRF token (`csrf_token` field or
+//!   `X-CSRF-Token` header); the token is replaced whenever the authentication level changes,
+//!   and `/session` or the JSON answers of the login flow hand out the current one.
+//! * Every otpkit response carries `Content-Security-Policy: default-src 'self'`,
+//!   `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`,
+//!   `X-Frame-Options: DENY` and `Cache-Control: no-store` (the stylesheet excepted).
+//! * Bodies over `OTPKIT_MAX_BODY_BYTES` are refused with 413 before the session is read.
+//! * The session id changes at password success and again at OTP success; the pending login
+//!   holds only user id, expiry and nonce.
+//! * Nothing here logs a token, code, secret or otpauth URI.
+
+// Handlers return `Result<_, Response>`: the refusal *is* the answer, rendered once.
+#![allow(clippy::result_large_err)]
+
+pub mod auth;
+pub mod error;
+mod guard;
+mod kit;
+mod middleware;
+mod pages;
+pub mod session;
+pub mod templates;
+mod web;
+
+pub use auth::{Authentication, CredentialChecker, SessionPasswordAuth};
+pub use error::{Code, Problem};
+pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_required};
+pub use kit::{FailureReason, NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};
+pub use middleware::{Level, OtpLayer, OtpService, OtpState};
+pub use pages::routes;
+pub use session::SessionAdapter;
+pub use templates::Templates;
+pub use web::{encode_next, is_safe_next, wants_json};

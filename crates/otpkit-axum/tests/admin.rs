@@ -1,0 +1,473 @@
+//! SPEC §7.8: the admin area.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+use http::StatusCode;
+use otpkit::events::EventKind;
+use serde_json::json;
+
+const NOT_AUTHORIZED: &str = "You are authenticated as alice Example, but are not authorized to access this page. Would you like to login to a different account?";
+
+async fn staff(t: &TestApp) -> (Client, String) {
+    let pid = totp(t, "admin").await;
+    let mut c = Client::new(t);
+    c.login_totp(t, "admin", &pid).await;
+    (c, pid)
+}
+
+#[tokio::test]
+async fn non_staff_is_redirected_with_the_exact_text() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    let mut anon = Client::new(&t);
+    let r = anon.get("/otp/admin/").await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(r.location(), "/otp/admin/login/?next=/otp/admin/");
+    let r = anon.get("/otp/admin/login/?next=/otp/admin/").await;
+    assert!(r.body.contains("OTP Token:"));
+    assert!(!r.body.contains("OTP Device:"), "only after the password");
+    assert!(!r.body.contains("You are authenticated as"));
+    let mut c = Client::new(&t);
+    c.login_totp(&t, "alice", &pid).await;
+    let r = c.get("/otp/admin/?q=x").await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(r.location(), "/otp/admin/login/?next=/otp/admin/%3Fq%3Dx");
+    let r = c.get(&r.location()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains(&NOT_AUTHORIZED.replace('\'', "&#x27;")),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn unverified_staff_is_redirected_to_the_admin_login() {
+    let t = app();
+    let pid = totp(&t, "admin").await;
+    let mut c = Client::new(&t);
+    c.set(json!({"otpkit_auth_user": "admin"})).await;
+    let r = c.get("/otp/admin/").await;
+    assert_eq!(r.location(), "/otp/admin/login/?next=/otp/admin/");
+    let r = c.get("/otp/admin/login/?next=/otp/admin/").await;
+    assert!(r.body.contains("OTP Device:"), "the token step");
+    assert!(r.body.contains("You are authenticated as admin Example"));
+    // The admin login follows the §7.3 flow.
+    let code = t.engine.current_totp(&pid).await.unwrap();
+    let r = c
+        .post(
+            "/otp/admin/login/",
+            &[
+                ("otp_device", &pid),
+                ("otp_token", code.expose()),
+                ("next", "/otp/admin/"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), "/otp/admin/");
+    assert_eq!(c.get("/otp/admin/").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn inactive_staff_has_no_access() {
+    // carol is inactive: she cannot even log in.
+    let t = app();
+    let mut c = Client::new(&t);
+    let r = c
+        .post_json(
+            "/otp/admin/login/",
+            json!({"username": "carol", "password": "pw"}),
+        )
+        .await;
+    assert_eq!(r.json()["error"], "invalid_login");
+}
+
+#[tokio::test]
+async fn list_filters_search_and_qr_links() {
+    let t = app();
+    let (mut c, _) = staff(&t).await;
+    let alice_totp = totp(&t, "alice").await;
+    let bob_email = t
+        .engine
+        .create_email(&uid("bob"), None, None, true)
+        .await
+        .unwrap()
+        .persistent_id();
+    t.engine
+        .create_totp(
+            &uid("bob"),
+            otpkit::engine::TotpOptions {
+                unconfirmed: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let r = c.get("/otp/admin/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains(">qrcode</a>"));
+    let all = c.get_json("/otp/admin/").await.json()["devices"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(all, 4);
+    let kind = c
+        .get_json("/otp/admin/?kind=otp_email.emaildevice")
+        .await
+        .json();
+    assert_eq!(kind["devices"].as_array().unwrap().len(), 1);
+    assert_eq!(kind["devices"][0]["id"], bob_email.as_str());
+    let unconfirmed = c.get_json("/otp/admin/?confirmed=no").await.json();
+    assert_eq!(unconfirmed["devices"].as_array().unwrap().len(), 1);
+    // Search by user id, display name and email.
+    for q in ["alic", "alice%20example", "alice%40example.com"] {
+        let found = c.get_json(&format!("/otp/admin/?q={q}")).await.json();
+        let ids: Vec<_> = found["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].clone())
+            .collect();
+        assert_eq!(ids, vec![json!(alice_totp)], "{q}");
+    }
+    let never = c.get_json("/otp/admin/?used=never").await.json();
+    assert_eq!(
+        never["devices"].as_array().unwrap().len(),
+        3,
+        "the admin's device was used"
+    );
+    let recent = c.get_json("/otp/admin/?used=1d").await.json();
+    assert_eq!(recent["devices"].as_array().unwrap().len(), 1);
+    t.clock.advance_secs(2 * 86_400);
+    let created = c.get_json("/otp/admin/?created=1d").await.json();
+    assert_eq!(created["devices"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn config_and_qrcode_views() {
+    let t = app();
+    let (mut c, _) = staff(&t).await;
+    let pid = totp(&t, "alice").await;
+    let email = t
+        .engine
+        .create_email(&uid("alice"), None, None, true)
+        .await
+        .unwrap()
+        .persistent_id();
+    let r = c.get(&format!("/otp/admin/devices/{pid}/config/")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+    assert!(r.body.contains("width=\"200\" height=\"200\""));
+    assert!(r.body.contains("otpauth:"));
+    let r = c.get(&format!("/otp/admin/devices/{pid}/qrcode/")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("content-type").as_deref(), Some("image/svg+xml"));
+    assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+    // Other kinds and unknown ids: 404.
+    for p in [
+        format!("/otp/admin/devices/{email}/config/"),
+        format!("/otp/admin/devices/{email}/qrcode/"),
+        "/otp/admin/devices/otp_totp.totpdevice/999/config/".to_owned(),
+        "/otp/admin/devices/otp_totp.totpdevice/999/".to_owned(),
+        "/otp/admin/devices/nope.nope/1/".to_owned(),
+    ] {
+        assert_eq!(c.get(&p).await.status, StatusCode::NOT_FOUND, "{p}");
+    }
+}
+
+#[tokio::test]
+async fn hide_sensitive_data_forbids_config_and_qrcode() {
+    let t = app_with(|s| s.admin_hide_sensitive_data = true);
+    let (mut c, _) = staff(&t).await;
+    let pid = totp(&t, "alice").await;
+    assert_eq!(
+        c.get(&format!("/otp/admin/devices/{pid}/config/"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        c.get(&format!("/otp/admin/devices/{pid}/qrcode/"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = c.get("/otp/admin/").await;
+    assert!(!r.body.contains(">qrcode</a>"));
+    assert!(!r.body.contains("QR code</th>"));
+    let r = c.get(&format!("/otp/admin/devices/{pid}/")).await;
+    assert!(!r.body.contains("config/"));
+}
+
+#[tokio::test]
+async fn actions_confirm_reset_remove_and_backup_codes() {
+    let t = app();
+    let (mut c, _) = staff(&t).await;
+    let pid = totp(&t, "alice").await;
+    let other = totp(&t, "bob").await;
+    let unconfirmed = t
+        .engine
+        .create_totp(
+            &uid("alice"),
+            otpkit::engine::TotpOptions {
+                unconfirmed: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .persistent_id();
+    for _ in 0..100 {
+        t.engine.throttle_increment(&pid).await.unwrap();
+        t.engine.throttle_increment(&other).await.unwrap();
+    }
+    let base = |p: &str| format!("/otp/admin/devices/{p}/");
+    // CSRF is required.
+    let r = c
+        .post_raw(&format!("{}confirm/", base(&unconfirmed)), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        !t.engine
+            .from_persistent_id(&unconfirmed)
+            .await
+            .unwrap()
+            .unwrap()
+            .confirmed()
+    );
+    let r = c
+        .post(&format!("{}confirm/", base(&unconfirmed)), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert!(
+        t.engine
+            .from_persistent_id(&unconfirmed)
+            .await
+            .unwrap()
+            .unwrap()
+            .confirmed()
+    );
+    let r = c
+        .post(&format!("{}reset-throttling/", base(&pid)), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(
+        t.engine
+            .from_persistent_id(&pid)
+            .await
+            .unwrap()
+            .unwrap()
+            .throttle()
+            .failure_count,
+        0
+    );
+    // Bulk.
+    for _ in 0..5 {
+        t.engine.throttle_increment(&pid).await.unwrap();
+    }
+    let r = c
+        .post(
+            "/otp/admin/reset-throttling/",
+            &[("ids", &pid), ("ids", &other)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    for p in [&pid, &other] {
+        assert_eq!(
+            t.engine
+                .from_persistent_id(p)
+                .await
+                .unwrap()
+                .unwrap()
+                .throttle()
+                .failure_count,
+            0
+        );
+    }
+    assert_eq!(t.notifier.count(EventKind::DeviceConfirmed), 1);
+    // Rename.
+    let r = c.post(&base(&pid), &[("name", "Renamed")]).await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(
+        t.engine
+            .from_persistent_id(&pid)
+            .await
+            .unwrap()
+            .unwrap()
+            .name(),
+        "Renamed"
+    );
+    // Backup codes on a static device, shown once.
+    let (sdev, _) = t
+        .engine
+        .generate_backup_codes(&uid("alice"), None)
+        .await
+        .unwrap();
+    let r = c
+        .post(
+            &format!("{}backup-codes/", base(&sdev.persistent_id())),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+    assert_eq!(r.body.matches("<li><code>").count(), 10);
+    assert_eq!(
+        c.post(&format!("{}backup-codes/", base(&pid)), &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Remove.
+    let r = c.post(&format!("{}remove/", base(&other)), &[]).await;
+    assert_eq!(r.location(), "/otp/admin/");
+    assert!(t.engine.from_persistent_id(&other).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn add_devices() {
+    let t = app();
+    let (mut c, _) = staff(&t).await;
+    let r = c.get("/otp/admin/devices/add/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = c
+        .post(
+            "/otp/admin/devices/add/",
+            &[
+                ("user", "bob"),
+                ("kind", "totp"),
+                ("key", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+        "shown on the add result"
+    );
+    assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+    let r = c
+        .post_json("/otp/admin/devices/add/", json!({"user": "bob", "kind": "hotp", "key": "3132333435363738393031323334353637383930", "key_format": "hex"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = c
+        .post_json(
+            "/otp/admin/devices/add/",
+            json!({"user": "bob", "kind": "totp", "key": "0189"}),
+        )
+        .await;
+    assert_eq!(r.json()["error"], "bad_request");
+    let r = c
+        .post_json(
+            "/otp/admin/devices/add/",
+            json!({"user": "bob", "kind": "static"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(
+        t.engine
+            .devices_for_user(Some(&uid("bob")), None)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn change_form_edits_configuration_and_shows_the_key_unless_hidden() {
+    let t = app();
+    let (mut c, _) = staff(&t).await;
+    let pid = t
+        .engine
+        .create_totp(
+            &uid("bob"),
+            otpkit::engine::TotpOptions {
+                key: Some(otpkit::SecretBytes::new(b"12345678901234567890".to_vec())),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .persistent_id();
+    let page = format!("/otp/admin/devices/{pid}/");
+    let r = c.get(&page).await;
+    assert!(
+        r.body.contains("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+        "key shown"
+    );
+    assert!(r.body.contains("name=\"key\""));
+    // Invalid values change nothing.
+    let r = c.post_json(&page, json!({"name": "B", "step": "0"})).await;
+    assert_eq!(r.json()["error"], "bad_request");
+    assert_eq!(
+        t.engine
+            .from_persistent_id(&pid)
+            .await
+            .unwrap()
+            .unwrap()
+            .name(),
+        "TOTP device"
+    );
+    // Valid values are applied.
+    let r = c
+        .post(
+            &page,
+            &[
+                ("name", "Bob's token"),
+                ("digits", "8"),
+                ("step", "60"),
+                ("tolerance", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    let d = t.engine.from_persistent_id(&pid).await.unwrap().unwrap();
+    assert_eq!(d.name(), "Bob's token");
+    let info = t.engine.info(&d).unwrap();
+    assert_eq!(
+        (
+            info["digits"].as_u64(),
+            info["step"].as_u64(),
+            info["tolerance"].as_u64()
+        ),
+        (Some(8), Some(60), Some(0)),
+        "{info}"
+    );
+    // A new key (hex).
+    let r = c
+        .post(
+            &page,
+            &[
+                ("name", "Bob's token"),
+                ("key", "3132333435363738393031323334353637383930"),
+                ("key_format", "hex"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    let code = t.engine.current_totp(&pid).await.unwrap();
+    assert_eq!(code.expose().len(), 8);
+
+    let t = app_with(|s| s.admin_hide_sensitive_data = true);
+    let (mut c, _) = staff(&t).await;
+    let pid = totp(&t, "bob").await;
+    let page = format!("/otp/admin/devices/{pid}/");
+    let r = c.get(&page).await;
+    assert!(!r.body.contains("name=\"key\""), "no key field when hidden");
+    assert!(!r.body.contains("Key (base32)"));
+    let r = c
+        .post_json(
+            &page,
+            json!({"name": "x", "key": "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"}),
+        )
+        .await;
+    assert_eq!(r.json()["error"], "bad_request");
+}

@@ -1,0 +1,501 @@
+//! The test harness: an application with otpkit's routes, guarded test routes, test-only
+//! session helpers, an in-memory device store that can be made to fail, and a cookie-keeping
+//! client.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Query;
+use axum::routing::{get, post};
+use http::{Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use otpkit::device::{DeviceId, DeviceRecord, NewDevice};
+use otpkit::events::RecordingNotifier;
+use otpkit::kind::{Context, DeviceKind, KindError, Verdict};
+use otpkit::mailer::MemoryMailer;
+use otpkit::store::{DeviceQuery, DeviceStore, InitState, Mutation, StoreError, UserMutation};
+use otpkit::{
+    Engine, KeyRing, ManualClock, MemoryStore, Settings, Timestamp, UserDirectory, UserId, UserInfo,
+};
+use otpkit_axum::{
+    FailureReason, OtpKit, OtpState, SessionPasswordAuth, VerificationHooks, Verified, otp_required,
+};
+use serde::{Deserialize, Serialize};
+use tower::ServiceExt;
+use tower_sessions::{MemoryStore as SessionStore, Session, SessionManagerLayer};
+
+/// A device store that can fail and counts reads.
+#[derive(Clone, Default)]
+pub struct TestStore {
+    pub inner: MemoryStore,
+    pub fail: Arc<AtomicBool>,
+    pub reads: Arc<AtomicUsize>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the test store is down")]
+struct Down;
+
+impl TestStore {
+    fn check(&self) -> Result<(), StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        if self.fail.load(Ordering::SeqCst) {
+            Err(StoreError::backend(Down))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl DeviceStore for TestStore {
+    async fn insert(&self, new: NewDevice, init: InitState) -> Result<DeviceRecord, StoreError> {
+        self.check()?;
+        self.inner.insert(new, init).await
+    }
+    async fn get(&self, id: DeviceId) -> Result<Option<DeviceRecord>, StoreError> {
+        self.check()?;
+        self.inner.get(id).await
+    }
+    async fn list_for_user(&self, user: &UserId) -> Result<Vec<DeviceRecord>, StoreError> {
+        self.check()?;
+        self.inner.list_for_user(user).await
+    }
+    async fn list(&self, query: &DeviceQuery) -> Result<Vec<DeviceRecord>, StoreError> {
+        self.check()?;
+        self.inner.list(query).await
+    }
+    async fn update(&self, id: DeviceId, mutation: Mutation) -> Result<bool, StoreError> {
+        self.check()?;
+        self.inner.update(id, mutation).await
+    }
+    async fn update_user(&self, user: &UserId, mutation: UserMutation) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.update_user(user, mutation).await
+    }
+    async fn delete_for_user(&self, user: &UserId) -> Result<u64, StoreError> {
+        self.check()?;
+        self.inner.delete_for_user(user).await
+    }
+}
+
+/// alice, bob: active; admin: staff; carol: inactive; nodev: active.
+pub struct Directory;
+
+#[async_trait]
+impl UserDirectory for Directory {
+    async fn lookup(&self, user: &UserId) -> Option<UserInfo> {
+        let (active, staff) = match user.as_str() {
+            "alice" | "bob" | "nodev" => (true, false),
+            "admin" => (true, true),
+            "carol" => (false, false),
+            _ => return None,
+        };
+        Some(UserInfo {
+            display_name: Some(format!("{} Example", user.as_str())),
+            email: Some(format!("{}@example.com", user.as_str())),
+            is_active: active,
+            is_staff: staff,
+        })
+    }
+}
+
+/// A third-party kind that refuses verification with its own message (or none).
+#[derive(Serialize, Deserialize)]
+pub struct RefusingDevice {
+    pub message: String,
+}
+
+impl DeviceKind for RefusingDevice {
+    const MODEL_LABEL: &'static str = "test.refusingdevice";
+    const VERBOSE_NAME: &'static str = "Refusing device";
+    fn throttle_factor(&self, _: &Settings) -> u32 {
+        1
+    }
+    fn verify_is_allowed(&self, _ctx: &Context<'_>) -> Result<(), String> {
+        Err(self.message.clone())
+    }
+    fn verify(&mut self, _token: &str, _ctx: &mut Context<'_>) -> Result<Verdict, KindError> {
+        Ok(Verdict::Invalid)
+    }
+}
+
+/// Records hook calls.
+#[derive(Clone, Default)]
+pub struct Hooks {
+    pub failed: Arc<std::sync::Mutex<Vec<(String, String, FailureReason)>>>,
+    pub succeeded: Arc<AtomicUsize>,
+}
+
+impl VerificationHooks for Hooks {
+    fn verification_failed(&self, user: &UserId, device: &str, reason: FailureReason) {
+        if let Ok(mut g) = self.failed.lock() {
+            g.push((user.to_string(), device.to_owned(), reason));
+        }
+    }
+    fn verification_succeeded(&self, _user: &UserId, _device: &str) {
+        self.succeeded.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+pub struct TestApp {
+    pub app: Router,
+    pub engine: Engine,
+    pub clock: ManualClock,
+    pub store: TestStore,
+    pub mailer: MemoryMailer,
+    pub notifier: RecordingNotifier,
+    pub hooks: Hooks,
+    pub sessions: SessionStore,
+}
+
+pub const T0: i64 = 1_767_261_600; // 2026-01-01T10:00:00Z
+
+pub fn app() -> TestApp {
+    app_with(|_| {})
+}
+
+pub fn app_with(f: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = Settings::default();
+    f(&mut settings);
+    let clock = ManualClock::new(Timestamp::from_secs(T0));
+    let store = TestStore::default();
+    let mailer = MemoryMailer::new();
+    let notifier = RecordingNotifier::new();
+    let engine = Engine::builder(store.clone(), KeyRing::random("k1").unwrap())
+        .settings(settings)
+        .clock(clock.clone())
+        .mailer(mailer.clone())
+        .user_directory(Directory)
+        .notifier(notifier.clone())
+        .register::<RefusingDevice>()
+        .build()
+        .unwrap();
+    let auth = SessionPasswordAuth::from_fn(|username, password| {
+        Box::pin(async move {
+            let ok = matches!(
+                (username, password),
+                ("alice" | "bob" | "admin" | "carol" | "nodev", "pw")
+            );
+            Ok(ok.then(|| UserId::new(username).unwrap()))
+        })
+    });
+    let hooks = Hooks::default();
+    let kit = OtpKit::builder(engine.clone(), auth)
+        .hooks(hooks.clone())
+        .build();
+    let sessions = SessionStore::default();
+    let app = Router::new()
+        .route("/require-otp/", get(|| async { "secret" }))
+        .route("/x", get(|| async { "x" }))
+        .route_layer(otp_required())
+        .merge(
+            Router::new()
+                .route("/custom/", get(|| async { "custom" }))
+                .route_layer(
+                    otp_required()
+                        .login_url("/custom/?x=1")
+                        .redirect_field_name("to"),
+                ),
+        )
+        .merge(
+            Router::new()
+                .route("/if-configured/", get(|| async { "ok" }))
+                .route_layer(otp_required().if_configured(true)),
+        )
+        .route(
+            "/extract/",
+            get(|v: Verified| async move { format!("{} {}", v.user, v.device.persistent_id()) }),
+        )
+        .route(
+            "/maybe/",
+            get(|v: Option<Verified>| async move {
+                match v {
+                    Some(v) => format!("verified {}", v.user),
+                    None => "anonymous".to_owned(),
+                }
+            }),
+        )
+        .route(
+            "/state/",
+            get(|s: OtpState| async move {
+                axum::Json(serde_json::json!({
+                    "level": s.level().as_str(),
+                    "user": s.user().map(|u| u.to_string()),
+                    "device": s.device().map(|d| d.persistent_id()),
+                    "unavailable": s.is_unavailable(),
+                }))
+            }),
+        )
+        .route("/plain/", get(|| async { "plain" }))
+        .route("/test/set", post(test_set))
+        .route("/test/get", get(test_get))
+        .merge(otpkit_axum::routes(kit.clone()))
+        .layer(kit.layer())
+        .layer(SessionManagerLayer::new(sessions.clone()).with_secure(false));
+    TestApp {
+        app,
+        engine,
+        clock,
+        store,
+        mailer,
+        notifier,
+        hooks,
+        sessions,
+    }
+}
+
+/// Test-only: writes raw session values (the "application" tampering with the session).
+async fn test_set(
+    session: Session,
+    axum::Json(v): axum::Json<HashMap<String, serde_json::Value>>,
+) -> StatusCode {
+    for (k, v) in v {
+        if v.is_null() {
+            session.remove_value(&k).await.unwrap();
+        } else {
+            session.insert_value(&k, v).await.unwrap();
+        }
+    }
+    StatusCode::NO_CONTENT
+}
+
+/// Test-only: reads a raw session value.
+async fn test_get(
+    session: Session,
+    Query(q): Query<HashMap<String, String>>,
+) -> axum::Json<serde_json::Value> {
+    let key = q.get("key").cloned().unwrap_or_default();
+    axum::Json(
+        session
+            .get_value(&key)
+            .await
+            .unwrap()
+            .unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// A response, collected.
+pub struct Res {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+impl Res {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    }
+    pub fn location(&self) -> String {
+        self.header("location").unwrap_or_default()
+    }
+}
+
+/// A browser: keeps the session cookie.
+#[derive(Clone)]
+pub struct Client {
+    app: Router,
+    pub cookie: Option<String>,
+}
+
+impl Client {
+    pub fn new(t: &TestApp) -> Self {
+        Client {
+            app: t.app.clone(),
+            cookie: None,
+        }
+    }
+
+    pub async fn send(&mut self, mut req: Request<Body>) -> Res {
+        if let Some(c) = &self.cookie {
+            req.headers_mut()
+                .insert(header::COOKIE, format!("id={c}").parse().unwrap());
+        }
+        let resp: Response<Body> = self.app.clone().oneshot(req).await.unwrap();
+        for sc in resp.headers().get_all(header::SET_COOKIE) {
+            let sc = sc.to_str().unwrap();
+            if let Some(rest) = sc.strip_prefix("id=") {
+                let value = rest.split(';').next().unwrap_or("").to_owned();
+                if value.is_empty() || sc.contains("Max-Age=0") {
+                    self.cookie = None;
+                } else {
+                    self.cookie = Some(value);
+                }
+            }
+        }
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        Res {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Res {
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    pub async fn get_json(&mut self, path: &str) -> Res {
+        self.send(
+            Request::get(path)
+                .header(header::ACCEPT, "application/json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// The session's CSRF token (via `GET /otp/session`).
+    pub async fn csrf(&mut self) -> String {
+        let r = self.get_json("/otp/session").await;
+        r.json()["csrf_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn state(&mut self) -> String {
+        let r = self.get_json("/otp/session").await;
+        r.json()["state"].as_str().unwrap().to_owned()
+    }
+
+    /// A form POST with the session's CSRF token added.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// A form POST exactly as given.
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::CONTENT_LENGTH, body.len())
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A JSON POST with the CSRF token in `X-CSRF-Token`.
+    pub async fn post_json(&mut self, path: &str, body: serde_json::Value) -> Res {
+        let token = self.csrf().await;
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ACCEPT, "application/json")
+                .header("x-csrf-token", token)
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Test-only raw session writes.
+    pub async fn set(&mut self, values: serde_json::Value) {
+        let r = self
+            .send(
+                Request::post("/test/set")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(values.to_string()))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+    }
+
+    pub async fn session_value(&mut self, key: &str) -> serde_json::Value {
+        self.get(&format!("/test/get?key={key}")).await.json()
+    }
+
+    /// Logs in with password + current TOTP code of `pid` in one request.
+    pub async fn login_totp(&mut self, t: &TestApp, user: &str, pid: &str) -> Res {
+        let code = t.engine.current_totp(pid).await.unwrap();
+        let r = self
+            .post(
+                "/otp/login/",
+                &[
+                    ("username", user),
+                    ("password", "pw"),
+                    ("otp_token", code.expose()),
+                    ("otp_device", pid),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FOUND, "login failed: {}", r.body);
+        r
+    }
+
+    /// Logs in with the password only (the user must have no device).
+    pub async fn login_password(&mut self, user: &str) -> Res {
+        self.post("/otp/login/", &[("username", user), ("password", "pw")])
+            .await
+    }
+}
+
+pub fn uid(s: &str) -> UserId {
+    UserId::new(s).unwrap()
+}
+
+/// A confirmed TOTP device of `user`; returns its persistent id.
+pub async fn totp(t: &TestApp, user: &str) -> String {
+    t.engine
+        .create_totp(&uid(user), Default::default())
+        .await
+        .unwrap()
+        .persistent_id()
+}
+
+/// Advances the clock by one TOTP step (so the next code is fresh).
+pub fn next_step(t: &TestApp) {
+    t.clock.advance_secs(30);
+}
+
+/// Asserts the §7.5 headers.
+pub fn assert_secure_headers(r: &Res) {
+    assert_eq!(
+        r.header("content-security-policy").as_deref(),
+        Some("default-src 'self'")
+    );
+    assert_eq!(
+        r.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
+    assert_eq!(r.header("x-frame-options").as_deref(), Some("DENY"));
+    assert!(r.header("referrer-policy").is_some());
+}
+
+/// Asserts no inline style, script or event handler.
+pub fn assert_no_inline(r: &Res) {
+    let b = r.body.to_lowercase();
+    assert!(!b.contains("style="), "style= in {}", r.body);
+    assert!(!b.contains("<style"), "<style in {}", r.body);
+    assert!(!b.contains("<script"), "<script in {}", r.body);
+    for h in [
+        "onclick", "onload", "onsubmit", "onerror", "onchange", "oninput", "onfocus",
+    ] {
+        assert!(!b.contains(&format!(" {h}=")), "{h} in {}", r.body);
+    }
+    assert!(!b.contains("javascript:"), "javascript: in {}", r.body);
+}
+
+/// HTML-escaped as minijinja writes it.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('/', "&#x2f;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
+}

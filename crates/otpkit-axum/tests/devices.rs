@@ -1,0 +1,546 @@
+//! SPEC §7.6 enrolment and §7.7 device management, REQ-13 route coverage.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+use http::StatusCode;
+use otpkit::events::EventKind;
+use serde_json::json;
+
+fn secret_of(body: &str) -> String {
+    let start = body.find("<code class=\"secret\">").unwrap() + "<code class=\"secret\">".len();
+    let end = body[start..].find("</code>").unwrap() + start;
+    body[start..end].to_owned()
+}
+
+/// The TOTP code for `secret` (base32 with spaces) at the app's clock.
+fn code_for(t: &TestApp, secret: &str) -> String {
+    let key = otpkit::encoding::decode_base32_secret(secret).unwrap();
+    let k = otpkit::OathKey::new(otpkit::Algorithm::Sha1, key.expose());
+    let now = t.engine.now().as_secs();
+    let step = otpkit::oath::totp_step(now, 0, 30, 0);
+    otpkit::oath::totp_at(&k, step, otpkit::Digits::SIX)
+        .unwrap()
+        .expose()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn totp_enrolment_confirms_only_after_a_valid_first_code() {
+    let t = app();
+    let mut c = Client::new(&t);
+    c.login_password("nodev").await;
+    let r = c.get("/otp/devices/totp/new/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("name=\"start\""));
+    let r = c
+        .post(
+            "/otp/devices/totp/new/",
+            &[("start", "1"), ("name", "Phone")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    let r = c.get("/otp/devices/totp/new/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+    assert!(r.body.contains("<svg"), "inline QR");
+    assert!(r.body.contains("otpauth:"), "the URI as text");
+    let secret = secret_of(&r.body);
+    assert!(
+        secret.split(' ').all(|g| g.len() <= 4) && secret.contains(' '),
+        "{secret}"
+    );
+    let devices = t
+        .engine
+        .devices_for_user(Some(&uid("nodev")), None)
+        .await
+        .unwrap();
+    assert_eq!(devices.len(), 1);
+    assert!(!devices[0].confirmed());
+    let pid = devices[0].persistent_id();
+    // The QR code is served to this session only.
+    let r = c.get("/otp/devices/totp/new/qrcode.svg").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("content-type").as_deref(), Some("image/svg+xml"));
+    assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+    let mut other = Client::new(&t);
+    other.login_password("nodev").await;
+    assert_eq!(
+        other.get("/otp/devices/totp/new/qrcode.svg").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // A wrong code leaves it unconfirmed.
+    let r = c
+        .post("/otp/devices/totp/new/", &[("otp_token", "000000")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Invalid token."));
+    let d = t.engine.from_persistent_id(&pid).await.unwrap().unwrap();
+    assert!(!d.confirmed());
+    assert_eq!(c.state().await, "authenticated");
+    // The unconfirmed device cannot log anybody in.
+    next_step(&t);
+    let mut attacker = Client::new(&t);
+    let r = attacker
+        .post_json(
+            "/otp/login/",
+            json!({"username": "nodev", "password": "pw", "otp_token": code_for(&t, &secret)}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["status"], "authenticated");
+    assert_ne!(attacker.state().await, "verified");
+    // The valid first code confirms it and verifies the session.
+    let before = c.cookie.clone();
+    let r = c
+        .post(
+            "/otp/devices/totp/new/",
+            &[("otp_token", &code_for(&t, &secret))],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FOUND,
+        "{}",
+        r.body.split("<main>").nth(1).unwrap_or(&r.body)
+    );
+    let d = t.engine.from_persistent_id(&pid).await.unwrap().unwrap();
+    assert!(d.confirmed());
+    assert_eq!(d.name(), "Phone");
+    assert_eq!(c.state().await, "verified");
+    assert_ne!(c.cookie, before, "login() rotated the id");
+    assert_eq!(t.notifier.count(EventKind::DeviceConfirmed), 1);
+    // The secret is never shown again.
+    let r = c.get("/otp/devices/totp/new/").await;
+    assert!(!r.body.contains("<svg"));
+    assert_eq!(
+        c.get("/otp/devices/totp/new/qrcode.svg").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_second_enrolment_replaces_the_first_and_expired_ones_cannot_be_confirmed() {
+    let t = app();
+    let mut c = Client::new(&t);
+    c.login_password("nodev").await;
+    c.post("/otp/devices/totp/new/", &[("start", "1")]).await;
+    let first = c.get("/otp/devices/totp/new/").await;
+    let first_secret = secret_of(&first.body);
+    c.post("/otp/devices/totp/new/", &[("start", "1")]).await;
+    let devices = t
+        .engine
+        .devices_for_user(Some(&uid("nodev")), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        devices.len(),
+        1,
+        "the previous unconfirmed device was deleted"
+    );
+    let second = c.get("/otp/devices/totp/new/").await;
+    assert_ne!(secret_of(&second.body), first_secret);
+    // Past OTPKIT_ENROLMENT_TTL the device cannot be confirmed.
+    t.clock.advance_secs(901);
+    let secret = secret_of(&second.body);
+    let r = c
+        .post_json(
+            "/otp/devices/totp/new/",
+            json!({"otp_token": code_for(&t, &secret)}),
+        )
+        .await;
+    assert_eq!(r.json()["error"], "login_expired", "{}", r.body);
+    assert!(
+        !t.engine
+            .devices_for_user(Some(&uid("nodev")), None)
+            .await
+            .unwrap()[0]
+            .confirmed()
+    );
+}
+
+#[tokio::test]
+async fn email_enrolment() {
+    let t = app();
+    let mut c = Client::new(&t);
+    c.login_password("nodev").await;
+    let r = c.get("/otp/devices/email/new/").await;
+    assert!(
+        r.body.contains("nodev@example.com"),
+        "defaults to the user's address"
+    );
+    let r = c
+        .post("/otp/devices/email/new/", &[("email", "other@example.com")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("OTP Challenge: sent by email"),
+        "{}",
+        r.body
+    );
+    let mail = t.mailer.last().unwrap();
+    assert_eq!(mail.to, "other@example.com");
+    let code: String = mail
+        .text
+        .expose()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let r = c
+        .post("/otp/devices/email/new/", &[("otp_token", "000000")])
+        .await;
+    assert!(r.body.contains("Invalid token."));
+    t.clock.advance_secs(1);
+    let r = c
+        .post("/otp/devices/email/new/", &[("otp_token", &code)])
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    assert_eq!(c.state().await, "verified");
+    let d = &t
+        .engine
+        .devices_for_user(Some(&uid("nodev")), Some(true))
+        .await
+        .unwrap()[0];
+    assert_eq!(d.model_label(), "otp_email.emaildevice");
+}
+
+#[tokio::test]
+async fn backup_codes_regenerate_and_the_old_batch_stops_working() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    let mut c = Client::new(&t);
+    c.login_totp(&t, "alice", &pid).await;
+    let r = c.post_json("/otp/devices/backup-codes/", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+    let old: Vec<String> = serde_json::from_value(r.json()["codes"].clone()).unwrap();
+    assert_eq!(old.len(), 10);
+    let r = c.post("/otp/devices/backup-codes/", &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+    assert!(r.body.contains("download=\"backup-codes.txt\""));
+    let start = r.body.find("<ol class=\"codes\">").unwrap();
+    let new_code = r.body[start..]
+        .split("<code>")
+        .nth(1)
+        .unwrap()
+        .split("</code>")
+        .next()
+        .unwrap()
+        .to_owned();
+    let static_pid = t
+        .engine
+        .devices_for_user(Some(&uid("alice")), Some(true))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.model_label() == "otp_static.staticdevice")
+        .unwrap()
+        .persistent_id();
+    // The old batch no longer works; the new one does.
+    let mut l = Client::new(&t);
+    l.post_json(
+        "/otp/login/",
+        json!({"username": "alice", "password": "pw"}),
+    )
+    .await;
+    let r = l
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": static_pid, "otp_token": old[0]}),
+        )
+        .await;
+    assert_eq!(r.json()["error"], "invalid_token");
+    t.clock.advance_secs(2);
+    let r = l
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": static_pid, "otp_token": new_code}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "verified", "{}", r.body);
+    // Text download.
+    let r = c
+        .post("/otp/devices/backup-codes/", &[("format", "text")])
+        .await;
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("text/plain; charset=utf-8")
+    );
+    assert!(
+        r.header("content-disposition")
+            .unwrap()
+            .contains("attachment")
+    );
+    assert_eq!(r.body.lines().count(), 10);
+    assert_eq!(t.notifier.count(EventKind::BackupCodesGenerated), 3);
+}
+
+#[tokio::test]
+async fn device_list_shows_state() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    let other = totp(&t, "alice").await;
+    for _ in 0..100 {
+        t.engine.throttle_increment(&other).await.unwrap();
+    }
+    t.engine
+        .generate_backup_codes(&uid("alice"), None)
+        .await
+        .unwrap();
+    let mut c = Client::new(&t);
+    c.login_totp(&t, "alice", &pid).await;
+    let r = c.get_json("/otp/devices/").await;
+    let list = r.json()["devices"].as_array().unwrap().clone();
+    assert_eq!(list.len(), 3);
+    assert_eq!(list[1]["locked"], true);
+    assert_eq!(list[2]["codes_left"], 10);
+    let r = c.get("/otp/devices/").await;
+    assert!(r.body.contains("locked"));
+    assert!(r.body.contains("10 codes left"));
+    assert!(r.body.contains("this session"));
+}
+
+#[tokio::test]
+async fn rename_remove_unlock_need_csrf_freshness_and_ownership() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    let other = totp(&t, "alice").await;
+    let bobs = totp(&t, "bob").await;
+    let mut c = Client::new(&t);
+    c.login_totp(&t, "alice", &pid).await;
+    let path = |p: &str, a: &str| format!("/otp/devices/{p}/{a}/");
+    // CSRF.
+    let r = c.post_raw(&path(&other, "rename"), &[("name", "X")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.engine
+            .from_persistent_id(&other)
+            .await
+            .unwrap()
+            .unwrap()
+            .name(),
+        "TOTP device"
+    );
+    let r = c
+        .post_raw(&path(&other, "remove"), &[("csrf_token", "bad")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(t.engine.from_persistent_id(&other).await.unwrap().is_some());
+    // Another user's or an unknown device: 404.
+    assert_eq!(
+        c.post(&path(&bobs, "rename"), &[("name", "X")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.post("/otp/devices/otp_totp.totpdevice/999/remove/", &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Fresh: rename works.
+    let r = c.post(&path(&other, "rename"), &[("name", "Tablet")]).await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(
+        t.engine
+            .from_persistent_id(&other)
+            .await
+            .unwrap()
+            .unwrap()
+            .name(),
+        "Tablet"
+    );
+    let r = c
+        .post_json(&path(&other, "rename"), json!({"name": "x".repeat(65)}))
+        .await;
+    assert_eq!(r.json()["error"], "bad_request");
+    // Unlock only from a session verified by a different device.
+    for _ in 0..100 {
+        t.engine.throttle_increment(&other).await.unwrap();
+    }
+    for _ in 0..3 {
+        t.engine.throttle_increment(&pid).await.unwrap();
+    }
+    let r = c.post_json(&path(&pid, "unlock"), json!({})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["error"], "unlock_not_allowed");
+    assert_eq!(
+        t.engine
+            .from_persistent_id(&pid)
+            .await
+            .unwrap()
+            .unwrap()
+            .throttle()
+            .failure_count,
+        3
+    );
+    let r = c.post(&path(&other, "unlock"), &[]).await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(
+        t.engine
+            .from_persistent_id(&other)
+            .await
+            .unwrap()
+            .unwrap()
+            .throttle()
+            .failure_count,
+        0
+    );
+    assert_eq!(t.notifier.count(EventKind::DeviceUnlocked), 1);
+    // Stale: HTML goes to /verify/, JSON gets reauth_required; nothing changes.
+    t.clock.advance_secs(301);
+    let r = c.post(&path(&other, "rename"), &[("name", "Stale")]).await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(r.location(), "/otp/verify/?next=/otp/devices/");
+    let r = c.post_json(&path(&other, "remove"), json!({})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["error"], "reauth_required");
+    assert_eq!(
+        r.json()["message"],
+        "Please verify with your device again to continue."
+    );
+    assert_eq!(
+        c.post_json("/otp/devices/backup-codes/", json!({}))
+            .await
+            .json()["error"],
+        "reauth_required"
+    );
+    assert_eq!(
+        c.get("/otp/devices/totp/new/").await.location(),
+        "/otp/verify/?next=/otp/devices/totp/new/"
+    );
+    assert_eq!(
+        t.engine
+            .from_persistent_id(&other)
+            .await
+            .unwrap()
+            .unwrap()
+            .name(),
+        "Tablet"
+    );
+    // Re-verify, then remove the verifying device: the session becomes unverified.
+    let code = t.engine.current_totp(&other).await.unwrap();
+    let r = c
+        .post(
+            "/otp/verify/",
+            &[("otp_device", &other), ("otp_token", code.expose())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    let r = c.post(&path(&other, "remove"), &[]).await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert!(t.engine.from_persistent_id(&other).await.unwrap().is_none());
+    assert_eq!(c.state().await, "authenticated");
+    assert_eq!(t.notifier.count(EventKind::DeviceRemoved), 1);
+}
+
+#[tokio::test]
+async fn unverified_user_with_a_device_is_sent_to_verify() {
+    let t = app();
+    totp(&t, "alice").await;
+    let mut c = Client::new(&t);
+    c.set(json!({"otpkit_auth_user": "alice"})).await;
+    let r = c.get("/otp/devices/").await;
+    assert_eq!(r.location(), "/otp/verify/?next=/otp/devices/");
+    let r = c.post("/otp/devices/totp/new/", &[("start", "1")]).await;
+    assert_eq!(r.location(), "/otp/verify/?next=/otp/devices/totp/new/");
+    assert_eq!(
+        t.engine
+            .devices_for_user(Some(&uid("alice")), None)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// REQ-13: a pending login is refused by every route except login, challenge and /session.
+#[tokio::test]
+async fn a_pending_login_is_refused_everywhere_else() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    let mut c = Client::new(&t);
+    c.post("/otp/login/", &[("username", "alice"), ("password", "pw")])
+        .await;
+    assert_eq!(c.state().await, "pending");
+    let p = |a: &str| format!("/otp/devices/{pid}/{a}/");
+    let a = |a: &str| format!("/otp/admin/devices/{pid}/{a}");
+    let gets = [
+        "/require-otp/".to_owned(),
+        "/extract/".to_owned(),
+        "/otp/verify/".to_owned(),
+        "/otp/devices/".to_owned(),
+        "/otp/devices/totp/new/".to_owned(),
+        "/otp/devices/totp/new/qrcode.svg".to_owned(),
+        "/otp/devices/email/new/".to_owned(),
+        "/otp/admin/".to_owned(),
+        "/otp/admin/devices/add/".to_owned(),
+        a(""),
+        a("config/"),
+        a("qrcode/"),
+    ];
+    for g in &gets {
+        let r = c.get(g).await;
+        assert_eq!(r.status, StatusCode::FOUND, "GET {g}");
+        assert!(
+            r.location().contains("login/?next="),
+            "GET {g}: {}",
+            r.location()
+        );
+    }
+    let posts = [
+        "/otp/verify/".to_owned(),
+        "/otp/devices/totp/new/".to_owned(),
+        "/otp/devices/email/new/".to_owned(),
+        "/otp/devices/backup-codes/".to_owned(),
+        p("rename"),
+        p("remove"),
+        p("unlock"),
+        "/otp/admin/reset-throttling/".to_owned(),
+        "/otp/admin/devices/add/".to_owned(),
+        a(""),
+        a("confirm/"),
+        a("reset-throttling/"),
+        a("remove/"),
+        a("backup-codes/"),
+    ];
+    for path in &posts {
+        let r = c
+            .post(
+                path,
+                &[("name", "x"), ("start", "1"), ("otp_token", "123456")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FOUND, "POST {path}");
+        let r = c.post_json(path, json!({"name": "x"})).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "POST {path} (JSON)");
+        assert_eq!(r.json()["error"], "otp_required");
+    }
+    // Nothing happened to the device, and the pending login still works.
+    let d = t.engine.from_persistent_id(&pid).await.unwrap().unwrap();
+    assert_eq!((d.name(), d.throttle().failure_count), ("TOTP device", 0));
+    assert_eq!(
+        t.engine
+            .devices_for_user(Some(&uid("alice")), None)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let code = t.engine.current_totp(&pid).await.unwrap();
+    let r = c
+        .post(
+            "/otp/login/",
+            &[("otp_device", &pid), ("otp_token", code.expose())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+}
