@@ -1,0 +1,547 @@
+//! Browser end-to-end tests: headless Chromium, driven through Debian's chromedriver with
+//! fantoccini, against the real demo binary on a free loopback port and a temporary SQLite
+//! database. Every step leaves a screenshot in `target/e2e/` (`{scenario}-{nn}-{step}.png`).
+//!
+//! Without chromedriver or Chromium the tests print `SKIPPED` and pass, unless
+//! `OTPKIT_REQUIRE_BROWSER=1` (as `.ci/run` sets), when they fail. The TOTP scenario also
+//! decodes a Chromium screenshot of the QR code with `zbarimg` when it is installed (required
+//! with `OTPKIT_REQUIRE_TOOLS=1`).
+//!
+//! Browser tests run one at a time (a shared lock): two Chromiums on two cores make the
+//! throttling scenario's timing meaningless.
+
+mod common;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{Demo, TotpGen, artifacts_dir, code_from_outbox, env_flag, which};
+use fantoccini::{Client, ClientBuilder, Locator};
+use tempfile::TempDir;
+
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const CHROME_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1000,760",
+    "--hide-scrollbars",
+];
+
+/// chromedriver and Chromium, or why they are missing.
+fn browser_binaries() -> Result<(PathBuf, PathBuf), String> {
+    let driver_env = std::env::var("CHROMEDRIVER").ok();
+    let chrome_env = std::env::var("CHROME").ok();
+    let mut drivers = vec!["chromedriver", "/usr/bin/chromedriver"];
+    if let Some(d) = driver_env.as_deref() {
+        drivers.insert(0, d);
+    }
+    let mut chromes = vec!["chromium", "chromium-browser", "/usr/bin/chromium"];
+    if let Some(c) = chrome_env.as_deref() {
+        chromes.insert(0, c);
+    }
+    match (which(&drivers), which(&chromes)) {
+        (Some(d), Some(c)) => Ok((d, c)),
+        (None, _) => Err("chromedriver not found (apt-get install chromium-driver)".into()),
+        (_, None) => Err("chromium not found (apt-get install chromium)".into()),
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One scenario's browser, server and screenshot counter.
+struct Ctx {
+    c: Client,
+    demo: Demo,
+    _dir: TempDir,
+    name: &'static str,
+    shot: std::sync::atomic::AtomicUsize,
+}
+
+impl Ctx {
+    async fn goto(&self, path: &str) {
+        self.c.goto(&self.demo.at(path)).await.unwrap();
+    }
+
+    async fn path(&self) -> String {
+        let u = self.c.current_url().await.unwrap();
+        match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        }
+    }
+
+    /// Saves a screenshot of the whole window as `target/e2e/{name}-{nn}-{step}.png`.
+    async fn screenshot(&self, step: &str) -> PathBuf {
+        let n = self.shot.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let png = self.c.screenshot().await.unwrap();
+        let path = artifacts_dir().join(format!("{}-{n:02}-{step}.png", self.name));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    async fn wait(&self, css: &str) -> fantoccini::elements::Element {
+        match self
+            .c
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => {
+                let shot = self.screenshot("timeout").await;
+                let src = self.c.source().await.unwrap_or_default();
+                panic!(
+                    "`{css}` did not appear on {} ({e}); screenshot {}\n{src}",
+                    self.path().await,
+                    shot.display()
+                );
+            }
+        }
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let e = self.wait(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.wait(css).await.click().await.unwrap();
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.wait(css).await.text().await.unwrap()
+    }
+
+    /// `textContent`, which also reads hidden elements (the URI inside `<details>`).
+    async fn text_content(&self, css: &str) -> String {
+        self.wait(css)
+            .await
+            .prop("textContent")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    async fn level(&self) -> String {
+        self.wait("#session-state")
+            .await
+            .attr("data-level")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    /// Signs up `username` and lands on the home page, authenticated.
+    async fn sign_up(&self, username: &str, password: &str, email: Option<&str>) {
+        self.goto("/signup/").await;
+        self.fill("#id_username", username).await;
+        if let Some(e) = email {
+            self.fill("#id_email", e).await;
+        }
+        self.fill("#id_password", password).await;
+        self.fill("#id_password2", password).await;
+        self.screenshot("signup").await;
+        self.click("main form button[type=submit]").await;
+        self.wait("#session-state[data-level=authenticated]").await;
+        self.screenshot("home-authenticated").await;
+    }
+
+    /// Enrols a TOTP device through the QR page; returns the code generator and the URI.
+    async fn enrol_totp(&self) -> (TotpGen, String) {
+        self.goto("/otp/devices/totp/new/").await;
+        self.fill("#id_name", "Phone").await;
+        self.click("main form button[type=submit]").await;
+        self.wait("figure.qr svg").await;
+        self.screenshot("totp-qr").await;
+        let secret: String = self.text("code.secret").await.split_whitespace().collect();
+        let uri = self.text_content("code.uri").await;
+        assert!(uri.starts_with("otpauth://totp/"), "{uri}");
+        assert!(
+            uri.contains(&format!("secret={secret}")),
+            "{uri} / {secret}"
+        );
+        let mut totp = TotpGen::new(&secret);
+        self.fill("#id_otp_token", &totp.next_code()).await;
+        self.click("main form button[type=submit]").await;
+        self.wait("main table").await;
+        assert_eq!(self.path().await, "/otp/devices/");
+        self.screenshot("totp-confirmed").await;
+        (totp, uri)
+    }
+
+    async fn log_out(&self) {
+        self.click("#logout").await;
+        self.wait("#session-state[data-level=anonymous]").await;
+    }
+
+    /// The password step of the login page (no token): lands on the token step.
+    async fn password_step(&self, username: &str, password: &str) {
+        self.goto("/otp/login/").await;
+        self.fill("#id_username", username).await;
+        self.fill("#id_password", password).await;
+        self.click("main form button[type=submit]").await;
+        self.wait("#id_otp_device").await;
+    }
+
+    /// Submits the token step's form with `token` (the "Log in" button).
+    async fn submit_token(&self, token: &str) {
+        self.fill("#id_otp_token", token).await;
+        self.click("main form button[type=submit]:not([name])")
+            .await;
+    }
+
+    /// The newest code in the outbox.
+    async fn outbox_code(&self) -> String {
+        self.goto("/outbox/").await;
+        self.wait("article.mail pre.body").await;
+        let src = self.c.source().await.unwrap();
+        code_from_outbox(&src).expect("a code in the outbox")
+    }
+}
+
+/// Starts chromedriver, Chromium and the demo, runs `scenario`, and always closes the
+/// browser. `None` (after printing SKIPPED) when the browser is missing and not required.
+async fn run<F, Fut>(name: &'static str, env: &[(&str, &str)], scenario: F)
+where
+    F: FnOnce(Ctx) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let (driver_bin, chrome_bin) = match browser_binaries() {
+        Ok(b) => b,
+        Err(why) => {
+            assert!(
+                !env_flag("OTPKIT_REQUIRE_BROWSER"),
+                "OTPKIT_REQUIRE_BROWSER=1 but {why}"
+            );
+            eprintln!("SKIPPED {name}: {why}");
+            return;
+        }
+    };
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::start(dir.path(), env);
+    let port = free_port();
+    let driver_log = dir.path().join("chromedriver.log");
+    let mut driver: Child = Command::new(&driver_bin)
+        .arg(format!("--port={port}"))
+        .arg(format!("--log-path={}", driver_log.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let mut up = false;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "chromedriver did not listen on port {port}");
+    let profile = dir.path().join("chromium-profile");
+    let mut args: Vec<String> = CHROME_FLAGS.iter().map(|s| (*s).to_owned()).collect();
+    args.push(format!("--user-data-dir={}", profile.display()));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({ "binary": chrome_bin, "args": args }),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await;
+    let client = match client {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = driver.kill();
+            let _ = driver.wait();
+            let log = std::fs::read_to_string(&driver_log).unwrap_or_default();
+            let tail: String = log.lines().rev().take(30).collect::<Vec<_>>().join("\n");
+            panic!("cannot start Chromium through chromedriver: {e}\n{tail}");
+        }
+    };
+    let ctx = Ctx {
+        c: client.clone(),
+        demo,
+        _dir: dir,
+        name,
+        shot: std::sync::atomic::AtomicUsize::new(0),
+    };
+    let result = tokio::spawn(scenario(ctx)).await;
+    let _ = client.close().await;
+    let _ = driver.kill();
+    let _ = driver.wait();
+    if let Err(e) = result {
+        match e.try_into_panic() {
+            Ok(p) => std::panic::resume_unwind(p),
+            Err(e) => panic!("scenario {name} failed: {e}"),
+        }
+    }
+}
+
+/// Sign up → enrol TOTP (key read from the page, code computed here) → log out → the
+/// protected page sends an anonymous visitor to the login page → log in with password and
+/// TOTP in one step → the protected page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn totp_signup_enrol_logout_login_protected() {
+    run("totp", &[], |t| async move {
+        assert_eq!(
+            {
+                t.goto("/").await;
+                t.level().await
+            },
+            "anonymous"
+        );
+        t.screenshot("home-anonymous").await;
+        t.sign_up("alice", "alice-password-1", None).await;
+        let (mut totp, uri) = t.enrol_totp().await;
+        qr_screenshot_decodes(&t, &uri).await;
+        t.goto("/").await;
+        assert_eq!(t.level().await, "verified");
+        t.screenshot("home-verified-after-enrolment").await;
+
+        t.log_out().await;
+        t.screenshot("logged-out").await;
+        t.goto("/protected/").await;
+        t.wait("#id_username").await;
+        assert_eq!(t.path().await, "/otp/login/?next=/protected/");
+        t.screenshot("protected-needs-login").await;
+
+        t.fill("#id_username", "alice").await;
+        t.fill("#id_password", "alice-password-1").await;
+        t.fill("#id_otp_token", &totp.next_code()).await;
+        t.screenshot("login-password-and-totp").await;
+        t.click("main form button[type=submit]").await;
+        let msg = t.text("#protected").await;
+        assert!(msg.contains("alice"), "{msg}");
+        assert!(msg.contains("Phone"), "{msg}");
+        assert_eq!(t.path().await, "/protected/");
+        t.screenshot("protected-page").await;
+        t.goto("/").await;
+        assert_eq!(t.level().await, "verified");
+        t.screenshot("home-verified").await;
+    })
+    .await;
+}
+
+/// Decodes a Chromium screenshot of the enrolment QR code with zbarimg, when installed.
+async fn qr_screenshot_decodes(t: &Ctx, uri: &str) {
+    // The QR code was on the enrolment page, which the confirmation left: start another
+    // enrolment in this (verified, fresh) session to screenshot its QR element.
+    t.goto("/otp/devices/totp/new/").await;
+    t.click("main form button[type=submit]").await;
+    let qr = t.wait("figure.qr svg").await;
+    let png = qr.screenshot().await.unwrap();
+    let path = artifacts_dir().join("totp-qr-element.png");
+    std::fs::write(&path, &png).unwrap();
+    let this_uri = t.text_content("code.uri").await;
+    assert_ne!(this_uri, uri, "a new enrolment has a new key");
+    let Some(zbarimg) = which(&["zbarimg"]) else {
+        assert!(
+            !env_flag("OTPKIT_REQUIRE_TOOLS"),
+            "OTPKIT_REQUIRE_TOOLS=1 but zbarimg is missing (apt-get install zbar-tools)"
+        );
+        eprintln!("SKIPPED QR decoding: zbarimg not found");
+        return;
+    };
+    let out = Command::new(zbarimg)
+        .args(["--raw", "-q"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "zbarimg failed on {}", path.display());
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), this_uri);
+}
+
+/// Backup codes: generated on the devices page, one logs in through the token step's
+/// device choice, and the same code fails the second time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_code_logs_in_once() {
+    run("backup", &[], |t| async move {
+        t.sign_up("bob", "bob-password-1", None).await;
+        t.enrol_totp().await;
+        t.click(r#"form[action$="/devices/backup-codes/"] button"#)
+            .await;
+        t.wait("ol.codes code").await;
+        t.screenshot("backup-codes").await;
+        let codes: Vec<String> = {
+            let mut v = Vec::new();
+            for e in t.c.find_all(Locator::Css("ol.codes code")).await.unwrap() {
+                v.push(e.text().await.unwrap());
+            }
+            v
+        };
+        assert_eq!(codes.len(), 10, "{codes:?}");
+        let code = codes[3].clone();
+        t.goto("/otp/devices/").await;
+        t.wait("main table").await;
+        t.screenshot("devices").await;
+
+        t.log_out().await;
+        t.password_step("bob", "bob-password-1").await;
+        t.wait("#id_otp_device")
+            .await
+            .select_by_label("Backup Code")
+            .await
+            .unwrap();
+        t.fill("#id_otp_token", &code).await;
+        t.screenshot("token-step-backup-code").await;
+        t.click("main form button[type=submit]:not([name])").await;
+        t.wait("#session-state[data-level=verified]").await;
+        t.screenshot("verified-with-backup-code").await;
+
+        t.log_out().await;
+        t.password_step("bob", "bob-password-1").await;
+        t.wait("#id_otp_device")
+            .await
+            .select_by_label("Backup Code")
+            .await
+            .unwrap();
+        t.submit_token(&code).await;
+        let err = t.text("main .error").await;
+        assert_eq!(
+            err,
+            "Invalid token. Please make sure you have entered it correctly."
+        );
+        t.screenshot("backup-code-used-twice").await;
+        t.goto("/").await;
+        assert_eq!(t.level().await, "anonymous");
+    })
+    .await;
+}
+
+/// Three wrong codes: the first is "Invalid token", then the device is throttled and the
+/// page says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_wrong_codes_show_the_throttle_message() {
+    run("throttle", &[], |t| async move {
+        t.sign_up("carol", "carol-password-1", None).await;
+        let (totp, _) = t.enrol_totp().await;
+        t.log_out().await;
+        t.password_step("carol", "carol-password-1").await;
+        t.screenshot("token-step").await;
+        let wrong = totp.wrong_code();
+        let mut errors = Vec::new();
+        for i in 1..=3 {
+            t.submit_token(&wrong).await;
+            errors.push(t.text("main .error").await);
+            t.screenshot(&format!("wrong-code-{i}")).await;
+        }
+        assert_eq!(
+            errors[0],
+            "Invalid token. Please make sure you have entered it correctly."
+        );
+        let last = errors.last().unwrap();
+        assert!(
+            last.starts_with("Verification temporarily disabled because of")
+                && last.ends_with("please try again soon."),
+            "{errors:?}"
+        );
+        t.goto("/").await;
+        assert_eq!(t.level().await, "anonymous");
+    })
+    .await;
+}
+
+/// Email codes in development mode: enrol an email device with the code read from the
+/// outbox page, log out, and log in with a new code from the outbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_device_via_outbox() {
+    run("email", &[], |t| async move {
+        t.sign_up("dora", "dora-password-1", Some("dora@example.com"))
+            .await;
+        t.goto("/otp/devices/email/new/").await;
+        let addr = t
+            .wait("#id_email")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert_eq!(addr, "dora@example.com");
+        t.screenshot("email-new").await;
+        t.click("main form button[type=submit]").await;
+        let info = t.text("main .info").await;
+        assert_eq!(info, "OTP Challenge: sent by email");
+        t.screenshot("email-code-sent").await;
+
+        let first = t.outbox_code().await;
+        let to = t
+            .wait("article.mail")
+            .await
+            .attr("data-to")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert_eq!(to, "dora@example.com");
+        t.screenshot("outbox").await;
+        t.goto("/otp/devices/email/new/").await;
+        t.fill("#id_otp_token", &first).await;
+        t.click("main form button[type=submit]:not([name])").await;
+        t.wait("main table").await;
+        t.screenshot("email-confirmed").await;
+
+        t.log_out().await;
+        t.password_step("dora", "dora-password-1").await;
+        t.click("button[name=otp_challenge]").await;
+        let info = t.text("main .info").await;
+        assert_eq!(info, "OTP Challenge: sent by email");
+        t.screenshot("login-challenge-sent").await;
+        let second = t.outbox_code().await;
+        assert_ne!(second, first);
+        t.goto("/otp/login/").await;
+        t.wait("#id_otp_device").await;
+        t.submit_token(&second).await;
+        t.wait("#session-state[data-level=verified]").await;
+        t.screenshot("verified-with-email-code").await;
+    })
+    .await;
+}
+
+/// A staff user made with `createuser --staff`, bootstrapped with `otp addstatictoken`, logs
+/// in at the admin login page and sees the device list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_user_uses_the_admin_area() {
+    run("admin", &[], |t| async move {
+        let out = t.demo.command(
+            &["createuser", "root", "--staff", "--password-stdin"],
+            Some("root-password-1\n"),
+        );
+        assert!(out.status.success(), "{out:?}");
+        let code = t.demo.otp(&["addstatictoken", "root"]);
+        let code = code.trim();
+        t.goto("/otp/admin/").await;
+        t.wait("#id_username").await;
+        assert!(t.path().await.starts_with("/otp/admin/login/"));
+        t.fill("#id_username", "root").await;
+        t.fill("#id_password", "root-password-1").await;
+        t.fill("#id_otp_token", code).await;
+        t.screenshot("admin-login").await;
+        t.click("main form button[type=submit]").await;
+        t.wait("main table").await;
+        assert_eq!(t.path().await, "/otp/admin/");
+        let src = t.c.source().await.unwrap();
+        assert!(src.contains("otp_static.staticdevice"), "{src}");
+        t.screenshot("admin-devices").await;
+    })
+    .await;
+}

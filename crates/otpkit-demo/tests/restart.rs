@@ -1,0 +1,223 @@
+//! Restarting the demo keeps users, devices, counters and throttling state: everything but
+//! the sessions (tower-sessions' memory store) lives in the SQLite file and its key file.
+
+mod common;
+
+use common::{Demo, Http, Page, TotpGen, enrolment_secret_and_uri, html_unescape};
+use otpkit::oath::{Algorithm, Digits, hotp};
+
+/// Every device of `user` as `otp device show --json` reports it (kind state, failure
+/// count, throttled-until, counters), by persistent id.
+fn snapshot(demo: &Demo, user: &str) -> serde_json::Value {
+    let list: serde_json::Value =
+        serde_json::from_str(&demo.otp(&["device", "list", "--user", user, "--json"])).unwrap();
+    let mut all = serde_json::Map::new();
+    for d in list.as_array().unwrap() {
+        let pid = d["persistent_id"].as_str().unwrap();
+        let show: serde_json::Value =
+            serde_json::from_str(&demo.otp(&["device", "show", pid, "--json"])).unwrap();
+        all.insert(pid.to_owned(), show);
+    }
+    serde_json::Value::Object(all)
+}
+
+fn pid_of(snap: &serde_json::Value, label: &str) -> String {
+    snap.as_object()
+        .unwrap()
+        .keys()
+        .find(|k| k.starts_with(label))
+        .unwrap_or_else(|| panic!("no {label} in {snap}"))
+        .clone()
+}
+
+fn log_out(http: &Http) {
+    let home = http.get("/");
+    let page = http.submit(&home, "/otp/logout/", &[]);
+    assert_eq!(page.status, 200);
+    assert_eq!(http.level(), "anonymous");
+}
+
+/// The password step; returns the token-step page.
+fn password_step(http: &Http, user: &str, password: &str) -> Page {
+    let login = http.get("/otp/login/");
+    let page = http.submit(
+        &login,
+        "/otp/login/",
+        &[("username", user), ("password", password)],
+    );
+    assert!(page.body.contains("id_otp_device"), "{}", page.body);
+    page
+}
+
+#[test]
+fn restart_keeps_users_devices_counters_and_throttling_state() {
+    let dir = tempfile::tempdir().unwrap();
+    // A long TOTP back-off, so that the throttle cannot expire while the test runs; none
+    // for HOTP, whose replayed code below must not delay the next one.
+    let env = [
+        ("OTP_TOTP_THROTTLE_FACTOR", "900"),
+        ("OTP_HOTP_THROTTLE_FACTOR", "0"),
+    ];
+    let demo = Demo::start(dir.path(), &env);
+
+    // The database and its key file were created on first run; the key file is 0600 and
+    // its creation was announced once.
+    let keys = dir.path().join("demo.sqlite3.keys");
+    assert!(dir.path().join("demo.sqlite3").is_file());
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&keys).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "key file mode {mode:o}");
+    }
+    assert_eq!(demo.stderr().matches("created a new key ring").count(), 1);
+    let key_text = std::fs::read_to_string(&keys).unwrap();
+
+    // A user with a TOTP device enrolled through the web, and backup codes.
+    let http = Http::new(&demo.url);
+    http.sign_up("carol", "carol-password-1", Some("carol@example.com"));
+    let page = http.start_totp();
+    let (secret, _) = enrolment_secret_and_uri(&page.body);
+    let mut codes = TotpGen::new(&secret);
+    let done = http.submit(
+        &page,
+        "/otp/devices/totp/new/",
+        &[("otp_token", &codes.next_code())],
+    );
+    assert_eq!(done.path, "/otp/devices/", "{}", done.body);
+    assert_eq!(http.level(), "verified");
+    let codes_page = http.submit(&done, "/otp/devices/backup-codes/", &[]);
+    assert!(codes_page.body.contains(r#"<ol class="codes">"#));
+
+    // An HOTP device made with the embedded CLI, its counter advanced to 2.
+    let added: serde_json::Value = serde_json::from_str(&demo.otp(&[
+        "device", "add", "hotp", "--user", "carol", "--name", "Token", "--json",
+    ]))
+    .unwrap();
+    let hotp_pid = added["persistent_id"].as_str().unwrap().to_owned();
+    let uri = added["uri"].as_str().unwrap();
+    let hotp_secret = uri
+        .split("secret=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let key = otpkit::encoding::decode_base32_secret(hotp_secret).unwrap();
+    for counter in 0..2 {
+        let code = hotp(key.expose(), counter, Digits::SIX, Algorithm::Sha1);
+        let out = demo.otp(&["verify", "carol", &hotp_pid, code.expose()]);
+        assert_eq!(out.trim(), "accepted");
+    }
+
+    // A staff user made with the demo's createuser.
+    let out = demo.command(
+        &["createuser", "dave", "--staff", "--password-stdin"],
+        Some("dave-password-1\n"),
+    );
+    assert!(out.status.success(), "{out:?}");
+
+    // A failure on the TOTP device: a wrong code at the token step, then the device is
+    // throttled for 900 s and even the right code is refused.
+    log_out(&http);
+    let before = snapshot(&demo, "carol");
+    let totp_pid = pid_of(&before, "otp_totp.totpdevice/");
+    let step = password_step(&http, "carol", "carol-password-1");
+    let wrong = http.submit(
+        &step,
+        "/otp/login/",
+        &[
+            ("otp_device", &totp_pid),
+            ("otp_token", &codes.wrong_code()),
+        ],
+    );
+    assert!(wrong.body.contains("Invalid token."), "{}", wrong.body);
+    let throttled = http.submit(
+        &wrong,
+        "/otp/login/",
+        &[("otp_device", &totp_pid), ("otp_token", &codes.peek())],
+    );
+    assert!(
+        throttled
+            .body
+            .contains("Verification temporarily disabled because of 1 failed attempt"),
+        "{}",
+        throttled.body
+    );
+
+    let before = snapshot(&demo, "carol");
+    let totp_state = &before[&totp_pid];
+    assert_eq!(totp_state["failure_count"], 1);
+    assert!(totp_state["throttled_until"].is_string(), "{totp_state}");
+    assert!(totp_state["kind_state"]["last_t"].as_i64().unwrap() >= 0);
+    assert_eq!(before[&hotp_pid]["kind_state"]["counter"], 2);
+    let static_pid = pid_of(&before, "otp_static.staticdevice/");
+    assert_eq!(before[&static_pid]["kind_state"]["codes_left"], 10);
+
+    // Restart on the same file.
+    demo.stop();
+    let demo = Demo::start(dir.path(), &env);
+    assert_eq!(std::fs::read_to_string(&keys).unwrap(), key_text);
+    assert_eq!(demo.stderr().matches("created a new key ring").count(), 0);
+
+    // Devices, counters and throttling state: unchanged.
+    let after = snapshot(&demo, "carol");
+    assert_eq!(after, before);
+
+    // Sessions lived in memory: the old cookie is anonymous now.
+    let http = Http::new(&demo.url);
+    assert_eq!(http.level(), "anonymous");
+
+    // The user and password survived; the throttle still refuses even the right code.
+    let step = password_step(&http, "carol", "carol-password-1");
+    let refused = http.submit(
+        &step,
+        "/otp/login/",
+        &[("otp_device", &totp_pid), ("otp_token", &codes.peek())],
+    );
+    assert!(
+        refused
+            .body
+            .contains("Verification temporarily disabled because of 1 failed attempt"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(http.level(), "pending");
+
+    // The HOTP counter survived: the code for counter 1 is a replay, the one for 2 works.
+    let code1 = hotp(key.expose(), 1, Digits::SIX, Algorithm::Sha1);
+    let out = demo.command(&["otp", "verify", "carol", &hotp_pid, code1.expose()], None);
+    assert_eq!(out.status.code(), Some(1));
+    let code2 = hotp(key.expose(), 2, Digits::SIX, Algorithm::Sha1);
+    assert_eq!(
+        demo.otp(&["verify", "carol", &hotp_pid, code2.expose()])
+            .trim(),
+        "accepted"
+    );
+
+    // The staff user survived: bootstrap a first device and use the admin area.
+    let admin_code = demo.otp(&["addstatictoken", "dave"]);
+    let admin = Http::new(&demo.url);
+    let login = admin.get_follow("/otp/admin/");
+    assert!(
+        login.path.starts_with("/otp/admin/login/"),
+        "{}",
+        login.path
+    );
+    let list = admin.submit(
+        &login,
+        "/otp/admin/login/",
+        &[
+            ("username", "dave"),
+            ("password", "dave-password-1"),
+            ("otp_token", admin_code.trim()),
+            ("next", "/otp/admin/"),
+        ],
+    );
+    assert_eq!(list.path, "/otp/admin/", "{}", list.body);
+    assert!(
+        html_unescape(&list.body).contains(&totp_pid),
+        "{}",
+        list.body
+    );
+    demo.stop();
+}
