@@ -36,16 +36,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use otpkit::engine::{
-    ChallengeOptions, ChallengeOutcome, HotpOptions, TotpOptions, VerifyOptions,
-};
+use otpkit::engine::{ChallengeOptions, ChallengeOutcome, HotpOptions, TotpOptions, VerifyOptions};
 use otpkit::oath::Algorithm;
 use otpkit::otpauth::OtpAuthKind;
 use otpkit::policy::VerifyNotAllowed;
 use otpkit::store::DeviceQuery;
 use otpkit::{
-    Device, DeviceStore, Engine, KeyRing, Rejection, SecretBytes, Settings, UserDirectory,
-    UserId, VerifyOutcome,
+    Device, DeviceStore, Engine, KeyRing, Rejection, SecretBytes, Settings, UserDirectory, UserId,
+    VerifyOutcome,
 };
 
 /// What the embedding application provides.
@@ -475,8 +473,8 @@ async fn execute(cli: Cli, options: Options) -> Res {
             path.display()
         );
     }
-    let mailer = otpkit_smtp::mailer_from_settings(&settings)
-        .map_err(|e| Failure::input(e.to_string()))?;
+    let mailer =
+        otpkit_smtp::mailer_from_settings(&settings).map_err(|e| Failure::input(e.to_string()))?;
     let mut builder = Engine::builder_arc(db.store(), keys)
         .settings(settings)
         .mailer_arc(mailer);
@@ -493,7 +491,10 @@ async fn execute(cli: Cli, options: Options) -> Res {
         Command::Device(cmd) => device_cmd(&ctx, cmd).await,
         Command::Static(StaticCmd::AddToken(a)) | Command::AddStaticToken(a) => {
             let user = ctx.user(&a.user).await?;
-            let (_, code) = ctx.engine.add_static_token(&user, a.token.as_deref()).await?;
+            let (_, code) = ctx
+                .engine
+                .add_static_token(&user, a.token.as_deref())
+                .await?;
             println!("{}", code.expose());
             Ok(())
         }
@@ -670,7 +671,10 @@ async fn device_cmd(ctx: &Ctx, cmd: DeviceCmd) -> Res {
                     .map_err(|e| Failure::input(format!("{}: {e}", path.display())))
             };
             if let Some(path) = svg {
-                write(&path, otpkit::qr::qr_svg(uri.expose()).map_err(qr_err)?.as_bytes())?;
+                write(
+                    &path,
+                    otpkit::qr::qr_svg(uri.expose()).map_err(qr_err)?.as_bytes(),
+                )?;
             } else if let Some(path) = png {
                 write(&path, &otpkit::qr::qr_png(uri.expose()).map_err(qr_err)?)?;
             } else {
@@ -793,8 +797,8 @@ async fn device_add(ctx: &Ctx, a: AddArgs) -> Res {
             println!("{}", u.expose());
         }
         if a.qr {
-            let q = otpkit::qr::qr_unicode(u.expose())
-                .map_err(|e| Failure::input(e.to_string()))?;
+            let q =
+                otpkit::qr::qr_unicode(u.expose()).map_err(|e| Failure::input(e.to_string()))?;
             println!("{q}");
         }
     }
@@ -877,12 +881,12 @@ async fn verify(ctx: &Ctx, user: &str, pid: &str, token: &str) -> Res {
         }) => Err(rejected(format!(
             "n_failed_attempts failure_count={failure_count} locked_until={locked_until}"
         ))),
-        VerifyOutcome::NotAllowed(VerifyNotAllowed::LockedOut { failure_count }) => Err(
-            rejected(format!("device_locked failure_count={failure_count}")),
-        ),
-        VerifyOutcome::NotAllowed(VerifyNotAllowed::Kind { error_message }) => {
-            Err(rejected(format!("verification_not_allowed {error_message}")))
-        }
+        VerifyOutcome::NotAllowed(VerifyNotAllowed::LockedOut { failure_count }) => Err(rejected(
+            format!("device_locked failure_count={failure_count}"),
+        )),
+        VerifyOutcome::NotAllowed(VerifyNotAllowed::Kind { error_message }) => Err(rejected(
+            format!("verification_not_allowed {error_message}"),
+        )),
     }
 }
 
@@ -898,12 +902,12 @@ async fn challenge(ctx: &Ctx, user: &str, pid: &str) -> Res {
             Ok(())
         }
         ChallengeOutcome::NotFound => Err(Failure::input(format!("device {pid} not found"))),
-        ChallengeOutcome::NotInteractive => Err(Failure::input(
-            "The selected OTP device is not interactive",
-        )),
-        ChallengeOutcome::Cooldown(otpkit::policy::GenerateNotAllowed::CooldownDurationPending {
-            next_generation_at,
-        }) => {
+        ChallengeOutcome::NotInteractive => {
+            Err(Failure::input("The selected OTP device is not interactive"))
+        }
+        ChallengeOutcome::Cooldown(
+            otpkit::policy::GenerateNotAllowed::CooldownDurationPending { next_generation_at },
+        ) => {
             let ms = next_generation_at.millis_since(ctx.engine.now()).max(0);
             let secs = (ms + 999) / 1000;
             Err(Failure::input(format!(
@@ -922,10 +926,8 @@ async fn challenge(ctx: &Ctx, user: &str, pid: &str) -> Res {
 async fn keys_status(ctx: &Ctx) -> Res {
     let usage = ctx.engine.key_status().await?;
     let ring = ctx.engine.keys();
-    let mut rows: BTreeMap<String, (u64, u64, bool)> = ring
-        .ids()
-        .map(|id| (id.to_owned(), (0, 0, true)))
-        .collect();
+    let mut rows: BTreeMap<String, (u64, u64, bool)> =
+        ring.ids().map(|id| (id.to_owned(), (0, 0, true))).collect();
     for (id, u) in usage {
         let e = rows.entry(id.clone()).or_insert((0, 0, ring.contains(&id)));
         e.0 = u.sealed;

@@ -1,7 +1,12 @@
 //! The `otpkit` binary end to end on an embedded SQLite file, with real OTP and QR clients
 //! (`oathtool`, `zbarimg`; `.ci/run` installs them and sets OTPKIT_REQUIRE_TOOLS=1).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -163,8 +168,17 @@ fn listing_and_showing_never_print_secrets() {
     let rows: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 2);
     assert_eq!(rows[0]["persistent_id"], pid);
-    for key in ["persistent_id", "user", "model_label", "name", "confirmed", "created_at",
-        "last_used_at", "failure_count", "locked"] {
+    for key in [
+        "persistent_id",
+        "user",
+        "model_label",
+        "name",
+        "confirmed",
+        "created_at",
+        "last_used_at",
+        "failure_count",
+        "locked",
+    ] {
         assert!(rows[0].get(key).is_some(), "{key}");
     }
     let show = e.ok(&["device", "show", &pid, "--json"]);
@@ -189,7 +203,10 @@ fn listing_and_showing_never_print_secrets() {
 #[test]
 fn static_tokens_and_the_addstatictoken_alias() {
     let e = Env::new();
-    assert_eq!(e.ok(&["addstatictoken", "-t", "abcd1234", "dave"]).trim(), "abcd1234");
+    assert_eq!(
+        e.ok(&["addstatictoken", "-t", "abcd1234", "dave"]).trim(),
+        "abcd1234"
+    );
     let one = e.ok(&["static", "add-token", "dave"]);
     assert_eq!(one.trim().len(), 11);
     let err = e.fails(&["static", "add-token", "dave", "--token", "ABCD-1234"], 1);
@@ -200,7 +217,10 @@ fn static_tokens_and_the_addstatictoken_alias() {
         assert_eq!(v[0]["name"], "Backup Code");
         v[0]["persistent_id"].as_str().unwrap().to_owned()
     };
-    assert_eq!(e.ok(&["verify", "dave", &pid, "ABCD 1234"]).trim(), "accepted");
+    assert_eq!(
+        e.ok(&["verify", "dave", &pid, "ABCD 1234"]).trim(),
+        "accepted"
+    );
     e.fails(&["verify", "dave", &pid, "abcd1234"], 1);
 }
 
@@ -210,11 +230,51 @@ fn bad_input_creates_nothing() {
     for args in [
         vec!["device", "add", "totp", "--user", "erin", "--digits", "9"],
         vec!["device", "add", "totp", "--user", "erin", "--step", "121"],
-        vec!["device", "add", "totp", "--user", "erin", "--secret", "not base32!"],
-        vec!["device", "add", "totp", "--user", "erin", "--secret", "GEZDGNBVGY3TQOJ"],
-        vec!["device", "add", "hotp", "--user", "erin", "--key-hex", "abc"],
-        vec!["device", "add", "totp", "--user", "erin", "--uri", "otpauth://totp/x?secret=AA"],
-        vec!["device", "add", "totp", "--user", "erin", "--name", &"n".repeat(65)],
+        vec![
+            "device",
+            "add",
+            "totp",
+            "--user",
+            "erin",
+            "--secret",
+            "not base32!",
+        ],
+        vec![
+            "device",
+            "add",
+            "totp",
+            "--user",
+            "erin",
+            "--secret",
+            "GEZDGNBVGY3TQOJ",
+        ],
+        vec![
+            "device",
+            "add",
+            "hotp",
+            "--user",
+            "erin",
+            "--key-hex",
+            "abc",
+        ],
+        vec![
+            "device",
+            "add",
+            "totp",
+            "--user",
+            "erin",
+            "--uri",
+            "otpauth://totp/x?secret=AA",
+        ],
+        vec![
+            "device",
+            "add",
+            "totp",
+            "--user",
+            "erin",
+            "--name",
+            &"n".repeat(65),
+        ],
         vec!["device", "add", "static", "--user", "erin", "--digits", "6"],
         vec!["device", "add", "totp", "--user", ""],
     ] {
@@ -232,12 +292,27 @@ fn bad_input_creates_nothing() {
 fn imports_from_uri_hex_and_base32() {
     let e = Env::new();
     let uri = "otpauth://totp/Example:frank?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&algorithm=SHA1&digits=8&period=60&issuer=Example";
-    let out = e.ok(&["device", "add", "totp", "--user", "frank", "--uri", uri, "--json"]);
+    let out = e.ok(&[
+        "device", "add", "totp", "--user", "frank", "--uri", uri, "--json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let got = v["uri"].as_str().unwrap();
-    assert!(got.contains("secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&algorithm=SHA1&digits=8&period=60"), "{got}");
-    let out = e.ok(&["device", "add", "hotp", "--user", "frank", "--key-hex",
-        "3132333435363738393031323334353637383930", "--counter", "3", "--json"]);
+    assert!(
+        got.contains("secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&algorithm=SHA1&digits=8&period=60"),
+        "{got}"
+    );
+    let out = e.ok(&[
+        "device",
+        "add",
+        "hotp",
+        "--user",
+        "frank",
+        "--key-hex",
+        "3132333435363738393031323334353637383930",
+        "--counter",
+        "3",
+        "--json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let pid = v["persistent_id"].as_str().unwrap();
     assert_eq!(e.ok(&["verify", "frank", pid, "969429"]).trim(), "accepted");
@@ -246,13 +321,24 @@ fn imports_from_uri_hex_and_base32() {
 #[test]
 fn throttling_is_reported_and_reset() {
     let e = Env::new();
-    let out = e.ok(&["device", "add", "hotp", "--user", "gina", "--secret",
-        "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", "--json"]);
+    let out = e.ok(&[
+        "device",
+        "add",
+        "hotp",
+        "--user",
+        "gina",
+        "--secret",
+        "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+        "--json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let pid = v["persistent_id"].as_str().unwrap().to_owned();
     e.fails(&["verify", "gina", &pid, "000000"], 1);
     let err = e.fails(&["verify", "gina", &pid, "755224"], 1);
-    assert!(err.starts_with("rejected: n_failed_attempts failure_count=1 locked_until="), "{err}");
+    assert!(
+        err.starts_with("rejected: n_failed_attempts failure_count=1 locked_until="),
+        "{err}"
+    );
     let show: serde_json::Value =
         serde_json::from_str(&e.ok(&["device", "show", &pid, "--json"])).unwrap();
     assert_eq!(show["failure_count"], 1);
@@ -263,7 +349,16 @@ fn throttling_is_reported_and_reset() {
 #[test]
 fn confirm_remove_and_prune() {
     let e = Env::new();
-    let out = e.ok(&["device", "add", "email", "--user", "hank", "--email", "h@example.com", "--unconfirmed"]);
+    let out = e.ok(&[
+        "device",
+        "add",
+        "email",
+        "--user",
+        "hank",
+        "--email",
+        "h@example.com",
+        "--unconfirmed",
+    ]);
     let pid = out.trim().strip_prefix("created ").unwrap().to_owned();
     let v: serde_json::Value =
         serde_json::from_str(&e.ok(&["device", "list", "--unconfirmed", "--json"])).unwrap();
@@ -275,10 +370,7 @@ fn confirm_remove_and_prune() {
     assert_eq!(e.ok(&["device", "prune"]).trim(), "0");
     // Without --yes and with "n" on stdin nothing is removed.
     let mut child = e.cmd(&["device", "remove", &pid]);
-    let o = child
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let o = child.stdin(std::process::Stdio::null()).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     e.ok(&["device", "remove", &pid, "--yes"]);
     e.fails(&["device", "remove", &pid, "--yes"], 1);
@@ -296,9 +388,19 @@ fn key_rotation_and_status() {
     assert!(new_entry.starts_with("k2:"));
     let old = std::fs::read_to_string(e.keys()).unwrap();
     std::fs::write(e.keys(), format!("{new_entry},{}", old.trim())).unwrap();
-    assert_eq!(e.ok(&["keys", "rotate"]).trim(), "resealed 1, current 0, failed 0");
-    assert_eq!(e.ok(&["keys", "rotate"]).trim(), "resealed 0, current 1, failed 0");
-    assert_eq!(e.ok(&["device", "uri", &pid]).trim(), uri, "same key after rotation");
+    assert_eq!(
+        e.ok(&["keys", "rotate"]).trim(),
+        "resealed 1, current 0, failed 0"
+    );
+    assert_eq!(
+        e.ok(&["keys", "rotate"]).trim(),
+        "resealed 0, current 1, failed 0"
+    );
+    assert_eq!(
+        e.ok(&["device", "uri", &pid]).trim(),
+        uri,
+        "same key after rotation"
+    );
     // Remove the old key while backup codes still use it: status says so and exits 3.
     std::fs::write(e.keys(), &new_entry).unwrap();
     let err = e.fails(&["keys", "status"], 3);
@@ -314,15 +416,40 @@ fn storage_and_key_errors_exit_3() {
     let entry = e.ok(&["keys", "generate", "--id", "k1"]);
     std::fs::write(&wrong, entry.trim()).unwrap();
     let o = e
-        .cmd(&["--keys-file", wrong.to_str().unwrap(), "verify", "jack", &pid, "123456"])
+        .cmd(&[
+            "--keys-file",
+            wrong.to_str().unwrap(),
+            "verify",
+            "jack",
+            &pid,
+            "123456",
+        ])
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let o = Command::new(env!("CARGO_BIN_EXE_otpkit"))
-        .args(["--database-url", "postgres://nobody@127.0.0.1:1/none", "device", "list"])
-        .env("OTPKIT_SECRET_KEYS", "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+        .args([
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/none",
+            "device",
+            "list",
+        ])
+        .env(
+            "OTPKIT_SECRET_KEYS",
+            "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        )
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let _ = Path::new("/");
 }
