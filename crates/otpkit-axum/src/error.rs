@@ -251,10 +251,10 @@ impl Problem {
 
     /// Adds `Retry-After` when it applies.
     pub(crate) fn add_headers(&self, resp: &mut Response) {
-        if let Some(r) = self.retry_after {
-            if let Ok(v) = HeaderValue::from_str(&r.to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(r) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&r.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
     }
 

@@ -168,15 +168,15 @@ impl OtpRequired {
         if state.is_verified() {
             return Ok(state);
         }
-        if self.if_configured {
-            if let Some(user) = state.user() {
-                match kit.engine().user_has_device(Some(user), Some(true)).await {
-                    Ok(false) => return Ok(state),
-                    Ok(true) => {}
-                    Err(e) => {
-                        tracing::error!(target: "otpkit_axum", error = %e, "device lookup failed");
-                        return Err(reject(RejectionKind::Unavailable));
-                    }
+        if self.if_configured
+            && let Some(user) = state.user()
+        {
+            match kit.engine().user_has_device(Some(user), Some(true)).await {
+                Ok(false) => return Ok(state),
+                Ok(true) => {}
+                Err(e) => {
+                    tracing::error!(target: "otpkit_axum", error = %e, "device lookup failed");
+                    return Err(reject(RejectionKind::Unavailable));
                 }
             }
         }

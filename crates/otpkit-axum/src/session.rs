@@ -140,10 +140,10 @@ impl From<SessionError> for SessionFailure {
 impl Store<'_> {
     /// The CSRF token, created (32 CSPRNG bytes, base64url) when missing.
     pub(crate) async fn csrf_token(&self) -> Result<String, SessionFailure> {
-        if let Some(serde_json::Value::String(t)) = self.0.get_value(keys::CSRF_KEY).await? {
-            if !t.is_empty() {
-                return Ok(t);
-            }
+        if let Some(serde_json::Value::String(t)) = self.0.get_value(keys::CSRF_KEY).await?
+            && !t.is_empty()
+        {
+            return Ok(t);
         }
         self.rotate_csrf().await
     }
@@ -178,12 +178,11 @@ impl Store<'_> {
 
     /// The email-challenge binding (32 CSPRNG bytes), created when missing.
     pub(crate) async fn binding(&self) -> Result<Vec<u8>, SessionFailure> {
-        if let Some(serde_json::Value::String(t)) = self.0.get_value(keys::BINDING_KEY).await? {
-            if let Ok(bytes) = URL_SAFE_NO_PAD.decode(t.as_bytes()) {
-                if bytes.len() == 32 {
-                    return Ok(bytes);
-                }
-            }
+        if let Some(serde_json::Value::String(t)) = self.0.get_value(keys::BINDING_KEY).await?
+            && let Ok(bytes) = URL_SAFE_NO_PAD.decode(t.as_bytes())
+            && bytes.len() == 32
+        {
+            return Ok(bytes);
         }
         let mut bytes = vec![0u8; 32];
         getrandom::fill(&mut bytes)?;

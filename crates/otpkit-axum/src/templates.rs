@@ -137,10 +137,10 @@ impl Templates {
             if let Some(s) = overrides.get(name) {
                 return Ok(Some(s.clone()));
             }
-            if let Some(l) = &loader {
-                if let Some(s) = l(name) {
-                    return Ok(Some(s));
-                }
+            if let Some(l) = &loader
+                && let Some(s) = l(name)
+            {
+                return Ok(Some(s));
             }
             Ok(EMBEDDED
                 .iter()

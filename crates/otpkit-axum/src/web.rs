@@ -175,10 +175,9 @@ pub(crate) async fn read_fields(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
+        && len > max as u64
     {
-        if len > max as u64 {
-            return Err(BodyError::TooLarge);
-        }
+        return Err(BodyError::TooLarge);
     }
     let bytes = axum::body::to_bytes(body, max)
         .await

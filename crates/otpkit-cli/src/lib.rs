@@ -595,8 +595,8 @@ async fn device_cmd(ctx: &Ctx, cmd: DeviceCmd) -> Res {
                 println!("{}", serde_json::Value::Array(rows));
             } else {
                 println!(
-                    "{:<32} {:<20} {:<24} {:<9} {:<8} {}",
-                    "PERSISTENT ID", "USER", "NAME", "CONFIRMED", "FAILURES", "STATE"
+                    "{:<32} {:<20} {:<24} {:<9} {:<8} STATE",
+                    "PERSISTENT ID", "USER", "NAME", "CONFIRMED", "FAILURES"
                 );
                 for d in &devices {
                     println!(

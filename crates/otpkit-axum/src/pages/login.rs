@@ -41,10 +41,10 @@ impl Flow {
 pub(crate) fn preferred(devices: &[Device]) -> Option<&Device> {
     let mut best: Option<&Device> = None;
     for d in devices.iter().filter(|d| !d.is_interactive()) {
-        if let Some(t) = d.last_used_at() {
-            if best.and_then(Device::last_used_at).is_none_or(|b| t > b) {
-                best = Some(d);
-            }
+        if let Some(t) = d.last_used_at()
+            && best.and_then(Device::last_used_at).is_none_or(|b| t > b)
+        {
+            best = Some(d);
         }
     }
     match (best, devices) {
@@ -262,14 +262,14 @@ async fn render(ctx: &Ctx, v: View<'_>) -> Response {
     let mut authenticated_as = None;
     if v.flow == Flow::Admin {
         let state = ctx.state().await;
-        if let Some(u) = state.user() {
-            if !crate::pages::admin::has_access(&ctx.kit, &state).await {
-                let info = ctx.kit.engine().users().lookup(u).await;
-                authenticated_as = Some(
-                    info.and_then(|i| i.display_name)
-                        .unwrap_or_else(|| u.as_str().to_owned()),
-                );
-            }
+        if let Some(u) = state.user()
+            && !crate::pages::admin::has_access(&ctx.kit, &state).await
+        {
+            let info = ctx.kit.engine().users().lookup(u).await;
+            authenticated_as = Some(
+                info.and_then(|i| i.display_name)
+                    .unwrap_or_else(|| u.as_str().to_owned()),
+            );
         }
     }
     let title = match v.flow {
@@ -629,11 +629,11 @@ pub(crate) async fn complete(ctx: &Ctx, user: &UserId, device: &Device, next: &s
         Ok(u) => u,
         Err(_) => return ctx.internal().await,
     };
-    if current.as_ref() != Some(user) {
-        if let Err(e) = kit.auth().login(&ctx.session, user).await {
-            tracing::error!(target: "otpkit_axum", error = %e, "session login failed");
-            return ctx.internal().await;
-        }
+    if current.as_ref() != Some(user)
+        && let Err(e) = kit.auth().login(&ctx.session, user).await
+    {
+        tracing::error!(target: "otpkit_axum", error = %e, "session login failed");
+        return ctx.internal().await;
     }
     let adapter = SessionAdapter::new(ctx.session.clone());
     match kit.engine().login(&adapter, user, device).await {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Context, DeviceKind, KeyIds, KindError, Verdict};
+use super::{Context, DeviceKind, KeyIds, KindError, Verdict, oath_provisioning, reseal_in_place};
 use crate::oath::{Algorithm, Digits, OathKey, verify_hotp};
 use crate::otpauth::{OtpAuth, OtpAuthKind};
 use crate::seal::Sealed;
@@ -66,34 +66,22 @@ impl DeviceKind for HotpDevice {
     }
 
     fn key_ids(&self) -> KeyIds {
-        KeyIds {
-            sealed: self.key.key_id().map(str::to_owned).into_iter().collect(),
-            hashed: Vec::new(),
-        }
+        KeyIds::sealed(&self.key)
     }
 
     fn reseal(&mut self, ctx: &Context<'_>) -> Result<usize, KindError> {
-        match ctx.reseal(&self.key)? {
-            Some(k) => {
-                self.key = k;
-                Ok(1)
-            }
-            None => Ok(0),
-        }
+        reseal_in_place(&mut self.key, ctx)
     }
 
     fn provisioning(&self, ctx: &Context<'_>) -> Result<Option<OtpAuth>, KindError> {
-        let key = ctx.open(&self.key)?;
-        Ok(Some(OtpAuth {
-            kind: OtpAuthKind::Hotp {
+        oath_provisioning(
+            ctx,
+            &self.key,
+            OtpAuthKind::Hotp {
                 counter: self.counter,
             },
-            secret: key,
-            algorithm: self.algorithm,
-            digits: self.digits,
-            issuer: None,
-            account: ctx.user().as_str().to_owned(),
-            image: None,
-        }))
+            self.algorithm,
+            self.digits,
+        )
     }
 }

@@ -131,6 +131,48 @@ pub struct KeyIds {
     pub hashed: Vec<String>,
 }
 
+impl KeyIds {
+    /// The key ids of one sealed secret (TOTP and HOTP devices).
+    pub fn sealed(key: &Sealed) -> Self {
+        KeyIds {
+            sealed: key.key_id().map(str::to_owned).into_iter().collect(),
+            hashed: Vec::new(),
+        }
+    }
+}
+
+/// Re-seals `key` in place under the active key; returns 1 if it changed, else 0. The
+/// `reseal` of kinds holding one sealed secret.
+pub fn reseal_in_place(key: &mut Sealed, ctx: &Context<'_>) -> Result<usize, KindError> {
+    match ctx.reseal(key)? {
+        Some(k) => {
+            *key = k;
+            Ok(1)
+        }
+        None => Ok(0),
+    }
+}
+
+/// The otpauth data of an OATH device whose key is `key` (issuer and image are filled in
+/// by the engine from the settings).
+pub fn oath_provisioning(
+    ctx: &Context<'_>,
+    key: &Sealed,
+    kind: crate::otpauth::OtpAuthKind,
+    algorithm: crate::oath::Algorithm,
+    digits: crate::oath::Digits,
+) -> Result<Option<crate::otpauth::OtpAuth>, KindError> {
+    Ok(Some(crate::otpauth::OtpAuth {
+        kind,
+        secret: ctx.open(key)?,
+        algorithm,
+        digits,
+        issuer: None,
+        account: ctx.user().as_str().to_owned(),
+        image: None,
+    }))
+}
+
 /// What a kind sees during one operation: `now`, the settings, the device's identity, and
 /// the key ring through sealing and hashing helpers bound to this device.
 pub struct Context<'a> {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Context, DeviceKind, KeyIds, KindError, Verdict};
+use super::{Context, DeviceKind, KeyIds, KindError, Verdict, oath_provisioning, reseal_in_place};
 use crate::oath::{Algorithm, Digits, OathKey, TotpMatch, totp_step, verify_totp};
 use crate::otpauth::{OtpAuth, OtpAuthKind};
 use crate::seal::Sealed;
@@ -81,32 +81,20 @@ impl DeviceKind for TotpDevice {
     }
 
     fn key_ids(&self) -> KeyIds {
-        KeyIds {
-            sealed: self.key.key_id().map(str::to_owned).into_iter().collect(),
-            hashed: Vec::new(),
-        }
+        KeyIds::sealed(&self.key)
     }
 
     fn reseal(&mut self, ctx: &Context<'_>) -> Result<usize, KindError> {
-        match ctx.reseal(&self.key)? {
-            Some(k) => {
-                self.key = k;
-                Ok(1)
-            }
-            None => Ok(0),
-        }
+        reseal_in_place(&mut self.key, ctx)
     }
 
     fn provisioning(&self, ctx: &Context<'_>) -> Result<Option<OtpAuth>, KindError> {
-        let key = ctx.open(&self.key)?;
-        Ok(Some(OtpAuth {
-            kind: OtpAuthKind::Totp { period: self.step },
-            secret: key,
-            algorithm: self.algorithm,
-            digits: self.digits,
-            issuer: None,
-            account: ctx.user().as_str().to_owned(),
-            image: None,
-        }))
+        oath_provisioning(
+            ctx,
+            &self.key,
+            OtpAuthKind::Totp { period: self.step },
+            self.algorithm,
+            self.digits,
+        )
     }
 }
