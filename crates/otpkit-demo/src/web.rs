@@ -216,10 +216,10 @@ async fn security_headers(mut resp: Response) -> Response {
 /// The session's CSRF token (otpkit's, under `otpkit_csrf`), created when missing, so that
 /// the demo's forms and otpkit's share one token.
 async fn csrf_token(session: &Session) -> Result<String, tower_sessions::session::Error> {
-    if let Some(serde_json::Value::String(t)) = session.get_value(CSRF_KEY).await? {
-        if !t.is_empty() {
-            return Ok(t);
-        }
+    if let Some(serde_json::Value::String(t)) = session.get_value(CSRF_KEY).await?
+        && !t.is_empty()
+    {
+        return Ok(t);
     }
     rotate_csrf(session).await
 }

@@ -6,6 +6,13 @@
 //! A missing tool skips its test (printing SKIPPED) unless `OTPKIT_REQUIRE_TOOLS=1`, as in
 //! `.ci/run`, which installs `oathtool`, `zbar-tools` and `librsvg2-bin`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use std::path::PathBuf;

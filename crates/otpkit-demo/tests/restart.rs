@@ -1,6 +1,13 @@
 //! Restarting the demo keeps users, devices, counters and throttling state: everything but
 //! the sessions (tower-sessions' memory store) lives in the SQLite file and its key file.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use common::{Demo, Http, Page, TotpGen, enrolment_secret_and_uri, html_unescape};
