@@ -58,10 +58,16 @@ fn admin(base: &str, name: &str, create: bool) {
     rt.block_on(async {
         if base.starts_with("mysql") || base.starts_with("mariadb") {
             let mut c = sqlx::MySqlConnection::connect(base).await.unwrap();
-            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut c).await.unwrap();
+            sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .unwrap();
         } else {
             let mut c = sqlx::PgConnection::connect(base).await.unwrap();
-            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut c).await.unwrap();
+            sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .unwrap();
         }
     });
 }
@@ -94,7 +100,12 @@ fn full_flow(var: &str) {
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("OTPKIT_SECRET_KEYS"));
 
-    let keys = run_demo(&db_url, &[], &["otp", "keys", "generate", "--id", "k1"], None);
+    let keys = run_demo(
+        &db_url,
+        &[],
+        &["otp", "keys", "generate", "--id", "k1"],
+        None,
+    );
     assert!(keys.status.success(), "{keys:?}");
     let keys = String::from_utf8(keys.stdout).unwrap().trim().to_owned();
     let env = [("OTPKIT_SECRET_KEYS", keys.as_str())];

@@ -238,9 +238,19 @@ pub struct Page {
     pub body: String,
     /// The path that was requested last (after redirects).
     pub path: String,
+    /// The response headers (names in lower case).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Page {
+    /// The first value of header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The page's CSRF token (the first `csrf_token` hidden field).
     pub fn csrf(&self) -> String {
         attr_after(&self.body, r#"name="csrf_token" value=""#)
@@ -313,6 +323,11 @@ impl Http {
         }
     }
 
+    /// The current value of cookie `name`.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().unwrap().get(name).cloned()
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies
             .lock()
@@ -343,12 +358,18 @@ impl Http {
             .headers()
             .get("location")
             .map(|l| l.to_str().unwrap().to_owned());
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
         let body = resp.body_mut().read_to_string().unwrap_or_default();
         Page {
             status,
             location,
             body,
             path: path.to_owned(),
+            headers,
         }
     }
 
@@ -458,6 +479,7 @@ pub fn enrolment_secret_and_uri(html: &str) -> (String, String) {
         location: None,
         body: html.to_owned(),
         path: String::new(),
+        headers: Vec::new(),
     };
     let secret = page
         .class_text("secret")
