@@ -44,19 +44,18 @@ const CHROME_FLAGS: &[&str] = &[
     "--hide-scrollbars",
 ];
 
-/// chromedriver and Chromium, or why they are missing.
+/// chromedriver and Chromium, or why they are missing: `CHROMEDRIVER` and `CHROME` name
+/// them, else they are looked up on `PATH` (Debian: `chromedriver`, `chromium`).
 fn browser_binaries() -> Result<(PathBuf, PathBuf), String> {
-    let driver_env = std::env::var("CHROMEDRIVER").ok();
-    let chrome_env = std::env::var("CHROME").ok();
-    let mut drivers = vec!["chromedriver", "/usr/bin/chromedriver"];
-    if let Some(d) = driver_env.as_deref() {
-        drivers.insert(0, d);
-    }
-    let mut chromes = vec!["chromium", "chromium-browser", "/usr/bin/chromium"];
-    if let Some(c) = chrome_env.as_deref() {
-        chromes.insert(0, c);
-    }
-    match (which(&drivers), which(&chromes)) {
+    let driver = match std::env::var("CHROMEDRIVER") {
+        Ok(d) => which(&[d.as_str()]),
+        Err(_) => which(&["chromedriver"]),
+    };
+    let chrome = match std::env::var("CHROME") {
+        Ok(c) => which(&[c.as_str()]),
+        Err(_) => which(&["chromium", "chromium-browser"]),
+    };
+    match (driver, chrome) {
         (Some(d), Some(c)) => Ok((d, c)),
         (None, _) => Err("chromedriver not found (apt-get install chromium-driver)".into()),
         (_, None) => Err("chromium not found (apt-get install chromium)".into()),
@@ -239,7 +238,7 @@ impl Ctx {
 }
 
 /// Starts chromedriver, Chromium and the demo, runs `scenario`, and always closes the
-/// browser. `None` (after printing SKIPPED) when the browser is missing and not required.
+/// browser. Returns after printing SKIPPED when the browser is missing and not required.
 async fn run<F, Fut>(name: &'static str, env: &[(&str, &str)], scenario: F)
 where
     F: FnOnce(Ctx) -> Fut,
@@ -252,7 +251,7 @@ where
                 !env_flag("OTPKIT_REQUIRE_BROWSER"),
                 "OTPKIT_REQUIRE_BROWSER=1 but {why}"
             );
-            eprintln!("SKIPPED {name}: {why}");
+            common::skipped(&format!("{name}: {why}"));
             return;
         }
     };
@@ -381,7 +380,7 @@ async fn qr_screenshot_decodes(t: &Ctx, uri: &str) {
             !env_flag("OTPKIT_REQUIRE_TOOLS"),
             "OTPKIT_REQUIRE_TOOLS=1 but zbarimg is missing (apt-get install zbar-tools)"
         );
-        eprintln!("SKIPPED QR decoding: zbarimg not found");
+        common::skipped("QR decoding in the browser test: zbarimg not found");
         return;
     };
     let out = Command::new(zbarimg)

@@ -29,7 +29,9 @@ fn tool(name: &str, package: &str, test: &str) -> Option<PathBuf> {
             !env_flag("OTPKIT_REQUIRE_TOOLS"),
             "OTPKIT_REQUIRE_TOOLS=1 but {name} is missing (apt-get install {package})"
         );
-        eprintln!("SKIPPED {test}: {name} not found (apt-get install {package})");
+        common::skipped(&format!(
+            "{test}: {name} not found (apt-get install {package})"
+        ));
     }
     found
 }

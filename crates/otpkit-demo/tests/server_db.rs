@@ -27,7 +27,7 @@ fn base_url(var: &str) -> Option<String> {
                 !env_flag("OTPKIT_REQUIRE_DB"),
                 "{var} is not set, but OTPKIT_REQUIRE_DB is"
             );
-            eprintln!("SKIPPED: {var} is not set");
+            common::skipped(&format!("{var} is not set"));
             None
         }
     }

@@ -37,6 +37,13 @@ pub fn env_flag(var: &str) -> bool {
     matches!(std::env::var(var).as_deref(), Ok("1" | "true"))
 }
 
+/// Reports a skipped test on the real standard error, which libtest does not capture, so
+/// that `SKIPPED …` shows in a plain `cargo test` run.
+pub fn skipped(message: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {message}");
+}
+
 /// The first of `names` found on `PATH` (or an absolute path that exists).
 pub fn which(names: &[&str]) -> Option<PathBuf> {
     for name in names {
