@@ -506,7 +506,7 @@ pub fn parse(uri: &str) -> Result<OtpAuth, UriError> {
     } else {
         None
     };
-    Ok(OtpAuth {
+    let auth = OtpAuth {
         kind,
         secret,
         algorithm,
@@ -514,7 +514,13 @@ pub fn parse(uri: &str) -> Result<OtpAuth, UriError> {
         issuer,
         account,
         image,
-    })
+    };
+    // Only what round-trips: characters accepted literally (e.g. `\`) are percent-encoded by
+    // `to_uri`, which can take the canonical form past the limit (found by fuzzing).
+    if auth.to_uri().expose().len() > MAX_URI_BYTES {
+        return Err(UriError::TooLong { max: MAX_URI_BYTES });
+    }
+    Ok(auth)
 }
 
 #[cfg(test)]
@@ -905,6 +911,20 @@ mod tests {
         ] {
             assert!(parse(s).is_err(), "{s}");
         }
+    }
+
+    /// A fuzzing find: a URI under the limit whose literal characters (`\\`, here) the
+    /// canonical form percent-encodes to more than 2048 bytes is refused, so that every parsed
+    /// value can be built and parsed again.
+    #[test]
+    fn canonical_form_over_the_limit_is_refused() {
+        let label = "\\".repeat(700);
+        let uri = format!("otpauth://totp/{label}?secret={S}");
+        assert!(uri.len() <= MAX_URI_BYTES);
+        assert_eq!(parse(&uri), Err(UriError::TooLong { max: MAX_URI_BYTES }));
+        let label = "\\".repeat(600);
+        let c = parse(&format!("otpauth://totp/{label}?secret={S}")).unwrap();
+        assert_eq!(parse(c.to_uri().expose()).unwrap(), c);
     }
 
     #[test]
