@@ -21,9 +21,7 @@ use async_trait::async_trait;
 use otpkit::device::{DeviceId, NewDevice, ThrottleState};
 use otpkit::engine::{TotpOptions, VerifyOptions};
 use otpkit::oath::{Algorithm, Digits, OathKey};
-use otpkit::store::{
-    DeviceQuery, InitState, Mutation, StoreError, UserMutation, Write,
-};
+use otpkit::store::{DeviceQuery, InitState, Mutation, StoreError, UserMutation, Write};
 use otpkit::{
     Clock, DeviceRecord, DeviceStore, Engine, KeyRing, SecretBytes, Settings, Timestamp, UserId,
     VerifyOutcome,
@@ -246,7 +244,7 @@ pub async fn verify_rate(
         let (engine, wrong, ops, unexpected, key) = (
             engine.clone(),
             wrong.clone(),
-                        ops.clone(),
+            ops.clone(),
             unexpected.clone(),
             key.clone(),
         );
@@ -302,7 +300,12 @@ pub async fn verify_rate(
 }
 
 /// `concurrency` tasks calling `engine.devices_for_user` for `dur`.
-pub async fn list_rate(engine: &Engine, devices: &[Dev], concurrency: usize, dur: Duration) -> Rate {
+pub async fn list_rate(
+    engine: &Engine,
+    devices: &[Dev],
+    concurrency: usize,
+    dur: Duration,
+) -> Rate {
     let ops = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     // Every task checks the deadline itself: a busy runtime may not run timers.
@@ -313,7 +316,10 @@ pub async fn list_rate(engine: &Engine, devices: &[Dev], concurrency: usize, dur
         tasks.push(tokio::spawn(async move {
             let mut n = 0u64;
             while Instant::now() < deadline {
-                let v = engine.devices_for_user(Some(&d.user), Some(true)).await.expect("list");
+                let v = engine
+                    .devices_for_user(Some(&d.user), Some(true))
+                    .await
+                    .expect("list");
                 assert_eq!(v.len(), 1);
                 n += 1;
             }
@@ -347,8 +353,10 @@ const SQLITE_UPDATE: &str = "UPDATE otpkit_device SET user_id = ?2, model_label 
 /// Opens `path` as the store does (WAL, `synchronous=NORMAL`).
 pub fn sqlite_connection(path: &std::path::Path) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(path).expect("open");
-    conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
-    conn.pragma_update(None, "synchronous", "NORMAL").expect("sync");
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .expect("wal");
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .expect("sync");
     conn.busy_timeout(Duration::from_secs(5)).expect("busy");
     conn
 }
@@ -373,19 +381,20 @@ fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRecord> {
 }
 
 fn write_record(conn: &rusqlite::Connection, rec: &DeviceRecord) -> rusqlite::Result<usize> {
-    conn.prepare_cached(SQLITE_UPDATE)?.execute(rusqlite::params![
-        rec.id,
-        rec.user.as_str(),
-        rec.model_label,
-        rec.name,
-        rec.confirmed,
-        rec.created_at.as_millis(),
-        rec.last_used_at.map(Timestamp::as_millis),
-        rec.throttle.failure_count,
-        rec.throttle.failure_timestamp.map(Timestamp::as_millis),
-        rec.last_generated_at.map(Timestamp::as_millis),
-        rec.state,
-    ])
+    conn.prepare_cached(SQLITE_UPDATE)?
+        .execute(rusqlite::params![
+            rec.id,
+            rec.user.as_str(),
+            rec.model_label,
+            rec.name,
+            rec.confirmed,
+            rec.created_at.as_millis(),
+            rec.last_used_at.map(Timestamp::as_millis),
+            rec.throttle.failure_count,
+            rec.throttle.failure_timestamp.map(Timestamp::as_millis),
+            rec.last_generated_at.map(Timestamp::as_millis),
+            rec.state,
+        ])
 }
 
 /// The database's own rate for the verify transaction: rusqlite, synchronously, one

@@ -172,8 +172,8 @@ fn config() -> Criterion {
     // Short runs: the whole suite (66 functions) must fit in the time of `bench/run`.
     Criterion::default()
         .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_millis(900))
-        .sample_size(30)
+        .measurement_time(Duration::from_millis(1200))
+        .sample_size(40)
         .without_plots()
 }
 

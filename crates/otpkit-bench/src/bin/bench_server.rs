@@ -58,7 +58,12 @@ async fn verify(
         );
     };
     let out = engine
-        .verify_token_detailed(Some(&user), &req.device, &req.token, &VerifyOptions::default())
+        .verify_token_detailed(
+            Some(&user),
+            &req.device,
+            &req.token,
+            &VerifyOptions::default(),
+        )
         .await;
     let (code, status) = match out {
         Ok(VerifyOutcome::Accepted(_)) => (StatusCode::OK, "verified"),
@@ -118,7 +123,8 @@ fn main() {
 
         let mut script = String::from("local bodies = {\n");
         for d in &devs {
-            let body = serde_json::json!({"user": d.user.as_str(), "device": d.pid, "token": token});
+            let body =
+                serde_json::json!({"user": d.user.as_str(), "device": d.pid, "token": token});
             let _ = writeln!(script, "  [[{body}]],");
         }
         script.push_str(

@@ -162,7 +162,10 @@ async fn sqlite(a: &Args) {
             let (base, rt) = if c == 1
                 && let Some(x) = a.sqlx_sqlite
             {
-                (format!("sqlx-sqlite bare {}", fmt_rate(x)), ratio(r.per_sec(), x))
+                (
+                    format!("sqlx-sqlite bare {}", fmt_rate(x)),
+                    ratio(r.per_sec(), x),
+                )
             } else {
                 (
                     format!("engine sync {}", fmt_rate(own.per_sec())),
@@ -281,10 +284,8 @@ async fn pg_bare_rate(pool: &PgPool, ids: &[i64], concurrency: usize, dur: Durat
                 let created_at: i64 = row.try_get("created_at").expect("col");
                 let last_used_at: Option<i64> = row.try_get("last_used_at").expect("col");
                 let failure_count: i64 = row.try_get("failure_count").expect("col");
-                let failure_timestamp: Option<i64> =
-                    row.try_get("failure_timestamp").expect("col");
-                let last_generated_at: Option<i64> =
-                    row.try_get("last_generated_at").expect("col");
+                let failure_timestamp: Option<i64> = row.try_get("failure_timestamp").expect("col");
+                let last_generated_at: Option<i64> = row.try_get("last_generated_at").expect("col");
                 let state: String = row.try_get("state").expect("col");
                 let _version: i64 = row.try_get("version").expect("col");
                 sqlx::query(PG_UPDATE)
@@ -413,7 +414,10 @@ async fn scale(a: &Args) {
                 .expect("open");
             let t = Instant::now();
             tokio::task::block_in_place(|| sqlite_fill(&path, n.saturating_sub(64)));
-            eprintln!("sqlite: {n} rows loaded in {:.1} s", t.elapsed().as_secs_f64());
+            eprintln!(
+                "sqlite: {n} rows loaded in {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
             let engines = Engines::new(Arc::new(store));
             let devs = create_devices(&engines.off, "scale", 64).await;
             v.push(scale_row("SQLite", n, &engines, &devs, a).await);
