@@ -175,22 +175,28 @@ impl Notifier for RecordingNotifier {
 }
 
 /// Emits `event` to `tracing` and, for notifying kinds, to `notifier`.
+///
+/// The instants are formatted (RFC 3339, allocating) only when a subscriber records the audit
+/// target: profiling showed that formatting them for nobody was ~7% of an in-memory
+/// verification (issue 6, BENCHMARKS.md).
 pub(crate) fn emit(notifier: &dyn Notifier, event: &Event) {
-    let user = event.user.as_ref().map(UserId::as_str).unwrap_or("");
-    let device = event.device.as_deref().unwrap_or("");
-    let at = event.at.to_rfc3339();
-    let locked_until = event.locked_until.map(|t| t.to_rfc3339());
-    tracing::info!(
-        target: AUDIT_TARGET,
-        event = event.kind.name(),
-        user,
-        device,
-        at = at.as_str(),
-        failure_count = event.failure_count,
-        locked_until = locked_until.as_deref(),
-        detail = event.detail.as_deref(),
-        "otpkit audit event"
-    );
+    if tracing::enabled!(target: AUDIT_TARGET, tracing::Level::INFO) {
+        let user = event.user.as_ref().map(UserId::as_str).unwrap_or("");
+        let device = event.device.as_deref().unwrap_or("");
+        let at = event.at.to_rfc3339();
+        let locked_until = event.locked_until.map(|t| t.to_rfc3339());
+        tracing::info!(
+            target: AUDIT_TARGET,
+            event = event.kind.name(),
+            user,
+            device,
+            at = at.as_str(),
+            failure_count = event.failure_count,
+            locked_until = locked_until.as_deref(),
+            detail = event.detail.as_deref(),
+            "otpkit audit event"
+        );
+    }
     if event.kind.notifies() {
         notifier.notify(event);
     }

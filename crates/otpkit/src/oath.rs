@@ -4,9 +4,10 @@
 //! computes the current step with [`totp_step`] from the engine's `now` and hands it to
 //! [`verify_totp`]; the HOTP kind calls [`verify_hotp`] with its stored counter.
 //!
-//! * An [`OathKey`] holds the **keyed HMAC state** for one [`Algorithm`]: the key is absorbed
-//!   once, and every computation clones that state, so a verification window of `n`
-//!   candidates costs `n` HMACs and never re-hashes the key.
+//! * An [`OathKey`] holds the **keyed HMAC states** for one [`Algorithm`]: the key pads are
+//!   absorbed once, and every HMAC then costs exactly two runs of the hash's compression
+//!   function on stack blocks, so a verification window of `n` candidates costs `n` HMACs,
+//!   never re-hashes the key and allocates nothing.
 //! * [`OathKey::hotp`] is RFC 4226 §5.3: HMAC over the 8-byte big-endian counter, dynamic
 //!   truncation ([`dynamic_truncate`]), `mod 10^digits`, written with leading zeros.
 //! * [`verify_totp`] and [`verify_hotp`] compute **every** candidate of the window, compare
@@ -32,8 +33,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use hmac::digest::generic_array::{ArrayLength, GenericArray};
-use hmac::digest::{Digest, KeyInit, core_api::BlockSizeUser};
-use hmac::{Hmac, Mac};
+use hmac::digest::{Digest, core_api::BlockSizeUser};
 use serde::{Deserialize, Serialize};
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};
@@ -160,12 +160,13 @@ impl Digits {
         self.0
     }
 
-    /// `10^digits`.
-    const fn modulus(self) -> u32 {
+    /// `value mod 10^digits`. Each arm divides by a constant, which compiles to a
+    /// multiplication (no data-dependent `div` timing on a secret-derived value).
+    const fn reduce(self, value: u32) -> u32 {
         match self.0 {
-            6 => 1_000_000,
-            7 => 10_000_000,
-            _ => 100_000_000,
+            6 => value % 1_000_000,
+            7 => value % 10_000_000,
+            _ => value % 100_000_000,
         }
     }
 }
@@ -223,7 +224,7 @@ fn count_hmac() {
 
 /// The key as HMAC needs it: hashed if longer than the block (RFC 2104 §2), then
 /// zero-padded to the block size. Keying HMAC with this block gives the same MAC as keying
-/// it with `key`, and lets us use the infallible [`KeyInit::new`].
+/// it with `key`; XORed with the pads it is the first block of the inner and outer hashes.
 fn block_key<D>(key: &[u8]) -> GenericArray<u8, D::BlockSize>
 where
     D: Digest + BlockSizeUser,
@@ -244,19 +245,94 @@ where
     block
 }
 
+/// SHA-1's initial hash value (FIPS 180-4 §5.3.1).
+const SHA1_IV: [u32; 5] = [
+    0x6745_2301,
+    0xEFCD_AB89,
+    0x98BA_DCFE,
+    0x1032_5476,
+    0xC3D2_E1F0,
+];
+/// SHA-256's initial hash value (FIPS 180-4 §5.3.3).
+const SHA256_IV: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+/// SHA-512's initial hash value (FIPS 180-4 §5.3.5).
+const SHA512_IV: [u64; 8] = [
+    0x6a09_e667_f3bc_c908,
+    0xbb67_ae85_84ca_a73b,
+    0x3c6e_f372_fe94_f82b,
+    0xa54f_f53a_5f1d_36f1,
+    0x510e_527f_ade6_82d1,
+    0x9b05_688c_2b3e_6c1f,
+    0x1f83_d9ab_fb41_bd6b,
+    0x5be0_cd19_137e_2179,
+];
+
+/// The keyed HMAC states of one key: the hash states after absorbing `K ⊕ ipad` (inner) and
+/// `K ⊕ opad` (outer), RFC 2104 §2. They are as sensitive as the key and are zeroed on drop.
 #[derive(Clone)]
 enum KeyedMac {
-    Sha1(Hmac<Sha1>),
-    Sha256(Hmac<Sha256>),
-    Sha512(Hmac<Sha512>),
+    Sha1 { inner: [u32; 5], outer: [u32; 5] },
+    Sha256 { inner: [u32; 8], outer: [u32; 8] },
+    Sha512 { inner: [u64; 8], outer: [u64; 8] },
 }
 
-/// An OATH key prepared for one [`Algorithm`]: the keyed HMAC state, computed once.
+/// Writes `msg`, the `0x80` pad byte and the message length in bits (big-endian, in the last
+/// 8 bytes) into a zeroed `block`: the final (and only) block of a hash whose first blocks
+/// were the HMAC key pad. `msg.len() + 9 <= block.len()` in every use here.
+fn pad_block(block: &mut [u8], msg: &[u8], total_bits: u64) {
+    for (dst, src) in block
+        .iter_mut()
+        .zip(msg.iter().chain(std::iter::once(&0x80)))
+    {
+        *dst = *src;
+    }
+    let n = block.len();
+    if let Some(len) = block.get_mut(n.saturating_sub(8)..) {
+        len.copy_from_slice(&total_bits.to_be_bytes());
+    }
+}
+
+/// XORs every byte of `block` with `pad`.
+fn xor_pad(block: &mut [u8], pad: u8) {
+    for b in block.iter_mut() {
+        *b ^= pad;
+    }
+}
+
+/// Writes 32-bit words big-endian into `out`.
+fn words32_be(words: &[u32], out: &mut [u8]) {
+    for (dst, w) in out.chunks_exact_mut(4).zip(words) {
+        dst.copy_from_slice(&w.to_be_bytes());
+    }
+}
+
+/// Writes 64-bit words big-endian into `out`.
+fn words64_be(words: &[u64], out: &mut [u8]) {
+    for (dst, w) in out.chunks_exact_mut(8).zip(words) {
+        dst.copy_from_slice(&w.to_be_bytes());
+    }
+}
+
+/// An OATH key prepared for one [`Algorithm`]: the keyed HMAC states, computed once.
+///
+/// HMAC is computed directly on the hash's compression function (RustCrypto's
+/// `sha1::compress`, `sha2::compress256`/`compress512`): the key pads are absorbed once here
+/// (2 blocks), and each HOTP value then costs exactly 2 compressions — one for the inner hash
+/// of the 8-byte counter, one for the outer hash of the inner digest — with no buffering,
+/// no allocation and no re-keying. The tests check it against the `hmac` crate for every key
+/// length and against the RFC vectors.
 ///
 /// The raw key bytes are not kept: the constructor copies them into a block that is zeroed
-/// right after keying. The keyed inner/outer hash state (which is as sensitive as the key)
-/// lives inside the RustCrypto `hmac` 0.12 types, which do not support zeroing on drop;
-/// keep `OathKey` values short-lived (build one per verification from the sealed key).
+/// right after keying. The keyed states (as sensitive as the key) are zeroed on drop.
 ///
 /// `Debug` prints only the algorithm.
 ///
@@ -271,6 +347,29 @@ pub struct OathKey {
     mac: KeyedMac,
 }
 
+impl Drop for OathKey {
+    fn drop(&mut self) {
+        match &mut self.mac {
+            KeyedMac::Sha1 { inner, outer } => {
+                inner.zeroize();
+                outer.zeroize();
+            }
+            KeyedMac::Sha256 { inner, outer } => {
+                inner.zeroize();
+                outer.zeroize();
+            }
+            KeyedMac::Sha512 { inner, outer } => {
+                inner.zeroize();
+                outer.zeroize();
+            }
+        }
+    }
+}
+
+/// HMAC's inner and outer pad bytes (RFC 2104 §2).
+const IPAD: u8 = 0x36;
+const OPAD: u8 = 0x5c;
+
 impl OathKey {
     /// Keys HMAC with `key` (any length; RFC 4226 R6 length rules are enforced at import,
     /// see [`crate::encoding::check_key_len`]).
@@ -278,21 +377,33 @@ impl OathKey {
         let mac = match algorithm {
             Algorithm::Sha1 => {
                 let mut block = block_key::<Sha1>(key);
-                let mac = <Hmac<Sha1> as KeyInit>::new(&block);
+                let (mut inner, mut outer) = (SHA1_IV, SHA1_IV);
+                xor_pad(&mut block, IPAD);
+                sha1::compress(&mut inner, std::slice::from_ref(&block));
+                xor_pad(&mut block, IPAD ^ OPAD);
+                sha1::compress(&mut outer, std::slice::from_ref(&block));
                 block.as_mut_slice().zeroize();
-                KeyedMac::Sha1(mac)
+                KeyedMac::Sha1 { inner, outer }
             }
             Algorithm::Sha256 => {
                 let mut block = block_key::<Sha256>(key);
-                let mac = <Hmac<Sha256> as KeyInit>::new(&block);
+                let (mut inner, mut outer) = (SHA256_IV, SHA256_IV);
+                xor_pad(&mut block, IPAD);
+                sha2::compress256(&mut inner, std::slice::from_ref(&block));
+                xor_pad(&mut block, IPAD ^ OPAD);
+                sha2::compress256(&mut outer, std::slice::from_ref(&block));
                 block.as_mut_slice().zeroize();
-                KeyedMac::Sha256(mac)
+                KeyedMac::Sha256 { inner, outer }
             }
             Algorithm::Sha512 => {
                 let mut block = block_key::<Sha512>(key);
-                let mac = <Hmac<Sha512> as KeyInit>::new(&block);
+                let (mut inner, mut outer) = (SHA512_IV, SHA512_IV);
+                xor_pad(&mut block, IPAD);
+                sha2::compress512(&mut inner, std::slice::from_ref(&block));
+                xor_pad(&mut block, IPAD ^ OPAD);
+                sha2::compress512(&mut outer, std::slice::from_ref(&block));
                 block.as_mut_slice().zeroize();
-                KeyedMac::Sha512(mac)
+                KeyedMac::Sha512 { inner, outer }
             }
         };
         OathKey { mac }
@@ -301,50 +412,88 @@ impl OathKey {
     /// The key's algorithm.
     pub fn algorithm(&self) -> Algorithm {
         match self.mac {
-            KeyedMac::Sha1(_) => Algorithm::Sha1,
-            KeyedMac::Sha256(_) => Algorithm::Sha256,
-            KeyedMac::Sha512(_) => Algorithm::Sha512,
+            KeyedMac::Sha1 { .. } => Algorithm::Sha1,
+            KeyedMac::Sha256 { .. } => Algorithm::Sha256,
+            KeyedMac::Sha512 { .. } => Algorithm::Sha512,
         }
     }
 
     /// Computes one HMAC over `counter` (8 bytes, big-endian) and hands the output to `f`;
-    /// the output is zeroed afterwards. Counts one HMAC for [`hmac_count`].
+    /// the output and the intermediate states are zeroed afterwards. Counts one HMAC for
+    /// [`hmac_count`].
     fn with_mac<R>(&self, counter: u64, f: impl FnOnce(&[u8]) -> R) -> R {
         count_hmac();
         let msg = counter.to_be_bytes();
         match &self.mac {
-            KeyedMac::Sha1(m) => {
-                let mut m = m.clone();
-                m.update(&msg);
-                let mut out = m.finalize().into_bytes();
-                let r = f(&out);
-                out.as_mut_slice().zeroize();
+            KeyedMac::Sha1 { inner, outer } => {
+                // One 64-byte block each: the key pad was the first block of both hashes.
+                let mut block = GenericArray::default();
+                pad_block(&mut block, &msg, (64 + 8) * 8);
+                let mut h = *inner;
+                sha1::compress(&mut h, std::slice::from_ref(&block));
+                let mut digest = [0u8; 20];
+                words32_be(&h, &mut digest);
+                block = GenericArray::default();
+                pad_block(&mut block, &digest, (64 + 20) * 8);
+                h = *outer;
+                sha1::compress(&mut h, std::slice::from_ref(&block));
+                words32_be(&h, &mut digest);
+                let r = f(&digest);
+                digest.zeroize();
+                h.zeroize();
+                block.as_mut_slice().zeroize();
                 r
             }
-            KeyedMac::Sha256(m) => {
-                let mut m = m.clone();
-                m.update(&msg);
-                let mut out = m.finalize().into_bytes();
-                let r = f(&out);
-                out.as_mut_slice().zeroize();
+            KeyedMac::Sha256 { inner, outer } => {
+                let mut block = GenericArray::default();
+                pad_block(&mut block, &msg, (64 + 8) * 8);
+                let mut h = *inner;
+                sha2::compress256(&mut h, std::slice::from_ref(&block));
+                let mut digest = [0u8; 32];
+                words32_be(&h, &mut digest);
+                block = GenericArray::default();
+                pad_block(&mut block, &digest, (64 + 32) * 8);
+                h = *outer;
+                sha2::compress256(&mut h, std::slice::from_ref(&block));
+                words32_be(&h, &mut digest);
+                let r = f(&digest);
+                digest.zeroize();
+                h.zeroize();
+                block.as_mut_slice().zeroize();
                 r
             }
-            KeyedMac::Sha512(m) => {
-                let mut m = m.clone();
-                m.update(&msg);
-                let mut out = m.finalize().into_bytes();
-                let r = f(&out);
-                out.as_mut_slice().zeroize();
+            KeyedMac::Sha512 { inner, outer } => {
+                // 128-byte blocks; the 128-bit length field's high half stays zero.
+                let mut block = GenericArray::default();
+                pad_block(&mut block, &msg, (128 + 8) * 8);
+                let mut h = *inner;
+                sha2::compress512(&mut h, std::slice::from_ref(&block));
+                let mut digest = [0u8; 64];
+                words64_be(&h, &mut digest);
+                block = GenericArray::default();
+                pad_block(&mut block, &digest, (128 + 64) * 8);
+                h = *outer;
+                sha2::compress512(&mut h, std::slice::from_ref(&block));
+                words64_be(&h, &mut digest);
+                let r = f(&digest);
+                digest.zeroize();
+                h.zeroize();
+                block.as_mut_slice().zeroize();
                 r
             }
         }
+    }
+
+    /// The HOTP value of `counter` as a number below `10^digits` (no allocation).
+    fn code(&self, counter: u64, digits: Digits) -> u32 {
+        let value = self.with_mac(counter, |mac| dynamic_truncate(mac).unwrap_or(0));
+        digits.reduce(value)
     }
 
     /// The HOTP value of `counter` (RFC 4226 §5.3, SPEC §4.1): exactly `digits` ASCII
     /// digits, with leading zeros.
     pub fn hotp(&self, counter: u64, digits: Digits) -> SecretString {
-        let value = self.with_mac(counter, |mac| dynamic_truncate(mac).unwrap_or(0));
-        format_digits(value % digits.modulus(), digits)
+        format_digits(self.code(counter, digits), digits)
     }
 
     /// The raw HMAC of `counter`, for tests of the intermediate values.
@@ -448,6 +597,25 @@ pub fn totp_at(key: &OathKey, t: i64, digits: Digits) -> Option<SecretString> {
     Some(key.hotp(counter, digits))
 }
 
+/// The value of `token` if it is exactly `digits` ASCII digits, and whether it is; a token of
+/// any other shape matches no code (its value is then 0 and the flag false).
+///
+/// Comparing this number with a code's value in constant time is the same test as comparing
+/// the code's `digits`-character text with the token byte for byte, without formatting (and
+/// allocating) a string per candidate. Branching here depends only on the token's syntax,
+/// which the caller chose; the secret-derived codes are only compared with `ct_eq`.
+fn token_value(token: &str, digits: Digits) -> (u32, Choice) {
+    let bytes = token.as_bytes();
+    let value = if bytes.len() == usize::from(digits.get()) {
+        bytes.iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    } else {
+        None
+    };
+    (value.unwrap_or(0), Choice::from(u8::from(value.is_some())))
+}
+
 /// The outcome of [`verify_totp`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TotpMatch {
@@ -498,7 +666,7 @@ pub fn verify_totp(
     min_t: i64,
 ) -> TotpMatch {
     let tol = i64::from(tolerance);
-    let token = token.as_bytes();
+    let (want, valid) = token_value(token, digits);
     let mut accepted = Choice::from(0);
     let mut accepted_step: i64 = 0;
     let mut replayed = Choice::from(0);
@@ -507,10 +675,11 @@ pub fn verify_totp(
         let Some(candidate) = t.checked_add(offset) else {
             continue;
         };
-        let Some(code) = totp_at(key, candidate, digits) else {
+        // A step below 0 has no token (as in `totp_at`).
+        let Ok(counter) = u64::try_from(candidate) else {
             continue;
         };
-        let matched = code.expose().as_bytes().ct_eq(token);
+        let matched = key.code(counter, digits).ct_eq(&want) & valid;
         let acceptable = Choice::from(u8::from(candidate >= min_t));
         let accept = matched & acceptable;
         let replay = matched & !acceptable;
@@ -557,7 +726,7 @@ pub fn verify_hotp(
     tolerance: u8,
 ) -> Option<u64> {
     const MAX_COUNTER: u64 = i64::MAX as u64;
-    let token = token.as_bytes();
+    let (want, valid) = token_value(token, digits);
     let mut found = Choice::from(0);
     let mut best: u64 = 0;
     for offset in 0..=u64::from(tolerance) {
@@ -567,8 +736,7 @@ pub fn verify_hotp(
         if candidate > MAX_COUNTER {
             continue;
         }
-        let code = key.hotp(candidate, digits);
-        let matched = code.expose().as_bytes().ct_eq(token);
+        let matched = key.code(candidate, digits).ct_eq(&want) & valid;
         best = u64::conditional_select(&best, &candidate, matched);
         found |= matched;
     }
@@ -768,33 +936,77 @@ mod tests {
         assert_eq!(code.expose().len(), 6);
     }
 
+    /// The compression-level HMAC equals the `hmac` crate's for every key length (shorter
+    /// than, equal to and longer than the block) and counters across the whole range.
     #[test]
     fn block_key_matches_hmac_keying_for_every_length() {
+        use hmac::{Hmac, Mac};
         for alg in Algorithm::ALL {
             for len in [0usize, 1, 15, 16, 20, 32, 63, 64, 65, 127, 128, 129, 200] {
                 let key: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
-                let ours = OathKey::new(alg, &key).hmac_bytes(42);
-                let theirs = match alg {
-                    Algorithm::Sha1 => {
-                        let mut m = <Hmac<Sha1> as Mac>::new_from_slice(&key).unwrap();
-                        m.update(&42u64.to_be_bytes());
-                        m.finalize().into_bytes().to_vec()
-                    }
-                    Algorithm::Sha256 => {
-                        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap();
-                        m.update(&42u64.to_be_bytes());
-                        m.finalize().into_bytes().to_vec()
-                    }
-                    Algorithm::Sha512 => {
-                        let mut m = <Hmac<Sha512> as Mac>::new_from_slice(&key).unwrap();
-                        m.update(&42u64.to_be_bytes());
-                        m.finalize().into_bytes().to_vec()
-                    }
-                };
-                assert_eq!(ours, theirs, "{alg} key length {len}");
-                assert_eq!(ours.len(), alg.default_key_len());
+                let prepared = OathKey::new(alg, &key);
+                for counter in [0u64, 1, 42, 0x0123_4567_89ab_cdef, u64::MAX] {
+                    let ours = prepared.hmac_bytes(counter);
+                    let msg = counter.to_be_bytes();
+                    let theirs = match alg {
+                        Algorithm::Sha1 => {
+                            let mut m = <Hmac<Sha1> as Mac>::new_from_slice(&key).unwrap();
+                            m.update(&msg);
+                            m.finalize().into_bytes().to_vec()
+                        }
+                        Algorithm::Sha256 => {
+                            let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap();
+                            m.update(&msg);
+                            m.finalize().into_bytes().to_vec()
+                        }
+                        Algorithm::Sha512 => {
+                            let mut m = <Hmac<Sha512> as Mac>::new_from_slice(&key).unwrap();
+                            m.update(&msg);
+                            m.finalize().into_bytes().to_vec()
+                        }
+                    };
+                    assert_eq!(ours, theirs, "{alg} key length {len} counter {counter}");
+                    assert_eq!(ours.len(), alg.default_key_len());
+                }
             }
         }
+    }
+
+    /// A token of any other shape than `digits` ASCII digits matches no candidate, and the
+    /// window is still computed in full (REQ-08).
+    #[test]
+    fn malformed_tokens_never_match_and_cost_the_full_window() {
+        let key = OathKey::new(Algorithm::Sha1, RFC_KEY);
+        // "287082" is the code of counter 1; these are near misses of its shape.
+        for token in [
+            "",
+            "28708",
+            "2870822",
+            " 287082",
+            "287082 ",
+            "28708a",
+            "+28708",
+            "２８７０８２",
+        ] {
+            for tol in [0u8, 1, 3] {
+                let before = hmac_count();
+                assert_eq!(
+                    verify_totp(&key, token, Digits::SIX, 5, tol, 0),
+                    TotpMatch::NoMatch,
+                    "{token:?}"
+                );
+                assert_eq!(hmac_count() - before, 2 * u64::from(tol) + 1);
+                let before = hmac_count();
+                assert_eq!(verify_hotp(&key, token, Digits::SIX, 0, tol), None);
+                assert_eq!(hmac_count() - before, u64::from(tol) + 1);
+            }
+        }
+        assert_eq!(token_value("0012345", Digits::SEVEN).0, 12345);
+        assert_eq!(token_value("99999999", Digits::EIGHT).0, 99_999_999);
+        assert_eq!(
+            verify_totp(&key, "287082", Digits::SIX, 1, 0, 0),
+            TotpMatch::Accepted { step: 1, offset: 0 }
+        );
     }
 
     #[test]
