@@ -39,7 +39,7 @@ tokio::task_local! {
     static NOW: Timestamp;
 }
 
-/// A clock that reads the calling task's [`NOW`] (so that concurrent verifiers can each move
+/// A clock that reads the calling task's `NOW` task-local (so that concurrent verifiers can each move
 /// their own device through fresh TOTP steps) and otherwise returns a fixed instant.
 #[derive(Debug, Clone, Copy)]
 pub struct TaskClock(pub Timestamp);
