@@ -1411,6 +1411,13 @@ impl Engine {
         user: &UserId,
         token: Option<&str>,
     ) -> Result<(Device, SecretString), Error> {
+        // A malformed token is refused before anything is created (no empty `Backup Code`
+        // device left behind).
+        if let Some(t) = token
+            && crate::token::normalize_static(t).is_err()
+        {
+            return Err(Error::MalformedToken);
+        }
         let dev = self.static_device_for(user).await?;
         let code = match token {
             Some(t) => SecretString::from(t),
@@ -1470,6 +1477,11 @@ impl Engine {
                 Ok((r, s))
             })();
             match res {
+                // Nothing changed (e.g. a refused explicit token): nothing is written.
+                Ok((r, s)) if s == rec.state => {
+                    out.put(Ok(r));
+                    Write::None
+                }
                 Ok((r, s)) => {
                     rec.state = s;
                     out.put(Ok(r));
