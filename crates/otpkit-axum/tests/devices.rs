@@ -294,6 +294,10 @@ async fn device_list_shows_state() {
         .generate_backup_codes(&uid("alice"), None)
         .await
         .unwrap();
+    // The account throttle (docs/spec-additions.md §A) delays alice's other devices for
+    // min(2^99 s, cap) = 1 h after the last failure; the locked device alone does not lock
+    // the account (100 < OTPKIT_ACCOUNT_LOCKOUT_THRESHOLD = 200).
+    t.clock.advance_secs(3600);
     let mut c = Client::new(&t);
     c.login_totp(&t, "alice", &pid).await;
     let r = c.get_json("/otp/devices/").await;

@@ -284,10 +284,15 @@ pub struct AddTokenArgs {
 /// `otpkit throttle …`
 #[derive(Debug, Subcommand)]
 pub enum ThrottleCmd {
-    /// Clear the back-off and LOCKED_OUT of a device.
+    /// Clear the back-off and LOCKED_OUT of a device, or with --user of every device of a
+    /// user (which also clears the account throttle).
     Reset {
         /// The persistent id.
-        pid: String,
+        #[arg(required_unless_present = "user", conflicts_with = "user")]
+        pid: Option<String>,
+        /// Reset every device of this user instead.
+        #[arg(long)]
+        user: Option<String>,
     },
 }
 
@@ -508,12 +513,28 @@ async fn execute(cli: Cli, options: Options) -> Res {
         }
         Command::Verify { user, pid, token } => verify(&ctx, &user, &pid, &token).await,
         Command::Challenge { user, pid } => challenge(&ctx, &user, &pid).await,
-        Command::Throttle(ThrottleCmd::Reset { pid }) => {
+        Command::Throttle(ThrottleCmd::Reset {
+            pid: Some(pid),
+            user: None,
+        }) => {
             ctx.device(&pid).await?;
             let d = ctx.engine.throttle_reset(&pid).await?;
             println!("throttle reset for {}", d.persistent_id());
             Ok(())
         }
+        Command::Throttle(ThrottleCmd::Reset { user: Some(u), .. }) => {
+            let user = ctx.user(&u).await?;
+            let reset = ctx.engine.throttle_reset_user(&user).await?;
+            for d in &reset {
+                println!("throttle reset for {}", d.persistent_id());
+            }
+            println!("{} device(s) of {u} reset", reset.len());
+            Ok(())
+        }
+        Command::Throttle(ThrottleCmd::Reset {
+            pid: None,
+            user: None,
+        }) => Err(Failure::input("give a persistent id or --user")),
         Command::Keys(KeysCmd::Status) => keys_status(&ctx).await,
         Command::Keys(KeysCmd::Rotate) => {
             let r = ctx.engine.rotate_keys().await?;

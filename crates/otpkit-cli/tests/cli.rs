@@ -346,6 +346,46 @@ fn throttling_is_reported_and_reset() {
     assert_eq!(e.ok(&["verify", "gina", &pid, "755224"]).trim(), "accepted");
 }
 
+/// The account throttle (docs/spec-additions.md §A): a failure on one of a user's devices
+/// throttles the others; `throttle reset --user` clears every device of the user; a persistent
+/// id and --user together, or neither, is a usage error that changes nothing.
+#[test]
+fn the_account_throttle_is_reported_and_reset_per_user() {
+    let e = Env::new();
+    let mut pids = Vec::new();
+    for secret in [
+        "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+        "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+    ] {
+        let out = e.ok(&[
+            "device", "add", "hotp", "--user", "ivan", "--secret", secret, "--json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        pids.push(v["persistent_id"].as_str().unwrap().to_owned());
+    }
+    e.fails(&["verify", "ivan", &pids[0], "000000"], 1);
+    // The second device was never tried, yet the account's failure throttles it.
+    let err = e.fails(&["verify", "ivan", &pids[1], "755224"], 1);
+    assert!(
+        err.starts_with("rejected: n_failed_attempts failure_count=1 locked_until="),
+        "{err}"
+    );
+    e.fails(&["throttle", "reset", &pids[0], "--user", "ivan"], 2);
+    e.fails(&["throttle", "reset"], 2);
+    let out = e.ok(&["throttle", "reset", "--user", "ivan"]);
+    assert_eq!(
+        out,
+        format!(
+            "throttle reset for {}\n1 device(s) of ivan reset\n",
+            pids[0]
+        )
+    );
+    assert_eq!(
+        e.ok(&["verify", "ivan", &pids[1], "755224"]).trim(),
+        "accepted"
+    );
+}
+
 #[test]
 fn confirm_remove_and_prune() {
     let e = Env::new();

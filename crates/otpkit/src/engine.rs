@@ -428,7 +428,58 @@ enum Mode {
 enum Attempt {
     Accepted,
     NotAllowed(VerifyNotAllowed),
-    Rejected { why: Rejection, locked_now: bool },
+    Rejected {
+        why: Rejection,
+        locked_now: bool,
+        /// The account's failure total when this failure brought it to
+        /// `OTPKIT_ACCOUNT_LOCKOUT_THRESHOLD` (`account_locked`).
+        account_locked: Option<u32>,
+    },
+}
+
+/// The inputs of one attempt besides the device.
+struct AttemptInput<'a> {
+    token: &'a str,
+    now: Timestamp,
+    binding: Option<&'a [u8]>,
+    mode: Mode,
+    /// The owner's other devices, when the account throttle is on.
+    account: Option<AccountTally>,
+}
+
+/// The throttle state of the *other* devices of the attempted device's owner: the sum of
+/// their failure counts and their latest failure (the account throttle, see
+/// `OTPKIT_ACCOUNT_THROTTLING`).
+#[derive(Debug, Clone, Copy, Default)]
+struct AccountTally {
+    failure_count: u32,
+    latest_failure: Option<Timestamp>,
+}
+
+impl AccountTally {
+    /// The tally of `recs` without the record at index `skip`.
+    fn of_others(recs: &[DeviceRecord], skip: usize) -> Self {
+        recs.iter()
+            .enumerate()
+            .filter(|&(i, _)| i != skip)
+            .fold(AccountTally::default(), |t, (_, r)| t.plus(&r.throttle))
+    }
+
+    /// This tally with one more device's state added (saturating).
+    fn plus(self, s: &ThrottleState) -> Self {
+        AccountTally {
+            failure_count: self.failure_count.saturating_add(s.failure_count),
+            latest_failure: self.latest_failure.max(s.failure_timestamp),
+        }
+    }
+
+    /// The account as one throttle state.
+    fn state(self) -> ThrottleState {
+        ThrottleState {
+            failure_count: self.failure_count,
+            failure_timestamp: self.latest_failure,
+        }
+    }
 }
 
 /// Extra inputs of a context.
@@ -483,14 +534,30 @@ impl Inner {
         &self,
         kind: &KindHandle,
         rec: &mut DeviceRecord,
-        token: &str,
-        now: Timestamp,
-        binding: Option<&[u8]>,
-        mode: Mode,
+        input: AttemptInput<'_>,
     ) -> Result<(Attempt, Write), KindError> {
+        let AttemptInput {
+            token,
+            now,
+            binding,
+            mode,
+            account,
+        } = input;
         let mut dev = kind.0.load(&rec.state)?;
         let throttle = self.throttle_for(dev.as_ref());
         if let Err(r) = throttle.check(&rec.throttle, now) {
+            return Ok((Attempt::NotAllowed(r), Write::None));
+        }
+        // The account throttle: the same rules on the sum of the owner's failure counts and
+        // their latest failure, with this device's factor; zero HMACs when it refuses.
+        let account = account.map(|others| others.plus(&rec.throttle));
+        let account_throttle = Throttle {
+            lockout_threshold: self.settings.account_lockout_threshold,
+            ..throttle
+        };
+        if let Some(total) = account
+            && let Err(r) = account_throttle.check(&total.state(), now)
+        {
             return Ok((Attempt::NotAllowed(r), Write::None));
         }
         let pid = rec.persistent_id();
@@ -534,7 +601,24 @@ impl Inner {
                     Verdict::Replay => Rejection::Replay,
                     _ => Rejection::Invalid,
                 };
-                Ok((Attempt::Rejected { why, locked_now }, Write::Update))
+                // The account check passed, so the total was below its threshold before.
+                let account_locked =
+                    account
+                        .map(|t| t.failure_count.saturating_add(1))
+                        .filter(|&after| {
+                            account_throttle.is_locked_out(&ThrottleState {
+                                failure_count: after,
+                                failure_timestamp: Some(now),
+                            })
+                        });
+                Ok((
+                    Attempt::Rejected {
+                        why,
+                        locked_now,
+                        account_locked,
+                    },
+                    Write::Update,
+                ))
             }
         }
     }
@@ -586,7 +670,11 @@ impl Inner {
                 }
                 self.emit(e);
             }
-            Attempt::Rejected { why, locked_now } => {
+            Attempt::Rejected {
+                why,
+                locked_now,
+                account_locked,
+            } => {
                 if *why == Rejection::Replay {
                     self.emit(Event::new(
                         EventKind::TokenReplayed,
@@ -609,6 +697,11 @@ impl Inner {
                 if *locked_now {
                     let mut e = Event::new(EventKind::DeviceLocked, Some(user), Some(pid), now);
                     e.failure_count = Some(rec.throttle.failure_count);
+                    self.emit(e);
+                }
+                if let Some(total) = account_locked {
+                    let mut e = Event::new(EventKind::AccountLocked, Some(user), Some(pid), now);
+                    e.failure_count = Some(*total);
                     self.emit(e);
                 }
             }
@@ -841,7 +934,11 @@ impl Engine {
         let binding = opts.binding.clone();
         let ttl = self.inner.settings.enrolment_ttl;
         let k = kind.clone();
-        let m: Mutation = Box::new(move |rec| {
+        let id = p.id();
+        let absent = slot.clone();
+        // One attempt on `rec`, given the tally of the owner's other devices when the account
+        // throttle is on.
+        let decide = move |rec: &mut DeviceRecord, account: Option<AccountTally>| {
             if rec.model_label != k.model_label()
                 || rec.user != owner
                 || !mode_admits(mode, rec, now, ttl)
@@ -850,7 +947,14 @@ impl Engine {
                 return Write::None;
             }
             let mut work = rec.clone();
-            match inner.attempt(&k, &mut work, token.expose(), now, binding.as_deref(), mode) {
+            let input = AttemptInput {
+                token: token.expose(),
+                now,
+                binding: binding.as_deref(),
+                mode,
+                account,
+            };
+            match inner.attempt(&k, &mut work, input) {
                 Ok((a, w)) => {
                     if w == Write::Update {
                         *rec = work;
@@ -867,14 +971,32 @@ impl Engine {
                     Write::None
                 }
             }
-        });
-        if !self.inner.store.update(p.id(), m).await? {
-            return Ok(VerifyOutcome::NotFound);
+        };
+        if self.inner.settings.account_throttling {
+            // All of the owner's rows are locked for the decision: the account's failure
+            // total cannot change under it (one atomic transition, SPEC §2.9).
+            let m: UserMutation = Box::new(move |recs, writes| {
+                let Some(i) = recs.iter().position(|r| r.id == id) else {
+                    // Not one of this user's devices (or gone): nothing to decide.
+                    absent.put(Ok(Step::NotFound));
+                    return;
+                };
+                let others = AccountTally::of_others(recs, i);
+                if let (Some(rec), Some(w)) = (recs.get_mut(i), writes.get_mut(i)) {
+                    *w = decide(rec, Some(others));
+                }
+            });
+            self.inner.store.update_user(user, m).await?;
+        } else {
+            let m: Mutation = Box::new(move |rec| decide(rec, None));
+            if !self.inner.store.update(id, m).await? {
+                return Ok(VerifyOutcome::NotFound);
+            }
         }
         let step = slot
             .take()
-            .ok_or_else(|| KindError::State("the store did not run the transition".into()))??;
-        let (attempt, rec) = match step {
+            .ok_or_else(|| KindError::State("the store did not run the transition".into()))?;
+        let (attempt, rec) = match step? {
             Step::NotFound => return Ok(VerifyOutcome::NotFound),
             Step::Done(a, r) => (a, *r),
         };
@@ -910,6 +1032,7 @@ impl Engine {
         let slot: Slot<Result<Found, KindError>> = Slot::new();
         let out = slot.clone();
         let inner = self.inner.clone();
+        let account_throttling = self.inner.settings.account_throttling;
         let m: UserMutation = Box::new(move |recs, writes| {
             let mut order: Vec<(usize, usize)> = recs
                 .iter()
@@ -925,7 +1048,17 @@ impl Engine {
                     continue;
                 };
                 let mut work = rec.clone();
-                match inner.attempt(&kind, &mut work, token.expose(), now, None, Mode::Verify) {
+                // The account tally is taken before this call's own failures: one call is one
+                // guess for the account throttle, and every evaluated device records it.
+                let account = account_throttling.then(|| AccountTally::of_others(recs, i));
+                let input = AttemptInput {
+                    token: token.expose(),
+                    now,
+                    binding: None,
+                    mode: Mode::Verify,
+                    account,
+                };
+                match inner.attempt(&kind, &mut work, input) {
                     Ok((Attempt::Accepted, _)) => {
                         if let (Some(r), Some(w)) = (recs.get_mut(i), writes.get_mut(i)) {
                             *r = work.clone();
@@ -942,6 +1075,23 @@ impl Engine {
                         out.put(Err(e));
                         return;
                     }
+                }
+            }
+            // `account_locked` once per call: when this call's failures together brought the
+            // account's total to its threshold.
+            let lockout = inner.settings.account_lockout_threshold;
+            let before = AccountTally::of_others(recs, usize::MAX).failure_count;
+            let after =
+                u32::try_from(failures.len()).map_or(u32::MAX, |n| before.saturating_add(n));
+            let mut account_locked =
+                (account_throttling && lockout > 0 && before < lockout && after >= lockout)
+                    .then_some(after);
+            for (_, _, a) in &mut failures {
+                if let Attempt::Rejected {
+                    account_locked: al, ..
+                } = a
+                {
+                    *al = account_locked.take();
                 }
             }
             let mut seen = Vec::new();
@@ -1629,6 +1779,41 @@ impl Engine {
     /// `throttle_reset`.
     pub async fn throttle_reset(&self, pid: &str) -> Result<Device, Error> {
         self.reset_with_event(pid, EventKind::ThrottleReset).await
+    }
+
+    /// `throttle_reset` of every device of `user` at once (all rows locked), which also
+    /// clears the account throttle (`OTPKIT_ACCOUNT_THROTTLING`). Emits `throttle_reset` for
+    /// each device that had a failure count or timestamp; returns those devices.
+    pub async fn throttle_reset_user(&self, user: &UserId) -> Result<Vec<Device>, Error> {
+        let slot: Slot<Vec<DeviceRecord>> = Slot::new();
+        let out = slot.clone();
+        let m: UserMutation = Box::new(move |recs, writes| {
+            let mut reset = Vec::new();
+            for (r, w) in recs.iter_mut().zip(writes.iter_mut()) {
+                if r.throttle != ThrottleState::default() {
+                    throttle_reset(&mut r.throttle);
+                    *w = Write::Update;
+                    let mut seen = r.clone();
+                    seen.version = seen.version.saturating_add(1);
+                    reset.push(seen);
+                }
+            }
+            out.put(reset);
+        });
+        self.inner.store.update_user(user, m).await?;
+        let now = self.now();
+        let recs = slot.take().unwrap_or_default();
+        let mut devices = Vec::with_capacity(recs.len());
+        for rec in recs {
+            self.inner.emit(Event::new(
+                EventKind::ThrottleReset,
+                Some(user),
+                Some(&rec.persistent_id()),
+                now,
+            ));
+            devices.extend(self.inner.device(rec));
+        }
+        Ok(devices)
     }
 
     /// The owner's self-service unlock (§7.7): `throttle_reset` emitting `device_unlocked`.

@@ -2,11 +2,13 @@
 //!
 //! Every event is emitted as a `tracing` event at target [`AUDIT_TARGET`] with the fields
 //! `event` (the name below), `user`, `device` (persistent id, when there is one), `at`
-//! (RFC 3339) and, where they apply, `failure_count`, `locked_until`, `outcome`. No event
-//! ever carries a token, code, secret, key or otpauth URI.
+//! (RFC 3339) and, where they apply, `failure_count`, `locked_until` and `detail`. No event
+//! ever carries a token, code, secret, key or otpauth URI. The contract (every event, when it
+//! is emitted and its fields) is written out in `docs/audit.md`.
 //!
-//! The application's [`Notifier`] is called once for `device_locked`, `token_replayed`,
-//! `device_confirmed`, `device_removed`, `device_unlocked` and `backup_codes_generated`.
+//! The application's [`Notifier`] is called once for `device_locked`, `account_locked`,
+//! `token_replayed`, `device_confirmed`, `device_removed`, `device_unlocked` and
+//! `backup_codes_generated`.
 
 use std::fmt;
 
@@ -31,6 +33,10 @@ pub enum EventKind {
     TokenReplayed,
     /// The failure count reached the lock-out threshold.
     DeviceLocked,
+    /// A failure brought the sum of the failure counts of all of a user's devices to
+    /// `OTPKIT_ACCOUNT_LOCKOUT_THRESHOLD` (the account throttle, `OTPKIT_ACCOUNT_THROTTLING`):
+    /// every device of the user now refuses.
+    AccountLocked,
     /// The owner unlocked a device from another verified device.
     DeviceUnlocked,
     /// Throttling was reset by an administrator or the library.
@@ -60,6 +66,7 @@ impl EventKind {
             EventKind::VerificationThrottled => "verification_throttled",
             EventKind::TokenReplayed => "token_replayed",
             EventKind::DeviceLocked => "device_locked",
+            EventKind::AccountLocked => "account_locked",
             EventKind::DeviceUnlocked => "device_unlocked",
             EventKind::ThrottleReset => "throttle_reset",
             EventKind::ChallengeSent => "challenge_sent",
@@ -77,6 +84,7 @@ impl EventKind {
         matches!(
             self,
             EventKind::DeviceLocked
+                | EventKind::AccountLocked
                 | EventKind::TokenReplayed
                 | EventKind::DeviceConfirmed
                 | EventKind::DeviceRemoved

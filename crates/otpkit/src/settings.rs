@@ -45,7 +45,7 @@ use crate::seal::{KeyRing, KeyRingError};
 use crate::secret::SecretString;
 
 /// Every setting name of SPEC §6, in the order of its table.
-pub const SETTING_NAMES: [&str; 41] = [
+pub const SETTING_NAMES: [&str; 43] = [
     "OTP_LOGIN_URL",
     "OTP_ADMIN_HIDE_SENSITIVE_DATA",
     "OTP_TOTP_ISSUER",
@@ -70,6 +70,8 @@ pub const SETTING_NAMES: [&str; 41] = [
     "OTPKIT_DEVICE_KINDS",
     "OTPKIT_THROTTLE_MAX_DELAY",
     "OTPKIT_LOCKOUT_THRESHOLD",
+    "OTPKIT_ACCOUNT_THROTTLING",
+    "OTPKIT_ACCOUNT_LOCKOUT_THRESHOLD",
     "OTPKIT_TOTP_ALGORITHM",
     "OTPKIT_TOTP_DIGITS",
     "OTPKIT_TOTP_STEP",
@@ -315,6 +317,16 @@ pub struct Settings {
     pub throttle_max_delay: u64,
     /// `OTPKIT_LOCKOUT_THRESHOLD`, default 100, 0–10000 consecutive failures; 0 disables.
     pub lockout_threshold: u32,
+    /// `OTPKIT_ACCOUNT_THROTTLING`, default `true` (new in otpkit): every attempt also applies
+    /// the throttle and lock-out rules to the sum of the failure counts of all of the user's
+    /// devices, so that rotating across devices multiplies no guesses (`docs/spec-additions.md`,
+    /// §A). `false` restores django-otp's per-device behaviour.
+    pub account_throttling: bool,
+    /// `OTPKIT_ACCOUNT_LOCKOUT_THRESHOLD`, default 200, 0–20000; 0 disables: the account is
+    /// locked out when the sum of its devices' failure counts reaches it (with
+    /// `account_throttling` on). Above `lockout_threshold` by default, so that one locked
+    /// device leaves the owner's other devices usable (self-service unlock, SPEC §7.7).
+    pub account_lockout_threshold: u32,
     /// `OTPKIT_TOTP_ALGORITHM`, default `SHA1`: exactly `SHA1`, `SHA256` or `SHA512`
     /// (upper case), the default for new TOTP devices.
     pub totp_algorithm: crate::oath::Algorithm,
@@ -385,6 +397,8 @@ impl Default for Settings {
             device_kinds: BuiltinKind::ALL.into_iter().collect(),
             throttle_max_delay: 3600,
             lockout_threshold: 100,
+            account_throttling: true,
+            account_lockout_threshold: 200,
             totp_algorithm: crate::oath::Algorithm::Sha1,
             totp_digits: 6,
             totp_step: 30,
@@ -480,6 +494,13 @@ const NUMS: &[NumSpec] = &[
         max: 10_000,
         get: |s| s.lockout_threshold.into(),
         set: |s, v| s.lockout_threshold = to_u32(v),
+    },
+    NumSpec {
+        name: "OTPKIT_ACCOUNT_LOCKOUT_THRESHOLD",
+        min: 0,
+        max: 20_000,
+        get: |s| s.account_lockout_threshold.into(),
+        set: |s, v| s.account_lockout_threshold = to_u32(v),
     },
     NumSpec {
         name: "OTPKIT_TOTP_DIGITS",
@@ -609,6 +630,11 @@ const BOOLS: &[BoolSpec] = &[
         name: "OTP_TOTP_SYNC",
         get: |s| s.totp_sync,
         set: |s, v| s.totp_sync = v,
+    },
+    BoolSpec {
+        name: "OTPKIT_ACCOUNT_THROTTLING",
+        get: |s| s.account_throttling,
+        set: |s, v| s.account_throttling = v,
     },
     BoolSpec {
         name: "OTPKIT_LOGIN_OTP_OPTIONAL",
@@ -976,6 +1002,8 @@ impl fmt::Debug for Settings {
             .field("device_kinds", &self.device_kinds)
             .field("throttle_max_delay", &self.throttle_max_delay)
             .field("lockout_threshold", &self.lockout_threshold)
+            .field("account_throttling", &self.account_throttling)
+            .field("account_lockout_threshold", &self.account_lockout_threshold)
             .field("totp_algorithm", &self.totp_algorithm)
             .field("totp_digits", &self.totp_digits)
             .field("totp_step", &self.totp_step)
@@ -1046,6 +1074,8 @@ mod tests {
         );
         assert_eq!(s.throttle_max_delay, 3600);
         assert_eq!(s.lockout_threshold, 100);
+        assert!(s.account_throttling);
+        assert_eq!(s.account_lockout_threshold, 200);
         assert_eq!(s.totp_algorithm, crate::oath::Algorithm::Sha1);
         assert_eq!(s.totp_digits, 6);
         assert_eq!(s.totp_step, 30);
@@ -1083,6 +1113,7 @@ mod tests {
                 ("OTP_EMAIL_COOLDOWN_DURATION", 0, 86_400),
                 ("OTPKIT_THROTTLE_MAX_DELAY", 1, 3_153_600_000),
                 ("OTPKIT_LOCKOUT_THRESHOLD", 0, 10_000),
+                ("OTPKIT_ACCOUNT_LOCKOUT_THRESHOLD", 0, 20_000),
                 ("OTPKIT_TOTP_DIGITS", 6, 8),
                 ("OTPKIT_TOTP_STEP", 1, 120),
                 ("OTPKIT_TOTP_TOLERANCE", 0, 10),

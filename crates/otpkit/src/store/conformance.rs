@@ -705,6 +705,101 @@ pub async fn concurrent_failures_throttled(a: Arc<dyn DeviceStore>, b: Arc<dyn D
     }
 }
 
+/// The account throttle (`OTPKIT_ACCOUNT_THROTTLING`, REQ-05): 100 concurrent wrong guesses
+/// spread over two devices of one user with throttling off are all counted (the account
+/// total is exactly 100, split exactly as sent), and the account is then locked out on both
+/// devices (`OTPKIT_ACCOUNT_LOCKOUT_THRESHOLD` = 100).
+pub async fn concurrent_account_failures_all_counted(
+    a: Arc<dyn DeviceStore>,
+    b: Arc<dyn DeviceStore>,
+) {
+    let p = engines(
+        a,
+        b,
+        Settings {
+            account_lockout_threshold: 100,
+            ..no_throttle()
+        },
+    );
+    for rep in 0..repetitions() {
+        let u = user(&format!("acct{rep}"));
+        let d1 = p.a.create_totp(&u, rfc_totp()).await.unwrap();
+        let d2 = p.a.create_totp(&u, rfc_totp()).await.unwrap();
+        let pids = [d1.persistent_id(), d2.persistent_id()];
+        let out = race(100, &p, |e, i| {
+            let (u, pid) = (u.clone(), pids[(i / 2) % 2].clone());
+            async move {
+                e.verify_token_detailed(Some(&u), &pid, "abcdef", &VerifyOptions::default())
+                    .await
+                    .unwrap()
+            }
+        })
+        .await;
+        assert!(
+            out.iter().all(|o| matches!(o, VerifyOutcome::Rejected(_))),
+            "rep {rep}"
+        );
+        for pid in &pids {
+            let dev = p.b.from_persistent_id(pid).await.unwrap().unwrap();
+            assert_eq!(dev.throttle().failure_count, 50, "rep {rep} {pid}");
+        }
+        let o =
+            p.b.verify_token_detailed(Some(&u), &pids[0], "abcdef", &VerifyOptions::default())
+                .await
+                .unwrap();
+        assert!(
+            matches!(
+                o,
+                VerifyOutcome::NotAllowed(crate::policy::VerifyNotAllowed::LockedOut {
+                    failure_count: 100
+                })
+            ),
+            "rep {rep}: {o:?}"
+        );
+    }
+}
+
+/// The account throttle with the default policy: of 100 concurrent wrong guesses spread over
+/// two devices of one user, at most one is evaluated — the other device's rows are locked for
+/// the decision, so a guess on device 2 sees device 1's fresh failure (REQ-05, §2.9).
+pub async fn concurrent_account_failures_throttled(
+    a: Arc<dyn DeviceStore>,
+    b: Arc<dyn DeviceStore>,
+) {
+    let p = engines(a, b, Settings::default());
+    for rep in 0..repetitions() {
+        let u = user(&format!("acthr{rep}"));
+        let d1 = p.a.create_totp(&u, rfc_totp()).await.unwrap();
+        let d2 = p.a.create_totp(&u, rfc_totp()).await.unwrap();
+        let pids = [d1.persistent_id(), d2.persistent_id()];
+        let out = race(100, &p, |e, i| {
+            let (u, pid) = (u.clone(), pids[(i / 2) % 2].clone());
+            async move {
+                e.verify_token_detailed(Some(&u), &pid, "000000", &VerifyOptions::default())
+                    .await
+                    .unwrap()
+            }
+        })
+        .await;
+        let evaluated = out
+            .iter()
+            .filter(|o| !matches!(o, VerifyOutcome::NotAllowed(_)))
+            .count();
+        assert!(evaluated <= 1, "rep {rep}: {evaluated} evaluated");
+        let mut total = 0;
+        for pid in &pids {
+            total +=
+                p.b.from_persistent_id(pid)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .throttle()
+                    .failure_count;
+        }
+        assert_eq!(total, evaluated as u32, "rep {rep}");
+    }
+}
+
 /// `match_token`: of 50 concurrent calls with one valid code, exactly one returns a device.
 pub async fn concurrent_match_token(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) {
     let p = engines(a, b, Settings::default());
@@ -758,6 +853,7 @@ macro_rules! store_conformance_tests {
             concurrent_totp_single_use, concurrent_hotp_single_use,
             concurrent_backup_code_single_use, concurrent_email_single_use,
             concurrent_failures_all_counted, concurrent_failures_throttled,
+            concurrent_account_failures_all_counted, concurrent_account_failures_throttled,
             concurrent_match_token);
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
