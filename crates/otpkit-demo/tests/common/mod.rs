@@ -168,6 +168,22 @@ impl Demo {
         panic!("the demo did not stop within 10 s of SIGTERM");
     }
 
+    /// Kills the server with SIGKILL (`Child::kill` on Unix): no graceful shutdown, no
+    /// flush, no destructor runs; then reaps it and checks that SIGKILL is what ended it.
+    pub fn kill(mut self) {
+        use std::os::unix::process::ExitStatusExt as _;
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        child.kill().expect("SIGKILL the demo");
+        let status = child.wait().expect("reap the demo");
+        assert_eq!(
+            status.signal(),
+            Some(9),
+            "the demo ended by {status}, not SIGKILL"
+        );
+    }
+
     /// The server's standard error so far.
     pub fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
@@ -346,7 +362,18 @@ impl Http {
     }
 
     fn finish(&self, path: &str, resp: ureq::http::Response<ureq::Body>) -> Page {
-        let mut resp = resp;
+        let (mut page, mut resp) = self.head(path, resp);
+        page.body = resp.body_mut().read_to_string().unwrap_or_default();
+        page
+    }
+
+    /// Keeps the cookies of `resp` and returns its status and headers (the body still
+    /// unread).
+    fn head(
+        &self,
+        path: &str,
+        resp: ureq::http::Response<ureq::Body>,
+    ) -> (Page, ureq::http::Response<ureq::Body>) {
         for v in resp.headers().get_all("set-cookie") {
             let v = v.to_str().unwrap();
             let pair = v.split(';').next().unwrap();
@@ -370,14 +397,58 @@ impl Http {
             .iter()
             .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
             .collect();
-        let body = resp.body_mut().read_to_string().unwrap_or_default();
-        Page {
+        let page = Page {
             status,
             location,
-            body,
+            body: String::new(),
             path: path.to_owned(),
             headers,
-        }
+        };
+        (page, resp)
+    }
+
+    /// Like `finish`, but a body that cannot be read to its end is an error: a `Page` is
+    /// returned only for an answer received completely.
+    fn try_finish(
+        &self,
+        path: &str,
+        resp: ureq::http::Response<ureq::Body>,
+    ) -> Result<Page, ureq::Error> {
+        let (mut page, mut resp) = self.head(path, resp);
+        page.body = resp.body_mut().read_to_string()?;
+        Ok(page)
+    }
+
+    /// `GET path` accepting JSON only. A transport error (refused connection, connection
+    /// reset, truncated answer) is returned, not a panic.
+    pub fn try_get_json(&self, path: &str) -> Result<Page, ureq::Error> {
+        let resp = self
+            .agent
+            .get(format!("{}{}", self.base, path))
+            .header("Cookie", self.cookie_header())
+            .header("Accept", "application/json")
+            .call()?;
+        self.try_finish(path, resp)
+    }
+
+    /// `POST path` with a JSON body and the CSRF token in `X-CSRF-Token`, as a JSON client
+    /// sends it. A transport error is returned, not a panic; `Ok` means the whole answer
+    /// was received.
+    pub fn try_post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        csrf: &str,
+    ) -> Result<Page, ureq::Error> {
+        let resp = self
+            .agent
+            .post(format!("{}{}", self.base, path))
+            .header("Cookie", self.cookie_header())
+            .header("Accept", "application/json")
+            .header("Content-Type", "application/json")
+            .header("X-CSRF-Token", csrf)
+            .send(body.to_string())?;
+        self.try_finish(path, resp)
     }
 
     /// `GET path` (one request).
