@@ -640,3 +640,102 @@ pub fn code_from_outbox(html: &str) -> Option<String> {
         .collect();
     (code.len() >= 6).then_some(code)
 }
+
+/// The URL of a database server from `var` (`OTPKIT_TEST_POSTGRES_URL`,
+/// `OTPKIT_TEST_MYSQL_URL`). Unset or empty: the test is skipped with a SKIPPED line, or
+/// fails when `OTPKIT_REQUIRE_DB=1` (as `.ci/run` sets it).
+pub fn server_url(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(u) if !u.trim().is_empty() => Some(u),
+        _ => {
+            assert!(
+                !env_flag("OTPKIT_REQUIRE_DB"),
+                "{var} is not set, but OTPKIT_REQUIRE_DB is"
+            );
+            skipped(&format!("{var} is not set"));
+            None
+        }
+    }
+}
+
+/// `base` with its database replaced by `name`.
+pub fn with_database(base: &str, name: &str) -> String {
+    let (scheme, rest) = base.split_once("://").unwrap();
+    let (authority, tail) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let query = tail.find('?').map_or("", |i| &tail[i..]);
+    format!("{scheme}://{authority}/{name}{query}")
+}
+
+/// Creates (`create`) or drops a database on the server of `base`. On PostgreSQL the drop
+/// is forced: a demo killed with SIGKILL may leave a backend that has not noticed yet.
+pub fn admin_database(base: &str, name: &str, create: bool) {
+    use otpkit_sqlx::sqlx::{self, AssertSqlSafe, Connection};
+    let mysql = base.starts_with("mysql") || base.starts_with("mariadb");
+    let sql = match (create, mysql) {
+        (true, _) => format!("CREATE DATABASE {name}"),
+        (false, true) => format!("DROP DATABASE IF EXISTS {name}"),
+        (false, false) => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        if mysql {
+            let mut c = sqlx::MySqlConnection::connect(base).await.unwrap();
+            sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        } else {
+            let mut c = sqlx::PgConnection::connect(base).await.unwrap();
+            sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        }
+    });
+}
+
+/// A fresh database on the server named by an environment variable, dropped when this
+/// value is dropped (the test passed or not).
+pub struct FreshDatabase {
+    base: String,
+    name: String,
+    /// The URL of the fresh database.
+    pub url: String,
+}
+
+impl FreshDatabase {
+    /// Creates `otpkit_demo_{random}` on the server of [`server_url`]`(var)`; `None` when
+    /// that skips.
+    pub fn create(var: &str) -> Option<FreshDatabase> {
+        let base = server_url(var)?;
+        let name = format!("otpkit_demo_{:016x}", getrandom::u64().unwrap());
+        admin_database(&base, &name, true);
+        let url = with_database(&base, &name);
+        Some(FreshDatabase { base, name, url })
+    }
+}
+
+impl Drop for FreshDatabase {
+    fn drop(&mut self) {
+        admin_database(&self.base, &self.name, false);
+    }
+}
+
+/// A new key ring (`OTPKIT_SECRET_KEYS`) from `otp keys generate`, which a server database
+/// needs.
+pub fn generate_key_ring(db_url: &str) -> String {
+    let out = run_demo(
+        db_url,
+        &[],
+        &["otp", "keys", "generate", "--id", "k1"],
+        None,
+    );
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
