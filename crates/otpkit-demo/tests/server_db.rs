@@ -16,83 +16,13 @@
 
 mod common;
 
-use common::{Demo, Http, TotpGen, enrolment_secret_and_uri, env_flag, run_demo};
-use otpkit_sqlx::sqlx::{self, AssertSqlSafe, Connection};
-
-fn base_url(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(u) if !u.trim().is_empty() => Some(u),
-        _ => {
-            assert!(
-                !env_flag("OTPKIT_REQUIRE_DB"),
-                "{var} is not set, but OTPKIT_REQUIRE_DB is"
-            );
-            common::skipped(&format!("{var} is not set"));
-            None
-        }
-    }
-}
-
-/// `base` with its database replaced by `name`.
-fn with_database(base: &str, name: &str) -> String {
-    let (scheme, rest) = base.split_once("://").unwrap();
-    let (authority, tail) = match rest.find(['/', '?']) {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    let query = tail.find('?').map_or("", |i| &tail[i..]);
-    format!("{scheme}://{authority}/{name}{query}")
-}
-
-/// Creates (`create`) or drops a database on the server of `base`.
-fn admin(base: &str, name: &str, create: bool) {
-    let sql = if create {
-        format!("CREATE DATABASE {name}")
-    } else {
-        format!("DROP DATABASE IF EXISTS {name}")
-    };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        if base.starts_with("mysql") || base.starts_with("mariadb") {
-            let mut c = sqlx::MySqlConnection::connect(base).await.unwrap();
-            sqlx::raw_sql(AssertSqlSafe(sql))
-                .execute(&mut c)
-                .await
-                .unwrap();
-        } else {
-            let mut c = sqlx::PgConnection::connect(base).await.unwrap();
-            sqlx::raw_sql(AssertSqlSafe(sql))
-                .execute(&mut c)
-                .await
-                .unwrap();
-        }
-    });
-}
-
-/// Drops the database when the test ends, passed or not.
-struct Fresh {
-    base: String,
-    name: String,
-}
-
-impl Drop for Fresh {
-    fn drop(&mut self) {
-        admin(&self.base, &self.name, false);
-    }
-}
+use common::{Demo, Http, TotpGen, enrolment_secret_and_uri, run_demo};
 
 fn full_flow(var: &str) {
-    let Some(base) = base_url(var) else { return };
-    let name = format!("otpkit_demo_{:016x}", getrandom::u64().unwrap());
-    admin(&base, &name, true);
-    let _fresh = Fresh {
-        base: base.clone(),
-        name: name.clone(),
+    let Some(fresh) = common::FreshDatabase::create(var) else {
+        return;
     };
-    let db_url = with_database(&base, &name);
+    let db_url = fresh.url.clone();
     let dir = tempfile::tempdir().unwrap();
 
     // Without a key ring the demo refuses to start on a server database.
@@ -100,14 +30,7 @@ fn full_flow(var: &str) {
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("OTPKIT_SECRET_KEYS"));
 
-    let keys = run_demo(
-        &db_url,
-        &[],
-        &["otp", "keys", "generate", "--id", "k1"],
-        None,
-    );
-    assert!(keys.status.success(), "{keys:?}");
-    let keys = String::from_utf8(keys.stdout).unwrap().trim().to_owned();
+    let keys = common::generate_key_ring(&db_url);
     let env = [("OTPKIT_SECRET_KEYS", keys.as_str())];
 
     let demo = Demo::start_on(dir.path(), &db_url, &env);

@@ -168,6 +168,22 @@ impl Demo {
         panic!("the demo did not stop within 10 s of SIGTERM");
     }
 
+    /// Kills the server with SIGKILL (`Child::kill` on Unix): no graceful shutdown, no
+    /// flush, no destructor runs; then reaps it and checks that SIGKILL is what ended it.
+    pub fn kill(mut self) {
+        use std::os::unix::process::ExitStatusExt as _;
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        child.kill().expect("SIGKILL the demo");
+        let status = child.wait().expect("reap the demo");
+        assert_eq!(
+            status.signal(),
+            Some(9),
+            "the demo ended by {status}, not SIGKILL"
+        );
+    }
+
     /// The server's standard error so far.
     pub fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
@@ -346,7 +362,18 @@ impl Http {
     }
 
     fn finish(&self, path: &str, resp: ureq::http::Response<ureq::Body>) -> Page {
-        let mut resp = resp;
+        let (mut page, mut resp) = self.head(path, resp);
+        page.body = resp.body_mut().read_to_string().unwrap_or_default();
+        page
+    }
+
+    /// Keeps the cookies of `resp` and returns its status and headers (the body still
+    /// unread).
+    fn head(
+        &self,
+        path: &str,
+        resp: ureq::http::Response<ureq::Body>,
+    ) -> (Page, ureq::http::Response<ureq::Body>) {
         for v in resp.headers().get_all("set-cookie") {
             let v = v.to_str().unwrap();
             let pair = v.split(';').next().unwrap();
@@ -370,14 +397,58 @@ impl Http {
             .iter()
             .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
             .collect();
-        let body = resp.body_mut().read_to_string().unwrap_or_default();
-        Page {
+        let page = Page {
             status,
             location,
-            body,
+            body: String::new(),
             path: path.to_owned(),
             headers,
-        }
+        };
+        (page, resp)
+    }
+
+    /// Like `finish`, but a body that cannot be read to its end is an error: a `Page` is
+    /// returned only for an answer received completely.
+    fn try_finish(
+        &self,
+        path: &str,
+        resp: ureq::http::Response<ureq::Body>,
+    ) -> Result<Page, ureq::Error> {
+        let (mut page, mut resp) = self.head(path, resp);
+        page.body = resp.body_mut().read_to_string()?;
+        Ok(page)
+    }
+
+    /// `GET path` accepting JSON only. A transport error (refused connection, connection
+    /// reset, truncated answer) is returned, not a panic.
+    pub fn try_get_json(&self, path: &str) -> Result<Page, ureq::Error> {
+        let resp = self
+            .agent
+            .get(format!("{}{}", self.base, path))
+            .header("Cookie", self.cookie_header())
+            .header("Accept", "application/json")
+            .call()?;
+        self.try_finish(path, resp)
+    }
+
+    /// `POST path` with a JSON body and the CSRF token in `X-CSRF-Token`, as a JSON client
+    /// sends it. A transport error is returned, not a panic; `Ok` means the whole answer
+    /// was received.
+    pub fn try_post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        csrf: &str,
+    ) -> Result<Page, ureq::Error> {
+        let resp = self
+            .agent
+            .post(format!("{}{}", self.base, path))
+            .header("Cookie", self.cookie_header())
+            .header("Accept", "application/json")
+            .header("Content-Type", "application/json")
+            .header("X-CSRF-Token", csrf)
+            .send(body.to_string())?;
+        self.try_finish(path, resp)
     }
 
     /// `GET path` (one request).
@@ -568,4 +639,103 @@ pub fn code_from_outbox(html: &str) -> Option<String> {
         .take_while(|c| c.is_ascii_digit())
         .collect();
     (code.len() >= 6).then_some(code)
+}
+
+/// The URL of a database server from `var` (`OTPKIT_TEST_POSTGRES_URL`,
+/// `OTPKIT_TEST_MYSQL_URL`). Unset or empty: the test is skipped with a SKIPPED line, or
+/// fails when `OTPKIT_REQUIRE_DB=1` (as `.ci/run` sets it).
+pub fn server_url(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(u) if !u.trim().is_empty() => Some(u),
+        _ => {
+            assert!(
+                !env_flag("OTPKIT_REQUIRE_DB"),
+                "{var} is not set, but OTPKIT_REQUIRE_DB is"
+            );
+            skipped(&format!("{var} is not set"));
+            None
+        }
+    }
+}
+
+/// `base` with its database replaced by `name`.
+pub fn with_database(base: &str, name: &str) -> String {
+    let (scheme, rest) = base.split_once("://").unwrap();
+    let (authority, tail) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let query = tail.find('?').map_or("", |i| &tail[i..]);
+    format!("{scheme}://{authority}/{name}{query}")
+}
+
+/// Creates (`create`) or drops a database on the server of `base`. On PostgreSQL the drop
+/// is forced: a demo killed with SIGKILL may leave a backend that has not noticed yet.
+pub fn admin_database(base: &str, name: &str, create: bool) {
+    use otpkit_sqlx::sqlx::{self, AssertSqlSafe, Connection};
+    let mysql = base.starts_with("mysql") || base.starts_with("mariadb");
+    let sql = match (create, mysql) {
+        (true, _) => format!("CREATE DATABASE {name}"),
+        (false, true) => format!("DROP DATABASE IF EXISTS {name}"),
+        (false, false) => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        if mysql {
+            let mut c = sqlx::MySqlConnection::connect(base).await.unwrap();
+            sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        } else {
+            let mut c = sqlx::PgConnection::connect(base).await.unwrap();
+            sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        }
+    });
+}
+
+/// A fresh database on the server named by an environment variable, dropped when this
+/// value is dropped (the test passed or not).
+pub struct FreshDatabase {
+    base: String,
+    name: String,
+    /// The URL of the fresh database.
+    pub url: String,
+}
+
+impl FreshDatabase {
+    /// Creates `otpkit_demo_{random}` on the server of [`server_url`]`(var)`; `None` when
+    /// that skips.
+    pub fn create(var: &str) -> Option<FreshDatabase> {
+        let base = server_url(var)?;
+        let name = format!("otpkit_demo_{:016x}", getrandom::u64().unwrap());
+        admin_database(&base, &name, true);
+        let url = with_database(&base, &name);
+        Some(FreshDatabase { base, name, url })
+    }
+}
+
+impl Drop for FreshDatabase {
+    fn drop(&mut self) {
+        admin_database(&self.base, &self.name, false);
+    }
+}
+
+/// A new key ring (`OTPKIT_SECRET_KEYS`) from `otp keys generate`, which a server database
+/// needs.
+pub fn generate_key_ring(db_url: &str) -> String {
+    let out = run_demo(
+        db_url,
+        &[],
+        &["otp", "keys", "generate", "--id", "k1"],
+        None,
+    );
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
