@@ -14,7 +14,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use common::*;
 use http::StatusCode;
@@ -117,6 +117,19 @@ impl<S: Subscriber> Layer<S> for Capture {
     }
 }
 
+/// The tests of this file run one at a time: each installs its own thread-local subscriber,
+/// and keeping them apart rules out any interplay through `tracing`'s process-wide callsite
+/// cache.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Installs a fresh [`Capture`] for the current thread (TRACE, every target).
+fn install() -> (Capture, tracing::subscriber::DefaultGuard) {
+    let capture = Capture::default();
+    let guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
+    (capture, guard)
+}
+
 /// The exact field map of an engine audit event (`emit` in `events.rs`): `extra` are the
 /// optional fields (`failure_count`, `locked_until`, `detail`) the event carries.
 fn engine_event(
@@ -201,10 +214,10 @@ fn contains_word(hay: &str, needle: &str) -> bool {
 /// notification hook ran exactly for the §2.10 notifying events; no log line carries a
 /// secret.
 #[tokio::test(flavor = "current_thread")]
+#[allow(clippy::await_holding_lock)] // SERIAL: held for the whole test on purpose
 async fn the_audit_trail_of_a_web_life_cycle_is_exact_and_carries_no_secret() {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::registry().with(capture.clone());
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    let (capture, _guard) = install();
 
     let t = app();
     let user = "nodev";
@@ -505,6 +518,87 @@ async fn the_audit_trail_of_a_web_life_cycle_is_exact_and_carries_no_secret() {
         assert_eq!(code.len(), 6);
         assert!(!logs.contains(code.as_str()), "{code} in the logs:\n{logs}");
     }
+    assert!(
+        !contains_word(&logs, "pw"),
+        "the password in the logs:\n{logs}"
+    );
+}
+
+/// SPEC §2.5, §2.10, REQ-16: the library's `throttle_increment` (commit = true) that brings
+/// the count to `OTPKIT_LOCKOUT_THRESHOLD` emits `device_locked` and notifies exactly once,
+/// like a failed verification does; later increments do not repeat it. A web login on the
+/// locked device then emits `verification_throttled` with `LOCKED_OUT` (no `locked_until`).
+#[tokio::test(flavor = "current_thread")]
+#[allow(clippy::await_holding_lock)] // SERIAL: held for the whole test on purpose
+async fn throttle_increment_reaching_the_threshold_emits_device_locked_once() {
+    let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    let (capture, _guard) = install();
+    let t = app_with(|s| s.lockout_threshold = 2);
+    let pid = totp(&t, "alice").await;
+    let t0 = Timestamp::from_secs(T0);
+    for i in 1..=3u32 {
+        t.clock.set(t0.add_secs(i64::from(i)));
+        let d = t.engine.throttle_increment(&pid).await.unwrap();
+        assert_eq!(d.throttle().failure_count, i);
+    }
+    t.clock.set(t0.add_secs(10));
+    let code = t
+        .engine
+        .current_totp(&pid)
+        .await
+        .unwrap()
+        .expose()
+        .to_owned();
+    let mut c = Client::new(&t);
+    let r = c
+        .post_json(
+            "/otp/login/",
+            json!({"username": "alice", "password": "pw", "otp_device": pid, "otp_token": code}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(r.json()["error"], "device_locked");
+
+    let audited: Vec<BTreeMap<String, String>> = capture
+        .audit
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|a| a.fields.clone())
+        .collect();
+    assert_eq!(
+        audited,
+        vec![
+            engine_event("device_created", "alice", &pid, t0, &[]),
+            engine_event(
+                "device_locked",
+                "alice",
+                &pid,
+                t0.add_secs(2),
+                &[("failure_count", "2".to_owned())]
+            ),
+            engine_event(
+                "verification_throttled",
+                "alice",
+                &pid,
+                t0.add_secs(10),
+                &[
+                    ("failure_count", "3".to_owned()),
+                    ("detail", "LOCKED_OUT".to_owned())
+                ]
+            ),
+        ]
+    );
+    let mut locked = Event::new(
+        EventKind::DeviceLocked,
+        Some(&UserId::new("alice").unwrap()),
+        Some(&pid),
+        t0.add_secs(2),
+    );
+    locked.failure_count = Some(2);
+    assert_eq!(t.notifier.events(), vec![locked]);
+    let logs = capture.text.lock().unwrap().clone();
+    assert!(!logs.contains(code.as_str()), "{code} in the logs:\n{logs}");
     assert!(
         !contains_word(&logs, "pw"),
         "the password in the logs:\n{logs}"
