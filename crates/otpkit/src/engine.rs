@@ -1838,22 +1838,37 @@ impl Engine {
         Ok(d)
     }
 
-    /// `throttle_increment(commit = true)`: count + 1 and timestamp = now, atomically.
+    /// `throttle_increment(commit = true)`: count + 1 and timestamp = now, atomically. Emits
+    /// `device_locked` (and notifies) when this increment reaches the lock-out threshold.
     pub async fn throttle_increment(&self, pid: &str) -> Result<Device, Error> {
         let now = self.now();
         let max = self.inner.settings.throttle_max_delay;
         let lockout = self.inner.settings.lockout_threshold;
+        let locked = Slot::new();
+        let l2 = locked.clone();
         let d = self
             .update_record(pid, move |r| {
-                Throttle {
-                    factor: 1,
-                    max_delay_secs: max,
-                    lockout_threshold: lockout,
-                }
-                .increment(&mut r.throttle, now);
+                l2.put(
+                    Throttle {
+                        factor: 1,
+                        max_delay_secs: max,
+                        lockout_threshold: lockout,
+                    }
+                    .increment(&mut r.throttle, now),
+                );
                 Write::Update
             })
             .await?;
+        if locked.take() == Some(true) {
+            let mut e = Event::new(
+                EventKind::DeviceLocked,
+                Some(d.user()),
+                Some(&d.persistent_id()),
+                now,
+            );
+            e.failure_count = Some(d.throttle().failure_count);
+            self.inner.emit(e);
+        }
         Ok(d)
     }
 

@@ -1,14 +1,16 @@
 //! Audit events and the notification hook (SPEC §2.10).
 //!
-//! Every event is emitted as a `tracing` event at target [`AUDIT_TARGET`] with the fields
-//! `event` (the name below), `user`, `device` (persistent id, when there is one), `at`
-//! (RFC 3339) and, where they apply, `failure_count`, `locked_until` and `detail`. No event
-//! ever carries a token, code, secret, key or otpauth URI. The contract (every event, when it
-//! is emitted and its fields) is written out in `docs/audit.md`.
+//! Every event is emitted as a `tracing` event at level `INFO` and target [`AUDIT_TARGET`]
+//! with the fields `event` (the name below), `user`, `device` (persistent id; both empty for
+//! ring-wide events), `at` (RFC 3339) and, where they apply, `failure_count`, `locked_until`
+//! and `detail`. No event ever carries a token, code, secret, key or otpauth URI.
 //!
 //! The application's [`Notifier`] is called once for `device_locked`, `account_locked`,
 //! `token_replayed`, `device_confirmed`, `device_removed`, `device_unlocked` and
 //! `backup_codes_generated`.
+//!
+//! The stable contract (every field with its type, every event with when it is emitted and
+//! what it carries) is documented in the repository at docs/audit.md.
 
 use std::fmt;
 
