@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// Secret bytes (an OATH key, a sealing key). `Debug` prints `SecretBytes([REDACTED; n])`.
@@ -12,8 +13,19 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 /// assert_eq!(format!("{k:?}"), "SecretBytes([REDACTED; 20])");
 /// assert_eq!(k.expose().len(), 20);
 /// ```
-#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+///
+/// `==` compares in constant time (REQ-08): it takes as long whatever the contents and
+/// wherever they differ (the length is not secret).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct SecretBytes(Vec<u8>);
+
+impl PartialEq for SecretBytes {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl Eq for SecretBytes {}
 
 impl SecretBytes {
     /// Wraps `bytes`; they are zeroed when the value is dropped.
@@ -58,9 +70,20 @@ impl fmt::Debug for SecretBytes {
 /// let t = SecretString::from("123456");
 /// assert_eq!(format!("{t:?} {t}"), "SecretString([REDACTED]) [REDACTED]");
 /// assert_eq!(t.expose(), "123456");
+/// assert!(t == SecretString::from("123456") && t != SecretString::from("123457"));
 /// ```
-#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+///
+/// `==` compares in constant time (REQ-08), like [`SecretBytes`].
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct SecretString(String);
+
+impl PartialEq for SecretString {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for SecretString {}
 
 impl SecretString {
     /// Wraps `s`; it is zeroed when the value is dropped.

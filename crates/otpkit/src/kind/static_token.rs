@@ -61,10 +61,8 @@ impl StaticDevice {
             let code = random_code()?;
             let norm = normalize_static(code.expose())
                 .map_err(|_| KindError::State("generated code failed normalisation".into()))?;
-            if codes
-                .iter()
-                .any(|c: &SecretString| c.expose() == code.expose())
-            {
+            // `==` on SecretString is constant time (REQ-08).
+            if codes.iter().any(|c: &SecretString| c == &code) {
                 continue; // a 2^-50 event; keep codes unique
             }
             hashes.push(ctx.hash(&[norm.expose().as_bytes()])?);
