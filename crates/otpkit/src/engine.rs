@@ -1999,9 +1999,27 @@ impl Engine {
     }
 
     /// `delete_devices_for_user(user)`: removes every device of `user` (the application calls
-    /// it when it deletes the user).
+    /// it when it deletes the user), in one transition over all of the user's rows, and
+    /// emits `device_removed` once per device removed (REQ-16).
     pub async fn delete_devices_for_user(&self, user: &UserId) -> Result<u64, Error> {
-        Ok(self.inner.store.delete_for_user(user).await?)
+        let slot: Slot<Vec<String>> = Slot::new();
+        let out = slot.clone();
+        let m: UserMutation = Box::new(move |recs, writes| {
+            writes.iter_mut().for_each(|w| *w = Write::Delete);
+            out.put(recs.iter().map(DeviceRecord::persistent_id).collect());
+        });
+        self.inner.store.update_user(user, m).await?;
+        let removed = slot.take().unwrap_or_default();
+        let now = self.now();
+        for pid in &removed {
+            self.inner.emit(Event::new(
+                EventKind::DeviceRemoved,
+                Some(user),
+                Some(pid),
+                now,
+            ));
+        }
+        Ok(u64::try_from(removed.len()).unwrap_or(u64::MAX))
     }
 
     /// `otpkit device prune`: deletes unconfirmed devices older than `OTPKIT_ENROLMENT_TTL`.

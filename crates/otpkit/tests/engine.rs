@@ -935,6 +935,7 @@ async fn devices_for_user_order_filters_and_has_device() {
             .await
             .unwrap();
     assert_eq!(ids(kind_only), vec![unconfirmed, totp]);
+    let removed_before = t.notes.count(EventKind::DeviceRemoved);
     assert_eq!(t.e.delete_devices_for_user(&alice()).await.unwrap(), 4);
     assert!(
         t.e.devices_for_user(Some(&alice()), None)
@@ -942,6 +943,17 @@ async fn devices_for_user_order_filters_and_has_device() {
             .unwrap()
             .is_empty()
     );
+    // REQ-16: one device_removed per device removed, each naming alice.
+    assert_eq!(t.notes.count(EventKind::DeviceRemoved) - removed_before, 4);
+    assert!(
+        t.notes
+            .events()
+            .iter()
+            .filter(|e| e.kind == EventKind::DeviceRemoved)
+            .all(|e| e.user.as_ref() == Some(&alice()))
+    );
+    // bob's device is untouched.
+    assert!(t.e.user_has_device(Some(&bob), None).await.unwrap());
 }
 
 #[tokio::test]
