@@ -7,7 +7,9 @@
 //!   TOTP `last_t` and the HOTP counter never go backwards.
 //! - REQ-05: a device the throttle refuses is not evaluated (zero HMACs) and nothing of it
 //!   changes; a failure count grows only by one per rejected attempt and returns to zero only
-//!   on a success (or an administrator's reset).
+//!   on a success (or an administrator's reset). The account throttle
+//!   (docs/spec-additions.md §A) likewise: while the sum of the three devices' counts and
+//!   their latest failure refuse, no device is evaluated; an attempt changes no other device.
 //! - REQ-07: malformed tokens are ordinary failures.
 //! - REQ-09: sealing round-trips, and any changed byte of a sealed value fails to open.
 //!
@@ -24,6 +26,7 @@ use std::collections::HashSet;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use otpkit::device::ThrottleState;
 use otpkit::engine::{HotpOptions, TotpOptions, VerifyOptions};
 use otpkit::kind::{HotpDevice, StaticDevice, TotpDevice};
 use otpkit::oath::{Algorithm, Digits, OathKey, hmac_count, totp_at};
@@ -245,7 +248,23 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     (Tok::Code(i), _) => format!("{:06}", i * 7),
                     (Tok::Offset(_), _) => unreachable!(),
                 };
-                let refused = throttle().check(&before.throttle, now).is_err();
+                let mut others = Vec::new();
+                let mut account = ThrottleState::default();
+                for i in 0..3 {
+                    let r = w.rec(i).await;
+                    account.failure_count += r.throttle.failure_count;
+                    account.failure_timestamp =
+                        account.failure_timestamp.max(r.throttle.failure_timestamp);
+                    if i != d {
+                        others.push(r);
+                    }
+                }
+                let account_throttle = Throttle {
+                    lockout_threshold: Settings::default().account_lockout_threshold,
+                    ..throttle()
+                };
+                let refused = throttle().check(&before.throttle, now).is_err()
+                    || account_throttle.check(&account, now).is_err();
                 let h0 = hmac_count();
                 let out = w
                     .engine
@@ -316,6 +335,12 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     }
                     VerifyOutcome::NotFound => prop_assert!(false, "the device vanished"),
                 }
+                // An attempt on one device never touches another.
+                let mut now_others = Vec::new();
+                for i in (0..3).filter(|&i| i != d) {
+                    now_others.push(w.rec(i).await);
+                }
+                prop_assert!(now_others == others, "another device changed");
                 // The failure count moves only by the rules above.
                 if !matches!(out, VerifyOutcome::Rejected(_) | VerifyOutcome::Accepted(_)) {
                     prop_assert_eq!(after.throttle, before.throttle);
