@@ -200,7 +200,7 @@ pub async fn set_failures(store: &dyn DeviceStore, devices: &[Dev], n: u32) {
 static VALID_EPOCH: AtomicI64 = AtomicI64::new(0);
 
 /// The result of a time-bounded run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Rate {
     pub ops: u64,
     pub secs: f64,
@@ -209,6 +209,13 @@ pub struct Rate {
 }
 
 impl Rate {
+    /// Adds another run's operations and time (runs measured in slices).
+    pub fn add(&mut self, other: Rate) {
+        self.ops += other.ops;
+        self.secs += other.secs;
+        self.unexpected += other.unexpected;
+    }
+
     pub fn per_sec(&self) -> f64 {
         self.ops as f64 / self.secs
     }

@@ -7,7 +7,11 @@
 //! * An [`OathKey`] holds the **keyed HMAC states** for one [`Algorithm`]: the key pads are
 //!   absorbed once, and every HMAC then costs exactly two runs of the hash's compression
 //!   function on stack blocks, so a verification window of `n` candidates costs `n` HMACs,
-//!   never re-hashes the key and allocates nothing.
+//!   never re-hashes the key and allocates nothing. A window is computed in batches of up
+//!   to four candidates, all inner hashes first and then all outer hashes, with every block
+//!   of a phase written before its first compression: independent compressions overlap in
+//!   the processor, and none waits for a store-forwarding stall behind the previous one.
+//!   The tolerance-1 window is then faster than one-at-a-time HMACs even with early exit.
 //! * [`OathKey::hotp`] is RFC 4226 §5.3: HMAC over the 8-byte big-endian counter, dynamic
 //!   truncation ([`dynamic_truncate`]), `mod 10^digits`, written with leading zeros.
 //! * [`verify_totp`] and [`verify_hotp`] compute **every** candidate of the window, compare
@@ -218,8 +222,8 @@ pub fn hmac_count() -> u64 {
     HMAC_COUNT.with(Cell::get)
 }
 
-fn count_hmac() {
-    HMAC_COUNT.with(|c| c.set(c.get().wrapping_add(1)));
+fn count_hmacs(n: u64) {
+    HMAC_COUNT.with(|c| c.set(c.get().wrapping_add(n)));
 }
 
 /// The key as HMAC needs it: hashed if longer than the block (RFC 2104 §2), then
@@ -285,21 +289,30 @@ enum KeyedMac {
     Sha512 { inner: [u64; 8], outer: [u64; 8] },
 }
 
-/// Writes `msg`, the `0x80` pad byte and the message length in bits (big-endian, in the last
-/// 8 bytes) into a zeroed `block`: the final (and only) block of a hash whose first blocks
-/// were the HMAC key pad. `msg.len() + 9 <= block.len()` in every use here.
-fn pad_block(block: &mut [u8], msg: &[u8], total_bits: u64) {
-    for (dst, src) in block
-        .iter_mut()
-        .zip(msg.iter().chain(std::iter::once(&0x80)))
-    {
-        *dst = *src;
+/// The final (and only) message block of an HMAC hash whose first block was the key pad:
+/// `msg_len` message bytes (left zero here, written per call), the `0x80` pad byte, zeros,
+/// and the total message length in bits big-endian in the last 8 bytes (for SHA-512 the
+/// 128-bit length field's high half stays zero). Evaluated at compile time only.
+const fn pad_template<const N: usize>(msg_len: usize, total_bits: u64) -> [u8; N] {
+    let mut block = [0u8; N];
+    let (_, rest) = block.split_at_mut(msg_len);
+    if let Some(first) = rest.first_mut() {
+        *first = 0x80;
     }
-    let n = block.len();
-    if let Some(len) = block.get_mut(n.saturating_sub(8)..) {
-        len.copy_from_slice(&total_bits.to_be_bytes());
+    if let Some(len) = block.last_chunk_mut::<8>() {
+        *len = total_bits.to_be_bytes();
     }
+    block
 }
+
+/// The inner hash's last block: the 8-byte counter after one key block.
+const SHA1_INNER_BLOCK: [u8; 64] = pad_template(8, (64 + 8) * 8);
+/// The outer hash's last block: the 20-byte inner digest after one key block.
+const SHA1_OUTER_BLOCK: [u8; 64] = pad_template(20, (64 + 20) * 8);
+const SHA256_INNER_BLOCK: [u8; 64] = pad_template(8, (64 + 8) * 8);
+const SHA256_OUTER_BLOCK: [u8; 64] = pad_template(32, (64 + 32) * 8);
+const SHA512_INNER_BLOCK: [u8; 128] = pad_template(8, (128 + 8) * 8);
+const SHA512_OUTER_BLOCK: [u8; 128] = pad_template(64, (128 + 64) * 8);
 
 /// XORs every byte of `block` with `pad`.
 fn xor_pad(block: &mut [u8], pad: u8) {
@@ -322,17 +335,86 @@ fn words64_be(words: &[u64], out: &mut [u8]) {
     }
 }
 
+/// Writes the counter (big-endian) into the first 8 bytes of an inner block.
+fn put_counter(block: &mut [u8], counter: u64) {
+    if let Some(head) = block.first_chunk_mut::<8>() {
+        *head = counter.to_be_bytes();
+    }
+}
+
+/// Zeroes the first `n` bytes of `block` (the part that held a secret).
+fn zeroize_prefix(block: &mut [u8], n: usize) {
+    if let Some(secret) = block.get_mut(..n) {
+        secret.zeroize();
+    }
+}
+
+/// An HMAC output as the hash's final state words (the digest is their big-endian bytes).
+#[derive(Clone, Copy)]
+enum MacWords<'a> {
+    /// SHA-1 (5 words) or SHA-256 (8 words).
+    W32(&'a [u32]),
+    /// SHA-512 (8 words).
+    W64(&'a [u64]),
+}
+
+impl MacWords<'_> {
+    /// RFC 4226 §5.3 dynamic truncation ([`dynamic_truncate`]) read straight from the state
+    /// words, without writing the digest out as bytes: the offset is the low nibble of the
+    /// digest's last byte (the last word's low byte), and the 4 bytes at that offset lie in
+    /// two adjacent words, which are joined and shifted.
+    fn truncate(self) -> u32 {
+        match self {
+            MacWords::W32(h) => {
+                let off = h.last().map_or(0, |w| (w & 0x0F) as usize);
+                let (i, r) = (off / 4, off % 4);
+                let hi = u64::from(h.get(i).copied().unwrap_or(0));
+                let lo = u64::from(h.get(i + 1).copied().unwrap_or(0));
+                // Bytes r..r + 4 of the 8-byte big-endian pair.
+                (((hi << 32) | lo) >> (32 - 8 * r)) as u32 & 0x7FFF_FFFF
+            }
+            MacWords::W64(h) => {
+                let off = h.last().map_or(0, |w| (w & 0x0F) as usize);
+                let (i, r) = (off / 8, off % 8);
+                let hi = u128::from(h.get(i).copied().unwrap_or(0));
+                let lo = u128::from(h.get(i + 1).copied().unwrap_or(0));
+                // Bytes r..r + 4 of the 16-byte big-endian pair.
+                (((hi << 64) | lo) >> (96 - 8 * r)) as u32 & 0x7FFF_FFFF
+            }
+        }
+    }
+
+    /// The digest bytes, for tests of the intermediate values.
+    #[cfg(test)]
+    fn to_bytes(self) -> Vec<u8> {
+        match self {
+            MacWords::W32(h) => {
+                let mut out = vec![0; 4 * h.len()];
+                words32_be(h, &mut out);
+                out
+            }
+            MacWords::W64(h) => {
+                let mut out = vec![0; 8 * h.len()];
+                words64_be(h, &mut out);
+                out
+            }
+        }
+    }
+}
+
 /// An OATH key prepared for one [`Algorithm`]: the keyed HMAC states, computed once.
 ///
 /// HMAC is computed directly on the hash's compression function (RustCrypto's
 /// `sha1::compress`, `sha2::compress256`/`compress512`): the key pads are absorbed once here
 /// (2 blocks), and each HOTP value then costs exactly 2 compressions — one for the inner hash
 /// of the 8-byte counter, one for the outer hash of the inner digest — with no buffering,
-/// no allocation and no re-keying. The tests check it against the `hmac` crate for every key
-/// length and against the RFC vectors.
+/// no allocation and no re-keying; each final block is a compile-time template (padding and
+/// length) with only the counter or the inner digest written in, and the truncated code is
+/// read straight from the outer state words. The tests check it against the `hmac` crate
+/// for every key length and against the RFC vectors.
 ///
-/// The raw key bytes are not kept: the constructor copies them into a block that is zeroed
-/// right after keying. The keyed states (as sensitive as the key) are zeroed on drop.
+/// The raw key bytes are not kept: the constructor copies them into pad blocks whose key
+/// bytes are zeroed right after keying. The keyed states (as sensitive as the key) are zeroed on drop.
 ///
 /// `Debug` prints only the algorithm.
 ///
@@ -366,6 +448,9 @@ impl Drop for OathKey {
     }
 }
 
+/// How many HMACs a verification window computes side by side ([`OathKey::codes`]).
+const BATCH: usize = 4;
+
 /// HMAC's inner and outer pad bytes (RFC 2104 §2).
 const IPAD: u8 = 0x36;
 const OPAD: u8 = 0x5c;
@@ -374,37 +459,28 @@ impl OathKey {
     /// Keys HMAC with `key` (any length; RFC 4226 R6 length rules are enforced at import,
     /// see [`crate::encoding::check_key_len`]).
     pub fn new(algorithm: Algorithm, key: &[u8]) -> OathKey {
+        // Both pad blocks are written before either compression, so that the two (independent)
+        // compressions overlap; see `with_macs`.
+        macro_rules! keyed {
+            ($d:ty, $iv:expr, $compress:path, $variant:ident) => {{
+                let mut ipad = block_key::<$d>(key);
+                let secret = key.len().min(ipad.len());
+                let mut opad = ipad.clone();
+                xor_pad(&mut ipad, IPAD);
+                xor_pad(&mut opad, OPAD);
+                let (mut inner, mut outer) = ($iv, $iv);
+                $compress(&mut inner, std::slice::from_ref(&ipad));
+                $compress(&mut outer, std::slice::from_ref(&opad));
+                // Past the key (or its digest) the blocks held only the constant pads.
+                zeroize_prefix(&mut ipad, secret);
+                zeroize_prefix(&mut opad, secret);
+                KeyedMac::$variant { inner, outer }
+            }};
+        }
         let mac = match algorithm {
-            Algorithm::Sha1 => {
-                let mut block = block_key::<Sha1>(key);
-                let (mut inner, mut outer) = (SHA1_IV, SHA1_IV);
-                xor_pad(&mut block, IPAD);
-                sha1::compress(&mut inner, std::slice::from_ref(&block));
-                xor_pad(&mut block, IPAD ^ OPAD);
-                sha1::compress(&mut outer, std::slice::from_ref(&block));
-                block.as_mut_slice().zeroize();
-                KeyedMac::Sha1 { inner, outer }
-            }
-            Algorithm::Sha256 => {
-                let mut block = block_key::<Sha256>(key);
-                let (mut inner, mut outer) = (SHA256_IV, SHA256_IV);
-                xor_pad(&mut block, IPAD);
-                sha2::compress256(&mut inner, std::slice::from_ref(&block));
-                xor_pad(&mut block, IPAD ^ OPAD);
-                sha2::compress256(&mut outer, std::slice::from_ref(&block));
-                block.as_mut_slice().zeroize();
-                KeyedMac::Sha256 { inner, outer }
-            }
-            Algorithm::Sha512 => {
-                let mut block = block_key::<Sha512>(key);
-                let (mut inner, mut outer) = (SHA512_IV, SHA512_IV);
-                xor_pad(&mut block, IPAD);
-                sha2::compress512(&mut inner, std::slice::from_ref(&block));
-                xor_pad(&mut block, IPAD ^ OPAD);
-                sha2::compress512(&mut outer, std::slice::from_ref(&block));
-                block.as_mut_slice().zeroize();
-                KeyedMac::Sha512 { inner, outer }
-            }
+            Algorithm::Sha1 => keyed!(Sha1, SHA1_IV, sha1::compress, Sha1),
+            Algorithm::Sha256 => keyed!(Sha256, SHA256_IV, sha2::compress256, Sha256),
+            Algorithm::Sha512 => keyed!(Sha512, SHA512_IV, sha2::compress512, Sha512),
         };
         OathKey { mac }
     }
@@ -418,76 +494,113 @@ impl OathKey {
         }
     }
 
-    /// Computes one HMAC over `counter` (8 bytes, big-endian) and hands the output to `f`;
-    /// the output and the intermediate states are zeroed afterwards. Counts one HMAC for
-    /// [`hmac_count`].
-    fn with_mac<R>(&self, counter: u64, f: impl FnOnce(&[u8]) -> R) -> R {
-        count_hmac();
-        let msg = counter.to_be_bytes();
-        match &self.mac {
-            KeyedMac::Sha1 { inner, outer } => {
-                // One 64-byte block each: the key pad was the first block of both hashes.
-                let mut block = GenericArray::default();
-                pad_block(&mut block, &msg, (64 + 8) * 8);
-                let mut h = *inner;
-                sha1::compress(&mut h, std::slice::from_ref(&block));
-                let mut digest = [0u8; 20];
-                words32_be(&h, &mut digest);
-                block = GenericArray::default();
-                pad_block(&mut block, &digest, (64 + 20) * 8);
-                h = *outer;
-                sha1::compress(&mut h, std::slice::from_ref(&block));
-                words32_be(&h, &mut digest);
-                let r = f(&digest);
-                digest.zeroize();
-                h.zeroize();
-                block.as_mut_slice().zeroize();
-                r
-            }
-            KeyedMac::Sha256 { inner, outer } => {
-                let mut block = GenericArray::default();
-                pad_block(&mut block, &msg, (64 + 8) * 8);
-                let mut h = *inner;
-                sha2::compress256(&mut h, std::slice::from_ref(&block));
-                let mut digest = [0u8; 32];
-                words32_be(&h, &mut digest);
-                block = GenericArray::default();
-                pad_block(&mut block, &digest, (64 + 32) * 8);
-                h = *outer;
-                sha2::compress256(&mut h, std::slice::from_ref(&block));
-                words32_be(&h, &mut digest);
-                let r = f(&digest);
-                digest.zeroize();
-                h.zeroize();
-                block.as_mut_slice().zeroize();
-                r
-            }
-            KeyedMac::Sha512 { inner, outer } => {
-                // 128-byte blocks; the 128-bit length field's high half stays zero.
-                let mut block = GenericArray::default();
-                pad_block(&mut block, &msg, (128 + 8) * 8);
-                let mut h = *inner;
-                sha2::compress512(&mut h, std::slice::from_ref(&block));
-                let mut digest = [0u8; 64];
-                words64_be(&h, &mut digest);
-                block = GenericArray::default();
-                pad_block(&mut block, &digest, (128 + 64) * 8);
-                h = *outer;
-                sha2::compress512(&mut h, std::slice::from_ref(&block));
-                words64_be(&h, &mut digest);
-                let r = f(&digest);
-                digest.zeroize();
-                h.zeroize();
-                block.as_mut_slice().zeroize();
-                r
-            }
-        }
+    /// The HOTP value of `counter` as a number below `10^digits` (no allocation).
+    #[inline]
+    fn code(&self, counter: u64, digits: Digits) -> u32 {
+        let [code] = self.codes::<1>(counter, 1, digits);
+        code
     }
 
-    /// The HOTP value of `counter` as a number below `10^digits` (no allocation).
-    fn code(&self, counter: u64, digits: Digits) -> u32 {
-        let value = self.with_mac(counter, |mac| dynamic_truncate(mac).unwrap_or(0));
-        digits.reduce(value)
+    /// The HOTP values of the `n` consecutive counters `first..first + n` (`n ≤ N`; the
+    /// other entries are 0): exactly `n` HMACs.
+    #[inline]
+    fn codes<const N: usize>(&self, first: u64, n: usize, digits: Digits) -> [u32; N] {
+        let mut out = [0u32; N];
+        self.with_macs::<N>(first, n, |i, mac| {
+            if let Some(code) = out.get_mut(i) {
+                *code = digits.reduce(mac.truncate());
+            }
+        });
+        out
+    }
+
+    /// Computes the HMACs of the `n.min(N)` consecutive counters `first..first + n`
+    /// (each as 8 bytes, big-endian) and hands each output (the outer hash's state words) to
+    /// `f` with its index, in order; the secret intermediates (the inner digests in the
+    /// outer blocks, the state words) are zeroed afterwards. Counts the HMACs for
+    /// [`hmac_count`].
+    ///
+    /// Each hash is one compression of a block copied from a compile-time template (the
+    /// padding and length are constant) with only the counter or the inner digest written
+    /// in. The inner hashes of all counters are computed first, then the outer hashes: the
+    /// compressions of one phase do not depend on each other, so the processor overlaps them
+    /// (a SHA-NI compression is bound by the latency of its rounds, not by throughput).
+    #[inline]
+    fn with_macs<const N: usize>(
+        &self,
+        first: u64,
+        n: usize,
+        mut f: impl FnMut(usize, MacWords<'_>),
+    ) {
+        let n = n.min(N);
+        count_hmacs(n as u64);
+        macro_rules! batch {
+            ($inner:expr, $outer:expr, $compress:path, $in_block:expr, $out_block:expr,
+             $to_be:ident, $digest_len:expr, $words:path) => {{
+                // All blocks of a phase are written before its first compression: a
+                // compression's 16-byte loads of a block just written in smaller pieces
+                // cannot be forwarded from the store buffer and wait until those stores
+                // retire, i.e. until everything before them, the previous compression
+                // included, has finished; written up front, the compressions overlap.
+                let mut blocks = [GenericArray::from($in_block); N];
+                let mut counter = first;
+                for block in blocks.iter_mut().take(n) {
+                    put_counter(block, counter);
+                    counter = counter.wrapping_add(1);
+                }
+                let mut hs = [*$inner; N];
+                for (h, block) in hs.iter_mut().zip(blocks.iter()).take(n) {
+                    $compress(h, std::slice::from_ref(block));
+                }
+                let mut blocks = [GenericArray::from($out_block); N];
+                for (h, block) in hs.iter_mut().zip(blocks.iter_mut()).take(n) {
+                    $to_be(h.as_slice(), block);
+                    *h = *$outer;
+                }
+                for (h, block) in hs.iter_mut().zip(blocks.iter()).take(n) {
+                    $compress(h, std::slice::from_ref(block));
+                }
+                for block in blocks.iter_mut().take(n) {
+                    zeroize_prefix(block, $digest_len);
+                }
+                for (i, h) in hs.iter().enumerate().take(n) {
+                    f(i, $words(h.as_slice()));
+                }
+                hs.zeroize();
+            }};
+        }
+        match &self.mac {
+            KeyedMac::Sha1 { inner, outer } => batch!(
+                inner,
+                outer,
+                sha1::compress,
+                SHA1_INNER_BLOCK,
+                SHA1_OUTER_BLOCK,
+                words32_be,
+                20,
+                MacWords::W32
+            ),
+            KeyedMac::Sha256 { inner, outer } => batch!(
+                inner,
+                outer,
+                sha2::compress256,
+                SHA256_INNER_BLOCK,
+                SHA256_OUTER_BLOCK,
+                words32_be,
+                32,
+                MacWords::W32
+            ),
+            KeyedMac::Sha512 { inner, outer } => batch!(
+                inner,
+                outer,
+                sha2::compress512,
+                SHA512_INNER_BLOCK,
+                SHA512_OUTER_BLOCK,
+                words64_be,
+                64,
+                MacWords::W64
+            ),
+        }
     }
 
     /// The HOTP value of `counter` (RFC 4226 §5.3, SPEC §4.1): exactly `digits` ASCII
@@ -499,7 +612,9 @@ impl OathKey {
     /// The raw HMAC of `counter`, for tests of the intermediate values.
     #[cfg(test)]
     fn hmac_bytes(&self, counter: u64) -> Vec<u8> {
-        self.with_mac(counter, <[u8]>::to_vec)
+        let mut out = Vec::new();
+        self.with_macs::<1>(counter, 1, |_, mac| out = mac.to_bytes());
+        out
     }
 }
 
@@ -551,7 +666,13 @@ pub fn dynamic_truncate(mac: &[u8]) -> Option<u32> {
     Some(u32::from_be_bytes(bytes) & 0x7FFF_FFFF)
 }
 
-/// HOTP (SPEC §4.1) with a raw key: `OathKey::new(algorithm, key).hotp(counter, digits)`.
+/// HOTP (SPEC §4.1) with a raw key: the same value as
+/// `OathKey::new(algorithm, key).hotp(counter, digits)`.
+///
+/// One HMAC from scratch, without an [`OathKey`] in between: every block (both key pads and
+/// the counter's block) is written before the first compression, the inner hash's two
+/// blocks go through one call of the compression function, and the outer key pad is
+/// compressed alongside them.
 ///
 /// ```
 /// use otpkit::oath::{hotp, Algorithm, Digits};
@@ -560,7 +681,70 @@ pub fn dynamic_truncate(mac: &[u8]) -> Option<u32> {
 /// assert_eq!(hotp(key, 0, Digits::EIGHT, Algorithm::Sha1).expose(), "84755224");
 /// ```
 pub fn hotp(key: &[u8], counter: u64, digits: Digits, algorithm: Algorithm) -> SecretString {
-    OathKey::new(algorithm, key).hotp(counter, digits)
+    count_hmacs(1);
+    macro_rules! one_shot {
+        ($d:ty, $iv:expr, $compress:path, $in_block:expr, $out_block:expr,
+         $to_be:ident, $digest_len:expr, $words:path) => {{
+            let mut ipad = block_key::<$d>(key);
+            let secret = key.len().min(ipad.len());
+            let mut opad = ipad.clone();
+            xor_pad(&mut ipad, IPAD);
+            xor_pad(&mut opad, OPAD);
+            let mut msg = GenericArray::from($in_block);
+            put_counter(&mut msg, counter);
+            let mut inner_blocks = [ipad, msg];
+            let (mut inner, mut outer) = ($iv, $iv);
+            $compress(&mut inner, &inner_blocks);
+            $compress(&mut outer, std::slice::from_ref(&opad));
+            let mut block = GenericArray::from($out_block);
+            $to_be(&inner, &mut block);
+            $compress(&mut outer, std::slice::from_ref(&block));
+            let code = $words(&outer).truncate();
+            for b in [&mut ipad, &mut opad] {
+                zeroize_prefix(b, secret);
+            }
+            if let Some(first) = inner_blocks.first_mut() {
+                zeroize_prefix(first, secret);
+            }
+            zeroize_prefix(&mut block, $digest_len);
+            inner.zeroize();
+            outer.zeroize();
+            code
+        }};
+    }
+    let value = match algorithm {
+        Algorithm::Sha1 => one_shot!(
+            Sha1,
+            SHA1_IV,
+            sha1::compress,
+            SHA1_INNER_BLOCK,
+            SHA1_OUTER_BLOCK,
+            words32_be,
+            20,
+            MacWords::W32
+        ),
+        Algorithm::Sha256 => one_shot!(
+            Sha256,
+            SHA256_IV,
+            sha2::compress256,
+            SHA256_INNER_BLOCK,
+            SHA256_OUTER_BLOCK,
+            words32_be,
+            32,
+            MacWords::W32
+        ),
+        Algorithm::Sha512 => one_shot!(
+            Sha512,
+            SHA512_IV,
+            sha2::compress512,
+            SHA512_INNER_BLOCK,
+            SHA512_OUTER_BLOCK,
+            words64_be,
+            64,
+            MacWords::W64
+        ),
+    };
+    format_digits(digits.reduce(value), digits)
 }
 
 /// The TOTP step `T = floor((now_s − t0) / step) + drift` (SPEC §4.2).
@@ -671,23 +855,31 @@ pub fn verify_totp(
     let mut accepted_step: i64 = 0;
     let mut replayed = Choice::from(0);
     let mut replayed_step: i64 = 0;
-    for offset in -tol..=tol {
-        let Some(candidate) = t.checked_add(offset) else {
-            continue;
-        };
-        // A step below 0 has no token (as in `totp_at`).
-        let Ok(counter) = u64::try_from(candidate) else {
-            continue;
-        };
-        let matched = key.code(counter, digits).ct_eq(&want) & valid;
-        let acceptable = Choice::from(u8::from(candidate >= min_t));
-        let accept = matched & acceptable;
-        let replay = matched & !acceptable;
-        // Candidates ascend, so the last selected one is the highest.
-        accepted_step = i64::conditional_select(&accepted_step, &candidate, accept);
-        accepted |= accept;
-        replayed_step = i64::conditional_select(&replayed_step, &candidate, replay);
-        replayed |= replay;
+    // The candidates `t − tol ..= t + tol` that exist: a step below 0 has no token (as in
+    // `totp_at`), one above i64::MAX no number. They are consecutive, so they are computed in
+    // batches of consecutive counters, ascending.
+    let lo = t.saturating_sub(tol).max(0);
+    let hi = t.saturating_add(tol);
+    let mut first = lo;
+    while first <= hi {
+        let n = hi.abs_diff(first).saturating_add(1).min(BATCH as u64);
+        // `first ≥ 0`, so the counter is the step itself.
+        let codes = key.codes::<BATCH>(first.unsigned_abs(), n as usize, digits);
+        for (candidate, code) in (first..=hi).zip(codes.iter().take(n as usize)) {
+            let matched = code.ct_eq(&want) & valid;
+            let acceptable = Choice::from(u8::from(candidate >= min_t));
+            let accept = matched & acceptable;
+            let replay = matched & !acceptable;
+            // Candidates ascend, so the last selected one is the highest.
+            accepted_step = i64::conditional_select(&accepted_step, &candidate, accept);
+            accepted |= accept;
+            replayed_step = i64::conditional_select(&replayed_step, &candidate, replay);
+            replayed |= replay;
+        }
+        match first.checked_add(BATCH as i64) {
+            Some(next) => first = next,
+            None => break,
+        }
     }
     if bool::from(accepted) {
         TotpMatch::Accepted {
@@ -729,16 +921,21 @@ pub fn verify_hotp(
     let (want, valid) = token_value(token, digits);
     let mut found = Choice::from(0);
     let mut best: u64 = 0;
-    for offset in 0..=u64::from(tolerance) {
-        let Some(candidate) = counter.checked_add(offset) else {
-            continue;
-        };
-        if candidate > MAX_COUNTER {
-            continue;
+    // The candidates `counter ..= counter + tolerance` up to 2^63 − 1, in batches of
+    // consecutive counters, ascending.
+    let hi = counter
+        .saturating_add(u64::from(tolerance))
+        .min(MAX_COUNTER);
+    let mut first = counter;
+    while first <= hi {
+        let n = (hi - first).saturating_add(1).min(BATCH as u64);
+        let codes = key.codes::<BATCH>(first, n as usize, digits);
+        for (candidate, code) in (first..=hi).zip(codes.iter().take(n as usize)) {
+            let matched = code.ct_eq(&want) & valid;
+            best = u64::conditional_select(&best, &candidate, matched);
+            found |= matched;
         }
-        let matched = key.code(candidate, digits).ct_eq(&want) & valid;
-        best = u64::conditional_select(&best, &candidate, matched);
-        found |= matched;
+        first += BATCH as u64;
     }
     bool::from(found).then_some(best)
 }
@@ -967,6 +1164,62 @@ mod tests {
                     };
                     assert_eq!(ours, theirs, "{alg} key length {len} counter {counter}");
                     assert_eq!(ours.len(), alg.default_key_len());
+                }
+            }
+        }
+    }
+
+    /// The truncation read from the state words equals RFC 4226's on the digest bytes, for
+    /// every offset (the low nibble of the last byte) of every algorithm.
+    #[test]
+    fn truncate_from_words_matches_dynamic_truncate() {
+        for seed in 0u32..64 {
+            let mut w32 = [0u32; 8];
+            let mut w64 = [0u64; 8];
+            for (i, (a, b)) in w32.iter_mut().zip(w64.iter_mut()).enumerate() {
+                let x = (seed.wrapping_mul(0x9E37_79B9) ^ (i as u32).wrapping_mul(0x85EB_CA6B))
+                    .rotate_left(seed % 32);
+                *a = x;
+                *b = u64::from(x) << 32 | u64::from(x.rotate_left(7) ^ seed);
+            }
+            for words in [&w32[..5], &w32[..]] {
+                let mac = MacWords::W32(words);
+                assert_eq!(Some(mac.truncate()), dynamic_truncate(&mac.to_bytes()));
+            }
+            let mac = MacWords::W64(&w64);
+            assert_eq!(Some(mac.truncate()), dynamic_truncate(&mac.to_bytes()));
+        }
+    }
+
+    /// A batch of `n` codes equals `n` single codes, costs exactly `n` HMACs and leaves the
+    /// rest of the batch 0; the one-shot `hotp` from a raw key equals the prepared key's for
+    /// every key length.
+    #[test]
+    fn batches_and_one_shot_equal_single_codes() {
+        for alg in Algorithm::ALL {
+            for len in [0usize, 1, 20, 32, 64, 65, 128, 129, 200] {
+                let raw: Vec<u8> = (0..len).map(|i| (i * 13 + 5) as u8).collect();
+                let key = OathKey::new(alg, &raw);
+                for first in [0u64, 7, 1_000_000, i64::MAX as u64 - 3] {
+                    for n in 0..=BATCH + 1 {
+                        let before = hmac_count();
+                        let codes = key.codes::<BATCH>(first, n, Digits::EIGHT);
+                        assert_eq!(hmac_count() - before, n.min(BATCH) as u64);
+                        for (i, code) in codes.iter().enumerate() {
+                            let want = if i < n {
+                                key.code(first + i as u64, Digits::EIGHT)
+                            } else {
+                                0
+                            };
+                            assert_eq!(*code, want, "{alg} {len} {first} {n} {i}");
+                        }
+                    }
+                    for digits in [Digits::SIX, Digits::SEVEN, Digits::EIGHT] {
+                        let before = hmac_count();
+                        let one_shot = hotp(&raw, first, digits, alg);
+                        assert_eq!(hmac_count() - before, 1);
+                        assert_eq!(one_shot, key.hotp(first, digits), "{alg} {len} {first}");
+                    }
                 }
             }
         }

@@ -32,6 +32,8 @@ use otpkit_sqlx::sqlx::postgres::{PgPool, PgPoolOptions};
 use otpkit_sqlx::sqlx::{self, AssertSqlSafe, Row};
 
 const CONCURRENCY: [usize; 3] = [1, 8, 64];
+/// PostgreSQL: alternating rounds of the bare baseline and the scenarios.
+const PG_ROUNDS: u32 = 5;
 
 struct Args {
     dur: Duration,
@@ -330,21 +332,31 @@ async fn postgres(a: &Args) {
     let ids: Vec<i64> = devs.iter().map(|d| d.id).collect();
     println!(
         "Baseline: the same statements through sqlx directly, on a pool of as many \
-         connections as verifiers (the engine's PgStore gets an identical pool).\n"
+         connections as verifiers (the engine's PgStore gets an identical pool). The baseline \
+         and the three scenarios are measured in {PG_ROUNDS} alternating rounds of a fifth of \
+         the time each (bare, valid, wrong, throttled, bare, …) and summed, so that a change \
+         of the machine's load during the run hits all of them alike.\n"
     );
     table_head();
     let mut summary = Vec::new();
+    let slice = a.dur / PG_ROUNDS;
     for c in CONCURRENCY {
         let pool = pg_pool(&a.pg, c as u32).await;
         let engines = Engines::new(Arc::new(PgStore::from_pool(pool.clone())));
-        let bare = pg_bare_rate(&pool, &ids, c, a.dur).await;
+        let mut bare = Rate::default();
+        let mut rates = [Rate::default(); 3];
+        for _ in 0..PG_ROUNDS {
+            bare.add(pg_bare_rate(&pool, &ids, c, slice).await);
+            for (s, total) in Scenario::ALL.into_iter().zip(rates.iter_mut()) {
+                total.add(verify_rate(&engines, &devs, s, c, slice).await);
+            }
+        }
         println!(
             "| bare sqlx transaction | {c} | {} | {:.1} | – | – |",
             fmt_rate(bare.per_sec()),
             bare.micros_per_op()
         );
-        for s in Scenario::ALL {
-            let r = verify_rate(&engines, &devs, s, c, a.dur).await;
+        for (s, r) in Scenario::ALL.into_iter().zip(rates) {
             check(&r, s.name());
             println!(
                 "| {} | {c} | {} | {:.1} | bare sqlx {} | {} |",
