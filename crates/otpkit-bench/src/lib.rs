@@ -58,6 +58,7 @@ pub fn settings(throttling: bool) -> Settings {
         Settings {
             totp_throttle_factor: 0,
             lockout_threshold: 0,
+            account_lockout_threshold: 0,
             ..Settings::default()
         }
     }
@@ -352,6 +353,9 @@ pub const COLUMNS: &str = "id, user_id, model_label, name, confirmed, created_at
 const SQLITE_SELECT: &str = "SELECT id, user_id, model_label, name, confirmed, created_at, \
      last_used_at, failure_count, failure_timestamp, last_generated_at, state, version \
      FROM otpkit_device WHERE id = ?1";
+const SQLITE_SELECT_USER: &str = "SELECT id, user_id, model_label, name, confirmed, \
+     created_at, last_used_at, failure_count, failure_timestamp, last_generated_at, state, \
+     version FROM otpkit_device WHERE user_id = ?1 ORDER BY id";
 const SQLITE_UPDATE: &str = "UPDATE otpkit_device SET user_id = ?2, model_label = ?3, \
      name = ?4, confirmed = ?5, created_at = ?6, last_used_at = ?7, failure_count = ?8, \
      failure_timestamp = ?9, last_generated_at = ?10, state = ?11, version = version + 1 \
@@ -434,8 +438,9 @@ pub fn sqlite_bare_rate(path: &std::path::Path, ids: &[DeviceId], dur: Duration)
 /// A `DeviceStore` that runs each transition synchronously on the caller's thread, on one
 /// rusqlite connection: `BEGIN IMMEDIATE; SELECT; mutation; UPDATE; COMMIT`. With it, one
 /// verifier measures **the engine's own synchronous rate** on a file — all of the engine's
-/// work plus the bare transaction, with no thread hop and no batching. Only `update` is
-/// supported (devices are created with [`otpkit_sqlite::SqliteStore`]).
+/// work plus the bare transaction, with no thread hop and no batching. Only `update` and
+/// `update_user` are supported (devices are created with [`otpkit_sqlite::SqliteStore`]);
+/// the engine verifies through `update_user` when the account throttle is on (the default).
 pub struct SyncSqlite(Mutex<rusqlite::Connection>);
 
 impl SyncSqlite {
@@ -469,8 +474,32 @@ impl SyncSqlite {
     }
 }
 
+impl SyncSqlite {
+    fn run_user(&self, user: &UserId, mut m: UserMutation) -> rusqlite::Result<()> {
+        let conn = self.0.lock().expect("lock");
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let mut recs = conn
+            .prepare_cached(SQLITE_SELECT_USER)?
+            .query_map([user.as_str()], read_record)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut writes = vec![Write::None; recs.len()];
+        m(&mut recs, &mut writes);
+        for (rec, w) in recs.iter().zip(writes) {
+            match w {
+                Write::Update => {
+                    write_record(&conn, rec)?;
+                }
+                Write::None => {}
+                Write::Delete => panic!("not supported"),
+            }
+        }
+        conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+}
+
 fn unsupported() -> StoreError {
-    StoreError::Backend("SyncSqlite supports update only".into())
+    StoreError::Backend("SyncSqlite supports update and update_user only".into())
 }
 
 #[async_trait]
@@ -490,8 +519,8 @@ impl DeviceStore for SyncSqlite {
     async fn update(&self, id: DeviceId, mutation: Mutation) -> Result<bool, StoreError> {
         self.run(id, mutation).map_err(StoreError::backend)
     }
-    async fn update_user(&self, _: &UserId, _: UserMutation) -> Result<(), StoreError> {
-        Err(unsupported())
+    async fn update_user(&self, user: &UserId, mutation: UserMutation) -> Result<(), StoreError> {
+        self.run_user(user, mutation).map_err(StoreError::backend)
     }
     async fn delete_for_user(&self, _: &UserId) -> Result<u64, StoreError> {
         Err(unsupported())

@@ -159,6 +159,7 @@ fn engine_on(store: impl otpkit::DeviceStore) -> Result<Engine, Box<dyn Error>> 
     let settings = Settings {
         totp_throttle_factor: 0,
         lockout_threshold: 0,
+        account_lockout_threshold: 0,
         ..Settings::default()
     };
     Ok(Engine::builder(store, keys).settings(settings).build()?)

@@ -135,6 +135,7 @@ fn loop_settings() -> Settings {
     Settings {
         hotp_throttle_factor: 0,
         lockout_threshold: 0,
+        account_lockout_threshold: 0,
         ..Settings::default()
     }
 }
