@@ -406,7 +406,8 @@ async fn scale(a: &Args) {
     println!("\n### Scale: devices in the table\n");
     println!(
         "Wrong token, throttling off (one write per attempt); verify by persistent id \
-         (primary key) and `devices_for_user` (index on `user_id, id`). Filler rows are \
+         (with the account throttle on, the owner's rows are locked through the index on \
+         `user_id, id`) and `devices_for_user` (the same index). Filler rows are \
          bulk-loaded with one SQL statement; the 64 benchmark devices are created through \
          the engine after them.\n"
     );
