@@ -136,6 +136,9 @@ impl Ctx {
         for _ in 0..200 {
             match old.tag_name().await {
                 Err(e) if e.is_stale_element_reference() => return,
+                // Chromium 156 sometimes reports the old page's element this way instead of
+                // as stale while the new document replaces it: the page has been left too.
+                Err(e) if e.to_string().contains("does not belong to the document") => return,
                 Err(e) => panic!("{e}"),
                 Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
