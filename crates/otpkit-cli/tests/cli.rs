@@ -8,77 +8,22 @@
     clippy::indexing_slicing
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-struct Env {
-    _dir: tempfile::TempDir,
-    db: PathBuf,
-}
+use std::path::Path;
+use std::process::Command;
 
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("otp.sqlite3");
-        let e = Env { _dir: dir, db };
-        assert_eq!(e.run(&["migrate"]).status.code(), Some(0));
-        e
-    }
+use common::Env;
 
-    fn keys(&self) -> PathBuf {
-        PathBuf::from(format!("{}.keys", self.db.display()))
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_otpkit"));
-        c.arg("--database-url")
-            .arg(format!("sqlite://{}", self.db.display()))
-            .args(args);
-        for (k, _) in std::env::vars() {
-            if k.starts_with("OTPKIT_") || k.starts_with("OTP_") {
-                c.env_remove(k);
-            }
-        }
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{args:?}: stdout={} stderr={}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8(o.stdout).unwrap()
-    }
-
-    fn fails(&self, args: &[&str], code: i32) -> String {
-        let o = self.run(args);
-        assert_eq!(
-            o.status.code(),
-            Some(code),
-            "{args:?}: stdout={} stderr={}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8(o.stderr).unwrap()
-    }
-
-    fn add_totp(&self, user: &str) -> (String, String) {
-        let out = self.ok(&["device", "add", "totp", "--user", user, "--json"]);
-        assert_eq!(out.lines().count(), 1, "exactly one JSON object: {out}");
-        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-        (
-            v["persistent_id"].as_str().unwrap().to_owned(),
-            v["uri"].as_str().unwrap().to_owned(),
-        )
-    }
+/// `device add totp --user USER --json`: the persistent id and the otpauth URI.
+fn add_totp(e: &Env, user: &str) -> (String, String) {
+    let out = e.ok(&["device", "add", "totp", "--user", user, "--json"]);
+    assert_eq!(out.lines().count(), 1, "exactly one JSON object: {out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    (
+        v["persistent_id"].as_str().unwrap().to_owned(),
+        v["uri"].as_str().unwrap().to_owned(),
+    )
 }
 
 fn tool(name: &str) -> bool {
@@ -122,7 +67,7 @@ fn migrate_is_idempotent_and_the_key_file_is_private() {
 #[test]
 fn oathtool_code_verifies_once() {
     let e = Env::new();
-    let (pid, uri) = e.add_totp("alice");
+    let (pid, uri) = add_totp(&e, "alice");
     assert!(uri.starts_with("otpauth://totp/alice?secret="), "{uri}");
     if !tool("oathtool") {
         return;
@@ -142,7 +87,7 @@ fn oathtool_code_verifies_once() {
 #[test]
 fn zbarimg_decodes_the_exact_uri() {
     let e = Env::new();
-    let (pid, uri) = e.add_totp("bob@example.com");
+    let (pid, uri) = add_totp(&e, "bob@example.com");
     let png = e.db.with_extension("png");
     e.ok(&["device", "qr", &pid, "--png", png.to_str().unwrap()]);
     assert_eq!(e.ok(&["device", "uri", &pid]).trim(), uri);
@@ -160,7 +105,7 @@ fn zbarimg_decodes_the_exact_uri() {
 #[test]
 fn listing_and_showing_never_print_secrets() {
     let e = Env::new();
-    let (pid, uri) = e.add_totp("carol");
+    let (pid, uri) = add_totp(&e, "carol");
     let secret = secret_of(&uri);
     let codes = e.ok(&["static", "generate", "carol"]);
     assert_eq!(codes.lines().count(), 10);
@@ -419,7 +364,7 @@ fn confirm_remove_and_prune() {
 #[test]
 fn key_rotation_and_status() {
     let e = Env::new();
-    let (pid, uri) = e.add_totp("ivy");
+    let (pid, uri) = add_totp(&e, "ivy");
     e.ok(&["static", "generate", "ivy", "--count", "3"]);
     let status = e.ok(&["keys", "status"]);
     assert!(status.contains("active"), "{status}");
@@ -450,7 +395,7 @@ fn key_rotation_and_status() {
 #[test]
 fn storage_and_key_errors_exit_3() {
     let e = Env::new();
-    let (pid, _) = e.add_totp("jack");
+    let (pid, _) = add_totp(&e, "jack");
     let other = tempfile::tempdir().unwrap();
     let wrong = other.path().join("wrong.keys");
     let entry = e.ok(&["keys", "generate", "--id", "k1"]);

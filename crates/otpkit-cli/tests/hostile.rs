@@ -15,55 +15,12 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
-use std::path::PathBuf;
-use std::process::{Command, Output};
 
-struct Env {
-    _dir: tempfile::TempDir,
-    db: PathBuf,
-}
-
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("otp.sqlite3");
-        let e = Env { _dir: dir, db };
-        assert_eq!(e.run(&["migrate".into()]).status.code(), Some(0));
-        e
-    }
-
-    fn run(&self, args: &[OsString]) -> Output {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_otpkit"));
-        c.arg("--database-url")
-            .arg(format!("sqlite://{}", self.db.display()))
-            .args(args);
-        for (k, _) in std::env::vars() {
-            if k.starts_with("OTPKIT_") || k.starts_with("OTP_") {
-                c.env_remove(k);
-            }
-        }
-        c.output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
-        let o = self.run(&args);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8(o.stdout).unwrap()
-    }
-
-    /// Every device as `device list --json` shows it.
-    fn devices(&self) -> Vec<serde_json::Value> {
-        serde_json::from_str(&self.ok(&["device", "list", "--json"])).unwrap()
-    }
-}
+use common::Env;
 
 /// What a row expects.
 struct Row {

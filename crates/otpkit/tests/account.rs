@@ -11,102 +11,54 @@
     clippy::indexing_slicing
 )]
 
-use otpkit::engine::{TotpOptions, VerifyOptions};
-use otpkit::events::{EventKind, RecordingNotifier};
-use otpkit::oath::{Algorithm, Digits, OathKey, hmac_count, totp_at};
-use otpkit::policy::VerifyNotAllowed;
-use otpkit::{
-    Engine, KeyRing, ManualClock, MemoryStore, Rejection, SecretBytes, Settings, Timestamp, UserId,
-    VerifyOutcome,
-};
+mod common;
 
-const RFC_KEY: &[u8] = b"12345678901234567890";
+use common::*;
+use otpkit::engine::VerifyOptions;
+use otpkit::events::EventKind;
+use otpkit::oath::hmac_count;
+use otpkit::policy::VerifyNotAllowed;
+use otpkit::{Rejection, Settings, Timestamp, UserId, VerifyOutcome};
+
 const START: i64 = 1_000_000;
 
-struct T {
-    e: Engine,
-    clock: ManualClock,
-    notes: RecordingNotifier,
-}
-
-fn setup(settings: Settings) -> T {
-    let clock = ManualClock::new(Timestamp::from_secs(START));
-    let notes = RecordingNotifier::new();
-    let e = Engine::builder(MemoryStore::new(), KeyRing::random("k1").unwrap())
-        .settings(settings)
-        .clock(clock.clone())
-        .notifier(notes.clone())
-        .build()
-        .unwrap();
-    T { e, clock, notes }
-}
-
-fn alice() -> UserId {
-    UserId::new("alice").unwrap()
-}
-
-fn code(t: &T) -> String {
-    let step = t.e.now().as_secs() / 30;
-    totp_at(&OathKey::new(Algorithm::Sha1, RFC_KEY), step, Digits::SIX)
-        .unwrap()
-        .expose()
-        .to_owned()
-}
-
-/// A well-formed code matching none of the RFC key's candidates near now.
-fn wrong(t: &T) -> String {
-    let step = t.e.now().as_secs() / 30;
-    let key = OathKey::new(Algorithm::Sha1, RFC_KEY);
-    let near: Vec<String> = (step - 3..=step + 3)
-        .map(|s| totp_at(&key, s, Digits::SIX).unwrap().expose().to_owned())
-        .collect();
-    (0..)
-        .map(|i| format!("{:06}", 111_111 * (i % 9) + i / 9))
-        .find(|c| !near.contains(c))
-        .unwrap()
+fn account_setup(settings: Settings) -> T {
+    setup_at(settings, START)
 }
 
 /// `n` TOTP devices of alice on the RFC key.
 async fn devices(t: &T, n: usize) -> Vec<String> {
     let mut pids = Vec::new();
     for _ in 0..n {
-        let d =
-            t.e.create_totp(
-                &alice(),
-                TotpOptions {
-                    key: Some(SecretBytes::new(RFC_KEY.to_vec())),
-                    ..TotpOptions::default()
-                },
-            )
-            .await
-            .unwrap();
-        pids.push(d.persistent_id());
+        pids.push(rfc_totp(t).await);
     }
     pids
 }
 
-async fn verify(t: &T, pid: &str, token: &str) -> VerifyOutcome {
-    t.e.verify_token_detailed(Some(&alice()), pid, token, &VerifyOptions::default())
-        .await
-        .unwrap()
-}
-
 async fn count(t: &T, pid: &str) -> u32 {
-    t.e.from_persistent_id(pid)
-        .await
-        .unwrap()
-        .unwrap()
-        .throttle()
-        .failure_count
+    device(t, pid).await.throttle().failure_count
 }
 
 async fn version(t: &T, pid: &str) -> i64 {
-    t.e.from_persistent_id(pid)
-        .await
-        .unwrap()
-        .unwrap()
-        .record()
-        .version
+    device(t, pid).await.record().version
+}
+
+/// At the current instant (one millisecond before the account's back-off ends) `pid` is
+/// refused with the account's `failure_count`, and one millisecond later its right code is
+/// accepted.
+async fn refused_then_accepted_a_millisecond_later(t: &T, pid: &str, failure_count: u32) {
+    let o = verify(t, pid, &code_now(t)).await;
+    assert!(
+        matches!(
+            o,
+            VerifyOutcome::NotAllowed(VerifyNotAllowed::NFailedAttempts { failure_count: n, .. })
+                if n == failure_count
+        ),
+        "{o:?}"
+    );
+    t.clock.advance_millis(1);
+    let o = verify(t, pid, &code_now(t)).await;
+    assert!(matches!(o, VerifyOutcome::Accepted(_)), "{o:?}");
 }
 
 /// A failure on one device throttles the user's other devices with the §2.5 delay: at
@@ -114,9 +66,9 @@ async fn version(t: &T, pid: &str) -> i64 {
 /// `locked_until` evaluated.
 #[tokio::test]
 async fn a_failure_on_one_device_delays_the_others_to_the_millisecond() {
-    let t = setup(Settings::default());
+    let t = account_setup(Settings::default());
     let pids = devices(&t, 2).await;
-    let w = wrong(&t);
+    let w = wrong_now(&t);
     assert!(matches!(
         verify(&t, &pids[0], &w).await,
         VerifyOutcome::Rejected(Rejection::Invalid)
@@ -124,7 +76,7 @@ async fn a_failure_on_one_device_delays_the_others_to_the_millisecond() {
     let failed_at = t.e.now();
     t.clock.advance_millis(999);
     let v = version(&t, &pids[1]).await;
-    let right = code(&t);
+    let right = code_now(&t);
     let before = hmac_count();
     let o = verify(&t, &pids[1], &right).await;
     assert_eq!(hmac_count(), before, "refused without evaluating");
@@ -142,7 +94,7 @@ async fn a_failure_on_one_device_delays_the_others_to_the_millisecond() {
     assert_eq!(count(&t, &pids[1]).await, 0);
     t.clock.advance_millis(1);
     assert!(matches!(
-        verify(&t, &pids[1], &code(&t)).await,
+        verify(&t, &pids[1], &code_now(&t)).await,
         VerifyOutcome::Accepted(_)
     ));
     // A success resets only its own device (REQ-05): device 0 keeps its failure.
@@ -155,31 +107,16 @@ async fn a_failure_on_one_device_delays_the_others_to_the_millisecond() {
 /// `min(c · 2^(3−1), cap)` = 4 s.
 #[tokio::test]
 async fn the_delay_follows_the_accounts_total() {
-    let t = setup(Settings::default());
+    let t = account_setup(Settings::default());
     let pids = devices(&t, 4).await;
     for (i, pid) in pids.iter().take(3).enumerate() {
-        let o = verify(&t, pid, &wrong(&t)).await;
+        let o = verify(&t, pid, &wrong_now(&t)).await;
         assert!(matches!(o, VerifyOutcome::Rejected(_)), "{i}: {o:?}");
         // The earliest next try: 1, 2 then 4 s later.
         t.clock.advance_secs(1 << i);
     }
     t.clock.advance_millis(-1);
-    let o = verify(&t, &pids[3], &code(&t)).await;
-    assert!(
-        matches!(
-            o,
-            VerifyOutcome::NotAllowed(VerifyNotAllowed::NFailedAttempts {
-                failure_count: 3,
-                ..
-            })
-        ),
-        "{o:?}"
-    );
-    t.clock.advance_millis(1);
-    assert!(matches!(
-        verify(&t, &pids[3], &code(&t)).await,
-        VerifyOutcome::Accepted(_)
-    ));
+    refused_then_accepted_a_millisecond_later(&t, &pids[3], 3).await;
 }
 
 /// Runs SPEC §2.5's attacker over `pids` for 24 h: at every moment it tries every device,
@@ -190,7 +127,7 @@ async fn guesses_in_24h(t: &T, pids: &[String]) -> usize {
     while t.e.now() < end {
         let mut next: Option<Timestamp> = None;
         for pid in pids {
-            match verify(t, pid, &wrong(t)).await {
+            match verify(t, pid, &wrong_now(t)).await {
                 VerifyOutcome::Rejected(_) => evaluated += 1,
                 VerifyOutcome::NotAllowed(VerifyNotAllowed::NFailedAttempts {
                     locked_until,
@@ -211,11 +148,11 @@ async fn guesses_in_24h(t: &T, pids: &[String]) -> usize {
 /// behaviour) it gives 3 × 35 = 105.
 #[tokio::test]
 async fn rotating_across_devices_multiplies_no_guesses() {
-    let t = setup(Settings::default());
+    let t = account_setup(Settings::default());
     let pids = devices(&t, 3).await;
     assert_eq!(guesses_in_24h(&t, &pids).await, 35);
 
-    let t = setup(Settings {
+    let t = account_setup(Settings {
         account_throttling: false,
         ..Settings::default()
     });
@@ -231,7 +168,7 @@ async fn rotating_across_devices_multiplies_no_guesses() {
 /// everything.
 #[tokio::test]
 async fn the_account_lockout_threshold_counts_every_device() {
-    let t = setup(Settings {
+    let t = account_setup(Settings {
         totp_throttle_factor: 0,
         account_lockout_threshold: 5,
         ..Settings::default()
@@ -239,7 +176,7 @@ async fn the_account_lockout_threshold_counts_every_device() {
     let pids = devices(&t, 3).await;
     for pid in [&pids[0], &pids[0], &pids[1], &pids[1], &pids[2]] {
         assert!(matches!(
-            verify(&t, pid, &wrong(&t)).await,
+            verify(&t, pid, &wrong_now(&t)).await,
             VerifyOutcome::Rejected(_)
         ));
     }
@@ -256,7 +193,7 @@ async fn the_account_lockout_threshold_counts_every_device() {
     assert_eq!(locked.user, Some(alice()));
     for _ in 0..2 {
         t.clock.advance_secs(86_400 * 30);
-        let right = code(&t);
+        let right = code_now(&t);
         for pid in &pids {
             let before = hmac_count();
             let o = verify(&t, pid, &right).await;
@@ -283,7 +220,7 @@ async fn the_account_lockout_threshold_counts_every_device() {
     // An administrator resets device 2 (its one failure): the total is 4 < 5.
     t.e.throttle_reset(&pids[2]).await.unwrap();
     assert!(matches!(
-        verify(&t, &pids[0], &code(&t)).await,
+        verify(&t, &pids[0], &code_now(&t)).await,
         VerifyOutcome::Accepted(_)
     ));
     assert_eq!(count(&t, &pids[1]).await, 2);
@@ -302,43 +239,28 @@ async fn the_account_lockout_threshold_counts_every_device() {
 /// device the owner can unlock the locked one (SPEC §2.5 "What clears the throttle", §7.7).
 #[tokio::test]
 async fn one_locked_device_leaves_the_others_usable() {
-    let t = setup(Settings {
+    let t = account_setup(Settings {
         lockout_threshold: 3,
         ..Settings::default()
     });
     let pids = devices(&t, 2).await;
     for gap in [1, 2, 0] {
-        let o = verify(&t, &pids[0], &wrong(&t)).await;
+        let o = verify(&t, &pids[0], &wrong_now(&t)).await;
         assert!(matches!(o, VerifyOutcome::Rejected(_)), "{o:?}");
         t.clock.advance_secs(gap);
     }
     assert_eq!(t.notes.count(EventKind::DeviceLocked), 1);
     assert_eq!(t.notes.count(EventKind::AccountLocked), 0);
     t.clock.advance_millis(3_999);
-    let o = verify(&t, &pids[1], &code(&t)).await;
-    assert!(
-        matches!(
-            o,
-            VerifyOutcome::NotAllowed(VerifyNotAllowed::NFailedAttempts {
-                failure_count: 3,
-                ..
-            })
-        ),
-        "{o:?}"
-    );
-    t.clock.advance_millis(1);
+    refused_then_accepted_a_millisecond_later(&t, &pids[1], 3).await;
     assert!(matches!(
-        verify(&t, &pids[1], &code(&t)).await,
-        VerifyOutcome::Accepted(_)
-    ));
-    assert!(matches!(
-        verify(&t, &pids[0], &code(&t)).await,
+        verify(&t, &pids[0], &code_now(&t)).await,
         VerifyOutcome::NotAllowed(VerifyNotAllowed::LockedOut { failure_count: 3 })
     ));
     t.e.unlock(&pids[0]).await.unwrap();
     t.clock.advance_secs(30);
     assert!(matches!(
-        verify(&t, &pids[0], &code(&t)).await,
+        verify(&t, &pids[0], &code_now(&t)).await,
         VerifyOutcome::Accepted(_)
     ));
 }
@@ -347,31 +269,17 @@ async fn one_locked_device_leaves_the_others_usable() {
 /// §2.5 (the per-device tests in engine.rs run with the account throttle on).
 #[tokio::test]
 async fn other_users_do_not_count() {
-    let t = setup(Settings::default());
+    let t = account_setup(Settings::default());
     let pids = devices(&t, 1).await;
     let bob = UserId::new("bob").unwrap();
-    let b =
-        t.e.create_totp(
-            &bob,
-            TotpOptions {
-                key: Some(SecretBytes::new(RFC_KEY.to_vec())),
-                ..TotpOptions::default()
-            },
-        )
-        .await
-        .unwrap();
+    let b = rfc_totp_of(&t, &bob).await;
     let o =
-        t.e.verify_token_detailed(
-            Some(&bob),
-            &b.persistent_id(),
-            &wrong(&t),
-            &VerifyOptions::default(),
-        )
-        .await
-        .unwrap();
+        t.e.verify_token_detailed(Some(&bob), &b, &wrong_now(&t), &VerifyOptions::default())
+            .await
+            .unwrap();
     assert!(matches!(o, VerifyOutcome::Rejected(_)));
     assert!(matches!(
-        verify(&t, &pids[0], &code(&t)).await,
+        verify(&t, &pids[0], &code_now(&t)).await,
         VerifyOutcome::Accepted(_)
     ));
 }
@@ -379,17 +287,17 @@ async fn other_users_do_not_count() {
 /// With the setting off, each device is throttled alone (django-otp 1.7.5).
 #[tokio::test]
 async fn off_restores_per_device_throttling() {
-    let t = setup(Settings {
+    let t = account_setup(Settings {
         account_throttling: false,
         ..Settings::default()
     });
     let pids = devices(&t, 2).await;
     assert!(matches!(
-        verify(&t, &pids[0], &wrong(&t)).await,
+        verify(&t, &pids[0], &wrong_now(&t)).await,
         VerifyOutcome::Rejected(_)
     ));
     assert!(matches!(
-        verify(&t, &pids[1], &code(&t)).await,
+        verify(&t, &pids[1], &code_now(&t)).await,
         VerifyOutcome::Accepted(_)
     ));
 }

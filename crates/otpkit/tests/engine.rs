@@ -9,56 +9,22 @@
 )]
 
 use otpkit::engine::{ChallengeOptions, ChallengeOutcome, HotpOptions, TotpOptions, VerifyOptions};
-use otpkit::events::{EventKind, RecordingNotifier};
-use otpkit::mailer::MemoryMailer;
-use otpkit::oath::{Algorithm, Digits, OathKey, hmac_count, totp_at};
+use otpkit::events::EventKind;
+use otpkit::oath::hmac_count;
 use otpkit::policy::{GenerateNotAllowed, VerifyNotAllowed};
 use otpkit::session::{self, MemorySession, OtpSession};
-use otpkit::{
-    Device, Engine, KeyRing, ManualClock, MemoryStore, Rejection, SecretBytes, Settings, Timestamp,
-    UserId, VerifyOutcome,
-};
+use otpkit::{Device, Rejection, SecretBytes, Settings, Timestamp, UserId, VerifyOutcome};
 
-const RFC_KEY: &[u8] = b"12345678901234567890";
+mod common;
+
+use common::*;
+
 const DJ_HOTP: &str = "d2e8a68036f68960b1c30532bb6c56da5934d879";
 const DJ_TOTP: &str = "2a2bbba1092ffdd25a328ad1a0a5f5d61d7aacc4";
 const DJ_TOTP_TOKENS: [&str; 10] = [
     "179225", "656163", "839400", "154567", "346912", "471576", "045675", "101397", "491039",
     "784503",
 ];
-
-struct T {
-    e: Engine,
-    clock: ManualClock,
-    mailer: MemoryMailer,
-    notes: RecordingNotifier,
-    store: MemoryStore,
-}
-
-fn setup(settings: Settings) -> T {
-    let clock = ManualClock::new(Timestamp::from_secs(0));
-    let mailer = MemoryMailer::new();
-    let notes = RecordingNotifier::new();
-    let store = MemoryStore::new();
-    let e = Engine::builder(store.clone(), KeyRing::random("k1").unwrap())
-        .settings(settings)
-        .clock(clock.clone())
-        .mailer(mailer.clone())
-        .notifier(notes.clone())
-        .build()
-        .unwrap();
-    T {
-        e,
-        clock,
-        mailer,
-        notes,
-        store,
-    }
-}
-
-fn alice() -> UserId {
-    UserId::new("alice").unwrap()
-}
 
 fn hex(s: &str) -> SecretBytes {
     SecretBytes::new(
@@ -67,45 +33,6 @@ fn hex(s: &str) -> SecretBytes {
             .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
             .collect(),
     )
-}
-
-fn rfc_code(t: i64) -> String {
-    totp_at(&OathKey::new(Algorithm::Sha1, RFC_KEY), t, Digits::SIX)
-        .unwrap()
-        .expose()
-        .to_owned()
-}
-
-async fn rfc_totp(t: &T) -> String {
-    t.e.create_totp(
-        &alice(),
-        TotpOptions {
-            key: Some(SecretBytes::new(RFC_KEY.to_vec())),
-            ..TotpOptions::default()
-        },
-    )
-    .await
-    .unwrap()
-    .persistent_id()
-}
-
-async fn verify(t: &T, pid: &str, token: &str) -> VerifyOutcome {
-    t.e.verify_token_detailed(Some(&alice()), pid, token, &VerifyOptions::default())
-        .await
-        .unwrap()
-}
-
-async fn device(t: &T, pid: &str) -> Device {
-    t.e.from_persistent_id(pid).await.unwrap().unwrap()
-}
-
-/// A well-formed token that matches none of the RFC key's candidates around step `t`.
-fn wrong_code(t: i64) -> String {
-    let near: Vec<String> = (t - 3..=t + 3).filter(|s| *s >= 0).map(rfc_code).collect();
-    (0..)
-        .map(|i| format!("{:06}", 111_111 * (i % 9) + i / 9))
-        .find(|c| !near.contains(c))
-        .unwrap()
 }
 
 // ----- throttling (§2.5, REQ-05) -----------------------------------------------------------

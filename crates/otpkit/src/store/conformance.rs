@@ -705,6 +705,29 @@ pub async fn concurrent_failures_throttled(a: Arc<dyn DeviceStore>, b: Arc<dyn D
     }
 }
 
+/// Creates two TOTP devices of a new user `name` and submits `token` 100 times concurrently,
+/// 50 per device, alternating the two engines (store instances).
+async fn wrong_guesses_over_two_devices(
+    p: &Pair,
+    name: &str,
+    token: &'static str,
+) -> (UserId, [String; 2], Vec<VerifyOutcome>) {
+    let u = user(name);
+    let d1 = p.a.create_totp(&u, rfc_totp()).await.unwrap();
+    let d2 = p.a.create_totp(&u, rfc_totp()).await.unwrap();
+    let pids = [d1.persistent_id(), d2.persistent_id()];
+    let out = race(100, p, |e, i| {
+        let (u, pid) = (u.clone(), pids[(i / 2) % 2].clone());
+        async move {
+            e.verify_token_detailed(Some(&u), &pid, token, &VerifyOptions::default())
+                .await
+                .unwrap()
+        }
+    })
+    .await;
+    (u, pids, out)
+}
+
 /// The account throttle (`OTPKIT_ACCOUNT_THROTTLING`, REQ-05): 100 concurrent wrong guesses
 /// spread over two devices of one user with throttling off are all counted (the account
 /// total is exactly 100, split exactly as sent), and the account is then locked out on both
@@ -722,19 +745,8 @@ pub async fn concurrent_account_failures_all_counted(
         },
     );
     for rep in 0..repetitions() {
-        let u = user(&format!("acct{rep}"));
-        let d1 = p.a.create_totp(&u, rfc_totp()).await.unwrap();
-        let d2 = p.a.create_totp(&u, rfc_totp()).await.unwrap();
-        let pids = [d1.persistent_id(), d2.persistent_id()];
-        let out = race(100, &p, |e, i| {
-            let (u, pid) = (u.clone(), pids[(i / 2) % 2].clone());
-            async move {
-                e.verify_token_detailed(Some(&u), &pid, "abcdef", &VerifyOptions::default())
-                    .await
-                    .unwrap()
-            }
-        })
-        .await;
+        let (u, pids, out) =
+            wrong_guesses_over_two_devices(&p, &format!("acct{rep}"), "abcdef").await;
         assert!(
             out.iter().all(|o| matches!(o, VerifyOutcome::Rejected(_))),
             "rep {rep}"
@@ -768,19 +780,8 @@ pub async fn concurrent_account_failures_throttled(
 ) {
     let p = engines(a, b, Settings::default());
     for rep in 0..repetitions() {
-        let u = user(&format!("acthr{rep}"));
-        let d1 = p.a.create_totp(&u, rfc_totp()).await.unwrap();
-        let d2 = p.a.create_totp(&u, rfc_totp()).await.unwrap();
-        let pids = [d1.persistent_id(), d2.persistent_id()];
-        let out = race(100, &p, |e, i| {
-            let (u, pid) = (u.clone(), pids[(i / 2) % 2].clone());
-            async move {
-                e.verify_token_detailed(Some(&u), &pid, "000000", &VerifyOptions::default())
-                    .await
-                    .unwrap()
-            }
-        })
-        .await;
+        let (_, pids, out) =
+            wrong_guesses_over_two_devices(&p, &format!("acthr{rep}"), "000000").await;
         let evaluated = out
             .iter()
             .filter(|o| !matches!(o, VerifyOutcome::NotAllowed(_)))
