@@ -1702,7 +1702,9 @@ impl Engine {
             serde_json::from_str(&dev.record.state).map_err(|e| KindError::State(e.to_string()))?;
         let key = OathKey::new(auth.algorithm, auth.secret.expose());
         let t = crate::oath::totp_step(self.now().as_secs(), k.t0, k.step, k.drift);
-        crate::oath::totp_at(&key, t, k.digits).ok_or(Error::NotFound)
+        crate::oath::totp_at(&key, t, k.digits)
+            .map(SecretString::from)
+            .ok_or(Error::NotFound)
     }
 
     /// Non-secret kind state for display (`device show`).

@@ -29,7 +29,7 @@ pub use encoding::SecretError;
 pub use engine::{Device, Engine, EngineBuilder, Rejection, VerifyOutcome};
 pub use error::Error;
 pub use kind::{DeviceKind, Registry};
-pub use oath::{Algorithm, Digits, OathError, OathKey, TotpMatch};
+pub use oath::{Algorithm, Digits, OathError, OathKey, OtpCode, TotpMatch};
 pub use otpauth::{OtpAuth, OtpAuthKind, UriError};
 #[cfg(feature = "qr")]
 pub use qr::QrError;

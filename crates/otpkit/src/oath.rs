@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::secret::SecretString;
 
@@ -237,14 +237,12 @@ where
     let mut block = GenericArray::<u8, D::BlockSize>::default();
     if key.len() > block.len() {
         let mut hashed = D::digest(key);
-        for (dst, src) in block.iter_mut().zip(hashed.iter()) {
-            *dst = *src;
+        if let Some(dst) = block.get_mut(..hashed.len()) {
+            dst.copy_from_slice(&hashed);
         }
         hashed.as_mut_slice().zeroize();
-    } else {
-        for (dst, src) in block.iter_mut().zip(key.iter()) {
-            *dst = *src;
-        }
+    } else if let Some(dst) = block.get_mut(..key.len()) {
+        dst.copy_from_slice(key);
     }
     block
 }
@@ -605,8 +603,8 @@ impl OathKey {
 
     /// The HOTP value of `counter` (RFC 4226 §5.3, SPEC §4.1): exactly `digits` ASCII
     /// digits, with leading zeros.
-    pub fn hotp(&self, counter: u64, digits: Digits) -> SecretString {
-        format_digits(self.code(counter, digits), digits)
+    pub fn hotp(&self, counter: u64, digits: Digits) -> OtpCode {
+        OtpCode::new(self.code(counter, digits), digits)
     }
 
     /// The raw HMAC of `counter`, for tests of the intermediate values.
@@ -628,22 +626,96 @@ impl fmt::Debug for OathKey {
     }
 }
 
-/// Writes `value` as exactly `digits` decimal digits, into a string that never reallocates
-/// (so no unzeroed copy is left behind).
-fn format_digits(mut value: u32, digits: Digits) -> SecretString {
-    let mut buf = [b'0'; 8];
-    let n = usize::from(digits.get());
-    for slot in buf.iter_mut().take(n).rev() {
-        // `value % 10` is below 10, so the cast cannot truncate.
-        *slot = b'0' + (value % 10) as u8;
-        value /= 10;
+/// A one-time password as generated: exactly 6, 7 or 8 ASCII digits, held **on the stack**.
+///
+/// This is what [`hotp`], [`OathKey::hotp`] and [`totp_at`] return. Generating a code
+/// allocates nothing; the digits are zeroed when the value is dropped. Like
+/// [`SecretString`], `Debug` and `Display` print `[REDACTED]`, [`expose`](Self::expose)
+/// gives the text, and `==` compares in constant time (REQ-08). It converts into a
+/// [`SecretString`] where a heap string is needed (that copy is zeroed on drop too).
+///
+/// As with every zeroize-on-drop type, a move may leave a copy of the bytes in a stack slot
+/// the compiler no longer uses; the value has no heap allocation to leave behind.
+///
+/// ```
+/// use otpkit::oath::{hotp, Algorithm, Digits, OtpCode};
+/// use otpkit::SecretString;
+/// let code: OtpCode = hotp(b"12345678901234567890", 0, Digits::SIX, Algorithm::Sha1);
+/// assert_eq!(code.expose(), "755224");
+/// assert_eq!(code.digits(), Digits::SIX);
+/// assert_eq!(format!("{code:?} {code}"), "OtpCode([REDACTED]) [REDACTED]");
+/// assert!(code == hotp(b"12345678901234567890", 0, Digits::SIX, Algorithm::Sha1));
+/// assert_eq!(SecretString::from(code).expose(), "755224");
+/// ```
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[must_use]
+pub struct OtpCode {
+    /// ASCII digits, right-aligned: the code is the last `len` of them (the others are
+    /// leading `b'0'`s).
+    text: [u8; 8],
+    /// 6, 7 or 8.
+    len: u8,
+}
+
+impl OtpCode {
+    /// `value` (below `10^digits`) written as exactly `digits` decimal digits.
+    fn new(mut value: u32, digits: Digits) -> OtpCode {
+        // All 8 places are written, right-aligned, whatever `digits` is: a fixed loop the
+        // compiler unrolls, with divisions by a constant (multiplications), so the time
+        // depends on nothing secret; the code is the last `digits` of them.
+        let mut text = [b'0'; 8];
+        for slot in text.iter_mut().rev() {
+            // `value % 10` is below 10, so the cast cannot truncate.
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+        OtpCode {
+            text,
+            len: digits.get(),
+        }
     }
-    let mut s = String::with_capacity(8);
-    for &b in buf.iter().take(n) {
-        s.push(char::from(b));
+
+    /// The code's text. Every use is a place to review.
+    pub fn expose(&self) -> &str {
+        let start = self.text.len().saturating_sub(usize::from(self.len));
+        let digits = self.text.get(start..).unwrap_or_default();
+        // Only ASCII digits are ever written, so this is always valid UTF-8.
+        std::str::from_utf8(digits).unwrap_or_default()
     }
-    buf.zeroize();
-    SecretString::new(s)
+
+    /// The number of digits.
+    pub fn digits(&self) -> Digits {
+        Digits(self.len)
+    }
+}
+
+impl PartialEq for OtpCode {
+    fn eq(&self, other: &Self) -> bool {
+        (self.len.ct_eq(&other.len) & self.text.ct_eq(&other.text)).into()
+    }
+}
+
+impl Eq for OtpCode {}
+
+impl fmt::Debug for OtpCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OtpCode([REDACTED])")
+    }
+}
+
+impl fmt::Display for OtpCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+impl From<OtpCode> for SecretString {
+    fn from(code: OtpCode) -> SecretString {
+        // Sized once: the string never reallocates, so no unzeroed copy is left behind.
+        let mut s = String::with_capacity(8);
+        s.push_str(code.expose());
+        SecretString::new(s)
+    }
 }
 
 /// RFC 4226 §5.3 dynamic truncation: `offset = mac[last] & 0x0F`, then the 31-bit
@@ -680,32 +752,30 @@ pub fn dynamic_truncate(mac: &[u8]) -> Option<u32> {
 /// assert_eq!(hotp(key, 9, Digits::SIX, Algorithm::Sha1).expose(), "520489");
 /// assert_eq!(hotp(key, 0, Digits::EIGHT, Algorithm::Sha1).expose(), "84755224");
 /// ```
-pub fn hotp(key: &[u8], counter: u64, digits: Digits, algorithm: Algorithm) -> SecretString {
+pub fn hotp(key: &[u8], counter: u64, digits: Digits, algorithm: Algorithm) -> OtpCode {
     count_hmacs(1);
     macro_rules! one_shot {
         ($d:ty, $iv:expr, $compress:path, $in_block:expr, $out_block:expr,
          $to_be:ident, $digest_len:expr, $words:path) => {{
-            let mut ipad = block_key::<$d>(key);
-            let secret = key.len().min(ipad.len());
-            let mut opad = ipad.clone();
-            xor_pad(&mut ipad, IPAD);
-            xor_pad(&mut opad, OPAD);
-            let mut msg = GenericArray::from($in_block);
-            put_counter(&mut msg, counter);
-            let mut inner_blocks = [ipad, msg];
+            // One copy of the key only: its block is XORed with ipad and compressed (with
+            // the counter's block) for the inner hash, then XORed over to opad in place and
+            // compressed for the outer hash; the compression of a block reads it at its
+            // start, so the two still overlap.
+            let mut inner_blocks = [block_key::<$d>(key), GenericArray::from($in_block)];
+            let [pad, msg] = &mut inner_blocks;
+            let secret = key.len().min(pad.len());
+            xor_pad(pad, IPAD);
+            put_counter(msg, counter);
             let (mut inner, mut outer) = ($iv, $iv);
             $compress(&mut inner, &inner_blocks);
-            $compress(&mut outer, std::slice::from_ref(&opad));
+            let [pad, _] = &mut inner_blocks;
+            xor_pad(pad, IPAD ^ OPAD);
+            $compress(&mut outer, std::slice::from_ref(pad));
             let mut block = GenericArray::from($out_block);
             $to_be(&inner, &mut block);
             $compress(&mut outer, std::slice::from_ref(&block));
             let code = $words(&outer).truncate();
-            for b in [&mut ipad, &mut opad] {
-                zeroize_prefix(b, secret);
-            }
-            if let Some(first) = inner_blocks.first_mut() {
-                zeroize_prefix(first, secret);
-            }
+            zeroize_prefix(pad, secret);
             zeroize_prefix(&mut block, $digest_len);
             inner.zeroize();
             outer.zeroize();
@@ -744,7 +814,7 @@ pub fn hotp(key: &[u8], counter: u64, digits: Digits, algorithm: Algorithm) -> S
             MacWords::W64
         ),
     };
-    format_digits(digits.reduce(value), digits)
+    OtpCode::new(digits.reduce(value), digits)
 }
 
 /// The TOTP step `T = floor((now_s − t0) / step) + drift` (SPEC §4.2).
@@ -776,7 +846,7 @@ pub fn totp_step(now_s: i64, t0: i64, step: u32, drift: i16) -> i64 {
 /// assert_eq!(totp_at(&key, 1, Digits::EIGHT).unwrap().expose(), "94287082");
 /// assert!(totp_at(&key, -1, Digits::SIX).is_none());
 /// ```
-pub fn totp_at(key: &OathKey, t: i64, digits: Digits) -> Option<SecretString> {
+pub fn totp_at(key: &OathKey, t: i64, digits: Digits) -> Option<OtpCode> {
     let counter = u64::try_from(t).ok()?;
     Some(key.hotp(counter, digits))
 }
@@ -1683,6 +1753,26 @@ mod tests {
         assert_eq!(dbg, "OathKey { algorithm: SHA512, key: [REDACTED] }");
         assert!(!dbg.contains("1234"));
         let code = key.hotp(0, Digits::SIX);
-        assert_eq!(format!("{code:?}"), "SecretString([REDACTED])");
+        assert_eq!(format!("{code:?}"), "OtpCode([REDACTED])");
+        assert_eq!(format!("{code}"), "[REDACTED]");
+    }
+
+    #[test]
+    fn otp_codes_keep_leading_zeros_and_compare_by_value() {
+        for (value, digits, text) in [
+            (0, Digits::SIX, "000000"),
+            (42, Digits::SEVEN, "0000042"),
+            (99_999_999, Digits::EIGHT, "99999999"),
+            (1_000, Digits::SIX, "001000"),
+        ] {
+            let code = OtpCode::new(value, digits);
+            assert_eq!(code.expose(), text);
+            assert_eq!(code.digits(), digits);
+            assert_eq!(SecretString::from(code.clone()).expose(), text);
+        }
+        assert!(OtpCode::new(1, Digits::SIX) == OtpCode::new(1, Digits::SIX));
+        assert!(OtpCode::new(1, Digits::SIX) != OtpCode::new(2, Digits::SIX));
+        // Same padding bytes, different lengths: "000001" vs "0000001".
+        assert!(OtpCode::new(1, Digits::SIX) != OtpCode::new(1, Digits::SEVEN));
     }
 }
