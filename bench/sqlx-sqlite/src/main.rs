@@ -1,6 +1,7 @@
 //! The bare verify transaction through sqlx's SQLite driver, one connection, synchronous
 //! from the caller's point of view (each call awaited before the next):
-//! `BEGIN IMMEDIATE; SELECT <all columns>; UPDATE <all columns>; COMMIT`, on a fresh file
+//! `BEGIN IMMEDIATE; SELECT <all columns>; UPDATE <the mutable columns>; COMMIT` (the
+//! statements otpkit-sqlite runs for a verification), on a fresh file
 //! with the otpkit-sqlite schema (WAL, synchronous=NORMAL), 64 rows used round robin.
 //!
 //! `sqlx-sqlite-bench [SECS]` prints the rate as its last line.
@@ -30,10 +31,9 @@ CREATE INDEX otpkit_device_model_label ON otpkit_device (model_label, id);";
 const SELECT: &str = "SELECT id, user_id, model_label, name, confirmed, created_at, \
      last_used_at, failure_count, failure_timestamp, last_generated_at, state, version \
      FROM otpkit_device WHERE id = ?1";
-const UPDATE: &str = "UPDATE otpkit_device SET user_id = ?2, model_label = ?3, \
-     name = ?4, confirmed = ?5, created_at = ?6, last_used_at = ?7, failure_count = ?8, \
-     failure_timestamp = ?9, last_generated_at = ?10, state = ?11, version = version + 1 \
-     WHERE id = ?1";
+const UPDATE: &str = "UPDATE otpkit_device SET name = ?2, confirmed = ?3, \
+     last_used_at = ?4, failure_count = ?5, failure_timestamp = ?6, last_generated_at = ?7, \
+     state = ?8, version = version + 1 WHERE id = ?1";
 
 #[tokio::main]
 async fn main() -> Result<(), sqlx::Error> {
@@ -70,11 +70,8 @@ async fn main() -> Result<(), sqlx::Error> {
                 let failure_count: i64 = r.try_get(7)?;
                 sqlx::query(UPDATE)
                     .bind(id)
-                    .bind(r.try_get::<String, _>(1)?)
-                    .bind(r.try_get::<String, _>(2)?)
                     .bind(r.try_get::<String, _>(3)?)
                     .bind(r.try_get::<bool, _>(4)?)
-                    .bind(r.try_get::<i64, _>(5)?)
                     .bind(r.try_get::<Option<i64>, _>(6)?)
                     .bind(failure_count + 1)
                     .bind(r.try_get::<Option<i64>, _>(8)?)

@@ -355,11 +355,12 @@ const SQLITE_SELECT: &str = "SELECT id, user_id, model_label, name, confirmed, c
      FROM otpkit_device WHERE id = ?1";
 const SQLITE_SELECT_USER: &str = "SELECT id, user_id, model_label, name, confirmed, \
      created_at, last_used_at, failure_count, failure_timestamp, last_generated_at, state, \
-     version FROM otpkit_device WHERE user_id = ?1 ORDER BY id";
-const SQLITE_UPDATE: &str = "UPDATE otpkit_device SET user_id = ?2, model_label = ?3, \
-     name = ?4, confirmed = ?5, created_at = ?6, last_used_at = ?7, failure_count = ?8, \
-     failure_timestamp = ?9, last_generated_at = ?10, state = ?11, version = version + 1 \
-     WHERE id = ?1";
+     version FROM otpkit_device WHERE user_id = CAST(?1 AS TEXT) ORDER BY id";
+/// The UPDATE `otpkit-sqlite` runs when a mutation leaves the indexed columns as they were,
+/// which every verification does (`UPDATE_UNINDEXED` in its schema module).
+const SQLITE_UPDATE: &str = "UPDATE otpkit_device SET name = ?2, confirmed = ?3, \
+     last_used_at = ?4, failure_count = ?5, failure_timestamp = ?6, last_generated_at = ?7, \
+     state = ?8, version = version + 1 WHERE id = ?1";
 
 /// Opens `path` as the store does (WAL, `synchronous=NORMAL`).
 pub fn sqlite_connection(path: &std::path::Path) -> rusqlite::Connection {
@@ -395,11 +396,8 @@ fn write_record(conn: &rusqlite::Connection, rec: &DeviceRecord) -> rusqlite::Re
     conn.prepare_cached(SQLITE_UPDATE)?
         .execute(rusqlite::params![
             rec.id,
-            rec.user.as_str(),
-            rec.model_label,
             rec.name,
             rec.confirmed,
-            rec.created_at.as_millis(),
             rec.last_used_at.map(Timestamp::as_millis),
             rec.throttle.failure_count,
             rec.throttle.failure_timestamp.map(Timestamp::as_millis),

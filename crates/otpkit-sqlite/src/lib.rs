@@ -98,6 +98,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod checkpoint;
 mod location;
 mod options;
 mod schema;

@@ -109,6 +109,8 @@ pub struct GroupStats {
     pub busy_retries: u64,
     /// Groups that failed as a whole (commit failure, persistent lock, lost transaction).
     pub failed_groups: u64,
+    /// WAL checkpoints run by the background checkpointer (file databases only).
+    pub checkpoints: u64,
 }
 
 /// The connection thread is gone (it panicked or the store is shutting down).
@@ -190,12 +192,19 @@ impl SqliteStore {
         opts: SqliteOptions,
     ) -> Result<SqliteStore, StoreError> {
         let conn = open_connection(&location, &opts).map_err(StoreError::backend)?;
+        // A file database gets a second connection for the background checkpointer.
+        let checkpoint_conn = match location {
+            Location::File { .. } => {
+                Some(open_connection(&location, &opts).map_err(StoreError::backend)?)
+            }
+            Location::Memory => None,
+        };
         let (tx, rx) = mpsc::channel();
         let stats = Arc::new(Stats::default());
         let thread_stats = stats.clone();
         let thread = std::thread::Builder::new()
             .name("otpkit-sqlite".into())
-            .spawn(move || worker::run(conn, rx, opts, thread_stats))
+            .spawn(move || worker::run(conn, checkpoint_conn, rx, opts, thread_stats))
             .map_err(StoreError::backend)?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
@@ -251,6 +260,7 @@ impl SqliteStore {
             largest_group: s.largest_group.load(Ordering::Relaxed),
             busy_retries: s.busy_retries.load(Ordering::Relaxed),
             failed_groups: s.failed_groups.load(Ordering::Relaxed),
+            checkpoints: s.checkpoints.load(Ordering::Relaxed),
         }
     }
 

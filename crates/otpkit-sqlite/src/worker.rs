@@ -15,6 +15,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params, params_from_iter};
 use tokio::sync::oneshot;
 
+use crate::checkpoint::{self, Checkpointer};
 use crate::options::SqliteOptions;
 use crate::schema::{self, RawDevice};
 
@@ -298,19 +299,20 @@ impl Job {
                     p.set(Ok(false));
                     return Ok(());
                 };
+                let before = Fixed::of(&rec);
                 let w = catch_unwind(AssertUnwindSafe(|| mutation(&mut rec)))
                     .map_err(|_| panicked())?;
-                write(conn, *id, &rec, w)?;
+                write(conn, &before, &rec, w)?;
                 p.set(Ok(true));
             }
             Job::UpdateUser { user, mutation, p } => {
                 let mut recs = select_many(conn, schema::SELECT_BY_USER, [user.as_str()])?;
-                let ids: Vec<DeviceId> = recs.iter().map(|r| r.id).collect();
+                let before: Vec<Fixed> = recs.iter().map(Fixed::of).collect();
                 let mut writes = vec![Write::None; recs.len()];
                 catch_unwind(AssertUnwindSafe(|| mutation(&mut recs, &mut writes)))
                     .map_err(|_| panicked())?;
-                for ((id, rec), w) in ids.iter().zip(&recs).zip(writes) {
-                    write(conn, *id, rec, w)?;
+                for ((before, rec), w) in before.iter().zip(&recs).zip(writes) {
+                    write(conn, before, rec, w)?;
                 }
                 p.set(Ok(()));
             }
@@ -349,11 +351,55 @@ fn select_many(
     Ok(out)
 }
 
-/// Writes what a mutation decided for the row that was read with id `id`.
-fn write(conn: &Connection, id: DeviceId, rec: &DeviceRecord, w: Write) -> Result<(), Failure> {
+/// The columns of a row as read, before its mutation: the id it is written back under, and
+/// the ones [`schema::UPDATE_UNINDEXED`] leaves out.
+struct Fixed {
+    id: DeviceId,
+    user: UserId,
+    model_label: String,
+    created_at: i64,
+}
+
+impl Fixed {
+    fn of(rec: &DeviceRecord) -> Fixed {
+        Fixed {
+            id: rec.id,
+            user: rec.user.clone(),
+            model_label: rec.model_label.clone(),
+            created_at: rec.created_at.as_millis(),
+        }
+    }
+
+    /// Whether `rec` still has this row's indexed columns and creation time.
+    fn unchanged_in(&self, rec: &DeviceRecord) -> bool {
+        self.user == rec.user
+            && self.model_label == rec.model_label
+            && self.created_at == rec.created_at.as_millis()
+    }
+}
+
+/// Writes what a mutation decided for the row that was read as `before`.
+fn write(conn: &Connection, before: &Fixed, rec: &DeviceRecord, w: Write) -> Result<(), Failure> {
     let c = |e| classify(conn, e);
+    let id = before.id;
     match w {
         Write::None => Ok(()),
+        Write::Update if before.unchanged_in(rec) => conn
+            .prepare_cached(schema::UPDATE_UNINDEXED)
+            .and_then(|mut s| {
+                s.execute(params![
+                    id,
+                    rec.name,
+                    rec.confirmed,
+                    rec.last_used_at.map(|t| t.as_millis()),
+                    rec.throttle.failure_count,
+                    rec.throttle.failure_timestamp.map(|t| t.as_millis()),
+                    rec.last_generated_at.map(|t| t.as_millis()),
+                    rec.state,
+                ])
+            })
+            .map(drop)
+            .map_err(c),
         Write::Update => conn
             .prepare_cached(schema::UPDATE)
             .and_then(|mut s| {
@@ -391,8 +437,12 @@ fn list_sql(q: &DeviceQuery) -> (String, Vec<Value>) {
         sql.push_str(c);
         args.push(v);
     };
+    // Parameters compared with an indexed column are cast: see `schema::SELECT_BY_USER`.
     if let Some(u) = &q.user {
-        cond("user_id = ?", Value::Text(u.as_str().to_owned()));
+        cond(
+            "user_id = CAST(? AS TEXT)",
+            Value::Text(u.as_str().to_owned()),
+        );
     }
     if let Some(s) = &q.user_contains {
         // SQLite's built-in lower() folds ASCII only, as `DeviceQuery::matches` does.
@@ -402,7 +452,7 @@ fn list_sql(q: &DeviceQuery) -> (String, Vec<Value>) {
         );
     }
     if let Some(l) = &q.model_label {
-        cond("model_label = ?", Value::Text(l.clone()));
+        cond("model_label = CAST(? AS TEXT)", Value::Text(l.clone()));
     }
     if let Some(c) = q.confirmed {
         cond("confirmed = ?", Value::Integer(i64::from(c)));
@@ -429,6 +479,8 @@ pub(crate) struct Stats {
     pub(crate) largest_group: AtomicU64,
     pub(crate) busy_retries: AtomicU64,
     pub(crate) failed_groups: AtomicU64,
+    /// Background checkpoints run (shared with the checkpointer thread).
+    pub(crate) checkpoints: Arc<AtomicU64>,
 }
 
 const SAVEPOINT: &str = "SAVEPOINT otpkit_request";
@@ -441,23 +493,50 @@ struct Worker {
     stats: Arc<Stats>,
     /// Set once `user_version` was seen at or above [`schema::SCHEMA_VERSION`].
     schema_ok: bool,
+    /// The background checkpointer of a file database (dropped, and so joined, with the
+    /// worker, after the connection).
+    checkpointer: Option<Checkpointer>,
 }
 
-/// The thread's main loop; returns when every store handle is gone.
-pub(crate) fn run(conn: Connection, rx: Receiver<Msg>, opts: SqliteOptions, stats: Arc<Stats>) {
+/// The thread's main loop; returns when every store handle is gone. `checkpoint_conn` is a
+/// second connection to the same file for the background checkpointer (`None` in memory).
+pub(crate) fn run(
+    conn: Connection,
+    checkpoint_conn: Option<Connection>,
+    rx: Receiver<Msg>,
+    opts: SqliteOptions,
+    stats: Arc<Stats>,
+) {
     let max = opts.max_group;
+    let checkpointer = checkpoint_conn.and_then(|c| {
+        Checkpointer::start(c, stats.checkpoints.clone())
+            .inspect_err(|e| {
+                tracing::warn!(error = %e, "otpkit-sqlite: no background checkpointer; SQLite checkpoints on the connection thread");
+            })
+            .ok()
+    });
+    if checkpointer.is_some()
+        && let Err(e) = conn.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            checkpoint::WRITER_CHECKPOINT_PAGES,
+        )
+    {
+        tracing::warn!(error = %e, "otpkit-sqlite: cannot raise wal_autocheckpoint");
+    }
     let mut w = Worker {
         conn,
         opts,
         stats,
         schema_ok: false,
+        checkpointer,
     };
     let mut jobs: Vec<Job> = Vec::with_capacity(max);
     let mut next: Option<Msg> = None;
     loop {
         let msg = match next.take() {
             Some(m) => m,
-            None => match rx.recv() {
+            None => match wait(&rx) {
                 Ok(m) => m,
                 Err(_) => break,
             },
@@ -494,6 +573,26 @@ pub(crate) fn run(conn: Connection, rx: Receiver<Msg>, opts: SqliteOptions, stat
             Msg::Exit => break,
         }
     }
+}
+
+/// How many times the idle thread yields its core, checking for a request after each,
+/// before it sleeps.
+const IDLE_YIELDS: u32 = 64;
+
+/// The next message. An idle thread first yields its core a few times, checking the channel
+/// after each, before it blocks: under load the next request usually comes within
+/// microseconds, and a sleeping thread costs the sender a futex wake-up (a system call, and
+/// on a virtual machine an inter-processor interrupt) and the request the scheduler's
+/// wake-up latency; a yield gives the core to whoever needs it meanwhile.
+fn wait(rx: &Receiver<Msg>) -> Result<Msg, std::sync::mpsc::RecvError> {
+    for _ in 0..IDLE_YIELDS {
+        match rx.try_recv() {
+            Ok(m) => return Ok(m),
+            Err(TryRecvError::Disconnected) => return Err(std::sync::mpsc::RecvError),
+            Err(TryRecvError::Empty) => std::thread::yield_now(),
+        }
+    }
+    rx.recv()
 }
 
 impl Worker {
@@ -546,6 +645,9 @@ impl Worker {
         loop {
             match self.attempt(jobs, writes, attempt) {
                 Ok(()) => {
+                    if writes && let Some(c) = &self.checkpointer {
+                        c.committed();
+                    }
                     jobs.drain(..).for_each(Job::finish);
                     return;
                 }
@@ -630,6 +732,36 @@ impl Worker {
                     GroupAbort::Fatal(e) => return Err(StoreError::backend(e)),
                 },
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::tests::reprepares;
+
+    #[test]
+    fn listings_by_owner_or_kind_are_compiled_once_and_use_their_index() {
+        let conn = Connection::open_in_memory().unwrap();
+        schema::apply_migrations(&conn).unwrap();
+        let by_user = DeviceQuery {
+            user: Some(UserId::new("alice").unwrap()),
+            ..DeviceQuery::default()
+        };
+        let by_label = DeviceQuery {
+            model_label: Some("a.b".into()),
+            ..DeviceQuery::default()
+        };
+        for (q, index) in [
+            (by_user, "otpkit_device_user"),
+            (by_label, "otpkit_device_model_label"),
+        ] {
+            let (sql, _) = list_sql(&q);
+            let values: Vec<Value> = (0..10).map(|i| Value::Text(format!("v{i}"))).collect();
+            let (n, plan) = reprepares(&conn, &sql, &values);
+            assert_eq!(n, 0, "{sql}");
+            assert!(plan.contains(index), "{sql}: {plan}");
         }
     }
 }

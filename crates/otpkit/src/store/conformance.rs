@@ -203,6 +203,47 @@ pub async fn writes(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) {
         let got = b.get(r.id).await.unwrap().unwrap();
         assert_eq!((got.version, got.throttle.failure_count), (v, v as u32));
     }
+    // Every column a mutation changes is stored, the indexed ones too (a store may write
+    // fewer columns when those are unchanged): the device moves to another owner's and
+    // another kind's listings and leaves its old ones.
+    let moved = |r: &mut DeviceRecord| {
+        r.user = user("carol");
+        r.model_label = "otp_static.staticdevice".into();
+        r.name = "moved".into();
+        r.confirmed = false;
+        r.created_at = Timestamp::from_millis(1_000);
+        r.last_used_at = Some(Timestamp::from_millis(2_000));
+        r.throttle = ThrottleState {
+            failure_count: 7,
+            failure_timestamp: Some(Timestamp::from_millis(3_000)),
+        };
+        r.last_generated_at = Some(Timestamp::from_millis(4_000));
+        r.state = "{\"moved\":true}".into();
+    };
+    a.update(
+        r.id,
+        Box::new(move |r| {
+            moved(r);
+            Write::Update
+        }),
+    )
+    .await
+    .unwrap();
+    let mut want = r.clone();
+    moved(&mut want);
+    want.version = 4;
+    assert_eq!(b.get(r.id).await.unwrap().unwrap(), want);
+    let ids = |recs: Vec<DeviceRecord>| recs.iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(ids(b.list_for_user(&user("carol")).await.unwrap()), [r.id]);
+    assert!(b.list_for_user(&user("bob")).await.unwrap().is_empty());
+    let by_label = |label: &str| DeviceQuery {
+        model_label: Some(label.into()),
+        ..DeviceQuery::default()
+    };
+    let static_ids = ids(b.list(&by_label("otp_static.staticdevice")).await.unwrap());
+    assert!(static_ids.contains(&r.id));
+    let totp_ids = ids(b.list(&by_label("otp_totp.totpdevice")).await.unwrap());
+    assert!(!totp_ids.contains(&r.id));
     assert!(b.update(r.id, Box::new(|_| Write::Delete)).await.unwrap());
     assert!(a.get(r.id).await.unwrap().is_none());
 }
