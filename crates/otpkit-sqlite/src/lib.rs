@@ -22,9 +22,10 @@
 //!    (this takes SQLite's write lock, so the group is serialised against every other
 //!    connection and process), a plain `BEGIN` for a group of reads.
 //! 3. Each writing request runs inside its own `SAVEPOINT`: `update` reads the row, runs the
-//!    mutation on the decoded [`DeviceRecord`](otpkit::DeviceRecord), then writes every
-//!    column with `version = version + 1`, deletes the row, or does nothing, as the
-//!    mutation decided (the row written is always the row read: a changed `id` or `version`
+//!    mutation on the decoded [`DeviceRecord`](otpkit::DeviceRecord), then writes the row
+//!    with `version = version + 1` (every column; or, when the mutation left `user_id`,
+//!    `model_label` and `created_at` as they were, all the others, so that SQLite does not
+//!    rewrite the index entries), deletes the row, or does nothing, as the mutation decided (the row written is always the row read: a changed `id` or `version`
 //!    in the record is ignored); `update_user` does the same for all of a user's rows
 //!    (ascending id);
 //!    `insert` inserts a placeholder row, calls `init(id)`, and stores the state. A request
@@ -59,6 +60,19 @@
 //! back, leaving a consistent older state (for example, a just-consumed token becomes usable
 //! again within its validity window). [`Synchronous::Full`] syncs the WAL at every group
 //! commit for power-loss durability. Foreign keys are on; the busy timeout is 5 s by default.
+//!
+//! **Checkpoints** (copying the WAL into the database file, with its fsyncs) run on a
+//! second connection on a background thread, at most 100 ms after a commit, as SQLite
+//! `PASSIVE` checkpoints: they never block the connection thread, so requests do not wait
+//! behind them (SQLite's default is a checkpoint on the committing connection every 1000
+//! pages). The connection thread checkpoints itself only when the WAL passes 4000 pages,
+//! which keeps the WAL bounded under writes that never pause.
+//! [`GroupStats::checkpoints`] counts the background checkpoints. In-memory databases have
+//! no WAL and no checkpointer.
+//!
+//! Statements are prepared once and cached; parameters compared with an indexed column are
+//! written `CAST(? AS TEXT)`, because the bundled SQLite (built with `SQLITE_ENABLE_STAT4`)
+//! would otherwise recompile such a statement every time a new value is bound.
 //!
 //! # Schema (version 1)
 //!

@@ -1,7 +1,12 @@
 //! The background checkpointer: committed writes are checkpointed off the connection thread,
 //! an idle store does not checkpoint, and the WAL stays bounded under sustained writes.
 
-#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)] // test code
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::disallowed_methods
+)] // test code: real time bounds the load
 
 mod common;
 
