@@ -49,6 +49,6 @@ for a in ALGS:
                 need = 0.95 if case == "current" else 1.4
                 targets.append((f"TOTP tol 1 {a}, token {'matches the current step' if case == 'current' else 'matches no step'} ≥ {need}× totp-rs", t / o, need))
 
-print("\nTargets:\n")
+print("\nTargets (criterion):\n")
 for name, r, need in targets:
     print(f"- {name}: **{r:.2f}×** {'met' if r >= need else 'MISSED'}")

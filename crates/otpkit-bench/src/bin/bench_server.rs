@@ -12,6 +12,10 @@
 //! spread) at each `--inproc` concurrency, prints `inproc C RATE` lines, and finally serves
 //! on 127.0.0.1 and prints `READY`.
 //!
+//! `POST /inproc/{c}/{ms}` measures the in-process rate again, on demand, at concurrency `c`
+//! for `ms` milliseconds and answers it as text: `bench/run` alternates it with the `wrk`
+//! runs, so that the ratios compare measurements taken seconds apart.
+//!
 //! Routes:
 //! - `POST /verify` `{"user": "...", "device": "<persistent id>", "token": "123456"}` →
 //!   `engine.verify_token_detailed` → 200 `{"status":"verified"}`, 401
@@ -31,12 +35,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use otpkit::engine::VerifyOptions;
 use otpkit::{DeviceStore, Engine, MemoryStore, UserId, VerifyOutcome};
-use otpkit_bench::{Engines, Scenario, create_devices, verify_rate, wrong_token};
+use otpkit_bench::{Dev, Engines, Scenario, create_devices, verify_rate, wrong_token};
 use otpkit_sqlite::SqliteStore;
 use serde::Deserialize;
 
@@ -77,6 +81,26 @@ async fn verify(
 
 async fn hello() -> &'static str {
     "hello"
+}
+
+/// What `/inproc` measures with: the engines and the devices the server created.
+#[derive(Clone)]
+struct Inproc {
+    engines: Arc<Engines>,
+    devs: Arc<Vec<Dev>>,
+}
+
+async fn inproc_rate(State(s): State<Inproc>, Path((c, ms)): Path<(usize, u64)>) -> String {
+    let r = verify_rate(
+        &s.engines,
+        &s.devs,
+        Scenario::Wrong,
+        c.clamp(1, s.devs.len()),
+        Duration::from_millis(ms),
+    )
+    .await;
+    assert_eq!(r.unexpected, 0, "unexpected outcomes in process");
+    format!("{:.0}\n", r.per_sec())
 }
 
 fn main() {
@@ -148,10 +172,19 @@ fn main() {
             println!("inproc {c} {:.0}", r.per_sec());
         }
 
+        let measure = Inproc {
+            engines: Arc::new(engines),
+            devs: Arc::new(devs),
+        };
         let app = axum::Router::new()
             .route("/verify", post(verify))
             .route("/hello", get(hello))
-            .with_state(engines.off.clone());
+            .with_state(measure.engines.off.clone())
+            .merge(
+                axum::Router::new()
+                    .route("/inproc/{c}/{ms}", post(inproc_rate))
+                    .with_state(measure),
+            );
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind");
