@@ -7,8 +7,8 @@
 //! them (measured: p99 latency 4.3 ms instead of 1.0 ms at 8 concurrent HTTP clients, 5.3
 //! instead of 3.2 ms at 64, BENCHMARKS.md). Here the connection thread's automatic
 //! checkpoint only steps in when the WAL has grown past [`WRITER_CHECKPOINT_PAGES`]; the
-//! regular work is a `PASSIVE` checkpoint on this thread at most every [`INTERVAL`] after a
-//! commit. A passive checkpoint never blocks the writer, and the writer never waits for it.
+//! regular work is a `PASSIVE` checkpoint on this thread [`INTERVAL`] after the first commit
+//! that follows the previous checkpoint. A passive checkpoint never blocks the writer, and the writer never waits for it.
 //!
 //! Durability is unchanged: a commit is durable in the WAL when it is acknowledged (SPEC
 //! §2.9) whichever connection later copies it; with `synchronous=NORMAL` the WAL is synced
@@ -16,7 +16,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -35,9 +35,14 @@ pub(crate) const WRITER_CHECKPOINT_PAGES: u32 = 4000;
 /// The handle of the checkpointer thread, owned by the connection thread. Dropping it runs
 /// a last checkpoint if anything was committed since the previous one, and waits for the
 /// thread to end (so the file is released with the store).
+///
+/// The thread sleeps until a commit wakes it (an idle store costs no wake-ups), then waits
+/// [`INTERVAL`] so that the commits of that time share one checkpoint.
 pub(crate) struct Checkpointer {
+    /// Set by a commit, cleared by the checkpoint that covers it.
     dirty: Arc<AtomicBool>,
-    stop: Option<Sender<()>>,
+    /// Wakes the thread; dropping it ends the thread.
+    wake: Option<SyncSender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -45,47 +50,75 @@ impl Checkpointer {
     /// Starts the thread with `conn`, a second connection to the store's file.
     pub(crate) fn start(conn: Connection, done: Arc<AtomicU64>) -> std::io::Result<Self> {
         let dirty = Arc::new(AtomicBool::new(false));
-        let (stop, rx) = mpsc::channel::<()>();
+        let (wake, rx) = mpsc::sync_channel::<()>(1);
         let flag = dirty.clone();
         let thread = std::thread::Builder::new()
             .name("otpkit-sqlite-checkpoint".into())
-            .spawn(move || {
-                loop {
-                    let last = match rx.recv_timeout(INTERVAL) {
-                        Err(RecvTimeoutError::Timeout) => false,
-                        Ok(()) | Err(RecvTimeoutError::Disconnected) => true,
-                    };
-                    if flag.swap(false, Ordering::AcqRel) {
-                        if checkpoint(&conn) {
-                            done.fetch_add(1, Ordering::Relaxed);
-                        } else {
-                            // Try again at the next tick.
-                            flag.store(true, Ordering::Release);
-                        }
-                    }
-                    if last {
-                        break;
-                    }
-                }
-            })?;
+            .spawn(move || run(&conn, &rx, &flag, &done))?;
         Ok(Checkpointer {
             dirty,
-            stop: Some(stop),
+            wake: Some(wake),
             thread: Some(thread),
         })
     }
 
-    /// Notes that a group with writes was committed.
+    /// Notes that a group with writes was committed; the first commit after a checkpoint
+    /// wakes the thread.
     pub(crate) fn committed(&self) {
-        self.dirty.store(true, Ordering::Release);
+        if !self.dirty.swap(true, Ordering::AcqRel)
+            && let Some(w) = &self.wake
+        {
+            // A full channel means a wake-up is already pending.
+            let _ = w.try_send(());
+        }
     }
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        drop(self.stop.take());
+        drop(self.wake.take());
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+    }
+}
+
+/// The checkpointer thread's loop; returns when the handle is dropped, after a last
+/// checkpoint of whatever was committed.
+fn run(conn: &Connection, rx: &Receiver<()>, dirty: &AtomicBool, done: &AtomicU64) {
+    let checkpoint_now = || {
+        if dirty.swap(false, Ordering::AcqRel) {
+            if checkpoint(conn) {
+                done.fetch_add(1, Ordering::Relaxed);
+                true
+            } else {
+                dirty.store(true, Ordering::Release);
+                false
+            }
+        } else {
+            true
+        }
+    };
+    loop {
+        // Sleep until a commit (or the end).
+        if rx.recv().is_err() {
+            checkpoint_now();
+            return;
+        }
+        // Let the commits of the next interval join this checkpoint; retry a failed one
+        // (a busy database) every interval.
+        loop {
+            let end = matches!(
+                rx.recv_timeout(INTERVAL),
+                Err(RecvTimeoutError::Disconnected)
+            );
+            let ok = checkpoint_now();
+            if end {
+                return;
+            }
+            if ok {
+                break;
+            }
         }
     }
 }
