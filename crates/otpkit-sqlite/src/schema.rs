@@ -87,9 +87,12 @@ pub(crate) const UPDATE: &str = "UPDATE otpkit_device SET user_id = ?2, model_la
 /// mutation that left those as they were (every verification): SQLite rewrites the index
 /// entries of every indexed column in the `SET` list, even when its value is unchanged, so
 /// leaving them out spares two index B-trees and their pages in the WAL.
-pub(crate) const UPDATE_UNINDEXED: &str = "UPDATE otpkit_device SET name = ?2, \
-     confirmed = ?3, last_used_at = ?4, failure_count = ?5, failure_timestamp = ?6, \
-     last_generated_at = ?7, state = ?8, version = version + 1 WHERE id = ?1";
+///
+/// It takes [`UPDATE`]'s parameters (SQLite numbers them up to `?11`; the unused `?2`, `?3`
+/// and `?6` are bound and ignored), so that one parameter list serves both.
+pub(crate) const UPDATE_UNINDEXED: &str = "UPDATE otpkit_device SET name = ?4, \
+     confirmed = ?5, last_used_at = ?7, failure_count = ?8, failure_timestamp = ?9, \
+     last_generated_at = ?10, state = ?11, version = version + 1 WHERE id = ?1";
 pub(crate) const DELETE_BY_ID: &str = "DELETE FROM otpkit_device WHERE id = ?1";
 /// `CAST`: see [`SELECT_BY_USER`].
 pub(crate) const DELETE_BY_USER: &str =

@@ -384,41 +384,31 @@ fn write(conn: &Connection, before: &Fixed, rec: &DeviceRecord, w: Write) -> Res
     let id = before.id;
     match w {
         Write::None => Ok(()),
-        Write::Update if before.unchanged_in(rec) => conn
-            .prepare_cached(schema::UPDATE_UNINDEXED)
-            .and_then(|mut s| {
-                s.execute(params![
-                    id,
-                    rec.name,
-                    rec.confirmed,
-                    rec.last_used_at.map(|t| t.as_millis()),
-                    rec.throttle.failure_count,
-                    rec.throttle.failure_timestamp.map(|t| t.as_millis()),
-                    rec.last_generated_at.map(|t| t.as_millis()),
-                    rec.state,
-                ])
-            })
-            .map(drop)
-            .map_err(c),
-        Write::Update => conn
-            .prepare_cached(schema::UPDATE)
-            .and_then(|mut s| {
-                s.execute(params![
-                    id,
-                    rec.user.as_str(),
-                    rec.model_label,
-                    rec.name,
-                    rec.confirmed,
-                    rec.created_at.as_millis(),
-                    rec.last_used_at.map(|t| t.as_millis()),
-                    rec.throttle.failure_count,
-                    rec.throttle.failure_timestamp.map(|t| t.as_millis()),
-                    rec.last_generated_at.map(|t| t.as_millis()),
-                    rec.state,
-                ])
-            })
-            .map(drop)
-            .map_err(c),
+        Write::Update => {
+            let sql = if before.unchanged_in(rec) {
+                schema::UPDATE_UNINDEXED
+            } else {
+                schema::UPDATE
+            };
+            conn.prepare_cached(sql)
+                .and_then(|mut s| {
+                    s.execute(params![
+                        id,
+                        rec.user.as_str(),
+                        rec.model_label,
+                        rec.name,
+                        rec.confirmed,
+                        rec.created_at.as_millis(),
+                        rec.last_used_at.map(|t| t.as_millis()),
+                        rec.throttle.failure_count,
+                        rec.throttle.failure_timestamp.map(|t| t.as_millis()),
+                        rec.last_generated_at.map(|t| t.as_millis()),
+                        rec.state,
+                    ])
+                })
+                .map(drop)
+                .map_err(c)
+        }
         Write::Delete => conn
             .prepare_cached(schema::DELETE_BY_ID)
             .and_then(|mut s| s.execute([id]))
