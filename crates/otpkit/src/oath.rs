@@ -512,6 +512,24 @@ impl OathKey {
         out
     }
 
+    /// Calls `f(counter, code)` for every counter of `first..=last`, ascending (none if
+    /// `first > last`): exactly `last − first + 1` HMACs, computed in batches of [`BATCH`]
+    /// consecutive counters.
+    fn for_each_code(&self, first: u64, last: u64, digits: Digits, mut f: impl FnMut(u64, u32)) {
+        let mut start = first;
+        while start <= last {
+            let n = (last - start).saturating_add(1).min(BATCH as u64) as usize;
+            let codes = self.codes::<BATCH>(start, n, digits);
+            for (counter, code) in (start..=last).zip(codes.iter().take(n)) {
+                f(counter, *code);
+            }
+            match start.checked_add(BATCH as u64) {
+                Some(next) => start = next,
+                None => break,
+            }
+        }
+    }
+
     /// Computes the HMACs of the `n.min(N)` consecutive counters `first..first + n`
     /// (each as 8 bytes, big-endian) and hands each output (the outer hash's state words) to
     /// `f` with its index, in order; the secret intermediates (the inner digests in the
@@ -926,16 +944,15 @@ pub fn verify_totp(
     let mut replayed = Choice::from(0);
     let mut replayed_step: i64 = 0;
     // The candidates `t − tol ..= t + tol` that exist: a step below 0 has no token (as in
-    // `totp_at`), one above i64::MAX no number. They are consecutive, so they are computed in
-    // batches of consecutive counters, ascending.
+    // `totp_at`), one above i64::MAX no number. A step ≥ 0 is its own counter.
     let lo = t.saturating_sub(tol).max(0);
     let hi = t.saturating_add(tol);
-    let mut first = lo;
-    while first <= hi {
-        let n = hi.abs_diff(first).saturating_add(1).min(BATCH as u64);
-        // `first ≥ 0`, so the counter is the step itself.
-        let codes = key.codes::<BATCH>(first.unsigned_abs(), n as usize, digits);
-        for (candidate, code) in (first..=hi).zip(codes.iter().take(n as usize)) {
+    if let (Ok(first), Ok(last)) = (u64::try_from(lo), u64::try_from(hi)) {
+        key.for_each_code(first, last, digits, |counter, code| {
+            // `counter ≤ hi`, so it is a step.
+            let Ok(candidate) = i64::try_from(counter) else {
+                return;
+            };
             let matched = code.ct_eq(&want) & valid;
             let acceptable = Choice::from(u8::from(candidate >= min_t));
             let accept = matched & acceptable;
@@ -945,11 +962,7 @@ pub fn verify_totp(
             accepted |= accept;
             replayed_step = i64::conditional_select(&replayed_step, &candidate, replay);
             replayed |= replay;
-        }
-        match first.checked_add(BATCH as i64) {
-            Some(next) => first = next,
-            None => break,
-        }
+        });
     }
     if bool::from(accepted) {
         TotpMatch::Accepted {
@@ -991,22 +1004,15 @@ pub fn verify_hotp(
     let (want, valid) = token_value(token, digits);
     let mut found = Choice::from(0);
     let mut best: u64 = 0;
-    // The candidates `counter ..= counter + tolerance` up to 2^63 − 1, in batches of
-    // consecutive counters, ascending.
-    let hi = counter
+    // The candidates `counter ..= counter + tolerance` up to 2^63 − 1.
+    let last = counter
         .saturating_add(u64::from(tolerance))
         .min(MAX_COUNTER);
-    let mut first = counter;
-    while first <= hi {
-        let n = (hi - first).saturating_add(1).min(BATCH as u64);
-        let codes = key.codes::<BATCH>(first, n as usize, digits);
-        for (candidate, code) in (first..=hi).zip(codes.iter().take(n as usize)) {
-            let matched = code.ct_eq(&want) & valid;
-            best = u64::conditional_select(&best, &candidate, matched);
-            found |= matched;
-        }
-        first += BATCH as u64;
-    }
+    key.for_each_code(counter, last, digits, |candidate, code| {
+        let matched = code.ct_eq(&want) & valid;
+        best = u64::conditional_select(&best, &candidate, matched);
+        found |= matched;
+    });
     bool::from(found).then_some(best)
 }
 
