@@ -469,8 +469,8 @@ pub(crate) struct Stats {
     pub(crate) largest_group: AtomicU64,
     pub(crate) busy_retries: AtomicU64,
     pub(crate) failed_groups: AtomicU64,
-    /// Background checkpoints run (shared with the checkpointer thread).
-    pub(crate) checkpoints: Arc<AtomicU64>,
+    /// Background checkpoints run (counted by the checkpointer thread).
+    pub(crate) checkpoints: AtomicU64,
 }
 
 const SAVEPOINT: &str = "SAVEPOINT otpkit_request";
@@ -499,7 +499,7 @@ pub(crate) fn run(
 ) {
     let max = opts.max_group;
     let checkpointer = checkpoint_conn.and_then(|c| {
-        Checkpointer::start(c, stats.checkpoints.clone())
+        Checkpointer::start(c, stats.clone())
             .inspect_err(|e| {
                 tracing::warn!(error = %e, "otpkit-sqlite: no background checkpointer; SQLite checkpoints on the connection thread");
             })
