@@ -135,18 +135,50 @@ async fn a_dump_after_100_enrolments_and_1000_codes_reveals_nothing() {
 }
 
 /// The first needle found anywhere in `hay`: one pass per needle length with a hash set.
+///
+/// A needle made only of ASCII digits (an emailed code, say) counts only where it is a whole
+/// run of digits, with no digit just before or after it. Otherwise the 6-digit codes collide
+/// with the decimal text of the rows' Unix timestamps: at 1795843605 (2026-11-28) the dump
+/// holds "795843", and one run in CI drew that very email code. A leaked code is stored as a
+/// value of its own (`Text("…")`, `Integer(…)` in the dump), so the boundary loses nothing.
 fn find_any(hay: &[u8], needles: &[Vec<u8>]) -> Option<String> {
     let mut by_len: std::collections::BTreeMap<usize, std::collections::HashSet<&[u8]>> =
         Default::default();
     for n in needles {
         by_len.entry(n.len()).or_default().insert(n.as_slice());
     }
+    let digit_at = |i: Option<usize>| i.and_then(|i| hay.get(i)).is_some_and(u8::is_ascii_digit);
     for (len, set) in by_len {
-        if let Some(w) = hay.windows(len).find(|w| set.contains(w)) {
+        let found = hay.windows(len).enumerate().find(|(at, w)| {
+            set.contains(w)
+                && !(w.iter().all(u8::is_ascii_digit)
+                    && (digit_at(at.checked_sub(1)) || digit_at(Some(at + len))))
+        });
+        if let Some((_, w)) = found {
             return Some(String::from_utf8_lossy(w).into_owned());
         }
     }
     None
+}
+
+#[test]
+fn find_any_takes_digit_needles_as_whole_runs_only() {
+    let needles = vec![b"795843".to_vec(), b"ABCDEF".to_vec()];
+    // Inside a timestamp: not a leak.
+    assert_eq!(find_any(b"Integer(1795843605)|", &needles), None);
+    assert_eq!(find_any(b"x1795843", &needles), None);
+    assert_eq!(find_any(b"7958431", &needles), None);
+    // As a value of its own, at either end of the hay, or beside other bytes: found.
+    for hay in [
+        &b"Text(\"795843\")|"[..],
+        b"Integer(795843)|",
+        b"795843",
+        b"\x00\x17795843\x01",
+    ] {
+        assert_eq!(find_any(hay, &needles).as_deref(), Some("795843"));
+    }
+    // Other needles match anywhere.
+    assert_eq!(find_any(b"12ABCDEF34", &needles).as_deref(), Some("ABCDEF"));
 }
 
 #[tokio::test]
