@@ -21,6 +21,9 @@
 //!   `engine.verify_token_detailed` → 200 `{"status":"verified"}`, 401
 //!   `{"status":"invalid_token"}`, 429 `{"status":"not_allowed"}`, 404 `{"status":"not_found"}`.
 //! - `GET /hello` → `hello`.
+//! - `POST /parse`: the verify route without the engine (the same JSON parsed, the same
+//!   `invalid_token` answer); `POST /body`: the body read and dropped, 401. `bench/http_cpu`
+//!   uses both to split the CPU time of an HTTP verification.
 #![allow(
     clippy::disallowed_methods,
     clippy::unwrap_used,
@@ -77,6 +80,21 @@ async fn verify(
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "error"),
     };
     (code, Json(serde_json::json!({ "status": status })))
+}
+
+/// The verify route's web layer alone: the same JSON in and the same answer out, no engine.
+async fn parse(Json(req): Json<VerifyRequest>) -> (StatusCode, Json<serde_json::Value>) {
+    std::hint::black_box((UserId::new(req.user).is_ok(), &req.device, &req.token));
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(serde_json::json!({ "status": "invalid_token" })),
+    )
+}
+
+/// A POST whose body is read and dropped: the request and answer sizes' share of the cost.
+async fn body(b: axum::body::Bytes) -> StatusCode {
+    std::hint::black_box(b);
+    StatusCode::UNAUTHORIZED
 }
 
 async fn hello() -> &'static str {
@@ -179,6 +197,8 @@ fn main() {
         let app = axum::Router::new()
             .route("/verify", post(verify))
             .route("/hello", get(hello))
+            .route("/parse", post(parse))
+            .route("/body", post(body))
             .with_state(measure.engines.off.clone())
             .merge(
                 axum::Router::new()
