@@ -2046,14 +2046,18 @@ impl Engine {
             let Some(last) = page.last() else { break };
             after = Some(last.id);
             for r in page {
+                // `update` reports whether the row existed, not what the mutation decided:
+                // a device confirmed since the listing is kept and must not be counted. The
+                // slot holds the decision of the run that committed (a retried group runs
+                // the mutation again).
+                let deleted = Slot::new();
+                let out = deleted.clone();
                 let m: Mutation = Box::new(move |rec| {
-                    if !rec.confirmed && rec.created_at < cutoff {
-                        Write::Delete
-                    } else {
-                        Write::None
-                    }
+                    let expired = !rec.confirmed && rec.created_at < cutoff;
+                    out.put(expired);
+                    if expired { Write::Delete } else { Write::None }
                 });
-                if self.inner.store.update(r.id, m).await? {
+                if self.inner.store.update(r.id, m).await? && deleted.take() == Some(true) {
                     removed += 1;
                 }
             }

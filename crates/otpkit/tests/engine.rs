@@ -980,6 +980,112 @@ async fn unconfirmed_devices_verify_only_through_confirm_device() {
     assert_eq!(t.e.prune_unconfirmed().await.unwrap(), 1);
 }
 
+/// A store on which every `update` finds its device confirmed by someone else first: the
+/// race in which an enrolment is confirmed between `prune_unconfirmed`'s listing and its
+/// delete.
+#[derive(Clone)]
+struct ConfirmedMeanwhile(otpkit::MemoryStore);
+
+#[async_trait::async_trait]
+impl otpkit::DeviceStore for ConfirmedMeanwhile {
+    async fn insert(
+        &self,
+        new: otpkit::device::NewDevice,
+        init: otpkit::store::InitState,
+    ) -> Result<otpkit::DeviceRecord, otpkit::store::StoreError> {
+        self.0.insert(new, init).await
+    }
+    async fn get(
+        &self,
+        id: otpkit::DeviceId,
+    ) -> Result<Option<otpkit::DeviceRecord>, otpkit::store::StoreError> {
+        self.0.get(id).await
+    }
+    async fn list_for_user(
+        &self,
+        user: &UserId,
+    ) -> Result<Vec<otpkit::DeviceRecord>, otpkit::store::StoreError> {
+        self.0.list_for_user(user).await
+    }
+    async fn list(
+        &self,
+        query: &otpkit::store::DeviceQuery,
+    ) -> Result<Vec<otpkit::DeviceRecord>, otpkit::store::StoreError> {
+        self.0.list(query).await
+    }
+    async fn update(
+        &self,
+        id: otpkit::DeviceId,
+        mutation: otpkit::store::Mutation,
+    ) -> Result<bool, otpkit::store::StoreError> {
+        let confirm: otpkit::store::Mutation = Box::new(|r| {
+            r.confirmed = true;
+            otpkit::store::Write::Update
+        });
+        self.0.update(id, confirm).await?;
+        self.0.update(id, mutation).await
+    }
+    async fn update_user(
+        &self,
+        user: &UserId,
+        mutation: otpkit::store::UserMutation,
+    ) -> Result<(), otpkit::store::StoreError> {
+        self.0.update_user(user, mutation).await
+    }
+    async fn delete_for_user(&self, user: &UserId) -> Result<u64, otpkit::store::StoreError> {
+        self.0.delete_for_user(user).await
+    }
+}
+
+#[tokio::test]
+async fn prune_counts_only_what_it_deleted_when_a_device_is_confirmed_meanwhile() {
+    let store = otpkit::MemoryStore::new();
+    let clock = otpkit::ManualClock::new(Timestamp::from_secs(0));
+    let build = |s: std::sync::Arc<dyn otpkit::DeviceStore>| {
+        otpkit::Engine::builder_arc(s, otpkit::KeyRing::random("k1").unwrap())
+            .clock(clock.clone())
+            .build()
+            .unwrap()
+    };
+    let e = build(std::sync::Arc::new(store.clone()));
+    for _ in 0..3 {
+        e.create_totp(
+            &alice(),
+            TotpOptions {
+                unconfirmed: true,
+                ..TotpOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    clock.advance_secs(3600);
+    let racing = build(std::sync::Arc::new(ConfirmedMeanwhile(store.clone())));
+    assert_eq!(racing.prune_unconfirmed().await.unwrap(), 0, "none deleted");
+    let left = e.devices_for_user(Some(&alice()), None).await.unwrap();
+    assert_eq!(left.len(), 3);
+    assert!(left.iter().all(Device::confirmed));
+    // Without the race the same call deletes and counts expired enrolments.
+    e.create_totp(
+        &alice(),
+        TotpOptions {
+            unconfirmed: true,
+            ..TotpOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    clock.advance_secs(3600);
+    assert_eq!(e.prune_unconfirmed().await.unwrap(), 1);
+    assert_eq!(
+        e.devices_for_user(Some(&alice()), None)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
 #[tokio::test]
 async fn match_token_records_failures_only_when_nothing_matched() {
     let t = setup(Settings::default());
