@@ -1048,16 +1048,18 @@ async fn prune_counts_only_what_it_deleted_when_a_device_is_confirmed_meanwhile(
             .unwrap()
     };
     let e = build(std::sync::Arc::new(store.clone()));
-    for _ in 0..3 {
+    let owner = alice();
+    let enrol = || {
         e.create_totp(
-            &alice(),
+            &owner,
             TotpOptions {
                 unconfirmed: true,
                 ..TotpOptions::default()
             },
         )
-        .await
-        .unwrap();
+    };
+    for _ in 0..3 {
+        enrol().await.unwrap();
     }
     clock.advance_secs(3600);
     let racing = build(std::sync::Arc::new(ConfirmedMeanwhile(store.clone())));
@@ -1066,15 +1068,7 @@ async fn prune_counts_only_what_it_deleted_when_a_device_is_confirmed_meanwhile(
     assert_eq!(left.len(), 3);
     assert!(left.iter().all(Device::confirmed));
     // Without the race the same call deletes and counts expired enrolments.
-    e.create_totp(
-        &alice(),
-        TotpOptions {
-            unconfirmed: true,
-            ..TotpOptions::default()
-        },
-    )
-    .await
-    .unwrap();
+    enrol().await.unwrap();
     clock.advance_secs(3600);
     assert_eq!(e.prune_unconfirmed().await.unwrap(), 1);
     assert_eq!(
