@@ -451,9 +451,30 @@ pub fn uid(s: &str) -> UserId {
 }
 
 /// A confirmed TOTP device of `user`; returns its persistent id.
+///
+/// Its key is fixed by the user and how many devices they already have, so every run of a
+/// test sees the same codes: a literal wrong token such as "000000" cannot match by chance
+/// (one run in ≈ 300 000 per attempt with a random key and a window of 3), while two devices
+/// still have different keys.
 pub async fn totp(t: &TestApp, user: &str) -> String {
+    let n = t
+        .engine
+        .devices_for_user(Some(&uid(user)), None)
+        .await
+        .unwrap()
+        .len();
+    let mut key = format!("otpkit-test-key:{user}:{n}").into_bytes();
+    if key.len() < 20 {
+        key.resize(20, b'.');
+    }
     t.engine
-        .create_totp(&uid(user), Default::default())
+        .create_totp(
+            &uid(user),
+            otpkit::engine::TotpOptions {
+                key: Some(otpkit::SecretBytes::new(key)),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap()
         .persistent_id()
