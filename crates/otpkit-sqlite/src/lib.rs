@@ -25,8 +25,9 @@
 //!    mutation on the decoded [`DeviceRecord`](otpkit::DeviceRecord), then writes the row
 //!    with `version = version + 1` (every column; or, when the mutation left `user_id`,
 //!    `model_label` and `created_at` as they were, all the others, so that SQLite does not
-//!    rewrite the index entries), deletes the row, or does nothing, as the mutation decided (the row written is always the row read: a changed `id` or `version`
-//!    in the record is ignored); `update_user` does the same for all of a user's rows
+//!    rewrite the index entries), deletes the row, or does nothing, as the mutation decided
+//!    (the row written is always the row read: a changed `id` or `version` in the record is
+//!    ignored); `update_user` does the same for all of a user's rows
 //!    (ascending id);
 //!    `insert` inserts a placeholder row, calls `init(id)`, and stores the state. A request
 //!    that fails (its `init` refuses, its row is corrupt, its closure panics, a statement

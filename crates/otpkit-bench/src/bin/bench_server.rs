@@ -54,15 +54,16 @@ struct VerifyRequest {
     token: String,
 }
 
-async fn verify(
-    State(engine): State<Engine>,
-    Json(req): Json<VerifyRequest>,
-) -> (StatusCode, Json<serde_json::Value>) {
+/// The JSON answer of `/verify` and `/parse`: `{"status": ...}` with `code`.
+type Answer = (StatusCode, Json<serde_json::Value>);
+
+fn answer(code: StatusCode, status: &str) -> Answer {
+    (code, Json(serde_json::json!({ "status": status })))
+}
+
+async fn verify(State(engine): State<Engine>, Json(req): Json<VerifyRequest>) -> Answer {
     let Ok(user) = UserId::new(req.user) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({"status": "bad_request"})),
-        );
+        return answer(StatusCode::BAD_REQUEST, "bad_request");
     };
     let out = engine
         .verify_token_detailed(
@@ -72,23 +73,19 @@ async fn verify(
             &VerifyOptions::default(),
         )
         .await;
-    let (code, status) = match out {
-        Ok(VerifyOutcome::Accepted(_)) => (StatusCode::OK, "verified"),
-        Ok(VerifyOutcome::Rejected(_)) => (StatusCode::UNAUTHORIZED, "invalid_token"),
-        Ok(VerifyOutcome::NotAllowed(_)) => (StatusCode::TOO_MANY_REQUESTS, "not_allowed"),
-        Ok(_) => (StatusCode::NOT_FOUND, "not_found"),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "error"),
-    };
-    (code, Json(serde_json::json!({ "status": status })))
+    match out {
+        Ok(VerifyOutcome::Accepted(_)) => answer(StatusCode::OK, "verified"),
+        Ok(VerifyOutcome::Rejected(_)) => answer(StatusCode::UNAUTHORIZED, "invalid_token"),
+        Ok(VerifyOutcome::NotAllowed(_)) => answer(StatusCode::TOO_MANY_REQUESTS, "not_allowed"),
+        Ok(_) => answer(StatusCode::NOT_FOUND, "not_found"),
+        Err(_) => answer(StatusCode::SERVICE_UNAVAILABLE, "error"),
+    }
 }
 
 /// The verify route's web layer alone: the same JSON in and the same answer out, no engine.
-async fn parse(Json(req): Json<VerifyRequest>) -> (StatusCode, Json<serde_json::Value>) {
+async fn parse(Json(req): Json<VerifyRequest>) -> Answer {
     std::hint::black_box((UserId::new(req.user).is_ok(), &req.device, &req.token));
-    (
-        StatusCode::UNAUTHORIZED,
-        Json(serde_json::json!({ "status": "invalid_token" })),
-    )
+    answer(StatusCode::UNAUTHORIZED, "invalid_token")
 }
 
 /// A POST whose body is read and dropped: the request and answer sizes' share of the cost.
@@ -108,17 +105,25 @@ struct Inproc {
     devs: Arc<Vec<Dev>>,
 }
 
+impl Inproc {
+    /// Verifications per second in process with `c` concurrent verifiers (at most one per
+    /// device) for `time`.
+    async fn rate(&self, c: usize, time: Duration) -> f64 {
+        let r = verify_rate(
+            &self.engines,
+            &self.devs,
+            Scenario::Wrong,
+            c.clamp(1, self.devs.len()),
+            time,
+        )
+        .await;
+        assert_eq!(r.unexpected, 0, "unexpected outcomes in process");
+        r.per_sec()
+    }
+}
+
 async fn inproc_rate(State(s): State<Inproc>, Path((c, ms)): Path<(usize, u64)>) -> String {
-    let r = verify_rate(
-        &s.engines,
-        &s.devs,
-        Scenario::Wrong,
-        c.clamp(1, s.devs.len()),
-        Duration::from_millis(ms),
-    )
-    .await;
-    assert_eq!(r.unexpected, 0, "unexpected outcomes in process");
-    format!("{:.0}\n", r.per_sec())
+    format!("{:.0}\n", s.rate(c, Duration::from_millis(ms)).await)
 }
 
 fn main() {
@@ -177,23 +182,14 @@ fn main() {
         );
         std::fs::write(&lua, script).expect("write lua");
 
-        for c in inproc {
-            let r = verify_rate(
-                &engines,
-                &devs,
-                Scenario::Wrong,
-                c.min(devs.len()),
-                Duration::from_secs_f64(secs),
-            )
-            .await;
-            assert_eq!(r.unexpected, 0, "unexpected outcomes in process");
-            println!("inproc {c} {:.0}", r.per_sec());
-        }
-
         let measure = Inproc {
             engines: Arc::new(engines),
             devs: Arc::new(devs),
         };
+        for c in inproc {
+            let r = measure.rate(c, Duration::from_secs_f64(secs)).await;
+            println!("inproc {c} {r:.0}");
+        }
         let app = axum::Router::new()
             .route("/verify", post(verify))
             .route("/hello", get(hello))
