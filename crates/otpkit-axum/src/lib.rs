@@ -83,7 +83,8 @@
 //! * Every state-changing request needs the session's CSRF token (`csrf_token` field or
 //!   `X-CSRF-Token` header); the token is replaced whenever the authentication level changes,
 //!   and `/session` or the JSON answers of the login flow hand out the current one.
-//! * Every otpkit response carries `Content-Security-Policy: default-src 'self'`,
+//! * Every otpkit response carries `Content-Security-Policy: default-src 'self';
+//!   frame-ancestors 'none'; form-action 'self'; base-uri 'none'`,
 //!   `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`,
 //!   `X-Frame-Options: DENY` and `Cache-Control: no-store` (the stylesheet excepted).
 //! * Bodies over `OTPKIT_MAX_BODY_BYTES` are refused with 413 before the session is read.
@@ -96,6 +97,7 @@
 
 pub mod auth;
 pub mod error;
+mod flash;
 mod guard;
 mod kit;
 mod middleware;
@@ -112,4 +114,4 @@ pub use middleware::{Level, OtpLayer, OtpService, OtpState};
 pub use pages::routes;
 pub use session::SessionAdapter;
 pub use templates::Templates;
-pub use web::{encode_next, is_safe_next, wants_json};
+pub use web::{CSP, encode_next, is_safe_next, wants_json};

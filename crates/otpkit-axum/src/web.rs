@@ -9,6 +9,7 @@ use minijinja::context;
 use tower_sessions::Session;
 
 use crate::error::{Code, Problem};
+use crate::flash::{FLASH_KEY, Flash, path_of};
 use crate::kit::OtpKit;
 use crate::middleware::{LazyOtp, OtpState};
 use crate::session::{SessionFailure, Store};
@@ -101,12 +102,18 @@ pub(crate) fn path_and_query(parts: &Parts) -> String {
         .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned())
 }
 
+/// otpkit's `Content-Security-Policy`: its own origin only (SPEC §7.5), never framed
+/// (clickjacking), forms posting only to this origin, and no `<base>` that could redirect
+/// relative URLs.
+pub const CSP: &str =
+    "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
 /// The security headers of every otpkit page (SPEC §7.5).
 pub(crate) fn secure(mut resp: Response) -> Response {
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'"),
+        HeaderValue::from_static(CSP),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -128,6 +135,14 @@ pub(crate) fn secure(mut resp: Response) -> Response {
 pub(crate) fn found(to: &str) -> Response {
     let location = HeaderValue::from_str(to).unwrap_or_else(|_| HeaderValue::from_static("/"));
     let mut r = StatusCode::FOUND.into_response();
+    r.headers_mut().insert(header::LOCATION, location);
+    r
+}
+
+/// A 303 See Other to `to` (Post/Redirect/Get, see [`crate::flash`]).
+pub(crate) fn see_other(to: &str) -> Response {
+    let location = HeaderValue::from_str(to).unwrap_or_else(|_| HeaderValue::from_static("/"));
+    let mut r = StatusCode::SEE_OTHER.into_response();
     r.headers_mut().insert(header::LOCATION, location);
     r
 }
@@ -390,6 +405,35 @@ impl Ctx {
             // Rendered without touching the session: a refused request changes nothing.
             Ok(false) => Err(self.fail_stateless(Code::CsrfFailed)),
             Err(SessionFailure) => Err(self.internal().await),
+        }
+    }
+
+    /// Leaves `flash` for the next GET of its page and answers 303 to `to` (which should
+    /// be that page, with its query).
+    pub(crate) async fn see_other(&self, to: &str, flash: Flash) -> Response {
+        let Ok(v) = serde_json::to_value(&flash) else {
+            return self.internal().await;
+        };
+        if self.session.insert_value(FLASH_KEY, v).await.is_err() {
+            return self.internal().await;
+        }
+        secure(see_other(to))
+    }
+
+    /// The flash left for this page, removed from the session; a flash for another page is
+    /// left alone, an unreadable one dropped.
+    pub(crate) async fn take_flash(&self) -> Result<Option<Flash>, SessionFailure> {
+        let Some(v) = self.session.get_value(FLASH_KEY).await? else {
+            return Ok(None);
+        };
+        let flash = serde_json::from_value::<Flash>(v).ok();
+        let here = path_of(&self.path);
+        match flash {
+            Some(f) if f.page != here => Ok(None),
+            f => {
+                self.session.remove_value(FLASH_KEY).await?;
+                Ok(f)
+            }
         }
     }
 

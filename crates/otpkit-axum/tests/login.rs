@@ -128,10 +128,13 @@ async fn json_flow_lists_devices_and_verifies() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The answer carries the CSRF token the verification just rotated (issue 12 item 8).
+    let csrf = r.json()["csrf_token"].as_str().unwrap().to_owned();
     assert_eq!(
         r.json(),
-        json!({"status": "verified", "device": pid, "next": "/x"})
+        json!({"status": "verified", "device": pid, "next": "/x", "csrf_token": csrf})
     );
+    assert_eq!(c.csrf().await, csrf);
 }
 
 #[tokio::test]
@@ -190,33 +193,32 @@ async fn token_required() {
     assert_html_error(&r, "Please enter your OTP token.");
 }
 
+/// Issue 12 item 5 (was `device_required_when_no_preferred_device`): a code without a
+/// usable device is no longer `device_required` but is tried against every confirmed passive
+/// device (SPEC §7.3); a posted id that is not found, foreign or unconfirmed counts as "no
+/// device"; an unconfirmed device never verifies (REQ-13).
 #[tokio::test]
-async fn device_required_when_no_preferred_device() {
+async fn a_code_without_a_usable_device_is_matched_against_every_passive_device() {
     let t = app();
-    totp(&t, "alice").await;
-    totp(&t, "alice").await;
+    let first = totp(&t, "alice").await;
+    let second = totp(&t, "alice").await;
     let mut c = Client::new(&t);
     let r = json_password(&mut c, "alice").await;
     assert_eq!(r.json()["devices"].as_array().unwrap().len(), 2);
+    // The second device's code, with no device named: accepted (it is alice's code).
+    let code = t.engine.current_totp(&second).await.unwrap();
     let r = c
-        .post_json("/otp/login/", json!({"otp_token": "123456"}))
+        .post_json("/otp/login/", json!({"otp_token": code.expose()}))
         .await;
-    assert_problem(
-        &r,
-        StatusCode::BAD_REQUEST,
-        "device_required",
-        "Please select a device.",
-    );
-    // A posted id that is not found, foreign or unconfirmed counts as "no device".
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["device"], second.as_str());
+    for pid in [&first, &second] {
+        let d = t.engine.from_persistent_id(pid).await.unwrap().unwrap();
+        assert_eq!(d.throttle().failure_count, 0, "no failure when one matched");
+    }
+    // A posted id that is not found, foreign or unconfirmed counts as "no device": the
+    // code is matched against alice's own devices only; bob's is untouched.
     let bobs = totp(&t, "bob").await;
-    let r = c
-        .post_json(
-            "/otp/login/",
-            json!({"otp_token": "123456", "otp_device": bobs}),
-        )
-        .await;
-    assert_eq!(r.json()["error"], "device_required");
-    // An unconfirmed device of the user counts as "no device" too (REQ-13).
     let unconfirmed = t
         .engine
         .create_totp(
@@ -229,25 +231,39 @@ async fn device_required_when_no_preferred_device() {
         .await
         .unwrap()
         .persistent_id();
-    let code = t.engine.current_totp(&unconfirmed).await.unwrap();
-    let r = c
-        .post_json(
-            "/otp/login/",
-            json!({"otp_token": code.expose(), "otp_device": unconfirmed}),
-        )
-        .await;
-    assert_eq!(r.json()["error"], "device_required");
-    let r = c.post("/otp/login/", &[("otp_token", "123456")]).await;
-    assert_html_error(&r, "Please select a device.");
-    // Nothing was recorded on any device.
-    for d in t
-        .engine
-        .devices_for_user(Some(&uid("alice")), None)
-        .await
-        .unwrap()
-    {
-        assert_eq!(d.throttle().failure_count, 0);
+    for posted in [bobs.as_str(), unconfirmed.as_str(), "otp_totp.totpdevice/99"] {
+        let mut c = Client::new(&t);
+        json_password(&mut c, "alice").await;
+        next_step(&t);
+        for pid in [&first, &second] {
+            t.engine.throttle_reset(pid).await.unwrap();
+        }
+        // The unconfirmed device's own code is not accepted.
+        let code = t.engine.current_totp(&unconfirmed).await.unwrap();
+        let r = c
+            .post_json(
+                "/otp/login/",
+                json!({"otp_token": code.expose(), "otp_device": posted}),
+            )
+            .await;
+        assert_problem(&r, StatusCode::UNAUTHORIZED, "invalid_token", INVALID_TOKEN);
+        for pid in [&first, &second] {
+            let d = t.engine.from_persistent_id(pid).await.unwrap().unwrap();
+            assert_eq!(d.throttle().failure_count, 1, "{posted}: {pid}");
+        }
     }
+    let bob = t.engine.from_persistent_id(&bobs).await.unwrap().unwrap();
+    assert_eq!(bob.throttle().failure_count, 0);
+    let u = t.engine.from_persistent_id(&unconfirmed).await.unwrap().unwrap();
+    assert_eq!(u.throttle().failure_count, 0);
+    assert!(!u.confirmed());
+    // Without any device at all there is nothing to match: a challenge needs a device.
+    let mut c = Client::new(&t);
+    json_password(&mut c, "alice").await;
+    let r = c
+        .post_json("/otp/login/", json!({"otp_challenge": "1"}))
+        .await;
+    assert_eq!(r.json()["error"], "not_interactive", "{}", r.body);
 }
 
 #[tokio::test]

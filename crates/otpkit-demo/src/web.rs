@@ -12,7 +12,8 @@
 //! The demo's pages use otpkit-axum's [`Templates`]: they extend `otpkit/base.html`, which
 //! the demo overrides to add its navigation and the development-mode banner, so that every
 //! page — otpkit's and the demo's — looks the same. No page has an inline style or script;
-//! every response carries `Content-Security-Policy: default-src 'self'`.
+//! every response carries otpkit's `Content-Security-Policy` (`default-src 'self'`, never framed,
+//! forms to this origin only).
 
 use std::sync::Arc;
 
@@ -199,7 +200,7 @@ impl App {
 async fn security_headers(mut resp: Response) -> Response {
     let h = resp.headers_mut();
     let defaults = [
-        (header::CONTENT_SECURITY_POLICY, "default-src 'self'"),
+        (header::CONTENT_SECURITY_POLICY, otpkit_axum::CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),

@@ -16,7 +16,7 @@ use common::{Demo, Http, Page};
 fn assert_secure_html(p: &Page) {
     assert_eq!(
         p.header("content-security-policy"),
-        Some("default-src 'self'"),
+        Some("default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
         "{}",
         p.path
     );

@@ -188,6 +188,44 @@ impl VerifyOutcome {
     }
 }
 
+/// Which devices [`Engine::match_token_detailed`] tries, and how.
+#[derive(Debug, Clone, Default)]
+pub struct MatchOptions {
+    /// Only passive devices (TOTP, HOTP, backup codes), plus `first` whatever its kind: what
+    /// a login form does with a code typed without choosing a device, or with an email
+    /// device chosen (SPEC §7.3). Default: every confirmed device.
+    pub passive_only: bool,
+    /// The id of a device to try before the others (the one the user pointed at).
+    pub first: Option<i64>,
+    /// The requester's binding (the web session's `otpkit_binding`), for email codes.
+    pub binding: Option<Vec<u8>>,
+}
+
+/// The detailed outcome of [`Engine::match_token_detailed`].
+#[derive(Debug, Clone)]
+pub enum MatchOutcome {
+    /// A candidate accepted; only its success was committed.
+    Accepted(Device),
+    /// Candidates were evaluated and none matched; each recorded one failure. The reason is
+    /// the first evaluated candidate's.
+    Rejected(Rejection),
+    /// Every candidate refused before evaluation (throttled, locked out); nothing changed.
+    /// The reason is the one that ends soonest.
+    NotAllowed(VerifyNotAllowed),
+    /// The user has no candidate device (or no user was given); nothing changed.
+    NoDevice,
+}
+
+impl MatchOutcome {
+    /// The device, if accepted.
+    pub fn accepted(self) -> Option<Device> {
+        match self {
+            MatchOutcome::Accepted(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
 /// The outcome of a challenge request (§2.1 `generate_challenge`, §5.4).
 #[derive(Debug, Clone)]
 pub enum ChallengeOutcome {
@@ -623,6 +661,112 @@ impl Inner {
         }
     }
 
+    /// `match_token`'s decision over the owner's rows (all locked by the caller): the
+    /// candidates in order (`opts.first`, then registration order and id), the first that
+    /// accepts commits only its success; if none accepts, every evaluated candidate records
+    /// its failure.
+    fn match_in(
+        &self,
+        recs: &mut [DeviceRecord],
+        writes: &mut [Write],
+        token: &str,
+        now: Timestamp,
+        opts: &MatchOptions,
+    ) -> Result<Matched, KindError> {
+        let mut order: Vec<(bool, usize, i64, usize)> = recs
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.confirmed)
+            .filter_map(|(i, r)| {
+                let kind = self.kind_of(r)?;
+                if opts.passive_only && kind.is_interactive() && opts.first != Some(r.id) {
+                    return None;
+                }
+                let pos = self.registry.position(&r.model_label)?;
+                Some((opts.first != Some(r.id), pos, r.id, i))
+            })
+            .collect();
+        order.sort_unstable();
+        let mut failures: Vec<(usize, DeviceRecord, Attempt)> = Vec::new();
+        let mut refused: Option<VerifyNotAllowed> = None;
+        let mut throttled = Vec::new();
+        for &(.., i) in &order {
+            let Some(rec) = recs.get(i) else { continue };
+            let Some(kind) = self.kind_of(rec).cloned() else {
+                continue;
+            };
+            let mut work = rec.clone();
+            // The account tally is taken before this call's own failures: one call is one
+            // guess for the account throttle, and every evaluated device records it.
+            let account = self
+                .settings
+                .account_throttling
+                .then(|| AccountTally::of_others(recs, i));
+            let input = AttemptInput {
+                token,
+                now,
+                binding: opts.binding.as_deref(),
+                mode: Mode::Verify,
+                account,
+            };
+            match self.attempt(&kind, &mut work, input) {
+                Ok((Attempt::Accepted, _)) => {
+                    if let (Some(r), Some(w)) = (recs.get_mut(i), writes.get_mut(i)) {
+                        *r = work.clone();
+                        *w = Write::Update;
+                    }
+                    work.version = work.version.saturating_add(1);
+                    return Ok(Matched {
+                        found: Some(work),
+                        failures: Vec::new(),
+                        throttled: Vec::new(),
+                        refused: None,
+                    });
+                }
+                Ok((Attempt::NotAllowed(r), _)) => {
+                    refused = Some(sooner(refused, r.clone()));
+                    throttled.push((work, Attempt::NotAllowed(r)));
+                }
+                Ok((a @ Attempt::Rejected { .. }, _)) => failures.push((i, work, a)),
+                Err(e) => {
+                    writes.iter_mut().for_each(|w| *w = Write::None);
+                    return Err(e);
+                }
+            }
+        }
+        // `account_locked` once per call: when this call's failures together brought the
+        // account's total to its threshold.
+        let lockout = self.settings.account_lockout_threshold;
+        let before = AccountTally::of_others(recs, usize::MAX).failure_count;
+        let after = u32::try_from(failures.len()).map_or(u32::MAX, |n| before.saturating_add(n));
+        let mut account_locked = (self.settings.account_throttling
+            && lockout > 0
+            && before < lockout
+            && after >= lockout)
+            .then_some(after);
+        let mut seen = Vec::new();
+        for (i, mut work, mut a) in failures {
+            if let Attempt::Rejected {
+                account_locked: al, ..
+            } = &mut a
+            {
+                *al = account_locked.take();
+            }
+            if let (Some(r), Some(w)) = (recs.get_mut(i), writes.get_mut(i)) {
+                *r = work.clone();
+                *w = Write::Update;
+            }
+            work.version = work.version.saturating_add(1);
+            seen.push((work, a));
+        }
+        Ok(Matched {
+            found: None,
+            failures: seen,
+            throttled,
+            refused,
+        })
+    }
+
     fn emit(&self, e: Event) {
         emit(self.notifier.as_ref(), &e);
     }
@@ -706,6 +850,44 @@ impl Inner {
                 }
             }
         }
+    }
+}
+
+/// What one `match_token` decision found.
+struct Matched {
+    found: Option<DeviceRecord>,
+    failures: Vec<(DeviceRecord, Attempt)>,
+    /// The candidates refused before evaluation (`verification_throttled`).
+    throttled: Vec<(DeviceRecord, Attempt)>,
+    /// The refusal to report when no candidate was evaluated.
+    refused: Option<VerifyNotAllowed>,
+}
+
+/// Of two refusals, the one to report: a delay that ends soonest before a lock-out, a
+/// lock-out before a kind's own refusal.
+fn sooner(a: Option<VerifyNotAllowed>, b: VerifyNotAllowed) -> VerifyNotAllowed {
+    use VerifyNotAllowed::{LockedOut, NFailedAttempts};
+    match (a, b) {
+        (None, b) => b,
+        (
+            Some(a @ NFailedAttempts {
+                locked_until: ta, ..
+            }),
+            b @ NFailedAttempts {
+                locked_until: tb, ..
+            },
+        ) => {
+            if tb < ta {
+                b
+            } else {
+                a
+            }
+        }
+        (Some(a @ NFailedAttempts { .. }), _) => a,
+        (_, b @ NFailedAttempts { .. }) => b,
+        (Some(a @ LockedOut { .. }), _) => a,
+        (_, b @ LockedOut { .. }) => b,
+        (Some(a), _) => a,
     }
 }
 
@@ -1023,111 +1205,66 @@ impl Engine {
         user: Option<&UserId>,
         token: &str,
     ) -> Result<Option<Device>, Error> {
+        Ok(self
+            .match_token_detailed(user, token, &MatchOptions::default())
+            .await?
+            .accepted())
+    }
+
+    /// The detailed form of [`Engine::match_token`]: which devices are candidates
+    /// ([`MatchOptions`]) and why nothing matched ([`MatchOutcome`]). This is what a login
+    /// form uses when the user typed a code without saying which device it came from
+    /// (SPEC §7.3): one atomic decision over the candidates, under the account throttle,
+    /// failures recorded only when no candidate matched.
+    pub async fn match_token_detailed(
+        &self,
+        user: Option<&UserId>,
+        token: &str,
+        opts: &MatchOptions,
+    ) -> Result<MatchOutcome, Error> {
         let Some(user) = user else {
-            return Ok(None);
+            return Ok(MatchOutcome::NoDevice);
         };
         let now = self.inner.clock.now();
         let token = SecretString::from(if token.len() > 64 { "-" } else { token });
-        type Found = (Option<DeviceRecord>, Vec<(DeviceRecord, Attempt)>);
-        let slot: Slot<Result<Found, KindError>> = Slot::new();
+        let slot: Slot<Result<Matched, KindError>> = Slot::new();
         let out = slot.clone();
         let inner = self.inner.clone();
-        let account_throttling = self.inner.settings.account_throttling;
+        let opts = opts.clone();
         let m: UserMutation = Box::new(move |recs, writes| {
-            let mut order: Vec<(usize, usize)> = recs
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.confirmed)
-                .filter_map(|(i, r)| Some((inner.registry.position(&r.model_label)?, i)))
-                .collect();
-            order.sort_by_key(|&(pos, i)| (pos, recs.get(i).map_or(0, |r| r.id)));
-            let mut failures: Vec<(usize, DeviceRecord, Attempt)> = Vec::new();
-            for (_, i) in order {
-                let Some(rec) = recs.get(i) else { continue };
-                let Some(kind) = inner.kind_of(rec).cloned() else {
-                    continue;
-                };
-                let mut work = rec.clone();
-                // The account tally is taken before this call's own failures: one call is one
-                // guess for the account throttle, and every evaluated device records it.
-                let account = account_throttling.then(|| AccountTally::of_others(recs, i));
-                let input = AttemptInput {
-                    token: token.expose(),
-                    now,
-                    binding: None,
-                    mode: Mode::Verify,
-                    account,
-                };
-                match inner.attempt(&kind, &mut work, input) {
-                    Ok((Attempt::Accepted, _)) => {
-                        if let (Some(r), Some(w)) = (recs.get_mut(i), writes.get_mut(i)) {
-                            *r = work.clone();
-                            *w = Write::Update;
-                        }
-                        work.version = work.version.saturating_add(1);
-                        out.put(Ok((Some(work), Vec::new())));
-                        return;
-                    }
-                    Ok((Attempt::NotAllowed(_), _)) => {}
-                    Ok((a @ Attempt::Rejected { .. }, _)) => failures.push((i, work, a)),
-                    Err(e) => {
-                        writes.iter_mut().for_each(|w| *w = Write::None);
-                        out.put(Err(e));
-                        return;
-                    }
-                }
-            }
-            // `account_locked` once per call: when this call's failures together brought the
-            // account's total to its threshold.
-            let lockout = inner.settings.account_lockout_threshold;
-            let before = AccountTally::of_others(recs, usize::MAX).failure_count;
-            let after =
-                u32::try_from(failures.len()).map_or(u32::MAX, |n| before.saturating_add(n));
-            let mut account_locked =
-                (account_throttling && lockout > 0 && before < lockout && after >= lockout)
-                    .then_some(after);
-            for (_, _, a) in &mut failures {
-                if let Attempt::Rejected {
-                    account_locked: al, ..
-                } = a
-                {
-                    *al = account_locked.take();
-                }
-            }
-            let mut seen = Vec::new();
-            for (i, mut work, a) in failures {
-                if let (Some(r), Some(w)) = (recs.get_mut(i), writes.get_mut(i)) {
-                    *r = work.clone();
-                    *w = Write::Update;
-                }
-                work.version = work.version.saturating_add(1);
-                seen.push((work, a));
-            }
-            out.put(Ok((None, seen)));
+            out.put(inner.match_in(recs, writes, token.expose(), now, &opts));
         });
         self.inner.store.update_user(user, m).await?;
         let Some(res) = slot.take() else {
-            return Ok(None);
+            return Ok(MatchOutcome::NoDevice);
         };
-        let (found, failures) = res?;
-        for (rec, a) in &failures {
+        let matched = res?;
+        let refused_too = matched.found.is_none().then_some(&matched.throttled);
+        for (rec, a) in matched.failures.iter().chain(refused_too.into_iter().flatten()) {
             self.inner
                 .emit_attempt(user, &rec.persistent_id(), now, a, rec, Mode::Verify);
         }
-        match found {
-            Some(rec) => {
-                self.inner.emit_attempt(
-                    user,
-                    &rec.persistent_id(),
-                    now,
-                    &Attempt::Accepted,
-                    &rec,
-                    Mode::Verify,
-                );
-                Ok(self.inner.device(rec))
-            }
-            None => Ok(None),
+        if let Some(rec) = matched.found {
+            self.inner.emit_attempt(
+                user,
+                &rec.persistent_id(),
+                now,
+                &Attempt::Accepted,
+                &rec,
+                Mode::Verify,
+            );
+            return Ok(match self.inner.device(rec) {
+                Some(d) => MatchOutcome::Accepted(d),
+                None => MatchOutcome::NoDevice,
+            });
         }
+        if let Some((_, Attempt::Rejected { why, .. })) = matched.failures.first() {
+            return Ok(MatchOutcome::Rejected(*why));
+        }
+        Ok(match matched.refused {
+            Some(r) => MatchOutcome::NotAllowed(r),
+            None => MatchOutcome::NoDevice,
+        })
     }
 
     // ----- challenges --------------------------------------------------------------------

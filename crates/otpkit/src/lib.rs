@@ -26,7 +26,7 @@ pub mod user;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use device::{DeviceId, DeviceRecord, PersistentId};
 pub use encoding::SecretError;
-pub use engine::{Device, Engine, EngineBuilder, Rejection, VerifyOutcome};
+pub use engine::{Device, Engine, EngineBuilder, MatchOutcome, Rejection, VerifyOutcome};
 pub use error::Error;
 pub use kind::{DeviceKind, Registry};
 pub use oath::{Algorithm, Digits, OathError, OathKey, OtpCode, TotpMatch};

@@ -5,15 +5,16 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use minijinja::context;
-use otpkit::engine::{ChallengeOptions, ChallengeOutcome, VerifyOptions};
+use otpkit::engine::{ChallengeOptions, ChallengeOutcome, MatchOptions};
 use otpkit::policy::{GenerateNotAllowed, VerifyNotAllowed};
 use otpkit::session::{DEVICE_KEY, ENROL_KEY, PENDING_KEY, VERIFIED_AT_KEY};
-use otpkit::{Device, PersistentId, Rejection, UserId, VerifyOutcome};
+use otpkit::{Device, MatchOutcome, PersistentId, Rejection, UserId, VerifyOutcome};
 
 use crate::error::{Code, Problem, ceil_secs};
+use crate::flash::Flash;
 use crate::kit::{FailureReason, OtpKit};
 use crate::session::{SessionAdapter, SessionFailure};
-use crate::web::{Ctx, Fields, found, query_next, secure};
+use crate::web::{Ctx, Fields, found, query_next, redirect_url, secure};
 
 /// Which login page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,17 +107,46 @@ async fn token_step(ctx: &Ctx, user: &UserId, devices: &[Device], fields: &Field
     let Some(token) = fields.non_empty("otp_token") else {
         return Step::Failed(ctx.problem(Code::TokenRequired, "", 0));
     };
-    let Some(device) = chosen.or_else(|| preferred(devices)) else {
-        return Step::Failed(ctx.problem(Code::DeviceRequired, "", 0));
-    };
-    let pid = device.persistent_id();
-    let opts = VerifyOptions {
+    // A JSON client that names a device verifies against that device (it knows what it
+    // chose). In the HTML form, where otpkit pre-selects a device for the user, the code is
+    // tried against every confirmed passive device and the one selected (an email device
+    // after its challenge), the selected one first: the choice is a hint ("use another
+    // method"), never a trap. A code without a device is matched the same way (SPEC §7.3).
+    if let Some(device) = chosen.filter(|_| ctx.json) {
+        let pid = device.persistent_id();
+        let opts = otpkit::engine::VerifyOptions {
+            binding: Some(binding),
+        };
+        let res = engine
+            .verify_token_detailed(Some(user), &pid, token, &opts)
+            .await;
+        return map_verify(ctx, user, &pid, res);
+    }
+    let hinted = chosen.or_else(|| preferred(devices));
+    let opts = MatchOptions {
+        passive_only: true,
+        first: hinted.map(Device::id),
         binding: Some(binding),
     };
     let res = engine
-        .verify_token_detailed(Some(user), &pid, token, &opts)
+        .match_token_detailed(Some(user), token, &opts)
         .await;
-    map_verify(ctx, user, &pid, res)
+    let pid = hinted.map(Device::persistent_id).unwrap_or_default();
+    map_match(ctx, user, &pid, res)
+}
+
+/// Maps a match over the passive devices to the token step's outcome; `pid` is the device
+/// the user pointed at (or the preferred one), named in the `verification_failed` hook.
+fn map_match(ctx: &Ctx, user: &UserId, pid: &str, res: Result<MatchOutcome, otpkit::Error>) -> Step {
+    match res {
+        Ok(MatchOutcome::Accepted(d)) => Step::Verified(d),
+        Ok(MatchOutcome::Rejected(r)) => map_verify(ctx, user, pid, Ok(VerifyOutcome::Rejected(r))),
+        Ok(MatchOutcome::NotAllowed(r)) => {
+            map_verify(ctx, user, pid, Ok(VerifyOutcome::NotAllowed(r)))
+        }
+        Ok(MatchOutcome::NoDevice) => Step::Failed(ctx.problem(Code::DeviceRequired, "", 0)),
+        Err(e) => map_verify(ctx, user, pid, Err(e)),
+    }
 }
 
 /// Maps a challenge result to the token step's outcome (SPEC §7.4).
@@ -221,6 +251,63 @@ struct View<'a> {
     selected: Option<String>,
     problem: Option<Problem>,
     info: Option<String>,
+    /// What the POST before this GET left (Post/Redirect/Get).
+    flash: Option<Flash>,
+}
+
+impl<'a> View<'a> {
+    /// A page of `step` with an optional problem, nothing else.
+    fn of(
+        flow: Flow,
+        step: &'static str,
+        next: &'a str,
+        devices: &'a [Device],
+        problem: Option<Problem>,
+    ) -> View<'a> {
+        View {
+            flow,
+            step,
+            next,
+            devices,
+            selected: None,
+            problem,
+            info: None,
+            flash: None,
+        }
+    }
+}
+
+/// The GET address of a login page, with its `next`.
+fn page_url(kit: &OtpKit, flow: Flow, next: &str) -> String {
+    let action = flow.action(kit);
+    if next.is_empty() {
+        action
+    } else {
+        redirect_url(&action, "next", next)
+    }
+}
+
+/// A POST's answer: JSON in the response, HTML as a 303 to the page's GET with the outcome
+/// left as a flash (Post/Redirect/Get: no "Confirm Form Resubmission" after Back).
+async fn answer(ctx: &Ctx, v: View<'_>, username: Option<&str>) -> Response {
+    if ctx.json {
+        return render(ctx, v).await;
+    }
+    let url = page_url(&ctx.kit, v.flow, v.next);
+    let mut flash = match &v.problem {
+        Some(p) => Flash::problem(&url, p),
+        None => Flash::to(&url),
+    };
+    if let Some(info) = v.info {
+        flash = flash.info(info);
+    }
+    if let Some(selected) = v.selected {
+        flash = flash.field("otp_device", selected);
+    }
+    if let Some(u) = username.filter(|u| !u.is_empty()) {
+        flash = flash.field("username", u);
+    }
+    ctx.see_other(&url, flash).await
 }
 
 async fn render(ctx: &Ctx, v: View<'_>) -> Response {
@@ -248,8 +335,10 @@ async fn render(ctx: &Ctx, v: View<'_>) -> Response {
         }
         return secure(resp);
     }
+    let flash = v.flash.unwrap_or_default();
     let selected = v
         .selected
+        .or_else(|| flash.get("otp_device").map(str::to_owned))
         .or_else(|| preferred(v.devices).map(Device::persistent_id));
     let choices: Vec<_> = v
         .devices
@@ -278,9 +367,10 @@ async fn render(ctx: &Ctx, v: View<'_>) -> Response {
         Flow::Login => "Log in",
     };
     let (error, code) = match &v.problem {
-        Some(p) => (Some(p.message.clone()), Some(p.code.as_str())),
-        None => (None, None),
+        Some(p) => (Some(p.message.clone()), Some(p.code.as_str().to_owned())),
+        None => (flash.error.clone(), flash.code.clone()),
     };
+    let info = v.info.or_else(|| flash.info.clone());
     let mut resp = ctx
         .page(
             StatusCode::OK,
@@ -294,13 +384,15 @@ async fn render(ctx: &Ctx, v: View<'_>) -> Response {
                 devices => choices,
                 error => error,
                 code => code,
-                info => v.info,
+                info => info,
+                username => flash.get("username"),
                 authenticated_as => authenticated_as,
             },
         )
         .await;
-    if let Some(p) = &v.problem {
-        p.add_headers(&mut resp);
+    match &v.problem {
+        Some(p) => p.add_headers(&mut resp),
+        None => flash.add_headers(&mut resp),
     }
     resp
 }
@@ -332,14 +424,12 @@ pub(crate) async fn get(kit: OtpKit, flow: Flow, req: Request) -> Response {
     if state.is_unavailable() {
         return ctx.internal().await;
     }
-    let view = |step, devices, problem| View {
-        flow,
-        step,
-        next: &next,
-        devices,
-        selected: None,
-        problem,
-        info: None,
+    let Ok(flash) = ctx.take_flash().await else {
+        return ctx.internal().await;
+    };
+    let show = |step, devices, problem| View {
+        flash: flash.clone(),
+        ..View::of(flow, step, &next, devices, problem)
     };
     if flow == Flow::Verify {
         let Some(user) = state.user() else {
@@ -350,9 +440,9 @@ pub(crate) async fn get(kit: OtpKit, flow: Flow, req: Request) -> Response {
             Err(r) => return r,
         };
         if devices.is_empty() {
-            return render(&ctx, view("no_device", &[], None)).await;
+            return render(&ctx, show("no_device", &[], None)).await;
         }
-        return render(&ctx, view("token", &devices, None)).await;
+        return render(&ctx, show("token", &devices, None)).await;
     }
     if let (Some(user), false) = (state.user(), state.is_verified()) {
         let devices = match confirmed_devices(&ctx, user).await {
@@ -361,9 +451,9 @@ pub(crate) async fn get(kit: OtpKit, flow: Flow, req: Request) -> Response {
         };
         if devices.is_empty() {
             let p = ctx.problem(Code::NoDevice, "", 0);
-            return render(&ctx, view("no_device", &[], Some(p))).await;
+            return render(&ctx, show("no_device", &[], Some(p))).await;
         }
-        return render(&ctx, view("token", &devices, None)).await;
+        return render(&ctx, show("token", &devices, None)).await;
     }
     if state.user().is_none() {
         match ctx.store().pending().await {
@@ -373,19 +463,19 @@ pub(crate) async fn get(kit: OtpKit, flow: Flow, req: Request) -> Response {
                     return ctx.internal().await;
                 }
                 let prob = ctx.problem(Code::LoginExpired, "", 0);
-                return render(&ctx, view("credentials", &[], Some(prob))).await;
+                return render(&ctx, show("credentials", &[], Some(prob))).await;
             }
             Ok(Some(p)) => {
                 let devices = match confirmed_devices(&ctx, &p.user).await {
                     Ok(d) => d,
                     Err(r) => return r,
                 };
-                return render(&ctx, view("token", &devices, None)).await;
+                return render(&ctx, show("token", &devices, None)).await;
             }
             Ok(None) => {}
         }
     }
-    render(&ctx, view("credentials", &[], None)).await
+    render(&ctx, show("credentials", &[], None)).await
 }
 
 /// `POST /login/`, `/verify/`, `/admin/login/`.
@@ -404,15 +494,6 @@ pub(crate) async fn post(kit: OtpKit, flow: Flow, req: Request) -> Response {
     if state.is_unavailable() {
         return ctx.internal().await;
     }
-    let view = |step, devices, problem| View {
-        flow,
-        step,
-        next: &next,
-        devices,
-        selected: None,
-        problem,
-        info: None,
-    };
     let credentials = fields.get("username").is_some() || fields.get("password").is_some();
     if credentials && flow != Flow::Verify {
         return first_factor(&ctx, flow, &fields, &next).await;
@@ -434,7 +515,8 @@ pub(crate) async fn post(kit: OtpKit, flow: Flow, req: Request) -> Response {
                     return ctx.internal().await;
                 }
                 let prob = ctx.problem(Code::LoginExpired, "", 0);
-                return render(&ctx, view("credentials", &[], Some(prob))).await;
+                let v = View::of(flow, "credentials", &next, &[], Some(prob));
+                return answer(&ctx, v, None).await;
             }
         }
     };
@@ -444,7 +526,7 @@ pub(crate) async fn post(kit: OtpKit, flow: Flow, req: Request) -> Response {
     };
     if devices.is_empty() {
         let p = ctx.problem(Code::NoDevice, "", 0);
-        return render(&ctx, view("no_device", &[], Some(p))).await;
+        return answer(&ctx, View::of(flow, "no_device", &next, &[], Some(p)), None).await;
     }
     finish_token_step(&ctx, flow, &user, &devices, &fields, &next).await
 }
@@ -462,40 +544,36 @@ async fn finish_token_step(
         Step::Verified(d) => complete(ctx, user, &d, next).await,
         Step::Internal => ctx.internal().await,
         Step::Challenge(p, pid) => {
-            let info = Some(p.message.clone());
             if ctx.json {
                 return secure(p.into_json());
             }
-            render(
-                ctx,
-                View {
-                    flow,
-                    step: "token",
-                    next,
-                    devices,
-                    selected: Some(pid),
-                    problem: None,
-                    info,
-                },
-            )
-            .await
+            let v = View {
+                selected: Some(pid),
+                info: Some(p.message.clone()),
+                ..View::of(flow, "token", next, devices, None)
+            };
+            answer(ctx, v, None).await
         }
         Step::Failed(p) => {
-            render(
-                ctx,
-                View {
-                    flow,
-                    step: "token",
-                    next,
-                    devices,
-                    selected,
-                    problem: Some(p),
-                    info: None,
-                },
-            )
-            .await
+            let v = View {
+                selected,
+                ..View::of(flow, "token", next, devices, Some(p))
+            };
+            answer(ctx, v, None).await
         }
     }
+}
+
+/// The JSON answer of a step that changed the authentication level: `body` plus the
+/// session's new CSRF token, which the client needs for its next POST.
+async fn level_changed(ctx: &Ctx, mut body: serde_json::Value) -> Response {
+    let Ok(csrf) = ctx.store().csrf_token().await else {
+        return ctx.internal().await;
+    };
+    if let Some(m) = body.as_object_mut() {
+        m.insert("csrf_token".into(), csrf.into());
+    }
+    secure(axum::Json(body).into_response())
 }
 
 /// SPEC §7.3 step 1: the application's credential check, then a pending login.
@@ -526,41 +604,10 @@ async fn first_factor(ctx: &Ctx, flow: Flow, fields: &Fields, next: &str) -> Res
     };
     let Some(user) = user.filter(|_| active) else {
         let p = ctx.problem(Code::InvalidLogin, "", 0);
-        return render(
-            ctx,
-            View {
-                flow,
-                step: "credentials",
-                next,
-                devices: &[],
-                selected: None,
-                problem: Some(p),
-                info: None,
-            },
-        )
-        .await;
+        let v = View::of(flow, "credentials", next, &[], Some(p));
+        return answer(ctx, v, Some(username)).await;
     };
-    // A new login starts from a new session id; nothing of an earlier login survives.
-    let state = ctx.state().await;
-    let reset = async {
-        if state.user().is_some() {
-            kit.auth()
-                .logout(&ctx.session)
-                .await
-                .map_err(|_| SessionFailure)?;
-        }
-        for k in [DEVICE_KEY, VERIFIED_AT_KEY, ENROL_KEY, PENDING_KEY] {
-            ctx.store().remove(k).await?;
-        }
-        ctx.session.cycle_id().await?;
-        let ttl = i64::from(kit.settings().pending_login_ttl);
-        ctx.store()
-            .set_pending(&user, kit.engine().now().add_secs(ttl))
-            .await?;
-        ctx.store().rotate_csrf().await?;
-        Ok::<(), SessionFailure>(())
-    };
-    if reset.await.is_err() {
+    if start_pending(ctx, &user).await.is_err() {
         return ctx.internal().await;
     }
     let devices = match confirmed_devices(ctx, &user).await {
@@ -568,37 +615,7 @@ async fn first_factor(ctx: &Ctx, flow: Flow, fields: &Fields, next: &str) -> Res
         Err(r) => return r,
     };
     if devices.is_empty() {
-        if ctx.store().remove(PENDING_KEY).await.is_err() {
-            return ctx.internal().await;
-        }
-        if !kit.settings().login_otp_optional {
-            let p = ctx.problem(Code::NoDevice, "", 0);
-            return render(
-                ctx,
-                View {
-                    flow,
-                    step: "credentials",
-                    next,
-                    devices: &[],
-                    selected: None,
-                    problem: Some(p),
-                    info: None,
-                },
-            )
-            .await;
-        }
-        if let Err(e) = kit.auth().login(&ctx.session, &user).await {
-            tracing::error!(target: "otpkit_axum", error = %e, "session login failed");
-            return ctx.internal().await;
-        }
-        let to = ctx.next_or_default(Some(next));
-        if ctx.json {
-            return secure(
-                axum::Json(serde_json::json!({"status": "authenticated", "next": to}))
-                    .into_response(),
-            );
-        }
-        return secure(found(&to));
+        return without_device(ctx, flow, &user, next).await;
     }
     let has_token = fields.non_empty("otp_token").is_some();
     let has_challenge = fields.non_empty("otp_challenge").is_some();
@@ -606,19 +623,50 @@ async fn first_factor(ctx: &Ctx, flow: Flow, fields: &Fields, next: &str) -> Res
         return finish_token_step(ctx, flow, &user, &devices, fields, next).await;
     }
     let problem = ctx.json.then(|| ctx.problem(Code::TokenRequired, "", 0));
-    render(
-        ctx,
-        View {
-            flow,
-            step: "token",
-            next,
-            devices: &devices,
-            selected: None,
-            problem,
-            info: None,
-        },
-    )
-    .await
+    answer(ctx, View::of(flow, "token", next, &devices, problem), None).await
+}
+
+/// A new login starts from a new session id; nothing of an earlier login survives.
+async fn start_pending(ctx: &Ctx, user: &UserId) -> Result<(), SessionFailure> {
+    let kit = &ctx.kit;
+    if ctx.state().await.user().is_some() {
+        kit.auth()
+            .logout(&ctx.session)
+            .await
+            .map_err(|_| SessionFailure)?;
+    }
+    for k in [DEVICE_KEY, VERIFIED_AT_KEY, ENROL_KEY, PENDING_KEY] {
+        ctx.store().remove(k).await?;
+    }
+    ctx.session.cycle_id().await?;
+    let ttl = i64::from(kit.settings().pending_login_ttl);
+    ctx.store()
+        .set_pending(user, kit.engine().now().add_secs(ttl))
+        .await?;
+    ctx.store().rotate_csrf().await?;
+    Ok(())
+}
+
+/// The first factor passed for a user without a confirmed device: signed in unverified
+/// (`OTPKIT_LOGIN_OTP_OPTIONAL`), or refused with `no_device`.
+async fn without_device(ctx: &Ctx, flow: Flow, user: &UserId, next: &str) -> Response {
+    let kit = &ctx.kit;
+    if ctx.store().remove(PENDING_KEY).await.is_err() {
+        return ctx.internal().await;
+    }
+    if !kit.settings().login_otp_optional {
+        let p = ctx.problem(Code::NoDevice, "", 0);
+        return answer(ctx, View::of(flow, "credentials", next, &[], Some(p)), None).await;
+    }
+    if let Err(e) = kit.auth().login(&ctx.session, user).await {
+        tracing::error!(target: "otpkit_axum", error = %e, "session login failed");
+        return ctx.internal().await;
+    }
+    let to = ctx.next_or_default(Some(next));
+    if ctx.json {
+        return level_changed(ctx, serde_json::json!({"status": "authenticated", "next": to})).await;
+    }
+    secure(found(&to))
 }
 
 /// SPEC §7.3 step 3: consume the pending login, mark the user authenticated, `login()`.
@@ -651,10 +699,11 @@ pub(crate) async fn complete(ctx: &Ctx, user: &UserId, device: &Device, next: &s
     kit.inner.hooks.verification_succeeded(user, &pid);
     let to = ctx.next_or_default(Some(next));
     if ctx.json {
-        return secure(
-            axum::Json(serde_json::json!({"status": "verified", "device": pid, "next": to}))
-                .into_response(),
-        );
+        return level_changed(
+            ctx,
+            serde_json::json!({"status": "verified", "device": pid, "next": to}),
+        )
+        .await;
     }
     secure(found(&to))
 }
@@ -695,9 +744,7 @@ pub(crate) async fn logout_post(State(kit): State<OtpKit>, req: Request) -> Resp
     }
     let to = ctx.next_or_default(fields.get("next"));
     if ctx.json {
-        return secure(
-            axum::Json(serde_json::json!({"status": "logged_out", "next": to})).into_response(),
-        );
+        return level_changed(&ctx, serde_json::json!({"status": "logged_out", "next": to})).await;
     }
     secure(found(&to))
 }

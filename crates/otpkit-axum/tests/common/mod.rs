@@ -301,11 +301,14 @@ impl Res {
     }
 }
 
-/// A browser: keeps the session cookie.
+/// A browser: keeps the session cookie and, like a browser, follows the `303 See Other`
+/// with which an HTML form answers (Post/Redirect/Get), remembering where it went.
 #[derive(Clone)]
 pub struct Client {
     app: Router,
     pub cookie: Option<String>,
+    /// The `Location` of the last form POST that answered 303 (None if it did not).
+    pub see_other: Option<String>,
 }
 
 impl Client {
@@ -313,6 +316,7 @@ impl Client {
         Client {
             app: t.app.clone(),
             cookie: None,
+            see_other: None,
         }
     }
 
@@ -377,9 +381,41 @@ impl Client {
         self.post_raw(path, &all).await
     }
 
-    /// A form POST exactly as given.
+    /// A form POST exactly as given; a 303 answer is followed with a GET (as a browser
+    /// does), whose answer is returned; `see_other` tells where it went.
     pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
         let body = serde_urlencoded::to_string(fields).unwrap();
+        let r = self
+            .send(
+                Request::post(path)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::CONTENT_LENGTH, body.len())
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        self.follow(r).await
+    }
+
+    /// Follows a 303 answer with a GET of its `Location` (recorded in `see_other`).
+    pub async fn follow(&mut self, r: Res) -> Res {
+        if r.status != StatusCode::SEE_OTHER {
+            self.see_other = None;
+            return r;
+        }
+        let to = r.location();
+        assert!(to.starts_with('/'), "303 to {to:?}");
+        let page = self.get(&to).await;
+        self.see_other = Some(to);
+        page
+    }
+
+    /// A form POST with the CSRF token, *not* followed: the raw answer.
+    pub async fn post_unfollowed(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        let body = serde_urlencoded::to_string(&all).unwrap();
         self.send(
             Request::post(path)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -489,7 +525,7 @@ pub fn next_step(t: &TestApp) {
 pub fn assert_secure_headers(r: &Res) {
     assert_eq!(
         r.header("content-security-policy").as_deref(),
-        Some("default-src 'self'")
+        Some("default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
     );
     assert_eq!(
         r.header("x-content-type-options").as_deref(),
