@@ -50,7 +50,7 @@ async fn has_confirmed(ctx: &Ctx, user: &UserId) -> Result<bool, Response> {
 /// The freshness rule (SPEC §7.6): a user with a confirmed device needs a verification at
 /// most `OTPKIT_REAUTH_MAX_AGE` old; else `/verify/?next=…` (HTML) or 403
 /// `reauth_required` (JSON). A user without one (the first device) is exempt.
-async fn require_fresh(
+pub(crate) async fn require_fresh(
     ctx: &Ctx,
     state: &OtpState,
     user: &UserId,
