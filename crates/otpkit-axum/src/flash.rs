@@ -135,7 +135,9 @@ mod tests {
         let f = Flash::problem("/otp/login/?next=/x", &Problem::new(Code::InvalidToken));
         assert_eq!(f.page, "/otp/login/");
         assert_eq!(f.code.as_deref(), Some("invalid_token"));
-        let f = Flash::to("/otp/devices/").info("done").field("otp_device", "x/1");
+        let f = Flash::to("/otp/devices/")
+            .info("done")
+            .field("otp_device", "x/1");
         assert_eq!(f.info.as_deref(), Some("done"));
         assert_eq!(f.get("otp_device"), Some("x/1"));
     }

@@ -548,3 +548,122 @@ async fn a_pending_login_is_refused_everywhere_else() {
         .await;
     assert_eq!(r.status, StatusCode::FOUND);
 }
+
+/// Issue 12 item 7: refreshing the backup-codes page does not replace the codes. The POST
+/// answers 303; the GET that follows shows the new batch once; a later GET (a refresh, or
+/// opening the address directly) shows no codes, makes none, and offers to make new ones.
+#[tokio::test]
+async fn refreshing_the_backup_codes_page_keeps_the_batch() {
+    let t = app();
+    let mut c = Client::new(&t);
+    c.login_password("nodev").await;
+    // Opening the address directly: a page, not an empty 405.
+    let r = c.get("/otp/devices/backup-codes/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("data-code=\"codes_shown\""), "{}", r.body);
+    let r = c.post_unfollowed("/otp/devices/backup-codes/", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/otp/devices/backup-codes/");
+    let shown = c.get("/otp/devices/backup-codes/").await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert_eq!(shown.header("cache-control").as_deref(), Some("no-store"));
+    let codes: Vec<String> = shown
+        .body
+        .split("<code>")
+        .skip(1)
+        .map(|s| s.split("</code>").next().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10, "{}", shown.body);
+    // The session store never held them in plain text.
+    let raw = c.session_value("otpkit_flash").await;
+    assert!(raw.is_null(), "the flash was consumed: {raw}");
+    // A refresh: no codes, none made.
+    let refresh = c.get("/otp/devices/backup-codes/").await;
+    assert!(refresh.body.contains("data-code=\"codes_shown\""));
+    for code in &codes {
+        assert!(!refresh.body.contains(code.as_str()));
+    }
+    let devices = t
+        .engine
+        .devices_for_user(Some(&uid("nodev")), None)
+        .await
+        .unwrap();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(
+        t.engine.info(&devices[0]).unwrap()["codes_left"],
+        json!(10),
+        "the batch just saved is intact"
+    );
+    // And each saved code still works.
+    let pid = devices[0].persistent_id();
+    let ok = t
+        .engine
+        .verify_token(Some(&uid("nodev")), &pid, &codes[0])
+        .await
+        .unwrap();
+    assert!(ok.is_some());
+}
+
+/// Issue 12 item 7: the flash that carries a new batch holds it sealed, never in plain text.
+#[tokio::test]
+async fn new_backup_codes_wait_in_the_session_sealed() {
+    let t = app();
+    let mut c = Client::new(&t);
+    c.login_password("nodev").await;
+    c.post_unfollowed("/otp/devices/backup-codes/", &[]).await;
+    let raw = c.session_value("otpkit_flash").await.to_string();
+    assert!(raw.contains("\"codes\""), "{raw}");
+    let shown = c.get("/otp/devices/backup-codes/").await;
+    let first = shown
+        .body
+        .split("<code>")
+        .nth(1)
+        .unwrap()
+        .split("</code>")
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(!raw.contains(&first), "{raw}");
+    assert!(!raw.contains(&first.replace('-', "")), "{raw}");
+}
+
+/// Issue 12 item 7: the device forms' refusals answer 303 to the page showing them.
+#[tokio::test]
+async fn device_forms_answer_with_a_redirect() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    let mut c = Client::new(&t);
+    c.login_totp(&t, "alice", &pid).await;
+    let long = "x".repeat(65);
+    let r = c
+        .post_unfollowed(&format!("/otp/devices/{pid}/rename/"), &[("name", &long)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/otp/devices/");
+    let page = c.get("/otp/devices/").await;
+    assert!(
+        page.body.contains("data-code=\"bad_request\""),
+        "{}",
+        page.body
+    );
+    // Unlocking the device that verified this session is refused: 303 too.
+    let r = c
+        .post_unfollowed(&format!("/otp/devices/{pid}/unlock/"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = c.get("/otp/devices/").await;
+    assert!(
+        page.body.contains("data-code=\"unlock_not_allowed\""),
+        "{}",
+        page.body
+    );
+    // A wrong first code of an enrolment: 303 back to the enrolment page.
+    c.post_unfollowed("/otp/devices/totp/new/", &[("start", "1")])
+        .await;
+    let r = c
+        .post_unfollowed("/otp/devices/totp/new/", &[("otp_token", "000000")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = c.get("/otp/devices/totp/new/").await;
+    assert!(page.body.contains("Invalid token."), "{}", page.body);
+}

@@ -315,7 +315,12 @@ async fn login_hostile_device_ids() {
     for dev in &rows {
         // Such an id counts as "no device": the code is matched against alice's own passive
         // devices (SPEC §7.3), one failure each; nothing else changes.
-        for d in t.engine.devices_for_user(Some(&uid("alice")), None).await.unwrap() {
+        for d in t
+            .engine
+            .devices_for_user(Some(&uid("alice")), None)
+            .await
+            .unwrap()
+        {
             t.engine.throttle_reset(&d.persistent_id()).await.unwrap();
         }
         let before = dump(&t);
@@ -351,7 +356,12 @@ async fn login_hostile_device_ids() {
     }
     assert!(t.mailer.messages().is_empty());
     // The label's case does not matter (§1.6): alice's own device, one failure.
-    for d in t.engine.devices_for_user(Some(&uid("alice")), None).await.unwrap() {
+    for d in t
+        .engine
+        .devices_for_user(Some(&uid("alice")), None)
+        .await
+        .unwrap()
+    {
         t.engine.throttle_reset(&d.persistent_id()).await.unwrap();
     }
     let before = rec(&t, &pid);

@@ -231,7 +231,11 @@ async fn a_code_without_a_usable_device_is_matched_against_every_passive_device(
         .await
         .unwrap()
         .persistent_id();
-    for posted in [bobs.as_str(), unconfirmed.as_str(), "otp_totp.totpdevice/99"] {
+    for posted in [
+        bobs.as_str(),
+        unconfirmed.as_str(),
+        "otp_totp.totpdevice/99",
+    ] {
         let mut c = Client::new(&t);
         json_password(&mut c, "alice").await;
         next_step(&t);
@@ -254,7 +258,12 @@ async fn a_code_without_a_usable_device_is_matched_against_every_passive_device(
     }
     let bob = t.engine.from_persistent_id(&bobs).await.unwrap().unwrap();
     assert_eq!(bob.throttle().failure_count, 0);
-    let u = t.engine.from_persistent_id(&unconfirmed).await.unwrap().unwrap();
+    let u = t
+        .engine
+        .from_persistent_id(&unconfirmed)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(u.throttle().failure_count, 0);
     assert!(!u.confirmed());
     // Without any device at all there is nothing to match: a challenge needs a device.
@@ -1067,4 +1076,196 @@ async fn session_endpoint_reports_each_level() {
     let mut n = Client::new(&t);
     n.login_password("nodev").await;
     assert_eq!(n.state().await, "authenticated");
+}
+
+/// Issue 12 item 5: after a login with a backup code, the next login with a valid
+/// authenticator code (on the first form, and in the token step with the pre-selected
+/// device) succeeds and records no failure on the backup device; a backup code typed on the
+/// first form is accepted too.
+#[tokio::test]
+async fn after_a_backup_code_login_the_authenticator_code_still_logs_in() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    let (backup, codes) = t
+        .engine
+        .generate_backup_codes(&uid("alice"), None)
+        .await
+        .unwrap();
+    let backup = backup.persistent_id();
+    // A backup code on the one-step form, no device chosen: accepted (was "malformed").
+    let mut c = Client::new(&t);
+    let r = c
+        .post(
+            "/otp/login/",
+            &[
+                ("username", "alice"),
+                ("password", "pw"),
+                ("otp_token", codes[0].expose()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    assert_eq!(c.state().await, "verified");
+    let r = c.get_json("/state/").await;
+    assert_eq!(r.json()["device"], backup.as_str());
+    // The authenticator code on the one-step form: accepted (was "Invalid token").
+    let mut c = Client::new(&t);
+    let code = t.engine.current_totp(&pid).await.unwrap();
+    let r = c
+        .post(
+            "/otp/login/",
+            &[
+                ("username", "alice"),
+                ("password", "pw"),
+                ("otp_token", code.expose()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    assert_eq!(c.get_json("/state/").await.json()["device"], pid.as_str());
+    // The token step pre-selects the backup device (used last) … after another backup-code
+    // login; the authenticator code posted with that pre-selection still logs in.
+    t.clock.advance_secs(1);
+    let mut c = Client::new(&t);
+    c.post(
+        "/otp/login/",
+        &[
+            ("username", "alice"),
+            ("password", "pw"),
+            ("otp_token", codes[1].expose()),
+        ],
+    )
+    .await;
+    next_step(&t);
+    let mut c = Client::new(&t);
+    let r = c
+        .post("/otp/login/", &[("username", "alice"), ("password", "pw")])
+        .await;
+    assert!(
+        r.body
+            .contains(&format!("<option value=\"{}\" selected>", esc(&backup))),
+        "{}",
+        r.body
+    );
+    let code = t.engine.current_totp(&pid).await.unwrap();
+    let r = c
+        .post(
+            "/otp/login/",
+            &[("otp_device", &backup), ("otp_token", code.expose())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    assert_eq!(c.get_json("/state/").await.json()["device"], pid.as_str());
+    for d in t
+        .engine
+        .devices_for_user(Some(&uid("alice")), None)
+        .await
+        .unwrap()
+    {
+        assert_eq!(d.throttle().failure_count, 0, "{}", d.persistent_id());
+    }
+    // A wrong code with nothing matching records one failure on each passive device.
+    next_step(&t);
+    let mut c = Client::new(&t);
+    let r = c
+        .post(
+            "/otp/login/",
+            &[
+                ("username", "alice"),
+                ("password", "pw"),
+                ("otp_token", "000000"),
+            ],
+        )
+        .await;
+    assert_html_error(&r, INVALID_TOKEN);
+    for d in t
+        .engine
+        .devices_for_user(Some(&uid("alice")), None)
+        .await
+        .unwrap()
+    {
+        assert_eq!(d.throttle().failure_count, 1, "{}", d.persistent_id());
+    }
+}
+
+/// Issue 12 item 8: a JSON client that logs in with the password only (no device) gets the
+/// CSRF token that the login just rotated, and its next POST with it is accepted.
+#[tokio::test]
+async fn a_password_only_json_login_hands_out_the_rotated_csrf_token() {
+    let t = app();
+    let mut c = Client::new(&t);
+    let before = c.csrf().await;
+    let r = c
+        .post_json(
+            "/otp/login/",
+            json!({"username": "nodev", "password": "pw"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["status"], "authenticated");
+    let token = r.json()["csrf_token"].as_str().unwrap().to_owned();
+    assert_ne!(token, before, "rotated");
+    // Its next POST uses exactly that token (no /session round trip).
+    let r = c
+        .send(
+            http::Request::post("/otp/devices/totp/new/")
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .header(http::header::ACCEPT, "application/json")
+                .header("x-csrf-token", token.clone())
+                .body(axum::body::Body::from(json!({"start": "1"}).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["status"], "enrolment_started");
+    // The logout answer carries the new session's token too.
+    let r = c.post_json("/otp/logout/", json!({})).await;
+    assert_eq!(r.json()["status"], "logged_out");
+    let after = r.json()["csrf_token"].as_str().unwrap().to_owned();
+    assert_eq!(c.csrf().await, after);
+}
+
+/// Issue 12 item 7: every login form answers its POST with a redirect (no "Confirm Form
+/// Resubmission" after Back), and the page that follows shows the outcome once.
+#[tokio::test]
+async fn login_forms_answer_with_a_redirect_and_show_the_outcome_once() {
+    let t = app();
+    totp(&t, "alice").await;
+    let mut c = Client::new(&t);
+    // A wrong password: 303 to the form, which shows the error and keeps the username.
+    let r = c
+        .post_unfollowed(
+            "/otp/login/",
+            &[("username", "alice"), ("password", "nope"), ("next", "/x")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/otp/login/?next=/x");
+    let page = c.get(&r.location()).await;
+    assert!(
+        page.body
+            .contains("Please enter a correct username and password.")
+    );
+    assert!(page.body.contains("value=\"alice\""), "{}", page.body);
+    assert!(!page.body.contains("nope"));
+    let again = c.get(&r.location()).await;
+    assert!(
+        !again.body.contains("Please enter a correct username"),
+        "shown once"
+    );
+    // The password step: 303 to the token step.
+    let r = c
+        .post_unfollowed("/otp/login/", &[("username", "alice"), ("password", "pw")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // A wrong code: 303, the error once.
+    let r = c
+        .post_unfollowed("/otp/login/", &[("otp_token", "000000")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = c.get(&r.location()).await;
+    assert_html_error(&page, INVALID_TOKEN);
+    assert!(page.body.contains("name=\"otp_device\""));
+    let again = c.get(&r.location()).await;
+    assert!(!again.body.contains(INVALID_TOKEN));
 }

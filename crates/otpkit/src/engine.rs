@@ -870,9 +870,11 @@ fn sooner(a: Option<VerifyNotAllowed>, b: VerifyNotAllowed) -> VerifyNotAllowed 
     match (a, b) {
         (None, b) => b,
         (
-            Some(a @ NFailedAttempts {
-                locked_until: ta, ..
-            }),
+            Some(
+                a @ NFailedAttempts {
+                    locked_until: ta, ..
+                },
+            ),
             b @ NFailedAttempts {
                 locked_until: tb, ..
             },
@@ -1240,7 +1242,11 @@ impl Engine {
         };
         let matched = res?;
         let refused_too = matched.found.is_none().then_some(&matched.throttled);
-        for (rec, a) in matched.failures.iter().chain(refused_too.into_iter().flatten()) {
+        for (rec, a) in matched
+            .failures
+            .iter()
+            .chain(refused_too.into_iter().flatten())
+        {
             self.inner
                 .emit_attempt(user, &rec.persistent_id(), now, a, rec, Mode::Verify);
         }

@@ -11,6 +11,7 @@ use otpkit::{Device, Error as OtpError, UserId};
 
 use super::login::{Step, complete, map_challenge, map_verify};
 use crate::error::{Code, Problem};
+use crate::flash::Flash;
 use crate::kit::OtpKit;
 use crate::middleware::OtpState;
 use crate::session::{Enrolment, SessionAdapter};
@@ -150,25 +151,20 @@ pub(crate) async fn list(State(kit): State<OtpKit>, req: Request) -> Response {
     if let Err(r) = require_verified(&ctx, &state, &user, &here).await {
         return r;
     }
-    render_list(&ctx, &state, &user, None, StatusCode::OK).await
+    let flash = match ctx.take_flash().await {
+        Ok(f) => f.unwrap_or_default(),
+        Err(_) => return ctx.internal().await,
+    };
+    render_list(&ctx, &state, &user, &flash).await
 }
 
-async fn render_list(
-    ctx: &Ctx,
-    state: &OtpState,
-    user: &UserId,
-    error: Option<Problem>,
-    status: StatusCode,
-) -> Response {
+async fn render_list(ctx: &Ctx, state: &OtpState, user: &UserId, flash: &Flash) -> Response {
     let kit = &ctx.kit;
     let devices = match kit.engine().devices_for_user(Some(user), None).await {
         Ok(d) => d,
         Err(_) => return ctx.internal().await,
     };
     if ctx.json {
-        if let Some(p) = error {
-            return secure(p.into_json());
-        }
         let list: Vec<_> = devices.iter().map(|d| device_json(kit, d)).collect();
         return secure(axum::Json(serde_json::json!({ "devices": list })).into_response());
     }
@@ -194,12 +190,14 @@ async fn render_list(
         })
         .collect();
     ctx.page(
-        status,
+        StatusCode::OK,
         "otpkit/devices.html",
         "Your devices",
         context! {
             devices => rows,
-            error => error.map(|p| p.message),
+            error => flash.error.clone(),
+            code => flash.code.clone(),
+            info => flash.info.clone(),
         },
     )
     .await
@@ -272,7 +270,8 @@ pub(crate) async fn action(
         Action::Unlock => {
             let other = state.device().is_some_and(|d| d.persistent_id() != pid);
             if !other {
-                return ctx.fail_code(Code::UnlockNotAllowed).await;
+                let p = ctx.problem(Code::UnlockNotAllowed, "", 0);
+                return refused(&ctx, &here, p).await;
             }
             kit.engine().unlock(&pid).await
         }
@@ -291,7 +290,7 @@ pub(crate) async fn action(
         }
         Err(OtpError::InvalidName(_)) => {
             let p = ctx.problem(Code::BadRequest, "", 0);
-            render_list(&ctx, &state, &user, Some(p), StatusCode::BAD_REQUEST).await
+            refused(&ctx, &here, p).await
         }
         Err(OtpError::NotFound) => ctx.fail_code(Code::NotFound).await,
         Err(e) => {
@@ -299,6 +298,14 @@ pub(crate) async fn action(
             ctx.internal().await
         }
     }
+}
+
+/// A refused form: the problem in JSON, or a 303 to `page` showing it (Post/Redirect/Get).
+async fn refused(ctx: &Ctx, page: &str, p: Problem) -> Response {
+    if ctx.json {
+        return secure(p.into_json());
+    }
+    ctx.see_other(page, Flash::problem(page, &p)).await
 }
 
 /// Route adapter for the actions.
@@ -380,7 +387,35 @@ pub(crate) async fn backup_codes(State(kit): State<OtpKit>, req: Request) -> Res
                 .into_response(),
         );
     }
-    codes_page(&ctx, &codes, None).await
+    // Post/Redirect/Get: the batch is shown once, on the GET that follows; a refresh of
+    // that page shows no codes and makes none.
+    let page = kit.url("/devices/backup-codes/");
+    match Flash::to(&page).seal_codes(kit.engine().keys(), &codes) {
+        Ok(flash) => ctx.see_other(&page, flash).await,
+        Err(e) => {
+            tracing::error!(target: "otpkit_axum", error = %e, "sealing the new codes failed");
+            ctx.internal().await
+        }
+    }
+}
+
+/// `GET /devices/backup-codes/`: the batch the POST before made, exactly once; afterwards
+/// a note that the codes were shown and a button to make new ones.
+pub(crate) async fn backup_codes_get(State(kit): State<OtpKit>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    let ctx = match Ctx::new(&kit, &parts) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let here = kit.url("/devices/backup-codes/");
+    if let Err(r) = user_of(&ctx, &here).await {
+        return r;
+    }
+    let codes = match ctx.take_flash().await {
+        Ok(f) => f.and_then(|f| f.open_codes(kit.engine().keys())),
+        Err(_) => return ctx.internal().await,
+    };
+    codes_page(&ctx, &codes.unwrap_or_default(), None).await
 }
 
 /// The page showing a new batch of backup codes once, with a text download in the same
@@ -391,13 +426,22 @@ pub(crate) async fn codes_page(ctx: &Ctx, codes: &[String], back: Option<String>
         "data:text/plain;charset=utf-8,{}",
         crate::web::encode_next(&text)
     );
-    ctx.page(
-        StatusCode::OK,
-        "otpkit/backup_codes.html",
-        "Backup codes",
-        context! { codes => codes, download => download, back => back },
-    )
-    .await
+    let mut resp = ctx
+        .page(
+            StatusCode::OK,
+            "otpkit/backup_codes.html",
+            "Backup codes",
+            context! { codes => codes, download => download, back => back },
+        )
+        .await;
+    if !codes.is_empty() {
+        // Never kept by a cache, never offered again by the browser's history.
+        resp.headers_mut().insert(
+            header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+    }
+    resp
 }
 
 /// The enrolment in progress of this session for `user` and kind `label`, if still valid.
@@ -515,8 +559,17 @@ fn grouped(s: &str) -> String {
         .join(" ")
 }
 
-async fn render_totp(ctx: &Ctx, device: Option<&Device>, error: Option<Problem>) -> Response {
+async fn render_totp(
+    ctx: &Ctx,
+    device: Option<&Device>,
+    error: Option<Problem>,
+    flash: Option<&Flash>,
+) -> Response {
     let kit = &ctx.kit;
+    let message = error
+        .as_ref()
+        .map(|p| p.message.clone())
+        .or_else(|| flash.and_then(|f| f.error.clone()));
     let Some(device) = device else {
         if ctx.json {
             if let Some(p) = error {
@@ -531,7 +584,7 @@ async fn render_totp(ctx: &Ctx, device: Option<&Device>, error: Option<Problem>)
                 StatusCode::OK,
                 "otpkit/totp_new.html",
                 "Set up an authenticator app",
-                context! { started => false, error => error.map(|p| p.message) },
+                context! { started => false, error => message },
             )
             .await;
     };
@@ -571,7 +624,7 @@ async fn render_totp(ctx: &Ctx, device: Option<&Device>, error: Option<Problem>)
             qr_url => kit.url("/devices/totp/new/qrcode.svg"),
             uri => uri.expose(),
             secret => grouped(&secret),
-            error => error.map(|p| p.message),
+            error => message,
         },
     )
     .await
@@ -603,7 +656,20 @@ pub(crate) async fn totp_get(State(kit): State<OtpKit>, req: Request) -> Respons
         Ok(d) => d,
         Err(r) => return r,
     };
-    render_totp(&ctx, device.as_ref(), None).await
+    match ctx.take_flash().await {
+        Ok(flash) => render_totp(&ctx, device.as_ref(), None, flash.as_ref()).await,
+        Err(_) => ctx.internal().await,
+    }
+}
+
+/// A refused TOTP enrolment form: JSON as before, HTML as a 303 back to the page, which
+/// shows the error once (Post/Redirect/Get).
+async fn totp_refused(ctx: &Ctx, device: Option<&Device>, p: Problem) -> Response {
+    if ctx.json {
+        return render_totp(ctx, device, Some(p), None).await;
+    }
+    let page = ctx.kit.url("/devices/totp/new/");
+    ctx.see_other(&page, Flash::problem(&page, &p)).await
 }
 
 /// `POST /devices/totp/new/`: start (`start`) or confirm with the first code (`otp_token`).
@@ -632,16 +698,16 @@ pub(crate) async fn totp_post(State(kit): State<OtpKit>, req: Request) -> Respon
         };
         let Some(device) = device else {
             let p = ctx.problem(Code::LoginExpired, "", 0);
-            return render_totp(&ctx, None, Some(p)).await;
+            return totp_refused(&ctx, None, p).await;
         };
         let token = fields.get("otp_token").unwrap_or("");
         if token.trim().is_empty() {
             let p = ctx.problem(Code::TokenRequired, "", 0);
-            return render_totp(&ctx, Some(&device), Some(p)).await;
+            return totp_refused(&ctx, Some(&device), p).await;
         }
         return match confirm(&ctx, &user, &device, token).await {
             Ok(r) => r,
-            Err(p) => render_totp(&ctx, Some(&device), Some(p)).await,
+            Err(p) => totp_refused(&ctx, Some(&device), p).await,
         };
     }
     if clear_enrolments(&ctx, &user).await.is_err() {
@@ -657,7 +723,7 @@ pub(crate) async fn totp_post(State(kit): State<OtpKit>, req: Request) -> Respon
         Ok(d) => d,
         Err(OtpError::InvalidName(_)) => {
             let p = ctx.problem(Code::BadRequest, "", 0);
-            return render_totp(&ctx, None, Some(p)).await;
+            return totp_refused(&ctx, None, p).await;
         }
         Err(_) => return ctx.internal().await,
     };
@@ -665,7 +731,7 @@ pub(crate) async fn totp_post(State(kit): State<OtpKit>, req: Request) -> Respon
         return r;
     }
     if ctx.json {
-        return render_totp(&ctx, Some(&device), None).await;
+        return render_totp(&ctx, Some(&device), None, None).await;
     }
     secure(found(&here))
 }

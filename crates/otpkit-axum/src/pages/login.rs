@@ -128,16 +128,19 @@ async fn token_step(ctx: &Ctx, user: &UserId, devices: &[Device], fields: &Field
         first: hinted.map(Device::id),
         binding: Some(binding),
     };
-    let res = engine
-        .match_token_detailed(Some(user), token, &opts)
-        .await;
+    let res = engine.match_token_detailed(Some(user), token, &opts).await;
     let pid = hinted.map(Device::persistent_id).unwrap_or_default();
     map_match(ctx, user, &pid, res)
 }
 
 /// Maps a match over the passive devices to the token step's outcome; `pid` is the device
 /// the user pointed at (or the preferred one), named in the `verification_failed` hook.
-fn map_match(ctx: &Ctx, user: &UserId, pid: &str, res: Result<MatchOutcome, otpkit::Error>) -> Step {
+fn map_match(
+    ctx: &Ctx,
+    user: &UserId,
+    pid: &str,
+    res: Result<MatchOutcome, otpkit::Error>,
+) -> Step {
     match res {
         Ok(MatchOutcome::Accepted(d)) => Step::Verified(d),
         Ok(MatchOutcome::Rejected(r)) => map_verify(ctx, user, pid, Ok(VerifyOutcome::Rejected(r))),
@@ -664,7 +667,11 @@ async fn without_device(ctx: &Ctx, flow: Flow, user: &UserId, next: &str) -> Res
     }
     let to = ctx.next_or_default(Some(next));
     if ctx.json {
-        return level_changed(ctx, serde_json::json!({"status": "authenticated", "next": to})).await;
+        return level_changed(
+            ctx,
+            serde_json::json!({"status": "authenticated", "next": to}),
+        )
+        .await;
     }
     secure(found(&to))
 }
@@ -744,7 +751,11 @@ pub(crate) async fn logout_post(State(kit): State<OtpKit>, req: Request) -> Resp
     }
     let to = ctx.next_or_default(fields.get("next"));
     if ctx.json {
-        return level_changed(&ctx, serde_json::json!({"status": "logged_out", "next": to})).await;
+        return level_changed(
+            &ctx,
+            serde_json::json!({"status": "logged_out", "next": to}),
+        )
+        .await;
     }
     secure(found(&to))
 }

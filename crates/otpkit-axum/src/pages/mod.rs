@@ -102,7 +102,10 @@ where
             &r("/devices/email/new/"),
             get(devices::email_get).post(devices::email_post),
         )
-        .route(&r("/devices/backup-codes/"), post(devices::backup_codes))
+        .route(
+            &r("/devices/backup-codes/"),
+            get(devices::backup_codes_get).post(devices::backup_codes),
+        )
         .route(&r("/devices/{label}/{id}/rename/"), post(devices::rename))
         .route(&r("/devices/{label}/{id}/remove/"), post(devices::remove))
         .route(&r("/devices/{label}/{id}/unlock/"), post(devices::unlock))
