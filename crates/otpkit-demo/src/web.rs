@@ -18,7 +18,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use base64::Engine as _;
@@ -29,7 +29,6 @@ use otpkit::mailer::Mailer;
 use otpkit::session::{CSRF_KEY, DEVICE_KEY, ENROL_KEY, PENDING_KEY, VERIFIED_AT_KEY};
 use otpkit::{Engine, KeyRing, Settings, UserId};
 use otpkit_axum::{OtpKit, OtpState, SessionPasswordAuth, Templates, Verified, otp_required};
-use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
 
@@ -445,26 +444,74 @@ async fn signup_get(State(d): State<Demo>, session: Session, state: OtpState) ->
 }
 
 /// The sign-up form.
-#[derive(Deserialize)]
+#[derive(Debug, Default)]
 struct SignupForm {
-    #[serde(default)]
     csrf_token: String,
-    #[serde(default)]
     username: String,
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     password2: String,
+}
+
+/// The largest sign-up body read (four short fields and a CSRF token).
+const SIGNUP_MAX_BYTES: usize = 16 * 1024;
+
+impl SignupForm {
+    /// Reads the form from an `application/x-www-form-urlencoded` body of at most
+    /// [`SIGNUP_MAX_BYTES`]; a repeated field counts once (its first value), unknown ones are
+    /// ignored. `None` for any other body: the caller answers with its own message, never
+    /// with the framework's rejection text.
+    async fn read(headers: &http::HeaderMap, body: axum::body::Body) -> Option<SignupForm> {
+        let form_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                m.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        if !form_type {
+            return None;
+        }
+        let bytes = axum::body::to_bytes(body, SIGNUP_MAX_BYTES).await.ok()?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).ok()?;
+        let mut form = SignupForm::default();
+        let mut seen = std::collections::HashSet::new();
+        for (k, v) in pairs {
+            if !seen.insert(k.clone()) {
+                continue;
+            }
+            match k.as_str() {
+                "csrf_token" => form.csrf_token = v,
+                "username" => form.username = v,
+                "email" => form.email = v,
+                "password" => form.password = v,
+                "password2" => form.password2 = v,
+                _ => {}
+            }
+        }
+        Some(form)
+    }
 }
 
 async fn signup_post(
     State(d): State<Demo>,
     session: Session,
     state: OtpState,
-    Form(form): Form<SignupForm>,
+    headers: http::HeaderMap,
+    body: axum::body::Body,
 ) -> Response {
+    let Some(form) = SignupForm::read(&headers, body).await else {
+        return d
+            .error(
+                &session,
+                &state,
+                StatusCode::BAD_REQUEST,
+                "Sign up",
+                "The sign-up form could not be read. Please go back and fill it in again.",
+            )
+            .await;
+    };
     if !csrf_ok(&session, &form.csrf_token).await {
         return d
             .error(

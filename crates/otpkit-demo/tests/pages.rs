@@ -293,3 +293,51 @@ fn createuser_and_the_embedded_cli() {
     );
     demo.stop();
 }
+
+/// Issue 12 item 4: the sign-up answers a body it cannot read (another content type,
+/// repeated fields, broken encoding) with its own message, never with the framework's
+/// rejection text ("Form requests must have…", "duplicate field").
+#[test]
+fn the_sign_up_answers_its_own_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::start(dir.path(), &[]);
+    let http = Http::new(&demo.url);
+    let form = http.get("/signup/");
+    let csrf = form.csrf();
+    let own = "The sign-up form could not be read.";
+    for (ct, body) in [
+        ("text/plain", format!("csrf_token={csrf}&username=zed")),
+        ("application/json", format!(r#"{{"csrf_token":"{csrf}"}}"#)),
+        ("application/x-www-form-urlencoded", "%zz=%%".to_owned()),
+    ] {
+        let p = http.post_bytes("/signup/", ct, body.as_bytes());
+        assert_eq!(p.status, 400, "{ct}: {}", p.body);
+        assert!(p.body.contains(own), "{ct}: {}", p.body);
+        assert!(!p.body.contains("Form requests must have"), "{ct}");
+        assert_secure_html(&p);
+    }
+    // A repeated field counts once: the second username is ignored, not a raw error.
+    let body = format!(
+        "csrf_token={csrf}&username=zed&username=zoe&password=zed-password&password2=zed-password"
+    );
+    let p = http.post_bytes(
+        "/signup/",
+        "application/x-www-form-urlencoded",
+        body.as_bytes(),
+    );
+    assert!(!p.body.contains("duplicate field"), "{}", p.body);
+    let home = http.follow(p);
+    assert_eq!(home.path, "/");
+    assert!(home.body.contains(r#"data-level="authenticated""#));
+    // The database files are the owner's only.
+    #[cfg(unix)]
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        use std::os::unix::fs::PermissionsExt;
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        if name.contains("sqlite3") {
+            let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{name}");
+        }
+    }
+}

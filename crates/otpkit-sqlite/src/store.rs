@@ -129,6 +129,22 @@ pub struct OpenError {
     source: rusqlite::Error,
 }
 
+/// Creates a missing database file readable and writable by its owner only (mode 0600 on
+/// Unix), before SQLite opens it: the file holds sealed keys and keyed hashes, and SQLite
+/// gives the `-wal` and `-shm` files it creates beside it the same mode. An existing file
+/// keeps its mode.
+fn create_owner_only(path: &std::path::Path) -> std::io::Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 fn open_connection(location: &Location, opts: &SqliteOptions) -> Result<Connection, OpenError> {
     let wrap = |source| OpenError {
         location: location.to_string(),
@@ -139,6 +155,13 @@ fn open_connection(location: &Location, opts: &SqliteOptions) -> Result<Connecti
         Location::Memory => Connection::open_in_memory_with_flags(flags),
         Location::File { path, create } => {
             let flags = if *create {
+                create_owner_only(path).map_err(|e| OpenError {
+                    location: location.to_string(),
+                    source: rusqlite::Error::SqliteFailure(
+                        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                        Some(format!("cannot create the file: {e}")),
+                    ),
+                })?;
                 flags | OpenFlags::SQLITE_OPEN_CREATE
             } else {
                 flags

@@ -448,3 +448,34 @@ async fn journal_mode_is_wal() {
         .unwrap();
     assert_eq!(mode, "wal");
 }
+
+/// Issue 12 item 4: a database file otpkit-sqlite creates, and the `-wal` and `-shm` files
+/// SQLite creates beside it, are readable and writable by their owner only (like the key
+/// ring file), whatever the process umask would give.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_database_file_and_its_wal_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fresh.sqlite3");
+    let store = SqliteStore::open_and_migrate(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    insert(&store, "alice").await;
+    for suffix in ["", "-wal", "-shm"] {
+        let p = format!("{}{suffix}", path.display());
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{p}: {mode:o}");
+    }
+    drop(store);
+    // An existing file keeps the mode its owner gave it.
+    let kept = dir.path().join("kept.sqlite3");
+    std::fs::write(&kept, b"").unwrap();
+    std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let store = SqliteStore::open_and_migrate(&format!("sqlite://{}", kept.display()))
+        .await
+        .unwrap();
+    drop(store);
+    let mode = std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+}

@@ -475,6 +475,19 @@ impl Http {
         self.finish(path, resp)
     }
 
+    /// `POST path` with a body of the given content type, exactly as given (one request).
+    pub fn post_bytes(&self, path: &str, content_type: &str, body: &[u8]) -> Page {
+        let resp = self
+            .agent
+            .post(format!("{}{}", self.base, path))
+            .header("Cookie", self.cookie_header())
+            .header("Accept", "text/html")
+            .header("Content-Type", content_type)
+            .send(body)
+            .unwrap();
+        self.finish(path, resp)
+    }
+
     /// Follows redirects (as GETs) from `page`.
     pub fn follow(&self, mut page: Page) -> Page {
         for _ in 0..10 {
