@@ -102,6 +102,7 @@ mod middleware;
 mod pages;
 pub mod session;
 pub mod templates;
+pub mod tombstone;
 mod web;
 
 pub use auth::{Authentication, CredentialChecker, SessionPasswordAuth};
@@ -112,4 +113,5 @@ pub use middleware::{Level, OtpLayer, OtpService, OtpState};
 pub use pages::routes;
 pub use session::SessionAdapter;
 pub use templates::Templates;
+pub use tombstone::{TombstoneStore, session_layer};
 pub use web::{encode_next, is_safe_next, wants_json};
