@@ -237,3 +237,29 @@ async fn without_the_wrapper_the_races_resurrect_sessions() {
     );
     assert!(logouts > 0 && pendings > 0);
 }
+
+/// A cookie naming the tombstone's own (derived) id loads nothing and leaves the tombstone
+/// in place.
+#[tokio::test]
+async fn a_cookie_naming_a_tombstone_loads_nothing() {
+    use tower_sessions::SessionStore as _;
+    let mut t = app();
+    let pid = totp(&t, "alice").await;
+    let node = t.app.clone();
+    let mut owner = client_on(&mut t, &node, None);
+    owner.login_totp(&t, "alice", &pid).await;
+    let old = owner.cookie.clone().unwrap();
+    owner.post("/otp/logout/", &[]).await;
+    let stone = otpkit_axum::tombstone::tombstone_id(&old.parse().unwrap());
+    let derived = stone.to_string();
+    assert!(!alive(&mut t, &node, &derived).await);
+    let mut forger = client_on(&mut t, &node, Some(derived.clone()));
+    assert_eq!(forger.state().await, "anonymous");
+    assert_ne!(
+        forger.cookie,
+        Some(derived),
+        "a new session, not the tombstone"
+    );
+    assert!(t.sessions.load(&stone).await.unwrap().is_some(), "kept");
+    assert!(!alive(&mut t, &node, &old).await);
+}
