@@ -20,7 +20,7 @@
 //! use axum::{Router, routing::get};
 //! use otpkit::{Engine, KeyRing, MemoryStore, UserId};
 //! use otpkit_axum::{OtpKit, SessionPasswordAuth, Verified, otp_required};
-//! use tower_sessions::{MemoryStore as Sessions, SessionManagerLayer};
+//! use tower_sessions::MemoryStore as Sessions;
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -44,13 +44,24 @@
 //!         // /otp/login/, /otp/devices/, /otp/admin/, …
 //!         .merge(otpkit_axum::routes(kit.clone()))
 //!         .layer(kit.layer())
-//!         .layer(SessionManagerLayer::new(Sessions::default()).with_secure(false));
+//!         // The session layer on a TombstoneStore (see "Sessions: wrap your store").
+//!         .layer(otpkit_axum::session_layer(Sessions::default()).with_secure(false));
 //!
 //!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 //!     axum::serve(listener, app).await?;
 //!     Ok(())
 //! }
 //! ```
+//!
+//! ## Sessions: wrap your store
+//!
+//! tower-sessions writes a changed session back by id when a request ends. A request that
+//! loaded the session before logout deleted it (or before a login rotated its id) would
+//! re-create the deleted session: the logout undone, a pending login usable twice. Wrap
+//! every session store (memory, SQL, Redis; one node or many) in a [`TombstoneStore`] —
+//! [`session_layer`] builds the `SessionManagerLayer` that way, with `HttpOnly`,
+//! `SameSite=Lax` and `Secure` cookies — and a deleted id never loads again (SPEC §7.5,
+//! REQ-13). See the [`tombstone`] module for the design and the tombstone lifetime.
 //!
 //! ## Routes (under `OTPKIT_URL_PREFIX`, default `/otp`)
 //!
@@ -104,6 +115,7 @@ mod middleware;
 mod pages;
 pub mod session;
 pub mod templates;
+pub mod tombstone;
 mod web;
 
 pub use auth::{Authentication, CredentialChecker, SessionPasswordAuth};
@@ -114,4 +126,5 @@ pub use middleware::{Level, OtpLayer, OtpService, OtpState};
 pub use pages::routes;
 pub use session::SessionAdapter;
 pub use templates::Templates;
+pub use tombstone::{TombstoneStore, session_layer};
 pub use web::{CSP, encode_next, is_safe_next, wants_json};

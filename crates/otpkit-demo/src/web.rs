@@ -30,7 +30,7 @@ use otpkit::session::{CSRF_KEY, DEVICE_KEY, ENROL_KEY, PENDING_KEY, VERIFIED_AT_
 use otpkit::{Engine, KeyRing, Settings, UserId};
 use otpkit_axum::{OtpKit, OtpState, SessionPasswordAuth, Templates, Verified, otp_required};
 use subtle::ConstantTimeEq;
-use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
+use tower_sessions::{MemoryStore, Session};
 
 use crate::db::Database;
 use crate::mail::{DevMailer, OUTBOX_CAPACITY, Outbox};
@@ -180,8 +180,10 @@ impl App {
             .merge(pages)
             .layer(axum::middleware::map_response(security_headers))
             .layer(kit.layer())
+            // Wrapped in otpkit's TombstoneStore: a request in flight never re-creates a
+            // session that logout or a login's id rotation deleted.
             .layer(
-                SessionManagerLayer::new(MemoryStore::default())
+                otpkit_axum::session_layer(MemoryStore::default())
                     .with_secure(false)
                     .with_name("otpkit_demo_session"),
             );

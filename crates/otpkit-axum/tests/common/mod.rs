@@ -27,7 +27,7 @@ use otpkit_axum::{
 };
 use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
-use tower_sessions::{MemoryStore as SessionStore, Session, SessionManagerLayer};
+use tower_sessions::{MemoryStore as SessionStore, Session};
 
 /// A device store that can fail and counts reads.
 #[derive(Clone, Default)]
@@ -151,7 +151,10 @@ pub struct TestApp {
     pub mailer: MemoryMailer,
     pub notifier: RecordingNotifier,
     pub hooks: Hooks,
+    /// The session store inside `app`'s `TombstoneStore`.
     pub sessions: SessionStore,
+    /// `app` without its session layer, for tests that bring their own.
+    pub routes: Router,
 }
 
 pub const T0: i64 = 1_767_261_600; // 2026-01-01T10:00:00Z
@@ -190,7 +193,7 @@ pub fn app_with(f: impl FnOnce(&mut Settings)) -> TestApp {
         .hooks(hooks.clone())
         .build();
     let sessions = SessionStore::default();
-    let app = Router::new()
+    let routes = Router::new()
         .route("/require-otp/", get(|| async { "secret" }))
         .route("/x", get(|| async { "x" }))
         .route_layer(otp_required())
@@ -236,8 +239,10 @@ pub fn app_with(f: impl FnOnce(&mut Settings)) -> TestApp {
         .route("/test/set", post(test_set))
         .route("/test/get", get(test_get))
         .merge(otpkit_axum::routes(kit.clone()))
-        .layer(kit.layer())
-        .layer(SessionManagerLayer::new(sessions.clone()).with_secure(false));
+        .layer(kit.layer());
+    let app = routes
+        .clone()
+        .layer(otpkit_axum::session_layer(sessions.clone()).with_secure(false));
     TestApp {
         app,
         engine,
@@ -247,6 +252,7 @@ pub fn app_with(f: impl FnOnce(&mut Settings)) -> TestApp {
         notifier,
         hooks,
         sessions,
+        routes,
     }
 }
 
