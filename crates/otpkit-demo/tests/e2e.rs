@@ -455,6 +455,65 @@ async fn backup_code_logs_in_once() {
     .await;
 }
 
+/// Issue 12 items 5 and 7: a refresh of the backup-codes page keeps the batch (it shows no
+/// codes and makes none); then a backup code typed on the first login form logs in, and the
+/// next login with the authenticator app's code on the first form does too (the code is
+/// tried against every device, not only the one used last).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_codes_survive_a_refresh_and_any_code_logs_in_from_the_first_form() {
+    run("any-code", &[], |t| async move {
+        t.sign_up("dora", "dora-password-1", None).await;
+        let (mut totp, _) = t.enrol_totp().await;
+        t.click(r#"form[action$="/devices/backup-codes/"] button"#)
+            .await;
+        t.wait("ol.codes code").await;
+        let codes: Vec<String> = {
+            let mut v = Vec::new();
+            for e in t.c.find_all(Locator::Css("ol.codes code")).await.unwrap() {
+                v.push(e.text().await.unwrap());
+            }
+            v
+        };
+        assert_eq!(codes.len(), 10, "{codes:?}");
+        assert_eq!(t.path().await, "/otp/devices/backup-codes/");
+        // The browser's refresh: a GET of the same page (no resubmission), no codes.
+        t.c.refresh().await.unwrap();
+        t.wait("[data-code=codes_shown]").await;
+        assert!(
+            t.c.find_all(Locator::Css("ol.codes code"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        t.screenshot("backup-codes-after-refresh").await;
+        t.goto("/otp/devices/").await;
+        t.wait("main table").await;
+        let page = t.c.source().await.unwrap();
+        assert!(page.contains("10 codes left"), "the batch is intact");
+
+        // A backup code on the first form, no device chosen.
+        t.log_out().await;
+        t.goto("/otp/login/").await;
+        t.fill("#id_username", "dora").await;
+        t.fill("#id_password", "dora-password-1").await;
+        t.fill("#id_otp_token", &codes[0]).await;
+        t.click("main form button[type=submit]").await;
+        t.wait("#session-state[data-level=verified]").await;
+        t.screenshot("verified-with-backup-code-first-form").await;
+
+        // Then the authenticator app's code on the first form.
+        t.log_out().await;
+        t.goto("/otp/login/").await;
+        t.fill("#id_username", "dora").await;
+        t.fill("#id_password", "dora-password-1").await;
+        t.fill("#id_otp_token", &totp.next_code()).await;
+        t.click("main form button[type=submit]").await;
+        t.wait("#session-state[data-level=verified]").await;
+        t.screenshot("verified-with-app-after-backup-code").await;
+    })
+    .await;
+}
+
 /// Three wrong codes: the first is "Invalid token", then the device is throttled and the
 /// page says so. The TOTP back-off factor is 10 s here (default 1 s, doubling per failure),
 /// so that the outcome does not depend on how fast the browser submits on a loaded machine.
