@@ -50,6 +50,7 @@ pub(crate) struct KitInner {
     pub(crate) hooks: Arc<dyn VerificationHooks>,
     pub(crate) messages: Messages,
     pub(crate) site_name: String,
+    pub(crate) claims: crate::session::PendingClaims,
 }
 
 /// The otpkit web integration: the [`Engine`], the application's [`Authentication`], the
@@ -172,6 +173,7 @@ impl OtpKitBuilder {
                 hooks: self.hooks,
                 messages: self.messages,
                 site_name: self.site_name,
+                claims: crate::session::PendingClaims::default(),
             }),
         }
     }

@@ -92,6 +92,31 @@ impl PendingLogin {
     }
 }
 
+/// The pending logins this process has completed, so that two requests completing one
+/// pending login at the same moment (each with its own valid code, both having loaded the
+/// session before either rotated it) give one verified session, not two (SPEC §7.3 step 3:
+/// single use). Entries are dropped once their pending login has expired anyway.
+///
+/// This holds within one process; across nodes the window is the few microseconds between
+/// two completions' session writes (a store with a conditional delete closes it).
+#[derive(Debug, Default)]
+pub(crate) struct PendingClaims(std::sync::Mutex<std::collections::HashMap<String, Timestamp>>);
+
+impl PendingClaims {
+    /// Claims `p` at `now`: true for the first claim of its nonce, false afterwards.
+    pub(crate) fn claim(&self, p: &PendingLogin, now: Timestamp) -> bool {
+        let Ok(mut seen) = self.0.lock() else {
+            return false; // poisoned: fail closed
+        };
+        seen.retain(|_, expires| *expires > now);
+        if seen.contains_key(&p.nonce) {
+            return false;
+        }
+        seen.insert(p.nonce.clone(), p.expires_at);
+        true
+    }
+}
+
 /// `otpkit_enrol`: an enrolment in progress (SPEC §7.6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enrolment {

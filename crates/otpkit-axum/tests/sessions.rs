@@ -263,3 +263,75 @@ async fn a_cookie_naming_a_tombstone_loads_nothing() {
     assert!(t.sessions.load(&stone).await.unwrap().is_some(), "kept");
     assert!(!alive(&mut t, &node, &old).await);
 }
+
+/// One pending login completed by two requests at once, each with its own valid backup code
+/// (both loaded the pending session before either rotated it): one verified session, never
+/// two (SPEC §7.3 step 3, the pending login is single use). 200 rounds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_pending_login_completed_twice_at_once_verifies_once() {
+    let t = app();
+    totp(&t, "alice").await;
+    let mut twice = 0;
+    for _ in 0..ROUNDS {
+        let (device, codes) = t
+            .engine
+            .generate_backup_codes(&uid("alice"), Some(2))
+            .await
+            .unwrap();
+        let backup = device.persistent_id();
+        let mut owner = Client::new(&t);
+        owner
+            .post_json(
+                "/otp/login/",
+                json!({"username": "alice", "password": "pw"}),
+            )
+            .await;
+        let csrf = owner.csrf().await;
+        let cookie = owner.cookie.clone().unwrap();
+        let tasks: Vec<_> = codes
+            .iter()
+            .map(|code| {
+                let app = t.app.clone();
+                let body = json!({"otp_device": backup, "otp_token": code.expose()}).to_string();
+                let (cookie, csrf) = (cookie.clone(), csrf.clone());
+                tokio::spawn(async move {
+                    let req = Request::post("/otp/login/")
+                        .header(header::COOKIE, format!("id={cookie}"))
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .header(header::ACCEPT, "application/json")
+                        .header("x-csrf-token", csrf)
+                        .body(Body::from(body))
+                        .unwrap();
+                    let resp = tower::ServiceExt::oneshot(app, req).await.unwrap();
+                    let status = resp.status();
+                    let body = http_body_util::BodyExt::collect(resp.into_body())
+                        .await
+                        .unwrap()
+                        .to_bytes();
+                    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                    (status, v["error"].as_str().unwrap_or("").to_owned())
+                })
+            })
+            .collect();
+        let mut verified = 0;
+        for task in tasks {
+            let (status, error) = task.await.unwrap();
+            if status == StatusCode::OK {
+                verified += 1;
+            } else {
+                // Refused at once (it loaded the session after the rotation: no session, so
+                // no CSRF token) or when it came to complete (single use).
+                assert!(
+                    matches!(error.as_str(), "login_expired" | "csrf_failed"),
+                    "the other completion: {status} {error}"
+                );
+            }
+        }
+        assert!(verified >= 1, "one of the two completes");
+        twice += usize::from(verified > 1);
+    }
+    assert_eq!(
+        twice, 0,
+        "rounds with two verified sessions from one pending login"
+    );
+}

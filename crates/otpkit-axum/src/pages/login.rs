@@ -679,6 +679,21 @@ async fn without_device(ctx: &Ctx, flow: Flow, user: &UserId, next: &str) -> Res
 /// SPEC §7.3 step 3: consume the pending login, mark the user authenticated, `login()`.
 pub(crate) async fn complete(ctx: &Ctx, user: &UserId, device: &Device, next: &str) -> Response {
     let kit = &ctx.kit;
+    // A pending login is single use: of two requests completing it at once, the second is
+    // refused (its code was consumed; REQ-14 F5: consumed, not logged in).
+    match ctx.store().pending().await {
+        Ok(Some(p)) if !kit.inner.claims.claim(&p, kit.engine().now()) => {
+            let prob = ctx.problem(Code::LoginExpired, "", 0);
+            return answer(
+                ctx,
+                View::of(Flow::Login, "credentials", next, &[], Some(prob)),
+                None,
+            )
+            .await;
+        }
+        Ok(_) => {}
+        Err(SessionFailure) => return ctx.internal().await,
+    }
     // Read afresh: the first factor of this very request may have changed the session.
     let current = match kit.auth().current_user(&ctx.session).await {
         Ok(u) => u,
