@@ -667,3 +667,167 @@ async fn device_forms_answer_with_a_redirect() {
     let page = c.get("/otp/devices/totp/new/").await;
     assert!(page.body.contains("Invalid token."), "{}", page.body);
 }
+
+// ----- issue 12: unlimited code emails to any address -----------------------------------------
+
+async fn email_devices_of(t: &TestApp, user: &str) -> Vec<otpkit::Device> {
+    t.engine
+        .devices_for_user(Some(&uid(user)), None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.model_label() == "otp_email.emaildevice")
+        .collect()
+}
+
+#[tokio::test]
+async fn ten_email_enrolments_send_at_most_one_code_per_cooldown() {
+    let t = app();
+    let mut c = Client::new(&t);
+    c.login_password("nodev").await;
+    let mut cooldowns = 0;
+    for i in 0..10 {
+        let r = c
+            .post_json(
+                "/otp/devices/email/new/",
+                json!({"email": "victim@example.org"}),
+            )
+            .await;
+        if i == 0 {
+            assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+            continue;
+        }
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+        let b = r.json();
+        assert_eq!(b["error"], "challenge_cooldown");
+        assert!(
+            b["retry_after"]
+                .as_u64()
+                .is_some_and(|s| (1..=60).contains(&s)),
+            "{b}"
+        );
+        assert_eq!(r.header("retry-after"), Some(b["retry_after"].to_string()));
+        cooldowns += 1;
+    }
+    assert_eq!(cooldowns, 9);
+    assert_eq!(t.mailer.messages().len(), 1, "exactly one mail");
+    let left = email_devices_of(&t, "nodev").await;
+    assert!(left.len() <= 1, "{left:?}");
+    assert!(left.iter().all(|d| !d.confirmed()));
+    // Other sessions of the same account (a script dropping its cookie) fare no better.
+    for _ in 0..3 {
+        let mut other = Client::new(&t);
+        other.login_password("nodev").await;
+        let r = other
+            .post_json(
+                "/otp/devices/email/new/",
+                json!({"email": "victim@example.org"}),
+            )
+            .await;
+        assert_eq!(r.json()["error"], "challenge_cooldown");
+    }
+    assert_eq!(t.mailer.messages().len(), 1);
+    assert!(email_devices_of(&t, "nodev").await.len() <= 1);
+}
+
+#[tokio::test]
+async fn email_enrolment_refuses_display_names_and_lists() {
+    let t = app();
+    let mut c = Client::new(&t);
+    c.login_password("nodev").await;
+    for address in [
+        "<victim@example.org>",
+        "Alice <victim@example.org>",
+        "victim@example.org,other@example.org",
+        "victim@example.org other@example.org",
+    ] {
+        let r = c
+            .post_json("/otp/devices/email/new/", json!({"email": address}))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{address}: {}", r.body);
+        assert_eq!(r.json()["error"], "bad_request");
+    }
+    assert!(email_devices_of(&t, "nodev").await.is_empty());
+    assert!(t.mailer.messages().is_empty());
+    // Surrounding whitespace is trimmed by the form, as before.
+    let r = c
+        .post_json(
+            "/otp/devices/email/new/",
+            json!({"email": "  alice+x@example.org "}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    assert_eq!(t.mailer.last().unwrap().to, "alice+x@example.org");
+}
+
+#[tokio::test]
+async fn a_failed_first_email_leaves_no_device_but_a_failed_resend_keeps_it() {
+    let t = app();
+    let mut c = Client::new(&t);
+    c.login_password("nodev").await;
+    t.mailer.set_failing(true);
+    let r = c
+        .post_json(
+            "/otp/devices/email/new/",
+            json!({"email": "nodev@example.com"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{}", r.body);
+    assert_eq!(r.json()["error"], "challenge_exception");
+    assert!(email_devices_of(&t, "nodev").await.is_empty());
+    assert!(c.session_value("otpkit_enrol").await.is_null());
+    // A resend failing on a pending enrolment keeps it.
+    t.mailer.set_failing(false);
+    let r = c
+        .post_json(
+            "/otp/devices/email/new/",
+            json!({"email": "nodev@example.com"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    t.clock.advance_secs(60);
+    t.mailer.set_failing(true);
+    let r = c
+        .post_json("/otp/devices/email/new/", json!({"resend": "1"}))
+        .await;
+    assert_eq!(r.json()["error"], "challenge_exception", "{}", r.body);
+    assert_eq!(email_devices_of(&t, "nodev").await.len(), 1);
+    assert!(!c.session_value("otpkit_enrol").await.is_null());
+}
+
+#[tokio::test]
+async fn one_pending_totp_enrolment_per_user_across_sessions() {
+    let t = app();
+    let mut sessions = Vec::new();
+    for _ in 0..3 {
+        let mut c = Client::new(&t);
+        c.login_password("nodev").await;
+        let r = c
+            .post_json("/otp/devices/totp/new/", json!({"start": "1"}))
+            .await;
+        assert_eq!(r.json()["status"], "enrolment_started", "{}", r.body);
+        sessions.push((c, r.json()["secret"].as_str().unwrap().to_owned()));
+    }
+    let devices = t
+        .engine
+        .devices_for_user(Some(&uid("nodev")), None)
+        .await
+        .unwrap();
+    assert_eq!(devices.len(), 1, "replaced, not added: {devices:?}");
+    // The older sessions' enrolments are gone; the newest one survives and confirms.
+    let (mut c, secret) = sessions.pop().unwrap();
+    for (old, _) in &mut sessions {
+        let e = old.session_value("otpkit_enrol").await;
+        let pid = e["persistent_id"].as_str().unwrap().to_owned();
+        assert!(t.engine.from_persistent_id(&pid).await.unwrap().is_none());
+        let r = old.get_json("/otp/devices/totp/new/").await;
+        assert_eq!(r.json()["status"], "not_started", "{}", r.body);
+    }
+    let r = c
+        .post_json(
+            "/otp/devices/totp/new/",
+            json!({"otp_token": code_for(&t, &secret)}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "verified", "{}", r.body);
+}

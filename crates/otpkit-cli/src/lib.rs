@@ -941,6 +941,16 @@ async fn challenge(ctx: &Ctx, user: &str, pid: &str) -> Res {
         ChallengeOutcome::Failed { message } => Err(Failure::input(format!(
             "Error generating challenge: {message}"
         ))),
+        ChallengeOutcome::Limited(refused) => {
+            let ms = refused
+                .next_allowed_at
+                .millis_since(ctx.engine.now())
+                .max(0);
+            let secs = (ms + 999) / 1000;
+            Err(Failure::input(format!(
+                "Token generation cooldown period has not expired yet. Next generation allowed in {secs} seconds."
+            )))
+        }
     }
 }
 

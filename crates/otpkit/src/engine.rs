@@ -48,10 +48,14 @@ use crate::otpauth::OtpAuth;
 use crate::policy::{Cooldown, GenerateNotAllowed, Throttle, VerifyNotAllowed, throttle_reset};
 use crate::seal::KeyRing;
 use crate::secret::{SecretBytes, SecretString};
+use crate::send_limit::{MemoryLimiter, SendLimiter, SendRefused};
 use crate::session::{self, OtpSession, SessionError};
 use crate::settings::Settings;
 use crate::store::{DeviceQuery, DeviceStore, Mutation, Slot, UserMutation, Write};
 use crate::user::{NoDirectory, UserDirectory, UserId};
+
+mod enrol;
+mod send;
 
 /// A device as callers see it: its record and its kind.
 #[derive(Clone)]
@@ -250,6 +254,10 @@ pub enum ChallengeOutcome {
         /// The device's user-facing error text.
         message: String,
     },
+    /// The per-account or per-address bound on code emails refused the send
+    /// ([`crate::send_limit`]); nothing was sent and the device's cooldown and token are as
+    /// before. The web layer answers `challenge_cooldown` with `retry_after`.
+    Limited(SendRefused),
 }
 
 /// Options of a verification.
@@ -345,6 +353,7 @@ pub struct EngineBuilder {
     mailer: Arc<dyn Mailer>,
     users: Arc<dyn UserDirectory>,
     notifier: Arc<dyn Notifier>,
+    limiter: Arc<dyn SendLimiter>,
 }
 
 impl fmt::Debug for EngineBuilder {
@@ -384,6 +393,17 @@ impl EngineBuilder {
         self.users = users;
         self
     }
+    /// The bound on code emails per user and per address (default: a [`MemoryLimiter`],
+    /// which counts in this process only).
+    pub fn send_limiter(mut self, limiter: impl SendLimiter) -> Self {
+        self.limiter = Arc::new(limiter);
+        self
+    }
+    /// The send limiter, shared.
+    pub fn send_limiter_arc(mut self, limiter: Arc<dyn SendLimiter>) -> Self {
+        self.limiter = limiter;
+        self
+    }
     /// The notification hook (default: none).
     pub fn notifier(mut self, notifier: impl Notifier) -> Self {
         self.notifier = Arc::new(notifier);
@@ -419,6 +439,7 @@ impl EngineBuilder {
                 mailer: self.mailer,
                 users: self.users,
                 notifier: self.notifier,
+                limiter: self.limiter,
                 templates,
             }),
         })
@@ -434,6 +455,7 @@ struct Inner {
     mailer: Arc<dyn Mailer>,
     users: Arc<dyn UserDirectory>,
     notifier: Arc<dyn Notifier>,
+    limiter: Arc<dyn SendLimiter>,
     templates: EmailTemplates,
 }
 
@@ -933,6 +955,7 @@ impl Engine {
             mailer: Arc::new(NoMailer),
             users: Arc::new(NoDirectory),
             notifier: Arc::new(NoNotifier),
+            limiter: Arc::new(MemoryLimiter::new()),
         }
     }
 
@@ -1187,6 +1210,9 @@ impl Engine {
         let pid = rec.persistent_id();
         self.inner
             .emit_attempt(user, &pid, now, &attempt, &rec, mode);
+        if matches!(attempt, Attempt::Accepted) {
+            self.after_accepted(user, &rec, now).await;
+        }
         Ok(match attempt {
             Attempt::Accepted => match self.inner.device(rec) {
                 Some(d) => VerifyOutcome::Accepted(d),
@@ -1259,6 +1285,7 @@ impl Engine {
                 &rec,
                 Mode::Verify,
             );
+            self.after_accepted(user, &rec, now).await;
             return Ok(match self.inner.device(rec) {
                 Some(d) => MatchOutcome::Accepted(d),
                 None => MatchOutcome::NoDevice,
@@ -1276,8 +1303,10 @@ impl Engine {
     // ----- challenges --------------------------------------------------------------------
 
     /// `generate_challenge()` (§2.1, §5.4): reserves the cooldown and stores the new token's
-    /// hash in one conditional write, delivers, and on a delivery failure restores the
-    /// previous cooldown and clears the new token before reporting it (§2.9).
+    /// hash in one conditional write, asks the [`SendLimiter`] (per-account and per-address
+    /// bounds on code emails, [`crate::send_limit`]), delivers, and on a refusal or a
+    /// delivery failure restores the previous cooldown and clears the new token before
+    /// reporting it (§2.9).
     pub async fn generate_challenge(
         &self,
         user: &UserId,
@@ -1406,7 +1435,7 @@ impl Engine {
             .take()
             .ok_or_else(|| KindError::State("the store did not run the transition".into()))??;
         let pid = p.to_string();
-        let (delivery, message, previous, version) = match reserved {
+        let held = match reserved {
             Reserved::NotFound => return Ok(ChallengeOutcome::NotFound),
             Reserved::Refused(o) => {
                 if let ChallengeOutcome::Failed { message } = &o {
@@ -1421,34 +1450,14 @@ impl Engine {
                 message,
                 previous,
                 version,
-            } => (delivery, message, previous, version),
+            } => send::Held {
+                delivery,
+                message,
+                previous,
+                version,
+            },
         };
-        let sent = match &delivery {
-            Delivery::None => Ok(()),
-            Delivery::Email(msg) => self.inner.mailer.send(msg).await,
-        };
-        drop(delivery);
-        match sent {
-            Ok(()) => {
-                self.inner.emit(Event::new(
-                    EventKind::ChallengeSent,
-                    Some(user),
-                    Some(&pid),
-                    now,
-                ));
-                Ok(ChallengeOutcome::Sent { message })
-            }
-            Err(err) => {
-                tracing::warn!(target: "otpkit", device = %pid, error = %err, "challenge delivery failed");
-                self.compensate(p.id(), kind, previous, version).await?;
-                let mut e = Event::new(EventKind::ChallengeFailed, Some(user), Some(&pid), now);
-                e.detail = Some("delivery".into());
-                self.inner.emit(e);
-                Ok(ChallengeOutcome::Failed {
-                    message: "the email could not be sent".into(),
-                })
-            }
-        }
+        self.deliver(user, &p, kind, held, now).await
     }
 
     async fn compensate(
@@ -1611,7 +1620,9 @@ impl Engine {
         .await
     }
 
-    /// Creates an email device (§5.4); `email` at most 254 characters.
+    /// Creates an email device (§5.4). `email`, when given, must be one plain address of at
+    /// most 254 characters ([`crate::kind::email::parse_address`]: no display name, no list,
+    /// no whitespace); otherwise `InvalidOption { name: "email" }` and nothing is created.
     pub async fn create_email(
         &self,
         user: &UserId,
@@ -1620,9 +1631,7 @@ impl Engine {
         confirmed: bool,
     ) -> Result<Device, Error> {
         if let Some(e) = &email
-            && (e.chars().count() > crate::kind::email::MAX_EMAIL_CHARS
-                || !e.contains('@')
-                || e.chars().any(|c| c.is_control() || c.is_whitespace()))
+            && crate::kind::email::parse_address(e).is_err()
         {
             return Err(option_err(
                 "email",

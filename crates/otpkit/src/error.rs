@@ -60,6 +60,9 @@ pub enum Error {
     /// The settings are invalid.
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
+    /// The send limiter's storage failed (`SendLimiter`, issue 12); nothing was sent.
+    #[error("the send limiter failed: {0}")]
+    SendLimiter(String),
     /// The email templates are invalid.
     #[error(transparent)]
     Template(#[from] crate::mailer::TemplateError),
@@ -71,6 +74,7 @@ impl Error {
         matches!(
             self,
             Error::Store(_)
+                | Error::SendLimiter(_)
                 | Error::Kind(KindError::Seal(_) | KindError::State(_) | KindError::Random)
         )
     }

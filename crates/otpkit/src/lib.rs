@@ -17,6 +17,7 @@ pub mod policy;
 pub mod qr;
 pub mod seal;
 pub mod secret;
+pub mod send_limit;
 pub mod session;
 pub mod settings;
 pub mod store;

@@ -45,7 +45,7 @@ use crate::seal::{KeyRing, KeyRingError};
 use crate::secret::SecretString;
 
 /// Every setting name of SPEC §6, in the order of its table.
-pub const SETTING_NAMES: [&str; 43] = [
+pub const SETTING_NAMES: [&str; 46] = [
     "OTP_LOGIN_URL",
     "OTP_ADMIN_HIDE_SENSITIVE_DATA",
     "OTP_TOTP_ISSUER",
@@ -80,6 +80,9 @@ pub const SETTING_NAMES: [&str; 43] = [
     "OTPKIT_STATIC_BATCH_SIZE",
     "OTPKIT_EMAIL_TOKEN_LENGTH",
     "OTPKIT_EMAIL_MAX_ATTEMPTS",
+    "OTPKIT_EMAIL_ACCOUNT_COOLDOWN",
+    "OTPKIT_EMAIL_HOURLY_LIMIT",
+    "OTPKIT_EMAIL_ADDRESS_HOURLY_LIMIT",
     "OTPKIT_DEFAULT_FROM_EMAIL",
     "OTPKIT_SMTP_URL",
     "OTPKIT_URL_PREFIX",
@@ -344,6 +347,18 @@ pub struct Settings {
     pub email_token_length: u8,
     /// `OTPKIT_EMAIL_MAX_ATTEMPTS`, default 3, 1–10 wrong codes per token.
     pub email_max_attempts: u32,
+    /// `OTPKIT_EMAIL_ACCOUNT_COOLDOWN`, default 60, 0–86400 s; 0 disables: the minimum time
+    /// between two code emails to one user, whichever of their devices sends them
+    /// ([`crate::send_limit`], `docs/spec-additions.md` §E). A successful verification with an
+    /// interactive device restarts it, like the device's own cooldown.
+    pub email_account_cooldown: u32,
+    /// `OTPKIT_EMAIL_HOURLY_LIMIT`, default 10, 0–1000; 0 disables: code emails per user in
+    /// any rolling hour, whichever device sends them.
+    pub email_hourly_limit: u32,
+    /// `OTPKIT_EMAIL_ADDRESS_HOURLY_LIMIT`, default 5, 0–1000; 0 disables: code emails to one
+    /// recipient address in any rolling hour, across all users (addresses compared
+    /// case-insensitively after trimming).
+    pub email_address_hourly_limit: u32,
     /// `OTPKIT_DEFAULT_FROM_EMAIL`, default `webmaster@localhost`; must not be empty.
     pub default_from_email: String,
     /// `OTPKIT_SMTP_URL`, default unset (email challenges then fail with
@@ -407,6 +422,9 @@ impl Default for Settings {
             static_batch_size: 10,
             email_token_length: 6,
             email_max_attempts: 3,
+            email_account_cooldown: 60,
+            email_hourly_limit: 10,
+            email_address_hourly_limit: 5,
             default_from_email: "webmaster@localhost".to_owned(),
             smtp_url: None,
             url_prefix: "/otp".to_owned(),
@@ -550,6 +568,27 @@ const NUMS: &[NumSpec] = &[
         max: 10,
         get: |s| s.email_max_attempts.into(),
         set: |s, v| s.email_max_attempts = to_u32(v),
+    },
+    NumSpec {
+        name: "OTPKIT_EMAIL_ACCOUNT_COOLDOWN",
+        min: 0,
+        max: 86_400,
+        get: |s| s.email_account_cooldown.into(),
+        set: |s, v| s.email_account_cooldown = to_u32(v),
+    },
+    NumSpec {
+        name: "OTPKIT_EMAIL_HOURLY_LIMIT",
+        min: 0,
+        max: 1000,
+        get: |s| s.email_hourly_limit.into(),
+        set: |s, v| s.email_hourly_limit = to_u32(v),
+    },
+    NumSpec {
+        name: "OTPKIT_EMAIL_ADDRESS_HOURLY_LIMIT",
+        min: 0,
+        max: 1000,
+        get: |s| s.email_address_hourly_limit.into(),
+        set: |s, v| s.email_address_hourly_limit = to_u32(v),
     },
     NumSpec {
         name: "OTPKIT_PENDING_LOGIN_TTL",
@@ -1012,6 +1051,12 @@ impl fmt::Debug for Settings {
             .field("static_batch_size", &self.static_batch_size)
             .field("email_token_length", &self.email_token_length)
             .field("email_max_attempts", &self.email_max_attempts)
+            .field("email_account_cooldown", &self.email_account_cooldown)
+            .field("email_hourly_limit", &self.email_hourly_limit)
+            .field(
+                "email_address_hourly_limit",
+                &self.email_address_hourly_limit,
+            )
             .field("default_from_email", &self.default_from_email)
             .field("smtp_url", &self.smtp_url.as_deref().map(RedactedUrl))
             .field("url_prefix", &self.url_prefix)
@@ -1084,6 +1129,9 @@ mod tests {
         assert_eq!(s.static_batch_size, 10);
         assert_eq!(s.email_token_length, 6);
         assert_eq!(s.email_max_attempts, 3);
+        assert_eq!(s.email_account_cooldown, 60);
+        assert_eq!(s.email_hourly_limit, 10);
+        assert_eq!(s.email_address_hourly_limit, 5);
         assert_eq!(s.default_from_email, "webmaster@localhost");
         assert_eq!(s.smtp_url, None);
         assert_eq!(s.url_prefix, "/otp");
@@ -1121,6 +1169,9 @@ mod tests {
                 ("OTPKIT_STATIC_BATCH_SIZE", 1, 50),
                 ("OTPKIT_EMAIL_TOKEN_LENGTH", 6, 8),
                 ("OTPKIT_EMAIL_MAX_ATTEMPTS", 1, 10),
+                ("OTPKIT_EMAIL_ACCOUNT_COOLDOWN", 0, 86_400),
+                ("OTPKIT_EMAIL_HOURLY_LIMIT", 0, 1000),
+                ("OTPKIT_EMAIL_ADDRESS_HOURLY_LIMIT", 0, 1000),
                 ("OTPKIT_PENDING_LOGIN_TTL", 60, 900),
                 ("OTPKIT_REAUTH_MAX_AGE", 60, 3600),
                 ("OTPKIT_ENROLMENT_TTL", 60, 86_400),
@@ -1182,6 +1233,28 @@ mod tests {
             let s = one(spec.name, &format!(" {}\n", spec.max)).unwrap();
             assert_eq!((spec.get)(&s), spec.max);
         }
+    }
+
+    #[test]
+    fn email_send_limits_parse_and_disable_with_zero() {
+        let s = with(&[
+            ("OTPKIT_EMAIL_ACCOUNT_COOLDOWN", "0"),
+            ("OTPKIT_EMAIL_HOURLY_LIMIT", " 3 "),
+            ("OTPKIT_EMAIL_ADDRESS_HOURLY_LIMIT", "1000"),
+        ])
+        .unwrap();
+        assert_eq!(s.email_account_cooldown, 0);
+        assert_eq!(s.email_hourly_limit, 3);
+        assert_eq!(s.email_address_hourly_limit, 1000);
+        for (name, bad) in [
+            ("OTPKIT_EMAIL_ACCOUNT_COOLDOWN", "86401"),
+            ("OTPKIT_EMAIL_HOURLY_LIMIT", "1001"),
+            ("OTPKIT_EMAIL_ADDRESS_HOURLY_LIMIT", "-1"),
+        ] {
+            assert_eq!(one(name, bad).unwrap_err().name(), name);
+        }
+        let d = format!("{:?}", Settings::default());
+        assert!(d.contains("email_address_hourly_limit: 5"), "{d}");
     }
 
     #[test]

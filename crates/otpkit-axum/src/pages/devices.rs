@@ -10,6 +10,7 @@ use otpkit::store::Write;
 use otpkit::{Device, Error as OtpError, UserId};
 
 use super::login::{Step, complete, map_challenge, map_verify};
+use super::pending;
 use crate::error::{Code, Problem};
 use crate::flash::Flash;
 use crate::kit::OtpKit;
@@ -727,6 +728,9 @@ pub(crate) async fn totp_post(State(kit): State<OtpKit>, req: Request) -> Respon
         }
         Err(_) => return ctx.internal().await,
     };
+    if let Err(r) = pending::replace(&ctx, &user, &device).await {
+        return r;
+    }
     if let Err(r) = start_enrolment(&ctx, &device).await {
         return r;
     }
@@ -847,7 +851,15 @@ pub(crate) async fn email_get(State(kit): State<OtpKit>, req: Request) -> Respon
     render_email(&ctx, &user, device.as_ref(), None, None).await
 }
 
-async fn send_enrolment_challenge(ctx: &Ctx, user: &UserId, device: &Device) -> Response {
+/// Sends the enrolment's code. `first`: the challenge of a new enrolment, which on success
+/// replaces the user's other pending email enrolments and on failure leaves no device behind
+/// (a failed resend keeps its enrolment).
+async fn send_enrolment_challenge(
+    ctx: &Ctx,
+    user: &UserId,
+    device: &Device,
+    first: bool,
+) -> Response {
     let binding = match ctx.store().binding().await {
         Ok(b) => b,
         Err(_) => return ctx.internal().await,
@@ -860,9 +872,23 @@ async fn send_enrolment_challenge(ctx: &Ctx, user: &UserId, device: &Device) -> 
     let pid = device.persistent_id();
     let res = ctx.kit.engine().generate_challenge(user, &pid, &opts).await;
     match map_challenge(ctx, &pid, res) {
-        Step::Challenge(p, _) => render_email(ctx, user, Some(device), None, Some(p.message)).await,
+        Step::Challenge(p, _) => {
+            if first && let Err(r) = pending::replace(ctx, user, device).await {
+                return r;
+            }
+            render_email(ctx, user, Some(device), None, Some(p.message)).await
+        }
+        Step::Failed(p) if first => match pending::abandon(ctx, device).await {
+            Ok(()) => render_email(ctx, user, None, Some(p), None).await,
+            Err(r) => r,
+        },
         Step::Failed(p) => render_email(ctx, user, Some(device), Some(p), None).await,
-        Step::Verified(_) | Step::Internal => ctx.internal().await,
+        Step::Verified(_) | Step::Internal => {
+            if first && let Err(r) = pending::abandon(ctx, device).await {
+                return r;
+            }
+            ctx.internal().await
+        }
     }
 }
 
@@ -896,7 +922,7 @@ pub(crate) async fn email_post(State(kit): State<OtpKit>, req: Request) -> Respo
             return render_email(&ctx, &user, None, Some(p), None).await;
         };
         if fields.get("resend").is_some() {
-            return send_enrolment_challenge(&ctx, &user, &device).await;
+            return send_enrolment_challenge(&ctx, &user, &device, false).await;
         }
         let token = fields.get("otp_token").unwrap_or("");
         if token.trim().is_empty() {
@@ -923,5 +949,5 @@ pub(crate) async fn email_post(State(kit): State<OtpKit>, req: Request) -> Respo
     if let Err(r) = start_enrolment(&ctx, &device).await {
         return r;
     }
-    send_enrolment_challenge(&ctx, &user, &device).await
+    send_enrolment_challenge(&ctx, &user, &device, true).await
 }

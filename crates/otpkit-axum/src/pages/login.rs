@@ -187,6 +187,12 @@ pub(crate) fn map_challenge(
         Ok(ChallengeOutcome::Failed { message }) => {
             Step::Failed(ctx.problem(Code::ChallengeException, &message, 0))
         }
+        Ok(ChallengeOutcome::Limited(refused)) => {
+            let s = ceil_secs(engine.now(), refused.next_allowed_at);
+            let mut p = ctx.problem(Code::ChallengeCooldown, &s.to_string(), s);
+            p.retry_after = Some(s);
+            Step::Failed(p)
+        }
         Err(e) => {
             tracing::error!(target: "otpkit_axum", error = %e, "challenge failed");
             Step::Internal

@@ -3,6 +3,7 @@
 pub(crate) mod admin;
 pub(crate) mod devices;
 pub(crate) mod login;
+pub(crate) mod pending;
 
 use axum::Router;
 use axum::extract::{Request, State};

@@ -19,6 +19,64 @@ pub const SENT_BY_EMAIL: &str = "sent by email";
 /// The largest number of characters of an email address.
 pub const MAX_EMAIL_CHARS: usize = 254;
 
+/// Why an email address was refused ([`parse_address`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AddressError {
+    /// Empty.
+    #[error("the email address is empty")]
+    Empty,
+    /// More than [`MAX_EMAIL_CHARS`] characters.
+    #[error("the email address is longer than 254 characters")]
+    TooLong,
+    /// Whitespace anywhere, leading and trailing included (trim before calling).
+    #[error("the email address contains whitespace")]
+    Whitespace,
+    /// A control character (a line break could inject mail headers).
+    #[error("the email address contains a control character")]
+    Control,
+    /// Not one plain `local@domain` address: a display-name form (`Alice <a@b.c>`, `<a@b.c>`),
+    /// a list (`a@b.c,d@e.f`), no `@`, or an invalid local part or domain.
+    #[error("the email address must be one plain address such as alice@example.org")]
+    Syntax,
+}
+
+/// Checks that `address` is exactly one plain address (`local@domain`), as the recipient of
+/// a code email must be: at most 254 characters, no whitespace or control characters, and
+/// accepted by the `email_address` parser (the one `lettre::Address` relies on) with display
+/// names and domain literals refused. Returns the address unchanged; it does **not** trim.
+///
+/// ```
+/// use otpkit::kind::email::{AddressError, parse_address};
+///
+/// assert_eq!(parse_address("alice+x@example.org"), Ok("alice+x@example.org"));
+/// assert_eq!(parse_address("Alice <a@b.c>"), Err(AddressError::Whitespace));
+/// assert_eq!(parse_address("<a@b.c>"), Err(AddressError::Syntax));
+/// assert_eq!(parse_address("a@b.c,d@e.f"), Err(AddressError::Syntax));
+/// ```
+pub fn parse_address(address: &str) -> Result<&str, AddressError> {
+    use email_address::{EmailAddress, Options};
+    if address.is_empty() {
+        return Err(AddressError::Empty);
+    }
+    if address.chars().count() > MAX_EMAIL_CHARS {
+        return Err(AddressError::TooLong);
+    }
+    if address.chars().any(char::is_control) {
+        return Err(AddressError::Control);
+    }
+    if address.chars().any(char::is_whitespace) {
+        return Err(AddressError::Whitespace);
+    }
+    let options = Options::default()
+        .without_display_text()
+        .without_domain_literal();
+    match EmailAddress::parse_with_options(address, options) {
+        // The parsed address is the whole input: nothing around it was dropped.
+        Ok(parsed) if parsed.email() == address && !address.contains(',') => Ok(address),
+        _ => Err(AddressError::Syntax),
+    }
+}
+
 /// The state of an email device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailDevice {
