@@ -471,3 +471,34 @@ async fn change_form_edits_configuration_and_shows_the_key_unless_hidden() {
         .await;
     assert_eq!(r.json()["error"], "bad_request");
 }
+
+// ----- issue 12: freshness, owner, Post/Redirect/Get --------------------------------------
+
+fn base(pid: &str) -> String {
+    format!("/otp/admin/devices/{pid}/")
+}
+
+/// The device's owner is not the signed-in user: alice's device viewed by admin.
+#[tokio::test]
+async fn the_admin_pages_show_the_device_owner_not_the_signed_in_admin() {
+    let t = app();
+    let (mut c, _) = staff(&t).await;
+    let pid = totp(&t, "alice").await;
+    t.engine.rename(&pid, "Phone").await.unwrap();
+    let r = c.get(&base(&pid)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<dt>User</dt><dd>alice</dd>"), "{}", r.body);
+    assert!(
+        !r.body.contains("<dt>User</dt><dd>admin</dd>"),
+        "{}",
+        r.body
+    );
+    let r = c.get(&format!("{}config/", base(&pid))).await;
+    assert!(r.body.contains("<h1>Phone (alice)</h1>"), "{}", r.body);
+    assert!(!r.body.contains("Phone (admin)"));
+    let r = c.get("/otp/admin/?q=alice").await;
+    assert!(r.body.contains("<td>alice</td>"), "{}", r.body);
+    assert!(!r.body.contains("<td>admin</td>"), "{}", r.body);
+    // The signed-in user is still named in the header.
+    assert!(r.body.contains("<span class=\"who\">admin</span>"));
+}

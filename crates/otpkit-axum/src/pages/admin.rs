@@ -197,6 +197,8 @@ pub(crate) async fn list(State(kit): State<OtpKit>, req: Request) -> Response {
     .await
 }
 
+/// The device page. Its owner is `owner` in the template: `user` is the signed-in user of
+/// every page (`Ctx::page`, shown by `base.html`) and would win over a `user` of its own.
 async fn render_device(ctx: &Ctx, d: &Device, secret: Option<String>) -> Response {
     let kit = &ctx.kit;
     let hide = kit.settings().admin_hide_sensitive_data;
@@ -238,7 +240,7 @@ async fn render_device(ctx: &Ctx, d: &Device, secret: Option<String>) -> Respons
         context! {
             base => base(kit, d),
             id => d.persistent_id(),
-            user => d.user().as_str(),
+            owner => d.user().as_str(),
             name => d.name(),
             kind => d.verbose_name(),
             is_static => d.model_label() == "otp_static.staticdevice",
@@ -332,7 +334,7 @@ pub(crate) async fn config(
         context! {
             base => base(&kit, &d),
             name => d.name(),
-            user => d.user().as_str(),
+            owner => d.user().as_str(),
             qr_url => format!("{}qrcode/", base(&kit, &d)),
             uri => uri.expose(),
         },
