@@ -474,6 +474,98 @@ async fn change_form_edits_configuration_and_shows_the_key_unless_hidden() {
 
 // ----- issue 12: freshness, owner, Post/Redirect/Get --------------------------------------
 
+/// Verifies the session again with a fresh code of `pid` (the §7.3 verify flow).
+async fn reverify(t: &TestApp, c: &mut Client, pid: &str) {
+    next_step(t);
+    let code = t.engine.current_totp(pid).await.unwrap();
+    let r = c
+        .post(
+            "/otp/verify/",
+            &[("otp_device", pid), ("otp_token", code.expose())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "re-verification: {}", r.body);
+}
+
+/// Every device as (id, name, confirmed, failure count, kind state).
+async fn snapshot(t: &TestApp) -> Vec<(String, String, bool, u32, String)> {
+    let mut all: Vec<_> = t
+        .engine
+        .list_devices(&otpkit::store::DeviceQuery::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d.persistent_id(),
+                d.name().to_owned(),
+                d.confirmed(),
+                d.throttle().failure_count,
+                t.engine.info(d).unwrap().to_string(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+fn failures(s: &[(String, String, bool, u32, String)], pid: &str) -> u32 {
+    s.iter().find(|d| d.0 == pid).unwrap().3
+}
+
+async fn code_verifies(t: &TestApp, pid: &str, code: &str) -> bool {
+    t.engine
+        .verify_token(Some(&uid("alice")), pid, code)
+        .await
+        .unwrap()
+        .is_some()
+}
+
+/// The devices the admin actions of these tests work on.
+struct Devices {
+    pid: String,
+    unconfirmed: String,
+    other: String,
+    bulk: String,
+    sdev: String,
+    codes: Vec<String>,
+}
+
+async fn devices(t: &TestApp) -> Devices {
+    let pid = totp(t, "alice").await;
+    let other = totp(t, "bob").await;
+    let bulk = totp(t, "bob").await;
+    let unconfirmed = t
+        .engine
+        .create_totp(
+            &uid("alice"),
+            otpkit::engine::TotpOptions {
+                unconfirmed: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .persistent_id();
+    for _ in 0..3 {
+        t.engine.throttle_increment(&pid).await.unwrap();
+        t.engine.throttle_increment(&bulk).await.unwrap();
+    }
+    let (sdev, codes) = t
+        .engine
+        .generate_backup_codes(&uid("alice"), None)
+        .await
+        .unwrap();
+    Devices {
+        pid,
+        unconfirmed,
+        other,
+        bulk,
+        sdev: sdev.persistent_id(),
+        codes: codes.iter().map(|c| c.expose().to_owned()).collect(),
+    }
+}
+
 fn base(pid: &str) -> String {
     format!("/otp/admin/devices/{pid}/")
 }
@@ -501,4 +593,162 @@ async fn the_admin_pages_show_the_device_owner_not_the_signed_in_admin() {
     assert!(!r.body.contains("<td>admin</td>"), "{}", r.body);
     // The signed-in user is still named in the header.
     assert!(r.body.contains("<span class=\"who\">admin</span>"));
+}
+
+/// REQ-13: every state-changing admin action needs a verification at most
+/// `OTPKIT_REAUTH_MAX_AGE` old, as self-service does.
+#[tokio::test]
+async fn every_admin_action_needs_a_fresh_verification() {
+    let t = app();
+    let (mut c, admin_pid) = staff(&t).await;
+    let d = devices(&t).await;
+    let key = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    // (action, path, form fields, the page a re-verification returns to)
+    let actions: Vec<(&str, String, Vec<(&str, &str)>, String)> = vec![
+        (
+            "add",
+            "/otp/admin/devices/add/".to_owned(),
+            vec![("user", "alice"), ("kind", "totp"), ("key", key)],
+            "/otp/admin/devices/add/".to_owned(),
+        ),
+        (
+            "edit",
+            base(&d.pid),
+            vec![("name", "Renamed")],
+            base(&d.pid),
+        ),
+        (
+            "confirm",
+            format!("{}confirm/", base(&d.unconfirmed)),
+            vec![],
+            base(&d.unconfirmed),
+        ),
+        (
+            "reset-throttling",
+            format!("{}reset-throttling/", base(&d.pid)),
+            vec![],
+            base(&d.pid),
+        ),
+        (
+            "bulk reset-throttling",
+            "/otp/admin/reset-throttling/".to_owned(),
+            vec![("ids", d.bulk.as_str())],
+            "/otp/admin/".to_owned(),
+        ),
+        (
+            "backup-codes",
+            format!("{}backup-codes/", base(&d.sdev)),
+            vec![],
+            base(&d.sdev),
+        ),
+        (
+            "remove",
+            format!("{}remove/", base(&d.other)),
+            vec![],
+            base(&d.other),
+        ),
+    ];
+    let before = snapshot(&t).await;
+    // 364 s after the admin's verification (OTPKIT_REAUTH_MAX_AGE = 300 s).
+    t.clock.advance_secs(364);
+    for (what, path, fields, page) in &actions {
+        let r = c.post_unfollowed(path, fields).await;
+        assert_eq!(r.status, StatusCode::FOUND, "{what}: {}", r.body);
+        assert_eq!(
+            r.location(),
+            format!("/otp/verify/?next={}", otpkit_axum::encode_next(page)),
+            "{what}"
+        );
+        let mut body = serde_json::Map::new();
+        for (k, v) in fields {
+            if *k == "ids" {
+                body.insert((*k).into(), json!([v]));
+            } else {
+                body.insert((*k).into(), json!(v));
+            }
+        }
+        let r = c.post_json(path, body.into()).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{what}: {}", r.body);
+        assert_eq!(r.json()["error"], "reauth_required", "{what}");
+    }
+    assert_eq!(
+        snapshot(&t).await,
+        before,
+        "a stale session changed nothing"
+    );
+    assert!(
+        code_verifies(&t, &d.sdev, &d.codes[0]).await,
+        "the batch was not replaced"
+    );
+    // The pages themselves stay readable (access: active, staff, verified).
+    assert_eq!(c.get("/otp/admin/").await.status, StatusCode::OK);
+    assert_eq!(c.get(&base(&d.pid)).await.status, StatusCode::OK);
+
+    // Verified again: every action succeeds.
+    reverify(&t, &mut c, &admin_pid).await;
+    for (what, path, fields, _) in &actions {
+        let r = c.post_unfollowed(path, fields).await;
+        assert!(
+            r.status.is_success() || r.status.is_redirection(),
+            "{what}: {} {}",
+            r.status,
+            r.body
+        );
+        assert!(
+            !r.location().starts_with("/otp/verify/"),
+            "{what}: {}",
+            r.location()
+        );
+    }
+    let after = snapshot(&t).await;
+    let alice = t
+        .engine
+        .devices_for_user(Some(&uid("alice")), None)
+        .await
+        .unwrap();
+    assert_eq!(alice.len(), 4, "added");
+    let dev = |p: &str| alice.iter().find(|d| d.persistent_id() == p).unwrap();
+    assert_eq!(dev(&d.pid).name(), "Renamed");
+    assert!(dev(&d.unconfirmed).confirmed());
+    assert_eq!(failures(&after, &d.pid), 0);
+    assert_eq!(failures(&after, &d.bulk), 0);
+    assert!(
+        t.engine
+            .from_persistent_id(&d.other)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !code_verifies(&t, &d.sdev, &d.codes[1]).await,
+        "a new batch replaced the old one"
+    );
+}
+
+/// SPEC §7.7 in the admin area: the device that verified this session is not unlocked by it.
+#[tokio::test]
+async fn the_admin_cannot_reset_the_device_that_verified_the_session() {
+    let t = app();
+    let (mut c, admin_pid) = staff(&t).await;
+    let d = devices(&t).await;
+    for _ in 0..3 {
+        t.engine.throttle_increment(&admin_pid).await.unwrap();
+    }
+    let own = format!("{}reset-throttling/", base(&admin_pid));
+    let r = c.post_json(&own, json!({})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(r.json()["error"], "unlock_not_allowed");
+    assert_eq!(failures(&snapshot(&t).await, &admin_pid), 3);
+    // The bulk action skips it and says so.
+    let r = c
+        .post_json(
+            "/otp/admin/reset-throttling/",
+            json!({"ids": [admin_pid, d.pid]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["reset"], 1);
+    assert_eq!(r.json()["skipped"], json!([admin_pid]));
+    let s = snapshot(&t).await;
+    assert_eq!((failures(&s, &admin_pid), failures(&s, &d.pid)), (3, 0));
 }

@@ -53,6 +53,17 @@ async fn admin_of(ctx: &Ctx) -> Result<OtpState, Response> {
     Err(ctx.to_login(&ctx.kit.url("/admin/login/"), &ctx.path).await)
 }
 
+/// The freshness rule of every state-changing admin action (SPEC §7.6, REQ-13): the admin's
+/// verification is at most `OTPKIT_REAUTH_MAX_AGE` old, else `/verify/?next={page}` (HTML)
+/// or 403 `reauth_required` (JSON), exactly as for self-service. `state` passed
+/// [`admin_of`].
+async fn require_fresh(ctx: &Ctx, state: &OtpState, page: &str) -> Result<(), Response> {
+    let Some(user) = state.user() else {
+        return Err(ctx.to_login(&ctx.kit.url("/admin/login/"), page).await);
+    };
+    super::devices::require_fresh(ctx, state, user, page).await
+}
+
 async fn device_of(ctx: &Ctx, label: &str, id: &str) -> Result<Device, Response> {
     match ctx
         .kit

@@ -5,9 +5,10 @@ use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Response};
 
 use super::change::Config;
-use super::{admin_of, base, device_of};
+use super::{admin_of, base, device_of, require_fresh};
 use crate::error::Code;
 use crate::kit::OtpKit;
+use crate::middleware::OtpState;
 use crate::web::{Ctx, found, secure};
 
 /// What a device action does.
@@ -45,6 +46,10 @@ pub(crate) async fn action(
         Ok(d) => d,
         Err(r) => return r,
     };
+    let page = base(&kit, &d);
+    if let Err(r) = require_fresh(&ctx, &admin, &page).await {
+        return r;
+    }
     let pid = d.persistent_id();
     let engine = kit.engine();
     crate::web::audit(
@@ -75,6 +80,9 @@ pub(crate) async fn action(
             }
         }
         AdminAction::Confirm => engine.confirm(&pid).await,
+        AdminAction::ResetThrottling if verified_by(&admin, &pid) => {
+            return ctx.fail_code(Code::UnlockNotAllowed).await;
+        }
         AdminAction::ResetThrottling => engine.throttle_reset(&pid).await,
         AdminAction::Remove => engine.remove(&pid).await,
         AdminAction::BackupCodes => {
@@ -125,7 +133,14 @@ admin_route!(reset_throttling, AdminAction::ResetThrottling);
 admin_route!(remove, AdminAction::Remove);
 admin_route!(backup_codes, AdminAction::BackupCodes);
 
-/// `POST /admin/reset-throttling/`: the bulk action over `ids`.
+/// Whether `pid` is the device that verified the admin's session: as in self-service
+/// (SPEC §7.7), a session does not reset the throttle of its own verifying device.
+fn verified_by(admin: &OtpState, pid: &str) -> bool {
+    admin.device().is_some_and(|d| d.persistent_id() == pid)
+}
+
+/// `POST /admin/reset-throttling/`: the bulk action over `ids`; the device that verified
+/// the session is skipped (and named in the answer).
 pub(crate) async fn bulk_reset(State(kit): State<OtpKit>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let ctx = match Ctx::new(&kit, &parts) {
@@ -140,8 +155,16 @@ pub(crate) async fn bulk_reset(State(kit): State<OtpKit>, req: Request) -> Respo
         Ok(s) => s,
         Err(r) => return r,
     };
+    if let Err(r) = require_fresh(&ctx, &admin, &kit.url("/admin/")).await {
+        return r;
+    }
     let mut done = 0u64;
+    let mut skipped = Vec::new();
     for pid in fields.all("ids") {
+        if verified_by(&admin, pid) {
+            skipped.push(pid);
+            continue;
+        }
         crate::web::audit("admin_reset_throttling", admin.user(), pid);
         match kit.engine().throttle_reset(pid).await {
             Ok(_) => done += 1,
@@ -151,7 +174,8 @@ pub(crate) async fn bulk_reset(State(kit): State<OtpKit>, req: Request) -> Respo
     }
     if ctx.json {
         return secure(
-            axum::Json(serde_json::json!({"status": "ok", "reset": done})).into_response(),
+            axum::Json(serde_json::json!({"status": "ok", "reset": done, "skipped": skipped}))
+                .into_response(),
         );
     }
     secure(found(&kit.url("/admin/")))

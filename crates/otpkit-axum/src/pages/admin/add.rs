@@ -8,7 +8,7 @@ use minijinja::context;
 use otpkit::UserId;
 use otpkit::engine::{HotpOptions, TotpOptions};
 
-use super::{OATH, admin_of, render_device};
+use super::{OATH, admin_of, render_device, require_fresh};
 use crate::error::Code;
 use crate::kit::OtpKit;
 use crate::web::{Ctx, secure};
@@ -44,7 +44,11 @@ pub(crate) async fn add_post(State(kit): State<OtpKit>, req: Request) -> Respons
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = admin_of(&ctx).await {
+    let admin = match admin_of(&ctx).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = require_fresh(&ctx, &admin, &kit.url("/admin/devices/add/")).await {
         return r;
     }
     let invalid = |msg: String| {
@@ -122,7 +126,7 @@ pub(crate) async fn add_post(State(kit): State<OtpKit>, req: Request) -> Respons
     };
     let d = match created {
         Ok(d) => {
-            crate::web::audit("admin_add", ctx.state().await.user(), &d.persistent_id());
+            crate::web::audit("admin_add", admin.user(), &d.persistent_id());
             d
         }
         Err(e) if e.is_internal() => return ctx.internal().await,
