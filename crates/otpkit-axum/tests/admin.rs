@@ -487,8 +487,14 @@ async fn reverify(t: &TestApp, c: &mut Client, pid: &str) {
     assert_eq!(r.status, StatusCode::FOUND, "re-verification: {}", r.body);
 }
 
-/// Every device as (id, name, confirmed, failure count, kind state).
-async fn snapshot(t: &TestApp) -> Vec<(String, String, bool, u32, String)> {
+/// A device as (id, name, confirmed, failure count, kind state).
+type Row = (String, String, bool, u32, String);
+
+/// An admin form: (what, path, fields, the page a re-verification returns to).
+type AdminPost<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, String);
+
+/// Every device.
+async fn snapshot(t: &TestApp) -> Vec<Row> {
     let mut all: Vec<_> = t
         .engine
         .list_devices(&otpkit::store::DeviceQuery::default())
@@ -509,8 +515,16 @@ async fn snapshot(t: &TestApp) -> Vec<(String, String, bool, u32, String)> {
     all
 }
 
-fn failures(s: &[(String, String, bool, u32, String)], pid: &str) -> u32 {
+fn failures(s: &[Row], pid: &str) -> u32 {
     s.iter().find(|d| d.0 == pid).unwrap().3
+}
+
+/// The backup codes of a page (`<li><code>…</code></li>`).
+fn codes_of(body: &str) -> Vec<String> {
+    body.split("<li><code>")
+        .skip(1)
+        .map(|s| s.split("</code>").next().unwrap().to_owned())
+        .collect()
 }
 
 async fn code_verifies(t: &TestApp, pid: &str, code: &str) -> bool {
@@ -603,8 +617,7 @@ async fn every_admin_action_needs_a_fresh_verification() {
     let (mut c, admin_pid) = staff(&t).await;
     let d = devices(&t).await;
     let key = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
-    // (action, path, form fields, the page a re-verification returns to)
-    let actions: Vec<(&str, String, Vec<(&str, &str)>, String)> = vec![
+    let actions: Vec<AdminPost> = vec![
         (
             "add",
             "/otp/admin/devices/add/".to_owned(),
@@ -688,12 +701,7 @@ async fn every_admin_action_needs_a_fresh_verification() {
     reverify(&t, &mut c, &admin_pid).await;
     for (what, path, fields, _) in &actions {
         let r = c.post_unfollowed(path, fields).await;
-        assert!(
-            r.status.is_success() || r.status.is_redirection(),
-            "{what}: {} {}",
-            r.status,
-            r.body
-        );
+        assert!(r.status.is_redirection(), "{what}: {} {}", r.status, r.body);
         assert!(
             !r.location().starts_with("/otp/verify/"),
             "{what}: {}",
@@ -738,6 +746,15 @@ async fn the_admin_cannot_reset_the_device_that_verified_the_session() {
     let r = c.post_json(&own, json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(r.json()["error"], "unlock_not_allowed");
+    let r = c.post_unfollowed(&own, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), base(&admin_pid));
+    let page = c.get(&r.location()).await;
+    assert!(
+        page.body.contains("data-code=\"unlock_not_allowed\""),
+        "{}",
+        page.body
+    );
     assert_eq!(failures(&snapshot(&t).await, &admin_pid), 3);
     // The bulk action skips it and says so.
     let r = c
@@ -751,4 +768,164 @@ async fn the_admin_cannot_reset_the_device_that_verified_the_session() {
     assert_eq!(r.json()["skipped"], json!([admin_pid]));
     let s = snapshot(&t).await;
     assert_eq!((failures(&s, &admin_pid), failures(&s, &d.pid)), (3, 0));
+    let r = c
+        .post_unfollowed(
+            "/otp/admin/reset-throttling/",
+            &[("ids", &admin_pid), ("ids", &d.bulk)],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    assert_eq!(r.location(), "/otp/admin/");
+    let list = c.get("/otp/admin/").await;
+    assert!(
+        list.body.contains(&format!(
+            "Not reset: {}, the device that verified this session.",
+            esc(&admin_pid)
+        )),
+        "{}",
+        list.body
+    );
+    assert!(
+        list.body.contains("Throttling reset on 1 device."),
+        "{}",
+        list.body
+    );
+    let s = snapshot(&t).await;
+    assert_eq!((failures(&s, &admin_pid), failures(&s, &d.bulk)), (3, 0));
+    // Once shown, the message is gone.
+    let list = c.get("/otp/admin/").await;
+    assert!(!list.body.contains("Not reset:"));
+}
+
+/// Post/Redirect/Get: a refresh of the page after "Generate backup codes" neither makes a
+/// new batch nor shows the codes again.
+#[tokio::test]
+async fn refreshing_the_admin_backup_codes_page_keeps_the_batch() {
+    let t = app();
+    let (mut c, _) = staff(&t).await;
+    let d = devices(&t).await;
+    let r = c
+        .post_unfollowed(&format!("{}backup-codes/", base(&d.sdev)), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.body.is_empty());
+    let to = r.location();
+    let page = c.get(&to).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
+    let codes = codes_of(&page.body);
+    assert_eq!(codes.len(), 10, "{}", page.body);
+    assert!(!code_verifies(&t, &d.sdev, &d.codes[0]).await, "replaced");
+    t.clock.advance_secs(60); // past the throttle of that failure
+    let again = c.get(&to).await;
+    assert_eq!(again.status, StatusCode::OK);
+    for code in &codes {
+        assert!(!again.body.contains(code.as_str()), "shown twice: {code}");
+    }
+    assert!(again.body.contains("shown only once"), "{}", again.body);
+    assert!(
+        again.body.contains("backup-codes/\""),
+        "the button is offered again: {}",
+        again.body
+    );
+    for code in &codes {
+        assert!(
+            code_verifies(&t, &d.sdev, code).await,
+            "no new batch: {code}"
+        );
+    }
+}
+
+/// Post/Redirect/Get: every HTML form of the admin area answers with a redirect, and what
+/// an outcome needs to show (an error, the form's values, a new key) is shown once.
+#[tokio::test]
+async fn every_admin_html_post_answers_with_a_redirect() {
+    let t = app_with(|s| s.admin_hide_sensitive_data = true);
+    let (mut c, _) = staff(&t).await;
+    let d = devices(&t).await;
+    let key = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    // Add: to the new device's page, which shows its key once.
+    let r = c
+        .post_unfollowed(
+            "/otp/admin/devices/add/",
+            &[
+                ("user", "bob"),
+                ("kind", "totp"),
+                ("name", "Key fob"),
+                ("key", key),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(!r.body.contains(key));
+    let added = t
+        .engine
+        .devices_for_user(Some(&uid("bob")), None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name() == "Key fob")
+        .unwrap()
+        .persistent_id();
+    assert_eq!(r.location(), base(&added));
+    let page = c.get(&r.location()).await;
+    assert!(page.body.contains(key), "shown once: {}", page.body);
+    assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
+    assert!(!c.get(&r.location()).await.body.contains(key), "only once");
+    // Add, invalid: back to the form with the error and the values, never the key.
+    let r = c
+        .post_unfollowed(
+            "/otp/admin/devices/add/",
+            &[
+                ("user", "bob"),
+                ("kind", "hotp"),
+                ("name", "Spare"),
+                ("key", "0189-not-base32"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/otp/admin/devices/add/");
+    let form = c.get(&r.location()).await;
+    assert!(form.body.contains("class=\"error\""), "{}", form.body);
+    assert!(form.body.contains("value=\"bob\""), "{}", form.body);
+    assert!(form.body.contains("value=\"Spare\""), "{}", form.body);
+    assert!(
+        form.body.contains("value=\"hotp\" selected"),
+        "{}",
+        form.body
+    );
+    assert!(!form.body.contains("0189-not-base32"), "{}", form.body);
+    let form = c.get("/otp/admin/devices/add/").await;
+    assert!(!form.body.contains("class=\"error\""), "shown once");
+    // Edit, invalid: back to the device page with the error and the values.
+    let r = c
+        .post_unfollowed(&base(&d.pid), &[("name", "Mine"), ("step", "0")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), base(&d.pid));
+    let page = c.get(&r.location()).await;
+    assert!(page.body.contains("class=\"error\""), "{}", page.body);
+    assert!(
+        page.body.contains("step: 1 to 120 seconds."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("value=\"Mine\""), "{}", page.body);
+    assert!(page.body.contains("value=\"0\""), "{}", page.body);
+    // The other actions redirect as before.
+    for (path, fields) in [
+        (base(&d.pid), vec![("name", "Renamed")]),
+        (format!("{}confirm/", base(&d.unconfirmed)), vec![]),
+        (format!("{}reset-throttling/", base(&d.pid)), vec![]),
+        (
+            "/otp/admin/reset-throttling/".to_owned(),
+            vec![("ids", d.bulk.as_str())],
+        ),
+        (format!("{}backup-codes/", base(&d.sdev)), vec![]),
+        (format!("{}remove/", base(&d.other)), vec![]),
+    ] {
+        let r = c.post_unfollowed(&path, &fields).await;
+        assert!(r.status.is_redirection(), "{path}: {} {}", r.status, r.body);
+    }
 }

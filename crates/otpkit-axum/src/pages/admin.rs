@@ -4,7 +4,8 @@
 //!
 //! The forms live in submodules, one concept each: [`actions`] (the device actions and the
 //! bulk "Reset throttling"), [`add`] (the add form) and [`change`] (the configuration
-//! fields of the change form).
+//! fields of the change form). Their HTML answers are redirects (Post/Redirect/Get, see
+//! [`crate::flash`]); the pages here show what they left, once.
 
 mod actions;
 mod add;
@@ -22,9 +23,10 @@ pub(crate) use add::{add_get, add_post};
 
 use super::devices::qr_response;
 use crate::error::Code;
+use crate::flash::Flash;
 use crate::kit::OtpKit;
 use crate::middleware::OtpState;
-use crate::web::{Ctx, query_fields, secure};
+use crate::web::{Ctx, Fields, query_fields, secure};
 
 const OATH: [&str; 2] = ["otp_totp.totpdevice", "otp_hotp.hotpdevice"];
 
@@ -64,6 +66,24 @@ async fn require_fresh(ctx: &Ctx, state: &OtpState, page: &str) -> Result<(), Re
     super::devices::require_fresh(ctx, state, user, page).await
 }
 
+/// Leaves `flash` for the next GET of `to` and answers 302: the status of the actions that
+/// redirected before they had anything to show (a browser follows it with a GET, as a 303).
+async fn found_with(ctx: &Ctx, to: &str, flash: Flash) -> Response {
+    let mut resp = ctx.see_other(to, flash).await;
+    if resp.status() == StatusCode::SEE_OTHER {
+        *resp.status_mut() = StatusCode::FOUND;
+    }
+    resp
+}
+
+/// The flash left for this page (none if there is none); `Err` is the 503 to answer.
+async fn flash_of(ctx: &Ctx) -> Result<Flash, Response> {
+    match ctx.take_flash().await {
+        Ok(f) => Ok(f.unwrap_or_default()),
+        Err(_) => Err(ctx.internal().await),
+    }
+}
+
 async fn device_of(ctx: &Ctx, label: &str, id: &str) -> Result<Device, Response> {
     match ctx
         .kit
@@ -98,6 +118,109 @@ fn since(filter: Option<&str>, now: Timestamp) -> Option<Timestamp> {
     Some(now.add_secs(-days * 86_400))
 }
 
+/// The list's filters and search, from the query.
+struct Filter<'q> {
+    search: Option<String>,
+    kind: Option<String>,
+    confirmed: Option<bool>,
+    created: Option<Timestamp>,
+    used: Option<&'q str>,
+    used_since: Option<Timestamp>,
+}
+
+impl<'q> Filter<'q> {
+    fn of(q: &'q Fields, now: Timestamp) -> Filter<'q> {
+        Filter {
+            search: q.non_empty("q").map(|s| s.trim().to_lowercase()),
+            kind: q.non_empty("kind").map(str::to_owned),
+            confirmed: match q.get("confirmed") {
+                Some("yes") => Some(true),
+                Some("no") => Some(false),
+                _ => None,
+            },
+            created: since(q.get("created"), now),
+            used: q.get("used"),
+            used_since: since(q.get("used"), now),
+        }
+    }
+
+    /// Whether `d` passes the `created` and `used` filters.
+    fn dates_match(&self, d: &Device) -> bool {
+        if self.created.is_some_and(|c| d.created_at() < c) {
+            return false;
+        }
+        match (self.used, self.used_since) {
+            (Some("never"), _) => d.last_used_at().is_none(),
+            (_, Some(s)) => d.last_used_at().is_some_and(|t| t >= s),
+            _ => true,
+        }
+    }
+
+    /// Whether the search (user id, display name, email) finds `d`.
+    async fn search_matches(&self, kit: &OtpKit, d: &Device) -> bool {
+        let Some(s) = &self.search else {
+            return true;
+        };
+        let mut hay = d.user().as_str().to_lowercase();
+        if let Some(i) = kit.engine().users().lookup(d.user()).await {
+            hay.push('\n');
+            hay.push_str(&i.display_name.unwrap_or_default().to_lowercase());
+            hay.push('\n');
+            hay.push_str(&i.email.unwrap_or_default().to_lowercase());
+        }
+        hay.contains(s.as_str())
+    }
+}
+
+/// A row of the list (also the JSON answer's `devices` item).
+fn row(kit: &OtpKit, d: &Device) -> minijinja::Value {
+    let hide = kit.settings().admin_hide_sensitive_data;
+    let oath = OATH.contains(&d.model_label());
+    context! {
+        id => d.persistent_id(),
+        url => base(kit, d),
+        qr_url => (oath && !hide).then(|| format!("{}config/", base(kit, d))),
+        user => d.user().as_str(),
+        name => d.name(),
+        kind => d.verbose_name(),
+        created_at => d.created_at().to_rfc3339(),
+        last_used_at => d.last_used_at().map(|t| t.to_rfc3339()),
+        confirmed => d.confirmed(),
+        failure_count => d.throttle().failure_count,
+        locked => locked(kit, d),
+    }
+}
+
+/// The rows of the devices `f` keeps, at most 500.
+async fn rows(kit: &OtpKit, f: &Filter<'_>) -> Result<Vec<minijinja::Value>, otpkit::Error> {
+    let mut rows = Vec::new();
+    let mut after = None;
+    loop {
+        let page = kit
+            .engine()
+            .list_devices(&DeviceQuery {
+                model_label: f.kind.clone(),
+                confirmed: f.confirmed,
+                after_id: after,
+                limit: Some(500),
+                ..DeviceQuery::default()
+            })
+            .await?;
+        let Some(last) = page.last() else {
+            return Ok(rows);
+        };
+        after = Some(last.id());
+        for d in page {
+            if f.dates_match(&d) && f.search_matches(kit, &d).await {
+                rows.push(row(kit, &d));
+                if rows.len() >= 500 {
+                    return Ok(rows);
+                }
+            }
+        }
+    }
+}
+
 /// `GET /admin/`: the device list. Query: `q` (user id, display name or email), `kind`,
 /// `confirmed` (`yes`/`no`), `created` and `used` (`1d`/`7d`/`30d`; `used=never`).
 pub(crate) async fn list(State(kit): State<OtpKit>, req: Request) -> Response {
@@ -110,86 +233,23 @@ pub(crate) async fn list(State(kit): State<OtpKit>, req: Request) -> Response {
         return r;
     }
     let q = query_fields(&parts);
-    let engine = kit.engine();
-    let now = engine.now();
-    let search = q.non_empty("q").map(|s| s.trim().to_lowercase());
-    let kind = q.non_empty("kind").map(str::to_owned);
-    let confirmed = match q.get("confirmed") {
-        Some("yes") => Some(true),
-        Some("no") => Some(false),
-        _ => None,
+    let filter = Filter::of(&q, kit.engine().now());
+    let Ok(rows) = rows(&kit, &filter).await else {
+        return ctx.internal().await;
     };
-    let created = since(q.get("created"), now);
-    let used = q.get("used");
-    let used_since = since(used, now);
-    let mut rows = Vec::new();
-    let mut after = None;
-    let hide = kit.settings().admin_hide_sensitive_data;
-    'pages: loop {
-        let page = match engine
-            .list_devices(&DeviceQuery {
-                model_label: kind.clone(),
-                confirmed,
-                after_id: after,
-                limit: Some(500),
-                ..DeviceQuery::default()
-            })
-            .await
-        {
-            Ok(p) => p,
-            Err(_) => return ctx.internal().await,
-        };
-        let Some(last) = page.last() else { break };
-        after = Some(last.id());
-        for d in page {
-            if created.is_some_and(|c| d.created_at() < c) {
-                continue;
-            }
-            match (used, used_since) {
-                (Some("never"), _) if d.last_used_at().is_some() => continue,
-                (_, Some(s)) if d.last_used_at().is_none_or(|t| t < s) => continue,
-                _ => {}
-            }
-            let info = engine.users().lookup(d.user()).await;
-            if let Some(s) = &search {
-                let mut hay = d.user().as_str().to_lowercase();
-                if let Some(i) = &info {
-                    hay.push('\n');
-                    hay.push_str(&i.display_name.clone().unwrap_or_default().to_lowercase());
-                    hay.push('\n');
-                    hay.push_str(&i.email.clone().unwrap_or_default().to_lowercase());
-                }
-                if !hay.contains(s.as_str()) {
-                    continue;
-                }
-            }
-            let oath = OATH.contains(&d.model_label());
-            rows.push(context! {
-                id => d.persistent_id(),
-                url => base(&kit, &d),
-                qr_url => (oath && !hide).then(|| format!("{}config/", base(&kit, &d))),
-                user => d.user().as_str(),
-                name => d.name(),
-                kind => d.verbose_name(),
-                created_at => d.created_at().to_rfc3339(),
-                last_used_at => d.last_used_at().map(|t| t.to_rfc3339()),
-                confirmed => d.confirmed(),
-                failure_count => d.throttle().failure_count,
-                locked => locked(&kit, &d),
-            });
-            if rows.len() >= 500 {
-                break 'pages;
-            }
-        }
+    if ctx.json {
+        return secure(axum::Json(serde_json::json!({ "devices": rows })).into_response());
     }
-    let kinds: Vec<_> = engine
+    let flash = match flash_of(&ctx).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let kinds: Vec<_> = kit
+        .engine()
         .registry()
         .kinds()
         .map(|k| context! { label => k.model_label(), name => k.verbose_name() })
         .collect();
-    if ctx.json {
-        return secure(axum::Json(serde_json::json!({ "devices": rows })).into_response());
-    }
     ctx.page(
         StatusCode::OK,
         "otpkit/admin_list.html",
@@ -198,24 +258,23 @@ pub(crate) async fn list(State(kit): State<OtpKit>, req: Request) -> Response {
             devices => rows,
             kinds => kinds,
             q => q.get("q").unwrap_or(""),
-            kind => kind,
+            kind => filter.kind,
             confirmed => q.get("confirmed").unwrap_or(""),
             created => q.get("created").unwrap_or(""),
-            used => used.unwrap_or(""),
-            hide_sensitive => hide,
+            used => filter.used.unwrap_or(""),
+            hide_sensitive => kit.settings().admin_hide_sensitive_data,
+            error => flash.error,
+            code => flash.code,
+            info => flash.info,
         },
     )
     .await
 }
 
-/// The device page. Its owner is `owner` in the template: `user` is the signed-in user of
-/// every page (`Ctx::page`, shown by `base.html`) and would win over a `user` of its own.
-async fn render_device(ctx: &Ctx, d: &Device, secret: Option<String>) -> Response {
-    let kit = &ctx.kit;
-    let hide = kit.settings().admin_hide_sensitive_data;
+/// A device's kind state (`Engine::info`) as rows of text.
+fn state_rows(kit: &OtpKit, d: &Device) -> Vec<(String, String)> {
     let info = kit.engine().info(d).unwrap_or(serde_json::Value::Null);
-    let state: Vec<(String, String)> = info
-        .as_object()
+    info.as_object()
         .map(|m| {
             m.iter()
                 .map(|(k, v)| {
@@ -227,14 +286,32 @@ async fn render_device(ctx: &Ctx, d: &Device, secret: Option<String>) -> Respons
                 })
                 .collect()
         })
-        .unwrap_or_default();
-    let (is_locked, throttled_until) = match kit.engine().verify_is_allowed(d) {
+        .unwrap_or_default()
+}
+
+/// Whether a device is locked, or else until when it is throttled.
+fn throttle_status(kit: &OtpKit, d: &Device) -> (bool, Option<String>) {
+    match kit.engine().verify_is_allowed(d) {
         Err(otpkit::policy::VerifyNotAllowed::LockedOut { .. }) => (true, None),
         Err(otpkit::policy::VerifyNotAllowed::NFailedAttempts { locked_until, .. }) => {
             (false, Some(locked_until.to_rfc3339()))
         }
         _ => (false, None),
-    };
+    }
+}
+
+/// The device page, with what the form that led here left: an error and the values typed,
+/// a new device's key (shown this once), or a new batch of backup codes (shown instead of
+/// the page, this once). Its owner is `owner` in the template: `user` is the signed-in user
+/// of every page (`Ctx::page`, shown by `base.html`) and would win over a `user` of its own.
+async fn render_device(ctx: &Ctx, d: &Device, flash: &Flash) -> Response {
+    let kit = &ctx.kit;
+    let keys = kit.engine().keys();
+    if let Some(codes) = flash.open_codes(keys) {
+        return actions::codes_page(ctx, &codes, base(kit, d)).await;
+    }
+    let hide = kit.settings().admin_hide_sensitive_data;
+    let (is_locked, throttled_until) = throttle_status(kit, d);
     let oath = OATH.contains(&d.model_label());
     let key = if oath && !hide {
         match kit.engine().provisioning(&d.persistent_id()).await {
@@ -253,6 +330,7 @@ async fn render_device(ctx: &Ctx, d: &Device, secret: Option<String>) -> Respons
             id => d.persistent_id(),
             owner => d.user().as_str(),
             name => d.name(),
+            name_value => flash.get("name").unwrap_or(d.name()),
             kind => d.verbose_name(),
             is_static => d.model_label() == "otp_static.staticdevice",
             confirmed => d.confirmed(),
@@ -261,13 +339,17 @@ async fn render_device(ctx: &Ctx, d: &Device, secret: Option<String>) -> Respons
             failure_count => d.throttle().failure_count,
             locked => is_locked,
             throttled_until => throttled_until,
-            state => state,
+            state => state_rows(kit, d),
             config_url => (oath && !hide).then(|| format!("{}config/", base(kit, d))),
-            secret => secret,
+            secret => flash.open_secret(keys),
             key => key,
             oath => oath,
             totp => d.model_label() == "otp_totp.totpdevice",
             hide_sensitive => hide,
+            error => &flash.error,
+            code => &flash.code,
+            info => &flash.info,
+            form => &flash.fields,
         },
     )
     .await
@@ -304,7 +386,10 @@ pub(crate) async fn device(
             .into_response(),
         );
     }
-    render_device(&ctx, &d, None).await
+    match flash_of(&ctx).await {
+        Ok(flash) => render_device(&ctx, &d, &flash).await,
+        Err(r) => r,
+    }
 }
 
 async fn oath_device(ctx: &Ctx, label: &str, id: &str) -> Result<Device, Response> {
