@@ -10,9 +10,9 @@
 //! it. A later GET shows the page as it is, without the message.
 //!
 //! A flash never holds a password or an authentication code. Backup codes, which the page
-//! after their generation must show exactly once, travel sealed under the engine's key ring
-//! (the same XChaCha20-Poly1305 sealing as the authenticator keys), so a session store never
-//! holds them in plain text.
+//! after their generation must show exactly once, and the key of a device an administrator
+//! just added, travel sealed under the engine's key ring (the same XChaCha20-Poly1305
+//! sealing as the authenticator keys), so a session store never holds them in plain text.
 //!
 //! JSON clients are not redirected: they get the answer in the POST's response, as before.
 
@@ -28,6 +28,9 @@ pub(crate) const FLASH_KEY: &str = "otpkit_flash";
 
 /// The sealing context of the backup codes carried by a flash (the AAD's "device" part).
 const CODES_CONTEXT: &str = "otpkit-axum/flash/backup-codes";
+
+/// The sealing context of the device key carried by a flash.
+const SECRET_CONTEXT: &str = "otpkit-axum/flash/secret";
 
 /// The outcome of a form, kept for the next GET of `page`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +55,9 @@ pub(crate) struct Flash {
     /// A new batch of backup codes, sealed, to show exactly once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) codes: Option<Sealed>,
+    /// A new device's key (base32), sealed, to show exactly once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) secret: Option<Sealed>,
 }
 
 impl Flash {
@@ -118,6 +124,22 @@ impl Flash {
         let text = std::str::from_utf8(plain.expose()).ok()?;
         Some(text.lines().map(str::to_owned).collect())
     }
+
+    /// With a device key (base32 text) sealed under `keys`.
+    pub(crate) fn seal_secret(
+        mut self,
+        keys: &otpkit::KeyRing,
+        secret: &str,
+    ) -> Result<Flash, otpkit::SealError> {
+        self.secret = Some(keys.seal(SECRET_CONTEXT, secret.as_bytes())?);
+        Ok(self)
+    }
+
+    /// The device key it carries, opened with `keys`.
+    pub(crate) fn open_secret(&self, keys: &otpkit::KeyRing) -> Option<String> {
+        let plain = keys.open(SECRET_CONTEXT, self.secret.as_ref()?).ok()?;
+        std::str::from_utf8(plain.expose()).ok().map(str::to_owned)
+    }
 }
 
 /// The path of a URL (without its query).
@@ -152,5 +174,15 @@ mod tests {
         assert_eq!(f.open_codes(&keys), Some(codes));
         let other = otpkit::KeyRing::random("k1").unwrap();
         assert_eq!(f.open_codes(&other), None);
+    }
+
+    #[test]
+    fn a_device_key_travels_sealed_and_apart_from_codes() {
+        let keys = otpkit::KeyRing::random("k1").unwrap();
+        let f = Flash::to("/p/").seal_secret(&keys, "GEZDGNBV").unwrap();
+        let json = serde_json::to_string(&f).unwrap();
+        assert!(!json.contains("GEZDGNBV"), "{json}");
+        assert_eq!(f.open_secret(&keys).as_deref(), Some("GEZDGNBV"));
+        assert_eq!(f.open_codes(&keys), None);
     }
 }

@@ -82,10 +82,10 @@
 //! | `/devices/{model_label}/{id}/unlock/` | POST | unlock from a session verified by another device |
 //! | `/admin/` | GET | admin device list (filters `kind`, `confirmed`, `created`, `used`; search `q`) |
 //! | `/admin/login/` | GET, POST | the admin login (§7.3 flow) |
-//! | `/admin/reset-throttling/` | POST | bulk "Reset throttling" over `ids` |
+//! | `/admin/reset-throttling/` | POST | bulk "Reset throttling" over `ids` (skips the session's verifying device) |
 //! | `/admin/devices/add/` | GET, POST | add a device |
 //! | `/admin/devices/{model_label}/{id}/` | GET, POST | device page; POST renames |
-//! | `/admin/devices/{model_label}/{id}/{confirm,reset-throttling,remove,backup-codes}/` | POST | actions |
+//! | `/admin/devices/{model_label}/{id}/{confirm,reset-throttling,remove,backup-codes}/` | POST | actions; every admin POST needs a fresh verification, as the `/devices/` actions do |
 //! | `/admin/devices/{model_label}/{id}/config/` | GET | QR image and URI (TOTP/HOTP) |
 //! | `/admin/devices/{model_label}/{id}/qrcode/` | GET | QR code SVG (TOTP/HOTP) |
 //!

@@ -471,3 +471,461 @@ async fn change_form_edits_configuration_and_shows_the_key_unless_hidden() {
         .await;
     assert_eq!(r.json()["error"], "bad_request");
 }
+
+// ----- issue 12: freshness, owner, Post/Redirect/Get --------------------------------------
+
+/// Verifies the session again with a fresh code of `pid` (the §7.3 verify flow).
+async fn reverify(t: &TestApp, c: &mut Client, pid: &str) {
+    next_step(t);
+    let code = t.engine.current_totp(pid).await.unwrap();
+    let r = c
+        .post(
+            "/otp/verify/",
+            &[("otp_device", pid), ("otp_token", code.expose())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "re-verification: {}", r.body);
+}
+
+/// A device as (id, name, confirmed, failure count, kind state).
+type Row = (String, String, bool, u32, String);
+
+/// An admin form: (what, path, fields, the page a re-verification returns to).
+type AdminPost<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, String);
+
+/// Every device.
+async fn snapshot(t: &TestApp) -> Vec<Row> {
+    let mut all: Vec<_> = t
+        .engine
+        .list_devices(&otpkit::store::DeviceQuery::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d.persistent_id(),
+                d.name().to_owned(),
+                d.confirmed(),
+                d.throttle().failure_count,
+                t.engine.info(d).unwrap().to_string(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+fn failures(s: &[Row], pid: &str) -> u32 {
+    s.iter().find(|d| d.0 == pid).unwrap().3
+}
+
+/// The backup codes of a page (`<li><code>…</code></li>`).
+fn codes_of(body: &str) -> Vec<String> {
+    body.split("<li><code>")
+        .skip(1)
+        .map(|s| s.split("</code>").next().unwrap().to_owned())
+        .collect()
+}
+
+async fn code_verifies(t: &TestApp, pid: &str, code: &str) -> bool {
+    t.engine
+        .verify_token(Some(&uid("alice")), pid, code)
+        .await
+        .unwrap()
+        .is_some()
+}
+
+/// The devices the admin actions of these tests work on.
+struct Devices {
+    pid: String,
+    unconfirmed: String,
+    other: String,
+    bulk: String,
+    sdev: String,
+    codes: Vec<String>,
+}
+
+async fn devices(t: &TestApp) -> Devices {
+    let pid = totp(t, "alice").await;
+    let other = totp(t, "bob").await;
+    let bulk = totp(t, "bob").await;
+    let unconfirmed = t
+        .engine
+        .create_totp(
+            &uid("alice"),
+            otpkit::engine::TotpOptions {
+                unconfirmed: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .persistent_id();
+    for _ in 0..3 {
+        t.engine.throttle_increment(&pid).await.unwrap();
+        t.engine.throttle_increment(&bulk).await.unwrap();
+    }
+    let (sdev, codes) = t
+        .engine
+        .generate_backup_codes(&uid("alice"), None)
+        .await
+        .unwrap();
+    Devices {
+        pid,
+        unconfirmed,
+        other,
+        bulk,
+        sdev: sdev.persistent_id(),
+        codes: codes.iter().map(|c| c.expose().to_owned()).collect(),
+    }
+}
+
+fn base(pid: &str) -> String {
+    format!("/otp/admin/devices/{pid}/")
+}
+
+/// The device's owner is not the signed-in user: alice's device viewed by admin.
+#[tokio::test]
+async fn the_admin_pages_show_the_device_owner_not_the_signed_in_admin() {
+    let t = app();
+    let (mut c, _) = staff(&t).await;
+    let pid = totp(&t, "alice").await;
+    t.engine.rename(&pid, "Phone").await.unwrap();
+    let r = c.get(&base(&pid)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<dt>User</dt><dd>alice</dd>"), "{}", r.body);
+    assert!(
+        !r.body.contains("<dt>User</dt><dd>admin</dd>"),
+        "{}",
+        r.body
+    );
+    let r = c.get(&format!("{}config/", base(&pid))).await;
+    assert!(r.body.contains("<h1>Phone (alice)</h1>"), "{}", r.body);
+    assert!(!r.body.contains("Phone (admin)"));
+    let r = c.get("/otp/admin/?q=alice").await;
+    assert!(r.body.contains("<td>alice</td>"), "{}", r.body);
+    assert!(!r.body.contains("<td>admin</td>"), "{}", r.body);
+    // The signed-in user is still named in the header.
+    assert!(r.body.contains("<span class=\"who\">admin</span>"));
+}
+
+/// REQ-13: every state-changing admin action needs a verification at most
+/// `OTPKIT_REAUTH_MAX_AGE` old, as self-service does.
+#[tokio::test]
+async fn every_admin_action_needs_a_fresh_verification() {
+    let t = app();
+    let (mut c, admin_pid) = staff(&t).await;
+    let d = devices(&t).await;
+    let key = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    let actions: Vec<AdminPost> = vec![
+        (
+            "add",
+            "/otp/admin/devices/add/".to_owned(),
+            vec![("user", "alice"), ("kind", "totp"), ("key", key)],
+            "/otp/admin/devices/add/".to_owned(),
+        ),
+        (
+            "edit",
+            base(&d.pid),
+            vec![("name", "Renamed")],
+            base(&d.pid),
+        ),
+        (
+            "confirm",
+            format!("{}confirm/", base(&d.unconfirmed)),
+            vec![],
+            base(&d.unconfirmed),
+        ),
+        (
+            "reset-throttling",
+            format!("{}reset-throttling/", base(&d.pid)),
+            vec![],
+            base(&d.pid),
+        ),
+        (
+            "bulk reset-throttling",
+            "/otp/admin/reset-throttling/".to_owned(),
+            vec![("ids", d.bulk.as_str())],
+            "/otp/admin/".to_owned(),
+        ),
+        (
+            "backup-codes",
+            format!("{}backup-codes/", base(&d.sdev)),
+            vec![],
+            base(&d.sdev),
+        ),
+        (
+            "remove",
+            format!("{}remove/", base(&d.other)),
+            vec![],
+            base(&d.other),
+        ),
+    ];
+    let before = snapshot(&t).await;
+    // 364 s after the admin's verification (OTPKIT_REAUTH_MAX_AGE = 300 s).
+    t.clock.advance_secs(364);
+    for (what, path, fields, page) in &actions {
+        let r = c.post_unfollowed(path, fields).await;
+        assert_eq!(r.status, StatusCode::FOUND, "{what}: {}", r.body);
+        assert_eq!(
+            r.location(),
+            format!("/otp/verify/?next={}", otpkit_axum::encode_next(page)),
+            "{what}"
+        );
+        let mut body = serde_json::Map::new();
+        for (k, v) in fields {
+            if *k == "ids" {
+                body.insert((*k).into(), json!([v]));
+            } else {
+                body.insert((*k).into(), json!(v));
+            }
+        }
+        let r = c.post_json(path, body.into()).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{what}: {}", r.body);
+        assert_eq!(r.json()["error"], "reauth_required", "{what}");
+    }
+    assert_eq!(
+        snapshot(&t).await,
+        before,
+        "a stale session changed nothing"
+    );
+    assert!(
+        code_verifies(&t, &d.sdev, &d.codes[0]).await,
+        "the batch was not replaced"
+    );
+    // The pages themselves stay readable (access: active, staff, verified).
+    assert_eq!(c.get("/otp/admin/").await.status, StatusCode::OK);
+    assert_eq!(c.get(&base(&d.pid)).await.status, StatusCode::OK);
+
+    // Verified again: every action succeeds.
+    reverify(&t, &mut c, &admin_pid).await;
+    for (what, path, fields, _) in &actions {
+        let r = c.post_unfollowed(path, fields).await;
+        assert!(r.status.is_redirection(), "{what}: {} {}", r.status, r.body);
+        assert!(
+            !r.location().starts_with("/otp/verify/"),
+            "{what}: {}",
+            r.location()
+        );
+    }
+    let after = snapshot(&t).await;
+    let alice = t
+        .engine
+        .devices_for_user(Some(&uid("alice")), None)
+        .await
+        .unwrap();
+    assert_eq!(alice.len(), 4, "added");
+    let dev = |p: &str| alice.iter().find(|d| d.persistent_id() == p).unwrap();
+    assert_eq!(dev(&d.pid).name(), "Renamed");
+    assert!(dev(&d.unconfirmed).confirmed());
+    assert_eq!(failures(&after, &d.pid), 0);
+    assert_eq!(failures(&after, &d.bulk), 0);
+    assert!(
+        t.engine
+            .from_persistent_id(&d.other)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !code_verifies(&t, &d.sdev, &d.codes[1]).await,
+        "a new batch replaced the old one"
+    );
+}
+
+/// SPEC §7.7 in the admin area: the device that verified this session is not unlocked by it.
+#[tokio::test]
+async fn the_admin_cannot_reset_the_device_that_verified_the_session() {
+    let t = app();
+    let (mut c, admin_pid) = staff(&t).await;
+    let d = devices(&t).await;
+    for _ in 0..3 {
+        t.engine.throttle_increment(&admin_pid).await.unwrap();
+    }
+    let own = format!("{}reset-throttling/", base(&admin_pid));
+    let r = c.post_json(&own, json!({})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(r.json()["error"], "unlock_not_allowed");
+    let r = c.post_unfollowed(&own, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), base(&admin_pid));
+    let page = c.get(&r.location()).await;
+    assert!(
+        page.body.contains("data-code=\"unlock_not_allowed\""),
+        "{}",
+        page.body
+    );
+    assert_eq!(failures(&snapshot(&t).await, &admin_pid), 3);
+    // The bulk action skips it and says so.
+    let r = c
+        .post_json(
+            "/otp/admin/reset-throttling/",
+            json!({"ids": [admin_pid, d.pid]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["reset"], 1);
+    assert_eq!(r.json()["skipped"], json!([admin_pid]));
+    let s = snapshot(&t).await;
+    assert_eq!((failures(&s, &admin_pid), failures(&s, &d.pid)), (3, 0));
+    let r = c
+        .post_unfollowed(
+            "/otp/admin/reset-throttling/",
+            &[("ids", &admin_pid), ("ids", &d.bulk)],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    assert_eq!(r.location(), "/otp/admin/");
+    let list = c.get("/otp/admin/").await;
+    assert!(
+        list.body.contains(&format!(
+            "Not reset: {}, the device that verified this session.",
+            esc(&admin_pid)
+        )),
+        "{}",
+        list.body
+    );
+    assert!(
+        list.body.contains("Throttling reset on 1 device."),
+        "{}",
+        list.body
+    );
+    let s = snapshot(&t).await;
+    assert_eq!((failures(&s, &admin_pid), failures(&s, &d.bulk)), (3, 0));
+    // Once shown, the message is gone.
+    let list = c.get("/otp/admin/").await;
+    assert!(!list.body.contains("Not reset:"));
+}
+
+/// Post/Redirect/Get: a refresh of the page after "Generate backup codes" neither makes a
+/// new batch nor shows the codes again.
+#[tokio::test]
+async fn refreshing_the_admin_backup_codes_page_keeps_the_batch() {
+    let t = app();
+    let (mut c, _) = staff(&t).await;
+    let d = devices(&t).await;
+    let r = c
+        .post_unfollowed(&format!("{}backup-codes/", base(&d.sdev)), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.body.is_empty());
+    let to = r.location();
+    let page = c.get(&to).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
+    let codes = codes_of(&page.body);
+    assert_eq!(codes.len(), 10, "{}", page.body);
+    assert!(!code_verifies(&t, &d.sdev, &d.codes[0]).await, "replaced");
+    t.clock.advance_secs(60); // past the throttle of that failure
+    let again = c.get(&to).await;
+    assert_eq!(again.status, StatusCode::OK);
+    for code in &codes {
+        assert!(!again.body.contains(code.as_str()), "shown twice: {code}");
+    }
+    assert!(again.body.contains("shown only once"), "{}", again.body);
+    assert!(
+        again.body.contains("backup-codes/\""),
+        "the button is offered again: {}",
+        again.body
+    );
+    for code in &codes {
+        assert!(
+            code_verifies(&t, &d.sdev, code).await,
+            "no new batch: {code}"
+        );
+    }
+}
+
+/// Post/Redirect/Get: every HTML form of the admin area answers with a redirect, and what
+/// an outcome needs to show (an error, the form's values, a new key) is shown once.
+#[tokio::test]
+async fn every_admin_html_post_answers_with_a_redirect() {
+    let t = app_with(|s| s.admin_hide_sensitive_data = true);
+    let (mut c, _) = staff(&t).await;
+    let d = devices(&t).await;
+    let key = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    // Add: to the new device's page, which shows its key once.
+    let r = c
+        .post_unfollowed(
+            "/otp/admin/devices/add/",
+            &[
+                ("user", "bob"),
+                ("kind", "totp"),
+                ("name", "Key fob"),
+                ("key", key),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(!r.body.contains(key));
+    let added = t
+        .engine
+        .devices_for_user(Some(&uid("bob")), None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name() == "Key fob")
+        .unwrap()
+        .persistent_id();
+    assert_eq!(r.location(), base(&added));
+    let page = c.get(&r.location()).await;
+    assert!(page.body.contains(key), "shown once: {}", page.body);
+    assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
+    assert!(!c.get(&r.location()).await.body.contains(key), "only once");
+    // Add, invalid: back to the form with the error and the values, never the key.
+    let r = c
+        .post_unfollowed(
+            "/otp/admin/devices/add/",
+            &[
+                ("user", "bob"),
+                ("kind", "hotp"),
+                ("name", "Spare"),
+                ("key", "0189-not-base32"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/otp/admin/devices/add/");
+    let form = c.get(&r.location()).await;
+    assert!(form.body.contains("class=\"error\""), "{}", form.body);
+    assert!(form.body.contains("value=\"bob\""), "{}", form.body);
+    assert!(form.body.contains("value=\"Spare\""), "{}", form.body);
+    assert!(
+        form.body.contains("value=\"hotp\" selected"),
+        "{}",
+        form.body
+    );
+    assert!(!form.body.contains("0189-not-base32"), "{}", form.body);
+    let form = c.get("/otp/admin/devices/add/").await;
+    assert!(!form.body.contains("class=\"error\""), "shown once");
+    // Edit, invalid: back to the device page with the error and the values.
+    let r = c
+        .post_unfollowed(&base(&d.pid), &[("name", "Mine"), ("step", "0")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), base(&d.pid));
+    let page = c.get(&r.location()).await;
+    assert!(page.body.contains("class=\"error\""), "{}", page.body);
+    assert!(
+        page.body.contains("step: 1 to 120 seconds."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("value=\"Mine\""), "{}", page.body);
+    assert!(page.body.contains("value=\"0\""), "{}", page.body);
+    // The other actions redirect as before.
+    for (path, fields) in [
+        (base(&d.pid), vec![("name", "Renamed")]),
+        (format!("{}confirm/", base(&d.unconfirmed)), vec![]),
+        (format!("{}reset-throttling/", base(&d.pid)), vec![]),
+        (
+            "/otp/admin/reset-throttling/".to_owned(),
+            vec![("ids", d.bulk.as_str())],
+        ),
+        (format!("{}backup-codes/", base(&d.sdev)), vec![]),
+        (format!("{}remove/", base(&d.other)), vec![]),
+    ] {
+        let r = c.post_unfollowed(&path, &fields).await;
+        assert!(r.status.is_redirection(), "{path}: {} {}", r.status, r.body);
+    }
+}
