@@ -210,11 +210,12 @@ pub struct MatchOptions {
 pub enum MatchOutcome {
     /// A candidate accepted; only its success was committed.
     Accepted(Device),
-    /// Candidates were evaluated and none matched; each recorded one failure. The reason is
-    /// the first evaluated candidate's.
+    /// Every candidate was evaluated and none matched; each recorded one failure. The reason
+    /// is the first evaluated candidate's.
     Rejected(Rejection),
-    /// Every candidate refused before evaluation (throttled, locked out); nothing changed.
-    /// The reason is the one that ends soonest.
+    /// Nothing matched and at least one candidate refused before evaluation (throttled,
+    /// locked out): the code may have been that one's. The reason is the refusal that ends
+    /// soonest. The candidates that were evaluated recorded their failures.
     NotAllowed(VerifyNotAllowed),
     /// The user has no candidate device (or no user was given); nothing changed.
     NoDevice,
@@ -1291,12 +1292,14 @@ impl Engine {
                 None => MatchOutcome::NoDevice,
             });
         }
-        if let Some((_, Attempt::Rejected { why, .. })) = matched.failures.first() {
-            return Ok(MatchOutcome::Rejected(*why));
+        // A refused candidate may be the one the code was for: its refusal is the answer
+        // (REQ-17: a throttled device answers the same whether or not the code matched).
+        if let Some(r) = matched.refused {
+            return Ok(MatchOutcome::NotAllowed(r));
         }
-        Ok(match matched.refused {
-            Some(r) => MatchOutcome::NotAllowed(r),
-            None => MatchOutcome::NoDevice,
+        Ok(match matched.failures.first() {
+            Some((_, Attempt::Rejected { why, .. })) => MatchOutcome::Rejected(*why),
+            _ => MatchOutcome::NoDevice,
         })
     }
 
