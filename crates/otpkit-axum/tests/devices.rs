@@ -831,3 +831,24 @@ async fn one_pending_totp_enrolment_per_user_across_sessions() {
         .await;
     assert_eq!(r.json()["status"], "verified", "{}", r.body);
 }
+
+/// Issue 12 item 7: starting an email enrolment answers 303; the page that follows says the
+/// code was sent; a refresh of that page (a GET) sends no second email.
+#[tokio::test]
+async fn email_enrolment_answers_with_a_redirect_and_a_refresh_sends_nothing() {
+    let t = app();
+    let mut c = Client::new(&t);
+    c.login_password("nodev").await;
+    let r = c
+        .post_unfollowed("/otp/devices/email/new/", &[("email", "nodev@example.com")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/otp/devices/email/new/");
+    let page = c.get(&r.location()).await;
+    assert!(page.body.contains("sent by email"), "{}", page.body);
+    assert!(page.body.contains("name=\"otp_token\""), "{}", page.body);
+    let again = c.get("/otp/devices/email/new/").await;
+    assert!(!again.body.contains("sent by email"), "shown once");
+    assert!(again.body.contains("name=\"otp_token\""), "still enrolling");
+    assert_eq!(t.mailer.messages().len(), 1, "a refresh sends nothing");
+}

@@ -543,41 +543,13 @@ async fn signup_post(
             .await
         }
     };
-    if state.user().is_some() {
-        return again(
-            vec!["You are logged in. Log out to create another account.".into()],
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
+    if let Some(msg) = form_problem(&state, &form) {
+        return again(vec![msg.to_owned()], StatusCode::BAD_REQUEST).await;
     }
-    if form.password != form.password2 {
-        return again(
-            vec!["The two passwords differ.".into()],
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-    }
-    let username = form.username.trim().to_owned();
-    let email = Some(form.email.trim().to_owned()).filter(|e| !e.is_empty());
-    let created = d
-        .users
-        .create(NewUser {
-            username,
-            password: form.password.clone(),
-            email,
-            is_staff: false,
-        })
-        .await;
-    let user = match created {
+    let user = match create_account(&d.users, &form).await {
         Ok(u) => u,
-        Err(e @ (UserError::Invalid(_) | UserError::Exists)) => {
-            let msg = match e {
-                UserError::Exists => "A user with that username already exists.".to_owned(),
-                other => other.to_string(),
-            };
-            return again(vec![msg], StatusCode::BAD_REQUEST).await;
-        }
-        Err(e) => {
+        Err(Refusal::Form(msg)) => return again(vec![msg], StatusCode::BAD_REQUEST).await,
+        Err(Refusal::Storage(e)) => {
             tracing::error!(target: "otpkit_demo", error = %e, "sign-up failed");
             return d
                 .error(
@@ -597,6 +569,46 @@ async fn signup_post(
             tracing::error!(target: "otpkit_demo", error = %e, "log-in after sign-up failed");
             Redirect::to(&d.kit.url("/login/")).into_response()
         }
+    }
+}
+
+/// What is wrong with a sign-up before the user table is asked.
+fn form_problem(state: &OtpState, form: &SignupForm) -> Option<&'static str> {
+    if state.user().is_some() {
+        return Some("You are logged in. Log out to create another account.");
+    }
+    (form.password != form.password2).then_some("The two passwords differ.")
+}
+
+/// Why a sign-up created nothing.
+enum Refusal {
+    /// The form is wrong; the message says why.
+    Form(String),
+    /// The user table failed.
+    Storage(UserError),
+}
+
+/// Creates the account the form describes.
+async fn create_account(
+    users: &UserStore,
+    form: &SignupForm,
+) -> Result<crate::users::User, Refusal> {
+    let email = Some(form.email.trim().to_owned()).filter(|e| !e.is_empty());
+    let created = users
+        .create(NewUser {
+            username: form.username.trim().to_owned(),
+            password: form.password.clone(),
+            email,
+            is_staff: false,
+        })
+        .await;
+    match created {
+        Ok(u) => Ok(u),
+        Err(UserError::Exists) => Err(Refusal::Form(
+            "A user with that username already exists.".to_owned(),
+        )),
+        Err(e @ UserError::Invalid(_)) => Err(Refusal::Form(e.to_string())),
+        Err(e) => Err(Refusal::Storage(e)),
     }
 }
 

@@ -684,18 +684,10 @@ impl Inner {
         }
     }
 
-    /// `match_token`'s decision over the owner's rows (all locked by the caller): the
-    /// candidates in order (`opts.first`, then registration order and id), the first that
-    /// accepts commits only its success; if none accepts, every evaluated candidate records
-    /// its failure.
-    fn match_in(
-        &self,
-        recs: &mut [DeviceRecord],
-        writes: &mut [Write],
-        token: &str,
-        now: Timestamp,
-        opts: &MatchOptions,
-    ) -> Result<Matched, KindError> {
+    /// The indexes of `match_token`'s candidates among the owner's rows, in the order they
+    /// are tried: `opts.first`, then registration order and id; confirmed only, passive only
+    /// when asked (`opts.first` whatever its kind).
+    fn match_order(&self, recs: &[DeviceRecord], opts: &MatchOptions) -> Vec<usize> {
         let mut order: Vec<(bool, usize, i64, usize)> = recs
             .iter()
             .enumerate()
@@ -710,10 +702,61 @@ impl Inner {
             })
             .collect();
         order.sort_unstable();
+        order.into_iter().map(|(.., i)| i).collect()
+    }
+
+    /// Writes `match_token`'s failures into the owner's rows (nothing matched) and returns
+    /// them as committed, with `account_locked` on the first when they together brought the
+    /// account's total to its threshold.
+    fn commit_failures(
+        &self,
+        recs: &mut [DeviceRecord],
+        writes: &mut [Write],
+        failures: Vec<(usize, DeviceRecord, Attempt)>,
+    ) -> Vec<(DeviceRecord, Attempt)> {
+        let lockout = self.settings.account_lockout_threshold;
+        let before = AccountTally::of_others(recs, usize::MAX).failure_count;
+        let after = u32::try_from(failures.len()).map_or(u32::MAX, |n| before.saturating_add(n));
+        let mut account_locked = (self.settings.account_throttling
+            && lockout > 0
+            && before < lockout
+            && after >= lockout)
+            .then_some(after);
+        let mut seen = Vec::new();
+        for (i, mut work, mut a) in failures {
+            if let Attempt::Rejected {
+                account_locked: al, ..
+            } = &mut a
+            {
+                *al = account_locked.take();
+            }
+            if let (Some(r), Some(w)) = (recs.get_mut(i), writes.get_mut(i)) {
+                *r = work.clone();
+                *w = Write::Update;
+            }
+            work.version = work.version.saturating_add(1);
+            seen.push((work, a));
+        }
+        seen
+    }
+
+    /// `match_token`'s decision over the owner's rows (all locked by the caller): the
+    /// candidates in order (`opts.first`, then registration order and id), the first that
+    /// accepts commits only its success; if none accepts, every evaluated candidate records
+    /// its failure.
+    fn match_in(
+        &self,
+        recs: &mut [DeviceRecord],
+        writes: &mut [Write],
+        token: &str,
+        now: Timestamp,
+        opts: &MatchOptions,
+    ) -> Result<Matched, KindError> {
+        let order = self.match_order(recs, opts);
         let mut failures: Vec<(usize, DeviceRecord, Attempt)> = Vec::new();
         let mut refused: Option<VerifyNotAllowed> = None;
         let mut throttled = Vec::new();
-        for &(.., i) in &order {
+        for &i in &order {
             let Some(rec) = recs.get(i) else { continue };
             let Some(kind) = self.kind_of(rec).cloned() else {
                 continue;
@@ -757,31 +800,7 @@ impl Inner {
                 }
             }
         }
-        // `account_locked` once per call: when this call's failures together brought the
-        // account's total to its threshold.
-        let lockout = self.settings.account_lockout_threshold;
-        let before = AccountTally::of_others(recs, usize::MAX).failure_count;
-        let after = u32::try_from(failures.len()).map_or(u32::MAX, |n| before.saturating_add(n));
-        let mut account_locked = (self.settings.account_throttling
-            && lockout > 0
-            && before < lockout
-            && after >= lockout)
-            .then_some(after);
-        let mut seen = Vec::new();
-        for (i, mut work, mut a) in failures {
-            if let Attempt::Rejected {
-                account_locked: al, ..
-            } = &mut a
-            {
-                *al = account_locked.take();
-            }
-            if let (Some(r), Some(w)) = (recs.get_mut(i), writes.get_mut(i)) {
-                *r = work.clone();
-                *w = Write::Update;
-            }
-            work.version = work.version.saturating_add(1);
-            seen.push((work, a));
-        }
+        let seen = self.commit_failures(recs, writes, failures);
         Ok(Matched {
             found: None,
             failures: seen,

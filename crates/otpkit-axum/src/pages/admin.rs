@@ -21,7 +21,7 @@ use otpkit::{Device, Timestamp};
 pub(crate) use actions::{backup_codes, bulk_reset, confirm, edit, remove, reset_throttling};
 pub(crate) use add::{add_get, add_post};
 
-use super::devices::qr_response;
+use super::enrol::qr_response;
 use crate::error::Code;
 use crate::flash::Flash;
 use crate::kit::OtpKit;

@@ -1,7 +1,7 @@
 //! Login (`/login/`), re-verification (`/verify/`), admin login, logout and `/session`
 //! (SPEC §7.3–7.5).
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use minijinja::context;
@@ -319,6 +319,23 @@ async fn answer(ctx: &Ctx, v: View<'_>, username: Option<&str>) -> Response {
     ctx.see_other(&url, flash).await
 }
 
+/// On the admin login, the name of a signed-in user who may not use the admin area.
+async fn authenticated_as(ctx: &Ctx, flow: Flow) -> Option<String> {
+    if flow != Flow::Admin {
+        return None;
+    }
+    let state = ctx.state().await;
+    let u = state.user()?;
+    if crate::pages::admin::has_access(&ctx.kit, &state).await {
+        return None;
+    }
+    let info = ctx.kit.engine().users().lookup(u).await;
+    Some(
+        info.and_then(|i| i.display_name)
+            .unwrap_or_else(|| u.as_str().to_owned()),
+    )
+}
+
 async fn render(ctx: &Ctx, v: View<'_>) -> Response {
     if ctx.json {
         let mut body = match &v.problem {
@@ -357,19 +374,7 @@ async fn render(ctx: &Ctx, v: View<'_>) -> Response {
             context! { selected => selected.as_deref() == Some(id.as_str()), id => id, name => d.name() }
         })
         .collect();
-    let mut authenticated_as = None;
-    if v.flow == Flow::Admin {
-        let state = ctx.state().await;
-        if let Some(u) = state.user()
-            && !crate::pages::admin::has_access(&ctx.kit, &state).await
-        {
-            let info = ctx.kit.engine().users().lookup(u).await;
-            authenticated_as = Some(
-                info.and_then(|i| i.display_name)
-                    .unwrap_or_else(|| u.as_str().to_owned()),
-            );
-        }
-    }
+    let authenticated_as = authenticated_as(ctx, v.flow).await;
     let title = match v.flow {
         Flow::Verify => "Verify",
         Flow::Admin => "Log in | Administration",
@@ -575,7 +580,7 @@ async fn finish_token_step(
 
 /// The JSON answer of a step that changed the authentication level: `body` plus the
 /// session's new CSRF token, which the client needs for its next POST.
-async fn level_changed(ctx: &Ctx, mut body: serde_json::Value) -> Response {
+pub(crate) async fn level_changed(ctx: &Ctx, mut body: serde_json::Value) -> Response {
     let Ok(csrf) = ctx.store().csrf_token().await else {
         return ctx.internal().await;
     };
@@ -734,69 +739,4 @@ pub(crate) async fn complete(ctx: &Ctx, user: &UserId, device: &Device, next: &s
         .await;
     }
     secure(found(&to))
-}
-
-/// `GET /logout/`: a confirmation form (logging out changes state, so it is a POST).
-pub(crate) async fn logout_get(State(kit): State<OtpKit>, req: Request) -> Response {
-    let (parts, _) = req.into_parts();
-    let ctx = match Ctx::new(&kit, &parts) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let next = query_next(&parts, "next").unwrap_or_default();
-    ctx.page(
-        StatusCode::OK,
-        "otpkit/logout.html",
-        "Log out",
-        context! { next => next },
-    )
-    .await
-}
-
-/// `POST /logout/`: forgets the device and logs the session out.
-pub(crate) async fn logout_post(State(kit): State<OtpKit>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let ctx = match Ctx::new(&kit, &parts) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let fields = match ctx.form(&parts.headers, body).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let adapter = SessionAdapter::new(ctx.session.clone());
-    if kit.engine().logout_otp(&adapter).await.is_err()
-        || kit.auth().logout(&ctx.session).await.is_err()
-    {
-        return ctx.internal().await;
-    }
-    let to = ctx.next_or_default(fields.get("next"));
-    if ctx.json {
-        return level_changed(
-            &ctx,
-            serde_json::json!({"status": "logged_out", "next": to}),
-        )
-        .await;
-    }
-    secure(found(&to))
-}
-
-/// `GET /session`: `{"state": …, "csrf_token": …}`.
-pub(crate) async fn session(State(kit): State<OtpKit>, req: Request) -> Response {
-    let (parts, _) = req.into_parts();
-    let ctx = match Ctx::new(&kit, &parts) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let state = ctx.state().await;
-    if state.is_unavailable() {
-        return secure(ctx.problem(Code::InternalError, "", 0).into_json());
-    }
-    let Ok(csrf) = ctx.store().csrf_token().await else {
-        return secure(ctx.problem(Code::InternalError, "", 0).into_json());
-    };
-    secure(
-        axum::Json(serde_json::json!({"state": state.level().as_str(), "csrf_token": csrf}))
-            .into_response(),
-    )
 }

@@ -2,7 +2,9 @@
 
 pub(crate) mod admin;
 pub(crate) mod devices;
+pub(crate) mod enrol;
 pub(crate) mod login;
+pub(crate) mod logout;
 pub(crate) mod pending;
 
 use axum::Router;
@@ -89,19 +91,19 @@ where
         .route(&r("/verify/"), get(verify_get).post(verify_post))
         .route(
             &r("/logout/"),
-            get(login::logout_get).post(login::logout_post),
+            get(logout::logout_get).post(logout::logout_post),
         )
-        .route(&r("/session"), get(login::session))
+        .route(&r("/session"), get(logout::session))
         .route(&r("/static/otpkit.css"), get(stylesheet))
         .route(&r("/devices/"), get(devices::list))
         .route(
             &r("/devices/totp/new/"),
-            get(devices::totp_get).post(devices::totp_post),
+            get(enrol::totp_get).post(enrol::totp_post),
         )
-        .route(&r("/devices/totp/new/qrcode.svg"), get(devices::totp_qr))
+        .route(&r("/devices/totp/new/qrcode.svg"), get(enrol::totp_qr))
         .route(
             &r("/devices/email/new/"),
-            get(devices::email_get).post(devices::email_post),
+            get(enrol::email_get).post(enrol::email_post),
         )
         .route(
             &r("/devices/backup-codes/"),
