@@ -76,7 +76,7 @@
 //! | `/devices/totp/new/` | GET, POST | TOTP enrolment: start, QR code, confirm with the first code |
 //! | `/devices/totp/new/qrcode.svg` | GET | the enrolment QR code, for that session only |
 //! | `/devices/email/new/` | GET, POST | email enrolment: start, resend, confirm |
-//! | `/devices/backup-codes/` | POST | a new batch of backup codes, shown once |
+//! | `/devices/backup-codes/` | POST, GET | POST: a new batch of backup codes, 303 to the GET, which shows it once (a refresh shows none and makes none) |
 //! | `/devices/{model_label}/{id}/rename/` | POST | rename |
 //! | `/devices/{model_label}/{id}/remove/` | POST | remove |
 //! | `/devices/{model_label}/{id}/unlock/` | POST | unlock from a session verified by another device |
@@ -99,6 +99,13 @@
 //!   `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`,
 //!   `X-Frame-Options: DENY` and `Cache-Control: no-store` (the stylesheet excepted).
 //! * Bodies over `OTPKIT_MAX_BODY_BYTES` are refused with 413 before the session is read.
+//! * HTML forms answer their POST with a redirect (Post/Redirect/Get): success goes where
+//!   the user goes next; any other outcome (an error, a code sent, new backup codes) is
+//!   answered `303 See Other` to the page that shows it once. JSON clients get the outcome
+//!   in the POST's answer. A refresh or Back never sends a form twice.
+//! * A code typed without choosing a device (or, in the HTML form, with the pre-selected
+//!   one) is tried against every confirmed passive device of the user, in one atomic
+//!   decision; failures are recorded only when nothing matched.
 //! * The session id changes at password success and again at OTP success; the pending login
 //!   holds only user id, expiry and nonce.
 //! * Nothing here logs a token, code, secret or otpauth URI.
