@@ -852,3 +852,40 @@ async fn email_enrolment_answers_with_a_redirect_and_a_refresh_sends_nothing() {
     assert!(again.body.contains("name=\"otp_token\""), "still enrolling");
     assert_eq!(t.mailer.messages().len(), 1, "a refresh sends nothing");
 }
+
+/// Issue 12 item 3: a second start of an email enrolment inside the cooldown (a double
+/// click) is refused and leaves the first enrolment, whose code is on its way, usable.
+#[tokio::test]
+async fn a_refused_second_email_start_keeps_the_first_enrolment_usable() {
+    let t = app();
+    let mut c = Client::new(&t);
+    c.login_password("nodev").await;
+    for _ in 0..2 {
+        c.post("/otp/devices/email/new/", &[("email", "nodev@example.com")])
+            .await;
+    }
+    assert_eq!(
+        t.mailer.messages().len(),
+        1,
+        "the second start sent nothing"
+    );
+    let mail = t.mailer.last().unwrap();
+    let code: String = mail
+        .text
+        .expose()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let r = c
+        .post("/otp/devices/email/new/", &[("otp_token", &code)])
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    assert_eq!(c.state().await, "verified");
+    let all = t
+        .engine
+        .devices_for_user(Some(&uid("nodev")), None)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1, "no device left behind: {all:?}");
+    assert!(all[0].confirmed());
+}

@@ -476,8 +476,19 @@ async fn send_enrolment_challenge(
     let res = ctx.kit.engine().generate_challenge(user, &pid, &opts).await;
     match map_challenge(ctx, &pid, res) {
         Step::Challenge(p, _) => {
-            if first && let Err(r) = pending::replace(ctx, user, device).await {
-                return r;
+            // Only a code that went out makes this the session's enrolment and replaces the
+            // others: a refused second start (a double click inside the cooldown) leaves the
+            // first one, whose code is on its way, usable.
+            if first {
+                if clear_enrolments(ctx, user).await.is_err() {
+                    return ctx.internal().await;
+                }
+                if let Err(r) = start_enrolment(ctx, device).await {
+                    return r;
+                }
+                if let Err(r) = pending::replace(ctx, user, device).await {
+                    return r;
+                }
             }
             email_answer(ctx, user, Some(device), None, Some(p.message)).await
         }
@@ -537,9 +548,6 @@ pub(crate) async fn email_post(State(kit): State<OtpKit>, req: Request) -> Respo
             Err(p) => email_answer(&ctx, &user, Some(&device), Some(p), None).await,
         };
     }
-    if clear_enrolments(&ctx, &user).await.is_err() {
-        return ctx.internal().await;
-    }
     let email = fields.non_empty("email").map(|e| e.trim().to_owned());
     let device = match kit.engine().create_email(&user, None, email, false).await {
         Ok(d) => d,
@@ -549,8 +557,5 @@ pub(crate) async fn email_post(State(kit): State<OtpKit>, req: Request) -> Respo
         }
         Err(_) => return ctx.internal().await,
     };
-    if let Err(r) = start_enrolment(&ctx, &device).await {
-        return r;
-    }
     send_enrolment_challenge(&ctx, &user, &device, true).await
 }

@@ -2,7 +2,6 @@
 //! a first code email that could not be sent.
 
 use axum::response::Response;
-use otpkit::session::ENROL_KEY;
 use otpkit::store::Write;
 use otpkit::{Device, UserId};
 
@@ -26,7 +25,8 @@ pub(crate) async fn replace(ctx: &Ctx, user: &UserId, device: &Device) -> Result
 }
 
 /// The first challenge of a new enrolment failed (delivery, send limit, cooldown): deletes
-/// the device unless it was confirmed meanwhile, and forgets the session's enrolment.
+/// the device unless it was confirmed meanwhile. The session's enrolment (`otpkit_enrol`)
+/// was never pointed at it; an earlier enrolment recorded there stays usable.
 pub(crate) async fn abandon(ctx: &Ctx, device: &Device) -> Result<(), Response> {
     let deleted = ctx
         .kit
@@ -43,7 +43,7 @@ pub(crate) async fn abandon(ctx: &Ctx, device: &Device) -> Result<(), Response> 
             }),
         )
         .await;
-    if deleted.is_err() || ctx.store().remove(ENROL_KEY).await.is_err() {
+    if deleted.is_err() {
         return Err(ctx.internal().await);
     }
     Ok(())
