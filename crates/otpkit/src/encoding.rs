@@ -31,6 +31,12 @@ use crate::secret::SecretBytes;
 /// Secret texts longer than this many bytes are rejected before they are scanned.
 pub const MAX_SECRET_INPUT_BYTES: usize = 1024;
 
+/// The RFC behind a minimum key length of 16 bytes or more (none for the shorter minimum of
+/// `danger-short-secrets`, which the RFC does not allow).
+fn rfc_note(min: &usize) -> &'static str {
+    if *min >= 16 { " (RFC 4226 R6)" } else { "" }
+}
+
 /// The shortest imported key, in bytes: 16 (128 bits, RFC 4226 R6), or 1 with the
 /// `danger-short-secrets` feature.
 pub const MIN_KEY_LEN: usize = if cfg!(feature = "danger-short-secrets") {
@@ -102,8 +108,9 @@ pub enum SecretError {
     },
     /// The key is shorter than [`MIN_KEY_LEN`].
     #[error(
-        "the key is {len} bytes long, at least {min} bytes (128 bits) are required \
-         (RFC 4226 R6)"
+        "the key is {len} bytes long, at least {min} bytes ({bits} bits) are required{rfc}",
+        bits = .min.saturating_mul(8),
+        rfc = rfc_note(.min)
     )]
     SecretTooShort {
         /// The key's length in bytes.
@@ -548,5 +555,20 @@ mod tests {
         ] {
             assert!(!e.to_string().is_empty());
         }
+    }
+
+    /// Issue 13 item 9: the message states the real minimum, whatever it is.
+    #[test]
+    fn secret_too_short_states_the_real_minimum() {
+        let e = SecretError::SecretTooShort { len: 15, min: 16 };
+        assert_eq!(
+            e.to_string(),
+            "the key is 15 bytes long, at least 16 bytes (128 bits) are required (RFC 4226 R6)"
+        );
+        let e = SecretError::SecretTooShort { len: 0, min: 1 };
+        assert_eq!(
+            e.to_string(),
+            "the key is 0 bytes long, at least 1 bytes (8 bits) are required"
+        );
     }
 }

@@ -647,9 +647,10 @@ impl Inner {
             Verdict::Accepted => {
                 throttle_reset(&mut rec.throttle);
                 rec.last_used_at = Some(now);
-                if dev.cooldown_duration(&self.settings) > 0 {
-                    rec.last_generated_at = None;
-                }
+                // Success resets the cooldown (§2.4), also when its duration is 0 now: a
+                // stale timestamp would make a later, longer duration refuse a challenge right
+                // after a login (django-otp resets it unconditionally too).
+                rec.last_generated_at = None;
                 if mode == Mode::Confirm {
                     rec.confirmed = true;
                 }

@@ -567,6 +567,32 @@ async fn cooldown_boundaries_and_resend_overwrites() {
     ));
 }
 
+/// Issue 13 item 9 (django-otp's CooldownMixin): a successful verification resets the
+/// cooldown also when its duration is 0, so that no stale timestamp is left for a later,
+/// longer duration to refuse a challenge right after a login.
+#[tokio::test]
+async fn success_resets_the_cooldown_even_with_duration_zero() {
+    let t = setup(Settings {
+        email_cooldown_duration: 0,
+        email_account_cooldown: 0,
+        ..Settings::default()
+    });
+    let pid = email_device(&t, Some("a@example.com")).await;
+    assert!(matches!(
+        challenge(&t, &pid).await,
+        ChallengeOutcome::Sent { .. }
+    ));
+    let d = t.e.from_persistent_id(&pid).await.unwrap().unwrap();
+    assert!(d.last_generated_at().is_some());
+    let code = last_code(&t);
+    assert!(matches!(
+        verify(&t, &pid, &code).await,
+        VerifyOutcome::Accepted(_)
+    ));
+    let d = t.e.from_persistent_id(&pid).await.unwrap().unwrap();
+    assert_eq!(d.last_generated_at(), None, "reset, whatever the duration");
+}
+
 #[tokio::test]
 async fn email_validity_is_strict() {
     for (after_ms, ok) in [(299_999i64, true), (300_000, false), (301_000, false)] {
