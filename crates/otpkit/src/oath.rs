@@ -32,8 +32,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::str::FromStr;
 
-use hmac::digest::KeyInit;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};

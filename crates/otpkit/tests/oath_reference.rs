@@ -16,8 +16,7 @@
     clippy::indexing_slicing
 )]
 
-use hmac::digest::KeyInit;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use otpkit::oath::{
     Algorithm, Digits, OathKey, TotpMatch, hmac_count, hotp, totp_at, verify_hotp, verify_totp,
 };
