@@ -256,7 +256,9 @@ fn truncated_hmac<M: Mac + Clone>(keyed: &M, counter: u64) -> Option<u32> {
 /// never re-hashes the key. The tests compare every code with one computed by the `hmac`
 /// crate directly, for every key length, and with the RFC vectors.
 ///
-/// The raw key bytes are not kept, only the keyed state (as sensitive as the key).
+/// The raw key bytes are not kept, only the keyed state (as sensitive as the key), which
+/// the `zeroize` feature of `hmac`, `sha1` and `sha2` zeroes on drop, as it does every clone
+/// of it and every tag.
 ///
 /// `Debug` prints only the algorithm.
 ///
