@@ -24,7 +24,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use otpkit::oath::{self, Algorithm, Digits, OathKey, verify_totp};
 use sha1::Sha1;
 
@@ -74,12 +74,12 @@ fn floor(c: &mut Criterion) {
         let mut counter = T;
         b.iter(|| {
             counter += 1;
-            let mut m = <Hmac<Sha1> as Mac>::new_from_slice(black_box(key)).unwrap();
+            let mut m = <Hmac<Sha1> as KeyInit>::new_from_slice(black_box(key)).unwrap();
             m.update(&counter.to_be_bytes());
             m.finalize().into_bytes()
         })
     });
-    let keyed = <Hmac<Sha1> as Mac>::new_from_slice(key).unwrap();
+    let keyed = <Hmac<Sha1> as KeyInit>::new_from_slice(key).unwrap();
     g.bench_function("hmac-sha1/prekeyed", |b| {
         let mut counter = T;
         b.iter(|| {

@@ -4,14 +4,10 @@
 //! computes the current step with [`totp_step`] from the engine's `now` and hands it to
 //! [`verify_totp`]; the HOTP kind calls [`verify_hotp`] with its stored counter.
 //!
-//! * An [`OathKey`] holds the **keyed HMAC states** for one [`Algorithm`]: the key pads are
-//!   absorbed once, and every HMAC then costs exactly two runs of the hash's compression
-//!   function on stack blocks, so a verification window of `n` candidates costs `n` HMACs,
-//!   never re-hashes the key and allocates nothing. A window is computed in batches of up
-//!   to four candidates, all inner hashes first and then all outer hashes, with every block
-//!   of a phase written before its first compression: independent compressions overlap in
-//!   the processor, and none waits for a store-forwarding stall behind the previous one.
-//!   The tolerance-1 window is then faster than one-at-a-time HMACs even with early exit.
+//! * An [`OathKey`] holds the **keyed HMAC state** for one [`Algorithm`] (RustCrypto's
+//!   `hmac` over `sha1`/`sha2`): the key is absorbed once, and every candidate of a
+//!   verification window clones that state, absorbs its 8-byte counter and finalises, so a
+//!   window of `n` candidates costs `n` HMACs and never re-hashes the key.
 //! * [`OathKey::hotp`] is RFC 4226 §5.3: HMAC over the 8-byte big-endian counter, dynamic
 //!   truncation ([`dynamic_truncate`]), `mod 10^digits`, written with leading zeros.
 //! * [`verify_totp`] and [`verify_hotp`] compute **every** candidate of the window, compare
@@ -36,8 +32,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::str::FromStr;
 
-use hmac::digest::generic_array::{ArrayLength, GenericArray};
-use hmac::digest::{Digest, core_api::BlockSizeUser};
+use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};
@@ -226,193 +221,44 @@ fn count_hmacs(n: u64) {
     HMAC_COUNT.with(|c| c.set(c.get().wrapping_add(n)));
 }
 
-/// The key as HMAC needs it: hashed if longer than the block (RFC 2104 §2), then
-/// zero-padded to the block size. Keying HMAC with this block gives the same MAC as keying
-/// it with `key`; XORed with the pads it is the first block of the inner and outer hashes.
-fn block_key<D>(key: &[u8]) -> GenericArray<u8, D::BlockSize>
-where
-    D: Digest + BlockSizeUser,
-    D::BlockSize: ArrayLength<u8>,
-{
-    let mut block = GenericArray::<u8, D::BlockSize>::default();
-    if key.len() > block.len() {
-        let mut hashed = D::digest(key);
-        if let Some(dst) = block.get_mut(..hashed.len()) {
-            dst.copy_from_slice(&hashed);
-        }
-        hashed.as_mut_slice().zeroize();
-    } else if let Some(dst) = block.get_mut(..key.len()) {
-        dst.copy_from_slice(key);
-    }
-    block
-}
-
-/// SHA-1's initial hash value (FIPS 180-4 §5.3.1).
-const SHA1_IV: [u32; 5] = [
-    0x6745_2301,
-    0xEFCD_AB89,
-    0x98BA_DCFE,
-    0x1032_5476,
-    0xC3D2_E1F0,
-];
-/// SHA-256's initial hash value (FIPS 180-4 §5.3.3).
-const SHA256_IV: [u32; 8] = [
-    0x6a09_e667,
-    0xbb67_ae85,
-    0x3c6e_f372,
-    0xa54f_f53a,
-    0x510e_527f,
-    0x9b05_688c,
-    0x1f83_d9ab,
-    0x5be0_cd19,
-];
-/// SHA-512's initial hash value (FIPS 180-4 §5.3.5).
-const SHA512_IV: [u64; 8] = [
-    0x6a09_e667_f3bc_c908,
-    0xbb67_ae85_84ca_a73b,
-    0x3c6e_f372_fe94_f82b,
-    0xa54f_f53a_5f1d_36f1,
-    0x510e_527f_ade6_82d1,
-    0x9b05_688c_2b3e_6c1f,
-    0x1f83_d9ab_fb41_bd6b,
-    0x5be0_cd19_137e_2179,
-];
-
-/// The keyed HMAC states of one key: the hash states after absorbing `K ⊕ ipad` (inner) and
-/// `K ⊕ opad` (outer), RFC 2104 §2. They are as sensitive as the key and are zeroed on drop.
+/// The keyed HMAC state of one key (RFC 2104 §2): the `hmac` crate's state after absorbing
+/// the key's inner and outer pads. As sensitive as the key.
 #[derive(Clone)]
 enum KeyedMac {
-    Sha1 { inner: [u32; 5], outer: [u32; 5] },
-    Sha256 { inner: [u32; 8], outer: [u32; 8] },
-    Sha512 { inner: [u64; 8], outer: [u64; 8] },
+    Sha1(Hmac<Sha1>),
+    Sha256(Hmac<Sha256>),
+    Sha512(Hmac<Sha512>),
 }
 
-/// The final (and only) message block of an HMAC hash whose first block was the key pad:
-/// `msg_len` message bytes (left zero here, written per call), the `0x80` pad byte, zeros,
-/// and the total message length in bits big-endian in the last 8 bytes (for SHA-512 the
-/// 128-bit length field's high half stays zero). Evaluated at compile time only.
-const fn pad_template<const N: usize>(msg_len: usize, total_bits: u64) -> [u8; N] {
-    let mut block = [0u8; N];
-    let (_, rest) = block.split_at_mut(msg_len);
-    if let Some(first) = rest.first_mut() {
-        *first = 0x80;
-    }
-    if let Some(len) = block.last_chunk_mut::<8>() {
-        *len = total_bits.to_be_bytes();
-    }
-    block
+/// Finalises `mac` and applies RFC 4226 §5.3 dynamic truncation ([`dynamic_truncate`]) to the
+/// tag, whose bytes are zeroed afterwards. `None` only for a tag too short to truncate, which
+/// no SHA-1, SHA-256 or SHA-512 tag is.
+fn truncated_tag<M: Mac>(mac: M) -> Option<u32> {
+    let mut tag = mac.finalize().into_bytes();
+    let value = dynamic_truncate(&tag);
+    tag.as_mut_slice().zeroize();
+    value
 }
 
-/// The inner hash's last block: the 8-byte counter after one key block.
-const SHA1_INNER_BLOCK: [u8; 64] = pad_template(8, (64 + 8) * 8);
-/// The outer hash's last block: the 20-byte inner digest after one key block.
-const SHA1_OUTER_BLOCK: [u8; 64] = pad_template(20, (64 + 20) * 8);
-const SHA256_INNER_BLOCK: [u8; 64] = pad_template(8, (64 + 8) * 8);
-const SHA256_OUTER_BLOCK: [u8; 64] = pad_template(32, (64 + 32) * 8);
-const SHA512_INNER_BLOCK: [u8; 128] = pad_template(8, (128 + 8) * 8);
-const SHA512_OUTER_BLOCK: [u8; 128] = pad_template(64, (128 + 64) * 8);
-
-/// XORs every byte of `block` with `pad`.
-fn xor_pad(block: &mut [u8], pad: u8) {
-    for b in block.iter_mut() {
-        *b ^= pad;
-    }
+/// The truncated HMAC of `counter` (8 bytes, big-endian) from a keyed state: the state is
+/// cloned (the key is not absorbed again), the counter absorbed and the tag finalised.
+fn truncated_hmac<M: Mac + Clone>(keyed: &M, counter: u64) -> Option<u32> {
+    let mut mac = keyed.clone();
+    mac.update(&counter.to_be_bytes());
+    truncated_tag(mac)
 }
 
-/// Writes 32-bit words big-endian into `out`.
-fn words32_be(words: &[u32], out: &mut [u8]) {
-    for (dst, w) in out.chunks_exact_mut(4).zip(words) {
-        dst.copy_from_slice(&w.to_be_bytes());
-    }
-}
-
-/// Writes 64-bit words big-endian into `out`.
-fn words64_be(words: &[u64], out: &mut [u8]) {
-    for (dst, w) in out.chunks_exact_mut(8).zip(words) {
-        dst.copy_from_slice(&w.to_be_bytes());
-    }
-}
-
-/// Writes the counter (big-endian) into the first 8 bytes of an inner block.
-fn put_counter(block: &mut [u8], counter: u64) {
-    if let Some(head) = block.first_chunk_mut::<8>() {
-        *head = counter.to_be_bytes();
-    }
-}
-
-/// Zeroes the first `n` bytes of `block` (the part that held a secret).
-fn zeroize_prefix(block: &mut [u8], n: usize) {
-    if let Some(secret) = block.get_mut(..n) {
-        secret.zeroize();
-    }
-}
-
-/// An HMAC output as the hash's final state words (the digest is their big-endian bytes).
-#[derive(Clone, Copy)]
-enum MacWords<'a> {
-    /// SHA-1 (5 words) or SHA-256 (8 words).
-    W32(&'a [u32]),
-    /// SHA-512 (8 words).
-    W64(&'a [u64]),
-}
-
-impl MacWords<'_> {
-    /// RFC 4226 §5.3 dynamic truncation ([`dynamic_truncate`]) read straight from the state
-    /// words, without writing the digest out as bytes: the offset is the low nibble of the
-    /// digest's last byte (the last word's low byte), and the 4 bytes at that offset lie in
-    /// two adjacent words, which are joined and shifted.
-    fn truncate(self) -> u32 {
-        match self {
-            MacWords::W32(h) => {
-                let off = h.last().map_or(0, |w| (w & 0x0F) as usize);
-                let (i, r) = (off / 4, off % 4);
-                let hi = u64::from(h.get(i).copied().unwrap_or(0));
-                let lo = u64::from(h.get(i + 1).copied().unwrap_or(0));
-                // Bytes r..r + 4 of the 8-byte big-endian pair.
-                (((hi << 32) | lo) >> (32 - 8 * r)) as u32 & 0x7FFF_FFFF
-            }
-            MacWords::W64(h) => {
-                let off = h.last().map_or(0, |w| (w & 0x0F) as usize);
-                let (i, r) = (off / 8, off % 8);
-                let hi = u128::from(h.get(i).copied().unwrap_or(0));
-                let lo = u128::from(h.get(i + 1).copied().unwrap_or(0));
-                // Bytes r..r + 4 of the 16-byte big-endian pair.
-                (((hi << 64) | lo) >> (96 - 8 * r)) as u32 & 0x7FFF_FFFF
-            }
-        }
-    }
-
-    /// The digest bytes, for tests of the intermediate values.
-    #[cfg(test)]
-    fn to_bytes(self) -> Vec<u8> {
-        match self {
-            MacWords::W32(h) => {
-                let mut out = vec![0; 4 * h.len()];
-                words32_be(h, &mut out);
-                out
-            }
-            MacWords::W64(h) => {
-                let mut out = vec![0; 8 * h.len()];
-                words64_be(h, &mut out);
-                out
-            }
-        }
-    }
-}
-
-/// An OATH key prepared for one [`Algorithm`]: the keyed HMAC states, computed once.
+/// An OATH key prepared for one [`Algorithm`]: the keyed HMAC state, computed once.
 ///
-/// HMAC is computed directly on the hash's compression function (RustCrypto's
-/// `sha1::compress`, `sha2::compress256`/`compress512`): the key pads are absorbed once here
-/// (2 blocks), and each HOTP value then costs exactly 2 compressions — one for the inner hash
-/// of the 8-byte counter, one for the outer hash of the inner digest — with no buffering,
-/// no allocation and no re-keying; each final block is a compile-time template (padding and
-/// length) with only the counter or the inner digest written in, and the truncated code is
-/// read straight from the outer state words. The tests check it against the `hmac` crate
-/// for every key length and against the RFC vectors.
+/// HMAC is RustCrypto's `hmac` crate over `sha1`/`sha2`. The key is absorbed once, by
+/// [`OathKey::new`]; every HOTP value then clones that keyed state, absorbs the 8-byte
+/// counter and finalises, so a verification window of `n` candidates costs `n` HMACs and
+/// never re-hashes the key. The tests compare every code with one computed by the `hmac`
+/// crate directly, for every key length, and with the RFC vectors.
 ///
-/// The raw key bytes are not kept: the constructor copies them into pad blocks whose key
-/// bytes are zeroed right after keying. The keyed states (as sensitive as the key) are zeroed on drop.
+/// The raw key bytes are not kept, only the keyed state (as sensitive as the key), which
+/// the `zeroize` feature of `hmac`, `sha1` and `sha2` zeroes on drop, as it does every clone
+/// of it and every tag.
 ///
 /// `Debug` prints only the algorithm.
 ///
@@ -424,213 +270,92 @@ impl MacWords<'_> {
 /// ```
 #[derive(Clone)]
 pub struct OathKey {
-    mac: KeyedMac,
+    algorithm: Algorithm,
+    /// The keyed state; `None` only if the `hmac` crate refused the key, which it never does
+    /// (HMAC takes keys of any length). Such a key would match no token: it fails closed.
+    mac: Option<KeyedMac>,
 }
-
-impl Drop for OathKey {
-    fn drop(&mut self) {
-        match &mut self.mac {
-            KeyedMac::Sha1 { inner, outer } => {
-                inner.zeroize();
-                outer.zeroize();
-            }
-            KeyedMac::Sha256 { inner, outer } => {
-                inner.zeroize();
-                outer.zeroize();
-            }
-            KeyedMac::Sha512 { inner, outer } => {
-                inner.zeroize();
-                outer.zeroize();
-            }
-        }
-    }
-}
-
-/// How many HMACs a verification window computes side by side ([`OathKey::codes`]).
-const BATCH: usize = 4;
-
-/// HMAC's inner and outer pad bytes (RFC 2104 §2).
-const IPAD: u8 = 0x36;
-const OPAD: u8 = 0x5c;
 
 impl OathKey {
     /// Keys HMAC with `key` (any length; RFC 4226 R6 length rules are enforced at import,
     /// see [`crate::encoding::check_key_len`]).
     pub fn new(algorithm: Algorithm, key: &[u8]) -> OathKey {
-        // Both pad blocks are written before either compression, so that the two (independent)
-        // compressions overlap; see `with_macs`.
-        macro_rules! keyed {
-            ($d:ty, $iv:expr, $compress:path, $variant:ident) => {{
-                let mut ipad = block_key::<$d>(key);
-                let secret = key.len().min(ipad.len());
-                let mut opad = ipad.clone();
-                xor_pad(&mut ipad, IPAD);
-                xor_pad(&mut opad, OPAD);
-                let (mut inner, mut outer) = ($iv, $iv);
-                $compress(&mut inner, std::slice::from_ref(&ipad));
-                $compress(&mut outer, std::slice::from_ref(&opad));
-                // Past the key (or its digest) the blocks held only the constant pads.
-                zeroize_prefix(&mut ipad, secret);
-                zeroize_prefix(&mut opad, secret);
-                KeyedMac::$variant { inner, outer }
-            }};
-        }
         let mac = match algorithm {
-            Algorithm::Sha1 => keyed!(Sha1, SHA1_IV, sha1::compress, Sha1),
-            Algorithm::Sha256 => keyed!(Sha256, SHA256_IV, sha2::compress256, Sha256),
-            Algorithm::Sha512 => keyed!(Sha512, SHA512_IV, sha2::compress512, Sha512),
+            Algorithm::Sha1 => <Hmac<Sha1> as KeyInit>::new_from_slice(key)
+                .ok()
+                .map(KeyedMac::Sha1),
+            Algorithm::Sha256 => <Hmac<Sha256> as KeyInit>::new_from_slice(key)
+                .ok()
+                .map(KeyedMac::Sha256),
+            Algorithm::Sha512 => <Hmac<Sha512> as KeyInit>::new_from_slice(key)
+                .ok()
+                .map(KeyedMac::Sha512),
         };
-        OathKey { mac }
+        OathKey { algorithm, mac }
     }
 
     /// The key's algorithm.
     pub fn algorithm(&self) -> Algorithm {
-        match self.mac {
-            KeyedMac::Sha1 { .. } => Algorithm::Sha1,
-            KeyedMac::Sha256 { .. } => Algorithm::Sha256,
-            KeyedMac::Sha512 { .. } => Algorithm::Sha512,
-        }
-    }
-
-    /// The HOTP value of `counter` as a number below `10^digits` (no allocation).
-    #[inline]
-    fn code(&self, counter: u64, digits: Digits) -> u32 {
-        let [code] = self.codes::<1>(counter, 1, digits);
-        code
-    }
-
-    /// The HOTP values of the `n` consecutive counters `first..first + n` (`n ≤ N`; the
-    /// other entries are 0): exactly `n` HMACs.
-    #[inline]
-    fn codes<const N: usize>(&self, first: u64, n: usize, digits: Digits) -> [u32; N] {
-        let mut out = [0u32; N];
-        self.with_macs::<N>(first, n, |i, mac| {
-            if let Some(code) = out.get_mut(i) {
-                *code = digits.reduce(mac.truncate());
-            }
-        });
-        out
+        self.algorithm
     }
 
     /// Calls `f(counter, code)` for every counter of `first..=last`, ascending (none if
-    /// `first > last`): exactly `last − first + 1` HMACs, computed in batches of [`BATCH`]
-    /// consecutive counters.
-    fn for_each_code(&self, first: u64, last: u64, digits: Digits, mut f: impl FnMut(u64, u32)) {
-        let mut start = first;
-        while start <= last {
-            let n = (last - start).saturating_add(1).min(BATCH as u64) as usize;
-            let codes = self.codes::<BATCH>(start, n, digits);
-            for (counter, code) in (start..=last).zip(codes.iter().take(n)) {
-                f(counter, *code);
-            }
-            match start.checked_add(BATCH as u64) {
-                Some(next) => start = next,
-                None => break,
-            }
-        }
-    }
-
-    /// Computes the HMACs of the `n.min(N)` consecutive counters `first..first + n`
-    /// (each as 8 bytes, big-endian) and hands each output (the outer hash's state words) to
-    /// `f` with its index, in order; the secret intermediates (the inner digests in the
-    /// outer blocks, the state words) are zeroed afterwards. Counts the HMACs for
-    /// [`hmac_count`].
-    ///
-    /// Each hash is one compression of a block copied from a compile-time template (the
-    /// padding and length are constant) with only the counter or the inner digest written
-    /// in. The inner hashes of all counters are computed first, then the outer hashes: the
-    /// compressions of one phase do not depend on each other, so the processor overlaps them
-    /// (a SHA-NI compression is bound by the latency of its rounds, not by throughput).
-    #[inline]
-    fn with_macs<const N: usize>(
+    /// `first > last`), with the HOTP value as a number below `10^digits` (`None` for a key
+    /// the `hmac` crate refused, see [`OathKey`]): exactly `last − first + 1` HMACs, counted
+    /// for [`hmac_count`].
+    fn for_each_code(
         &self,
         first: u64,
-        n: usize,
-        mut f: impl FnMut(usize, MacWords<'_>),
+        last: u64,
+        digits: Digits,
+        mut f: impl FnMut(u64, Option<u32>),
     ) {
-        let n = n.min(N);
-        count_hmacs(n as u64);
-        macro_rules! batch {
-            ($inner:expr, $outer:expr, $compress:path, $in_block:expr, $out_block:expr,
-             $to_be:ident, $digest_len:expr, $words:path) => {{
-                // All blocks of a phase are written before its first compression: a
-                // compression's 16-byte loads of a block just written in smaller pieces
-                // cannot be forwarded from the store buffer and wait until those stores
-                // retire, i.e. until everything before them, the previous compression
-                // included, has finished; written up front, the compressions overlap.
-                let mut blocks = [GenericArray::from($in_block); N];
-                let mut counter = first;
-                for block in blocks.iter_mut().take(n) {
-                    put_counter(block, counter);
-                    counter = counter.wrapping_add(1);
-                }
-                let mut hs = [*$inner; N];
-                for (h, block) in hs.iter_mut().zip(blocks.iter()).take(n) {
-                    $compress(h, std::slice::from_ref(block));
-                }
-                let mut blocks = [GenericArray::from($out_block); N];
-                for (h, block) in hs.iter_mut().zip(blocks.iter_mut()).take(n) {
-                    $to_be(h.as_slice(), block);
-                    *h = *$outer;
-                }
-                for (h, block) in hs.iter_mut().zip(blocks.iter()).take(n) {
-                    $compress(h, std::slice::from_ref(block));
-                }
-                for block in blocks.iter_mut().take(n) {
-                    zeroize_prefix(block, $digest_len);
-                }
-                for (i, h) in hs.iter().enumerate().take(n) {
-                    f(i, $words(h.as_slice()));
-                }
-                hs.zeroize();
-            }};
+        fn each<M: Mac + Clone>(
+            keyed: &M,
+            first: u64,
+            last: u64,
+            digits: Digits,
+            f: &mut impl FnMut(u64, Option<u32>),
+        ) {
+            for counter in first..=last {
+                f(
+                    counter,
+                    truncated_hmac(keyed, counter).map(|v| digits.reduce(v)),
+                );
+            }
         }
+        count_hmacs(last.checked_sub(first).map_or(0, |d| d.saturating_add(1)));
         match &self.mac {
-            KeyedMac::Sha1 { inner, outer } => batch!(
-                inner,
-                outer,
-                sha1::compress,
-                SHA1_INNER_BLOCK,
-                SHA1_OUTER_BLOCK,
-                words32_be,
-                20,
-                MacWords::W32
-            ),
-            KeyedMac::Sha256 { inner, outer } => batch!(
-                inner,
-                outer,
-                sha2::compress256,
-                SHA256_INNER_BLOCK,
-                SHA256_OUTER_BLOCK,
-                words32_be,
-                32,
-                MacWords::W32
-            ),
-            KeyedMac::Sha512 { inner, outer } => batch!(
-                inner,
-                outer,
-                sha2::compress512,
-                SHA512_INNER_BLOCK,
-                SHA512_OUTER_BLOCK,
-                words64_be,
-                64,
-                MacWords::W64
-            ),
+            Some(KeyedMac::Sha1(keyed)) => each(keyed, first, last, digits, &mut f),
+            Some(KeyedMac::Sha256(keyed)) => each(keyed, first, last, digits, &mut f),
+            Some(KeyedMac::Sha512(keyed)) => each(keyed, first, last, digits, &mut f),
+            None => (first..=last).for_each(|counter| f(counter, None)),
         }
     }
 
     /// The HOTP value of `counter` (RFC 4226 §5.3, SPEC §4.1): exactly `digits` ASCII
-    /// digits, with leading zeros.
+    /// digits, with leading zeros. (For a key the `hmac` crate refused, which never happens,
+    /// all zeros; verification with such a key accepts nothing.)
     pub fn hotp(&self, counter: u64, digits: Digits) -> OtpCode {
-        OtpCode::new(self.code(counter, digits), digits)
+        let mut value = None;
+        self.for_each_code(counter, counter, digits, |_, code| value = code);
+        OtpCode::new(value.unwrap_or(0), digits)
     }
 
     /// The raw HMAC of `counter`, for tests of the intermediate values.
     #[cfg(test)]
     fn hmac_bytes(&self, counter: u64) -> Vec<u8> {
-        let mut out = Vec::new();
-        self.with_macs::<1>(counter, 1, |_, mac| out = mac.to_bytes());
-        out
+        fn tag<M: Mac + Clone>(keyed: &M, counter: u64) -> Vec<u8> {
+            let mut mac = keyed.clone();
+            mac.update(&counter.to_be_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
+        match &self.mac {
+            Some(KeyedMac::Sha1(keyed)) => tag(keyed, counter),
+            Some(KeyedMac::Sha256(keyed)) => tag(keyed, counter),
+            Some(KeyedMac::Sha512(keyed)) => tag(keyed, counter),
+            None => Vec::new(),
+        }
     }
 }
 
@@ -759,10 +484,8 @@ pub fn dynamic_truncate(mac: &[u8]) -> Option<u32> {
 /// HOTP (SPEC §4.1) with a raw key: the same value as
 /// `OathKey::new(algorithm, key).hotp(counter, digits)`.
 ///
-/// One HMAC from scratch, without an [`OathKey`] in between: every block (both key pads and
-/// the counter's block) is written before the first compression, the inner hash's two
-/// blocks go through one call of the compression function, and the outer key pad is
-/// compressed alongside them.
+/// One HMAC keyed, fed and finalised in place, without an [`OathKey`] (and its clone of the
+/// keyed state) in between.
 ///
 /// ```
 /// use otpkit::oath::{hotp, Algorithm, Digits};
@@ -771,68 +494,19 @@ pub fn dynamic_truncate(mac: &[u8]) -> Option<u32> {
 /// assert_eq!(hotp(key, 0, Digits::EIGHT, Algorithm::Sha1).expose(), "84755224");
 /// ```
 pub fn hotp(key: &[u8], counter: u64, digits: Digits, algorithm: Algorithm) -> OtpCode {
-    count_hmacs(1);
-    macro_rules! one_shot {
-        ($d:ty, $iv:expr, $compress:path, $in_block:expr, $out_block:expr,
-         $to_be:ident, $digest_len:expr, $words:path) => {{
-            // One copy of the key only: its block is XORed with ipad and compressed (with
-            // the counter's block) for the inner hash, then XORed over to opad in place and
-            // compressed for the outer hash; the compression of a block reads it at its
-            // start, so the two still overlap.
-            let mut inner_blocks = [block_key::<$d>(key), GenericArray::from($in_block)];
-            let [pad, msg] = &mut inner_blocks;
-            let secret = key.len().min(pad.len());
-            xor_pad(pad, IPAD);
-            put_counter(msg, counter);
-            let (mut inner, mut outer) = ($iv, $iv);
-            $compress(&mut inner, &inner_blocks);
-            let [pad, _] = &mut inner_blocks;
-            xor_pad(pad, IPAD ^ OPAD);
-            $compress(&mut outer, std::slice::from_ref(pad));
-            let mut block = GenericArray::from($out_block);
-            $to_be(&inner, &mut block);
-            $compress(&mut outer, std::slice::from_ref(&block));
-            let code = $words(&outer).truncate();
-            zeroize_prefix(pad, secret);
-            zeroize_prefix(&mut block, $digest_len);
-            inner.zeroize();
-            outer.zeroize();
-            code
-        }};
+    fn one_shot<M: Mac + KeyInit>(key: &[u8], counter: u64) -> Option<u32> {
+        let mut mac = <M as KeyInit>::new_from_slice(key).ok()?;
+        mac.update(&counter.to_be_bytes());
+        truncated_tag(mac)
     }
+    count_hmacs(1);
     let value = match algorithm {
-        Algorithm::Sha1 => one_shot!(
-            Sha1,
-            SHA1_IV,
-            sha1::compress,
-            SHA1_INNER_BLOCK,
-            SHA1_OUTER_BLOCK,
-            words32_be,
-            20,
-            MacWords::W32
-        ),
-        Algorithm::Sha256 => one_shot!(
-            Sha256,
-            SHA256_IV,
-            sha2::compress256,
-            SHA256_INNER_BLOCK,
-            SHA256_OUTER_BLOCK,
-            words32_be,
-            32,
-            MacWords::W32
-        ),
-        Algorithm::Sha512 => one_shot!(
-            Sha512,
-            SHA512_IV,
-            sha2::compress512,
-            SHA512_INNER_BLOCK,
-            SHA512_OUTER_BLOCK,
-            words64_be,
-            64,
-            MacWords::W64
-        ),
+        Algorithm::Sha1 => one_shot::<Hmac<Sha1>>(key, counter),
+        Algorithm::Sha256 => one_shot::<Hmac<Sha256>>(key, counter),
+        Algorithm::Sha512 => one_shot::<Hmac<Sha512>>(key, counter),
     };
-    OtpCode::new(digits.reduce(value), digits)
+    // As `OathKey::hotp`: a refused key (never) gives all zeros.
+    OtpCode::new(value.map_or(0, |v| digits.reduce(v)), digits)
 }
 
 /// The TOTP step `T = floor((now_s − t0) / step) + drift` (SPEC §4.2).
@@ -886,6 +560,13 @@ fn token_value(token: &str, digits: Digits) -> (u32, Choice) {
         None
     };
     (value.unwrap_or(0), Choice::from(u8::from(value.is_some())))
+}
+
+/// Whether a candidate's code equals the token's value, in constant time; a missing code
+/// (a key the `hmac` crate refused, see [`OathKey`]) matches nothing.
+fn code_matches(code: Option<u32>, want: u32) -> Choice {
+    let computed = Choice::from(u8::from(code.is_some()));
+    code.unwrap_or(0).ct_eq(&want) & computed
 }
 
 /// The outcome of [`verify_totp`].
@@ -953,7 +634,7 @@ pub fn verify_totp(
             let Ok(candidate) = i64::try_from(counter) else {
                 return;
             };
-            let matched = code.ct_eq(&want) & valid;
+            let matched = code_matches(code, want) & valid;
             let acceptable = Choice::from(u8::from(candidate >= min_t));
             let accept = matched & acceptable;
             let replay = matched & !acceptable;
@@ -1009,7 +690,7 @@ pub fn verify_hotp(
         .saturating_add(u64::from(tolerance))
         .min(MAX_COUNTER);
     key.for_each_code(counter, last, digits, |candidate, code| {
-        let matched = code.ct_eq(&want) & valid;
+        let matched = code_matches(code, want) & valid;
         best = u64::conditional_select(&best, &candidate, matched);
         found |= matched;
     });
@@ -1209,11 +890,15 @@ mod tests {
         assert_eq!(code.expose().len(), 6);
     }
 
-    /// The compression-level HMAC equals the `hmac` crate's for every key length (shorter
-    /// than, equal to and longer than the block) and counters across the whole range.
+    /// The keyed state's HMAC equals the `hmac` crate's, keyed afresh, for every key length
+    /// (shorter than, equal to and longer than the block) and counters across the range.
     #[test]
-    fn block_key_matches_hmac_keying_for_every_length() {
-        use hmac::{Hmac, Mac};
+    fn hmac_bytes_match_the_hmac_crate_for_every_length() {
+        fn direct<M: Mac + KeyInit>(key: &[u8], msg: &[u8]) -> Vec<u8> {
+            let mut m = <M as KeyInit>::new_from_slice(key).unwrap();
+            m.update(msg);
+            m.finalize().into_bytes().to_vec()
+        }
         for alg in Algorithm::ALL {
             for len in [0usize, 1, 15, 16, 20, 32, 63, 64, 65, 127, 128, 129, 200] {
                 let key: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
@@ -1222,21 +907,9 @@ mod tests {
                     let ours = prepared.hmac_bytes(counter);
                     let msg = counter.to_be_bytes();
                     let theirs = match alg {
-                        Algorithm::Sha1 => {
-                            let mut m = <Hmac<Sha1> as Mac>::new_from_slice(&key).unwrap();
-                            m.update(&msg);
-                            m.finalize().into_bytes().to_vec()
-                        }
-                        Algorithm::Sha256 => {
-                            let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap();
-                            m.update(&msg);
-                            m.finalize().into_bytes().to_vec()
-                        }
-                        Algorithm::Sha512 => {
-                            let mut m = <Hmac<Sha512> as Mac>::new_from_slice(&key).unwrap();
-                            m.update(&msg);
-                            m.finalize().into_bytes().to_vec()
-                        }
+                        Algorithm::Sha1 => direct::<Hmac<Sha1>>(&key, &msg),
+                        Algorithm::Sha256 => direct::<Hmac<Sha256>>(&key, &msg),
+                        Algorithm::Sha512 => direct::<Hmac<Sha512>>(&key, &msg),
                     };
                     assert_eq!(ours, theirs, "{alg} key length {len} counter {counter}");
                     assert_eq!(ours.len(), alg.default_key_len());
@@ -1245,49 +918,33 @@ mod tests {
         }
     }
 
-    /// The truncation read from the state words equals RFC 4226's on the digest bytes, for
-    /// every offset (the low nibble of the last byte) of every algorithm.
+    /// A window of `n` codes equals `n` single codes and costs exactly `n` HMACs; the
+    /// one-shot `hotp` from a raw key equals the prepared key's for every key length.
     #[test]
-    fn truncate_from_words_matches_dynamic_truncate() {
-        for seed in 0u32..64 {
-            let mut w32 = [0u32; 8];
-            let mut w64 = [0u64; 8];
-            for (i, (a, b)) in w32.iter_mut().zip(w64.iter_mut()).enumerate() {
-                let x = (seed.wrapping_mul(0x9E37_79B9) ^ (i as u32).wrapping_mul(0x85EB_CA6B))
-                    .rotate_left(seed % 32);
-                *a = x;
-                *b = u64::from(x) << 32 | u64::from(x.rotate_left(7) ^ seed);
-            }
-            for words in [&w32[..5], &w32[..]] {
-                let mac = MacWords::W32(words);
-                assert_eq!(Some(mac.truncate()), dynamic_truncate(&mac.to_bytes()));
-            }
-            let mac = MacWords::W64(&w64);
-            assert_eq!(Some(mac.truncate()), dynamic_truncate(&mac.to_bytes()));
-        }
-    }
-
-    /// A batch of `n` codes equals `n` single codes, costs exactly `n` HMACs and leaves the
-    /// rest of the batch 0; the one-shot `hotp` from a raw key equals the prepared key's for
-    /// every key length.
-    #[test]
-    fn batches_and_one_shot_equal_single_codes() {
+    fn windows_and_one_shot_equal_single_codes() {
         for alg in Algorithm::ALL {
             for len in [0usize, 1, 20, 32, 64, 65, 128, 129, 200] {
                 let raw: Vec<u8> = (0..len).map(|i| (i * 13 + 5) as u8).collect();
                 let key = OathKey::new(alg, &raw);
-                for first in [0u64, 7, 1_000_000, i64::MAX as u64 - 3] {
-                    for n in 0..=BATCH + 1 {
+                for first in [0u64, 7, 1_000_000, i64::MAX as u64 - 3, u64::MAX - 2] {
+                    for n in 0..=5u64 {
+                        // `first ..= first + n − 1`, up to u64::MAX; empty for n = 0.
+                        let last = match first.checked_add(n).map(|end| end.checked_sub(1)) {
+                            Some(Some(last)) => last,
+                            Some(None) => continue,
+                            None => u64::MAX,
+                        };
+                        let mut seen = Vec::new();
                         let before = hmac_count();
-                        let codes = key.codes::<BATCH>(first, n, Digits::EIGHT);
-                        assert_eq!(hmac_count() - before, n.min(BATCH) as u64);
-                        for (i, code) in codes.iter().enumerate() {
-                            let want = if i < n {
-                                key.code(first + i as u64, Digits::EIGHT)
-                            } else {
-                                0
-                            };
-                            assert_eq!(*code, want, "{alg} {len} {first} {n} {i}");
+                        key.for_each_code(first, last, Digits::EIGHT, |c, code| {
+                            seen.push((c, code));
+                        });
+                        let count = hmac_count() - before;
+                        assert_eq!(count, seen.len() as u64, "{alg} {len} {first} {n}");
+                        assert!(count <= n);
+                        for (c, code) in seen {
+                            let single = key.hotp(c, Digits::EIGHT);
+                            assert_eq!(code.map(|v| OtpCode::new(v, Digits::EIGHT)), Some(single));
                         }
                     }
                     for digits in [Digits::SIX, Digits::SEVEN, Digits::EIGHT] {

@@ -243,7 +243,7 @@ impl Entry {
     }
 
     fn mac(&self, parts: &[&[u8]]) -> Result<[u8; 32], SealError> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.hash_key)
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.hash_key)
             .map_err(|_| SealError::Invalid)?;
         for part in parts {
             let len = u32::try_from(part.len()).map_err(|_| SealError::InputTooLarge)?;
@@ -1142,7 +1142,7 @@ mod tests {
         // Deterministic.
         assert_eq!(ring.hash(&parts(b"k7f2qm3xza")).unwrap(), h);
         // Pinned: HMAC-SHA-256 over u32-BE length-prefixed parts.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&ring.active.hash_key).unwrap();
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&ring.active.hash_key).unwrap();
         for p in parts(b"k7f2qm3xza") {
             mac.update(&(p.len() as u32).to_be_bytes());
             mac.update(p);
@@ -1150,7 +1150,7 @@ mod tests {
         let expected: [u8; 32] = mac.finalize().into_bytes().into();
         assert_eq!(h.mac(), &expected);
         // The hash key is not the seal key.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&ring.active.seal_key).unwrap();
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&ring.active.seal_key).unwrap();
         for p in parts(b"k7f2qm3xza") {
             mac.update(&(p.len() as u32).to_be_bytes());
             mac.update(p);
