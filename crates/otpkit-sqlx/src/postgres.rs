@@ -75,7 +75,7 @@ const INSERT: &str = "INSERT INTO otpkit_device \
 const INSERT_WITH_ID: &str = "INSERT INTO otpkit_device \
      (id, user_id, model_label, name, confirmed, created_at, last_used_at, failure_count, \
       failure_timestamp, last_generated_at, state, version) \
-     VALUES ($1, $2, $3, $4, $5, NULL, 0, NULL, NULL, $6, 0)";
+     VALUES ($1, $2, $3, $4, $5, $6, NULL, 0, NULL, NULL, $7, 0)";
 const SET_STATE: &str = "UPDATE otpkit_device SET state = $1 WHERE id = $2";
 const UPDATE: &str = "UPDATE otpkit_device SET \
      user_id = $1, model_label = $2, name = $3, confirmed = $4, created_at = $5, \

@@ -378,6 +378,36 @@ async fn deadlocks_are_retried() {
     .await;
 }
 
+/// The insert's retry path (`init` already ran): a trigger fails the first state `UPDATE`
+/// with error 1213, the retry inserts the kept id and state directly. (A MyISAM counter is
+/// not rolled back.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn insert_retried_after_init() {
+    with_fresh_db(Server::MySql, |url| async move {
+        let (a, b) = stores(&url).await;
+        sqlx::raw_sql(
+            "CREATE TABLE otpkit_test_insert (n INT NOT NULL) ENGINE = MyISAM;
+             INSERT INTO otpkit_test_insert VALUES (0);
+             CREATE TRIGGER otpkit_test_fail_state BEFORE UPDATE ON otpkit_device FOR EACH ROW
+             BEGIN
+                 IF NEW.name = 'retry-insert' THEN
+                     UPDATE otpkit_test_insert SET n = n + 1;
+                     IF (SELECT n FROM otpkit_test_insert) <= 1 THEN
+                         SIGNAL SQLSTATE '40001'
+                             SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'simulated deadlock';
+                     END IF;
+                 END IF;
+             END",
+        )
+        .execute(a.pool())
+        .await
+        .unwrap();
+        cases::insert_retried_after_init(&b).await;
+        close(&[&a, &b]).await;
+    })
+    .await;
+}
+
 /// A row that does not decode (user id not UTF-8) is `Corrupt`, never silently fixed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn corrupt_row() {

@@ -377,6 +377,35 @@ async fn commit_failures() {
     .await;
 }
 
+/// The insert's retry path (`init` already ran): a trigger fails the first state `UPDATE`
+/// with SQLSTATE 40001, the retry inserts the kept id and state directly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn insert_retried_after_init() {
+    with_fresh_db(Server::Postgres, |url| async move {
+        let (a, b) = stores(&url).await;
+        sqlx::raw_sql(
+            r#"
+            CREATE SEQUENCE otpkit_test_insert;
+            CREATE FUNCTION otpkit_test_fail_state() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.name = 'retry-insert' AND nextval('otpkit_test_insert') <= 1 THEN
+                    RAISE EXCEPTION 'simulated serialization failure' USING ERRCODE = '40001';
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER otpkit_test_fail_state BEFORE UPDATE ON otpkit_device
+                FOR EACH ROW EXECUTE FUNCTION otpkit_test_fail_state();
+            "#,
+        )
+        .execute(a.pool())
+        .await
+        .unwrap();
+        cases::insert_retried_after_init(&b).await;
+        close(&[&a, &b]).await;
+    })
+    .await;
+}
+
 /// A row that does not decode is `Corrupt`, never silently fixed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn corrupt_row() {
