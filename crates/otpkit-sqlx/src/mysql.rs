@@ -32,6 +32,61 @@ use crate::migrations::Embedded;
 use crate::retry::Failure;
 use crate::sql::{Placeholders, Statements};
 
+crate::store::sqlx_store! {
+    /// A [`DeviceStore`](otpkit::DeviceStore) on MySQL 8 or MariaDB (InnoDB).
+    ///
+    /// Cheap to clone (the pool is shared). Two `MySqlStore`s on one database — in one process or
+    /// many — serialise their transitions through row locks.
+    ///
+    /// ```no_run
+    /// use otpkit_sqlx::mysql::MySqlStore;
+    ///
+    /// # async fn example() -> Result<(), otpkit::store::StoreError> {
+    /// let store = MySqlStore::connect("mysql://otpkit@db.internal/otpkit").await?;
+    /// store.migrate().await?; // creates or upgrades the schema; a no-op when current
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub struct MySqlStore(My, MySqlPool);
+    example_url = "mysql://user:password@host:3306/database?ssl-mode=required", pool_settings = "session variables", migrator_note = "Prefer [`MySqlStore::migrate`]: this migrator's own lock does not make concurrent runs wait on MariaDB (see there).";
+}
+
+impl MySqlStore {
+    /// Applies the migrations that are not applied yet. Running it again is a no-op. (MySQL
+    /// cannot roll DDL back; a migration that fails half-way is reported as dirty by the next
+    /// run.)
+    ///
+    /// Concurrent runs (several instances starting at once) take turns on a named lock,
+    /// `GET_LOCK('otpkit_migrate:<database>', 300)`, held by a separate connection for the
+    /// duration. sqlx's own migration lock asks for `GET_LOCK(…, -1)`, which MariaDB answers
+    /// at once with `NULL` instead of waiting (only MySQL reads −1 as "forever"), so it is
+    /// switched off and replaced by this one.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        // The lock lives on a connection of its own, outside the pool, so that it cannot go
+        // back to the pool still held and a pool of one connection can still migrate.
+        let options = self.pool.connect_options();
+        let mut lock = MySqlConnection::connect_with(&options)
+            .await
+            .map_err(StoreError::backend)?;
+        let locked: Option<i64> = sqlx::query_scalar(MIGRATE_LOCK)
+            .bind(MIGRATE_LOCK_WAIT_SECS)
+            .fetch_one(&mut lock)
+            .await
+            .map_err(StoreError::backend)?;
+        if locked != Some(1) {
+            return Err(StoreError::backend(MigrateLockBusy));
+        }
+        let mut migrator = Self::migrator();
+        migrator.set_locking(false);
+        let result = migrator.run(&self.pool).await;
+        // Closing the session releases the lock, whatever happened above.
+        if let Err(e) = lock.close().await {
+            tracing::debug!(error = %e, "otpkit-sqlx: closing the migration lock connection failed");
+        }
+        result.map_err(StoreError::backend)
+    }
+}
+
 /// The migration lock, named after the database (lock names are at most 64 characters).
 const MIGRATE_LOCK: &str =
     "SELECT GET_LOCK(LEFT(CONCAT('otpkit_migrate:', COALESCE(DATABASE(), '')), 64), ?)";
@@ -57,12 +112,7 @@ impl Dialect for My {
     /// sqlx's plain `BEGIN`: InnoDB's locking read is what serialises, at any level.
     const BEGIN: Option<&'static str> = None;
 
-    /// The embedded MySQL/MariaDB migrations (`migrations/mysql/`).
-    const MIGRATIONS: &'static [Embedded] = &[(
-        1,
-        "otpkit_device",
-        include_str!("../migrations/mysql/0001_otpkit_device.sql"),
-    )];
+    const MIGRATIONS: &'static [Embedded] = crate::migrations::embedded!("mysql");
 
     fn statements() -> &'static Statements {
         static SQL: LazyLock<Statements> =
@@ -101,74 +151,5 @@ impl Dialect for My {
             1146 | 1054 => Some(ServerError::Schema),
             _ => None,
         }
-    }
-}
-
-crate::store::sqlx_store! {
-    /// A [`DeviceStore`](otpkit::DeviceStore) on MySQL 8 or MariaDB (InnoDB).
-    ///
-    /// Cheap to clone (the pool is shared). Two `MySqlStore`s on one database — in one process or
-    /// many — serialise their transitions through row locks.
-    ///
-    /// ```no_run
-    /// use otpkit_sqlx::mysql::MySqlStore;
-    ///
-    /// # async fn example() -> Result<(), otpkit::store::StoreError> {
-    /// let store = MySqlStore::connect("mysql://otpkit@db.internal/otpkit").await?;
-    /// store.migrate().await?; // creates or upgrades the schema; a no-op when current
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub struct MySqlStore(My, MySqlPool);
-
-    /// Connects a new pool (sqlx's default pool options) to `url`, e.g.
-    /// `mysql://user:password@host:3306/database?ssl-mode=required`.
-    ///
-    /// This does not create or check the schema: call [`MySqlStore::migrate`] (or `otpkit
-    /// migrate`) first; until then every operation fails with [`StoreError::Schema`].
-    connect;
-
-    /// Uses an existing pool (to choose its size, timeouts, session variables, TLS …).
-    from_pool;
-
-    /// The embedded migrations, as an sqlx [`Migrator`](sqlx::migrate::Migrator) recording
-    /// into [`MIGRATIONS_TABLE`](crate::MIGRATIONS_TABLE). Prefer [`MySqlStore::migrate`]:
-    /// this migrator's own lock does not make concurrent runs wait on MariaDB (see there).
-    migrator;
-}
-
-impl MySqlStore {
-    /// Applies the migrations that are not applied yet. Running it again is a no-op. (MySQL
-    /// cannot roll DDL back; a migration that fails half-way is reported as dirty by the next
-    /// run.)
-    ///
-    /// Concurrent runs (several instances starting at once) take turns on a named lock,
-    /// `GET_LOCK('otpkit_migrate:<database>', 300)`, held by a separate connection for the
-    /// duration. sqlx's own migration lock asks for `GET_LOCK(…, -1)`, which MariaDB answers
-    /// at once with `NULL` instead of waiting (only MySQL reads −1 as "forever"), so it is
-    /// switched off and replaced by this one.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        // The lock lives on a connection of its own, outside the pool, so that it cannot go
-        // back to the pool still held and a pool of one connection can still migrate.
-        let options = self.pool.connect_options();
-        let mut lock = MySqlConnection::connect_with(&options)
-            .await
-            .map_err(StoreError::backend)?;
-        let locked: Option<i64> = sqlx::query_scalar(MIGRATE_LOCK)
-            .bind(MIGRATE_LOCK_WAIT_SECS)
-            .fetch_one(&mut lock)
-            .await
-            .map_err(StoreError::backend)?;
-        if locked != Some(1) {
-            return Err(StoreError::backend(MigrateLockBusy));
-        }
-        let mut migrator = Self::migrator();
-        migrator.set_locking(false);
-        let result = migrator.run(&self.pool).await;
-        // Closing the session releases the lock, whatever happened above.
-        if let Err(e) = lock.close().await {
-            tracing::debug!(error = %e, "otpkit-sqlx: closing the migration lock connection failed");
-        }
-        result.map_err(StoreError::backend)
     }
 }

@@ -25,6 +25,36 @@ use crate::migrations::Embedded;
 use crate::retry::Failure;
 use crate::sql::{Placeholders, Statements};
 
+crate::store::sqlx_store! {
+    /// A [`DeviceStore`](otpkit::DeviceStore) on PostgreSQL.
+    ///
+    /// Cheap to clone (the pool is shared). Two `PgStore`s on one database — in one process or
+    /// many — serialise their transitions through row locks.
+    ///
+    /// ```no_run
+    /// use otpkit_sqlx::postgres::PgStore;
+    ///
+    /// # async fn example() -> Result<(), otpkit::store::StoreError> {
+    /// let store = PgStore::connect("postgres://otpkit@db.internal/otpkit").await?;
+    /// store.migrate().await?; // creates or upgrades the schema; a no-op when current
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub struct PgStore(Pg, PgPool);
+    example_url = "postgres://user:password@host:5432/database?sslmode=require", pool_settings = "`search_path`";
+}
+
+impl PgStore {
+    /// Applies the migrations that are not applied yet (each in its own transaction, under
+    /// an advisory lock). Running it again is a no-op.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Self::migrator()
+            .run(&self.pool)
+            .await
+            .map_err(StoreError::backend)
+    }
+}
+
 /// PostgreSQL's [`Dialect`].
 pub(crate) struct Pg;
 
@@ -37,18 +67,7 @@ impl Dialect for Pg {
     /// each time.
     const BEGIN: Option<&'static str> = Some("BEGIN ISOLATION LEVEL READ COMMITTED");
 
-    /// The embedded PostgreSQL migrations (`migrations/postgres/`).
-    const MIGRATIONS: &'static [Embedded] = &[(
-        1,
-        "otpkit_device",
-        include_str!("../migrations/postgres/0001_otpkit_device.sql"),
-    )];
-
-    fn statements() -> &'static Statements {
-        static SQL: LazyLock<Statements> =
-            LazyLock::new(|| Statements::render(Placeholders::Numbered, " RETURNING id"));
-        &SQL
-    }
+    const MIGRATIONS: &'static [Embedded] = crate::migrations::embedded!("postgres");
 
     /// `user_id` and `model_label` are `VARCHAR … COLLATE "C"`: text.
     fn bind_key(q: DbQuery<Self>, key: Option<&str>) -> DbQuery<Self> {
@@ -57,6 +76,12 @@ impl Dialect for Pg {
 
     fn key(row: &PgRow, column: &str) -> Result<String, sqlx::Error> {
         row.try_get(column)
+    }
+
+    fn statements() -> &'static Statements {
+        static SQL: LazyLock<Statements> =
+            LazyLock::new(|| Statements::render(Placeholders::Numbered, " RETURNING id"));
+        &SQL
     }
 
     async fn insert_id(conn: &mut PgConnection, q: DbQuery<Self>) -> Result<DeviceId, Failure> {
@@ -78,48 +103,5 @@ impl Dialect for Pg {
             Some("42P01" | "42703") => Some(ServerError::Schema),
             _ => None,
         }
-    }
-}
-
-crate::store::sqlx_store! {
-    /// A [`DeviceStore`](otpkit::DeviceStore) on PostgreSQL.
-    ///
-    /// Cheap to clone (the pool is shared). Two `PgStore`s on one database — in one process or
-    /// many — serialise their transitions through row locks.
-    ///
-    /// ```no_run
-    /// use otpkit_sqlx::postgres::PgStore;
-    ///
-    /// # async fn example() -> Result<(), otpkit::store::StoreError> {
-    /// let store = PgStore::connect("postgres://otpkit@db.internal/otpkit").await?;
-    /// store.migrate().await?; // creates or upgrades the schema; a no-op when current
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub struct PgStore(Pg, PgPool);
-
-    /// Connects a new pool (sqlx's default pool options) to `url`, e.g.
-    /// `postgres://user:password@host:5432/database?sslmode=require`.
-    ///
-    /// This does not create or check the schema: call [`PgStore::migrate`] (or `otpkit
-    /// migrate`) first; until then every operation fails with [`StoreError::Schema`].
-    connect;
-
-    /// Uses an existing pool (to choose its size, timeouts, `search_path`, TLS …).
-    from_pool;
-
-    /// The embedded migrations, as an sqlx [`Migrator`](sqlx::migrate::Migrator) recording
-    /// into [`MIGRATIONS_TABLE`](crate::MIGRATIONS_TABLE).
-    migrator;
-}
-
-impl PgStore {
-    /// Applies the migrations that are not applied yet (each in its own transaction, under
-    /// an advisory lock). Running it again is a no-op.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        Self::migrator()
-            .run(&self.pool)
-            .await
-            .map_err(StoreError::backend)
     }
 }

@@ -63,30 +63,19 @@ pub(crate) struct Statements {
     pub(crate) delete_user: Statement,
 }
 
-const SELECT_ONE: &str = concat!(
-    "SELECT ",
-    device_columns!(),
-    " FROM otpkit_device WHERE id = {1}"
-);
-const SELECT_ONE_FOR_UPDATE: &str = concat!(
-    "SELECT ",
-    device_columns!(),
-    " FROM otpkit_device WHERE id = {1} FOR UPDATE"
-);
-const SELECT_USER: &str = concat!(
-    "SELECT ",
-    device_columns!(),
-    " FROM otpkit_device WHERE user_id = {1} ORDER BY id"
-);
-const SELECT_USER_FOR_UPDATE: &str = concat!(
-    "SELECT ",
-    device_columns!(),
-    " FROM otpkit_device WHERE user_id = {1} ORDER BY id FOR UPDATE"
-);
-const SELECT_LIST: &str = concat!(
-    "SELECT ",
-    device_columns!(),
-    " FROM otpkit_device \
+/// A `SELECT` of every device column, [`device_columns!`] order, then `$tail`.
+macro_rules! select {
+    ($tail:literal) => {
+        concat!("SELECT ", device_columns!(), " FROM otpkit_device", $tail)
+    };
+}
+
+const SELECT_ONE: &str = select!(" WHERE id = {1}");
+const SELECT_ONE_FOR_UPDATE: &str = select!(" WHERE id = {1} FOR UPDATE");
+const SELECT_USER: &str = select!(" WHERE user_id = {1} ORDER BY id");
+const SELECT_USER_FOR_UPDATE: &str = select!(" WHERE user_id = {1} ORDER BY id FOR UPDATE");
+const SELECT_LIST: &str = select!(
+    " \
      WHERE ({1:text} IS NULL OR user_id = {1}) \
        AND ({2:text} IS NULL OR model_label = {2}) \
        AND ({3:boolean} IS NULL OR confirmed = {3}) \

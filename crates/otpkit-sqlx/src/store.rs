@@ -385,16 +385,12 @@ where
         pool: &Pool<D::Db>,
         id: DeviceId,
     ) -> Result<Option<DeviceRecord>, StoreError> {
-        retry::run("get", (), |()| async move {
-            let r = async {
-                let row = Self::query(&D::statements().select_one, &[Arg::Int(id)])?
-                    .fetch_optional(pool)
-                    .await
-                    .map_err(classify::<D>)?;
-                row.as_ref().map(Self::decode).transpose()
-            }
-            .await;
-            ((), r)
+        retry::run_stateless("get", || async move {
+            let row = Self::query(&D::statements().select_one, &[Arg::Int(id)])?
+                .fetch_optional(pool)
+                .await
+                .map_err(classify::<D>)?;
+            row.as_ref().map(Self::decode).transpose()
         })
         .await
     }
@@ -404,17 +400,13 @@ where
         pool: &Pool<D::Db>,
         user: &UserId,
     ) -> Result<Vec<DeviceRecord>, StoreError> {
-        retry::run("list_for_user", (), |()| async move {
-            let r = async {
-                let stmt = &D::statements().select_user;
-                let rows = Self::query(stmt, &[Arg::Key(Some(user.as_str()))])?
-                    .fetch_all(pool)
-                    .await
-                    .map_err(classify::<D>)?;
-                rows.iter().map(Self::decode).collect()
-            }
-            .await;
-            ((), r)
+        retry::run_stateless("list_for_user", || async move {
+            let stmt = &D::statements().select_user;
+            let rows = Self::query(stmt, &[Arg::Key(Some(user.as_str()))])?
+                .fetch_all(pool)
+                .await
+                .map_err(classify::<D>)?;
+            rows.iter().map(Self::decode).collect()
         })
         .await
     }
@@ -424,12 +416,10 @@ where
         pool: &Pool<D::Db>,
         query: &DeviceQuery,
     ) -> Result<Vec<DeviceRecord>, StoreError> {
-        retry::run("list", (), |()| async move {
-            let r = crate::list_in_batches(query, |after, limit| {
+        retry::run_stateless("list", || {
+            crate::list_in_batches(query, |after, limit| {
                 Self::list_batch(pool, query, after, limit)
             })
-            .await;
-            ((), r)
         })
         .await
     }
@@ -460,17 +450,13 @@ where
         pool: &Pool<D::Db>,
         user: &UserId,
     ) -> Result<u64, StoreError> {
-        retry::run("delete_for_user", (), |()| async move {
-            let r = async {
-                let stmt = &D::statements().delete_user;
-                let done = Self::query(stmt, &[Arg::Key(Some(user.as_str()))])?
-                    .execute(pool)
-                    .await
-                    .map_err(classify::<D>)?;
-                Ok(D::rows_affected(&done))
-            }
-            .await;
-            ((), r)
+        retry::run_stateless("delete_for_user", || async move {
+            let stmt = &D::statements().delete_user;
+            let done = Self::query(stmt, &[Arg::Key(Some(user.as_str()))])?
+                .execute(pool)
+                .await
+                .map_err(classify::<D>)?;
+            Ok(D::rows_affected(&done))
         })
         .await
     }
@@ -479,14 +465,13 @@ where
 /// Defines a backend's public store type: the struct around its pool, `Debug` (which keeps
 /// the pool's options, and so the server and user, out of logs), `connect`, `from_pool`,
 /// `pool`, `migrator`, and `DeviceStore` through [`Ops`]. Each backend adds its own
-/// `migrate`.
+/// `migrate`. The literals fill in the methods' docs: an example URL, what an own pool lets
+/// one choose, and an optional note on the migrator.
 macro_rules! sqlx_store {
     (
         $(#[$doc:meta])*
         pub struct $name:ident($dialect:ty, $pool:ty);
-        $(#[$connect_doc:meta])* connect;
-        $(#[$from_pool_doc:meta])* from_pool;
-        $(#[$migrator_doc:meta])* migrator;
+        example_url = $url:literal, pool_settings = $settings:literal $(, migrator_note = $note:literal)?;
     ) => {
         $(#[$doc])*
         #[derive(Clone)]
@@ -503,7 +488,12 @@ macro_rules! sqlx_store {
         }
 
         impl $name {
-            $(#[$connect_doc])*
+            #[doc = concat!(
+                "Connects a new pool (sqlx's default pool options) to `url`, e.g.\n`", $url,
+                "`.\n\nThis does not create or check the schema: call [`", stringify!($name),
+                "::migrate`] (or `otpkit\nmigrate`) first; until then every operation fails with \
+                 [`StoreError::Schema`](otpkit::store::StoreError::Schema)."
+            )]
             pub async fn connect(url: &str) -> Result<Self, ::otpkit::store::StoreError> {
                 let pool = $crate::sqlx::pool::PoolOptions::<
                     <$dialect as $crate::dialect::Dialect>::Db,
@@ -514,7 +504,9 @@ macro_rules! sqlx_store {
                 Ok(Self::from_pool(pool))
             }
 
-            $(#[$from_pool_doc])*
+            #[doc = concat!(
+                "Uses an existing pool (to choose its size, timeouts, ", $settings, ", TLS …)."
+            )]
             pub fn from_pool(pool: $pool) -> Self {
                 $name { pool }
             }
@@ -524,7 +516,11 @@ macro_rules! sqlx_store {
                 &self.pool
             }
 
-            $(#[$migrator_doc])*
+            #[doc = concat!(
+                "The embedded migrations, as an sqlx [`Migrator`](crate::sqlx::migrate::Migrator) \
+                 recording\ninto [`MIGRATIONS_TABLE`](crate::MIGRATIONS_TABLE).",
+                $(" ", $note)?
+            )]
             pub fn migrator() -> $crate::sqlx::migrate::Migrator {
                 $crate::migrations::migrator(
                     <$dialect as $crate::dialect::Dialect>::MIGRATIONS,
