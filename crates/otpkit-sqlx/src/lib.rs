@@ -107,7 +107,9 @@
 //!
 //! # Tests
 //!
-//! `tests/postgres.rs` and `tests/mysql.rs` (this crate's cases) and
+//! `tests/postgres.rs` and `tests/mysql.rs` (this crate's suite, written once in
+//! `tests/common/suite.rs` and `cases.rs` and run per backend by `store_suite!`, plus each
+//! server's own tests) and
 //! `tests/postgres_conformance.rs` and `tests/mysql_conformance.rs` (otpkit's store
 //! conformance suite, two pools per case) run against the servers named by
 //! `OTPKIT_TEST_POSTGRES_URL` and `OTPKIT_TEST_MYSQL_URL`; each test creates its own
