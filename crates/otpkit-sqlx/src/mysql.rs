@@ -11,8 +11,8 @@
 //! `user_id` and `model_label` are `VARBINARY` and bound as bytes: they compare byte for
 //! byte, with no collation and no trailing-space padding.
 //!
-//! The operations are the shared ones ([`store`](crate::store)); this module holds what
-//! MySQL does differently ([`Dialect`]): `?` placeholders, `LAST_INSERT_ID()`, the plain
+//! The operations are the shared ones (`store.rs`); this module holds what
+//! MySQL does differently (its `Dialect`): `?` placeholders, `LAST_INSERT_ID()`, the plain
 //! `BEGIN`, bytes for the two key columns, its error numbers, and a migration lock that
 //! MariaDB honours.
 

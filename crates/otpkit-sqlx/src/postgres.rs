@@ -7,8 +7,8 @@
 //! (serialisation), 40P01 (deadlock) or 55P03 (lock not available, e.g. `lock_timeout`) —
 //! also at `COMMIT` — roll back and retry (see the [crate docs](crate#retries)).
 //!
-//! The operations are the shared ones ([`store`](crate::store)); this module holds what
-//! PostgreSQL does differently ([`Dialect`]): `$n` placeholders, `INSERT … RETURNING id`, the
+//! The operations are the shared ones (`store.rs`); this module holds what
+//! PostgreSQL does differently (its `Dialect`): `$n` placeholders, `INSERT … RETURNING id`, the
 //! `BEGIN` statement, its SQLSTATEs, and the migrations' advisory lock.
 
 use crate::sqlx;
