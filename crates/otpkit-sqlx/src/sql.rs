@@ -20,6 +20,7 @@ pub(crate) enum Placeholders {
     /// `$1`, `$2`, …: a parameter used twice is one argument; `{n:type}` becomes `$n::type`.
     Numbered,
     /// One `?` per use: a parameter used twice is bound twice; `:type` is dropped.
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     Positional,
 }
 
