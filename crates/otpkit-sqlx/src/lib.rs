@@ -7,8 +7,14 @@
 //!
 //! Tested on PostgreSQL 15 and MariaDB 10.11. [`SqlxStore`] picks the backend from an `OTPKIT_DATABASE_URL` (SPEC §6). TLS to the server
 //! uses rustls (feature `rustls`, default): add `?sslmode=require` (PostgreSQL) or
-//! `?ssl-mode=required` (MySQL) to the URL. Each backend is its own module with its own SQL;
-//! sqlx's `Any` driver is not used (placeholders and locking differ).
+//! `?ssl-mode=required` (MySQL) to the URL.
+//!
+//! The operations — the atomic transition with its locking read and retries included — are
+//! written once (`store.rs`), over a small `Dialect` trait (`dialect.rs`); the SQL is written
+//! once too (`sql.rs`) and rendered for each server's placeholders. Each backend module holds
+//! only its dialect (driver, placeholders, `BEGIN`, how ids and the key columns travel, which
+//! errors mean "retry") and its `migrate`. sqlx's `Any` driver is not used (placeholders,
+//! types and locking differ).
 //!
 //! ```no_run
 //! use otpkit::DeviceStore;
@@ -101,7 +107,9 @@
 //!
 //! # Tests
 //!
-//! `tests/postgres.rs` and `tests/mysql.rs` (this crate's cases) and
+//! `tests/postgres.rs` and `tests/mysql.rs` (this crate's suite, written once in
+//! `tests/common/suite.rs` and `cases.rs` and run per backend by `store_suite!`, plus each
+//! server's own tests) and
 //! `tests/postgres_conformance.rs` and `tests/mysql_conformance.rs` (otpkit's store
 //! conformance suite, two pools per case) run against the servers named by
 //! `OTPKIT_TEST_POSTGRES_URL` and `OTPKIT_TEST_MYSQL_URL`; each test creates its own
@@ -136,9 +144,12 @@ use async_trait::async_trait;
 use otpkit::store::{DeviceQuery, InitState, Mutation, StoreError, UserMutation};
 use otpkit::{DeviceId, DeviceRecord, DeviceStore, UserId, device::NewDevice};
 
+mod dialect;
 mod migrations;
 mod retry;
 mod row;
+mod sql;
+mod store;
 
 #[cfg(feature = "mysql")]
 pub mod mysql;
@@ -180,28 +191,6 @@ pub mod sqlx {
 }
 
 use retry::Failure;
-
-/// A row vanished while this transaction held its lock (it cannot, short of a bug or a
-/// manual change under a different isolation).
-#[derive(Debug, thiserror::Error)]
-#[error("device {0} changed under its row lock")]
-struct LostRow(i64);
-
-/// An insert was retried after its `init` had failed (an internal bug; never expected).
-#[derive(Debug, thiserror::Error)]
-#[error("the insert's init function was already used")]
-struct InitSpent;
-
-/// The errors both backends sort the same way.
-fn classify_common(e: sqlx::Error) -> Failure {
-    match e {
-        sqlx::Error::ColumnNotFound(_) => Failure::Fatal(StoreError::Schema),
-        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => {
-            Failure::Fatal(StoreError::Corrupt(e.to_string()))
-        }
-        e => Failure::Fatal(StoreError::backend(e)),
-    }
-}
 
 /// How many rows one listing query reads while a filter runs in Rust (`user_contains`).
 const LIST_BATCH: i64 = 500;

@@ -19,6 +19,22 @@ pub const MIGRATIONS_TABLE: &str = "otpkit_migrations";
 /// One embedded migration: version, description, SQL.
 pub(crate) type Embedded = (i64, &'static str, &'static str);
 
+/// A backend's embedded migrations, from `migrations/<backend>/`.
+macro_rules! embedded {
+    ($backend:literal) => {
+        &[(
+            1,
+            "otpkit_device",
+            include_str!(concat!(
+                "../migrations/",
+                $backend,
+                "/0001_otpkit_device.sql"
+            )),
+        )]
+    };
+}
+pub(crate) use embedded;
+
 /// A migrator for `migrations`, recording into [`MIGRATIONS_TABLE`].
 pub(crate) fn migrator(migrations: &[Embedded]) -> Migrator {
     let list = migrations

@@ -72,6 +72,22 @@ where
     }
 }
 
+/// [`run`] for an attempt that carries no state across retries (a read, a plain `DELETE`).
+pub(crate) async fn run_stateless<T, F, Fut>(
+    what: &'static str,
+    mut attempt: F,
+) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Failure>>,
+{
+    run(what, (), |()| {
+        let fut = attempt();
+        async move { ((), fut.await) }
+    })
+    .await
+}
+
 /// The pause before retry `n` (1-based): 5 ms · 2ⁿ⁻¹ plus up to as much random jitter, so
 /// that transactions that deadlocked each other do not collide again in lock step.
 fn backoff(n: u32) -> Duration {

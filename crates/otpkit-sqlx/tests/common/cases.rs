@@ -221,6 +221,32 @@ pub async fn init_failure_rolls_back<S: DeviceStore>(s: &S) {
     assert_eq!(s.list(&DeviceQuery::default()).await.unwrap().len(), 1);
 }
 
+/// An insert whose state `UPDATE` fails with a retryable error after `init` ran is run again
+/// with the same id: `init` runs once and the device is stored once, with its state. The
+/// backend's test installs a trigger that fails the first state update of a device named
+/// `retry-insert` with a deadlock / serialisation failure.
+pub async fn insert_retried_after_init<S: DeviceStore>(s: &S) {
+    let calls = Arc::new(AtomicU32::new(0));
+    let c = calls.clone();
+    let rec = s
+        .insert(
+            new_device("alice", "otp_totp.totpdevice", "retry-insert"),
+            Box::new(move |id| {
+                c.fetch_add(1, Ordering::SeqCst);
+                Ok(format!(r#"{{"id":{id}}}"#))
+            }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "init runs exactly once");
+    assert_eq!(rec.state, format!(r#"{{"id":{}}}"#, rec.id));
+    assert_eq!(s.get(rec.id).await.unwrap().as_ref(), Some(&rec));
+    assert_eq!(s.list_for_user(&user("alice")).await.unwrap(), vec![rec]);
+    let next = add(s, "alice", "otp_totp.totpdevice", "next").await;
+    assert_eq!(s.list_for_user(&user("alice")).await.unwrap().len(), 2);
+    assert_eq!(next.state, format!(r#"{{"id":{}}}"#, next.id));
+}
+
 /// `update_user` sees exactly the user's rows (byte-exact ids), in id order, and writes
 /// each decision.
 pub async fn update_user_sees_all_rows<S: DeviceStore>(s: &S) {

@@ -5,9 +5,10 @@
 //!   to for administration (`CREATE DATABASE` / `DROP DATABASE`).
 //! - `OTPKIT_REQUIRE_DB`: when set (to anything but `0`, `false` or nothing), a missing URL
 //!   fails the test instead of skipping it. A URL that is set but unreachable always fails.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports, unused_macros)]
 
 pub mod cases;
+pub mod suite;
 
 use otpkit_sqlx::sqlx;
 use std::future::Future;
@@ -257,17 +258,12 @@ pub async fn fresh_pair(server: Server) -> (Arc<dyn DeviceStore>, Arc<dyn Device
         timer: Timer::start(),
     });
     macro_rules! pair {
-        ($store:ty, $pool:ty) => {{
-            let open = || async {
-                let pool = <$pool>::new()
-                    .max_connections(10)
-                    .connect(&url)
-                    .await
-                    .unwrap();
-                <$store>::from_pool(pool)
-            };
-            let (a, b) = (open().await, open().await);
-            a.migrate().await.unwrap();
+        ($store:ty) => {{
+            let (a, b) = (
+                <$store as suite::TestStore>::open(&url, 10, "").await,
+                <$store as suite::TestStore>::open(&url, 10, "").await,
+            );
+            suite::TestStore::migrate(&a).await.unwrap();
             (
                 Arc::new(Guarded {
                     store: a,
@@ -282,16 +278,111 @@ pub async fn fresh_pair(server: Server) -> (Arc<dyn DeviceStore>, Arc<dyn Device
     }
     match server {
         #[cfg(feature = "postgres")]
-        Server::Postgres => pair!(
-            otpkit_sqlx::postgres::PgStore,
-            sqlx::postgres::PgPoolOptions
-        ),
+        Server::Postgres => pair!(otpkit_sqlx::postgres::PgStore),
         #[cfg(feature = "mysql")]
-        Server::MySql => pair!(
-            otpkit_sqlx::mysql::MySqlStore,
-            sqlx::mysql::MySqlPoolOptions
-        ),
+        Server::MySql => pair!(otpkit_sqlx::mysql::MySqlStore),
         #[allow(unreachable_patterns)]
         _ => unreachable!("backend feature is off"),
     }
 }
+
+/// [`suite::TestStore`] for a store type of otpkit-sqlx.
+macro_rules! test_store {
+    ($store:ty, $db:ty, $server:expr, $backend:expr, $variant:path) => {
+        impl suite::TestStore for $store {
+            type Db = $db;
+            const SERVER: Server = $server;
+            const BACKEND: otpkit_sqlx::Backend = $backend;
+
+            async fn open(url: &str, max: u32, session: &'static str) -> Self {
+                let mut options = sqlx::pool::PoolOptions::<$db>::new().max_connections(max);
+                if !session.is_empty() {
+                    options = options.after_connect(move |conn, _| {
+                        Box::pin(async move {
+                            sqlx::Executor::execute(conn, session).await?;
+                            Ok(())
+                        })
+                    });
+                }
+                <$store>::from_pool(options.connect(url).await.unwrap())
+            }
+
+            async fn connect(url: &str) -> Self {
+                <$store>::connect(url).await.unwrap()
+            }
+
+            fn pool(&self) -> &sqlx::Pool<$db> {
+                <$store>::pool(self)
+            }
+
+            async fn migrate(&self) -> Result<(), StoreError> {
+                <$store>::migrate(self).await
+            }
+
+            fn from_any(any: &otpkit_sqlx::SqlxStore) -> Option<&Self> {
+                #[allow(unreachable_patterns)]
+                match any {
+                    $variant(s) => Some(s),
+                    _ => None,
+                }
+            }
+
+            async fn exec(&self, sql: String) {
+                sqlx::raw_sql(AssertSqlSafe(sql))
+                    .execute(self.pool())
+                    .await
+                    .unwrap();
+            }
+
+            async fn rows(&self, sql: &'static str) -> Vec<Vec<Option<String>>> {
+                let rows = sqlx::query(sql).fetch_all(self.pool()).await.unwrap();
+                rows.iter()
+                    .map(|r| {
+                        (0..sqlx::Row::len(r))
+                            .map(|i| sqlx::Row::try_get(r, i).unwrap())
+                            .collect()
+                    })
+                    .collect()
+            }
+
+            async fn max_id(&self) -> i64 {
+                sqlx::query_scalar("SELECT MAX(id) FROM otpkit_device")
+                    .fetch_one(self.pool())
+                    .await
+                    .unwrap()
+            }
+
+            async fn applied(&self) -> Vec<(i64, bool)> {
+                sqlx::query_as("SELECT version, success FROM otpkit_migrations ORDER BY version")
+                    .fetch_all(self.pool())
+                    .await
+                    .unwrap()
+            }
+
+            async fn lock_row(tx: &mut sqlx::Transaction<'static, $db>, id: i64) {
+                let sql = format!("SELECT id FROM otpkit_device WHERE id = {id} FOR UPDATE");
+                sqlx::query(AssertSqlSafe(sql))
+                    .execute(&mut **tx)
+                    .await
+                    .unwrap();
+            }
+        }
+    };
+}
+
+#[cfg(feature = "postgres")]
+test_store!(
+    otpkit_sqlx::postgres::PgStore,
+    sqlx::Postgres,
+    Server::Postgres,
+    otpkit_sqlx::Backend::Postgres,
+    otpkit_sqlx::SqlxStore::Postgres
+);
+#[cfg(feature = "mysql")]
+test_store!(
+    otpkit_sqlx::mysql::MySqlStore,
+    sqlx::MySql,
+    Server::MySql,
+    otpkit_sqlx::Backend::MySql,
+    otpkit_sqlx::SqlxStore::MySql
+);
