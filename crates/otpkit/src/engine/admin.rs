@@ -1,0 +1,338 @@
+//! Administration (SPEC §2.4–§2.6, §3, §8): the committing policy operations (throttle reset,
+//! unlock, cooldown, timestamps, tokens), rename, confirm, remove and prune.
+
+use crate::device::{DeviceRecord, ThrottleState, validate_name};
+use crate::error::Error;
+use crate::events::{Event, EventKind};
+use crate::policy::{Throttle, throttle_reset};
+use crate::secret::SecretString;
+use crate::store::{DeviceQuery, Mutation, Slot, UserMutation, Write};
+use crate::user::UserId;
+
+use super::attempt::CtxExtra;
+use super::{Device, Engine};
+
+impl Engine {
+    pub(super) async fn update_record(
+        &self,
+        pid: &str,
+        f: impl FnMut(&mut DeviceRecord) -> Write + Send + 'static,
+    ) -> Result<Device, Error> {
+        let Some((p, kind)) = self.resolve(pid) else {
+            return Err(Error::NotFound);
+        };
+        let label = kind.model_label();
+        let slot: Slot<DeviceRecord> = Slot::new();
+        let out = slot.clone();
+        let mut f = f;
+        let m: Mutation = Box::new(move |rec| {
+            if rec.model_label != label {
+                return Write::None;
+            }
+            let w = f(rec);
+            let mut seen = rec.clone();
+            if w == Write::Update {
+                seen.version = seen.version.saturating_add(1);
+            }
+            out.put(seen);
+            w
+        });
+        if !self.inner.store.update(p.id(), m).await? {
+            return Err(Error::NotFound);
+        }
+        let rec = slot.take().ok_or(Error::NotFound)?;
+        Ok(Device { record: rec, kind })
+    }
+
+    /// `throttle_reset(commit = true)`: clears the delay and `LOCKED_OUT`. Emits
+    /// `throttle_reset`.
+    pub async fn throttle_reset(&self, pid: &str) -> Result<Device, Error> {
+        self.reset_with_event(pid, EventKind::ThrottleReset).await
+    }
+
+    /// `throttle_reset` of every device of `user` at once (all rows locked), which also
+    /// clears the account throttle (`OTPKIT_ACCOUNT_THROTTLING`). Emits `throttle_reset` for
+    /// each device that had a failure count or timestamp; returns those devices.
+    pub async fn throttle_reset_user(&self, user: &UserId) -> Result<Vec<Device>, Error> {
+        let slot: Slot<Vec<DeviceRecord>> = Slot::new();
+        let out = slot.clone();
+        let m: UserMutation = Box::new(move |recs, writes| {
+            let mut reset = Vec::new();
+            for (r, w) in recs.iter_mut().zip(writes.iter_mut()) {
+                if r.throttle != ThrottleState::default() {
+                    throttle_reset(&mut r.throttle);
+                    *w = Write::Update;
+                    let mut seen = r.clone();
+                    seen.version = seen.version.saturating_add(1);
+                    reset.push(seen);
+                }
+            }
+            out.put(reset);
+        });
+        self.inner.store.update_user(user, m).await?;
+        let now = self.now();
+        let recs = slot.take().unwrap_or_default();
+        let mut devices = Vec::with_capacity(recs.len());
+        for rec in recs {
+            self.inner.emit(Event::new(
+                EventKind::ThrottleReset,
+                Some(user),
+                Some(&rec.persistent_id()),
+                now,
+            ));
+            devices.extend(self.inner.device(rec));
+        }
+        Ok(devices)
+    }
+
+    /// The owner's self-service unlock (§7.7): `throttle_reset` emitting `device_unlocked`.
+    /// The caller checks that the session was verified by a different device.
+    pub async fn unlock(&self, pid: &str) -> Result<Device, Error> {
+        self.reset_with_event(pid, EventKind::DeviceUnlocked).await
+    }
+
+    pub(super) async fn reset_with_event(
+        &self,
+        pid: &str,
+        kind: EventKind,
+    ) -> Result<Device, Error> {
+        let d = self
+            .update_record(pid, |r| {
+                throttle_reset(&mut r.throttle);
+                Write::Update
+            })
+            .await?;
+        self.inner.emit(Event::new(
+            kind,
+            Some(d.user()),
+            Some(&d.persistent_id()),
+            self.now(),
+        ));
+        Ok(d)
+    }
+
+    /// `throttle_increment(commit = true)`: count + 1 and timestamp = now, atomically. Emits
+    /// `device_locked` (and notifies) when this increment reaches the lock-out threshold.
+    pub async fn throttle_increment(&self, pid: &str) -> Result<Device, Error> {
+        let now = self.now();
+        let max = self.inner.settings.throttle_max_delay;
+        let lockout = self.inner.settings.lockout_threshold;
+        let locked = Slot::new();
+        let l2 = locked.clone();
+        let d = self
+            .update_record(pid, move |r| {
+                l2.put(
+                    Throttle {
+                        factor: 1,
+                        max_delay_secs: max,
+                        lockout_threshold: lockout,
+                    }
+                    .increment(&mut r.throttle, now),
+                );
+                Write::Update
+            })
+            .await?;
+        if locked.take() == Some(true) {
+            let mut e = Event::new(
+                EventKind::DeviceLocked,
+                Some(d.user()),
+                Some(&d.persistent_id()),
+                now,
+            );
+            e.failure_count = Some(d.throttle().failure_count);
+            self.inner.emit(e);
+        }
+        Ok(d)
+    }
+
+    /// `cooldown_set(commit = true)`.
+    pub async fn cooldown_set(&self, pid: &str) -> Result<Device, Error> {
+        let now = self.now();
+        self.update_record(pid, move |r| {
+            crate::policy::cooldown_set(r, now);
+            Write::Update
+        })
+        .await
+    }
+
+    /// `cooldown_reset(commit = true)`.
+    pub async fn cooldown_reset(&self, pid: &str) -> Result<Device, Error> {
+        self.update_record(pid, |r| {
+            crate::policy::cooldown_reset(r);
+            Write::Update
+        })
+        .await
+    }
+
+    /// `set_last_used_timestamp(commit = true)`.
+    pub async fn set_last_used_timestamp(&self, pid: &str) -> Result<Device, Error> {
+        let now = self.now();
+        self.update_record(pid, move |r| {
+            crate::policy::set_last_used_timestamp(r, now);
+            Write::Update
+        })
+        .await
+    }
+
+    /// `generate_token(length, valid_secs, commit = true)` for a side-channel device: stores
+    /// the new token's hash and returns the plaintext once.
+    pub async fn generate_token(
+        &self,
+        pid: &str,
+        length: u8,
+        valid_secs: u32,
+    ) -> Result<SecretString, Error> {
+        let Some((p, kind)) = self.resolve(pid) else {
+            return Err(Error::NotFound);
+        };
+        let now = self.now();
+        let inner = self.inner.clone();
+        let slot: Slot<Result<SecretString, Error>> = Slot::new();
+        let out = slot.clone();
+        let m: Mutation = Box::new(move |rec| {
+            if rec.model_label != kind.model_label() {
+                out.put(Err(Error::NotFound));
+                return Write::None;
+            }
+            let res = (|| -> Result<SecretString, Error> {
+                let mut dev = kind.0.load(&rec.state)?;
+                let pid = rec.persistent_id();
+                let token = {
+                    let ctx = inner.ctx(now, rec, &pid, CtxExtra::default());
+                    let side = dev
+                        .side_channel()
+                        .ok_or(Error::WrongKind(kind.verbose_name()))?;
+                    side.generate_token(&ctx, length, valid_secs)?
+                };
+                rec.state = dev.save()?;
+                Ok(token)
+            })();
+            let w = if res.is_ok() {
+                Write::Update
+            } else {
+                Write::None
+            };
+            out.put(res);
+            w
+        });
+        if !self.inner.store.update(p.id(), m).await? {
+            return Err(Error::NotFound);
+        }
+        slot.take().ok_or(Error::NotFound)?
+    }
+
+    /// Renames a device.
+    pub async fn rename(&self, pid: &str, name: &str) -> Result<Device, Error> {
+        validate_name(name)?;
+        let name = name.to_owned();
+        self.update_record(pid, move |r| {
+            r.name = name.clone();
+            Write::Update
+        })
+        .await
+    }
+
+    /// Marks a device confirmed (administrator override of §7.6). Emits
+    /// `device_confirmed` when it was not.
+    pub async fn confirm(&self, pid: &str) -> Result<Device, Error> {
+        let was = Slot::new();
+        let w2 = was.clone();
+        let d = self
+            .update_record(pid, move |r| {
+                w2.put(r.confirmed);
+                if r.confirmed {
+                    Write::None
+                } else {
+                    r.confirmed = true;
+                    Write::Update
+                }
+            })
+            .await?;
+        if was.take() == Some(false) {
+            self.inner.emit(Event::new(
+                EventKind::DeviceConfirmed,
+                Some(d.user()),
+                Some(&d.persistent_id()),
+                self.now(),
+            ));
+        }
+        Ok(d)
+    }
+
+    /// Removes a device. Emits `device_removed`.
+    pub async fn remove(&self, pid: &str) -> Result<Device, Error> {
+        let d = self.update_record(pid, |_| Write::Delete).await?;
+        self.inner.emit(Event::new(
+            EventKind::DeviceRemoved,
+            Some(d.user()),
+            Some(&d.persistent_id()),
+            self.now(),
+        ));
+        Ok(d)
+    }
+
+    /// `delete_devices_for_user(user)`: removes every device of `user` (the application calls
+    /// it when it deletes the user), in one transition over all of the user's rows, and
+    /// emits `device_removed` once per device removed (REQ-16).
+    pub async fn delete_devices_for_user(&self, user: &UserId) -> Result<u64, Error> {
+        let slot: Slot<Vec<String>> = Slot::new();
+        let out = slot.clone();
+        let m: UserMutation = Box::new(move |recs, writes| {
+            writes.iter_mut().for_each(|w| *w = Write::Delete);
+            out.put(recs.iter().map(DeviceRecord::persistent_id).collect());
+        });
+        self.inner.store.update_user(user, m).await?;
+        let removed = slot.take().unwrap_or_default();
+        let now = self.now();
+        for pid in &removed {
+            self.inner.emit(Event::new(
+                EventKind::DeviceRemoved,
+                Some(user),
+                Some(pid),
+                now,
+            ));
+        }
+        Ok(u64::try_from(removed.len()).unwrap_or(u64::MAX))
+    }
+
+    /// `otpkit device prune`: deletes unconfirmed devices older than `OTPKIT_ENROLMENT_TTL`.
+    pub async fn prune_unconfirmed(&self) -> Result<u64, Error> {
+        let cutoff = self
+            .now()
+            .add_secs(-i64::from(self.inner.settings.enrolment_ttl));
+        let mut removed = 0;
+        let mut after = None;
+        loop {
+            let page = self
+                .inner
+                .store
+                .list(&DeviceQuery {
+                    confirmed: Some(false),
+                    created_before: Some(cutoff),
+                    after_id: after,
+                    limit: Some(500),
+                    ..DeviceQuery::default()
+                })
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            for r in page {
+                // `update` reports whether the row existed, not what the mutation decided:
+                // a device confirmed since the listing is kept and must not be counted. The
+                // slot holds the decision of the run that committed (a retried group runs
+                // the mutation again).
+                let deleted = Slot::new();
+                let out = deleted.clone();
+                let m: Mutation = Box::new(move |rec| {
+                    let expired = !rec.confirmed && rec.created_at < cutoff;
+                    out.put(expired);
+                    if expired { Write::Delete } else { Write::None }
+                });
+                if self.inner.store.update(r.id, m).await? && deleted.take() == Some(true) {
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+}
