@@ -79,6 +79,18 @@ impl Flash {
         }
     }
 
+    /// A form's outcome for `page`: its problem, if it failed, and an informational message.
+    pub(crate) fn outcome(page: &str, problem: Option<&Problem>, info: Option<String>) -> Flash {
+        let flash = match problem {
+            Some(p) => Flash::problem(page, p),
+            None => Flash::to(page),
+        };
+        match info {
+            Some(i) => flash.info(i),
+            None => flash,
+        }
+    }
+
     /// With an informational message.
     pub(crate) fn info(mut self, text: impl Into<String>) -> Flash {
         self.info = Some(text.into());

@@ -420,6 +420,15 @@ impl Ctx {
         secure(see_other(to))
     }
 
+    /// A refused form: the problem in JSON, or a 303 to `page` showing it once
+    /// (Post/Redirect/Get).
+    pub(crate) async fn refuse(&self, page: &str, p: Problem) -> Response {
+        if self.json {
+            return self.fail(p).await;
+        }
+        self.see_other(page, Flash::problem(page, &p)).await
+    }
+
     /// The flash left for this page, removed from the session; a flash for another page is
     /// left alone, an unreadable one dropped.
     pub(crate) async fn take_flash(&self) -> Result<Option<Flash>, SessionFailure> {

@@ -7,7 +7,7 @@ use http::{StatusCode, header};
 use minijinja::context;
 use otpkit::{Device, Error as OtpError, UserId};
 
-use crate::error::{Code, Problem};
+use crate::error::Code;
 use crate::flash::Flash;
 use crate::kit::OtpKit;
 use crate::middleware::OtpState;
@@ -74,6 +74,14 @@ pub(crate) async fn require_fresh(
         "next",
         next,
     ))))
+}
+
+/// The authenticated user of a sensitive request, checked for freshness ([`require_fresh`]):
+/// the opening of every enrolment and backup-code handler.
+pub(crate) async fn fresh_user(ctx: &Ctx, here: &str) -> Result<UserId, Response> {
+    let (state, user) = user_of(ctx, here).await?;
+    require_fresh(ctx, &state, &user, here).await?;
+    Ok(user)
 }
 
 /// Viewing the device list needs a verified session once the user has a device.
@@ -267,7 +275,7 @@ pub(crate) async fn action(
         }
         Err(OtpError::InvalidName(_)) => {
             let p = ctx.problem(Code::BadRequest, "", 0);
-            refused(&ctx, &here, p).await
+            ctx.refuse(&here, p).await
         }
         Err(OtpError::NotFound) => ctx.fail_code(Code::NotFound).await,
         Err(e) => {
@@ -306,19 +314,11 @@ async fn run_action(
             let other = state.device().is_some_and(|d| d.persistent_id() != pid);
             if !other {
                 let p = ctx.problem(Code::UnlockNotAllowed, "", 0);
-                return Err(refused(ctx, &here, p).await);
+                return Err(ctx.refuse(&here, p).await);
             }
             kit.engine().unlock(pid).await
         }
     })
-}
-
-/// A refused form: the problem in JSON, or a 303 to `page` showing it (Post/Redirect/Get).
-async fn refused(ctx: &Ctx, page: &str, p: Problem) -> Response {
-    if ctx.json {
-        return secure(p.into_json());
-    }
-    ctx.see_other(page, Flash::problem(page, &p)).await
 }
 
 /// Route adapter for the actions.
@@ -358,13 +358,10 @@ pub(crate) async fn backup_codes(State(kit): State<OtpKit>, req: Request) -> Res
         Err(r) => return r,
     };
     let here = kit.url("/devices/");
-    let (state, user) = match user_of(&ctx, &here).await {
+    let user = match fresh_user(&ctx, &here).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(r) = require_fresh(&ctx, &state, &user, &here).await {
-        return r;
-    }
     let (device, codes) = match kit.engine().generate_backup_codes(&user, None).await {
         Ok(x) => x,
         Err(e) => {

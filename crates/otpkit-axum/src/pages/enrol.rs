@@ -11,7 +11,7 @@ use otpkit::session::ENROL_KEY;
 use otpkit::store::Write;
 use otpkit::{Device, Error as OtpError, UserId};
 
-use super::devices::{EMAIL, TOTP, require_fresh, user_of};
+use super::devices::{EMAIL, TOTP, fresh_user, user_of};
 use super::login::{Step, complete, map_challenge, map_verify};
 use super::pending;
 use crate::error::{Code, Problem};
@@ -221,13 +221,10 @@ pub(crate) async fn totp_get(State(kit): State<OtpKit>, req: Request) -> Respons
         Err(r) => return r,
     };
     let here = kit.url("/devices/totp/new/");
-    let (state, user) = match user_of(&ctx, &here).await {
+    let user = match fresh_user(&ctx, &here).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(r) = require_fresh(&ctx, &state, &user, &here).await {
-        return r;
-    }
     let device = match current_enrolment(&ctx, &user, TOTP).await {
         Ok(d) => d,
         Err(r) => return r,
@@ -236,16 +233,6 @@ pub(crate) async fn totp_get(State(kit): State<OtpKit>, req: Request) -> Respons
         Ok(flash) => render_totp(&ctx, device.as_ref(), None, flash.as_ref()).await,
         Err(_) => ctx.internal().await,
     }
-}
-
-/// A refused TOTP enrolment form: JSON as before, HTML as a 303 back to the page, which
-/// shows the error once (Post/Redirect/Get).
-async fn totp_refused(ctx: &Ctx, device: Option<&Device>, p: Problem) -> Response {
-    if ctx.json {
-        return render_totp(ctx, device, Some(p), None).await;
-    }
-    let page = ctx.kit.url("/devices/totp/new/");
-    ctx.see_other(&page, Flash::problem(&page, &p)).await
 }
 
 /// `POST /devices/totp/new/`: start (`start`) or confirm with the first code (`otp_token`).
@@ -260,13 +247,10 @@ pub(crate) async fn totp_post(State(kit): State<OtpKit>, req: Request) -> Respon
         Err(r) => return r,
     };
     let here = kit.url("/devices/totp/new/");
-    let (state, user) = match user_of(&ctx, &here).await {
+    let user = match fresh_user(&ctx, &here).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(r) = require_fresh(&ctx, &state, &user, &here).await {
-        return r;
-    }
     if fields.get("otp_token").is_some() {
         let device = match current_enrolment(&ctx, &user, TOTP).await {
             Ok(d) => d,
@@ -274,16 +258,16 @@ pub(crate) async fn totp_post(State(kit): State<OtpKit>, req: Request) -> Respon
         };
         let Some(device) = device else {
             let p = ctx.problem(Code::LoginExpired, "", 0);
-            return totp_refused(&ctx, None, p).await;
+            return ctx.refuse(&here, p).await;
         };
         let token = fields.get("otp_token").unwrap_or("");
         if token.trim().is_empty() {
             let p = ctx.problem(Code::TokenRequired, "", 0);
-            return totp_refused(&ctx, Some(&device), p).await;
+            return ctx.refuse(&here, p).await;
         }
         return match confirm(&ctx, &user, &device, token).await {
             Ok(r) => r,
-            Err(p) => totp_refused(&ctx, Some(&device), p).await,
+            Err(p) => ctx.refuse(&here, p).await,
         };
     }
     if clear_enrolments(&ctx, &user).await.is_err() {
@@ -299,7 +283,7 @@ pub(crate) async fn totp_post(State(kit): State<OtpKit>, req: Request) -> Respon
         Ok(d) => d,
         Err(OtpError::InvalidName(_)) => {
             let p = ctx.problem(Code::BadRequest, "", 0);
-            return totp_refused(&ctx, None, p).await;
+            return ctx.refuse(&here, p).await;
         }
         Err(_) => return ctx.internal().await,
     };
@@ -370,14 +354,8 @@ async fn email_answer(
         return render_email(ctx, user, device, error, info, None).await;
     }
     let page = ctx.kit.url("/devices/email/new/");
-    let mut flash = match &error {
-        Some(p) => Flash::problem(&page, p),
-        None => Flash::to(&page),
-    };
-    if let Some(i) = info {
-        flash = flash.info(i);
-    }
-    ctx.see_other(&page, flash).await
+    ctx.see_other(&page, Flash::outcome(&page, error.as_ref(), info))
+        .await
 }
 
 async fn render_email(
@@ -437,13 +415,10 @@ pub(crate) async fn email_get(State(kit): State<OtpKit>, req: Request) -> Respon
         Err(r) => return r,
     };
     let here = kit.url("/devices/email/new/");
-    let (state, user) = match user_of(&ctx, &here).await {
+    let user = match fresh_user(&ctx, &here).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(r) = require_fresh(&ctx, &state, &user, &here).await {
-        return r;
-    }
     let device = match current_enrolment(&ctx, &user, EMAIL).await {
         Ok(d) => d,
         Err(r) => return r,
@@ -519,13 +494,10 @@ pub(crate) async fn email_post(State(kit): State<OtpKit>, req: Request) -> Respo
         Err(r) => return r,
     };
     let here = kit.url("/devices/email/new/");
-    let (state, user) = match user_of(&ctx, &here).await {
+    let user = match fresh_user(&ctx, &here).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(r) = require_fresh(&ctx, &state, &user, &here).await {
-        return r;
-    }
     if fields.get("otp_token").is_some() || fields.get("resend").is_some() {
         let device = match current_enrolment(&ctx, &user, EMAIL).await {
             Ok(d) => d,

@@ -303,13 +303,7 @@ async fn answer(ctx: &Ctx, v: View<'_>, username: Option<&str>) -> Response {
         return render(ctx, v).await;
     }
     let url = page_url(&ctx.kit, v.flow, v.next);
-    let mut flash = match &v.problem {
-        Some(p) => Flash::problem(&url, p),
-        None => Flash::to(&url),
-    };
-    if let Some(info) = v.info {
-        flash = flash.info(info);
-    }
+    let mut flash = Flash::outcome(&url, v.problem.as_ref(), v.info);
     if let Some(selected) = v.selected {
         flash = flash.field("otp_device", selected);
     }

@@ -92,11 +92,8 @@ pub(crate) async fn action(
         AdminAction::Edit => edit_device(&ctx, &d, &fields, &page).await,
         AdminAction::BackupCodes => generate_codes(&ctx, &d, &page).await,
         AdminAction::ResetThrottling if verified_by(&admin, &pid) => {
-            let p = ctx.problem(Code::UnlockNotAllowed, "", 0);
-            if ctx.json {
-                return ctx.fail(p).await;
-            }
-            ctx.see_other(&page, Flash::problem(&page, &p)).await
+            ctx.refuse(&page, ctx.problem(Code::UnlockNotAllowed, "", 0))
+                .await
         }
         AdminAction::ResetThrottling => {
             done(&ctx, engine.throttle_reset(&pid).await, &pid, &page).await
