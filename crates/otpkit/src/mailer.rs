@@ -209,6 +209,23 @@ pub enum TemplateError {
     },
 }
 
+/// Why a message could not be rendered from the [`EmailTemplates`] (a template that does not
+/// parse, an operation a value does not support): the template engine's message only. Its
+/// full error is not kept, because its debug form can show the context, which holds the code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct RenderError {
+    message: String,
+}
+
+impl RenderError {
+    fn new(e: &minijinja::Error) -> Self {
+        RenderError {
+            message: e.to_string(),
+        }
+    }
+}
+
 /// The email subject, sender and body templates, resolved from the settings once at start.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EmailTemplates {
@@ -290,7 +307,7 @@ impl EmailTemplates {
         to: &str,
         token: &SecretString,
         extra: Option<&serde_json::Value>,
-    ) -> Result<EmailMessage, String> {
+    ) -> Result<EmailMessage, RenderError> {
         let mut ctx = match extra {
             Some(serde_json::Value::Object(m)) => m.clone(),
             _ => serde_json::Map::new(),
@@ -325,13 +342,16 @@ fn check(setting: &'static str, source: &str) -> Result<(), TemplateError> {
         })
 }
 
-fn render_one(source: &str, ctx: &serde_json::Value, html: bool) -> Result<String, String> {
+fn render_one(source: &str, ctx: &serde_json::Value, html: bool) -> Result<String, RenderError> {
     let mut env = minijinja::Environment::new();
     if html {
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     }
-    let tmpl = env.template_from_str(source).map_err(|e| e.to_string())?;
-    tmpl.render(ctx).map_err(|e| e.to_string())
+    // Only the error's plain text is kept: its debug form can show the context (the code).
+    let tmpl = env
+        .template_from_str(source)
+        .map_err(|e| RenderError::new(&e))?;
+    tmpl.render(ctx).map_err(|e| RenderError::new(&e))
 }
 
 #[cfg(test)]
