@@ -60,9 +60,11 @@ pub enum Error {
     /// The settings are invalid.
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
-    /// The send limiter's storage failed (`SendLimiter`, issue 12); nothing was sent.
+    /// The send limiter's storage failed ([`LimitError::Backend`]); nothing was sent.
+    ///
+    /// [`LimitError::Backend`]: crate::send_limit::LimitError::Backend
     #[error("the send limiter failed: {0}")]
-    SendLimiter(String),
+    SendLimiter(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The email templates are invalid.
     #[error(transparent)]
     Template(#[from] crate::mailer::TemplateError),
