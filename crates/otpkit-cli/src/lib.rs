@@ -866,7 +866,7 @@ fn state_text(engine: &Engine, d: &Device) -> String {
         Err(VerifyNotAllowed::NFailedAttempts { locked_until, .. }) => {
             format!("throttled until {locked_until}")
         }
-        Err(VerifyNotAllowed::Kind { error_message }) => error_message,
+        Err(VerifyNotAllowed::Kind { refusal }) => refusal.message().unwrap_or_default().into(),
     }
 }
 
@@ -905,9 +905,10 @@ async fn verify(ctx: &Ctx, user: &str, pid: &str, token: &str) -> Res {
         VerifyOutcome::NotAllowed(VerifyNotAllowed::LockedOut { failure_count }) => Err(rejected(
             format!("device_locked failure_count={failure_count}"),
         )),
-        VerifyOutcome::NotAllowed(VerifyNotAllowed::Kind { error_message }) => Err(rejected(
-            format!("verification_not_allowed {error_message}"),
-        )),
+        VerifyOutcome::NotAllowed(VerifyNotAllowed::Kind { refusal }) => Err(rejected(format!(
+            "verification_not_allowed {}",
+            refusal.message().unwrap_or_default()
+        ))),
     }
 }
 

@@ -206,6 +206,18 @@ const MYSQL_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS demo_user (
 
 const COLUMNS: &str = "username, email, is_staff, is_active, created_at, password_hash";
 
+const SQLITE_INSERT: &str = "INSERT INTO demo_user \
+     (username, password_hash, email, is_staff, is_active, created_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (username) DO NOTHING";
+
+const PG_INSERT: &str = "INSERT INTO demo_user \
+     (username, password_hash, email, is_staff, is_active, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+const MYSQL_INSERT: &str = "INSERT INTO demo_user \
+     (username, password_hash, email, is_staff, is_active, created_at) \
+     VALUES (?, ?, ?, ?, ?, ?)";
+
 enum Backend {
     Sqlite(Arc<Mutex<rusqlite::Connection>>),
     Postgres(PgPool),
@@ -267,6 +279,24 @@ macro_rules! sqlx_row {
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .is_some_and(|d| d.is_unique_violation())
+}
+
+/// Whether a sqlx insert stored the row: `false` when the username is taken.
+fn inserted<T>(r: Result<T, sqlx::Error>) -> Result<bool, UserError> {
+    match r {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(backend(e)),
+    }
+}
+
+/// The optional email address, trimmed (a blank one is none) and checked.
+fn checked_email(email: Option<String>) -> Result<Option<String>, UserError> {
+    let email = email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
+    if let Some(e) = &email {
+        validate_email(e)?;
+    }
+    Ok(email)
 }
 
 impl UserStore {
@@ -351,13 +381,7 @@ impl UserStore {
     pub async fn create(&self, new: NewUser) -> Result<User, UserError> {
         validate_username(&new.username)?;
         validate_password(&new.password)?;
-        let email = new
-            .email
-            .map(|e| e.trim().to_owned())
-            .filter(|e| !e.is_empty());
-        if let Some(e) = &email {
-            validate_email(e)?;
-        }
+        let email = checked_email(new.email)?;
         let password = new.password;
         let hash = tokio::task::spawn_blocking(move || hash_password(&password))
             .await
@@ -369,14 +393,21 @@ impl UserStore {
             is_active: true,
             created_at: SystemClock.now().as_millis(),
         };
-        let inserted = match self.backend.as_ref() {
+        if self.insert(&user, hash).await? {
+            Ok(user)
+        } else {
+            Err(UserError::Exists)
+        }
+    }
+
+    /// Inserts `user` with its password hash; `false` when the username is taken.
+    async fn insert(&self, user: &User, hash: String) -> Result<bool, UserError> {
+        match self.backend.as_ref() {
             Backend::Sqlite(conn) => {
                 let u = user.clone();
-                Self::sqlite(conn, move |c| {
+                let n = Self::sqlite(conn, move |c| {
                     c.execute(
-                        "INSERT INTO demo_user \
-                         (username, password_hash, email, is_staff, is_active, created_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (username) DO NOTHING",
+                        SQLITE_INSERT,
                         rusqlite::params![
                             u.username,
                             hash,
@@ -387,54 +418,31 @@ impl UserStore {
                         ],
                     )
                 })
-                .await?
-                    == 1
+                .await?;
+                Ok(n == 1)
             }
-            Backend::Postgres(pool) => {
-                let r = sqlx::query(
-                    "INSERT INTO demo_user \
-                     (username, password_hash, email, is_staff, is_active, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&user.username)
-                .bind(&hash)
-                .bind(&user.email)
-                .bind(user.is_staff)
-                .bind(user.is_active)
-                .bind(user.created_at)
-                .execute(pool)
-                .await;
-                match r {
-                    Ok(_) => true,
-                    Err(e) if is_unique_violation(&e) => false,
-                    Err(e) => return Err(backend(e)),
-                }
-            }
-            Backend::MySql(pool) => {
-                let r = sqlx::query(
-                    "INSERT INTO demo_user \
-                     (username, password_hash, email, is_staff, is_active, created_at) \
-                     VALUES (?, ?, ?, ?, ?, ?)",
-                )
-                .bind(&user.username)
-                .bind(&hash)
-                .bind(&user.email)
-                .bind(user.is_staff)
-                .bind(user.is_active)
-                .bind(user.created_at)
-                .execute(pool)
-                .await;
-                match r {
-                    Ok(_) => true,
-                    Err(e) if is_unique_violation(&e) => false,
-                    Err(e) => return Err(backend(e)),
-                }
-            }
-        };
-        if inserted {
-            Ok(user)
-        } else {
-            Err(UserError::Exists)
+            Backend::Postgres(pool) => inserted(
+                sqlx::query(PG_INSERT)
+                    .bind(&user.username)
+                    .bind(&hash)
+                    .bind(&user.email)
+                    .bind(user.is_staff)
+                    .bind(user.is_active)
+                    .bind(user.created_at)
+                    .execute(pool)
+                    .await,
+            ),
+            Backend::MySql(pool) => inserted(
+                sqlx::query(MYSQL_INSERT)
+                    .bind(&user.username)
+                    .bind(&hash)
+                    .bind(&user.email)
+                    .bind(user.is_staff)
+                    .bind(user.is_active)
+                    .bind(user.created_at)
+                    .execute(pool)
+                    .await,
+            ),
         }
     }
 

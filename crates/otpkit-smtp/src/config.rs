@@ -177,6 +177,94 @@ fn valid_hello_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'))
 }
 
+/// The URL's host: present, and a DNS name or an IP address.
+fn checked_host(parsed: &Url) -> Result<Host<&str>, Error> {
+    let host = parsed
+        .host()
+        .ok_or_else(|| invalid("the host is missing (smtp://host[:port])"))?;
+    if let Host::Domain(d) = host {
+        if d.is_empty() {
+            return Err(invalid("the host is missing (smtp://host[:port])"));
+        }
+        if !d
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        {
+            return Err(invalid(
+                "the host must be a DNS name or an IP address (letters, digits, `.`, `-`)",
+            ));
+        }
+    }
+    Ok(host)
+}
+
+/// The `tls` query parameter, given at most once; any other parameter is refused.
+fn tls_parameter(parsed: &Url) -> Result<Option<String>, Error> {
+    let mut tls: Option<String> = None;
+    for (key, value) in parsed.query_pairs() {
+        if key == "tls" {
+            if tls.is_some() {
+                return Err(invalid("the tls parameter is given twice"));
+            }
+            tls = Some(value.into_owned());
+        } else {
+            return Err(invalid(format!(
+                "unknown query parameter `{key}` (only `tls` is understood)"
+            )));
+        }
+    }
+    Ok(tls)
+}
+
+/// The protection the policy of the module docs gives `scheme` with `tls` to a host.
+fn security_for(scheme: &str, tls: Option<&str>, loopback: bool) -> Result<Security, Error> {
+    match (scheme, tls) {
+        ("smtps", None) => Ok(Security::ImplicitTls),
+        ("smtps", Some(_)) => Err(invalid(
+            "smtps:// always uses implicit TLS: remove the tls parameter",
+        )),
+        (_, None) if loopback => Ok(Security::Plain),
+        (_, None) | (_, Some("required" | "starttls")) => Ok(Security::StartTls),
+        (_, Some("opportunistic")) => Err(invalid(
+            "tls=opportunistic falls back to plain text when the STARTTLS offer is \
+             stripped; use smtp:// (STARTTLS required) or smtps://",
+        )),
+        (_, Some(other)) => Err(invalid(format!(
+            "unknown tls value `{other}`: use tls=required (STARTTLS), or smtps:// for \
+             implicit TLS; plain SMTP is only spoken to localhost/loopback"
+        ))),
+    }
+}
+
+/// The `user:password@` part: both or neither, percent-decoded.
+fn credentials(parsed: &Url) -> Result<Option<Credentials>, Error> {
+    match (parsed.username(), parsed.password()) {
+        ("", None) => Ok(None),
+        ("", Some(_)) => Err(invalid("a password is given without a user name")),
+        (_, None) => Err(invalid(
+            "a user name is given without a password (user:password@host)",
+        )),
+        (user, Some(password)) => Ok(Some(Credentials {
+            username: decode(user, "user name")?,
+            password: SecretString::new(decode(password, "password")?),
+        })),
+    }
+}
+
+/// The EHLO name from the URL's path, if any.
+fn hello_name(parsed: &Url) -> Result<Option<String>, Error> {
+    let path = parsed.path().trim_matches('/');
+    if path.is_empty() {
+        Ok(None)
+    } else if valid_hello_name(path) {
+        Ok(Some(path.to_owned()))
+    } else {
+        Err(invalid(
+            "the path names the EHLO host name and must be a plain host name",
+        ))
+    }
+}
+
 impl SmtpConfig {
     /// Parses an `OTPKIT_SMTP_URL` and applies the TLS policy (module docs). Errors never
     /// quote the URL, which may hold a password.
@@ -188,63 +276,12 @@ impl SmtpConfig {
                 "unsupported scheme `{scheme}`: use smtp:// (STARTTLS) or smtps:// (implicit TLS)"
             )));
         }
-        let host = parsed
-            .host()
-            .ok_or_else(|| invalid("the host is missing (smtp://host[:port])"))?;
-        if let Host::Domain(d) = host {
-            if d.is_empty() {
-                return Err(invalid("the host is missing (smtp://host[:port])"));
-            }
-            if !d
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-            {
-                return Err(invalid(
-                    "the host must be a DNS name or an IP address (letters, digits, `.`, `-`)",
-                ));
-            }
-        }
-        let loopback = is_loopback(&host);
+        let host = checked_host(&parsed)?;
         if parsed.fragment().is_some() {
             return Err(invalid("a #fragment has no meaning here"));
         }
-
-        let mut tls: Option<String> = None;
-        for (key, value) in parsed.query_pairs() {
-            if key == "tls" {
-                if tls.is_some() {
-                    return Err(invalid("the tls parameter is given twice"));
-                }
-                tls = Some(value.into_owned());
-            } else {
-                return Err(invalid(format!(
-                    "unknown query parameter `{key}` (only `tls` is understood)"
-                )));
-            }
-        }
-
-        let security = match (scheme, tls.as_deref()) {
-            ("smtps", None) => Security::ImplicitTls,
-            ("smtps", Some(_)) => {
-                return Err(invalid(
-                    "smtps:// always uses implicit TLS: remove the tls parameter",
-                ));
-            }
-            (_, None) if loopback => Security::Plain,
-            (_, None) | (_, Some("required" | "starttls")) => Security::StartTls,
-            (_, Some("opportunistic")) => {
-                return Err(invalid(
-                    "tls=opportunistic falls back to plain text when the STARTTLS offer is \
-                     stripped; use smtp:// (STARTTLS required) or smtps://",
-                ));
-            }
-            (_, Some(other)) => {
-                return Err(invalid(format!(
-                    "unknown tls value `{other}`: use tls=required (STARTTLS), or smtps:// for \
-                     implicit TLS; plain SMTP is only spoken to localhost/loopback"
-                )));
-            }
-        };
+        let tls = tls_parameter(&parsed)?;
+        let security = security_for(scheme, tls.as_deref(), is_loopback(&host))?;
         let port = parsed.port().unwrap_or(match security {
             Security::Plain => 25,
             Security::StartTls => 587,
@@ -253,38 +290,12 @@ impl SmtpConfig {
         if port == 0 {
             return Err(invalid("port 0 is not a port"));
         }
-
-        let credentials = match (parsed.username(), parsed.password()) {
-            ("", None) => None,
-            ("", Some(_)) => return Err(invalid("a password is given without a user name")),
-            (_, None) => {
-                return Err(invalid(
-                    "a user name is given without a password (user:password@host)",
-                ));
-            }
-            (user, Some(password)) => Some(Credentials {
-                username: decode(user, "user name")?,
-                password: SecretString::new(decode(password, "password")?),
-            }),
-        };
-
-        let path = parsed.path().trim_matches('/');
-        let hello_name = if path.is_empty() {
-            None
-        } else if valid_hello_name(path) {
-            Some(path.to_owned())
-        } else {
-            return Err(invalid(
-                "the path names the EHLO host name and must be a plain host name",
-            ));
-        };
-
         Ok(SmtpConfig {
             host: host_string(&host),
             port,
             security,
-            credentials,
-            hello_name,
+            credentials: credentials(&parsed)?,
+            hello_name: hello_name(&parsed)?,
             timeout: DEFAULT_TIMEOUT,
             extra_roots: Vec::new(),
         })

@@ -86,13 +86,17 @@ impl Mailer for ConsoleMailer {
     async fn send(&self, message: &EmailMessage) -> Result<(), MailError> {
         message::build(message)?;
         let text = render(message);
+        let console = |source| MailError::Outbox {
+            outbox: "the console".into(),
+            source,
+        };
         let mut out = self
             .out
             .lock()
-            .map_err(|_| MailError("the console writer is poisoned".into()))?;
+            .map_err(|_| console(std::io::Error::other("its writer's lock is poisoned")))?;
         out.write_all(text.as_bytes())
             .and_then(|()| out.flush())
-            .map_err(|e| MailError(format!("cannot write to the console: {e}")))
+            .map_err(console)
     }
 }
 
@@ -140,7 +144,8 @@ mod tests {
         };
         let before = buf.0.lock().unwrap().len();
         let err = mailer.send(&bad).await.unwrap_err();
-        assert!(err.0.contains("recipient"), "{err}");
+        assert!(matches!(err, MailError::InvalidRecipient(_)), "{err:?}");
+        assert!(err.to_string().contains("recipient"), "{err}");
         assert_eq!(buf.0.lock().unwrap().len(), before);
     }
 }

@@ -56,9 +56,20 @@ impl FileMailer {
     }
 }
 
-fn random_name() -> Result<String, MailError> {
+/// The outbox failed at `path` (the directory, or the message's file).
+fn outbox_error(path: &Path, source: std::io::Error) -> MailError {
+    MailError::Outbox {
+        outbox: path.display().to_string(),
+        source,
+    }
+}
+
+fn random_name(dir: &Path) -> Result<String, MailError> {
     let mut bytes = [0u8; 12];
-    getrandom::fill(&mut bytes).map_err(|e| MailError(format!("no randomness for a name: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| {
+        let e = std::io::Error::other(format!("no randomness for a file name: {e}"));
+        outbox_error(dir, e)
+    })?;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     Ok(format!("otpkit-{hex}.eml"))
 }
@@ -80,11 +91,14 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 impl Mailer for FileMailer {
     async fn send(&self, message: &EmailMessage) -> Result<(), MailError> {
         let bytes = message::build(message)?.formatted();
-        let path = self.dir.join(random_name()?);
-        let shown = path.display().to_string();
-        tokio::task::spawn_blocking(move || write_new(&path, &bytes))
-            .await
-            .map_err(|e| MailError(format!("the file writer stopped: {e}")))?
-            .map_err(|e| MailError(format!("cannot write {shown}: {e}")))
+        let path = self.dir.join(random_name(&self.dir)?);
+        let file = path.clone();
+        match tokio::task::spawn_blocking(move || write_new(&file, &bytes)).await {
+            Ok(written) => written.map_err(|e| outbox_error(&path, e)),
+            Err(e) => {
+                let e = std::io::Error::other(format!("the file writer stopped: {e}"));
+                Err(outbox_error(&path, e))
+            }
+        }
     }
 }

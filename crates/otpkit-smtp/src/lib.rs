@@ -85,7 +85,11 @@ mod tests {
             html: None,
         };
         let err = m.send(&msg).await.unwrap_err();
-        assert!(err.0.contains("OTPKIT_SMTP_URL"), "{err}");
+        assert!(
+            matches!(err, otpkit::mailer::MailError::NotConfigured),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("OTPKIT_SMTP_URL"), "{err}");
 
         let s = Settings {
             smtp_url: Some("smtps://u:pw@mail.example.com".into()),

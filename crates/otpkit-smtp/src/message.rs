@@ -1,8 +1,9 @@
 //! Turning an [`EmailMessage`] into a MIME message (RFC 5322): `From`, `To`, `Subject`, a
 //! `text/plain` body, or `multipart/alternative` with the HTML alternative after the text.
 //!
-//! Errors name what was wrong (an address, which one) but never carry the subject or the
-//! bodies: those hold the token, and transport errors end up in the log.
+//! Errors say what was wrong (the sender or the recipient address, the message) but never
+//! carry the subject or the bodies: those hold the token, and transport errors end up in the
+//! log.
 
 use lettre::Message;
 use lettre::message::header::ContentType;
@@ -15,11 +16,11 @@ pub(crate) fn build(message: &EmailMessage) -> Result<Message, MailError> {
     let from: Mailbox = message
         .from
         .parse()
-        .map_err(|e| MailError(format!("invalid sender address (OTP_EMAIL_SENDER): {e}")))?;
+        .map_err(|e| MailError::InvalidSender(Box::new(e)))?;
     let to: Mailbox = message
         .to
         .parse()
-        .map_err(|e| MailError(format!("invalid recipient address: {e}")))?;
+        .map_err(|e| MailError::InvalidRecipient(Box::new(e)))?;
     let builder = Message::builder()
         .from(from)
         .to(to)
@@ -33,7 +34,7 @@ pub(crate) fn build(message: &EmailMessage) -> Result<Message, MailError> {
         None => builder.header(ContentType::TEXT_PLAIN).body(text),
     };
     // lettre's builder errors name a missing or inconsistent header, never the content.
-    built.map_err(|e| MailError(format!("cannot build the message: {e}")))
+    built.map_err(|e| MailError::Build(Box::new(e)))
 }
 
 #[cfg(test)]
@@ -90,19 +91,27 @@ mod tests {
 
     #[test]
     fn bad_addresses_do_not_leak_the_content() {
-        for (to, from, which) in [
-            ("not an address", "webmaster@localhost", "recipient"),
+        for (to, from, which, sender) in [
+            ("not an address", "webmaster@localhost", "recipient", false),
             (
                 "alice@example.com\r\nBcc: x@example.com",
                 "webmaster@localhost",
                 "recipient",
+                false,
             ),
-            ("", "webmaster@localhost", "recipient"),
-            ("alice@example.com", "@@", "sender"),
+            ("", "webmaster@localhost", "recipient", false),
+            ("alice@example.com", "@@", "sender", true),
         ] {
             let err = build(&msg(to, from, Some("<p>424242</p>"))).unwrap_err();
-            assert!(err.0.contains(which), "{err}");
-            assert!(!err.0.contains("424242"), "{err}");
+            if sender {
+                assert!(matches!(err, MailError::InvalidSender(_)), "{err:?}");
+            } else {
+                assert!(matches!(err, MailError::InvalidRecipient(_)), "{err:?}");
+            }
+            let text = err.to_string();
+            assert!(text.contains(which), "{text}");
+            assert!(!text.contains("424242"), "{text}");
+            assert!(!format!("{err:?}").contains("424242"), "{err:?}");
         }
     }
 }

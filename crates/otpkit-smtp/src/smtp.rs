@@ -101,13 +101,31 @@ impl SmtpMailer {
         self.config.timeout().saturating_mul(3)
     }
 
-    fn failure(&self, what: impl fmt::Display) -> MailError {
-        MailError(format!(
-            "SMTP delivery to {}:{} ({}) failed: {what}",
+    /// The server as errors name it: `SMTP host:port (security)`, never the credentials.
+    fn transport(&self) -> String {
+        format!(
+            "SMTP {}:{} ({})",
             self.config.host(),
             self.config.port(),
             self.config.security()
-        ))
+        )
+    }
+
+    /// A refusal for good (a `5xx` answer) is [`MailError::Rejected`]; anything else
+    /// (connection, TLS, a `4xx` answer, a broken session) may pass later.
+    fn failure(&self, e: lettre::transport::smtp::Error) -> MailError {
+        let transport = self.transport();
+        if e.is_permanent() {
+            MailError::Rejected {
+                transport,
+                source: Box::new(e),
+            }
+        } else {
+            MailError::Unavailable {
+                transport,
+                source: Box::new(e),
+            }
+        }
     }
 }
 
@@ -132,10 +150,10 @@ impl Mailer for SmtpMailer {
         match tokio::time::timeout(self.deadline(), self.transport.send(mime)).await {
             Ok(Ok(_response)) => Ok(()),
             Ok(Err(e)) => Err(self.failure(e)),
-            Err(_elapsed) => Err(self.failure(format_args!(
-                "no answer within {} s",
-                self.deadline().as_secs()
-            ))),
+            Err(_elapsed) => Err(MailError::Timeout {
+                transport: self.transport(),
+                after: self.deadline(),
+            }),
         }
     }
 }

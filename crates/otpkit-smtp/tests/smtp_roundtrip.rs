@@ -18,7 +18,7 @@ use tokio::time::Instant;
 
 use mail_parser::{MessageParser, MimeHeaders};
 use otpkit::engine::{ChallengeOptions, ChallengeOutcome, VerifyOptions};
-use otpkit::mailer::{EmailMessage, Mailer};
+use otpkit::mailer::{EmailMessage, MailError, Mailer};
 use otpkit::{
     Engine, KeyRing, MemoryStore, Rejection, SecretString, Settings, UserId, VerifyOutcome,
 };
@@ -290,9 +290,14 @@ async fn transport_errors_name_the_failure_but_not_the_content() {
     sink.set_reject_data(true);
     let mailer = SmtpMailer::from_url(&sink.url()).unwrap();
     let err = mailer.send(&message("914377")).await.unwrap_err();
-    assert!(err.0.contains("554"), "{err}");
-    assert!(err.0.contains(&format!("127.0.0.1:{}", sink.port)), "{err}");
-    assert!(!err.0.contains("914377"), "{err}");
+    assert!(matches!(err, MailError::Rejected { .. }), "{err:?}");
+    assert!(err.to_string().contains("554"), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("127.0.0.1:{}", sink.port)),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("914377"), "{err}");
 
     // A recipient that tries to smuggle in a command is refused before any connection.
     let before = sink.transcript.verbs().len();
@@ -301,8 +306,9 @@ async fn transport_errors_name_the_failure_but_not_the_content() {
         ..message("914377")
     };
     let err = mailer.send(&bad).await.unwrap_err();
-    assert!(err.0.contains("recipient"), "{err}");
-    assert!(!err.0.contains("914377"), "{err}");
+    assert!(matches!(err, MailError::InvalidRecipient(_)), "{err:?}");
+    assert!(err.to_string().contains("recipient"), "{err}");
+    assert!(!err.to_string().contains("914377"), "{err}");
     assert_eq!(sink.transcript.verbs().len(), before);
 }
 
@@ -312,8 +318,12 @@ async fn required_starttls_is_never_downgraded_to_plain_text() {
     // The sink offers no STARTTLS; with tls=required the mailer must give up after EHLO.
     let mailer = SmtpMailer::from_url(&format!("{}?tls=required", sink.url())).unwrap();
     let err = mailer.send(&message("271828")).await.unwrap_err();
-    assert!(err.0.contains("STARTTLS is not supported"), "{err}");
-    assert!(!err.0.contains("271828"), "{err}");
+    assert!(matches!(err, MailError::Unavailable { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("STARTTLS is not supported"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("271828"), "{err}");
     let verbs = sink.transcript.verbs();
     assert!(verbs.contains(&"EHLO".to_owned()), "{verbs:?}");
     for verb in ["MAIL", "RCPT", "DATA", "AUTH"] {
@@ -336,7 +346,8 @@ async fn a_silent_server_times_out() {
     let err = mailer.send(&message("161803")).await.unwrap_err();
     let took = started.elapsed();
     assert!(took < Duration::from_secs(5), "took {took:?}: {err}");
-    assert!(!err.0.contains("161803"), "{err}");
-    assert!(err.0.contains("no answer within 3 s"), "{err}");
+    assert!(!err.to_string().contains("161803"), "{err}");
+    assert!(err.to_string().contains("no answer within 3 s"), "{err}");
+    assert!(matches!(err, MailError::Timeout { .. }), "{err:?}");
     task.abort();
 }

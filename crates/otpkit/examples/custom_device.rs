@@ -2,18 +2,22 @@
 //!
 //! `CustomDevice` keeps a `secret_key`, gets timestamps and throttling (factor 1: 1 s, 2 s,
 //! 4 s, … back-off) from the engine without implementing them, and needs no schema change.
+//! A suspended device refuses verification with its own message (`KindRefusal`).
 //!
 //! Run: `cargo run -p otpkit --example custom_device`
 
 use otpkit::engine::VerifyOutcome;
-use otpkit::kind::{Context, DeviceKind, KindError, Verdict, ct_eq};
+use otpkit::kind::{Context, DeviceKind, KindError, KindRefusal, Verdict, ct_eq};
+use otpkit::policy::VerifyNotAllowed;
 use otpkit::{Engine, KeyRing, ManualClock, MemoryStore, Settings, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
-/// The device's own state: just a shared secret.
+/// The device's own state: a shared secret, and whether its owner suspended it.
 #[derive(Serialize, Deserialize)]
 struct CustomDevice {
     secret_key: String,
+    #[serde(default)]
+    suspended: bool,
 }
 
 impl DeviceKind for CustomDevice {
@@ -22,6 +26,14 @@ impl DeviceKind for CustomDevice {
 
     fn throttle_factor(&self, _: &Settings) -> u32 {
         1 // 1 s base back-off; the engine applies it
+    }
+
+    fn verify_is_allowed(&self, _ctx: &Context<'_>) -> Result<(), KindRefusal> {
+        // Checked before any token is looked at; not a failed attempt.
+        if self.suspended {
+            return Err(KindRefusal::new("This device is suspended by its owner."));
+        }
+        Ok(())
     }
 
     fn verify(&mut self, token: &str, _ctx: &mut Context<'_>) -> Result<Verdict, KindError> {
@@ -49,6 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .create_device(&alice, None, true, |_ctx| {
             Ok(CustomDevice {
                 secret_key: "opensesame".into(),
+                suspended: false,
             })
         })
         .await?;
@@ -92,6 +105,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     assert_eq!(device.last_used_at(), Some(clock_now(&clock)));
     assert_eq!(device.throttle().failure_count, 0);
+
+    let suspended = engine
+        .create_device(&alice, Some("spare"), true, |_ctx| {
+            Ok(CustomDevice {
+                secret_key: "opensesame".into(),
+                suspended: true,
+            })
+        })
+        .await?
+        .persistent_id();
+    let out = engine
+        .verify_token_detailed(Some(&alice), &suspended, "opensesame", &opts)
+        .await?;
+    println!("suspended device       -> {}", describe(&out));
+    let VerifyOutcome::NotAllowed(VerifyNotAllowed::Kind { refusal }) = out else {
+        return Err("a suspended device refuses before evaluating the token".into());
+    };
+    assert_eq!(
+        refusal.message(),
+        Some("This device is suspended by its owner.")
+    );
     println!("ok: custom kind verified with the engine's throttling and timestamps");
     Ok(())
 }

@@ -6,7 +6,9 @@
 
 use otpkit::engine::{ChallengeOptions, ChallengeOutcome, VerifyOptions, VerifyOutcome};
 use otpkit::kind::side_channel::SideChannelResult;
-use otpkit::kind::{Challenge, Context, Delivery, DeviceKind, KindError, SideChannel, Verdict};
+use otpkit::kind::{
+    Challenge, ChallengeError, Context, Delivery, DeviceKind, KindError, SideChannel, Verdict,
+};
 use otpkit::mailer::MemoryMailer;
 use otpkit::{Engine, KeyRing, ManualClock, MemoryStore, Settings, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
@@ -43,11 +45,15 @@ impl DeviceKind for EmailOtpDevice {
         &mut self,
         ctx: &mut Context<'_>,
     ) -> Result<Option<Challenge>, KindError> {
+        if self.email.is_empty() {
+            // A typed failure: the engine answers `ChallengeOutcome::Failed` with its text.
+            return Err(ChallengeError::NoAddress.into());
+        }
         let token = self.side.generate_token(ctx, 6, 300)?;
         let message = ctx
             .templates()
             .render(&self.email, &token, None)
-            .map_err(KindError::Challenge)?;
+            .map_err(ChallengeError::Render)?;
         Ok(Some(Challenge {
             message: "sent by email".into(),
             delivery: Delivery::Email(message),

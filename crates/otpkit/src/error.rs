@@ -60,9 +60,11 @@ pub enum Error {
     /// The settings are invalid.
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
-    /// The send limiter's storage failed (`SendLimiter`, issue 12); nothing was sent.
+    /// The send limiter's storage failed ([`LimitError::Backend`]); nothing was sent.
+    ///
+    /// [`LimitError::Backend`]: crate::send_limit::LimitError::Backend
     #[error("the send limiter failed: {0}")]
-    SendLimiter(String),
+    SendLimiter(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The email templates are invalid.
     #[error(transparent)]
     Template(#[from] crate::mailer::TemplateError),
@@ -75,7 +77,43 @@ impl Error {
             self,
             Error::Store(_)
                 | Error::SendLimiter(_)
-                | Error::Kind(KindError::Seal(_) | KindError::State(_) | KindError::Random)
+                | Error::Kind(
+                    KindError::Seal(_)
+                        | KindError::StateDecode(_)
+                        | KindError::StateEncode(_)
+                        | KindError::GeneratedCode
+                        | KindError::Random
+                )
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kind::{ArgumentError, ChallengeError};
+
+    #[test]
+    fn internal_means_storage_crypto_or_a_broken_kind() {
+        let json = || serde_json::from_str::<u8>("x").unwrap_err();
+        for e in [
+            Error::Store(StoreError::Schema),
+            Error::SendLimiter("down".into()),
+            Error::Kind(KindError::Seal(crate::seal::SealError::Invalid)),
+            Error::Kind(KindError::StateDecode(json())),
+            Error::Kind(KindError::StateEncode(json())),
+            Error::Kind(KindError::GeneratedCode),
+            Error::Kind(KindError::Random),
+        ] {
+            assert!(e.is_internal(), "{e:?}");
+        }
+        for e in [
+            Error::Kind(KindError::Challenge(ChallengeError::NoAddress)),
+            Error::Kind(KindError::InvalidArgument(ArgumentError::TokenLength(5))),
+            Error::NotFound,
+            Error::MalformedToken,
+        ] {
+            assert!(!e.is_internal(), "{e:?}");
+        }
     }
 }

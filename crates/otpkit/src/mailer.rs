@@ -44,11 +44,73 @@ impl fmt::Debug for EmailMessage {
     }
 }
 
-/// A transport failure. The text goes to the log only; users read
-/// `the email could not be sent`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("email delivery failed: {0}")]
-pub struct MailError(pub String);
+/// An error of some other library, kept as the [`source`](std::error::Error::source) of a
+/// [`MailError`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Why a message was not delivered, one variant per cause a caller can act on.
+///
+/// The engine writes the text to the log only; users read `the email could not be sent`.
+/// No variant carries the subject or the bodies (they hold the code) or credentials: a
+/// transport is named by host, port and protection only.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MailError {
+    /// No email transport is configured (`OTPKIT_SMTP_URL` is unset, [`NoMailer`]): every
+    /// send fails until one is.
+    #[error("no email transport is configured (OTPKIT_SMTP_URL)")]
+    NotConfigured,
+    /// The sender address is not a valid address: fix `OTP_EMAIL_SENDER` (every message
+    /// fails the same way).
+    #[error("invalid sender address (OTP_EMAIL_SENDER): {0}")]
+    InvalidSender(#[source] BoxError),
+    /// The recipient address is not a valid address: the device's (or the user's) address
+    /// must change; sending again will not help.
+    #[error("invalid recipient address: {0}")]
+    InvalidRecipient(#[source] BoxError),
+    /// The message could not be assembled from valid addresses (a missing or inconsistent
+    /// header).
+    #[error("cannot build the message: {0}")]
+    Build(#[source] BoxError),
+    /// The server refused the message for good (an SMTP `5xx` answer, e.g. an unknown
+    /// recipient or refused credentials): the same message will be refused again.
+    #[error("delivery through {transport} was refused: {source}")]
+    Rejected {
+        /// The transport, e.g. `SMTP mail.example.com:587 (starttls)`.
+        transport: String,
+        /// The transport's error.
+        #[source]
+        source: BoxError,
+    },
+    /// The transport could not be reached or the session failed (connection, TLS, a
+    /// temporary `4xx` answer): a later attempt may succeed.
+    #[error("delivery through {transport} failed: {source}")]
+    Unavailable {
+        /// The transport, e.g. `SMTP mail.example.com:587 (starttls)`.
+        transport: String,
+        /// The transport's error.
+        #[source]
+        source: BoxError,
+    },
+    /// The transport did not finish the delivery in time.
+    #[error("delivery through {transport} failed: no answer within {} s", .after.as_secs())]
+    Timeout {
+        /// The transport, e.g. `SMTP mail.example.com:587 (starttls)`.
+        transport: String,
+        /// How long it was given.
+        after: std::time::Duration,
+    },
+    /// A local outbox (a directory of files, the console, memory) could not take the
+    /// message.
+    #[error("cannot write to {outbox}: {source}")]
+    Outbox {
+        /// The outbox, e.g. the file's path or `the console`.
+        outbox: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
 
 /// Sends email. Implementations must not log message bodies or subjects.
 #[async_trait]
@@ -96,11 +158,17 @@ impl MemoryMailer {
 impl Mailer for MemoryMailer {
     async fn send(&self, message: &EmailMessage) -> Result<(), MailError> {
         if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(MailError("the memory mailer is set to fail".into()));
+            return Err(MailError::Unavailable {
+                transport: "the memory mailer".into(),
+                source: "it is set to fail".into(),
+            });
         }
         self.outbox
             .lock()
-            .map_err(|_| MailError("outbox lock poisoned".into()))?
+            .map_err(|_| MailError::Outbox {
+                outbox: "the memory outbox".into(),
+                source: std::io::Error::other("its lock is poisoned"),
+            })?
             .push(message.clone());
         Ok(())
     }
@@ -114,9 +182,7 @@ pub struct NoMailer;
 #[async_trait]
 impl Mailer for NoMailer {
     async fn send(&self, _message: &EmailMessage) -> Result<(), MailError> {
-        Err(MailError(
-            "no email transport is configured (OTPKIT_SMTP_URL)".into(),
-        ))
+        Err(MailError::NotConfigured)
     }
 }
 
@@ -141,6 +207,23 @@ pub enum TemplateError {
         /// The parser's message.
         message: String,
     },
+}
+
+/// Why a message could not be rendered from the [`EmailTemplates`] (a template that does not
+/// parse, an operation a value does not support): the template engine's message only. Its
+/// full error is not kept, because its debug form can show the context, which holds the code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct RenderError {
+    message: String,
+}
+
+impl RenderError {
+    fn new(e: &minijinja::Error) -> Self {
+        RenderError {
+            message: e.to_string(),
+        }
+    }
 }
 
 /// The email subject, sender and body templates, resolved from the settings once at start.
@@ -224,7 +307,7 @@ impl EmailTemplates {
         to: &str,
         token: &SecretString,
         extra: Option<&serde_json::Value>,
-    ) -> Result<EmailMessage, String> {
+    ) -> Result<EmailMessage, RenderError> {
         let mut ctx = match extra {
             Some(serde_json::Value::Object(m)) => m.clone(),
             _ => serde_json::Map::new(),
@@ -259,13 +342,16 @@ fn check(setting: &'static str, source: &str) -> Result<(), TemplateError> {
         })
 }
 
-fn render_one(source: &str, ctx: &serde_json::Value, html: bool) -> Result<String, String> {
+fn render_one(source: &str, ctx: &serde_json::Value, html: bool) -> Result<String, RenderError> {
     let mut env = minijinja::Environment::new();
     if html {
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     }
-    let tmpl = env.template_from_str(source).map_err(|e| e.to_string())?;
-    tmpl.render(ctx).map_err(|e| e.to_string())
+    // Only the error's plain text is kept: its debug form can show the context (the code).
+    let tmpl = env
+        .template_from_str(source)
+        .map_err(|e| RenderError::new(&e))?;
+    tmpl.render(ctx).map_err(|e| RenderError::new(&e))
 }
 
 #[cfg(test)]
@@ -284,6 +370,39 @@ mod tests {
         assert_eq!(m.subject.expose(), "Test Subject with token: 012345");
         assert_eq!(m.text.expose(), "Your verification code is 012345.");
         assert!(!format!("{m:?}").contains("012345"));
+    }
+
+    #[tokio::test]
+    async fn the_built_in_mailers_name_their_cause() {
+        let m = EmailTemplates::default()
+            .render("a@example.com", &SecretString::from("012345"), None)
+            .unwrap();
+        let err = NoMailer.send(&m).await.unwrap_err();
+        assert!(matches!(err, MailError::NotConfigured), "{err:?}");
+        assert!(err.to_string().contains("OTPKIT_SMTP_URL"), "{err}");
+
+        let memory = MemoryMailer::new();
+        memory.set_failing(true);
+        let err = memory.send(&m).await.unwrap_err();
+        assert!(matches!(err, MailError::Unavailable { .. }), "{err:?}");
+        assert!(!format!("{err} {err:?}").contains("012345"));
+        assert!(memory.messages().is_empty());
+        memory.set_failing(false);
+        memory.send(&m).await.unwrap();
+        assert_eq!(memory.messages().len(), 1);
+    }
+
+    #[test]
+    fn a_template_that_cannot_render_is_a_render_error() {
+        let t = EmailTemplates {
+            text: "{{ token + 1 }}".into(),
+            ..EmailTemplates::default()
+        };
+        let err = t
+            .render("a@example.com", &SecretString::from("424242"), None)
+            .unwrap_err();
+        assert!(!err.to_string().is_empty());
+        assert!(!format!("{err} {err:?}").contains("424242"), "{err:?}");
     }
 
     #[test]

@@ -402,6 +402,44 @@ const KNOWN: [&str; 7] = [
 /// assert_eq!(parse("otpauth://totp/a:b:c?secret=x"), Err(UriError::LabelColon));
 /// ```
 pub fn parse(uri: &str) -> Result<OtpAuth, UriError> {
+    let (is_totp, rest) = split_prefix(uri)?;
+    let (label, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (prefix, account) = parse_label(label)?;
+    let p = Params::collect(query)?;
+    let secret = parse_secret(p.secret)?;
+    let algorithm = parse_algorithm(p.algorithm)?;
+    let digits = parse_digits(p.digits)?;
+    let kind = if is_totp {
+        OtpAuthKind::Totp {
+            period: parse_period(p.period)?,
+        }
+    } else {
+        OtpAuthKind::Hotp {
+            counter: parse_counter(p.counter)?,
+        }
+    };
+    let issuer = merge_issuer(prefix, p.issuer)?;
+    let image = if is_totp { parse_image(p.image)? } else { None };
+    let auth = OtpAuth {
+        kind,
+        secret,
+        algorithm,
+        digits,
+        issuer,
+        account,
+        image,
+    };
+    // Only what round-trips: characters accepted literally (e.g. `\`) are percent-encoded by
+    // `to_uri`, which can take the canonical form past the limit (found by fuzzing).
+    if auth.to_uri().expose().len() > MAX_URI_BYTES {
+        return Err(UriError::TooLong { max: MAX_URI_BYTES });
+    }
+    Ok(auth)
+}
+
+/// Checks the length, the prefix and the characters of the whole URI; returns whether it is
+/// TOTP, and what follows the prefix.
+fn split_prefix(uri: &str) -> Result<(bool, &str), UriError> {
     if uri.len() > MAX_URI_BYTES {
         return Err(UriError::TooLong { max: MAX_URI_BYTES });
     }
@@ -421,9 +459,12 @@ pub fn parse(uri: &str) -> Result<OtpAuth, UriError> {
     {
         return Err(UriError::InvalidCharacter);
     }
-    let (label, query) = rest.split_once('?').unwrap_or((rest, ""));
+    Ok((is_totp, rest))
+}
 
-    // Label: split on literal ':' before decoding.
+/// The label, split on literal `:` before decoding: the issuer prefix, if any, and the
+/// account.
+fn parse_label(label: &str) -> Result<(Option<String>, String), UriError> {
     let mut parts = label.split(':');
     let first = parts.next().unwrap_or("");
     let (prefix, account) = match (parts.next(), parts.next()) {
@@ -435,21 +476,49 @@ pub fn parse(uri: &str) -> Result<OtpAuth, UriError> {
         .map(|p| decode_name(p, UriError::EmptyIssuer))
         .transpose()?;
     let account = decode_name(account, UriError::EmptyAccount)?;
+    Ok((prefix, account))
+}
 
-    // Query: collect the known parameters, each at most once.
-    let mut values: [Option<&str>; 7] = [None; 7];
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let Some((slot, known)) = values.iter_mut().zip(KNOWN).find(|(_, k)| *k == name) else {
-            continue; // unknown parameter
-        };
-        if slot.is_some() {
-            return Err(UriError::DuplicateParameter { name: known });
+/// The raw (still percent-encoded) values of the known query parameters.
+struct Params<'a> {
+    secret: Option<&'a str>,
+    algorithm: Option<&'a str>,
+    digits: Option<&'a str>,
+    period: Option<&'a str>,
+    counter: Option<&'a str>,
+    issuer: Option<&'a str>,
+    image: Option<&'a str>,
+}
+
+impl<'a> Params<'a> {
+    /// Collects the known parameters, each at most once; unknown ones are ignored.
+    fn collect(query: &'a str) -> Result<Self, UriError> {
+        let mut values: [Option<&str>; 7] = [None; 7];
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let Some((slot, known)) = values.iter_mut().zip(KNOWN).find(|(_, k)| *k == name) else {
+                continue; // unknown parameter
+            };
+            if slot.is_some() {
+                return Err(UriError::DuplicateParameter { name: known });
+            }
+            *slot = Some(value);
         }
-        *slot = Some(value);
+        let [secret, algorithm, digits, period, counter, issuer, image] = values;
+        Ok(Params {
+            secret,
+            algorithm,
+            digits,
+            period,
+            counter,
+            issuer,
+            image,
+        })
     }
-    let [secret, algorithm, digits, period, counter, issuer, image] = values;
+}
 
+/// `secret`: required, percent-decoded, then base32 and 16–64 bytes.
+fn parse_secret(secret: Option<&str>) -> Result<SecretBytes, UriError> {
     let secret = secret.ok_or(UriError::MissingSecret)?;
     if secret.len() > MAX_SECRET_INPUT_BYTES {
         return Err(UriError::Secret(SecretError::InputTooLong {
@@ -460,67 +529,66 @@ pub fn parse(uri: &str) -> Result<OtpAuth, UriError> {
     let secret_text = std::str::from_utf8(&secret_text).map_err(|_| UriError::Utf8)?;
     let secret = decode_base32_secret(secret_text)?;
     check_key_len(secret.len())?;
+    Ok(secret)
+}
 
-    let algorithm = match algorithm {
-        None => Algorithm::Sha1,
+/// `algorithm`: `SHA1` (the default), `SHA256` or `SHA512`.
+fn parse_algorithm(algorithm: Option<&str>) -> Result<Algorithm, UriError> {
+    match algorithm {
+        None => Ok(Algorithm::Sha1),
         Some(a) => decode_text(a)?
             .parse::<Algorithm>()
-            .map_err(|_| UriError::Algorithm)?,
-    };
-    let digits = match digits {
-        None => Digits::SIX,
+            .map_err(|_| UriError::Algorithm),
+    }
+}
+
+/// `digits`: 6 (the default), 7 or 8.
+fn parse_digits(digits: Option<&str>) -> Result<Digits, UriError> {
+    match digits {
+        None => Ok(Digits::SIX),
         Some(d) => match decode_text(d)?.as_str() {
-            "6" => Digits::SIX,
-            "7" => Digits::SEVEN,
-            "8" => Digits::EIGHT,
-            _ => return Err(UriError::Digits),
+            "6" => Ok(Digits::SIX),
+            "7" => Ok(Digits::SEVEN),
+            "8" => Ok(Digits::EIGHT),
+            _ => Err(UriError::Digits),
         },
-    };
-    let kind = if is_totp {
-        let period = match period {
-            None => DEFAULT_PERIOD,
-            Some(p) => parse_decimal(&decode_text(p)?, u64::from(MAX_PERIOD))
-                .and_then(|n| u32::try_from(n).ok())
-                .filter(|&n| n >= 1)
-                .ok_or(UriError::Period { max: MAX_PERIOD })?,
-        };
-        OtpAuthKind::Totp { period }
-    } else {
-        let counter = counter.ok_or(UriError::MissingCounter)?;
-        let counter =
-            parse_decimal(&decode_text(counter)?, MAX_COUNTER).ok_or(UriError::Counter)?;
-        OtpAuthKind::Hotp { counter }
-    };
+    }
+}
+
+/// TOTP `period`: 1 to [`MAX_PERIOD`] seconds, [`DEFAULT_PERIOD`] when absent.
+fn parse_period(period: Option<&str>) -> Result<u32, UriError> {
+    match period {
+        None => Ok(DEFAULT_PERIOD),
+        Some(p) => parse_decimal(&decode_text(p)?, u64::from(MAX_PERIOD))
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|&n| n >= 1)
+            .ok_or(UriError::Period { max: MAX_PERIOD }),
+    }
+}
+
+/// HOTP `counter`: required, 0 to [`MAX_COUNTER`].
+fn parse_counter(counter: Option<&str>) -> Result<u64, UriError> {
+    let counter = counter.ok_or(UriError::MissingCounter)?;
+    parse_decimal(&decode_text(counter)?, MAX_COUNTER).ok_or(UriError::Counter)
+}
+
+/// The issuer: the `issuer` parameter and the label's prefix must agree when both are given.
+fn merge_issuer(prefix: Option<String>, issuer: Option<&str>) -> Result<Option<String>, UriError> {
     let issuer = issuer
         .map(|i| decode_name(i, UriError::EmptyIssuer))
         .transpose()?;
-    let issuer = match (prefix, issuer) {
-        (Some(p), Some(i)) if p != i => return Err(UriError::IssuerMismatch),
-        (p, i) => i.or(p),
-    };
-    let image = if is_totp {
-        image
-            .map(decode_text)
-            .transpose()?
-            .filter(|s| !s.is_empty())
-    } else {
-        None
-    };
-    let auth = OtpAuth {
-        kind,
-        secret,
-        algorithm,
-        digits,
-        issuer,
-        account,
-        image,
-    };
-    // Only what round-trips: characters accepted literally (e.g. `\`) are percent-encoded by
-    // `to_uri`, which can take the canonical form past the limit (found by fuzzing).
-    if auth.to_uri().expose().len() > MAX_URI_BYTES {
-        return Err(UriError::TooLong { max: MAX_URI_BYTES });
+    match (prefix, issuer) {
+        (Some(p), Some(i)) if p != i => Err(UriError::IssuerMismatch),
+        (p, i) => Ok(i.or(p)),
     }
-    Ok(auth)
+}
+
+/// TOTP `image`: decoded; an empty one counts as none.
+fn parse_image(image: Option<&str>) -> Result<Option<String>, UriError> {
+    Ok(image
+        .map(decode_text)
+        .transpose()?
+        .filter(|s| !s.is_empty()))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
 use crate::device::{DeviceRecord, ThrottleState};
+use crate::kind::KindRefusal;
 
 /// Why a verification is refused before the token is looked at (SPEC §2.8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,11 +30,13 @@ pub enum VerifyNotAllowed {
         /// Consecutive failures so far.
         failure_count: u32,
     },
-    /// A third-party kind's own refusal, with its user-facing message.
+    /// A third-party kind's own refusal, with its user-facing message (serialised as
+    /// `error_message`).
     #[serde(rename = "KIND")]
     Kind {
-        /// The kind's message.
-        error_message: String,
+        /// The kind's refusal.
+        #[serde(flatten)]
+        refusal: KindRefusal,
     },
 }
 
@@ -320,5 +323,11 @@ mod tests {
             serde_json::to_string(&r).unwrap(),
             r#"{"reason":"N_FAILED_ATTEMPTS","failure_count":3,"locked_until":"1970-01-01T00:00:07.000Z"}"#
         );
+        let k = VerifyNotAllowed::Kind {
+            refusal: KindRefusal::new("disabled"),
+        };
+        let json = serde_json::to_string(&k).unwrap();
+        assert_eq!(json, r#"{"reason":"KIND","error_message":"disabled"}"#);
+        assert_eq!(serde_json::from_str::<VerifyNotAllowed>(&json).unwrap(), k);
     }
 }

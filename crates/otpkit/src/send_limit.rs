@@ -156,14 +156,22 @@ impl Reservation {
 }
 
 /// Why [`SendLimiter::reserve`] did not grant a send.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum LimitError {
     /// Over a bound; nothing was reserved.
     #[error("too many code emails ({})", .0.reason.name())]
     Refused(SendRefused),
-    /// The limiter's storage failed; nothing is sent (fail closed).
+    /// The limiter's storage failed; nothing is sent (fail closed). The engine reports it as
+    /// [`Error::SendLimiter`](crate::Error::SendLimiter), an internal error.
     #[error("the send limiter failed: {0}")]
-    Backend(String),
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl LimitError {
+    /// Wraps the storage's error.
+    pub fn backend(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        LimitError::Backend(Box::new(e))
+    }
 }
 
 /// Decides whether a code email may be sent. Implementations must make `reserve` atomic (two
@@ -244,8 +252,12 @@ impl MemoryLimiter {
     }
 }
 
+#[derive(Debug, thiserror::Error)]
+#[error("the in-memory send limiter's lock is poisoned")]
+struct Poisoned;
+
 fn poisoned() -> LimitError {
-    LimitError::Backend("the in-memory send limiter's lock is poisoned".into())
+    LimitError::backend(Poisoned)
 }
 
 /// Milliseconds for which a user's entries matter: the hour, or a longer account cooldown.

@@ -788,31 +788,36 @@ async fn creation_and_management_options_are_checked() {
             .await
             .unwrap()
             .persistent_id();
-    for (len, secs, want) in [
+    for (len, secs, want, text) in [
         (
             5u8,
             300u32,
-            "Kind(InvalidArgument(\"token length must be 6 to 8 digits, not 5\"))",
+            "Kind(InvalidArgument(TokenLength(5)))",
+            "invalid argument: token length must be 6 to 8 digits, not 5",
         ),
         (
             9,
             300,
-            "Kind(InvalidArgument(\"token length must be 6 to 8 digits, not 9\"))",
+            "Kind(InvalidArgument(TokenLength(9)))",
+            "invalid argument: token length must be 6 to 8 digits, not 9",
         ),
         (
             6,
             0,
-            "Kind(InvalidArgument(\"token validity must be 1 to 600 seconds, not 0\"))",
+            "Kind(InvalidArgument(TokenValidity(0)))",
+            "invalid argument: token validity must be 1 to 600 seconds, not 0",
         ),
         (
             6,
             601,
-            "Kind(InvalidArgument(\"token validity must be 1 to 600 seconds, not 601\"))",
+            "Kind(InvalidArgument(TokenValidity(601)))",
+            "invalid argument: token validity must be 1 to 600 seconds, not 601",
         ),
     ] {
         let before = rec(&t, &email).await;
         let e = t.e.generate_token(&email, len, secs).await.unwrap_err();
         assert_eq!(format!("{e:?}"), want);
+        assert_eq!(e.to_string(), text);
         assert!(rec(&t, &email).await == before);
     }
     let e = t.e.generate_token(&tp, 6, 300).await.unwrap_err();

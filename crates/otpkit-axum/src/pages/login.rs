@@ -237,10 +237,10 @@ pub(crate) fn map_verify(
             p.failure_count = Some(failure_count);
             Step::Failed(p)
         }
-        Ok(VerifyOutcome::NotAllowed(VerifyNotAllowed::Kind { error_message })) => {
+        Ok(VerifyOutcome::NotAllowed(VerifyNotAllowed::Kind { refusal })) => {
             let mut p = ctx.problem(Code::VerificationNotAllowed, "", 0);
-            if !error_message.is_empty() {
-                p.message = error_message;
+            if let Some(message) = refusal.message() {
+                p.message = message.to_owned();
             }
             Step::Failed(p)
         }

@@ -16,7 +16,7 @@ use http::{Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use otpkit::device::{DeviceId, DeviceRecord, NewDevice};
 use otpkit::events::RecordingNotifier;
-use otpkit::kind::{Context, DeviceKind, KindError, Verdict};
+use otpkit::kind::{Context, DeviceKind, KindError, KindRefusal, Verdict};
 use otpkit::mailer::MemoryMailer;
 use otpkit::store::{DeviceQuery, DeviceStore, InitState, Mutation, StoreError, UserMutation};
 use otpkit::{
@@ -117,8 +117,8 @@ impl DeviceKind for RefusingDevice {
     fn throttle_factor(&self, _: &Settings) -> u32 {
         1
     }
-    fn verify_is_allowed(&self, _ctx: &Context<'_>) -> Result<(), String> {
-        Err(self.message.clone())
+    fn verify_is_allowed(&self, _ctx: &Context<'_>) -> Result<(), KindRefusal> {
+        Err(KindRefusal::new(self.message.clone()))
     }
     fn verify(&mut self, _token: &str, _ctx: &mut Context<'_>) -> Result<Verdict, KindError> {
         Ok(Verdict::Invalid)

@@ -169,9 +169,9 @@ impl Inner {
                     ..CtxExtra::default()
                 },
             );
-            if let Err(msg) = dev.verify_is_allowed(&ctx0) {
+            if let Err(refusal) = dev.verify_is_allowed(&ctx0) {
                 return Ok((
-                    Attempt::NotAllowed(VerifyNotAllowed::Kind { error_message: msg }),
+                    Attempt::NotAllowed(VerifyNotAllowed::Kind { refusal }),
                     Write::None,
                 ));
             }

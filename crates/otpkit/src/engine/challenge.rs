@@ -106,9 +106,11 @@ impl Engine {
                                 Write::None,
                             ));
                         }
-                        Err(KindError::Challenge(message)) => {
+                        Err(KindError::Challenge(e)) => {
                             return Ok((
-                                Reserved::Refused(ChallengeOutcome::Failed { message }),
+                                Reserved::Refused(ChallengeOutcome::Failed {
+                                    message: e.to_string(),
+                                }),
                                 Write::None,
                             ));
                         }
@@ -142,9 +144,9 @@ impl Engine {
         if !self.inner.store.update(p.id(), m).await? {
             return Ok(ChallengeOutcome::NotFound);
         }
-        let reserved = slot
-            .take()
-            .ok_or_else(|| KindError::State("the store did not run the transition".into()))??;
+        let reserved = slot.take().ok_or_else(|| {
+            crate::store::StoreError::Backend("the store did not run the transition".into())
+        })??;
         let pid = p.to_string();
         let held = match reserved {
             Reserved::NotFound => return Ok(ChallengeOutcome::NotFound),

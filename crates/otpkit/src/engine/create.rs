@@ -280,14 +280,13 @@ impl Engine {
                 return Write::None;
             }
             let res = (|| {
-                let mut k: K = serde_json::from_str(&rec.state)
-                    .map_err(|e| KindError::State(e.to_string()))?;
+                let mut k: K = serde_json::from_str(&rec.state).map_err(KindError::StateDecode)?;
                 let pid = rec.persistent_id();
                 let r = {
                     let ctx = inner.ctx(now, rec, &pid, CtxExtra::default());
                     f(&mut k, &ctx)?
                 };
-                let s = serde_json::to_string(&k).map_err(|e| KindError::State(e.to_string()))?;
+                let s = serde_json::to_string(&k).map_err(KindError::StateEncode)?;
                 Ok((r, s))
             })();
             match res {
@@ -363,7 +362,7 @@ impl Engine {
         let auth = self.provisioning(pid).await?;
         let dev = self.from_persistent_id(pid).await?.ok_or(Error::NotFound)?;
         let k: TotpDevice =
-            serde_json::from_str(&dev.record.state).map_err(|e| KindError::State(e.to_string()))?;
+            serde_json::from_str(&dev.record.state).map_err(KindError::StateDecode)?;
         let key = OathKey::new(auth.algorithm, auth.secret.expose());
         let t = crate::oath::totp_step(self.now().as_secs(), k.t0, k.step, k.drift);
         crate::oath::totp_at(&key, t, k.digits)

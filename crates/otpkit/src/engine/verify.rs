@@ -131,9 +131,9 @@ impl Engine {
                 return Ok(VerifyOutcome::NotFound);
             }
         }
-        let step = slot
-            .take()
-            .ok_or_else(|| KindError::State("the store did not run the transition".into()))?;
+        let step = slot.take().ok_or_else(|| {
+            crate::store::StoreError::Backend("the store did not run the transition".into())
+        })?;
         let (attempt, rec) = match step? {
             Step::NotFound => return Ok(VerifyOutcome::NotFound),
             Step::Done(a, r) => (a, *r),

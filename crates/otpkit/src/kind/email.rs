@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::side_channel::{SideChannel, SideChannelResult};
-use super::{Challenge, Context, Delivery, DeviceKind, KeyIds, KindError, Verdict};
+use super::{Challenge, ChallengeError, Context, Delivery, DeviceKind, KeyIds, KindError, Verdict};
 use crate::settings::Settings;
 
 /// The user-facing text when no address is known.
@@ -142,7 +142,7 @@ impl DeviceKind for EmailDevice {
         let to = match (&self.email, ctx.user_email()) {
             (Some(e), _) if !e.is_empty() => e.clone(),
             (_, Some(e)) if !e.is_empty() => e.to_owned(),
-            _ => return Err(KindError::Challenge(NO_ADDRESS.into())),
+            _ => return Err(ChallengeError::NoAddress.into()),
         };
         let s = ctx.settings();
         let (length, validity) = (s.email_token_length, s.email_token_validity);
@@ -151,7 +151,7 @@ impl DeviceKind for EmailDevice {
         let message = ctx
             .templates()
             .render(&to, &token, ctx.extra_context())
-            .map_err(|e| KindError::Challenge(format!("the email could not be built: {e}")))?;
+            .map_err(ChallengeError::Render)?;
         Ok(Some(Challenge {
             message: SENT_BY_EMAIL.into(),
             delivery: Delivery::Email(message),

@@ -9,17 +9,24 @@
 //! # A third-party kind
 //!
 //! ```
-//! use otpkit::kind::{Context, DeviceKind, KindError, Verdict};
+//! use otpkit::kind::{Context, DeviceKind, KindError, KindRefusal, Verdict};
 //! use otpkit::settings::Settings;
 //! use serde::{Deserialize, Serialize};
 //!
 //! #[derive(Serialize, Deserialize)]
-//! struct CustomDevice { secret_key: String }
+//! struct CustomDevice { secret_key: String, suspended: bool }
 //!
 //! impl DeviceKind for CustomDevice {
 //!     const MODEL_LABEL: &'static str = "myapp.customdevice";
 //!     const VERBOSE_NAME: &'static str = "Custom device";
 //!     fn throttle_factor(&self, _: &Settings) -> u32 { 1 } // 1 s base back-off
+//!     fn verify_is_allowed(&self, _ctx: &Context<'_>) -> Result<(), KindRefusal> {
+//!         // Refused before any token is looked at; the user reads the message.
+//!         if self.suspended {
+//!             return Err(KindRefusal::new("This device is suspended."));
+//!         }
+//!         Ok(())
+//!     }
 //!     fn verify(&mut self, token: &str, _ctx: &mut Context<'_>) -> Result<Verdict, KindError> {
 //!         // A real kind compares in constant time (see `otpkit::kind::ct_eq`).
 //!         Ok(if otpkit::kind::ct_eq(token.as_bytes(), self.secret_key.as_bytes()) {
@@ -82,19 +89,107 @@ pub enum KindError {
     /// A sealed secret or keyed hash could not be opened or computed.
     #[error("secret protection failed: {0}")]
     Seal(#[from] SealError),
-    /// The stored state does not decode as this kind.
+    /// The stored state does not decode as this kind (corrupt, or written by another kind).
     #[error("the device's stored state is invalid: {0}")]
-    State(String),
+    StateDecode(#[source] serde_json::Error),
+    /// The kind's state could not be encoded for storage; nothing was written.
+    #[error("the device's state could not be encoded: {0}")]
+    StateEncode(#[source] serde_json::Error),
+    /// A code the kind generated failed its own normalisation (a bug in the kind); nothing
+    /// was stored.
+    #[error("a generated code failed its own normalisation")]
+    GeneratedCode,
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed")]
     Random,
     /// A challenge could not be generated; the text can be shown to the user.
-    #[error("{0}")]
-    Challenge(String),
+    #[error(transparent)]
+    Challenge(#[from] ChallengeError),
     /// An argument was out of range (e.g. a side-channel token length).
     #[error("invalid argument: {0}")]
-    InvalidArgument(String),
+    InvalidArgument(#[from] ArgumentError),
 }
+
+/// Why a kind could not generate a challenge. The engine answers
+/// [`ChallengeOutcome::Failed`](crate::engine::ChallengeOutcome::Failed) with this text, which
+/// is meant for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChallengeError {
+    /// Neither the device nor the user directory knows an email address: the user (or an
+    /// administrator) must give one.
+    #[error("{}", email::NO_ADDRESS)]
+    NoAddress,
+    /// The email templates could not be rendered: an operator must fix the `OTP_EMAIL_*`
+    /// templates.
+    #[error("the email could not be built: {0}")]
+    Render(#[from] crate::mailer::RenderError),
+    /// A third-party kind's own reason, shown to the user as written.
+    #[error("{0}")]
+    Custom(String),
+}
+
+/// An argument out of range for a kind's operation; nothing was changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArgumentError {
+    /// A side-channel token length outside 6 to 8 digits.
+    #[error("token length must be 6 to 8 digits, not {0}")]
+    TokenLength(u8),
+    /// A side-channel token validity outside 1 to 600 seconds.
+    #[error("token validity must be 1 to 600 seconds, not {0}")]
+    TokenValidity(u32),
+}
+
+/// A kind's refusal to evaluate any token now ([`DeviceKind::verify_is_allowed`]), with what
+/// the user is told.
+///
+/// The engine answers it as [`VerifyNotAllowed::Kind`](crate::policy::VerifyNotAllowed::Kind)
+/// (the web layer's `verification_not_allowed`), before any token is looked at; it is not a
+/// failed attempt. A refusal without a message leaves the caller's standard text.
+///
+/// ```
+/// use otpkit::kind::KindRefusal;
+///
+/// let r = KindRefusal::new("This device is disabled until its owner confirms it.");
+/// assert_eq!(r.message(), Some("This device is disabled until its owner confirms it."));
+/// assert_eq!(KindRefusal::without_message().message(), None);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KindRefusal {
+    #[serde(rename = "error_message")]
+    message: String,
+}
+
+impl KindRefusal {
+    /// A refusal with the message the user is told (an empty one counts as none).
+    pub fn new(message: impl Into<String>) -> Self {
+        KindRefusal {
+            message: message.into(),
+        }
+    }
+
+    /// A refusal without a message of its own: the caller shows its standard text.
+    pub fn without_message() -> Self {
+        KindRefusal::default()
+    }
+
+    /// The message for the user, if the kind gave one.
+    pub fn message(&self) -> Option<&str> {
+        Some(self.message.as_str()).filter(|m| !m.is_empty())
+    }
+}
+
+impl fmt::Display for KindRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            self.message()
+                .unwrap_or("the device does not allow verification now"),
+        )
+    }
+}
+
+impl std::error::Error for KindRefusal {}
 
 /// How a challenge's token reaches the user.
 pub enum Delivery {
@@ -324,8 +419,9 @@ pub trait DeviceKind: Serialize + DeserializeOwned + Send + Sync + 'static {
         0
     }
 
-    /// A kind's own refusal before any token is evaluated, with its `error_message`.
-    fn verify_is_allowed(&self, ctx: &Context<'_>) -> Result<(), String> {
+    /// A kind's own refusal before any token is evaluated, with what the user is told; the
+    /// engine answers it as [`VerifyNotAllowed::Kind`](crate::policy::VerifyNotAllowed::Kind).
+    fn verify_is_allowed(&self, ctx: &Context<'_>) -> Result<(), KindRefusal> {
         let _ = ctx;
         Ok(())
     }
@@ -381,7 +477,7 @@ pub trait DeviceKind: Serialize + DeserializeOwned + Send + Sync + 'static {
 pub(crate) trait DynDevice: Send {
     fn throttle_factor(&self, settings: &Settings) -> u32;
     fn cooldown_duration(&self, settings: &Settings) -> u32;
-    fn verify_is_allowed(&self, ctx: &Context<'_>) -> Result<(), String>;
+    fn verify_is_allowed(&self, ctx: &Context<'_>) -> Result<(), KindRefusal>;
     fn verify(&mut self, token: &str, ctx: &mut Context<'_>) -> Result<Verdict, KindError>;
     fn generate_challenge(&mut self, ctx: &mut Context<'_>)
     -> Result<Option<Challenge>, KindError>;
@@ -402,7 +498,7 @@ impl<K: DeviceKind> DynDevice for K {
     fn cooldown_duration(&self, s: &Settings) -> u32 {
         DeviceKind::cooldown_duration(self, s)
     }
-    fn verify_is_allowed(&self, ctx: &Context<'_>) -> Result<(), String> {
+    fn verify_is_allowed(&self, ctx: &Context<'_>) -> Result<(), KindRefusal> {
         DeviceKind::verify_is_allowed(self, ctx)
     }
     fn verify(&mut self, token: &str, ctx: &mut Context<'_>) -> Result<Verdict, KindError> {
@@ -436,7 +532,7 @@ impl<K: DeviceKind> DynDevice for K {
         DeviceKind::provisioning(self, ctx)
     }
     fn save(&self) -> Result<String, KindError> {
-        serde_json::to_string(self).map_err(|e| KindError::State(e.to_string()))
+        serde_json::to_string(self).map_err(KindError::StateEncode)
     }
 }
 
@@ -461,7 +557,7 @@ impl<K: DeviceKind> ErasedKind for Entry<K> {
         K::INTERACTIVE
     }
     fn load(&self, state: &str) -> Result<Box<dyn DynDevice>, KindError> {
-        let k: K = serde_json::from_str(state).map_err(|e| KindError::State(e.to_string()))?;
+        let k: K = serde_json::from_str(state).map_err(KindError::StateDecode)?;
         Ok(Box::new(k))
     }
 }

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Context, KindError};
+use super::{ArgumentError, Context, KindError};
 use crate::clock::Timestamp;
 use crate::oath::Digits;
 use crate::seal::KeyedHash;
@@ -63,14 +63,10 @@ impl SideChannel {
         valid_secs: u32,
     ) -> Result<SecretString, KindError> {
         if !(6..=8).contains(&length) {
-            return Err(KindError::InvalidArgument(format!(
-                "token length must be 6 to 8 digits, not {length}"
-            )));
+            return Err(ArgumentError::TokenLength(length).into());
         }
         if !(1..=600).contains(&valid_secs) {
-            return Err(KindError::InvalidArgument(format!(
-                "token validity must be 1 to 600 seconds, not {valid_secs}"
-            )));
+            return Err(ArgumentError::TokenValidity(valid_secs).into());
         }
         let token = random_digits(length)?;
         let hash = ctx.hash(&[token.expose().as_bytes(), ctx.binding().unwrap_or_default()])?;

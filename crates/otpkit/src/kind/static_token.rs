@@ -59,8 +59,7 @@ impl StaticDevice {
         let mut hashes = Vec::with_capacity(count);
         while codes.len() < count {
             let code = random_code()?;
-            let norm = normalize_static(code.expose())
-                .map_err(|_| KindError::State("generated code failed normalisation".into()))?;
+            let norm = normalize_static(code.expose()).map_err(|_| KindError::GeneratedCode)?;
             // `==` on SecretString is constant time (REQ-08).
             if codes.iter().any(|c: &SecretString| c == &code) {
                 continue; // a 2^-50 event; keep codes unique
