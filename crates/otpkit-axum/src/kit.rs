@@ -3,32 +3,49 @@
 use std::fmt;
 use std::sync::Arc;
 
-use otpkit::{Engine, Settings, UserId};
+use otpkit::{Engine, Rejection, Settings, UserId};
 
 use crate::auth::Authentication;
 use crate::error::{Code, Messages};
 use crate::middleware::OtpLayer;
 use crate::templates::Templates;
 
-/// Why a verification failed, as reported to [`VerificationHooks`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FailureReason {
-    /// Wrong, expired or unknown token.
-    Invalid,
-    /// Not of the kind's syntax.
-    Malformed,
-    /// A TOTP token of an already used step.
-    Replay,
-}
-
-/// Hooks called by the login and verification handlers, after the engine committed.
+/// Hooks called by the login, verification and enrolment handlers, after the engine
+/// committed. They speak the engine's vocabulary: a failure's `reason` is the engine's
+/// [`Rejection`].
 ///
 /// `verification_failed` is django-otp's `otp_verification_failed` signal: it runs only when
-/// an allowed, chosen device rejected a token. Tokens are never passed to hooks.
+/// an allowed, chosen device evaluated a token and rejected it; a refusal before evaluation
+/// (throttled, locked out, a kind's own refusal) is not a failure. Tokens are never passed to
+/// hooks.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use otpkit::{Rejection, UserId};
+/// use otpkit_axum::VerificationHooks;
+///
+/// /// Counts replayed codes, for a dashboard.
+/// #[derive(Default)]
+/// struct Replays(AtomicU64);
+///
+/// impl VerificationHooks for Replays {
+///     fn verification_failed(&self, _user: &UserId, _device: &str, reason: Rejection) {
+///         if reason == Rejection::Replay {
+///             self.0.fetch_add(1, Ordering::Relaxed);
+///         }
+///     }
+/// }
+///
+/// let hooks = Replays::default();
+/// hooks.verification_failed(&UserId::new("alice")?, "otp_totp.totpdevice/1", Rejection::Replay);
+/// hooks.verification_succeeded(&UserId::new("alice")?, "otp_totp.totpdevice/1"); // the default: nothing
+/// assert_eq!(hooks.0.load(Ordering::Relaxed), 1);
+/// // OtpKit::builder(engine, auth).hooks(hooks).build()
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait VerificationHooks: Send + Sync + 'static {
-    /// A chosen, allowed device rejected a token.
-    fn verification_failed(&self, user: &UserId, device: &str, reason: FailureReason) {
+    /// A chosen, allowed device evaluated a token and rejected it, for `reason`.
+    fn verification_failed(&self, user: &UserId, device: &str, reason: Rejection) {
         let _ = (user, device, reason);
     }
     /// A device verified the session (login, re-verification or enrolment).

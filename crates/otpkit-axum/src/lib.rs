@@ -128,7 +128,7 @@ mod web;
 pub use auth::{Authentication, CredentialChecker, SessionPasswordAuth};
 pub use error::{Code, Problem};
 pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_required};
-pub use kit::{FailureReason, NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};
+pub use kit::{NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};
 pub use middleware::{Level, OtpLayer, OtpService, OtpState};
 pub use pages::routes;
 pub use session::SessionAdapter;

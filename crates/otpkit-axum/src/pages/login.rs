@@ -8,11 +8,11 @@ use minijinja::context;
 use otpkit::engine::{ChallengeOptions, ChallengeOutcome, MatchOptions};
 use otpkit::policy::{GenerateNotAllowed, VerifyNotAllowed};
 use otpkit::session::{DEVICE_KEY, ENROL_KEY, PENDING_KEY, VERIFIED_AT_KEY};
-use otpkit::{Device, MatchOutcome, PersistentId, Rejection, UserId, VerifyOutcome};
+use otpkit::{Device, MatchOutcome, PersistentId, UserId, VerifyOutcome};
 
 use crate::error::{Code, Problem, ceil_secs};
 use crate::flash::Flash;
-use crate::kit::{FailureReason, OtpKit};
+use crate::kit::OtpKit;
 use crate::session::{SessionAdapter, SessionFailure};
 use crate::web::{Ctx, Fields, found, query_next, redirect_url, secure};
 
@@ -210,12 +210,7 @@ pub(crate) fn map_verify(
     let engine = ctx.kit.engine();
     match res {
         Ok(VerifyOutcome::Accepted(d)) => Step::Verified(d),
-        Ok(VerifyOutcome::Rejected(r)) => {
-            let reason = match r {
-                Rejection::Malformed => FailureReason::Malformed,
-                Rejection::Invalid => FailureReason::Invalid,
-                Rejection::Replay => FailureReason::Replay,
-            };
+        Ok(VerifyOutcome::Rejected(reason)) => {
             ctx.kit.inner.hooks.verification_failed(user, pid, reason);
             Step::Failed(ctx.problem(Code::InvalidToken, "", 0))
         }

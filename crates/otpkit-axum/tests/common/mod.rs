@@ -20,10 +20,11 @@ use otpkit::kind::{Context, DeviceKind, KindError, Verdict};
 use otpkit::mailer::MemoryMailer;
 use otpkit::store::{DeviceQuery, DeviceStore, InitState, Mutation, StoreError, UserMutation};
 use otpkit::{
-    Engine, KeyRing, ManualClock, MemoryStore, Settings, Timestamp, UserDirectory, UserId, UserInfo,
+    Engine, KeyRing, ManualClock, MemoryStore, Rejection, Settings, Timestamp, UserDirectory,
+    UserId, UserInfo,
 };
 use otpkit_axum::{
-    FailureReason, OtpKit, OtpState, SessionPasswordAuth, VerificationHooks, Verified, otp_required,
+    OtpKit, OtpState, SessionPasswordAuth, VerificationHooks, Verified, otp_required,
 };
 use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
@@ -128,12 +129,12 @@ impl DeviceKind for RefusingDevice {
 /// Records hook calls.
 #[derive(Clone, Default)]
 pub struct Hooks {
-    pub failed: Arc<std::sync::Mutex<Vec<(String, String, FailureReason)>>>,
+    pub failed: Arc<std::sync::Mutex<Vec<(String, String, Rejection)>>>,
     pub succeeded: Arc<AtomicUsize>,
 }
 
 impl VerificationHooks for Hooks {
-    fn verification_failed(&self, user: &UserId, device: &str, reason: FailureReason) {
+    fn verification_failed(&self, user: &UserId, device: &str, reason: Rejection) {
         if let Ok(mut g) = self.failed.lock() {
             g.push((user.to_string(), device.to_owned(), reason));
         }
