@@ -8,6 +8,8 @@ use otpkit::{Engine, Rejection, Settings, UserId};
 use crate::auth::Authentication;
 use crate::error::{Code, Messages};
 use crate::middleware::OtpLayer;
+use crate::session::PendingClaims;
+use crate::settings::{WebSettings, WebSettingsError};
 use crate::templates::Templates;
 
 /// Hooks called by the login, verification and enrolment handlers, after the engine
@@ -67,11 +69,12 @@ pub(crate) struct KitInner {
     pub(crate) hooks: Arc<dyn VerificationHooks>,
     pub(crate) messages: Messages,
     pub(crate) site_name: String,
-    pub(crate) claims: crate::session::PendingClaims,
+    pub(crate) claims: PendingClaims,
+    pub(crate) web: WebSettings,
 }
 
 /// The otpkit web integration: the [`Engine`], the application's [`Authentication`], the
-/// templates, message texts and hooks. Cheap to clone.
+/// [`WebSettings`], templates, message texts and hooks. Cheap to clone.
 #[derive(Clone)]
 pub struct OtpKit {
     pub(crate) inner: Arc<KitInner>,
@@ -86,7 +89,7 @@ impl fmt::Debug for OtpKit {
 }
 
 impl OtpKit {
-    /// A kit with the default templates, messages and no hooks.
+    /// A kit with the default web settings, templates and messages, and no hooks.
     pub fn new(engine: Engine, auth: impl Authentication) -> Self {
         Self::builder(engine, auth).build()
     }
@@ -100,6 +103,7 @@ impl OtpKit {
             hooks: Arc::new(NoHooks),
             messages: Messages::default(),
             site_name: "otpkit".to_owned(),
+            web: WebSettings::default(),
         }
     }
 
@@ -108,9 +112,14 @@ impl OtpKit {
         &self.inner.engine
     }
 
-    /// The settings in force (the engine's).
+    /// The engine's settings (device policy and kinds).
     pub fn settings(&self) -> &Settings {
         self.inner.engine.settings()
+    }
+
+    /// The web settings in force.
+    pub fn web_settings(&self) -> &WebSettings {
+        &self.inner.web
     }
 
     /// The application's first factor.
@@ -135,7 +144,7 @@ impl OtpKit {
 
     /// `{url_prefix}{path}`.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.settings().url_prefix, path)
+        format!("{}{}", self.inner.web.url_prefix, path)
     }
 }
 
@@ -147,6 +156,7 @@ pub struct OtpKitBuilder {
     hooks: Arc<dyn VerificationHooks>,
     messages: Messages,
     site_name: String,
+    web: WebSettings,
 }
 
 impl fmt::Debug for OtpKitBuilder {
@@ -160,6 +170,25 @@ impl OtpKitBuilder {
     pub fn templates(mut self, templates: Templates) -> Self {
         self.templates = Some(templates);
         self
+    }
+
+    /// The web settings (default: [`WebSettings::default`]; read them with
+    /// [`WebSettings::from_env`]). They are checked here: an invalid value is refused with
+    /// the error naming it.
+    ///
+    /// ```
+    /// # use otpkit_axum::{OtpKit, SessionPasswordAuth, WebSettings};
+    /// # fn kit(engine: otpkit::Engine, auth: SessionPasswordAuth) -> Result<OtpKit, Box<dyn std::error::Error>> {
+    /// let kit = OtpKit::builder(engine, auth)
+    ///     .web_settings(WebSettings::from_env()?)?
+    ///     .build();
+    /// # Ok(kit)
+    /// # }
+    /// ```
+    pub fn web_settings(mut self, web: WebSettings) -> Result<Self, WebSettingsError> {
+        web.validate()?;
+        self.web = web;
+        Ok(self)
     }
 
     /// Verification hooks (default: none).
@@ -190,7 +219,8 @@ impl OtpKitBuilder {
                 hooks: self.hooks,
                 messages: self.messages,
                 site_name: self.site_name,
-                claims: crate::session::PendingClaims::default(),
+                claims: PendingClaims::default(),
+                web: self.web,
             }),
         }
     }

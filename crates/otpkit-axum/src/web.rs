@@ -383,7 +383,7 @@ impl Ctx {
             admin => k.url("/admin/"),
             admin_login => k.url("/admin/login/"),
             css => k.url("/static/otpkit.css"),
-            home => k.settings().login_redirect_url.clone(),
+            home => k.web_settings().login_redirect_url.clone(),
         }
     }
 
@@ -391,7 +391,8 @@ impl Ctx {
     /// `csrf_token` or header `X-CSRF-Token`). Nothing is read from the session before the
     /// body is known to fit.
     pub(crate) async fn form(&self, headers: &HeaderMap, body: Body) -> Result<Fields, Response> {
-        let fields = match read_fields(headers, body, self.kit.settings().max_body_bytes).await {
+        let fields = match read_fields(headers, body, self.kit.web_settings().max_body_bytes).await
+        {
             Ok(f) => f,
             Err(BodyError::TooLarge) => return Err(self.fail_stateless(Code::PayloadTooLarge)),
             Err(BodyError::Bad) => return Err(self.fail_stateless(Code::BadRequest)),
@@ -450,7 +451,7 @@ impl Ctx {
     pub(crate) fn next_or_default(&self, next: Option<&str>) -> String {
         match next {
             Some(n) if is_safe_next(n) => n.to_owned(),
-            _ => self.kit.settings().login_redirect_url.clone(),
+            _ => self.kit.web_settings().login_redirect_url.clone(),
         }
     }
 

@@ -174,7 +174,7 @@ impl<'q> Filter<'q> {
 
 /// A row of the list (also the JSON answer's `devices` item).
 fn row(kit: &OtpKit, d: &Device) -> minijinja::Value {
-    let hide = kit.settings().admin_hide_sensitive_data;
+    let hide = kit.web_settings().admin_hide_sensitive_data;
     let oath = OATH.contains(&d.model_label());
     context! {
         id => d.persistent_id(),
@@ -262,7 +262,7 @@ pub(crate) async fn list(State(kit): State<OtpKit>, req: Request) -> Response {
             confirmed => q.get("confirmed").unwrap_or(""),
             created => q.get("created").unwrap_or(""),
             used => filter.used.unwrap_or(""),
-            hide_sensitive => kit.settings().admin_hide_sensitive_data,
+            hide_sensitive => kit.web_settings().admin_hide_sensitive_data,
             error => flash.error,
             code => flash.code,
             info => flash.info,
@@ -310,7 +310,7 @@ async fn render_device(ctx: &Ctx, d: &Device, flash: &Flash) -> Response {
     if let Some(codes) = flash.open_codes(keys) {
         return actions::codes_page(ctx, &codes, base(kit, d)).await;
     }
-    let hide = kit.settings().admin_hide_sensitive_data;
+    let hide = kit.web_settings().admin_hide_sensitive_data;
     let (is_locked, throttled_until) = throttle_status(kit, d);
     let oath = OATH.contains(&d.model_label());
     let key = if oath && !hide {
@@ -398,7 +398,7 @@ async fn oath_device(ctx: &Ctx, label: &str, id: &str) -> Result<Device, Respons
     if !OATH.contains(&d.model_label()) {
         return Err(ctx.fail_code(Code::NotFound).await);
     }
-    if ctx.kit.settings().admin_hide_sensitive_data {
+    if ctx.kit.web_settings().admin_hide_sensitive_data {
         return Err(ctx.fail_code(Code::Forbidden).await);
     }
     Ok(d)

@@ -26,7 +26,9 @@ pub(crate) async fn user_of(ctx: &Ctx, next: &str) -> Result<(OtpState, UserId),
     }
     match state.user() {
         Some(u) => Ok((state.clone(), u.clone())),
-        None => Err(ctx.to_login(&ctx.kit.settings().login_url(), next).await),
+        None => Err(ctx
+            .to_login(&ctx.kit.web_settings().login_url(), next)
+            .await),
     }
 }
 
@@ -57,7 +59,7 @@ pub(crate) async fn require_fresh(
     if !has_confirmed(ctx, user).await? {
         return Ok(());
     }
-    let max_ms = i64::from(ctx.kit.settings().reauth_max_age) * 1000;
+    let max_ms = i64::from(ctx.kit.web_settings().reauth_max_age) * 1000;
     let now = ctx.kit.engine().now();
     let fresh = state.is_verified()
         && state

@@ -436,7 +436,9 @@ pub(crate) async fn get(kit: OtpKit, flow: Flow, req: Request) -> Response {
     };
     if flow == Flow::Verify {
         let Some(user) = state.user() else {
-            return ctx.to_login(&kit.settings().login_url(), &ctx.path).await;
+            return ctx
+                .to_login(&kit.web_settings().login_url(), &ctx.path)
+                .await;
         };
         let devices = match confirmed_devices(&ctx, user).await {
             Ok(d) => d,
@@ -505,7 +507,11 @@ pub(crate) async fn post(kit: OtpKit, flow: Flow, req: Request) -> Response {
     let user = if flow == Flow::Verify {
         match state.user() {
             Some(u) => u.clone(),
-            None => return ctx.to_login(&kit.settings().login_url(), &ctx.path).await,
+            None => {
+                return ctx
+                    .to_login(&kit.web_settings().login_url(), &ctx.path)
+                    .await;
+            }
         }
     } else if let Some(u) = state.user() {
         u.clone()
@@ -642,7 +648,7 @@ async fn start_pending(ctx: &Ctx, user: &UserId) -> Result<(), SessionFailure> {
         ctx.store().remove(k).await?;
     }
     ctx.session.cycle_id().await?;
-    let ttl = i64::from(kit.settings().pending_login_ttl);
+    let ttl = i64::from(kit.web_settings().pending_login_ttl);
     ctx.store()
         .set_pending(user, kit.engine().now().add_secs(ttl))
         .await?;
@@ -657,7 +663,7 @@ async fn without_device(ctx: &Ctx, flow: Flow, user: &UserId, next: &str) -> Res
     if ctx.store().remove(PENDING_KEY).await.is_err() {
         return ctx.internal().await;
     }
-    if !kit.settings().login_otp_optional {
+    if !kit.web_settings().login_otp_optional {
         let p = ctx.problem(Code::NoDevice, "", 0);
         return answer(ctx, View::of(flow, "credentials", next, &[], Some(p)), None).await;
     }

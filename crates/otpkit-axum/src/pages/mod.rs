@@ -83,8 +83,8 @@ pub fn routes<S>(kit: OtpKit) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    let p = kit.settings().url_prefix.clone();
-    let max = kit.settings().max_body_bytes;
+    let p = kit.web_settings().url_prefix.clone();
+    let max = kit.web_settings().max_body_bytes;
     let r = |path: &str| format!("{p}{path}");
     Router::new()
         .route(&r("/login/"), get(login_get).post(login_post))

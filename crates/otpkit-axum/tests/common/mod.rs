@@ -24,7 +24,7 @@ use otpkit::{
     UserId, UserInfo,
 };
 use otpkit_axum::{
-    OtpKit, OtpState, SessionPasswordAuth, VerificationHooks, Verified, otp_required,
+    OtpKit, OtpState, SessionPasswordAuth, VerificationHooks, Verified, WebSettings, otp_required,
 };
 use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
@@ -164,9 +164,24 @@ pub fn app() -> TestApp {
     app_with(|_| {})
 }
 
+/// The application with the engine's settings changed by `f`.
 pub fn app_with(f: impl FnOnce(&mut Settings)) -> TestApp {
+    app_with_both(f, |_| {})
+}
+
+/// The application with the web settings changed by `f`.
+pub fn app_web(f: impl FnOnce(&mut WebSettings)) -> TestApp {
+    app_with_both(|_| {}, f)
+}
+
+fn app_with_both(
+    engine_settings: impl FnOnce(&mut Settings),
+    web_settings: impl FnOnce(&mut WebSettings),
+) -> TestApp {
     let mut settings = Settings::default();
-    f(&mut settings);
+    engine_settings(&mut settings);
+    let mut web = WebSettings::default();
+    web_settings(&mut web);
     let clock = ManualClock::new(Timestamp::from_secs(T0));
     let store = TestStore::default();
     let mailer = MemoryMailer::new();
@@ -191,6 +206,8 @@ pub fn app_with(f: impl FnOnce(&mut Settings)) -> TestApp {
     });
     let hooks = Hooks::default();
     let kit = OtpKit::builder(engine.clone(), auth)
+        .web_settings(web)
+        .unwrap()
         .hooks(hooks.clone())
         .build();
     let sessions = SessionStore::default();

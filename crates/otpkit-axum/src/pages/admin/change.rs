@@ -47,7 +47,7 @@ impl Config {
         }
         let key = match fields.non_empty("key") {
             None => None,
-            Some(_) if kit.settings().admin_hide_sensitive_data => {
+            Some(_) if kit.web_settings().admin_hide_sensitive_data => {
                 return Err("the key cannot be changed here.".into());
             }
             Some(k) => Some(
