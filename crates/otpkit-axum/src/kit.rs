@@ -7,7 +7,6 @@ use otpkit::{Engine, Rejection, Settings, UserId};
 
 use crate::auth::Authentication;
 use crate::error::{Code, Messages};
-use crate::middleware::OtpLayer;
 use crate::session::PendingClaims;
 use crate::settings::{WebSettings, WebSettingsError};
 use crate::templates::Templates;
@@ -135,11 +134,6 @@ impl OtpKit {
     /// The message texts.
     pub fn messages(&self) -> &Messages {
         &self.inner.messages
-    }
-
-    /// The [`OtpLayer`] for this kit.
-    pub fn layer(&self) -> OtpLayer {
-        OtpLayer::new(self.clone())
     }
 
     /// `{url_prefix}{path}`.
