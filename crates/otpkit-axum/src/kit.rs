@@ -140,6 +140,11 @@ impl OtpKit {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.inner.web.url_prefix, path)
     }
+
+    /// The verification hooks.
+    pub(crate) fn hooks(&self) -> &dyn VerificationHooks {
+        self.inner.hooks.as_ref()
+    }
 }
 
 /// Builds an [`OtpKit`].

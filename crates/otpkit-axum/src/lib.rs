@@ -110,9 +110,6 @@
 //!   holds only user id, expiry and nonce.
 //! * Nothing here logs a token, code, secret or otpauth URI.
 
-// Handlers return `Result<_, Response>`: the refusal *is* the answer, rendered once.
-#![allow(clippy::result_large_err)]
-
 pub mod auth;
 pub mod error;
 mod flash;
