@@ -13,19 +13,51 @@
 //! user whom the [`otpkit::UserDirectory`] reports as missing or inactive, with the same
 //! `invalid_login` answer.
 
+use std::error::Error as StdError;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use otpkit::UserId;
+use otpkit::session::SessionError;
 use tower_sessions::Session;
 
-/// A failure of the application's authentication backend (answered with 503
-/// `internal_error`, never with `invalid_login`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("authentication backend error: {0}")]
-pub struct AuthError(pub String);
+use crate::session::session_error;
+
+/// Why the first factor could not be checked or recorded. otpkit answers every cause with 503
+/// `internal_error` (fail closed), never with `invalid_login`; the variants tell the logs, and
+/// the application, where to look.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The session store failed while reading or writing who is signed in.
+    #[error("authentication session error: {0}")]
+    Session(#[source] SessionError),
+    /// The application's user store or password check failed (a database down, a hash that
+    /// cannot be read). Its text must not carry a password.
+    #[error("authentication backend error: {0}")]
+    Backend(#[source] Box<dyn StdError + Send + Sync>),
+}
+
+impl AuthError {
+    /// Wraps a failure of the application's user store or password check.
+    ///
+    /// ```
+    /// use otpkit_axum::auth::AuthError;
+    /// let e = AuthError::backend(std::io::Error::other("the user database is down"));
+    /// assert_eq!(e.to_string(), "authentication backend error: the user database is down");
+    /// ```
+    pub fn backend(e: impl StdError + Send + Sync + 'static) -> Self {
+        AuthError::Backend(Box::new(e))
+    }
+}
+
+impl From<SessionError> for AuthError {
+    fn from(e: SessionError) -> Self {
+        AuthError::Session(e)
+    }
+}
 
 /// The application's first factor, as otpkit's handlers and middleware need it.
 #[async_trait]
@@ -145,7 +177,7 @@ impl SessionPasswordAuth {
 }
 
 fn backend(e: tower_sessions::session::Error) -> AuthError {
-    AuthError(e.to_string())
+    AuthError::Session(session_error(e))
 }
 
 #[async_trait]

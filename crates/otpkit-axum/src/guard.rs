@@ -26,8 +26,8 @@ use crate::middleware::{LazyOtp, OtpState};
 use crate::web::{found, path_and_query, redirect_url, secure, wants_json};
 
 /// A verified session: extracting it guards a handler with the default options
-/// (`OTP_LOGIN_URL`, field `next`). `Option<Verified>` never refuses a request that is
-/// merely unverified.
+/// (`OTP_LOGIN_URL` of the kit's [`WebSettings`](crate::WebSettings), field `next`).
+/// `Option<Verified>` never refuses a request that is merely unverified.
 ///
 /// ```
 /// use otpkit_axum::Verified;
@@ -183,7 +183,7 @@ impl OtpRequired {
         let login = self
             .login_url
             .clone()
-            .unwrap_or_else(|| kit.settings().login_url());
+            .unwrap_or_else(|| kit.web_settings().login_url());
         let field = self.redirect_field_name.as_deref().unwrap_or("next");
         let url = redirect_url(&login, field, &path_and_query(parts));
         Err(reject(RejectionKind::Required { url }))

@@ -3,32 +3,50 @@
 use std::fmt;
 use std::sync::Arc;
 
-use otpkit::{Engine, Settings, UserId};
+use otpkit::{Engine, Rejection, Settings, UserId};
 
 use crate::auth::Authentication;
 use crate::error::{Code, Messages};
-use crate::middleware::OtpLayer;
+use crate::session::PendingClaims;
+use crate::settings::{WebSettings, WebSettingsError};
 use crate::templates::Templates;
 
-/// Why a verification failed, as reported to [`VerificationHooks`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FailureReason {
-    /// Wrong, expired or unknown token.
-    Invalid,
-    /// Not of the kind's syntax.
-    Malformed,
-    /// A TOTP token of an already used step.
-    Replay,
-}
-
-/// Hooks called by the login and verification handlers, after the engine committed.
+/// Hooks called by the login, verification and enrolment handlers, after the engine
+/// committed. They speak the engine's vocabulary: a failure's `reason` is the engine's
+/// [`Rejection`].
 ///
 /// `verification_failed` is django-otp's `otp_verification_failed` signal: it runs only when
-/// an allowed, chosen device rejected a token. Tokens are never passed to hooks.
+/// an allowed, chosen device evaluated a token and rejected it; a refusal before evaluation
+/// (throttled, locked out, a kind's own refusal) is not a failure. Tokens are never passed to
+/// hooks.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use otpkit::{Rejection, UserId};
+/// use otpkit_axum::VerificationHooks;
+///
+/// /// Counts replayed codes, for a dashboard.
+/// #[derive(Default)]
+/// struct Replays(AtomicU64);
+///
+/// impl VerificationHooks for Replays {
+///     fn verification_failed(&self, _user: &UserId, _device: &str, reason: Rejection) {
+///         if reason == Rejection::Replay {
+///             self.0.fetch_add(1, Ordering::Relaxed);
+///         }
+///     }
+/// }
+///
+/// let hooks = Replays::default();
+/// hooks.verification_failed(&UserId::new("alice")?, "otp_totp.totpdevice/1", Rejection::Replay);
+/// hooks.verification_succeeded(&UserId::new("alice")?, "otp_totp.totpdevice/1"); // the default: nothing
+/// assert_eq!(hooks.0.load(Ordering::Relaxed), 1);
+/// // OtpKit::builder(engine, auth).hooks(hooks).build()
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait VerificationHooks: Send + Sync + 'static {
-    /// A chosen, allowed device rejected a token.
-    fn verification_failed(&self, user: &UserId, device: &str, reason: FailureReason) {
+    /// A chosen, allowed device evaluated a token and rejected it, for `reason`.
+    fn verification_failed(&self, user: &UserId, device: &str, reason: Rejection) {
         let _ = (user, device, reason);
     }
     /// A device verified the session (login, re-verification or enrolment).
@@ -50,11 +68,12 @@ pub(crate) struct KitInner {
     pub(crate) hooks: Arc<dyn VerificationHooks>,
     pub(crate) messages: Messages,
     pub(crate) site_name: String,
-    pub(crate) claims: crate::session::PendingClaims,
+    pub(crate) claims: PendingClaims,
+    pub(crate) web: WebSettings,
 }
 
 /// The otpkit web integration: the [`Engine`], the application's [`Authentication`], the
-/// templates, message texts and hooks. Cheap to clone.
+/// [`WebSettings`], templates, message texts and hooks. Cheap to clone.
 #[derive(Clone)]
 pub struct OtpKit {
     pub(crate) inner: Arc<KitInner>,
@@ -69,7 +88,7 @@ impl fmt::Debug for OtpKit {
 }
 
 impl OtpKit {
-    /// A kit with the default templates, messages and no hooks.
+    /// A kit with the default web settings, templates and messages, and no hooks.
     pub fn new(engine: Engine, auth: impl Authentication) -> Self {
         Self::builder(engine, auth).build()
     }
@@ -83,6 +102,7 @@ impl OtpKit {
             hooks: Arc::new(NoHooks),
             messages: Messages::default(),
             site_name: "otpkit".to_owned(),
+            web: WebSettings::default(),
         }
     }
 
@@ -91,9 +111,14 @@ impl OtpKit {
         &self.inner.engine
     }
 
-    /// The settings in force (the engine's).
+    /// The engine's settings (device policy and kinds).
     pub fn settings(&self) -> &Settings {
         self.inner.engine.settings()
+    }
+
+    /// The web settings in force.
+    pub fn web_settings(&self) -> &WebSettings {
+        &self.inner.web
     }
 
     /// The application's first factor.
@@ -111,14 +136,14 @@ impl OtpKit {
         &self.inner.messages
     }
 
-    /// The [`OtpLayer`] for this kit.
-    pub fn layer(&self) -> OtpLayer {
-        OtpLayer::new(self.clone())
-    }
-
     /// `{url_prefix}{path}`.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.settings().url_prefix, path)
+        format!("{}{}", self.inner.web.url_prefix, path)
+    }
+
+    /// The verification hooks.
+    pub(crate) fn hooks(&self) -> &dyn VerificationHooks {
+        self.inner.hooks.as_ref()
     }
 }
 
@@ -130,6 +155,7 @@ pub struct OtpKitBuilder {
     hooks: Arc<dyn VerificationHooks>,
     messages: Messages,
     site_name: String,
+    web: WebSettings,
 }
 
 impl fmt::Debug for OtpKitBuilder {
@@ -143,6 +169,25 @@ impl OtpKitBuilder {
     pub fn templates(mut self, templates: Templates) -> Self {
         self.templates = Some(templates);
         self
+    }
+
+    /// The web settings (default: [`WebSettings::default`]; read them with
+    /// [`WebSettings::from_env`]). They are checked here: an invalid value is refused with
+    /// the error naming it.
+    ///
+    /// ```
+    /// # use otpkit_axum::{OtpKit, SessionPasswordAuth, WebSettings};
+    /// # fn kit(engine: otpkit::Engine, auth: SessionPasswordAuth) -> Result<OtpKit, Box<dyn std::error::Error>> {
+    /// let kit = OtpKit::builder(engine, auth)
+    ///     .web_settings(WebSettings::from_env()?)?
+    ///     .build();
+    /// # Ok(kit)
+    /// # }
+    /// ```
+    pub fn web_settings(mut self, web: WebSettings) -> Result<Self, WebSettingsError> {
+        web.validate()?;
+        self.web = web;
+        Ok(self)
     }
 
     /// Verification hooks (default: none).
@@ -173,7 +218,8 @@ impl OtpKitBuilder {
                 hooks: self.hooks,
                 messages: self.messages,
                 site_name: self.site_name,
-                claims: crate::session::PendingClaims::default(),
+                claims: PendingClaims::default(),
+                web: self.web,
             }),
         }
     }

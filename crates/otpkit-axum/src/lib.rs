@@ -12,6 +12,11 @@
 //!   area, each answering HTML or JSON (SPEC §7.3–7.8).
 //! * [`Authentication`] — the application's first factor, with the ready-made
 //!   [`SessionPasswordAuth`].
+//! * [`WebSettings`] — where the pages live and where users go, the freshness and body
+//!   limits ([`WebSettings::from_env`] reads `OTPKIT_URL_PREFIX`, `OTPKIT_MAX_BODY_BYTES`, …);
+//!   the device policy stays in [`otpkit::Settings`].
+//! * [`VerificationHooks`] — called after a code was accepted or rejected, with the engine's
+//!   [`otpkit::Rejection`].
 //! * [`Templates`] — embedded minijinja templates the application can override.
 //!
 //! ## A complete small application
@@ -19,7 +24,7 @@
 //! ```no_run
 //! use axum::{Router, routing::get};
 //! use otpkit::{Engine, KeyRing, MemoryStore, UserId};
-//! use otpkit_axum::{OtpKit, SessionPasswordAuth, Verified, otp_required};
+//! use otpkit_axum::{OtpKit, SessionPasswordAuth, Verified, WebSettings, otp_required};
 //! use tower_sessions::MemoryStore as Sessions;
 //!
 //! #[tokio::main]
@@ -33,7 +38,10 @@
 //!                 .then(|| UserId::new("alice").expect("valid id")))
 //!         })
 //!     });
-//!     let kit = OtpKit::new(engine, auth);
+//!     // The web settings (OTPKIT_URL_PREFIX, OTPKIT_REAUTH_MAX_AGE, …) from the environment.
+//!     let kit = OtpKit::builder(engine, auth)
+//!         .web_settings(WebSettings::from_env()?)?
+//!         .build();
 //!
 //!     let app = Router::new()
 //!         // Guarded by the extractor…
@@ -84,10 +92,19 @@
 //! | `/admin/login/` | GET, POST | the admin login (§7.3 flow) |
 //! | `/admin/reset-throttling/` | POST | bulk "Reset throttling" over `ids` (skips the session's verifying device) |
 //! | `/admin/devices/add/` | GET, POST | add a device |
-//! | `/admin/devices/{model_label}/{id}/` | GET, POST | device page; POST renames |
+//! | `/admin/devices/{model_label}/{id}/` | GET, POST | device page; POST changes its name and configuration |
 //! | `/admin/devices/{model_label}/{id}/{confirm,reset-throttling,remove,backup-codes}/` | POST | actions; every admin POST needs a fresh verification, as the `/devices/` actions do |
 //! | `/admin/devices/{model_label}/{id}/config/` | GET | QR image and URI (TOTP/HOTP) |
 //! | `/admin/devices/{model_label}/{id}/qrcode/` | GET | QR code SVG (TOTP/HOTP) |
+//!
+//! ## How the pages answer
+//!
+//! Every page answers HTML or JSON by content negotiation ([`wants_json`]). A refusal has a
+//! stable code ([`Code`]) and the same shape everywhere: JSON `{"error", "message", …}` with
+//! the code's status, or the HTML message page (a form's refusal is shown once on the form's
+//! page instead, see below); an unverified request is sent to the login page (302, or 401
+//! `otp_required` in JSON), a sensitive action without a fresh verification to `/verify/`
+//! (302, or 403 `reauth_required`); a storage failure is 503 `internal_error` (fail closed).
 //!
 //! ## Security notes
 //!
@@ -110,9 +127,6 @@
 //!   holds only user id, expiry and nonce.
 //! * Nothing here logs a token, code, secret or otpauth URI.
 
-// Handlers return `Result<_, Response>`: the refusal *is* the answer, rendered once.
-#![allow(clippy::result_large_err)]
-
 pub mod auth;
 pub mod error;
 mod flash;
@@ -121,6 +135,7 @@ mod kit;
 mod middleware;
 mod pages;
 pub mod session;
+pub mod settings;
 pub mod templates;
 pub mod tombstone;
 mod web;
@@ -128,10 +143,11 @@ mod web;
 pub use auth::{Authentication, CredentialChecker, SessionPasswordAuth};
 pub use error::{Code, Problem};
 pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_required};
-pub use kit::{FailureReason, NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};
+pub use kit::{NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};
 pub use middleware::{Level, OtpLayer, OtpService, OtpState};
 pub use pages::routes;
 pub use session::SessionAdapter;
+pub use settings::{WebSettings, WebSettingsError};
 pub use templates::Templates;
 pub use tombstone::{TombstoneStore, session_layer};
 pub use web::{CSP, encode_next, is_safe_next, wants_json};

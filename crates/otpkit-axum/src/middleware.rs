@@ -293,6 +293,13 @@ impl OtpLayer {
     }
 }
 
+impl OtpKit {
+    /// The [`OtpLayer`] for this kit.
+    pub fn layer(&self) -> OtpLayer {
+        OtpLayer::new(self.clone())
+    }
+}
+
 impl<S> Layer<S> for OtpLayer {
     type Service = OtpService<S>;
     fn layer(&self, inner: S) -> Self::Service {

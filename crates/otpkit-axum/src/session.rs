@@ -45,8 +45,17 @@ impl SessionAdapter {
     }
 }
 
-fn session_error(e: tower_sessions::session::Error) -> SessionError {
-    SessionError(e.to_string())
+/// The cause of a tower-sessions failure. The store's description is kept for a backend
+/// failure only: an encoding or decoding message may quote session data.
+pub(crate) fn session_error(e: tower_sessions::session::Error) -> SessionError {
+    use tower_sessions::session::Error;
+    use tower_sessions::session_store::Error as StoreError;
+    match e {
+        Error::SerdeJson(_) => SessionError::Value,
+        Error::Store(StoreError::Encode(_)) => SessionError::Encode,
+        Error::Store(StoreError::Decode(_)) => SessionError::Decode,
+        Error::Store(StoreError::Backend(detail)) => SessionError::Backend(detail),
+    }
 }
 
 #[async_trait]
@@ -263,5 +272,31 @@ impl Store<'_> {
         let v = serde_json::to_value(e).map_err(tower_sessions::session::Error::from)?;
         self.0.insert_value(keys::ENROL_KEY, v).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower_sessions::session::Error;
+    use tower_sessions::session_store::Error as StoreError;
+
+    #[test]
+    fn a_session_error_keeps_its_cause_and_no_session_data() {
+        assert_eq!(
+            session_error(Error::Store(StoreError::Backend("database down".into()))),
+            SessionError::Backend("database down".into())
+        );
+        let e = session_error(Error::Store(StoreError::Decode(
+            "invalid type: string \"k7f2q-m3xza\"".into(),
+        )));
+        assert_eq!(e, SessionError::Decode);
+        assert!(!e.to_string().contains("k7f2q"), "{e}");
+        assert_eq!(
+            session_error(Error::Store(StoreError::Encode("x".into()))),
+            SessionError::Encode
+        );
+        let json = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        assert_eq!(session_error(Error::SerdeJson(json)), SessionError::Value);
     }
 }

@@ -184,7 +184,7 @@ async fn config_and_qrcode_views() {
 
 #[tokio::test]
 async fn hide_sensitive_data_forbids_config_and_qrcode() {
-    let t = app_with(|s| s.admin_hide_sensitive_data = true);
+    let t = app_web(|s| s.admin_hide_sensitive_data = true);
     let (mut c, _) = staff(&t).await;
     let pid = totp(&t, "alice").await;
     assert_eq!(
@@ -456,7 +456,7 @@ async fn change_form_edits_configuration_and_shows_the_key_unless_hidden() {
     let code = t.engine.current_totp(&pid).await.unwrap();
     assert_eq!(code.expose().len(), 8);
 
-    let t = app_with(|s| s.admin_hide_sensitive_data = true);
+    let t = app_web(|s| s.admin_hide_sensitive_data = true);
     let (mut c, _) = staff(&t).await;
     let pid = totp(&t, "bob").await;
     let page = format!("/otp/admin/devices/{pid}/");
@@ -840,7 +840,7 @@ async fn refreshing_the_admin_backup_codes_page_keeps_the_batch() {
 /// an outcome needs to show (an error, the form's values, a new key) is shown once.
 #[tokio::test]
 async fn every_admin_html_post_answers_with_a_redirect() {
-    let t = app_with(|s| s.admin_hide_sensitive_data = true);
+    let t = app_web(|s| s.admin_hide_sensitive_data = true);
     let (mut c, _) = staff(&t).await;
     let d = devices(&t).await;
     let key = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";

@@ -142,7 +142,7 @@ async fn unsafe_next_falls_back_to_the_login_redirect_url() {
 
 #[tokio::test]
 async fn unsafe_next_with_custom_redirect_url() {
-    let t = app_with(|s| s.login_redirect_url = "/home/".into());
+    let t = app_web(|s| s.login_redirect_url = "/home/".into());
     let mut c = Client::new(&t);
     let r = c
         .post(

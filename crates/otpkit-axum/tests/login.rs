@@ -689,7 +689,7 @@ async fn invalid_login_is_identical_for_unknown_wrong_and_inactive() {
 
 #[tokio::test]
 async fn no_device_when_otp_is_not_optional() {
-    let t = app_with(|s| s.login_otp_optional = false);
+    let t = app_web(|s| s.login_otp_optional = false);
     let msg = "Two-factor authentication is required, but this account has no device set up.";
     let mut c = Client::new(&t);
     let r = json_password(&mut c, "nodev").await;

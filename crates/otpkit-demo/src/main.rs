@@ -9,6 +9,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use otpkit::Settings;
+use otpkit_axum::WebSettings;
 use otpkit_demo::users::{NewUser, UserError};
 use otpkit_demo::web::{App, AppOptions, Mail};
 use otpkit_demo::{Database, DemoDirectory};
@@ -95,6 +96,7 @@ fn settings() -> anyhow::Result<Settings> {
 async fn serve(addr: &str) -> anyhow::Result<()> {
     init_logging();
     let settings = settings()?;
+    let web = WebSettings::from_env()?;
     let db = Database::open(&settings).await?;
     let (keys, created) = settings.load_key_ring()?;
     if let Some(path) = created {
@@ -108,6 +110,7 @@ async fn serve(addr: &str) -> anyhow::Result<()> {
     let dev_mode = mail.is_dev();
     let app = App::new(AppOptions {
         settings,
+        web,
         db,
         keys,
         mail,

@@ -580,7 +580,7 @@ impl CredentialChecker for DemoCredentials {
         match self.0.check_password(username, password).await {
             Ok(Some(u)) => Ok(UserId::new(u.username).ok()),
             Ok(None) => Ok(None),
-            Err(e) => Err(AuthError(e.to_string())),
+            Err(e) => Err(AuthError::backend(e)),
         }
     }
 }

@@ -28,7 +28,9 @@ use minijinja::context;
 use otpkit::mailer::Mailer;
 use otpkit::session::{CSRF_KEY, DEVICE_KEY, ENROL_KEY, PENDING_KEY, VERIFIED_AT_KEY};
 use otpkit::{Engine, KeyRing, Settings, UserId};
-use otpkit_axum::{OtpKit, OtpState, SessionPasswordAuth, Templates, Verified, otp_required};
+use otpkit_axum::{
+    OtpKit, OtpState, SessionPasswordAuth, Templates, Verified, WebSettings, otp_required,
+};
 use subtle::ConstantTimeEq;
 use tower_sessions::{MemoryStore, Session};
 
@@ -93,8 +95,10 @@ impl Mail {
 /// What the application is made of.
 #[derive(Debug)]
 pub struct AppOptions {
-    /// The settings (SPEC §6).
+    /// The engine's settings (SPEC §6).
     pub settings: Settings,
+    /// The web settings (`OTPKIT_URL_PREFIX`, `OTPKIT_MAX_BODY_BYTES`, …).
+    pub web: WebSettings,
     /// The open, migrated database.
     pub db: Database,
     /// The key ring.
@@ -139,6 +143,7 @@ impl App {
     pub fn new(opts: AppOptions) -> anyhow::Result<App> {
         let AppOptions {
             settings,
+            web,
             db,
             keys,
             mail,
@@ -155,6 +160,7 @@ impl App {
             .build()?;
         let auth = SessionPasswordAuth::new(DemoCredentials(db.users.clone()));
         let kit = OtpKit::builder(engine, auth)
+            .web_settings(web)?
             .templates(templates(dev_mode))
             .site_name(SITE_NAME)
             .build();
@@ -173,7 +179,7 @@ impl App {
             .route("/static/demo.css", get(stylesheet))
             .merge(protected)
             .fallback(not_found)
-            .layer(DefaultBodyLimit::max(kit.settings().max_body_bytes))
+            .layer(DefaultBodyLimit::max(kit.web_settings().max_body_bytes))
             .with_state(demo);
         let router = Router::new()
             .merge(otpkit_axum::routes(kit.clone()))
@@ -263,7 +269,7 @@ impl Demo {
             admin => k.url("/admin/"),
             admin_login => k.url("/admin/login/"),
             css => k.url("/static/otpkit.css"),
-            home => k.settings().login_redirect_url.clone(),
+            home => k.web_settings().login_redirect_url.clone(),
         }
     }
 

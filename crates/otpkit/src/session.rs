@@ -23,10 +23,27 @@ pub const BINDING_KEY: &str = "otpkit_binding";
 /// `otpkit_enrol`: `{persistent_id, started_at}` of an enrolment in progress.
 pub const ENROL_KEY: &str = "otpkit_enrol";
 
-/// A session store failed.
+/// Why a session operation failed. No variant carries a session value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("session error: {0}")]
-pub struct SessionError(pub String);
+#[non_exhaustive]
+pub enum SessionError {
+    /// The session store failed or could not be reached (a connection lost, an I/O error):
+    /// trying again later may work. The text is the store's own description.
+    #[error("session store error: {0}")]
+    Backend(String),
+    /// The session could not be encoded for its store.
+    #[error("session error: the session could not be encoded for its store")]
+    Encode,
+    /// The stored session could not be decoded (corrupt, or written by another program).
+    #[error("session error: the stored session could not be decoded")]
+    Decode,
+    /// A session value could not be converted to or from JSON.
+    #[error("session error: a session value could not be converted to or from JSON")]
+    Value,
+    /// The session is unusable: a thread panicked while holding it (the in-memory session).
+    #[error("session error: a thread panicked while holding the session")]
+    Poisoned,
+}
 
 /// The operations otpkit needs from a session.
 #[async_trait]
@@ -60,7 +77,7 @@ impl MemorySession {
 }
 
 fn poisoned<T>(_: T) -> SessionError {
-    SessionError("memory session lock poisoned".into())
+    SessionError::Poisoned
 }
 
 #[async_trait]

@@ -1,108 +1,22 @@
-//! Device management (SPEC §7.7): the list, rename, remove, unlock, and backup codes
-//! (§7.6). Enrolment of the other kinds is in `enrol`.
+//! Device management (`/devices/`, SPEC §7.7): the user's list, rename, remove and unlock.
+//! Enrolment of new devices, backup codes included, is in `enrol`.
 
-use axum::extract::{Path, Request, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
-use http::{StatusCode, header};
+use http::StatusCode;
 use minijinja::context;
 use otpkit::{Device, Error as OtpError, UserId};
 
+use super::access::{require_fresh, require_verified, signed_in};
+use super::context::Page;
+use super::form::{Fields, Form};
+use super::refusal::{OrInternal, PageError};
 use crate::error::Code;
 use crate::flash::Flash;
 use crate::kit::OtpKit;
 use crate::middleware::OtpState;
 use crate::session::SessionAdapter;
-use crate::web::{Ctx, found, redirect_url, secure};
-
-pub(crate) const TOTP: &str = "otp_totp.totpdevice";
-pub(crate) const EMAIL: &str = "otp_email.emaildevice";
-
-/// The authenticated user of a device-management request; anyone else goes to the login page
-/// (a pending login is anonymous).
-pub(crate) async fn user_of(ctx: &Ctx, next: &str) -> Result<(OtpState, UserId), Response> {
-    let state = ctx.state().await;
-    if state.is_unavailable() {
-        return Err(ctx.internal().await);
-    }
-    match state.user() {
-        Some(u) => Ok((state.clone(), u.clone())),
-        None => Err(ctx.to_login(&ctx.kit.settings().login_url(), next).await),
-    }
-}
-
-async fn has_confirmed(ctx: &Ctx, user: &UserId) -> Result<bool, Response> {
-    match ctx
-        .kit
-        .engine()
-        .user_has_device(Some(user), Some(true))
-        .await
-    {
-        Ok(b) => Ok(b),
-        Err(e) => {
-            tracing::error!(target: "otpkit_axum", error = %e, "device lookup failed");
-            Err(ctx.internal().await)
-        }
-    }
-}
-
-/// The freshness rule (SPEC §7.6): a user with a confirmed device needs a verification at
-/// most `OTPKIT_REAUTH_MAX_AGE` old; else `/verify/?next=…` (HTML) or 403
-/// `reauth_required` (JSON). A user without one (the first device) is exempt.
-pub(crate) async fn require_fresh(
-    ctx: &Ctx,
-    state: &OtpState,
-    user: &UserId,
-    next: &str,
-) -> Result<(), Response> {
-    if !has_confirmed(ctx, user).await? {
-        return Ok(());
-    }
-    let max_ms = i64::from(ctx.kit.settings().reauth_max_age) * 1000;
-    let now = ctx.kit.engine().now();
-    let fresh = state.is_verified()
-        && state
-            .verified_at()
-            .is_some_and(|t| now.millis_since(t) <= max_ms && t <= now);
-    if fresh {
-        return Ok(());
-    }
-    if ctx.json {
-        return Err(ctx.fail_code(Code::ReauthRequired).await);
-    }
-    Err(secure(found(&redirect_url(
-        &ctx.kit.url("/verify/"),
-        "next",
-        next,
-    ))))
-}
-
-/// The authenticated user of a sensitive request, checked for freshness ([`require_fresh`]):
-/// the opening of every enrolment and backup-code handler.
-pub(crate) async fn fresh_user(ctx: &Ctx, here: &str) -> Result<UserId, Response> {
-    let (state, user) = user_of(ctx, here).await?;
-    require_fresh(ctx, &state, &user, here).await?;
-    Ok(user)
-}
-
-/// Viewing the device list needs a verified session once the user has a device.
-async fn require_verified(
-    ctx: &Ctx,
-    state: &OtpState,
-    user: &UserId,
-    next: &str,
-) -> Result<(), Response> {
-    if state.is_verified() || !has_confirmed(ctx, user).await? {
-        return Ok(());
-    }
-    if ctx.json {
-        return Err(ctx.fail_code(Code::ReauthRequired).await);
-    }
-    Err(secure(found(&redirect_url(
-        &ctx.kit.url("/verify/"),
-        "next",
-        next,
-    ))))
-}
+use crate::web::{audit, found, secure};
 
 fn status_of(kit: &OtpKit, d: &Device) -> (bool, Option<String>) {
     match kit.engine().verify_is_allowed(d) {
@@ -142,36 +56,31 @@ fn device_json(kit: &OtpKit, d: &Device) -> serde_json::Value {
 }
 
 /// `GET /devices/`.
-pub(crate) async fn list(State(kit): State<OtpKit>, req: Request) -> Response {
-    let (parts, _) = req.into_parts();
-    let ctx = match Ctx::new(&kit, &parts) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let here = kit.url("/devices/");
-    let (state, user) = match user_of(&ctx, &here).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if let Err(r) = require_verified(&ctx, &state, &user, &here).await {
-        return r;
-    }
-    let flash = match ctx.take_flash().await {
-        Ok(f) => f.unwrap_or_default(),
-        Err(_) => return ctx.internal().await,
-    };
-    render_list(&ctx, &state, &user, &flash).await
+pub(crate) async fn list(page: Page) -> Result<Response, PageError> {
+    let here = page.kit.url("/devices/");
+    let (state, user) = signed_in(&page, &here).await?;
+    require_verified(&page, &state, &user, &here).await?;
+    let flash = page.take_flash().await?.unwrap_or_default();
+    render_list(&page, &state, &user, &flash).await
 }
 
-async fn render_list(ctx: &Ctx, state: &OtpState, user: &UserId, flash: &Flash) -> Response {
-    let kit = &ctx.kit;
-    let devices = match kit.engine().devices_for_user(Some(user), None).await {
-        Ok(d) => d,
-        Err(_) => return ctx.internal().await,
-    };
-    if ctx.json {
+async fn render_list(
+    page: &Page,
+    state: &OtpState,
+    user: &UserId,
+    flash: &Flash,
+) -> Result<Response, PageError> {
+    let kit = &page.kit;
+    let devices = kit
+        .engine()
+        .devices_for_user(Some(user), None)
+        .await
+        .or_internal()?;
+    if page.json {
         let list: Vec<_> = devices.iter().map(|d| device_json(kit, d)).collect();
-        return secure(axum::Json(serde_json::json!({ "devices": list })).into_response());
+        return Ok(secure(
+            axum::Json(serde_json::json!({ "devices": list })).into_response(),
+        ));
     }
     let current = state.device().map(Device::persistent_id);
     let rows: Vec<_> = devices
@@ -194,107 +103,119 @@ async fn render_list(ctx: &Ctx, state: &OtpState, user: &UserId, flash: &Flash) 
             }
         })
         .collect();
-    ctx.page(
-        StatusCode::OK,
-        "otpkit/devices.html",
-        "Your devices",
-        context! {
-            devices => rows,
-            error => flash.error.clone(),
-            code => flash.code.clone(),
-            info => flash.info.clone(),
-        },
-    )
-    .await
+    Ok(page
+        .render(
+            StatusCode::OK,
+            "otpkit/devices.html",
+            "Your devices",
+            context! {
+                devices => rows,
+                error => flash.error.clone(),
+                code => flash.code.clone(),
+                info => flash.info.clone(),
+            },
+        )
+        .await)
 }
 
 /// What a device action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Action {
+enum Action {
     Rename,
     Remove,
     Unlock,
 }
 
-/// `POST /devices/{model_label}/{id}/{rename|remove|unlock}/`.
-pub(crate) async fn action(
-    kit: OtpKit,
-    action: Action,
-    label: String,
-    id: String,
-    req: Request,
-) -> Response {
-    let (parts, body) = req.into_parts();
-    let ctx = match Ctx::new(&kit, &parts) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let fields = match ctx.form(&parts.headers, body).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let here = kit.url("/devices/");
-    let (state, user) = match user_of(&ctx, &here).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let pid = format!("{label}/{id}");
-    let device = match kit.engine().from_persistent_id(&pid).await {
-        Ok(Some(d)) if d.user() == &user => d,
-        Ok(_) => return ctx.fail_code(Code::NotFound).await,
-        Err(_) => return ctx.internal().await,
-    };
-    if let Err(r) = require_fresh(&ctx, &state, &user, &here).await {
-        return r;
-    }
-    let pid = device.persistent_id();
-    crate::web::audit(
-        match action {
+impl Action {
+    fn audit_name(self) -> &'static str {
+        match self {
             Action::Rename => "rename",
             Action::Remove => "remove",
             Action::Unlock => "unlock",
-        },
-        Some(&user),
-        &pid,
-    );
-    let res = match run_action(&ctx, action, &state, &pid, &fields).await {
-        Ok(res) => res,
-        Err(r) => return r,
-    };
-    match res {
-        Ok(d) => {
-            if ctx.json {
-                let body = if action == Action::Remove {
-                    serde_json::json!({"status": "removed", "device": pid})
-                } else {
-                    serde_json::json!({"status": "ok", "device": device_json(&kit, &d)})
-                };
-                return secure(axum::Json(body).into_response());
-            }
-            secure(found(&here))
-        }
-        Err(OtpError::InvalidName(_)) => {
-            let p = ctx.problem(Code::BadRequest, "", 0);
-            ctx.refuse(&here, p).await
-        }
-        Err(OtpError::NotFound) => ctx.fail_code(Code::NotFound).await,
-        Err(e) => {
-            tracing::error!(target: "otpkit_axum", error = %e, "device action failed");
-            ctx.internal().await
         }
     }
 }
 
-/// Runs a device action on `pid` (the user's own device, freshness checked).
+/// `POST /devices/{model_label}/{id}/rename/`.
+pub(crate) async fn rename(
+    Path((label, id)): Path<(String, String)>,
+    page: Page,
+    form: Form,
+) -> Result<Response, PageError> {
+    action(&page, Action::Rename, &format!("{label}/{id}"), &form.0).await
+}
+
+/// `POST /devices/{model_label}/{id}/remove/`.
+pub(crate) async fn remove(
+    Path((label, id)): Path<(String, String)>,
+    page: Page,
+    form: Form,
+) -> Result<Response, PageError> {
+    action(&page, Action::Remove, &format!("{label}/{id}"), &form.0).await
+}
+
+/// `POST /devices/{model_label}/{id}/unlock/`.
+pub(crate) async fn unlock(
+    Path((label, id)): Path<(String, String)>,
+    page: Page,
+    form: Form,
+) -> Result<Response, PageError> {
+    action(&page, Action::Unlock, &format!("{label}/{id}"), &form.0).await
+}
+
+/// A device action on `pid`, which must be the signed-in user's own device; it needs a
+/// fresh verification.
+async fn action(
+    page: &Page,
+    action: Action,
+    pid: &str,
+    fields: &Fields,
+) -> Result<Response, PageError> {
+    let kit = &page.kit;
+    let here = kit.url("/devices/");
+    let (state, user) = signed_in(page, &here).await?;
+    let device = match kit.engine().from_persistent_id(pid).await {
+        Ok(Some(d)) if d.user() == &user => d,
+        Ok(_) => return Err(PageError::Code(Code::NotFound)),
+        Err(_) => return Err(PageError::Internal),
+    };
+    require_fresh(page, &state, &user, &here).await?;
+    let pid = device.persistent_id();
+    audit(action.audit_name(), Some(&user), &pid);
+    match run_action(page, action, &state, &pid, fields).await? {
+        Ok(d) => {
+            if page.json {
+                let body = if action == Action::Remove {
+                    serde_json::json!({"status": "removed", "device": pid})
+                } else {
+                    serde_json::json!({"status": "ok", "device": device_json(kit, &d)})
+                };
+                return Ok(secure(axum::Json(body).into_response()));
+            }
+            Ok(secure(found(&here)))
+        }
+        Err(OtpError::InvalidName(_)) => Err(PageError::Refused {
+            page: here,
+            problem: page.problem(Code::BadRequest, "", 0),
+        }),
+        Err(OtpError::NotFound) => Err(PageError::Code(Code::NotFound)),
+        Err(e) => {
+            tracing::error!(target: "otpkit_axum", error = %e, "device action failed");
+            Err(PageError::Internal)
+        }
+    }
+}
+
+/// Runs a device action on `pid` (the user's own device, freshness checked): the engine's
+/// answer, or a refusal of the page.
 async fn run_action(
-    ctx: &Ctx,
+    page: &Page,
     action: Action,
     state: &OtpState,
     pid: &str,
-    fields: &crate::web::Fields,
-) -> Result<Result<Device, OtpError>, Response> {
-    let kit = &ctx.kit;
-    let here = kit.url("/devices/");
+    fields: &Fields,
+) -> Result<Result<Device, OtpError>, PageError> {
+    let kit = &page.kit;
     Ok(match action {
         Action::Rename => {
             let name = fields.get("name").unwrap_or("").trim().to_owned();
@@ -303,153 +224,20 @@ async fn run_action(
         Action::Remove => {
             let r = kit.engine().remove(pid).await;
             if r.is_ok() && state.device().map(Device::persistent_id).as_deref() == Some(pid) {
-                let adapter = SessionAdapter::new(ctx.session.clone());
-                if kit.engine().logout_otp(&adapter).await.is_err() {
-                    return Err(ctx.internal().await);
-                }
+                let adapter = SessionAdapter::new(page.session.clone());
+                kit.engine().logout_otp(&adapter).await.or_internal()?;
             }
             r
         }
         Action::Unlock => {
             let other = state.device().is_some_and(|d| d.persistent_id() != pid);
             if !other {
-                let p = ctx.problem(Code::UnlockNotAllowed, "", 0);
-                return Err(ctx.refuse(&here, p).await);
+                return Err(PageError::Refused {
+                    page: kit.url("/devices/"),
+                    problem: page.problem(Code::UnlockNotAllowed, "", 0),
+                });
             }
             kit.engine().unlock(pid).await
         }
     })
-}
-
-/// Route adapter for the actions.
-pub(crate) async fn rename(
-    State(kit): State<OtpKit>,
-    Path((label, id)): Path<(String, String)>,
-    req: Request,
-) -> Response {
-    action(kit, Action::Rename, label, id, req).await
-}
-/// Route adapter for the actions.
-pub(crate) async fn remove(
-    State(kit): State<OtpKit>,
-    Path((label, id)): Path<(String, String)>,
-    req: Request,
-) -> Response {
-    action(kit, Action::Remove, label, id, req).await
-}
-/// Route adapter for the actions.
-pub(crate) async fn unlock(
-    State(kit): State<OtpKit>,
-    Path((label, id)): Path<(String, String)>,
-    req: Request,
-) -> Response {
-    action(kit, Action::Unlock, label, id, req).await
-}
-
-/// `POST /devices/backup-codes/`: a new batch, shown once.
-pub(crate) async fn backup_codes(State(kit): State<OtpKit>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let ctx = match Ctx::new(&kit, &parts) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let fields = match ctx.form(&parts.headers, body).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let here = kit.url("/devices/");
-    let user = match fresh_user(&ctx, &here).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let (device, codes) = match kit.engine().generate_backup_codes(&user, None).await {
-        Ok(x) => x,
-        Err(e) => {
-            tracing::error!(target: "otpkit_axum", error = %e, "backup code generation failed");
-            return ctx.internal().await;
-        }
-    };
-    let codes: Vec<String> = codes.iter().map(|c| c.expose().to_owned()).collect();
-    let text = format!("{}\n", codes.join("\n"));
-    let accept_text = parts
-        .headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.starts_with("text/plain"));
-    if fields.get("format") == Some("text") || accept_text {
-        return secure(
-            (
-                [
-                    (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        "attachment; filename=\"backup-codes.txt\"",
-                    ),
-                ],
-                text,
-            )
-                .into_response(),
-        );
-    }
-    if ctx.json {
-        return secure(
-            axum::Json(serde_json::json!({"device": device.persistent_id(), "codes": codes}))
-                .into_response(),
-        );
-    }
-    // Post/Redirect/Get: the batch is shown once, on the GET that follows; a refresh of
-    // that page shows no codes and makes none.
-    let page = kit.url("/devices/backup-codes/");
-    match Flash::to(&page).seal_codes(kit.engine().keys(), &codes) {
-        Ok(flash) => ctx.see_other(&page, flash).await,
-        Err(e) => {
-            tracing::error!(target: "otpkit_axum", error = %e, "sealing the new codes failed");
-            ctx.internal().await
-        }
-    }
-}
-
-/// `GET /devices/backup-codes/`: the batch the POST before made, exactly once; afterwards
-/// a note that the codes were shown and a button to make new ones.
-pub(crate) async fn backup_codes_get(State(kit): State<OtpKit>, req: Request) -> Response {
-    let (parts, _) = req.into_parts();
-    let ctx = match Ctx::new(&kit, &parts) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let here = kit.url("/devices/backup-codes/");
-    if let Err(r) = user_of(&ctx, &here).await {
-        return r;
-    }
-    let codes = match ctx.take_flash().await {
-        Ok(f) => f.and_then(|f| f.open_codes(kit.engine().keys())),
-        Err(_) => return ctx.internal().await,
-    };
-    codes_page(&ctx, &codes.unwrap_or_default(), None).await
-}
-
-/// The page showing a new batch of backup codes once, with a text download in the same
-/// response (a `data:` link: no second request can fetch them).
-pub(crate) async fn codes_page(ctx: &Ctx, codes: &[String], back: Option<String>) -> Response {
-    let text = format!("{}\n", codes.join("\n"));
-    let download = format!(
-        "data:text/plain;charset=utf-8,{}",
-        crate::web::encode_next(&text)
-    );
-    let mut resp = ctx
-        .page(
-            StatusCode::OK,
-            "otpkit/backup_codes.html",
-            "Backup codes",
-            context! { codes => codes, download => download, back => back },
-        )
-        .await;
-    if !codes.is_empty() {
-        // Never kept by a cache, never offered again by the browser's history.
-        resp.headers_mut().insert(
-            header::CACHE_CONTROL,
-            http::HeaderValue::from_static("no-store"),
-        );
-    }
-    resp
 }

@@ -1,25 +1,21 @@
 //! Logout (`/logout/`, SPEC §3 `logout_otp`) and the session's state (`/session`, §7.5).
 
-use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use minijinja::context;
 
-use super::login::level_changed;
+use super::context::Page;
+use super::form::{Form, Query};
+use super::login::complete::level_changed;
+use super::refusal::PageError;
 use crate::error::Code;
-use crate::kit::OtpKit;
 use crate::session::SessionAdapter;
-use crate::web::{Ctx, found, query_next, secure};
+use crate::web::{found, secure};
 
 /// `GET /logout/`: a confirmation form (logging out changes state, so it is a POST).
-pub(crate) async fn logout_get(State(kit): State<OtpKit>, req: Request) -> Response {
-    let (parts, _) = req.into_parts();
-    let ctx = match Ctx::new(&kit, &parts) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let next = query_next(&parts, "next").unwrap_or_default();
-    ctx.page(
+pub(crate) async fn logout_get(page: Page, Query(q): Query) -> Response {
+    let next = q.get("next").unwrap_or_default();
+    page.render(
         StatusCode::OK,
         "otpkit/logout.html",
         "Log out",
@@ -29,46 +25,35 @@ pub(crate) async fn logout_get(State(kit): State<OtpKit>, req: Request) -> Respo
 }
 
 /// `POST /logout/`: forgets the device and logs the session out.
-pub(crate) async fn logout_post(State(kit): State<OtpKit>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let ctx = match Ctx::new(&kit, &parts) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let fields = match ctx.form(&parts.headers, body).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let adapter = SessionAdapter::new(ctx.session.clone());
+pub(crate) async fn logout_post(page: Page, Form(fields): Form) -> Result<Response, PageError> {
+    let kit = &page.kit;
+    let adapter = SessionAdapter::new(page.session.clone());
     if kit.engine().logout_otp(&adapter).await.is_err()
-        || kit.auth().logout(&ctx.session).await.is_err()
+        || kit.auth().logout(&page.session).await.is_err()
     {
-        return ctx.internal().await;
+        return Err(PageError::Internal);
     }
-    let to = ctx.next_or_default(fields.get("next"));
-    if ctx.json {
+    let to = page.next_or_default(fields.get("next"));
+    if page.json {
         return level_changed(
-            &ctx,
+            &page,
             serde_json::json!({"status": "logged_out", "next": to}),
         )
         .await;
     }
-    secure(found(&to))
+    Ok(secure(found(&to)))
 }
 
-/// `GET /session`: `{"state": …, "csrf_token": …}`.
-pub(crate) async fn session(State(kit): State<OtpKit>, req: Request) -> Response {
-    let (parts, _) = req.into_parts();
-    let ctx = match Ctx::new(&kit, &parts) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let state = ctx.state().await;
+/// `GET /session`: `{"state": …, "csrf_token": …}`; 503 `internal_error` in JSON whatever
+/// the client accepts.
+pub(crate) async fn session(page: Page) -> Response {
+    let unavailable = || secure(page.problem(Code::InternalError, "", 0).into_json());
+    let state = page.state().await;
     if state.is_unavailable() {
-        return secure(ctx.problem(Code::InternalError, "", 0).into_json());
+        return unavailable();
     }
-    let Ok(csrf) = ctx.store().csrf_token().await else {
-        return secure(ctx.problem(Code::InternalError, "", 0).into_json());
+    let Ok(csrf) = page.store().csrf_token().await else {
+        return unavailable();
     };
     secure(
         axum::Json(serde_json::json!({"state": state.level().as_str(), "csrf_token": csrf}))

@@ -1,11 +1,26 @@
-//! The router and its handlers (SPEC §7.3–7.8).
+//! The router and its pages (SPEC §7.3–7.8), by use case: [`login`] (the password and code
+//! steps, also of the admin login), [`verify`], [`logout`] (and `/session`), [`enrol`] (one
+//! module per kind), [`devices`] and [`admin`].
+//!
+//! Handlers take typed arguments: the request's [`Page`](context::Page) context, its body
+//! as a [`Form`](form::Form) (bounded, CSRF-checked) or its [`Query`](form::Query), and the
+//! `Path`. They answer `Result<Response, PageError>` and refuse with `?`: a
+//! [`PageError`](refusal::PageError) renders itself, through the [`refusal::answer`] layer.
+//! What the pages share sits in modules of its own: who may use which page ([`access`]), the
+//! engine's outcomes as answers ([`outcome`]) and the QR code ([`qr`]).
 
-pub(crate) mod admin;
-pub(crate) mod devices;
-pub(crate) mod enrol;
-pub(crate) mod login;
-pub(crate) mod logout;
-pub(crate) mod pending;
+mod access;
+mod admin;
+mod context;
+mod devices;
+mod enrol;
+mod form;
+mod login;
+mod logout;
+mod outcome;
+mod qr;
+mod refusal;
+mod verify;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -18,7 +33,6 @@ use crate::error::{Code, Problem};
 use crate::kit::OtpKit;
 use crate::templates::STYLESHEET;
 use crate::web::{secure, wants_json};
-use login::Flow;
 
 /// Refuses a body over `OTPKIT_MAX_BODY_BYTES` by its `Content-Length` with 413 before
 /// anything else runs (chunked bodies are bounded again when read).
@@ -57,25 +71,6 @@ async fn stylesheet() -> Response {
     )
 }
 
-async fn login_get(State(kit): State<OtpKit>, req: Request) -> Response {
-    login::get(kit, Flow::Login, req).await
-}
-async fn login_post(State(kit): State<OtpKit>, req: Request) -> Response {
-    login::post(kit, Flow::Login, req).await
-}
-async fn verify_get(State(kit): State<OtpKit>, req: Request) -> Response {
-    login::get(kit, Flow::Verify, req).await
-}
-async fn verify_post(State(kit): State<OtpKit>, req: Request) -> Response {
-    login::post(kit, Flow::Verify, req).await
-}
-async fn admin_login_get(State(kit): State<OtpKit>, req: Request) -> Response {
-    login::get(kit, Flow::Admin, req).await
-}
-async fn admin_login_post(State(kit): State<OtpKit>, req: Request) -> Response {
-    login::post(kit, Flow::Admin, req).await
-}
-
 /// otpkit's routes, mounted under `OTPKIT_URL_PREFIX` (default `/otp`); see the crate docs
 /// for the table. Wrap the application in [`crate::OtpLayer`] and a
 /// `tower_sessions::SessionManagerLayer` (outermost).
@@ -83,74 +78,83 @@ pub fn routes<S>(kit: OtpKit) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    let p = kit.settings().url_prefix.clone();
-    let max = kit.settings().max_body_bytes;
-    let r = |path: &str| format!("{p}{path}");
-    Router::new()
-        .route(&r("/login/"), get(login_get).post(login_post))
-        .route(&r("/verify/"), get(verify_get).post(verify_post))
-        .route(
-            &r("/logout/"),
-            get(logout::logout_get).post(logout::logout_post),
-        )
-        .route(&r("/session"), get(logout::session))
-        .route(&r("/static/otpkit.css"), get(stylesheet))
-        .route(&r("/devices/"), get(devices::list))
-        .route(
-            &r("/devices/totp/new/"),
-            get(enrol::totp_get).post(enrol::totp_post),
-        )
-        .route(&r("/devices/totp/new/qrcode.svg"), get(enrol::totp_qr))
-        .route(
-            &r("/devices/email/new/"),
-            get(enrol::email_get).post(enrol::email_post),
-        )
-        .route(
-            &r("/devices/backup-codes/"),
-            get(devices::backup_codes_get).post(devices::backup_codes),
-        )
-        .route(&r("/devices/{label}/{id}/rename/"), post(devices::rename))
-        .route(&r("/devices/{label}/{id}/remove/"), post(devices::remove))
-        .route(&r("/devices/{label}/{id}/unlock/"), post(devices::unlock))
-        .route(&r("/admin/"), get(admin::list))
-        .route(
-            &r("/admin/login/"),
-            get(admin_login_get).post(admin_login_post),
-        )
-        .route(&r("/admin/reset-throttling/"), post(admin::bulk_reset))
-        .route(
-            &r("/admin/devices/add/"),
-            get(admin::add_get).post(admin::add_post),
-        )
-        .route(
-            &r("/admin/devices/{label}/{id}/"),
-            get(admin::device).post(admin::edit),
-        )
-        .route(
-            &r("/admin/devices/{label}/{id}/confirm/"),
-            post(admin::confirm),
-        )
-        .route(
-            &r("/admin/devices/{label}/{id}/reset-throttling/"),
-            post(admin::reset_throttling),
-        )
-        .route(
-            &r("/admin/devices/{label}/{id}/remove/"),
-            post(admin::remove),
-        )
-        .route(
-            &r("/admin/devices/{label}/{id}/backup-codes/"),
-            post(admin::backup_codes),
-        )
-        .route(
-            &r("/admin/devices/{label}/{id}/config/"),
-            get(admin::config),
-        )
-        .route(
-            &r("/admin/devices/{label}/{id}/qrcode/"),
-            get(admin::qrcode),
-        )
+    let prefix = kit.web_settings().url_prefix.clone();
+    let max = kit.web_settings().max_body_bytes;
+    let at = |path: &str| format!("{prefix}{path}");
+    let router = sign_in(Router::new(), &at);
+    let router = self_service(router, &at);
+    admin_area(router, &at)
+        .layer(middleware::from_fn_with_state(kit.clone(), refusal::answer))
         .layer(middleware::from_fn_with_state(max, body_limit))
         .layer(middleware::map_response(secure_all))
         .with_state(kit)
+}
+
+/// `At`: a route's path under the prefix.
+type At<'a> = &'a dyn Fn(&str) -> String;
+
+/// Login, re-verification, logout, the session's state and the stylesheet.
+fn sign_in(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
+    router
+        .route(
+            &at("/login/"),
+            get(login::login_get).post(login::login_post),
+        )
+        .route(
+            &at("/verify/"),
+            get(verify::verify_get).post(verify::verify_post),
+        )
+        .route(
+            &at("/logout/"),
+            get(logout::logout_get).post(logout::logout_post),
+        )
+        .route(&at("/session"), get(logout::session))
+        .route(&at("/static/otpkit.css"), get(stylesheet))
+}
+
+/// The user's own devices: the list, enrolment of each kind, and the device actions.
+fn self_service(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
+    use enrol::{backup_codes, email, totp};
+    router
+        .route(&at("/devices/"), get(devices::list))
+        .route(
+            &at("/devices/totp/new/"),
+            get(totp::totp_get).post(totp::totp_post),
+        )
+        .route(&at("/devices/totp/new/qrcode.svg"), get(totp::totp_qr))
+        .route(
+            &at("/devices/email/new/"),
+            get(email::email_get).post(email::email_post),
+        )
+        .route(
+            &at("/devices/backup-codes/"),
+            get(backup_codes::backup_codes_get).post(backup_codes::backup_codes_post),
+        )
+        .route(&at("/devices/{label}/{id}/rename/"), post(devices::rename))
+        .route(&at("/devices/{label}/{id}/remove/"), post(devices::remove))
+        .route(&at("/devices/{label}/{id}/unlock/"), post(devices::unlock))
+}
+
+/// The admin area.
+fn admin_area(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
+    use admin::{actions, add, device};
+    let dev = |tail: &str| at(&format!("/admin/devices/{{label}}/{{id}}/{tail}"));
+    router
+        .route(&at("/admin/"), get(admin::list))
+        .route(
+            &at("/admin/login/"),
+            get(login::admin_login_get).post(login::admin_login_post),
+        )
+        .route(&at("/admin/reset-throttling/"), post(actions::bulk_reset))
+        .route(
+            &at("/admin/devices/add/"),
+            get(add::add_get).post(add::add_post),
+        )
+        .route(&dev(""), get(device::device).post(actions::edit))
+        .route(&dev("confirm/"), post(actions::confirm))
+        .route(&dev("reset-throttling/"), post(actions::reset_throttling))
+        .route(&dev("remove/"), post(actions::remove))
+        .route(&dev("backup-codes/"), post(actions::backup_codes))
+        .route(&dev("config/"), get(device::config))
+        .route(&dev("qrcode/"), get(device::qrcode))
 }

@@ -20,10 +20,11 @@ use otpkit::kind::{Context, DeviceKind, KindError, KindRefusal, Verdict};
 use otpkit::mailer::MemoryMailer;
 use otpkit::store::{DeviceQuery, DeviceStore, InitState, Mutation, StoreError, UserMutation};
 use otpkit::{
-    Engine, KeyRing, ManualClock, MemoryStore, Settings, Timestamp, UserDirectory, UserId, UserInfo,
+    Engine, KeyRing, ManualClock, MemoryStore, Rejection, Settings, Timestamp, UserDirectory,
+    UserId, UserInfo,
 };
 use otpkit_axum::{
-    FailureReason, OtpKit, OtpState, SessionPasswordAuth, VerificationHooks, Verified, otp_required,
+    OtpKit, OtpState, SessionPasswordAuth, VerificationHooks, Verified, WebSettings, otp_required,
 };
 use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
@@ -128,12 +129,12 @@ impl DeviceKind for RefusingDevice {
 /// Records hook calls.
 #[derive(Clone, Default)]
 pub struct Hooks {
-    pub failed: Arc<std::sync::Mutex<Vec<(String, String, FailureReason)>>>,
+    pub failed: Arc<std::sync::Mutex<Vec<(String, String, Rejection)>>>,
     pub succeeded: Arc<AtomicUsize>,
 }
 
 impl VerificationHooks for Hooks {
-    fn verification_failed(&self, user: &UserId, device: &str, reason: FailureReason) {
+    fn verification_failed(&self, user: &UserId, device: &str, reason: Rejection) {
         if let Ok(mut g) = self.failed.lock() {
             g.push((user.to_string(), device.to_owned(), reason));
         }
@@ -163,9 +164,24 @@ pub fn app() -> TestApp {
     app_with(|_| {})
 }
 
+/// The application with the engine's settings changed by `f`.
 pub fn app_with(f: impl FnOnce(&mut Settings)) -> TestApp {
+    app_with_both(f, |_| {})
+}
+
+/// The application with the web settings changed by `f`.
+pub fn app_web(f: impl FnOnce(&mut WebSettings)) -> TestApp {
+    app_with_both(|_| {}, f)
+}
+
+fn app_with_both(
+    engine_settings: impl FnOnce(&mut Settings),
+    web_settings: impl FnOnce(&mut WebSettings),
+) -> TestApp {
     let mut settings = Settings::default();
-    f(&mut settings);
+    engine_settings(&mut settings);
+    let mut web = WebSettings::default();
+    web_settings(&mut web);
     let clock = ManualClock::new(Timestamp::from_secs(T0));
     let store = TestStore::default();
     let mailer = MemoryMailer::new();
@@ -190,6 +206,8 @@ pub fn app_with(f: impl FnOnce(&mut Settings)) -> TestApp {
     });
     let hooks = Hooks::default();
     let kit = OtpKit::builder(engine.clone(), auth)
+        .web_settings(web)
+        .unwrap()
         .hooks(hooks.clone())
         .build();
     let sessions = SessionStore::default();

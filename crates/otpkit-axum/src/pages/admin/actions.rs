@@ -8,19 +8,20 @@
 //! flash for the device page, which the answer (303) leads to. JSON answers are in the
 //! POST's response.
 
-use axum::extract::{Path, Request, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
-use http::StatusCode;
-use minijinja::context;
 use otpkit::Device;
 
 use super::change::Config;
-use super::{admin_of, base, device_of, found_with, require_fresh};
+use super::{base, device_of, found_with};
 use crate::error::Code;
 use crate::flash::Flash;
-use crate::kit::OtpKit;
 use crate::middleware::OtpState;
-use crate::web::{Ctx, Fields, found, secure};
+use crate::pages::access;
+use crate::pages::context::Page;
+use crate::pages::form::{Fields, Form};
+use crate::pages::refusal::{OrInternal, PageError};
+use crate::web::{audit, found, secure};
 
 /// The change form's fields shown again after an error (the key never is).
 const KEPT: [&str; 8] = [
@@ -36,7 +37,7 @@ const KEPT: [&str; 8] = [
 
 /// What a device action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum AdminAction {
+enum AdminAction {
     Edit,
     Confirm,
     ResetThrottling,
@@ -56,161 +57,161 @@ impl AdminAction {
     }
 }
 
-/// `POST /admin/devices/{model_label}/{id}/…`.
-pub(crate) async fn action(
-    kit: OtpKit,
+/// `POST /admin/devices/{model_label}/{id}/…`: CSRF, admin access and a fresh
+/// verification, then the action.
+async fn action(
+    page: &Page,
     action: AdminAction,
-    label: String,
-    id: String,
-    req: Request,
-) -> Response {
-    let (parts, body) = req.into_parts();
-    let ctx = match Ctx::new(&kit, &parts) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let fields = match ctx.form(&parts.headers, body).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let admin = match admin_of(&ctx).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let d = match device_of(&ctx, &label, &id).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let page = base(&kit, &d);
-    if let Err(r) = require_fresh(&ctx, &admin, &page).await {
-        return r;
-    }
+    (label, id): (String, String),
+    fields: &Fields,
+) -> Result<Response, PageError> {
+    let kit = &page.kit;
+    let admin = access::admin(page).await?;
+    let d = device_of(page, &label, &id).await?;
+    let here = base(kit, &d);
+    access::admin_fresh(page, &admin, &here).await?;
     let pid = d.persistent_id();
-    crate::web::audit(action.audit_name(), admin.user(), &pid);
+    audit(action.audit_name(), admin.user(), &pid);
     let engine = kit.engine();
     match action {
-        AdminAction::Edit => edit_device(&ctx, &d, &fields, &page).await,
-        AdminAction::BackupCodes => generate_codes(&ctx, &d, &page).await,
-        AdminAction::ResetThrottling if verified_by(&admin, &pid) => {
-            ctx.refuse(&page, ctx.problem(Code::UnlockNotAllowed, "", 0))
-                .await
-        }
-        AdminAction::ResetThrottling => {
-            done(&ctx, engine.throttle_reset(&pid).await, &pid, &page).await
-        }
-        AdminAction::Confirm => done(&ctx, engine.confirm(&pid).await, &pid, &page).await,
-        AdminAction::Remove => {
-            let list = kit.url("/admin/");
-            done(&ctx, engine.remove(&pid).await, &pid, &list).await
-        }
+        AdminAction::Edit => edit_device(page, &d, fields, &here).await,
+        AdminAction::BackupCodes => generate_codes(page, &d, &here).await,
+        AdminAction::ResetThrottling if verified_by(&admin, &pid) => Err(PageError::Refused {
+            page: here,
+            problem: page.problem(Code::UnlockNotAllowed, "", 0),
+        }),
+        AdminAction::ResetThrottling => done(page, engine.throttle_reset(&pid).await, &pid, &here),
+        AdminAction::Confirm => done(page, engine.confirm(&pid).await, &pid, &here),
+        AdminAction::Remove => done(page, engine.remove(&pid).await, &pid, &kit.url("/admin/")),
     }
 }
 
 /// A finished action: JSON `{"status": "ok", "device"}`, HTML 302 to `to`.
-async fn done<T>(ctx: &Ctx, res: Result<T, otpkit::Error>, pid: &str, to: &str) -> Response {
+fn done<T>(
+    page: &Page,
+    res: Result<T, otpkit::Error>,
+    pid: &str,
+    to: &str,
+) -> Result<Response, PageError> {
     match res {
-        Ok(_) if ctx.json => {
-            secure(axum::Json(serde_json::json!({"status": "ok", "device": pid})).into_response())
-        }
-        Ok(_) => secure(found(to)),
-        Err(otpkit::Error::NotFound) => ctx.fail_code(Code::NotFound).await,
-        Err(_) => ctx.internal().await,
+        Ok(_) if page.json => Ok(secure(
+            axum::Json(serde_json::json!({"status": "ok", "device": pid})).into_response(),
+        )),
+        Ok(_) => Ok(secure(found(to))),
+        Err(otpkit::Error::NotFound) => Err(PageError::Code(Code::NotFound)),
+        Err(_) => Err(PageError::Internal),
     }
 }
 
 /// The change form: name and configuration; nothing changes unless all of it is valid.
-async fn edit_device(ctx: &Ctx, d: &Device, fields: &Fields, page: &str) -> Response {
-    let config = match Config::parse(&ctx.kit, d, fields) {
+async fn edit_device(
+    page: &Page,
+    d: &Device,
+    fields: &Fields,
+    here: &str,
+) -> Result<Response, PageError> {
+    let config = match Config::parse(&page.kit, d, fields) {
         Ok(c) => c,
-        Err(msg) => return bad_request(ctx, fields, page, msg).await,
+        Err(msg) => return bad_request(page, fields, here, msg).await,
     };
     let name = fields.get("name").map(|n| n.trim().to_owned());
     if let Some(Err(e)) = name.as_deref().map(otpkit::device::validate_name) {
-        return bad_request(ctx, fields, page, e.to_string()).await;
+        return bad_request(page, fields, here, e.to_string()).await;
     }
     let pid = d.persistent_id();
-    let engine = ctx.kit.engine();
+    let engine = page.kit.engine();
     let res = match (config.apply(engine, &pid).await, name) {
         (Ok(()), Some(name)) => engine.rename(&pid, &name).await,
         (Ok(()), None) => Ok(d.clone()),
         (Err(e), _) => Err(e),
     };
-    done(ctx, res, &pid, page).await
+    done(page, res, &pid, here)
 }
 
 /// A change form that cannot be applied: JSON 400 `bad_request` with `detail`; HTML 303
 /// back to the device page with the error and the values typed.
-async fn bad_request(ctx: &Ctx, fields: &Fields, page: &str, detail: String) -> Response {
-    let mut p = ctx.problem(Code::BadRequest, "", 0);
-    if ctx.json {
+async fn bad_request(
+    page: &Page,
+    fields: &Fields,
+    here: &str,
+    detail: String,
+) -> Result<Response, PageError> {
+    let mut p = page.problem(Code::BadRequest, "", 0);
+    if page.json {
         p.extra.insert("detail".into(), detail.into());
-        return secure(p.into_json());
+        return Err(PageError::Problem(p));
     }
     p.message = format!("{} {detail}", p.message);
-    let mut flash = Flash::problem(page, &p);
+    let mut flash = Flash::problem(here, &p);
     for name in KEPT {
         if let Some(v) = fields.get(name) {
             flash = flash.field(name, v);
         }
     }
-    ctx.see_other(page, flash).await
+    Ok(page.see_other(here, flash).await?)
 }
 
 /// "Generate backup codes" (static devices): a new batch, replacing the previous one. JSON
 /// gets the codes; HTML a 303 to the device page, whose next GET shows them once.
-async fn generate_codes(ctx: &Ctx, d: &Device, page: &str) -> Response {
+async fn generate_codes(page: &Page, d: &Device, here: &str) -> Result<Response, PageError> {
     if d.model_label() != "otp_static.staticdevice" {
-        return ctx.fail_code(Code::NotFound).await;
+        return Err(PageError::Code(Code::NotFound));
     }
-    let engine = ctx.kit.engine();
-    let codes: Vec<String> = match engine.generate_backup_codes(d.user(), None).await {
-        Ok((_, codes)) => codes.iter().map(|c| c.expose().to_owned()).collect(),
-        Err(_) => return ctx.internal().await,
-    };
-    if ctx.json {
-        return secure(axum::Json(serde_json::json!({"codes": codes})).into_response());
+    let engine = page.kit.engine();
+    let (_, codes) = engine
+        .generate_backup_codes(d.user(), None)
+        .await
+        .or_internal()?;
+    let codes: Vec<String> = codes.iter().map(|c| c.expose().to_owned()).collect();
+    if page.json {
+        return Ok(secure(
+            axum::Json(serde_json::json!({"codes": codes})).into_response(),
+        ));
     }
-    match Flash::to(page).seal_codes(engine.keys(), &codes) {
-        Ok(flash) => ctx.see_other(page, flash).await,
-        Err(_) => ctx.internal().await,
-    }
-}
-
-/// The page showing a new batch of backup codes, once: the self-service template
-/// (`otpkit/backup_codes.html`) and context, with `back` to the device page.
-pub(super) async fn codes_page(ctx: &Ctx, codes: &[String], back: String) -> Response {
-    let text = format!("{}\n", codes.join("\n"));
-    let download = format!(
-        "data:text/plain;charset=utf-8,{}",
-        crate::web::encode_next(&text)
-    );
-    ctx.page(
-        StatusCode::OK,
-        "otpkit/backup_codes.html",
-        "Backup codes | Administration",
-        context! { codes => codes, download => download, back => back },
-    )
-    .await
+    let flash = Flash::to(here)
+        .seal_codes(engine.keys(), &codes)
+        .or_internal()?;
+    Ok(page.see_other(here, flash).await?)
 }
 
 macro_rules! admin_route {
-    ($name:ident, $action:expr) => {
-        /// Route adapter of an admin device action.
+    ($name:ident, $action:expr, $doc:literal) => {
+        #[doc = $doc]
         pub(crate) async fn $name(
-            State(kit): State<OtpKit>,
-            Path((label, id)): Path<(String, String)>,
-            req: Request,
-        ) -> Response {
-            action(kit, $action, label, id, req).await
+            Path(at): Path<(String, String)>,
+            page: Page,
+            Form(fields): Form,
+        ) -> Result<Response, PageError> {
+            action(&page, $action, at, &fields).await
         }
     };
 }
 
-admin_route!(edit, AdminAction::Edit);
-admin_route!(confirm, AdminAction::Confirm);
-admin_route!(reset_throttling, AdminAction::ResetThrottling);
-admin_route!(remove, AdminAction::Remove);
-admin_route!(backup_codes, AdminAction::BackupCodes);
+admin_route!(
+    edit,
+    AdminAction::Edit,
+    "`POST /admin/devices/{model_label}/{id}/`: the change form."
+);
+admin_route!(
+    confirm,
+    AdminAction::Confirm,
+    "`POST /admin/devices/{model_label}/{id}/confirm/`."
+);
+admin_route!(
+    reset_throttling,
+    AdminAction::ResetThrottling,
+    "`POST /admin/devices/{model_label}/{id}/reset-throttling/`."
+);
+admin_route!(
+    remove,
+    AdminAction::Remove,
+    "`POST /admin/devices/{model_label}/{id}/remove/`."
+);
+admin_route!(
+    backup_codes,
+    AdminAction::BackupCodes,
+    "`POST /admin/devices/{model_label}/{id}/backup-codes/`."
+);
 
 /// Whether `pid` is the device that verified the admin's session: as in self-service
 /// (SPEC §7.7), a session does not reset the throttle of its own verifying device.
@@ -220,24 +221,11 @@ fn verified_by(admin: &OtpState, pid: &str) -> bool {
 
 /// `POST /admin/reset-throttling/`: the bulk action over `ids`; the device that verified
 /// the session is skipped (and named in the answer: JSON `skipped`, HTML the list's flash).
-pub(crate) async fn bulk_reset(State(kit): State<OtpKit>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let ctx = match Ctx::new(&kit, &parts) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let fields = match ctx.form(&parts.headers, body).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let admin = match admin_of(&ctx).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub(crate) async fn bulk_reset(page: Page, Form(fields): Form) -> Result<Response, PageError> {
+    let kit = &page.kit;
+    let admin = access::admin(&page).await?;
     let list = kit.url("/admin/");
-    if let Err(r) = require_fresh(&ctx, &admin, &list).await {
-        return r;
-    }
+    access::admin_fresh(&page, &admin, &list).await?;
     let mut done = 0u64;
     let mut skipped = Vec::new();
     for pid in fields.all("ids") {
@@ -245,28 +233,27 @@ pub(crate) async fn bulk_reset(State(kit): State<OtpKit>, req: Request) -> Respo
             skipped.push(pid);
             continue;
         }
-        crate::web::audit("admin_reset_throttling", admin.user(), pid);
+        audit("admin_reset_throttling", admin.user(), pid);
         match kit.engine().throttle_reset(pid).await {
             Ok(_) => done += 1,
             Err(otpkit::Error::NotFound) => {}
-            Err(_) => return ctx.internal().await,
+            Err(_) => return Err(PageError::Internal),
         }
     }
-    if ctx.json {
-        return secure(
+    if page.json {
+        return Ok(secure(
             axum::Json(serde_json::json!({"status": "ok", "reset": done, "skipped": skipped}))
                 .into_response(),
-        );
+        ));
     }
     let plural = if done == 1 { "" } else { "s" };
     let mut flash = Flash::to(&list).info(format!("Throttling reset on {done} device{plural}."));
     if !skipped.is_empty() {
-        let p = ctx.problem(Code::UnlockNotAllowed, "", 0);
-        flash.code = Some(p.code.as_str().to_owned());
+        flash.code = Some(Code::UnlockNotAllowed.as_str().to_owned());
         flash.error = Some(format!(
             "Not reset: {}, the device that verified this session.",
             skipped.join(", ")
         ));
     }
-    found_with(&ctx, &list, flash).await
+    found_with(&page, &list, flash).await
 }

@@ -6,18 +6,21 @@
 //! goes back (303) to the form with the error and the values typed — never the key. JSON
 //! clients get `201 {"device", "secret"}` or `400 bad_request` in the POST's answer.
 
-use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use minijinja::context;
 use otpkit::engine::{HotpOptions, TotpOptions};
 use otpkit::{Device, SecretBytes, UserId};
 
-use super::{OATH, admin_of, base, require_fresh};
+use super::{OATH, base};
 use crate::error::Code;
 use crate::flash::Flash;
 use crate::kit::OtpKit;
-use crate::web::{Ctx, Fields, secure};
+use crate::pages::access;
+use crate::pages::context::Page;
+use crate::pages::form::{Fields, Form};
+use crate::pages::refusal::{OrInternal, PageError};
+use crate::web::{audit, secure};
 
 /// The add form's fields shown again after an error (the key never is).
 const KEPT: [&str; 5] = ["user", "kind", "name", "key_format", "email"];
@@ -27,47 +30,37 @@ fn add_url(kit: &OtpKit) -> String {
 }
 
 /// `GET /admin/devices/add/`, with the error and values a failed POST left.
-pub(crate) async fn add_get(State(kit): State<OtpKit>, req: Request) -> Response {
-    let (parts, _) = req.into_parts();
-    let ctx = match Ctx::new(&kit, &parts) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if let Err(r) = admin_of(&ctx).await {
-        return r;
-    }
-    let Ok(flash) = ctx.take_flash().await else {
-        return ctx.internal().await;
-    };
-    let flash = flash.unwrap_or_default();
-    ctx.page(
-        StatusCode::OK,
-        "otpkit/admin_add.html",
-        "Add device | Administration",
-        context! { error => flash.error, code => flash.code, form => flash.fields },
-    )
-    .await
+pub(crate) async fn add_get(page: Page) -> Result<Response, PageError> {
+    access::admin(&page).await?;
+    let flash = page.take_flash().await?.unwrap_or_default();
+    Ok(page
+        .render(
+            StatusCode::OK,
+            "otpkit/admin_add.html",
+            "Add device | Administration",
+            context! { error => flash.error, code => flash.code, form => flash.fields },
+        )
+        .await)
 }
 
 /// A form that cannot be used: JSON 400 `bad_request` with `detail`; HTML back to the form.
-async fn invalid(ctx: &Ctx, fields: &Fields, detail: String) -> Response {
-    let p = ctx.problem(Code::BadRequest, "", 0);
-    if ctx.json {
-        let mut p = p;
+async fn invalid(page: &Page, fields: &Fields, detail: String) -> Result<Response, PageError> {
+    let mut p = page.problem(Code::BadRequest, "", 0);
+    if page.json {
         p.extra.insert("detail".into(), detail.into());
-        return secure(p.into_json());
+        return Err(PageError::Problem(p));
     }
-    let page = add_url(&ctx.kit);
+    let to = add_url(&page.kit);
     let mut flash = Flash {
         error: Some(detail),
-        ..Flash::problem(&page, &p)
+        ..Flash::problem(&to, &p)
     };
     for name in KEPT {
         if let Some(v) = fields.get(name) {
             flash = flash.field(name, v);
         }
     }
-    ctx.see_other(&page, flash).await
+    Ok(page.see_other(&to, flash).await?)
 }
 
 /// Why the fields do not describe a device.
@@ -79,7 +72,7 @@ enum Refused {
 }
 
 /// Creates the device the fields describe.
-async fn create(ctx: &Ctx, fields: &Fields) -> Result<Device, Refused> {
+async fn create(page: &Page, fields: &Fields) -> Result<Device, Refused> {
     let Some(user) = fields
         .non_empty("user")
         .and_then(|u| UserId::new(u.trim()).ok())
@@ -88,7 +81,7 @@ async fn create(ctx: &Ctx, fields: &Fields) -> Result<Device, Refused> {
     };
     let name = fields.non_empty("name").map(|n| n.trim().to_owned());
     let key = key_of(fields).map_err(Refused::Invalid)?;
-    let engine = ctx.kit.engine();
+    let engine = page.kit.engine();
     let created = match fields.get("kind").unwrap_or("") {
         "totp" => {
             let opts = TotpOptions {
@@ -138,49 +131,36 @@ fn key_of(fields: &Fields) -> Result<Option<SecretBytes>, String> {
 /// `POST /admin/devices/add/`: `user`, `kind` (`totp`, `hotp`, `email`, `static`),
 /// `name`, `key` with `key_format` (`base32` or `hex`; empty = generated), `email`. Needs
 /// a fresh verification (REQ-13).
-pub(crate) async fn add_post(State(kit): State<OtpKit>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let ctx = match Ctx::new(&kit, &parts) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let fields = match ctx.form(&parts.headers, body).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let admin = match admin_of(&ctx).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if let Err(r) = require_fresh(&ctx, &admin, &add_url(&kit)).await {
-        return r;
-    }
-    let d = match create(&ctx, &fields).await {
+pub(crate) async fn add_post(page: Page, Form(fields): Form) -> Result<Response, PageError> {
+    let kit = &page.kit;
+    let admin = access::admin(&page).await?;
+    access::admin_fresh(&page, &admin, &add_url(kit)).await?;
+    let d = match create(&page, &fields).await {
         Ok(d) => d,
-        Err(Refused::Invalid(msg)) => return invalid(&ctx, &fields, msg).await,
-        Err(Refused::Internal) => return ctx.internal().await,
+        Err(Refused::Invalid(msg)) => return invalid(&page, &fields, msg).await,
+        Err(Refused::Internal) => return Err(PageError::Internal),
     };
-    crate::web::audit("admin_add", admin.user(), &d.persistent_id());
+    audit("admin_add", admin.user(), &d.persistent_id());
     let engine = kit.engine();
     let secret = if OATH.contains(&d.model_label()) {
-        match engine.provisioning(&d.persistent_id()).await {
-            Ok(a) => Some(otpkit::encoding::encode_base32(a.secret.expose())),
-            Err(_) => return ctx.internal().await,
-        }
+        let a = engine
+            .provisioning(&d.persistent_id())
+            .await
+            .or_internal()?;
+        Some(otpkit::encoding::encode_base32(a.secret.expose()))
     } else {
         None
     };
-    if ctx.json {
+    if page.json {
         let body = serde_json::json!({"device": d.persistent_id(), "secret": secret});
-        return secure((StatusCode::CREATED, axum::Json(body)).into_response());
+        return Ok(secure(
+            (StatusCode::CREATED, axum::Json(body)).into_response(),
+        ));
     }
-    let page = base(&kit, &d);
+    let to = base(kit, &d);
     let flash = match secret {
-        Some(s) => Flash::to(&page).seal_secret(engine.keys(), &s),
-        None => Ok(Flash::to(&page)),
+        Some(s) => Flash::to(&to).seal_secret(engine.keys(), &s),
+        None => Ok(Flash::to(&to)),
     };
-    match flash {
-        Ok(f) => ctx.see_other(&page, f).await,
-        Err(_) => ctx.internal().await,
-    }
+    Ok(page.see_other(&to, flash.or_internal()?).await?)
 }

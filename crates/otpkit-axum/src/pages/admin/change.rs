@@ -4,6 +4,7 @@
 use otpkit::Device;
 
 use crate::kit::OtpKit;
+use crate::pages::form::Fields;
 
 /// The configuration fields of a TOTP/HOTP change form; each is optional (kept when empty).
 #[derive(Debug, Default)]
@@ -20,7 +21,7 @@ pub(super) struct Config {
 }
 
 fn num<T: std::str::FromStr>(
-    fields: &crate::web::Fields,
+    fields: &Fields,
     name: &str,
     ok: impl Fn(&T) -> bool,
     what: &str,
@@ -35,11 +36,7 @@ fn num<T: std::str::FromStr>(
 }
 
 impl Config {
-    pub(super) fn parse(
-        kit: &OtpKit,
-        d: &Device,
-        fields: &crate::web::Fields,
-    ) -> Result<Config, String> {
+    pub(super) fn parse(kit: &OtpKit, d: &Device, fields: &Fields) -> Result<Config, String> {
         let totp = d.model_label() == "otp_totp.totpdevice";
         let hotp = d.model_label() == "otp_hotp.hotpdevice";
         if !totp && !hotp {
@@ -47,7 +44,7 @@ impl Config {
         }
         let key = match fields.non_empty("key") {
             None => None,
-            Some(_) if kit.settings().admin_hide_sensitive_data => {
+            Some(_) if kit.web_settings().admin_hide_sensitive_data => {
                 return Err("the key cannot be changed here.".into());
             }
             Some(k) => Some(

@@ -1,0 +1,217 @@
+//! Email enrolment (`/devices/email/new/`): start with an address, resend, confirm with the
+//! code. HTML answers are a 303 to the page with the outcome as a flash (Post/Redirect/Get:
+//! a refresh never sends another email).
+
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use minijinja::context;
+use otpkit::engine::ChallengeOptions;
+use otpkit::{Device, Error as OtpError, UserId};
+
+use super::{
+    Confirmation, abandon, clear_enrolments, confirm, current_enrolment, replace_pending,
+    start_enrolment,
+};
+use crate::error::{Code, Problem};
+use crate::flash::Flash;
+use crate::pages::access::fresh_user;
+use crate::pages::context::Page;
+use crate::pages::form::Form;
+use crate::pages::outcome::{Step, map_challenge};
+use crate::pages::refusal::{OrInternal, PageError};
+use crate::web::secure;
+
+/// The model label of email devices.
+const EMAIL: &str = "otp_email.emaildevice";
+
+/// What an email enrolment page shows: the device (if started), a problem, a message.
+struct Outcome<'a> {
+    device: Option<&'a Device>,
+    error: Option<Problem>,
+    info: Option<String>,
+}
+
+impl<'a> Outcome<'a> {
+    fn problem(device: Option<&'a Device>, p: Problem) -> Self {
+        Outcome {
+            device,
+            error: Some(p),
+            info: None,
+        }
+    }
+}
+
+/// The answer of an email enrolment POST: JSON in the response; HTML as a 303 to the
+/// enrolment page with the outcome as a flash.
+async fn email_answer(page: &Page, user: &UserId, o: Outcome<'_>) -> Result<Response, PageError> {
+    if page.json {
+        return Ok(render_email(page, user, o, None).await);
+    }
+    let to = page.kit.url("/devices/email/new/");
+    Ok(page
+        .see_other(&to, Flash::outcome(&to, o.error.as_ref(), o.info))
+        .await?)
+}
+
+async fn render_email(
+    page: &Page,
+    user: &UserId,
+    o: Outcome<'_>,
+    flash: Option<&Flash>,
+) -> Response {
+    if page.json {
+        if let Some(p) = o.error {
+            return secure(p.into_json());
+        }
+        let (status, body) = match o.device {
+            Some(d) => (
+                StatusCode::ACCEPTED,
+                serde_json::json!({
+                    "status": "challenge_sent",
+                    "device": d.persistent_id(),
+                    "message": o.info,
+                }),
+            ),
+            None => (StatusCode::OK, serde_json::json!({"status": "not_started"})),
+        };
+        return secure((status, axum::Json(body)).into_response());
+    }
+    let default_email = page
+        .kit
+        .engine()
+        .users()
+        .lookup(user)
+        .await
+        .and_then(|i| i.email)
+        .unwrap_or_default();
+    page.render(
+        StatusCode::OK,
+        "otpkit/email_new.html",
+        "Set up email codes",
+        context! {
+            started => o.device.is_some(),
+            email => default_email,
+            error => o.error.map(|p| p.message).or_else(|| flash.and_then(|f| f.error.clone())),
+            info => o.info.or_else(|| flash.and_then(|f| f.info.clone())),
+        },
+    )
+    .await
+}
+
+/// `GET /devices/email/new/`.
+pub(crate) async fn email_get(page: Page) -> Result<Response, PageError> {
+    let here = page.kit.url("/devices/email/new/");
+    let user = fresh_user(&page, &here).await?;
+    let device = current_enrolment(&page, &user, EMAIL).await?;
+    let flash = page.take_flash().await?;
+    let o = Outcome {
+        device: device.as_ref(),
+        error: None,
+        info: None,
+    };
+    Ok(render_email(&page, &user, o, flash.as_ref()).await)
+}
+
+/// Sends the enrolment's code. `first`: the challenge of a new enrolment, which on success
+/// replaces the user's other pending email enrolments and on failure leaves no device behind
+/// (a failed resend keeps its enrolment).
+async fn send_code(
+    page: &Page,
+    user: &UserId,
+    device: &Device,
+    first: bool,
+) -> Result<Response, PageError> {
+    let binding = page.store().binding().await?;
+    match challenge(page, user, device, binding).await {
+        Ok(Step::Challenge(p, _)) => {
+            // Only a code that went out makes this the session's enrolment and replaces the
+            // others: a refused second start (a double click inside the cooldown) leaves the
+            // first one, whose code is on its way, usable.
+            if first {
+                clear_enrolments(page, user).await.or_internal()?;
+                start_enrolment(page, device).await?;
+                replace_pending(page, user, device).await?;
+            }
+            let o = Outcome {
+                device: Some(device),
+                error: None,
+                info: Some(p.message),
+            };
+            email_answer(page, user, o).await
+        }
+        Ok(Step::Failed(p)) if first => {
+            abandon(page, device).await?;
+            email_answer(page, user, Outcome::problem(None, p)).await
+        }
+        Ok(Step::Failed(p)) => email_answer(page, user, Outcome::problem(Some(device), p)).await,
+        Ok(Step::Verified(_)) | Err(_) => {
+            if first {
+                abandon(page, device).await?;
+            }
+            Err(PageError::Internal)
+        }
+    }
+}
+
+/// Generates the enrolment's challenge, bound to this session by `binding`.
+async fn challenge(
+    page: &Page,
+    user: &UserId,
+    device: &Device,
+    binding: Vec<u8>,
+) -> Result<Step, PageError> {
+    let opts = ChallengeOptions {
+        binding: Some(binding),
+        for_enrolment: true,
+        ..ChallengeOptions::default()
+    };
+    let pid = device.persistent_id();
+    let res = page
+        .kit
+        .engine()
+        .generate_challenge(user, &pid, &opts)
+        .await;
+    map_challenge(page, &pid, res)
+}
+
+/// `POST /devices/email/new/`: start with an address (`email`), resend (`resend`), or
+/// confirm with the code (`otp_token`).
+pub(crate) async fn email_post(page: Page, Form(fields): Form) -> Result<Response, PageError> {
+    let here = page.kit.url("/devices/email/new/");
+    let user = fresh_user(&page, &here).await?;
+    if fields.get("otp_token").is_some() || fields.get("resend").is_some() {
+        let Some(device) = current_enrolment(&page, &user, EMAIL).await? else {
+            let p = page.problem(Code::LoginExpired, "", 0);
+            return email_answer(&page, &user, Outcome::problem(None, p)).await;
+        };
+        if fields.get("resend").is_some() {
+            return send_code(&page, &user, &device, false).await;
+        }
+        let token = fields.get("otp_token").unwrap_or("");
+        if token.trim().is_empty() {
+            let p = page.problem(Code::TokenRequired, "", 0);
+            return email_answer(&page, &user, Outcome::problem(Some(&device), p)).await;
+        }
+        return match confirm(&page, &user, &device, token).await? {
+            Confirmation::Done(resp) => Ok(resp),
+            Confirmation::Refused(p) => {
+                email_answer(&page, &user, Outcome::problem(Some(&device), p)).await
+            }
+        };
+    }
+    let email = fields.non_empty("email").map(|e| e.trim().to_owned());
+    let device = match page
+        .kit
+        .engine()
+        .create_email(&user, None, email, false)
+        .await
+    {
+        Ok(d) => d,
+        Err(OtpError::InvalidOption { .. } | OtpError::InvalidName(_)) => {
+            let p = page.problem(Code::BadRequest, "", 0);
+            return email_answer(&page, &user, Outcome::problem(None, p)).await;
+        }
+        Err(_) => return Err(PageError::Internal),
+    };
+    send_code(&page, &user, &device, true).await
+}

@@ -1,0 +1,75 @@
+//! The end of a login (SPEC §7.3 step 3), also reached by a re-verification and by an
+//! enrolment's first code: the session becomes verified.
+
+use axum::response::{IntoResponse, Response};
+use otpkit::{Device, UserId};
+
+use super::view::{Flow, View, answer};
+use crate::error::Code;
+use crate::pages::context::Page;
+use crate::pages::refusal::{OrInternal, PageError};
+use crate::session::SessionAdapter;
+use crate::web::{found, secure};
+
+/// The JSON answer of a step that changed the authentication level: `body` plus the
+/// session's new CSRF token, which the client needs for its next POST.
+pub(crate) async fn level_changed(
+    page: &Page,
+    mut body: serde_json::Value,
+) -> Result<Response, PageError> {
+    let csrf = page.store().csrf_token().await?;
+    if let Some(m) = body.as_object_mut() {
+        m.insert("csrf_token".into(), csrf.into());
+    }
+    Ok(secure(axum::Json(body).into_response()))
+}
+
+/// Consumes the pending login, marks the user authenticated, logs the device into the
+/// session (`login()`), replaces the CSRF token and runs the `verification_succeeded` hook;
+/// then goes to `next`.
+pub(crate) async fn complete(
+    page: &Page,
+    user: &UserId,
+    device: &Device,
+    next: &str,
+) -> Result<Response, PageError> {
+    let kit = &page.kit;
+    // A pending login is single use: of two requests completing it at once, the second is
+    // refused (its code was consumed; REQ-14 F5: consumed, not logged in).
+    if let Some(p) = page.store().pending().await?
+        && !kit.inner.claims.claim(&p, kit.engine().now())
+    {
+        let prob = page.problem(Code::LoginExpired, "", 0);
+        let v = View::of(Flow::Login, "credentials", next, &[], Some(prob));
+        return answer(page, v, None).await;
+    }
+    // Read afresh: the first factor of this very request may have changed the session.
+    let current = kit.auth().current_user(&page.session).await.or_internal()?;
+    if current.as_ref() != Some(user)
+        && let Err(e) = kit.auth().login(&page.session, user).await
+    {
+        tracing::error!(target: "otpkit_axum", error = %e, "session login failed");
+        return Err(PageError::Internal);
+    }
+    let adapter = SessionAdapter::new(page.session.clone());
+    match kit.engine().login(&adapter, user, device).await {
+        Ok(true) => {}
+        Ok(false) => return Err(PageError::Internal),
+        Err(e) => {
+            tracing::error!(target: "otpkit_axum", error = %e, "session write failed");
+            return Err(PageError::Internal);
+        }
+    }
+    page.store().rotate_csrf().await?;
+    let pid = device.persistent_id();
+    kit.hooks().verification_succeeded(user, &pid);
+    let to = page.next_or_default(Some(next));
+    if page.json {
+        return level_changed(
+            page,
+            serde_json::json!({"status": "verified", "device": pid, "next": to}),
+        )
+        .await;
+    }
+    Ok(secure(found(&to)))
+}

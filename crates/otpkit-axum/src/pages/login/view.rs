@@ -1,0 +1,236 @@
+//! What a login page shows (the password step, the code step, "no device"), in HTML or
+//! JSON, and how a login POST answers: in the response (JSON) or as a flash for the page's
+//! GET (HTML, Post/Redirect/Get).
+
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use minijinja::context;
+use otpkit::Device;
+
+use crate::error::Problem;
+use crate::flash::Flash;
+use crate::kit::OtpKit;
+use crate::pages::access;
+use crate::pages::context::Page;
+use crate::pages::refusal::PageError;
+use crate::web::{redirect_url, secure};
+
+/// Which login page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// `/login/`.
+    Login,
+    /// `/verify/`: the code step for an authenticated user, verified or not.
+    Verify,
+    /// `/admin/login/`.
+    Admin,
+}
+
+impl Flow {
+    fn action(self, kit: &OtpKit) -> String {
+        kit.url(match self {
+            Flow::Login => "/login/",
+            Flow::Verify => "/verify/",
+            Flow::Admin => "/admin/login/",
+        })
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Flow::Verify => "Verify",
+            Flow::Admin => "Log in | Administration",
+            Flow::Login => "Log in",
+        }
+    }
+}
+
+/// The preferred device (SPEC §7.3): the confirmed passive device used last, or the only
+/// confirmed device.
+pub(crate) fn preferred(devices: &[Device]) -> Option<&Device> {
+    let mut best: Option<&Device> = None;
+    for d in devices.iter().filter(|d| !d.is_interactive()) {
+        if let Some(t) = d.last_used_at()
+            && best.and_then(Device::last_used_at).is_none_or(|b| t > b)
+        {
+            best = Some(d);
+        }
+    }
+    match (best, devices) {
+        (Some(b), _) => Some(b),
+        (None, [only]) => Some(only),
+        _ => None,
+    }
+}
+
+fn devices_json(devices: &[Device]) -> serde_json::Value {
+    devices
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "id": d.persistent_id(),
+                "name": d.name(),
+                "interactive": d.is_interactive(),
+            })
+        })
+        .collect()
+}
+
+/// Everything a login page shows.
+pub(crate) struct View<'a> {
+    pub(crate) flow: Flow,
+    pub(crate) step: &'static str,
+    pub(crate) next: &'a str,
+    pub(crate) devices: &'a [Device],
+    pub(crate) selected: Option<String>,
+    pub(crate) problem: Option<Problem>,
+    pub(crate) info: Option<String>,
+    /// What the POST before this GET left (Post/Redirect/Get).
+    pub(crate) flash: Option<Flash>,
+}
+
+impl<'a> View<'a> {
+    /// A page of `step` with an optional problem, nothing else.
+    pub(crate) fn of(
+        flow: Flow,
+        step: &'static str,
+        next: &'a str,
+        devices: &'a [Device],
+        problem: Option<Problem>,
+    ) -> View<'a> {
+        View {
+            flow,
+            step,
+            next,
+            devices,
+            selected: None,
+            problem,
+            info: None,
+            flash: None,
+        }
+    }
+}
+
+/// The GET address of a login page, with its `next`.
+fn page_url(kit: &OtpKit, flow: Flow, next: &str) -> String {
+    let action = flow.action(kit);
+    if next.is_empty() {
+        action
+    } else {
+        redirect_url(&action, "next", next)
+    }
+}
+
+/// A POST's answer: JSON in the response, HTML as a 303 to the page's GET with the outcome
+/// left as a flash (Post/Redirect/Get: no "Confirm Form Resubmission" after Back).
+pub(crate) async fn answer(
+    page: &Page,
+    v: View<'_>,
+    username: Option<&str>,
+) -> Result<Response, PageError> {
+    if page.json {
+        return Ok(render(page, v).await);
+    }
+    let url = page_url(&page.kit, v.flow, v.next);
+    let mut flash = Flash::outcome(&url, v.problem.as_ref(), v.info);
+    if let Some(selected) = v.selected {
+        flash = flash.field("otp_device", selected);
+    }
+    if let Some(u) = username.filter(|u| !u.is_empty()) {
+        flash = flash.field("username", u);
+    }
+    Ok(page.see_other(&url, flash).await?)
+}
+
+/// On the admin login, the name of a signed-in user who may not use the admin area.
+async fn authenticated_as(page: &Page, flow: Flow) -> Option<String> {
+    if flow != Flow::Admin {
+        return None;
+    }
+    let state = page.state().await;
+    let u = state.user()?;
+    if access::is_admin(&page.kit, &state).await {
+        return None;
+    }
+    let info = page.kit.engine().users().lookup(u).await;
+    Some(
+        info.and_then(|i| i.display_name)
+            .unwrap_or_else(|| u.as_str().to_owned()),
+    )
+}
+
+/// The page of `v`: JSON, or the login template.
+pub(crate) async fn render(page: &Page, v: View<'_>) -> Response {
+    if page.json {
+        return render_json(page, &v).await;
+    }
+    let flash = v.flash.unwrap_or_default();
+    let selected = v
+        .selected
+        .or_else(|| flash.get("otp_device").map(str::to_owned))
+        .or_else(|| preferred(v.devices).map(Device::persistent_id));
+    let choices: Vec<_> = v
+        .devices
+        .iter()
+        .map(|d| {
+            let id = d.persistent_id();
+            context! { selected => selected.as_deref() == Some(id.as_str()), id => id, name => d.name() }
+        })
+        .collect();
+    let authenticated_as = authenticated_as(page, v.flow).await;
+    let (error, code) = match &v.problem {
+        Some(p) => (Some(p.message.clone()), Some(p.code.as_str().to_owned())),
+        None => (flash.error.clone(), flash.code.clone()),
+    };
+    let info = v.info.or_else(|| flash.info.clone());
+    let mut resp = page
+        .render(
+            StatusCode::OK,
+            "otpkit/login.html",
+            v.flow.title(),
+            context! {
+                step => v.step,
+                admin => v.flow == Flow::Admin,
+                action => v.flow.action(&page.kit),
+                next => v.next,
+                devices => choices,
+                error => error,
+                code => code,
+                info => info,
+                username => flash.get("username"),
+                authenticated_as => authenticated_as,
+            },
+        )
+        .await;
+    match &v.problem {
+        Some(p) => p.add_headers(&mut resp),
+        None => flash.add_headers(&mut resp),
+    }
+    resp
+}
+
+/// The JSON of a login page: the problem, or the step and state; the devices of the code
+/// step; the session's CSRF token.
+async fn render_json(page: &Page, v: &View<'_>) -> Response {
+    let mut body = match &v.problem {
+        Some(p) => p.body(),
+        None => serde_json::json!({}),
+    };
+    if let Some(m) = body.as_object_mut() {
+        if v.step == "token" {
+            m.insert("devices".into(), devices_json(v.devices));
+        }
+        if v.problem.is_none() {
+            m.insert("step".into(), v.step.into());
+            m.insert("state".into(), page.state().await.level().as_str().into());
+        }
+        if let Ok(t) = page.store().csrf_token().await {
+            m.insert("csrf_token".into(), t.into());
+        }
+    }
+    let status = v.problem.as_ref().map_or(StatusCode::OK, Problem::status);
+    let mut resp = (status, axum::Json(body)).into_response();
+    if let Some(p) = &v.problem {
+        p.add_headers(&mut resp);
+    }
+    secure(resp)
+}

@@ -1,0 +1,59 @@
+//! Re-verification (`/verify/`): the code step again for a signed-in user, verified or not,
+//! to make the session's verification fresh.
+
+use axum::response::Response;
+use otpkit::UserId;
+
+use super::context::Page;
+use super::form::{Form, Query};
+use super::login::code::{code_step, confirmed_devices};
+use super::login::view::{Flow, View, answer, render};
+use super::refusal::PageError;
+use crate::error::Code;
+
+/// The signed-in user; anyone else goes to the login page, back here afterwards.
+fn user_of(page: &Page, user: Option<&UserId>) -> Result<UserId, PageError> {
+    user.cloned().ok_or_else(|| PageError::SignIn {
+        login_url: page.kit.web_settings().login_url(),
+        next: page.path.clone(),
+    })
+}
+
+/// `GET /verify/`: the code step, or "no device" for a user without one.
+pub(crate) async fn verify_get(page: Page, Query(q): Query) -> Result<Response, PageError> {
+    let next = q.get("next").unwrap_or_default();
+    let state = page.state().await;
+    if state.is_unavailable() {
+        return Err(PageError::Internal);
+    }
+    let flash = page.take_flash().await?;
+    let user = user_of(&page, state.user())?;
+    let devices = confirmed_devices(&page, &user).await?;
+    let step = if devices.is_empty() {
+        "no_device"
+    } else {
+        "token"
+    };
+    let v = View {
+        flash,
+        ..View::of(Flow::Verify, step, next, &devices, None)
+    };
+    Ok(render(&page, v).await)
+}
+
+/// `POST /verify/`: the code step (a username or password in the form is ignored).
+pub(crate) async fn verify_post(page: Page, Form(fields): Form) -> Result<Response, PageError> {
+    let next = fields.get("next").unwrap_or("");
+    let state = page.state().await;
+    if state.is_unavailable() {
+        return Err(PageError::Internal);
+    }
+    let user = user_of(&page, state.user())?;
+    let devices = confirmed_devices(&page, &user).await?;
+    if devices.is_empty() {
+        let p = page.problem(Code::NoDevice, "", 0);
+        let v = View::of(Flow::Verify, "no_device", next, &[], Some(p));
+        return answer(&page, v, None).await;
+    }
+    code_step(&page, Flow::Verify, &user, &devices, &fields, next).await
+}
