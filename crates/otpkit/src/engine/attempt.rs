@@ -80,6 +80,85 @@ impl AccountTally {
     }
 }
 
+/// The throttles one attempt is under: the device's, and the account's (the same rules on
+/// the sum of the owner's failure counts and their latest failure, with this device's
+/// factor) when the account throttle is on.
+#[derive(Debug, Clone, Copy)]
+struct Throttles {
+    device: Throttle,
+    account: Throttle,
+    /// The account's tally with this device, before the attempt; `None` when the account
+    /// throttle is off.
+    total: Option<AccountTally>,
+}
+
+impl Throttles {
+    /// Whether an attempt may be evaluated now; zero HMACs when either throttle refuses.
+    fn check(&self, own: &ThrottleState, now: Timestamp) -> Result<(), VerifyNotAllowed> {
+        self.device.check(own, now)?;
+        match self.total {
+            Some(total) => self.account.check(&total.state(), now),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failure in `own`: whether it locked the device now, and the account's
+    /// failure total when it brought the account to its lock-out threshold.
+    fn fail(&self, own: &mut ThrottleState, now: Timestamp) -> (bool, Option<u32>) {
+        let locked_now = self.device.increment(own, now);
+        // The account check passed, so the total was below its threshold before.
+        let account_locked = self
+            .total
+            .map(|t| t.failure_count.saturating_add(1))
+            .filter(|&after| {
+                self.account.is_locked_out(&ThrottleState {
+                    failure_count: after,
+                    failure_timestamp: Some(now),
+                })
+            });
+        (locked_now, account_locked)
+    }
+}
+
+/// The kind's verdict applied to `rec`: a success resets the throttle and the cooldown and
+/// records the use (and confirms the device in [`Mode::Confirm`]); a failure counts against
+/// the device and the account.
+fn record_verdict(
+    rec: &mut DeviceRecord,
+    verdict: Verdict,
+    now: Timestamp,
+    mode: Mode,
+    throttles: &Throttles,
+) -> Attempt {
+    match verdict {
+        Verdict::Accepted => {
+            throttle_reset(&mut rec.throttle);
+            rec.last_used_at = Some(now);
+            // Success resets the cooldown (§2.4), also when its duration is 0 now: a
+            // stale timestamp would make a later, longer duration refuse a challenge right
+            // after a login (django-otp resets it unconditionally too).
+            rec.last_generated_at = None;
+            if mode == Mode::Confirm {
+                rec.confirmed = true;
+            }
+            Attempt::Accepted
+        }
+        v => {
+            let (locked_now, account_locked) = throttles.fail(&mut rec.throttle, now);
+            let why = match v {
+                Verdict::Malformed => Rejection::Malformed,
+                Verdict::Replay => Rejection::Replay,
+                _ => Rejection::Invalid,
+            };
+            Attempt::Rejected {
+                why,
+                locked_now,
+                account_locked,
+            }
+        }
+    }
+}
+
 /// Extra inputs of a context.
 #[derive(Default)]
 pub(super) struct CtxExtra<'a> {
@@ -134,38 +213,19 @@ impl Inner {
         rec: &mut DeviceRecord,
         input: AttemptInput<'_>,
     ) -> Result<(Attempt, Write), KindError> {
-        let AttemptInput {
-            token,
-            now,
-            binding,
-            mode,
-            account,
-        } = input;
         let mut dev = kind.0.load(&rec.state)?;
-        let throttle = self.throttle_for(dev.as_ref());
-        if let Err(r) = throttle.check(&rec.throttle, now) {
-            return Ok((Attempt::NotAllowed(r), Write::None));
-        }
-        // The account throttle: the same rules on the sum of the owner's failure counts and
-        // their latest failure, with this device's factor; zero HMACs when it refuses.
-        let account = account.map(|others| others.plus(&rec.throttle));
-        let account_throttle = Throttle {
-            lockout_threshold: self.settings.account_lockout_threshold,
-            ..throttle
-        };
-        if let Some(total) = account
-            && let Err(r) = account_throttle.check(&total.state(), now)
-        {
+        let throttles = self.throttles(dev.as_ref(), input.account, &rec.throttle);
+        if let Err(r) = throttles.check(&rec.throttle, input.now) {
             return Ok((Attempt::NotAllowed(r), Write::None));
         }
         let pid = rec.persistent_id();
         let verdict = {
             let ctx0 = self.ctx(
-                now,
+                input.now,
                 rec,
                 &pid,
                 CtxExtra {
-                    binding,
+                    binding: input.binding,
                     ..CtxExtra::default()
                 },
             );
@@ -176,49 +236,31 @@ impl Inner {
                 ));
             }
             let mut ctx = ctx0;
-            dev.verify(token, &mut ctx)?
+            dev.verify(input.token, &mut ctx)?
         };
         let state = dev.save()?;
         rec.state = state;
-        match verdict {
-            Verdict::Accepted => {
-                throttle_reset(&mut rec.throttle);
-                rec.last_used_at = Some(now);
-                // Success resets the cooldown (§2.4), also when its duration is 0 now: a
-                // stale timestamp would make a later, longer duration refuse a challenge right
-                // after a login (django-otp resets it unconditionally too).
-                rec.last_generated_at = None;
-                if mode == Mode::Confirm {
-                    rec.confirmed = true;
-                }
-                Ok((Attempt::Accepted, Write::Update))
-            }
-            v => {
-                let locked_now = throttle.increment(&mut rec.throttle, now);
-                let why = match v {
-                    Verdict::Malformed => Rejection::Malformed,
-                    Verdict::Replay => Rejection::Replay,
-                    _ => Rejection::Invalid,
-                };
-                // The account check passed, so the total was below its threshold before.
-                let account_locked =
-                    account
-                        .map(|t| t.failure_count.saturating_add(1))
-                        .filter(|&after| {
-                            account_throttle.is_locked_out(&ThrottleState {
-                                failure_count: after,
-                                failure_timestamp: Some(now),
-                            })
-                        });
-                Ok((
-                    Attempt::Rejected {
-                        why,
-                        locked_now,
-                        account_locked,
-                    },
-                    Write::Update,
-                ))
-            }
+        let attempt = record_verdict(rec, verdict, input.now, input.mode, &throttles);
+        Ok((attempt, Write::Update))
+    }
+
+    /// The throttles of an attempt on a device whose kind state is `dev` and whose throttle
+    /// state is `own`, given the tally of the owner's other devices when the account
+    /// throttle is on.
+    fn throttles(
+        &self,
+        dev: &dyn DynDevice,
+        others: Option<AccountTally>,
+        own: &ThrottleState,
+    ) -> Throttles {
+        let device = self.throttle_for(dev);
+        Throttles {
+            device,
+            account: Throttle {
+                lockout_threshold: self.settings.account_lockout_threshold,
+                ..device
+            },
+            total: others.map(|others| others.plus(own)),
         }
     }
 
