@@ -67,9 +67,9 @@ async fn clear_enrolments(ctx: &Ctx, user: &UserId) -> Result<(), OtpError> {
                     d.id(),
                     Box::new(|r| {
                         if r.confirmed {
-                            Write::None
+                            Write::None.into()
                         } else {
-                            Write::Delete
+                            Write::Delete.into()
                         }
                     }),
                 )

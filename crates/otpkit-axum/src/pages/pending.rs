@@ -36,9 +36,9 @@ pub(crate) async fn abandon(ctx: &Ctx, device: &Device) -> Result<(), Response> 
             device.id(),
             Box::new(|r| {
                 if r.confirmed {
-                    Write::None
+                    Write::None.into()
                 } else {
-                    Write::Delete
+                    Write::Delete.into()
                 }
             }),
         )

@@ -3,7 +3,7 @@
 //! effects, computed inside the store's transition; and the events it emits.
 
 use crate::clock::Timestamp;
-use crate::device::{DeviceRecord, ThrottleState};
+use crate::device::{DeviceId, DeviceRecord, ThrottleState};
 use crate::events::{Event, EventKind, emit};
 use crate::kind::{Context, DynDevice, KindError, KindHandle, Verdict};
 use crate::policy::{Throttle, VerifyNotAllowed, throttle_reset};
@@ -286,14 +286,14 @@ impl Inner {
     }
 
     /// Writes `match_token`'s failures into the owner's rows (nothing matched) and returns
-    /// them as committed, with `account_locked` on the first when they together brought the
+    /// their devices, with `account_locked` on the first when they together brought the
     /// account's total to its threshold.
     pub(super) fn commit_failures(
         &self,
         recs: &mut [DeviceRecord],
         writes: &mut [Write],
         failures: Vec<(usize, DeviceRecord, Attempt)>,
-    ) -> Vec<(DeviceRecord, Attempt)> {
+    ) -> Vec<(DeviceId, Attempt)> {
         let lockout = self.settings.account_lockout_threshold;
         let before = AccountTally::of_others(recs, usize::MAX).failure_count;
         let after = u32::try_from(failures.len()).map_or(u32::MAX, |n| before.saturating_add(n));
@@ -303,19 +303,18 @@ impl Inner {
             && after >= lockout)
             .then_some(after);
         let mut seen = Vec::new();
-        for (i, mut work, mut a) in failures {
+        for (i, work, mut a) in failures {
             if let Attempt::Rejected {
                 account_locked: al, ..
             } = &mut a
             {
                 *al = account_locked.take();
             }
+            seen.push((work.id, a));
             if let (Some(r), Some(w)) = (recs.get_mut(i), writes.get_mut(i)) {
-                *r = work.clone();
+                *r = work;
                 *w = Write::Update;
             }
-            work.version = work.version.saturating_add(1);
-            seen.push((work, a));
         }
         seen
     }
@@ -357,13 +356,13 @@ impl Inner {
             };
             match self.attempt(&kind, &mut work, input) {
                 Ok((Attempt::Accepted, _)) => {
+                    let found = work.id;
                     if let (Some(r), Some(w)) = (recs.get_mut(i), writes.get_mut(i)) {
-                        *r = work.clone();
+                        *r = work;
                         *w = Write::Update;
                     }
-                    work.version = work.version.saturating_add(1);
                     return Ok(Matched {
-                        found: Some(work),
+                        found: Some(found),
                         failures: Vec::new(),
                         throttled: Vec::new(),
                         refused: None,
@@ -371,7 +370,7 @@ impl Inner {
                 }
                 Ok((Attempt::NotAllowed(r), _)) => {
                     refused = Some(sooner(refused, r.clone()));
-                    throttled.push((work, Attempt::NotAllowed(r)));
+                    throttled.push((work.id, Attempt::NotAllowed(r)));
                 }
                 Ok((a @ Attempt::Rejected { .. }, _)) => failures.push((i, work, a)),
                 Err(e) => {
@@ -475,12 +474,15 @@ impl Inner {
     }
 }
 
-/// What one `match_token` decision found.
+/// What one `match_token` decision found: the devices, whose records the caller takes as
+/// the store committed them.
 pub(super) struct Matched {
-    pub(super) found: Option<DeviceRecord>,
-    pub(super) failures: Vec<(DeviceRecord, Attempt)>,
+    /// The device that accepted the code.
+    pub(super) found: Option<DeviceId>,
+    /// The devices that evaluated the code and recorded a failure (nothing accepted).
+    pub(super) failures: Vec<(DeviceId, Attempt)>,
     /// The candidates refused before evaluation (`verification_throttled`).
-    pub(super) throttled: Vec<(DeviceRecord, Attempt)>,
+    pub(super) throttled: Vec<(DeviceId, Attempt)>,
     /// The refusal to report when no candidate was evaluated.
     pub(super) refused: Option<VerifyNotAllowed>,
 }
@@ -513,12 +515,6 @@ pub(super) fn sooner(a: Option<VerifyNotAllowed>, b: VerifyNotAllowed) -> Verify
         (_, b @ LockedOut { .. }) => b,
         (Some(a), _) => a,
     }
-}
-
-/// What the verification closure leaves behind for the caller.
-pub(super) enum Step {
-    NotFound,
-    Done(Attempt, Box<DeviceRecord>),
 }
 
 pub(super) fn mode_admits(mode: Mode, rec: &DeviceRecord, now: Timestamp, ttl_secs: u32) -> bool {

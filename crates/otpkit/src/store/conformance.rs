@@ -28,7 +28,7 @@ use crate::policy::VerifyNotAllowed;
 use crate::seal::KeyRing;
 use crate::secret::SecretBytes;
 use crate::settings::Settings;
-use crate::store::{DeviceQuery, DeviceStore, StoreError, Write};
+use crate::store::{DeviceQuery, DeviceStore, DeviceStoreExt, StoreError, Write};
 use crate::user::UserId;
 
 /// A fixed test key ring (never use it for real data).
@@ -141,37 +141,32 @@ pub async fn insert_and_round_trip(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceSto
     };
     let f2 = full.clone();
     assert!(
-        a.update(
-            r1.id,
-            Box::new(move |r| {
-                *r = f2.clone();
-                Write::Update
-            })
-        )
+        a.transition(r1.id, move |r| {
+            *r = f2.clone();
+            (Write::Update, ())
+        })
         .await
         .unwrap()
+        .is_some()
     );
     let back = b.get(r1.id).await.unwrap().unwrap();
     assert_eq!(back, DeviceRecord { version: 1, ..full });
     assert_eq!(a.get(r2.id).await.unwrap().unwrap(), r2);
 }
 
-/// Missing ids: `get` is `None`, `update` is `Ok(false)` and does not call the mutation.
+/// Missing ids: `get` is `None`, `update` is `Ok(None)` and does not call the mutation.
 pub async fn missing_devices(a: Arc<dyn DeviceStore>, _b: Arc<dyn DeviceStore>) {
     assert!(a.get(987_654).await.unwrap().is_none());
     let called = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let c = called.clone();
     let found = a
-        .update(
-            987_654,
-            Box::new(move |_| {
-                c.store(true, std::sync::atomic::Ordering::SeqCst);
-                Write::Update
-            }),
-        )
+        .transition(987_654, move |_| {
+            c.store(true, std::sync::atomic::Ordering::SeqCst);
+            (Write::Update, ())
+        })
         .await
         .unwrap();
-    assert!(!found);
+    assert!(found.is_none());
     assert!(!called.load(std::sync::atomic::Ordering::SeqCst));
 }
 
@@ -179,25 +174,20 @@ pub async fn missing_devices(a: Arc<dyn DeviceStore>, _b: Arc<dyn DeviceStore>) 
 pub async fn writes(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) {
     let r = insert(a.as_ref(), "bob", "otp_totp.totpdevice", true, 0).await;
     assert!(
-        a.update(
-            r.id,
-            Box::new(|r| {
-                r.name = "changed".into();
-                Write::None
-            })
-        )
+        a.transition(r.id, |r| {
+            r.name = "changed".into();
+            (Write::None, ())
+        })
         .await
         .unwrap()
+        .is_some()
     );
     assert_eq!(b.get(r.id).await.unwrap().unwrap(), r);
     for v in 1..=3 {
-        a.update(
-            r.id,
-            Box::new(|r| {
-                r.throttle.failure_count += 1;
-                Write::Update
-            }),
-        )
+        a.transition(r.id, |r| {
+            r.throttle.failure_count += 1;
+            (Write::Update, ())
+        })
         .await
         .unwrap();
         let got = b.get(r.id).await.unwrap().unwrap();
@@ -220,13 +210,10 @@ pub async fn writes(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) {
         r.last_generated_at = Some(Timestamp::from_millis(4_000));
         r.state = "{\"moved\":true}".into();
     };
-    a.update(
-        r.id,
-        Box::new(move |r| {
-            moved(r);
-            Write::Update
-        }),
-    )
+    a.transition(r.id, move |r| {
+        moved(r);
+        (Write::Update, ())
+    })
     .await
     .unwrap();
     let mut want = r.clone();
@@ -244,7 +231,12 @@ pub async fn writes(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) {
     assert!(static_ids.contains(&r.id));
     let totp_ids = ids(b.list(&by_label("otp_totp.totpdevice")).await.unwrap());
     assert!(!totp_ids.contains(&r.id));
-    assert!(b.update(r.id, Box::new(|_| Write::Delete)).await.unwrap());
+    assert!(
+        b.transition(r.id, |_| (Write::Delete, ()))
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert!(a.get(r.id).await.unwrap().is_none());
 }
 
@@ -356,14 +348,11 @@ pub async fn user_transitions(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) 
     let other = insert(b.as_ref(), "frank", "otp_totp.totpdevice", true, 0).await;
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
     let s2 = seen.clone();
-    b.update_user(
-        &user("erin"),
-        Box::new(move |recs, writes| {
-            *s2.lock().unwrap() = recs.iter().map(|r| r.id).collect();
-            recs[1].name = "second".into();
-            writes[1] = Write::Update;
-        }),
-    )
+    b.transition_user(&user("erin"), move |recs, writes| {
+        *s2.lock().unwrap() = recs.iter().map(|r| r.id).collect();
+        recs[1].name = "second".into();
+        writes[1] = Write::Update;
+    })
     .await
     .unwrap();
     assert_eq!(*seen.lock().unwrap(), vec![e1.id, e2.id]);
@@ -372,10 +361,9 @@ pub async fn user_transitions(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) 
     assert_eq!((got.name.as_str(), got.version), ("second", 1));
     let empty = Arc::new(std::sync::atomic::AtomicUsize::new(99));
     let e = empty.clone();
-    a.update_user(
-        &user("nobody"),
-        Box::new(move |recs, _| e.store(recs.len(), std::sync::atomic::Ordering::SeqCst)),
-    )
+    a.transition_user(&user("nobody"), move |recs, _| {
+        e.store(recs.len(), std::sync::atomic::Ordering::SeqCst)
+    })
     .await
     .unwrap();
     assert_eq!(empty.load(std::sync::atomic::Ordering::SeqCst), 0);
