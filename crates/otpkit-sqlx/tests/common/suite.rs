@@ -229,16 +229,17 @@ pub async fn lock_wait_timeout_retries_then_conflict<S: Facts>(url: String) {
     close(&[&a, &b, &slow, &holder]).await;
 }
 
+/// Renames the device and counts a failure; returns which run of the closure this is.
 fn rename(
     name: &'static str,
     calls: &Arc<AtomicU32>,
-) -> impl FnMut(&mut DeviceRecord) -> (Write, ()) + Send + 'static {
+) -> impl FnMut(&mut DeviceRecord) -> (Write, u32) + Send + 'static {
     let c = calls.clone();
     move |r| {
-        c.fetch_add(1, Ordering::SeqCst);
+        let run = c.fetch_add(1, Ordering::SeqCst) + 1;
         r.name = name.into();
         r.throttle.failure_count += 1;
-        (Write::Update, ())
+        (Write::Update, run)
     }
 }
 
@@ -273,14 +274,18 @@ pub async fn retryable_failures_are_retried<S: Facts>(url: String) {
     assert_eq!(unchanged.as_ref(), Some(&d), "nothing written");
 
     let calls = Arc::new(AtomicU32::new(0));
-    assert!(
-        b.transition(d.id, rename("retry-me", &calls))
-            .await
-            .unwrap()
-            .is_some()
-    );
+    let done = b
+        .transition(d.id, rename("retry-me", &calls))
+        .await
+        .unwrap()
+        .expect("the device exists");
     let n = calls.load(Ordering::SeqCst);
     assert_eq!(n, 3, "two retryable failures, then success");
+    assert_eq!(done.value, 3, "the value of the run that committed");
+    assert_eq!(
+        (done.record.name.as_str(), done.record.version),
+        ("retry-me", 1)
+    );
     let now = a.get(d.id).await.unwrap().unwrap();
     assert_eq!(
         (now.name.as_str(), now.throttle.failure_count, now.version),
