@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 use otpkit::device::NewDevice;
 use otpkit::engine::{ChallengeOptions, VerifyOptions};
 use otpkit::mailer::MemoryMailer;
-use otpkit::store::{DeviceStore, Write};
+use otpkit::store::{DeviceStore, DeviceStoreExt, Write};
 use otpkit::{Engine, KeyRing, ManualClock, MemoryStore, Timestamp, UserId, VerifyOutcome};
 
 const RING: &str = "fz:QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=,\
@@ -82,14 +82,11 @@ async fn run(label: &str, state: String, token: &str, count: u32, confirmed: boo
     if count > 0 {
         let at = now.add_secs(-i64::from(sel >> 5));
         store
-            .update(
-                rec.id,
-                Box::new(move |r| {
-                    r.throttle.failure_count = count;
-                    r.throttle.failure_timestamp = Some(at);
-                    Write::Update
-                }),
-            )
+            .transition(rec.id, move |r| {
+                r.throttle.failure_count = count;
+                r.throttle.failure_timestamp = Some(at);
+                (Write::Update, ())
+            })
             .await
             .expect("the memory store updates");
     }

@@ -21,7 +21,10 @@ use async_trait::async_trait;
 use otpkit::device::{DeviceId, NewDevice, ThrottleState};
 use otpkit::engine::{TotpOptions, VerifyOptions};
 use otpkit::oath::{Algorithm, Digits, OathKey};
-use otpkit::store::{DeviceQuery, InitState, Mutation, StoreError, UserMutation, Write};
+use otpkit::store::{
+    Committed, DeviceQuery, DeviceStoreExt, InitState, Mutation, StoreError, UserCommitted,
+    UserMutation, Write,
+};
 use otpkit::{
     Clock, DeviceRecord, DeviceStore, Engine, KeyRing, SecretBytes, Settings, Timestamp, UserId,
     VerifyOutcome,
@@ -181,16 +184,13 @@ impl Engines {
 pub async fn set_failures(store: &dyn DeviceStore, devices: &[Dev], n: u32) {
     for d in devices {
         store
-            .update(
-                d.id,
-                Box::new(move |r: &mut DeviceRecord| {
-                    r.throttle = ThrottleState {
-                        failure_count: n,
-                        failure_timestamp: (n > 0).then(|| Timestamp::from_secs(T0_SECS)),
-                    };
-                    Write::Update
-                }),
-            )
+            .transition(d.id, move |r: &mut DeviceRecord| {
+                r.throttle = ThrottleState {
+                    failure_count: n,
+                    failure_timestamp: (n > 0).then(|| Timestamp::from_secs(T0_SECS)),
+                };
+                (Write::Update, ())
+            })
             .await
             .expect("set failures");
     }
@@ -446,53 +446,57 @@ impl SyncSqlite {
         SyncSqlite(Mutex::new(sqlite_connection(path)))
     }
 
-    fn run(&self, id: DeviceId, mut m: Mutation) -> rusqlite::Result<bool> {
+    fn run(&self, id: DeviceId, mut m: Mutation) -> rusqlite::Result<Option<Committed>> {
         let conn = self.0.lock().expect("lock");
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        let rec = conn
+        let read = conn
             .prepare_cached(SQLITE_SELECT)?
             .query_row([id], read_record);
-        let mut rec = match rec {
+        let read = match read {
             Ok(r) => r,
             Err(rusqlite::Error::QueryReturnedNoRows) => {
                 conn.execute_batch("ROLLBACK")?;
-                return Ok(false);
+                return Ok(None);
             }
             Err(e) => return Err(e),
         };
-        match m(&mut rec) {
-            Write::Update => {
-                write_record(&conn, &rec)?;
-            }
-            Write::None => {}
-            Write::Delete => panic!("not supported"),
-        }
+        let mut rec = read.clone();
+        let decision = m(&mut rec);
+        write_one(&conn, &rec, decision.write())?;
         conn.execute_batch("COMMIT")?;
-        Ok(true)
+        Ok(Some(Committed::new(decision, read, rec)))
     }
 }
 
+/// Writes what a mutation decided (deletes are not supported: the engine never asks for one
+/// while verifying).
+fn write_one(conn: &rusqlite::Connection, rec: &DeviceRecord, w: Write) -> rusqlite::Result<()> {
+    match w {
+        Write::Update => {
+            write_record(conn, rec)?;
+        }
+        Write::None => {}
+        Write::Delete => panic!("not supported"),
+    }
+    Ok(())
+}
+
 impl SyncSqlite {
-    fn run_user(&self, user: &UserId, mut m: UserMutation) -> rusqlite::Result<()> {
+    fn run_user(&self, user: &UserId, mut m: UserMutation) -> rusqlite::Result<UserCommitted> {
         let conn = self.0.lock().expect("lock");
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        let mut recs = conn
+        let read = conn
             .prepare_cached(SQLITE_SELECT_USER)?
             .query_map([user.as_str()], read_record)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut recs = read.clone();
         let mut writes = vec![Write::None; recs.len()];
-        m(&mut recs, &mut writes);
-        for (rec, w) in recs.iter().zip(writes) {
-            match w {
-                Write::Update => {
-                    write_record(&conn, rec)?;
-                }
-                Write::None => {}
-                Write::Delete => panic!("not supported"),
-            }
+        let value = m(&mut recs, &mut writes);
+        for (rec, w) in recs.iter().zip(&writes) {
+            write_one(&conn, rec, *w)?;
         }
         conn.execute_batch("COMMIT")?;
-        Ok(())
+        Ok(UserCommitted::new(value, read, recs, writes))
     }
 }
 
@@ -514,10 +518,18 @@ impl DeviceStore for SyncSqlite {
     async fn list(&self, _: &DeviceQuery) -> Result<Vec<DeviceRecord>, StoreError> {
         Err(unsupported())
     }
-    async fn update(&self, id: DeviceId, mutation: Mutation) -> Result<bool, StoreError> {
+    async fn update(
+        &self,
+        id: DeviceId,
+        mutation: Mutation,
+    ) -> Result<Option<Committed>, StoreError> {
         self.run(id, mutation).map_err(StoreError::backend)
     }
-    async fn update_user(&self, user: &UserId, mutation: UserMutation) -> Result<(), StoreError> {
+    async fn update_user(
+        &self,
+        user: &UserId,
+        mutation: UserMutation,
+    ) -> Result<UserCommitted, StoreError> {
         self.run_user(user, mutation).map_err(StoreError::backend)
     }
     async fn delete_for_user(&self, _: &UserId) -> Result<u64, StoreError> {

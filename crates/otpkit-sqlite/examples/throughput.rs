@@ -111,7 +111,7 @@ async fn store_run(
             for _ in 0..per_task {
                 let mutation = Box::new(|r: &mut otpkit::DeviceRecord| {
                     r.throttle.failure_count = r.throttle.failure_count.saturating_add(1);
-                    Write::Update
+                    Write::Update.into()
                 });
                 s.update(id, mutation).await?;
             }

@@ -9,7 +9,10 @@ use std::thread::JoinHandle;
 
 use async_trait::async_trait;
 use otpkit::device::{DeviceId, NewDevice};
-use otpkit::store::{DeviceQuery, DeviceStore, InitState, Mutation, StoreError, UserMutation};
+use otpkit::store::{
+    Committed, DeviceQuery, DeviceStore, InitState, Mutation, StoreError, UserCommitted,
+    UserMutation,
+};
 use otpkit::{DeviceRecord, UserId};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
@@ -30,7 +33,7 @@ use crate::worker::{self, Job, Msg, Pending, Reply, Stats};
 ///
 /// ```
 /// use otpkit::device::NewDevice;
-/// use otpkit::store::{DeviceStore, Write};
+/// use otpkit::store::{DeviceStore, DeviceStoreExt, Write};
 /// use otpkit::{Timestamp, UserId};
 /// use otpkit_sqlite::SqliteStore;
 ///
@@ -51,11 +54,15 @@ use crate::worker::{self, Job, Msg, Pending, Reply, Stats};
 ///     )
 ///     .await
 ///     .unwrap();
-/// let found = store
-///     .update(rec.id, Box::new(|r| { r.throttle.failure_count += 1; Write::Update }))
+/// let done = store
+///     .transition(rec.id, |r| {
+///         r.throttle.failure_count += 1;
+///         (Write::Update, r.throttle.failure_count)
+///     })
 ///     .await
-///     .unwrap();
-/// assert!(found);
+///     .unwrap()
+///     .expect("the device exists");
+/// assert_eq!((done.value, done.record.version), (1, 1));
 /// let now = store.get(rec.id).await.unwrap().unwrap();
 /// assert_eq!((now.throttle.failure_count, now.version), (1, 1));
 /// # });
@@ -357,11 +364,19 @@ impl DeviceStore for SqliteStore {
         self.job(|p| Job::List { query, p }).await
     }
 
-    async fn update(&self, id: DeviceId, mutation: Mutation) -> Result<bool, StoreError> {
+    async fn update(
+        &self,
+        id: DeviceId,
+        mutation: Mutation,
+    ) -> Result<Option<Committed>, StoreError> {
         self.job(|p| Job::Update { id, mutation, p }).await
     }
 
-    async fn update_user(&self, user: &UserId, mutation: UserMutation) -> Result<(), StoreError> {
+    async fn update_user(
+        &self,
+        user: &UserId,
+        mutation: UserMutation,
+    ) -> Result<UserCommitted, StoreError> {
         let user = user.clone();
         self.job(|p| Job::UpdateUser { user, mutation, p }).await
     }

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 
 use otpkit::device::{DeviceId, NewDevice, ThrottleState};
-use otpkit::store::{DeviceQuery, InitState, Mutation, StoreError, UserMutation, Write};
+use otpkit::store::{
+    Committed, DeviceQuery, InitState, Mutation, StoreError, UserCommitted, UserMutation, Write,
+};
 use otpkit::{DeviceRecord, UserId};
 use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params, params_from_iter};
@@ -94,12 +96,12 @@ pub(crate) enum Job {
     Update {
         id: DeviceId,
         mutation: Mutation,
-        p: Pending<bool>,
+        p: Pending<Option<Committed>>,
     },
     UpdateUser {
         user: UserId,
         mutation: UserMutation,
-        p: Pending<()>,
+        p: Pending<UserCommitted>,
     },
     DeleteForUser {
         user: UserId,
@@ -237,9 +239,10 @@ impl Job {
     }
 
     /// Runs the request inside the open transaction. On `Ok` the request has recorded its
-    /// result; on `Err(Failure::Request)` the caller rolls back to the savepoint.
+    /// result (a retried group runs it again and records the new one: what is reported is
+    /// the run that committed); on `Err(Failure::Request)` the caller rolls back to the
+    /// savepoint.
     fn exec(&mut self, conn: &Connection, attempt: u32) -> Result<(), Failure> {
-        let c = |e| classify(conn, e);
         match self {
             Job::Insert { args, p } => {
                 let Some((new, init)) = args.take() else {
@@ -247,44 +250,9 @@ impl Job {
                     p.set(Err(StoreError::Conflict { retries: attempt }));
                     return Ok(());
                 };
-                conn.prepare_cached(schema::INSERT)
-                    .and_then(|mut s| {
-                        s.execute(params![
-                            new.user.as_str(),
-                            new.model_label,
-                            new.name,
-                            new.confirmed,
-                            new.created_at.as_millis(),
-                        ])
-                    })
-                    .map_err(c)?;
-                let id = conn.last_insert_rowid();
-                let state = match catch_unwind(AssertUnwindSafe(move || init(id))) {
-                    Ok(Ok(state)) => state,
-                    Ok(Err(e)) => return Err(Failure::Request(StoreError::Init(e))),
-                    Err(_) => return Err(panicked()),
-                };
-                conn.prepare_cached(schema::SET_STATE)
-                    .and_then(|mut s| s.execute(params![id, state]))
-                    .map_err(c)?;
-                p.set(Ok(DeviceRecord {
-                    id,
-                    user: new.user,
-                    model_label: new.model_label,
-                    name: new.name,
-                    confirmed: new.confirmed,
-                    created_at: new.created_at,
-                    last_used_at: None,
-                    throttle: ThrottleState::default(),
-                    last_generated_at: None,
-                    state,
-                    version: 0,
-                }));
+                p.set(Ok(insert(conn, new, init)?));
             }
-            Job::Get { id, p } => {
-                let rec = select_by_id(conn, *id)?;
-                p.set(Ok(rec));
-            }
+            Job::Get { id, p } => p.set(Ok(select_by_id(conn, *id)?)),
             Job::ListForUser { user, p } => {
                 let recs = select_many(conn, schema::SELECT_BY_USER, [user.as_str()])?;
                 p.set(Ok(recs));
@@ -294,38 +262,91 @@ impl Job {
                 let recs = select_many(conn, &sql, params_from_iter(args))?;
                 p.set(Ok(recs));
             }
-            Job::Update { id, mutation, p } => {
-                let Some(mut rec) = select_by_id(conn, *id)? else {
-                    p.set(Ok(false));
-                    return Ok(());
-                };
-                let before = Fixed::of(&rec);
-                let w = catch_unwind(AssertUnwindSafe(|| mutation(&mut rec)))
-                    .map_err(|_| panicked())?;
-                write(conn, &before, &rec, w)?;
-                p.set(Ok(true));
-            }
+            Job::Update { id, mutation, p } => p.set(Ok(update(conn, *id, mutation)?)),
             Job::UpdateUser { user, mutation, p } => {
-                let mut recs = select_many(conn, schema::SELECT_BY_USER, [user.as_str()])?;
-                let before: Vec<Fixed> = recs.iter().map(Fixed::of).collect();
-                let mut writes = vec![Write::None; recs.len()];
-                catch_unwind(AssertUnwindSafe(|| mutation(&mut recs, &mut writes)))
-                    .map_err(|_| panicked())?;
-                for ((before, rec), w) in before.iter().zip(&recs).zip(writes) {
-                    write(conn, before, rec, w)?;
-                }
-                p.set(Ok(()));
+                p.set(Ok(update_user(conn, user, mutation)?));
             }
             Job::DeleteForUser { user, p } => {
                 let n = conn
                     .prepare_cached(schema::DELETE_BY_USER)
                     .and_then(|mut s| s.execute([user.as_str()]))
-                    .map_err(c)?;
+                    .map_err(|e| classify(conn, e))?;
                 p.set(Ok(n as u64));
             }
         }
         Ok(())
     }
+}
+
+/// Inserts a device: its row, then the state `init` builds for its new id.
+fn insert(conn: &Connection, new: NewDevice, init: InitState) -> Result<DeviceRecord, Failure> {
+    let c = |e| classify(conn, e);
+    conn.prepare_cached(schema::INSERT)
+        .and_then(|mut s| {
+            s.execute(params![
+                new.user.as_str(),
+                new.model_label,
+                new.name,
+                new.confirmed,
+                new.created_at.as_millis(),
+            ])
+        })
+        .map_err(c)?;
+    let id = conn.last_insert_rowid();
+    let state = match catch_unwind(AssertUnwindSafe(move || init(id))) {
+        Ok(Ok(state)) => state,
+        Ok(Err(e)) => return Err(Failure::Request(StoreError::Init(e))),
+        Err(_) => return Err(panicked()),
+    };
+    conn.prepare_cached(schema::SET_STATE)
+        .and_then(|mut s| s.execute(params![id, state]))
+        .map_err(c)?;
+    Ok(DeviceRecord {
+        id,
+        user: new.user,
+        model_label: new.model_label,
+        name: new.name,
+        confirmed: new.confirmed,
+        created_at: new.created_at,
+        last_used_at: None,
+        throttle: ThrottleState::default(),
+        last_generated_at: None,
+        state,
+        version: 0,
+    })
+}
+
+/// One device's transition: read, decide, write. `None` without calling the mutation when
+/// there is no such device.
+fn update(
+    conn: &Connection,
+    id: DeviceId,
+    mutation: &mut Mutation,
+) -> Result<Option<Committed>, Failure> {
+    let Some(read) = select_by_id(conn, id)? else {
+        return Ok(None);
+    };
+    let mut rec = read.clone();
+    let decision = catch_unwind(AssertUnwindSafe(|| mutation(&mut rec))).map_err(|_| panicked())?;
+    write(conn, &read, &rec, decision.write())?;
+    Ok(Some(Committed::new(decision, read, rec)))
+}
+
+/// All of one user's devices' transition: read them all, decide, write each.
+fn update_user(
+    conn: &Connection,
+    user: &UserId,
+    mutation: &mut UserMutation,
+) -> Result<UserCommitted, Failure> {
+    let read = select_many(conn, schema::SELECT_BY_USER, [user.as_str()])?;
+    let mut recs = read.clone();
+    let mut writes = vec![Write::None; recs.len()];
+    let value = catch_unwind(AssertUnwindSafe(|| mutation(&mut recs, &mut writes)))
+        .map_err(|_| panicked())?;
+    for ((before, rec), w) in read.iter().zip(&recs).zip(&writes) {
+        write(conn, before, rec, *w)?;
+    }
+    Ok(UserCommitted::new(value, read, recs, writes))
 }
 
 fn select_by_id(conn: &Connection, id: DeviceId) -> Result<Option<DeviceRecord>, Failure> {
@@ -351,41 +372,27 @@ fn select_many(
     Ok(out)
 }
 
-/// The columns of a row as read, before its mutation: the id it is written back under, and
-/// the ones [`schema::UPDATE_UNINDEXED`] leaves out.
-struct Fixed {
-    id: DeviceId,
-    user: UserId,
-    model_label: String,
-    created_at: i64,
-}
-
-impl Fixed {
-    fn of(rec: &DeviceRecord) -> Fixed {
-        Fixed {
-            id: rec.id,
-            user: rec.user.clone(),
-            model_label: rec.model_label.clone(),
-            created_at: rec.created_at.as_millis(),
-        }
-    }
-
-    /// Whether `rec` still has this row's indexed columns and creation time.
-    fn unchanged_in(&self, rec: &DeviceRecord) -> bool {
-        self.user == rec.user
-            && self.model_label == rec.model_label
-            && self.created_at == rec.created_at.as_millis()
-    }
+/// Whether `rec` still has the indexed columns and creation time of the row as read
+/// (`before`), so that [`schema::UPDATE_UNINDEXED`] can write it.
+fn unindexed_unchanged(before: &DeviceRecord, rec: &DeviceRecord) -> bool {
+    before.user == rec.user
+        && before.model_label == rec.model_label
+        && before.created_at == rec.created_at
 }
 
 /// Writes what a mutation decided for the row that was read as `before`.
-fn write(conn: &Connection, before: &Fixed, rec: &DeviceRecord, w: Write) -> Result<(), Failure> {
+fn write(
+    conn: &Connection,
+    before: &DeviceRecord,
+    rec: &DeviceRecord,
+    w: Write,
+) -> Result<(), Failure> {
     let c = |e| classify(conn, e);
     let id = before.id;
     match w {
         Write::None => Ok(()),
         Write::Update => {
-            let sql = if before.unchanged_in(rec) {
+            let sql = if unindexed_unchanged(before, rec) {
                 schema::UPDATE_UNINDEXED
             } else {
                 schema::UPDATE

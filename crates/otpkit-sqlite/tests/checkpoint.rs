@@ -39,7 +39,7 @@ async fn committed_writes_are_checkpointed_in_the_background() {
                 rec.id,
                 Box::new(|r| {
                     r.throttle.failure_count += 1;
-                    Write::Update
+                    Write::Update.into()
                 }),
             )
             .await
@@ -71,7 +71,7 @@ async fn an_in_memory_store_has_no_checkpointer() {
     let store = SqliteStore::open_and_migrate(":memory:").await.unwrap();
     let rec = insert(&store, "alice").await;
     store
-        .update(rec.id, Box::new(|_| Write::Update))
+        .update(rec.id, Box::new(|_| Write::Update.into()))
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -103,7 +103,7 @@ async fn the_wal_stays_bounded_under_sustained_writes() {
                         Box::new(move |r| {
                             // A fresh ~1 KB state each time: every write dirties its page.
                             r.state = format!("{n:0>1000}");
-                            Write::Update
+                            Write::Update.into()
                         }),
                     )
                     .await

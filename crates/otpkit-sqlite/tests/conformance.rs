@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use otpkit::device::{DeviceId, NewDevice};
-use otpkit::store::{DeviceQuery, DeviceStore, InitState, Mutation, StoreError, UserMutation};
+use otpkit::store::{
+    Committed, DeviceQuery, DeviceStore, InitState, Mutation, StoreError, UserCommitted,
+    UserMutation,
+};
 use otpkit::{DeviceRecord, UserId};
 use otpkit_sqlite::SqliteStore;
 
@@ -32,10 +35,18 @@ impl DeviceStore for OnTempDb {
     async fn list(&self, query: &DeviceQuery) -> Result<Vec<DeviceRecord>, StoreError> {
         self.store.list(query).await
     }
-    async fn update(&self, id: DeviceId, mutation: Mutation) -> Result<bool, StoreError> {
+    async fn update(
+        &self,
+        id: DeviceId,
+        mutation: Mutation,
+    ) -> Result<Option<Committed>, StoreError> {
         self.store.update(id, mutation).await
     }
-    async fn update_user(&self, user: &UserId, mutation: UserMutation) -> Result<(), StoreError> {
+    async fn update_user(
+        &self,
+        user: &UserId,
+        mutation: UserMutation,
+    ) -> Result<UserCommitted, StoreError> {
         self.store.update_user(user, mutation).await
     }
     async fn delete_for_user(&self, user: &UserId) -> Result<u64, StoreError> {

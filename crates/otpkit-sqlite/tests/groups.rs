@@ -18,7 +18,7 @@ fn bump() -> otpkit::store::Mutation {
         r.throttle.failure_count += 1;
         let n: u64 = r.state.parse().unwrap();
         r.state = (n + 1).to_string();
-        Write::Update
+        Write::Update.into()
     })
 }
 
@@ -38,7 +38,7 @@ async fn two_instances_lose_no_update() {
             tasks.push(tokio::spawn(async move { store.update(id, bump()).await }));
         }
         for t in tasks {
-            assert!(t.await.unwrap().unwrap());
+            assert!(t.await.unwrap().unwrap().is_some());
         }
         for store in [&a, &b] {
             let now = store.get(rec.id).await.unwrap().unwrap();
@@ -69,7 +69,7 @@ async fn one_group_serialises_requests_on_one_device() {
     wait_queued(&tasks).await;
     drop(pause);
     for t in tasks {
-        assert!(t.await.unwrap().unwrap());
+        assert!(t.await.unwrap().unwrap().is_some());
     }
     let after = store.stats();
     assert_eq!(after.groups - before.groups, 1, "{after:?}");
@@ -130,7 +130,7 @@ async fn a_failing_request_does_not_affect_its_group() {
     }
     let r = panicking.await.unwrap();
     assert!(is_backend(&r), "{r:?}");
-    assert!(good_update.await.unwrap().unwrap());
+    assert!(good_update.await.unwrap().unwrap().is_some());
     let after = store.stats();
     assert_eq!(after.groups - before.groups, 1, "one group: {after:?}");
     assert_eq!(after.largest_group, 8);
@@ -186,7 +186,7 @@ async fn a_failed_commit_fails_the_whole_group_and_stores_nothing() {
             bomb.id,
             Box::new(|r| {
                 r.name = "boom".into();
-                Write::Update
+                Write::Update.into()
             }),
         )
         .await
@@ -223,7 +223,7 @@ async fn a_failed_commit_fails_the_whole_group_and_stores_nothing() {
     );
     assert_eq!(store.stats().failed_groups, 1);
     // The connection is usable afterwards; a retry succeeds once.
-    assert!(store.update(victim.id, bump()).await.unwrap());
+    assert!(store.update(victim.id, bump()).await.unwrap().is_some());
     assert_eq!(store.get(victim.id).await.unwrap().unwrap().version, 1);
 }
 
@@ -250,7 +250,7 @@ async fn a_locked_database_fails_closed_with_conflict() {
             Box::new(move |r| {
                 c.fetch_add(1, Ordering::SeqCst);
                 r.throttle.failure_count += 1;
-                Write::Update
+                Write::Update.into()
             }),
         )
         .await;
@@ -268,7 +268,7 @@ async fn a_locked_database_fails_closed_with_conflict() {
     assert_eq!(store.get(rec.id).await.unwrap(), Some(rec.clone()));
     raw.execute_batch("COMMIT").unwrap();
 
-    assert!(store.update(rec.id, bump()).await.unwrap());
+    assert!(store.update(rec.id, bump()).await.unwrap().is_some());
     assert_eq!(store.get(rec.id).await.unwrap().unwrap().version, 1);
 }
 
@@ -293,7 +293,7 @@ async fn a_short_lock_is_retried() {
         raw.execute_batch("COMMIT").unwrap();
     });
     locked_rx.recv().unwrap();
-    assert!(store.update(rec.id, bump()).await.unwrap());
+    assert!(store.update(rec.id, bump()).await.unwrap().is_some());
     holder.join().unwrap();
     assert_eq!(store.get(rec.id).await.unwrap().unwrap().version, 1);
 }

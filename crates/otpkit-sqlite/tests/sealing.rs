@@ -195,7 +195,7 @@ async fn a_sealed_key_moved_to_another_row_does_not_open() {
             b.id(),
             Box::new(move |r| {
                 r.state = a_state.clone();
-                Write::Update
+                Write::Update.into()
             }),
         )
         .await

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::*;
 use otpkit::device::ThrottleState;
-use otpkit::store::{DeviceQuery, DeviceStore, StoreError, Write};
+use otpkit::store::{DeviceQuery, DeviceStore, DeviceStoreExt, StoreError, Write};
 use otpkit::{DeviceRecord, Timestamp};
 use otpkit_sqlite::{Location, SCHEMA_VERSION, SqliteOptions, SqliteStore};
 
@@ -70,11 +70,12 @@ async fn every_field_round_trips() {
                 rec.id,
                 Box::new(|r| {
                     scribble(r);
-                    Write::Update
+                    Write::Update.into()
                 })
             )
             .await
             .unwrap()
+            .is_some()
     );
     let got = store.get(rec.id).await.unwrap().unwrap();
     assert_eq!(got, want);
@@ -98,11 +99,12 @@ async fn every_field_round_trips() {
                     r.throttle = ThrottleState::default();
                     r.last_generated_at = None;
                     r.confirmed = true;
-                    Write::Update
+                    Write::Update.into()
                 })
             )
             .await
             .unwrap()
+            .is_some()
     );
     let got = store.get(rec.id).await.unwrap().unwrap();
     assert_eq!(got.throttle, ThrottleState::default());
@@ -125,7 +127,7 @@ async fn survives_a_restart() {
                 rec.id,
                 Box::new(|r| {
                     scribble(r);
-                    Write::Update
+                    Write::Update.into()
                 }),
             )
             .await
@@ -174,11 +176,11 @@ async fn without_migration_everything_is_a_schema_error() {
         Err(StoreError::Schema)
     ));
     assert!(matches!(
-        store.update(1, Box::new(|_| Write::Update)).await,
+        store.update(1, Box::new(|_| Write::Update.into())).await,
         Err(StoreError::Schema)
     ));
     assert!(matches!(
-        store.update_user(&u, Box::new(|_, _| {})).await,
+        store.transition_user(&u, |_, _| {}).await,
         Err(StoreError::Schema)
     ));
     assert!(matches!(
@@ -214,20 +216,21 @@ async fn update_of_a_missing_id_does_not_call_the_mutation() {
             42,
             Box::new(move |_| {
                 c.store(true, Ordering::SeqCst);
-                Write::Update
+                Write::Update.into()
             }),
         )
         .await
         .unwrap();
-    assert!(!found);
+    assert!(found.is_none());
     assert!(!called.load(Ordering::SeqCst));
     // Also after a delete.
     let rec = insert(&store, "alice").await;
     assert!(
         store
-            .update(rec.id, Box::new(|_| Write::Delete))
+            .update(rec.id, Box::new(|_| Write::Delete.into()))
             .await
             .unwrap()
+            .is_some()
     );
     let c = called.clone();
     let found = store
@@ -235,12 +238,12 @@ async fn update_of_a_missing_id_does_not_call_the_mutation() {
             rec.id,
             Box::new(move |_| {
                 c.store(true, Ordering::SeqCst);
-                Write::None
+                Write::None.into()
             }),
         )
         .await
         .unwrap();
-    assert!(!found);
+    assert!(found.is_none());
     assert!(!called.load(Ordering::SeqCst));
 }
 
@@ -256,11 +259,12 @@ async fn write_none_leaves_the_version() {
                 rec.id,
                 Box::new(|r| {
                     r.name = "not written".into();
-                    Write::None
+                    Write::None.into()
                 })
             )
             .await
             .unwrap()
+            .is_some()
     );
     assert_eq!(store.get(rec.id).await.unwrap(), Some(rec));
 }
@@ -277,13 +281,10 @@ async fn user_operations() {
     let ran = Arc::new(AtomicBool::new(false));
     let r = ran.clone();
     store
-        .update_user(
-            &user("nobody"),
-            Box::new(move |recs, writes| {
-                assert!(recs.is_empty() && writes.is_empty());
-                r.store(true, Ordering::SeqCst);
-            }),
-        )
+        .transition_user(&user("nobody"), move |recs, writes| {
+            assert!(recs.is_empty() && writes.is_empty());
+            r.store(true, Ordering::SeqCst);
+        })
         .await
         .unwrap();
     assert!(ran.load(Ordering::SeqCst));
@@ -291,18 +292,15 @@ async fn user_operations() {
     // Ascending ids; one write each way.
     let (i1, i2, i3) = (a1.id, a2.id, a3.id);
     store
-        .update_user(
-            &user("alice"),
-            Box::new(move |recs, writes| {
-                let ids: Vec<_> = recs.iter().map(|r| r.id).collect();
-                assert_eq!(ids, vec![i1, i2, i3]);
-                assert!(writes.iter().all(|w| *w == Write::None));
-                recs[0].name = "first".into();
-                writes[0] = Write::Update;
-                writes[1] = Write::Delete;
-                recs[2].name = "unwritten".into();
-            }),
-        )
+        .transition_user(&user("alice"), move |recs, writes| {
+            let ids: Vec<_> = recs.iter().map(|r| r.id).collect();
+            assert_eq!(ids, vec![i1, i2, i3]);
+            assert!(writes.iter().all(|w| *w == Write::None));
+            recs[0].name = "first".into();
+            writes[0] = Write::Update;
+            writes[1] = Write::Delete;
+            recs[2].name = "unwritten".into();
+        })
         .await
         .unwrap();
     let alice = store.list_for_user(&user("alice")).await.unwrap();

@@ -72,7 +72,8 @@
 //!
 //! - `update(id, m)`: `BEGIN`; `SELECT … WHERE id = ? FOR UPDATE`; run `m` on the decoded
 //!   row; one `UPDATE` of every column with `version = version + 1`, a `DELETE`, or nothing;
-//!   `COMMIT`; only then `Ok`. A missing id is `Ok(false)` and `m` is not called.
+//!   `COMMIT`; only then `Ok`, with `m`'s value and the row as committed. A missing id is
+//!   `Ok(None)` and `m` is not called.
 //! - `update_user(user, m)`: the same over `SELECT … WHERE user_id = ? ORDER BY id FOR
 //!   UPDATE`, which takes the row locks in ascending id order.
 //! - `insert(new, init)`: `INSERT` with a placeholder state, the new id (`RETURNING id` /
@@ -94,7 +95,8 @@
 //! A deadlock, serialisation failure or lock-wait timeout — PostgreSQL SQLSTATE `40001`,
 //! `40P01`, `55P03`; MySQL errors 1213, 1205 — leaves nothing committed. The whole
 //! transaction is then rolled back and run again from `BEGIN`, with a fresh locking read and
-//! the mutation called again (mutations are `FnMut` and pure apart from the CSPRNG), after a
+//! the mutation called again (mutations are `FnMut` and pure apart from the CSPRNG; the
+//! value returned is that of the run that committed), after a
 //! pause of 5 ms · 2ⁿ⁻¹ plus random jitter, at most [`MAX_RETRIES`] (3) times; after that the
 //! error is [`StoreError::Conflict`]. An `insert` whose `init` already ran keeps its result
 //! and retries with the same id, so `init` runs once. Any other error is
@@ -141,7 +143,9 @@
 use std::future::Future;
 
 use async_trait::async_trait;
-use otpkit::store::{DeviceQuery, InitState, Mutation, StoreError, UserMutation};
+use otpkit::store::{
+    Committed, DeviceQuery, InitState, Mutation, StoreError, UserCommitted, UserMutation,
+};
 use otpkit::{DeviceId, DeviceRecord, DeviceStore, UserId, device::NewDevice};
 
 mod dialect;
@@ -375,7 +379,11 @@ mod any_store {
             self.inner().list(query).await
         }
 
-        async fn update(&self, id: DeviceId, mutation: Mutation) -> Result<bool, StoreError> {
+        async fn update(
+            &self,
+            id: DeviceId,
+            mutation: Mutation,
+        ) -> Result<Option<Committed>, StoreError> {
             self.inner().update(id, mutation).await
         }
 
@@ -383,7 +391,7 @@ mod any_store {
             &self,
             user: &UserId,
             mutation: UserMutation,
-        ) -> Result<(), StoreError> {
+        ) -> Result<UserCommitted, StoreError> {
             self.inner().update_user(user, mutation).await
         }
 

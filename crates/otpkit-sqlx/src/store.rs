@@ -11,7 +11,9 @@ use crate::sqlx;
 use std::marker::PhantomData;
 
 use otpkit::device::{DeviceId, DeviceRecord, NewDevice, ThrottleState};
-use otpkit::store::{DeviceQuery, InitState, Mutation, StoreError, UserMutation, Write};
+use otpkit::store::{
+    Committed, DeviceQuery, InitState, Mutation, StoreError, UserCommitted, UserMutation, Write,
+};
 use otpkit::user::UserId;
 use sqlx::{Executor, Pool, Row, Transaction};
 use sqlx_core::arguments::IntoArguments;
@@ -150,45 +152,49 @@ where
         Ok(DeviceRecord::try_from(row)?)
     }
 
+    /// One device's transition inside the open transaction: lock and read its row, decide,
+    /// write. `None` without calling the mutation when there is no such device.
     async fn update_in(
         conn: &mut DbConnection<D>,
         id: DeviceId,
         m: &mut Mutation,
-    ) -> Result<bool, Failure> {
+    ) -> Result<Option<Committed>, Failure> {
         let Some(row) = Self::query(&D::statements().select_one_for_update, &[Arg::Int(id)])?
             .fetch_optional(&mut *conn)
             .await
             .map_err(classify::<D>)?
         else {
-            return Ok(false);
+            return Ok(None);
         };
-        let mut rec = Self::decode(&row)?;
-        let w = m(&mut rec);
-        Self::write(conn, id, &rec, w).await?;
-        Ok(true)
+        let read = Self::decode(&row)?;
+        let mut rec = read.clone();
+        let decision = m(&mut rec);
+        Self::write(conn, id, &rec, decision.write()).await?;
+        Ok(Some(Committed::new(decision, read, rec)))
     }
 
+    /// All of one user's devices' transition inside the open transaction.
     async fn update_user_in(
         conn: &mut DbConnection<D>,
         user: &UserId,
         m: &mut UserMutation,
-    ) -> Result<(), Failure> {
+    ) -> Result<UserCommitted, Failure> {
         let stmt = &D::statements().select_user_for_update;
         let rows = Self::query(stmt, &[Arg::Key(Some(user.as_str()))])?
             .fetch_all(&mut *conn)
             .await
             .map_err(classify::<D>)?;
-        let mut recs = rows
+        let read = rows
             .iter()
             .map(Self::decode)
             .collect::<Result<Vec<_>, _>>()?;
-        let ids: Vec<DeviceId> = recs.iter().map(|r| r.id).collect();
+        let mut recs = read.clone();
         let mut writes = vec![Write::None; recs.len()];
-        m(&mut recs, &mut writes);
-        for ((id, rec), w) in ids.into_iter().zip(&recs).zip(writes) {
-            Self::write(conn, id, rec, w).await?;
+        let value = m(&mut recs, &mut writes);
+        for ((before, rec), w) in read.iter().zip(&recs).zip(&writes) {
+            Self::write(conn, before.id, rec, *w).await?;
         }
-        Ok(())
+        Ok(UserCommitted::new(value, read, recs, writes))
     }
 
     /// Writes what a mutation decided for the locked row `id`.
@@ -291,11 +297,12 @@ where
             .map_err(classify::<D>)
     }
 
+    /// One try at a device's transition; its answer only once it committed.
     async fn update_once(
         pool: &Pool<D::Db>,
         id: DeviceId,
         mut m: Mutation,
-    ) -> (Mutation, Result<bool, Failure>) {
+    ) -> (Mutation, Result<Option<Committed>, Failure>) {
         let r = async {
             let mut tx = Self::begin(pool).await?;
             let r = Self::update_in(&mut tx, id, &mut m).await;
@@ -305,11 +312,12 @@ where
         (m, r)
     }
 
+    /// One try at a user's transition; its answer only once it committed.
     async fn update_user_once(
         pool: &Pool<D::Db>,
         user: &UserId,
         mut m: UserMutation,
-    ) -> (UserMutation, Result<(), Failure>) {
+    ) -> (UserMutation, Result<UserCommitted, Failure>) {
         let r = async {
             let mut tx = Self::begin(pool).await?;
             let r = Self::update_user_in(&mut tx, user, &mut m).await;
@@ -424,21 +432,23 @@ where
         .await
     }
 
-    /// [`DeviceStore::update`](otpkit::DeviceStore::update).
+    /// [`DeviceStore::update`](otpkit::DeviceStore::update). A retry runs the mutation
+    /// again; the answer is that of the try that committed.
     pub(crate) async fn update(
         pool: &Pool<D::Db>,
         id: DeviceId,
         mutation: Mutation,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<Committed>, StoreError> {
         retry::run("update", mutation, |m| Self::update_once(pool, id, m)).await
     }
 
-    /// [`DeviceStore::update_user`](otpkit::DeviceStore::update_user).
+    /// [`DeviceStore::update_user`](otpkit::DeviceStore::update_user), retried like
+    /// [`Ops::update`].
     pub(crate) async fn update_user(
         pool: &Pool<D::Db>,
         user: &UserId,
         mutation: UserMutation,
-    ) -> Result<(), StoreError> {
+    ) -> Result<UserCommitted, StoreError> {
         retry::run("update_user", mutation, |m| {
             Self::update_user_once(pool, user, m)
         })
@@ -563,7 +573,7 @@ macro_rules! sqlx_store {
                 &self,
                 id: ::otpkit::DeviceId,
                 mutation: ::otpkit::store::Mutation,
-            ) -> Result<bool, ::otpkit::store::StoreError> {
+            ) -> Result<Option<::otpkit::store::Committed>, ::otpkit::store::StoreError> {
                 $crate::store::Ops::<$dialect>::update(&self.pool, id, mutation).await
             }
 
@@ -571,7 +581,7 @@ macro_rules! sqlx_store {
                 &self,
                 user: &::otpkit::UserId,
                 mutation: ::otpkit::store::UserMutation,
-            ) -> Result<(), ::otpkit::store::StoreError> {
+            ) -> Result<::otpkit::store::UserCommitted, ::otpkit::store::StoreError> {
                 $crate::store::Ops::<$dialect>::update_user(&self.pool, user, mutation).await
             }
 

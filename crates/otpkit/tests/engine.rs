@@ -1045,10 +1045,10 @@ impl otpkit::DeviceStore for ConfirmedMeanwhile {
         &self,
         id: otpkit::DeviceId,
         mutation: otpkit::store::Mutation,
-    ) -> Result<bool, otpkit::store::StoreError> {
+    ) -> Result<Option<otpkit::store::Committed>, otpkit::store::StoreError> {
         let confirm: otpkit::store::Mutation = Box::new(|r| {
             r.confirmed = true;
-            otpkit::store::Write::Update
+            otpkit::store::Write::Update.into()
         });
         self.0.update(id, confirm).await?;
         self.0.update(id, mutation).await
@@ -1057,7 +1057,7 @@ impl otpkit::DeviceStore for ConfirmedMeanwhile {
         &self,
         user: &UserId,
         mutation: otpkit::store::UserMutation,
-    ) -> Result<(), otpkit::store::StoreError> {
+    ) -> Result<otpkit::store::UserCommitted, otpkit::store::StoreError> {
         self.0.update_user(user, mutation).await
     }
     async fn delete_for_user(&self, user: &UserId) -> Result<u64, otpkit::store::StoreError> {

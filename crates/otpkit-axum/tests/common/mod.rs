@@ -18,7 +18,10 @@ use otpkit::device::{DeviceId, DeviceRecord, NewDevice};
 use otpkit::events::RecordingNotifier;
 use otpkit::kind::{Context, DeviceKind, KindError, KindRefusal, Verdict};
 use otpkit::mailer::MemoryMailer;
-use otpkit::store::{DeviceQuery, DeviceStore, InitState, Mutation, StoreError, UserMutation};
+use otpkit::store::{
+    Committed, DeviceQuery, DeviceStore, InitState, Mutation, StoreError, UserCommitted,
+    UserMutation,
+};
 use otpkit::{
     Engine, KeyRing, ManualClock, MemoryStore, Rejection, Settings, Timestamp, UserDirectory,
     UserId, UserInfo,
@@ -71,11 +74,19 @@ impl DeviceStore for TestStore {
         self.check()?;
         self.inner.list(query).await
     }
-    async fn update(&self, id: DeviceId, mutation: Mutation) -> Result<bool, StoreError> {
+    async fn update(
+        &self,
+        id: DeviceId,
+        mutation: Mutation,
+    ) -> Result<Option<Committed>, StoreError> {
         self.check()?;
         self.inner.update(id, mutation).await
     }
-    async fn update_user(&self, user: &UserId, mutation: UserMutation) -> Result<(), StoreError> {
+    async fn update_user(
+        &self,
+        user: &UserId,
+        mutation: UserMutation,
+    ) -> Result<UserCommitted, StoreError> {
         self.check()?;
         self.inner.update_user(user, mutation).await
     }

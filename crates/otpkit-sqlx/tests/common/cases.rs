@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use otpkit::device::{DeviceRecord, NewDevice, ThrottleState};
-use otpkit::store::{DeviceQuery, DeviceStore, StoreError, Write};
+use otpkit::store::{DeviceQuery, DeviceStore, DeviceStoreExt, StoreError, Write};
 use otpkit::{Timestamp, UserId};
 
 pub fn user(s: &str) -> UserId {
@@ -65,17 +65,15 @@ pub async fn round_trip<S: DeviceStore>(s: &S) {
     assert_eq!(expected.name.chars().count(), 64);
     let target = expected.clone();
     assert!(
-        s.update(
-            inserted.id,
-            Box::new(move |r| {
-                let version = r.version;
-                *r = target.clone();
-                r.version = version;
-                Write::Update
-            })
-        )
+        s.transition(inserted.id, move |r| {
+            let version = r.version;
+            *r = target.clone();
+            r.version = version;
+            (Write::Update, ())
+        })
         .await
         .unwrap()
+        .is_some()
     );
     expected.version = 1;
     assert_eq!(s.get(inserted.id).await.unwrap(), Some(expected.clone()));
@@ -98,15 +96,12 @@ pub async fn round_trip<S: DeviceStore>(s: &S) {
     back.name = String::new();
     back.state = String::new();
     let target = back.clone();
-    s.update(
-        inserted.id,
-        Box::new(move |r| {
-            let version = r.version;
-            *r = target.clone();
-            r.version = version;
-            Write::Update
-        }),
-    )
+    s.transition(inserted.id, move |r| {
+        let version = r.version;
+        *r = target.clone();
+        r.version = version;
+        (Write::Update, ())
+    })
     .await
     .unwrap();
     back.version = 2;
@@ -115,14 +110,11 @@ pub async fn round_trip<S: DeviceStore>(s: &S) {
     // Write::None writes nothing, version included.
     let calls = Arc::new(AtomicU32::new(0));
     let c = calls.clone();
-    s.update(
-        inserted.id,
-        Box::new(move |r| {
-            c.fetch_add(1, Ordering::SeqCst);
-            r.name = "not written".into();
-            Write::None
-        }),
-    )
+    s.transition(inserted.id, move |r| {
+        c.fetch_add(1, Ordering::SeqCst);
+        r.name = "not written".into();
+        (Write::None, ())
+    })
     .await
     .unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 1);
@@ -136,34 +128,33 @@ pub async fn update_missing<S: DeviceStore>(s: &S) {
     for id in [1, 42, i64::MAX] {
         let c = calls.clone();
         let found = s
-            .update(
-                id,
-                Box::new(move |_| {
-                    c.fetch_add(1, Ordering::SeqCst);
-                    Write::Update
-                }),
-            )
+            .transition(id, move |_| {
+                c.fetch_add(1, Ordering::SeqCst);
+                (Write::Update, ())
+            })
             .await
             .unwrap();
-        assert!(!found);
+        assert!(found.is_none());
     }
     assert_eq!(calls.load(Ordering::SeqCst), 0);
     // A deleted device is missing too.
     let d = add(s, "alice", "otp_totp.totpdevice", "x").await;
-    assert!(s.update(d.id, Box::new(|_| Write::Delete)).await.unwrap());
+    assert!(
+        s.transition(d.id, |_| (Write::Delete, ()))
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert_eq!(s.get(d.id).await.unwrap(), None);
     let c = calls.clone();
     let found = s
-        .update(
-            d.id,
-            Box::new(move |_| {
-                c.fetch_add(1, Ordering::SeqCst);
-                Write::Update
-            }),
-        )
+        .transition(d.id, move |_| {
+            c.fetch_add(1, Ordering::SeqCst);
+            (Write::Update, ())
+        })
         .await
         .unwrap();
-    assert!(!found);
+    assert!(found.is_none());
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 }
 
@@ -259,18 +250,15 @@ pub async fn update_user_sees_all_rows<S: DeviceStore>(s: &S) {
 
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
     let sn = seen.clone();
-    s.update_user(
-        &user("alice"),
-        Box::new(move |recs, writes| {
-            assert_eq!(recs.len(), writes.len());
-            assert!(writes.iter().all(|w| *w == Write::None));
-            *sn.lock().unwrap() = recs.iter().map(|r| r.id).collect::<Vec<_>>();
-            recs[0].name = "a1 renamed".into();
-            writes[0] = Write::Update;
-            writes[1] = Write::Delete;
-            recs[2].name = "not written".into();
-        }),
-    )
+    s.transition_user(&user("alice"), move |recs, writes| {
+        assert_eq!(recs.len(), writes.len());
+        assert!(writes.iter().all(|w| *w == Write::None));
+        *sn.lock().unwrap() = recs.iter().map(|r| r.id).collect::<Vec<_>>();
+        recs[0].name = "a1 renamed".into();
+        writes[0] = Write::Update;
+        writes[1] = Write::Delete;
+        recs[2].name = "not written".into();
+    })
     .await
     .unwrap();
     assert_eq!(*seen.lock().unwrap(), vec![a1.id, a2.id, a3.id]);
@@ -291,13 +279,10 @@ pub async fn update_user_sees_all_rows<S: DeviceStore>(s: &S) {
     // A user without devices: called once, with empty slices.
     let calls = Arc::new(AtomicU32::new(0));
     let c = calls.clone();
-    s.update_user(
-        &user("nobody"),
-        Box::new(move |recs, writes| {
-            assert!(recs.is_empty() && writes.is_empty());
-            c.fetch_add(1, Ordering::SeqCst);
-        }),
-    )
+    s.transition_user(&user("nobody"), move |recs, writes| {
+        assert!(recs.is_empty() && writes.is_empty());
+        c.fetch_add(1, Ordering::SeqCst);
+    })
     .await
     .unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 1);
@@ -438,18 +423,15 @@ pub async fn parallel_updates<S: DeviceStore + Clone>(a: &S, b: &S, updates: u32
         for i in 0..updates {
             let s = if i % 2 == 0 { a.clone() } else { b.clone() };
             tasks.push(tokio::spawn(async move {
-                s.update(
-                    d.id,
-                    Box::new(|r| {
-                        r.throttle.failure_count += 1;
-                        Write::Update
-                    }),
-                )
+                s.transition(d.id, |r| {
+                    r.throttle.failure_count += 1;
+                    (Write::Update, ())
+                })
                 .await
             }));
         }
         for t in tasks {
-            assert!(t.await.unwrap().unwrap());
+            assert!(t.await.unwrap().unwrap().is_some());
         }
         let now = b.get(d.id).await.unwrap().unwrap();
         assert_eq!(now.throttle.failure_count, round * updates, "round {round}");
@@ -468,26 +450,21 @@ pub async fn update_user_races_update<S: DeviceStore + Clone>(a: &S, b: &S) {
     for i in 0..n {
         let s = if i % 2 == 0 { a.clone() } else { b.clone() };
         tasks.push(tokio::spawn(async move {
-            s.update_user(
-                &user("alice"),
-                Box::new(|recs, writes| {
-                    for (r, w) in recs.iter_mut().zip(writes.iter_mut()) {
-                        r.throttle.failure_count += 1;
-                        *w = Write::Update;
-                    }
-                }),
-            )
+            s.transition_user(&user("alice"), |recs, writes| {
+                for (r, w) in recs.iter_mut().zip(writes.iter_mut()) {
+                    r.throttle.failure_count += 1;
+                    *w = Write::Update;
+                }
+            })
             .await
+            .map(|_| ())
         }));
         let s = if i % 2 == 0 { b.clone() } else { a.clone() };
         tasks.push(tokio::spawn(async move {
-            s.update(
-                d2.id,
-                Box::new(|r| {
-                    r.throttle.failure_count += 1;
-                    Write::Update
-                }),
-            )
+            s.transition(d2.id, |r| {
+                r.throttle.failure_count += 1;
+                (Write::Update, ())
+            })
             .await
             .map(|_| ())
         }));
@@ -542,8 +519,8 @@ pub async fn missing_schema<S: DeviceStore>(s: &S) {
     schema(s.get(1).await);
     schema(s.list_for_user(&user("alice")).await);
     schema(s.list(&DeviceQuery::default()).await);
-    schema(s.update(1, Box::new(|_| Write::Update)).await);
-    schema(s.update_user(&user("alice"), Box::new(|_, _| {})).await);
+    schema(s.transition(1, |_| (Write::Update, ())).await);
+    schema(s.transition_user(&user("alice"), |_, _| {}).await);
     schema(s.delete_for_user(&user("alice")).await);
     schema(
         s.insert(

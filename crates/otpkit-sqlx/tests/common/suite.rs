@@ -13,7 +13,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use otpkit::store::{DeviceQuery, DeviceStore, Mutation, StoreError, Write};
+use otpkit::DeviceRecord;
+use otpkit::store::{DeviceQuery, DeviceStore, DeviceStoreExt, Mutation, StoreError, Write};
 use otpkit_sqlx::{Backend, SqlxStore};
 use sqlx::{Pool, Transaction};
 
@@ -188,7 +189,7 @@ fn counting_increment(calls: &Arc<AtomicU32>) -> Mutation {
     Box::new(move |r| {
         c.fetch_add(1, Ordering::SeqCst);
         r.throttle.failure_count += 1;
-        Write::Update
+        Write::Update.into()
     })
 }
 
@@ -221,21 +222,25 @@ pub async fn lock_wait_timeout_retries_then_conflict<S: Facts>(url: String) {
     let pending = tokio::spawn(async move { s2.update(d.id, m).await });
     tokio::time::sleep(S::RELEASE_AFTER).await;
     tx.commit().await.unwrap();
-    assert!(pending.await.unwrap().unwrap());
+    assert!(pending.await.unwrap().unwrap().is_some());
     assert_eq!(calls2.load(Ordering::SeqCst), 1);
     let now = b.get(d.id).await.unwrap().unwrap();
     assert_eq!((now.throttle.failure_count, now.version), (1, 1));
     close(&[&a, &b, &slow, &holder]).await;
 }
 
-fn rename(name: &'static str, calls: &Arc<AtomicU32>) -> Mutation {
+/// Renames the device and counts a failure; returns which run of the closure this is.
+fn rename(
+    name: &'static str,
+    calls: &Arc<AtomicU32>,
+) -> impl FnMut(&mut DeviceRecord) -> (Write, u32) + Send + 'static {
     let c = calls.clone();
-    Box::new(move |r| {
-        c.fetch_add(1, Ordering::SeqCst);
+    move |r| {
+        let run = c.fetch_add(1, Ordering::SeqCst) + 1;
         r.name = name.into();
         r.throttle.failure_count += 1;
-        Write::Update
-    })
+        (Write::Update, run)
+    }
 }
 
 /// Under [`Facts::FAILING_TRANSITIONS`]: a retryable failure reruns the whole transaction
@@ -247,7 +252,7 @@ pub async fn retryable_failures_are_retried<S: Facts>(url: String) {
 
     let calls = Arc::new(AtomicU32::new(0));
     let err = b
-        .update(d.id, rename("fatal-error", &calls))
+        .transition(d.id, rename("fatal-error", &calls))
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Backend(_)), "{err:?}");
@@ -257,7 +262,7 @@ pub async fn retryable_failures_are_retried<S: Facts>(url: String) {
 
     let calls = Arc::new(AtomicU32::new(0));
     let err = b
-        .update(d.id, rename("always-conflict", &calls))
+        .transition(d.id, rename("always-conflict", &calls))
         .await
         .unwrap_err();
     assert!(
@@ -269,9 +274,18 @@ pub async fn retryable_failures_are_retried<S: Facts>(url: String) {
     assert_eq!(unchanged.as_ref(), Some(&d), "nothing written");
 
     let calls = Arc::new(AtomicU32::new(0));
-    assert!(b.update(d.id, rename("retry-me", &calls)).await.unwrap());
+    let done = b
+        .transition(d.id, rename("retry-me", &calls))
+        .await
+        .unwrap()
+        .expect("the device exists");
     let n = calls.load(Ordering::SeqCst);
     assert_eq!(n, 3, "two retryable failures, then success");
+    assert_eq!(done.value, 3, "the value of the run that committed");
+    assert_eq!(
+        (done.record.name.as_str(), done.record.version),
+        ("retry-me", 1)
+    );
     let now = a.get(d.id).await.unwrap().unwrap();
     assert_eq!(
         (now.name.as_str(), now.throttle.failure_count, now.version),
@@ -282,14 +296,11 @@ pub async fn retryable_failures_are_retried<S: Facts>(url: String) {
     let calls = Arc::new(AtomicU32::new(0));
     let c = calls.clone();
     let err = a
-        .update_user(
-            &user("alice"),
-            Box::new(move |recs, writes| {
-                c.fetch_add(1, Ordering::SeqCst);
-                recs[0].name = "always-conflict".into();
-                writes[0] = Write::Update;
-            }),
-        )
+        .transition_user(&user("alice"), move |recs, writes| {
+            c.fetch_add(1, Ordering::SeqCst);
+            recs[0].name = "always-conflict".into();
+            writes[0] = Write::Update;
+        })
         .await
         .unwrap_err();
     assert!(

@@ -6,42 +6,56 @@ use crate::error::Error;
 use crate::events::{Event, EventKind};
 use crate::policy::{Throttle, throttle_reset};
 use crate::secret::SecretString;
-use crate::store::{DeviceQuery, Mutation, Slot, UserMutation, Write};
+use crate::store::{DeviceQuery, DeviceStoreExt, Write};
 use crate::user::UserId;
 
 use super::attempt::CtxExtra;
 use super::{Device, Engine};
 
 impl Engine {
+    /// Runs `f` on device `pid` in one transition and returns the device as committed.
     pub(super) async fn update_record(
         &self,
         pid: &str,
-        f: impl FnMut(&mut DeviceRecord) -> Write + Send + 'static,
+        mut f: impl FnMut(&mut DeviceRecord) -> Write + Send + 'static,
     ) -> Result<Device, Error> {
+        let (d, ()) = self.update_record_with(pid, move |r| (f(r), ())).await?;
+        Ok(d)
+    }
+
+    /// [`Engine::update_record`] for an `f` that also returns a value: the device as
+    /// committed and the value of the run that committed.
+    pub(super) async fn update_record_with<T: Send + 'static>(
+        &self,
+        pid: &str,
+        mut f: impl FnMut(&mut DeviceRecord) -> (Write, T) + Send + 'static,
+    ) -> Result<(Device, T), Error> {
         let Some((p, kind)) = self.resolve(pid) else {
             return Err(Error::NotFound);
         };
         let label = kind.model_label();
-        let slot: Slot<DeviceRecord> = Slot::new();
-        let out = slot.clone();
-        let mut f = f;
-        let m: Mutation = Box::new(move |rec| {
-            if rec.model_label != label {
-                return Write::None;
-            }
-            let w = f(rec);
-            let mut seen = rec.clone();
-            if w == Write::Update {
-                seen.version = seen.version.saturating_add(1);
-            }
-            out.put(seen);
-            w
-        });
-        if !self.inner.store.update(p.id(), m).await? {
+        let done = self
+            .inner
+            .store
+            .transition(p.id(), move |rec| {
+                if rec.model_label != label {
+                    return (Write::None, None);
+                }
+                let (w, v) = f(rec);
+                (w, Some(v))
+            })
+            .await?;
+        let Some(done) = done else {
             return Err(Error::NotFound);
-        }
-        let rec = slot.take().ok_or(Error::NotFound)?;
-        Ok(Device { record: rec, kind })
+        };
+        let value = done.value.ok_or(Error::NotFound)?;
+        Ok((
+            Device {
+                record: done.record,
+                kind,
+            },
+            value,
+        ))
     }
 
     /// `throttle_reset(commit = true)`: clears the delay and `LOCKED_OUT`. Emits
@@ -54,26 +68,21 @@ impl Engine {
     /// clears the account throttle (`OTPKIT_ACCOUNT_THROTTLING`). Emits `throttle_reset` for
     /// each device that had a failure count or timestamp; returns those devices.
     pub async fn throttle_reset_user(&self, user: &UserId) -> Result<Vec<Device>, Error> {
-        let slot: Slot<Vec<DeviceRecord>> = Slot::new();
-        let out = slot.clone();
-        let m: UserMutation = Box::new(move |recs, writes| {
-            let mut reset = Vec::new();
-            for (r, w) in recs.iter_mut().zip(writes.iter_mut()) {
-                if r.throttle != ThrottleState::default() {
-                    throttle_reset(&mut r.throttle);
-                    *w = Write::Update;
-                    let mut seen = r.clone();
-                    seen.version = seen.version.saturating_add(1);
-                    reset.push(seen);
+        let done = self
+            .inner
+            .store
+            .transition_user(user, |recs, writes| {
+                for (r, w) in recs.iter_mut().zip(writes.iter_mut()) {
+                    if r.throttle != ThrottleState::default() {
+                        throttle_reset(&mut r.throttle);
+                        *w = Write::Update;
+                    }
                 }
-            }
-            out.put(reset);
-        });
-        self.inner.store.update_user(user, m).await?;
+            })
+            .await?;
         let now = self.now();
-        let recs = slot.take().unwrap_or_default();
-        let mut devices = Vec::with_capacity(recs.len());
-        for rec in recs {
+        let mut devices = Vec::new();
+        for rec in done.written(Write::Update).cloned() {
             self.inner.emit(Event::new(
                 EventKind::ThrottleReset,
                 Some(user),
@@ -117,22 +126,17 @@ impl Engine {
         let now = self.now();
         let max = self.inner.settings.throttle_max_delay;
         let lockout = self.inner.settings.lockout_threshold;
-        let locked = Slot::new();
-        let l2 = locked.clone();
-        let d = self
-            .update_record(pid, move |r| {
-                l2.put(
-                    Throttle {
-                        factor: 1,
-                        max_delay_secs: max,
-                        lockout_threshold: lockout,
-                    }
-                    .increment(&mut r.throttle, now),
-                );
-                Write::Update
+        let (d, locked) = self
+            .update_record_with(pid, move |r| {
+                let throttle = Throttle {
+                    factor: 1,
+                    max_delay_secs: max,
+                    lockout_threshold: lockout,
+                };
+                (Write::Update, throttle.increment(&mut r.throttle, now))
             })
             .await?;
-        if locked.take() == Some(true) {
+        if locked {
             let mut e = Event::new(
                 EventKind::DeviceLocked,
                 Some(d.user()),
@@ -187,38 +191,35 @@ impl Engine {
         };
         let now = self.now();
         let inner = self.inner.clone();
-        let slot: Slot<Result<SecretString, Error>> = Slot::new();
-        let out = slot.clone();
-        let m: Mutation = Box::new(move |rec| {
-            if rec.model_label != kind.model_label() {
-                out.put(Err(Error::NotFound));
-                return Write::None;
-            }
-            let res = (|| -> Result<SecretString, Error> {
-                let mut dev = kind.0.load(&rec.state)?;
-                let pid = rec.persistent_id();
-                let token = {
-                    let ctx = inner.ctx(now, rec, &pid, CtxExtra::default());
-                    let side = dev
-                        .side_channel()
-                        .ok_or(Error::WrongKind(kind.verbose_name()))?;
-                    side.generate_token(&ctx, length, valid_secs)?
+        let done = self
+            .inner
+            .store
+            .transition(p.id(), move |rec| {
+                if rec.model_label != kind.model_label() {
+                    return (Write::None, Err(Error::NotFound));
+                }
+                let res = (|| -> Result<SecretString, Error> {
+                    let mut dev = kind.0.load(&rec.state)?;
+                    let pid = rec.persistent_id();
+                    let token = {
+                        let ctx = inner.ctx(now, rec, &pid, CtxExtra::default());
+                        let side = dev
+                            .side_channel()
+                            .ok_or(Error::WrongKind(kind.verbose_name()))?;
+                        side.generate_token(&ctx, length, valid_secs)?
+                    };
+                    rec.state = dev.save()?;
+                    Ok(token)
+                })();
+                let w = if res.is_ok() {
+                    Write::Update
+                } else {
+                    Write::None
                 };
-                rec.state = dev.save()?;
-                Ok(token)
-            })();
-            let w = if res.is_ok() {
-                Write::Update
-            } else {
-                Write::None
-            };
-            out.put(res);
-            w
-        });
-        if !self.inner.store.update(p.id(), m).await? {
-            return Err(Error::NotFound);
-        }
-        slot.take().ok_or(Error::NotFound)?
+                (w, res)
+            })
+            .await?;
+        done.ok_or(Error::NotFound)?.value
     }
 
     /// Renames a device.
@@ -235,20 +236,17 @@ impl Engine {
     /// Marks a device confirmed (administrator override of §7.6). Emits
     /// `device_confirmed` when it was not.
     pub async fn confirm(&self, pid: &str) -> Result<Device, Error> {
-        let was = Slot::new();
-        let w2 = was.clone();
-        let d = self
-            .update_record(pid, move |r| {
-                w2.put(r.confirmed);
+        let (d, was_confirmed) = self
+            .update_record_with(pid, |r| {
                 if r.confirmed {
-                    Write::None
+                    (Write::None, true)
                 } else {
                     r.confirmed = true;
-                    Write::Update
+                    (Write::Update, false)
                 }
             })
             .await?;
-        if was.take() == Some(false) {
+        if !was_confirmed {
             self.inner.emit(Event::new(
                 EventKind::DeviceConfirmed,
                 Some(d.user()),
@@ -275,24 +273,25 @@ impl Engine {
     /// it when it deletes the user), in one transition over all of the user's rows, and
     /// emits `device_removed` once per device removed (REQ-16).
     pub async fn delete_devices_for_user(&self, user: &UserId) -> Result<u64, Error> {
-        let slot: Slot<Vec<String>> = Slot::new();
-        let out = slot.clone();
-        let m: UserMutation = Box::new(move |recs, writes| {
-            writes.iter_mut().for_each(|w| *w = Write::Delete);
-            out.put(recs.iter().map(DeviceRecord::persistent_id).collect());
-        });
-        self.inner.store.update_user(user, m).await?;
-        let removed = slot.take().unwrap_or_default();
+        let done = self
+            .inner
+            .store
+            .transition_user(user, |_, writes| {
+                writes.iter_mut().for_each(|w| *w = Write::Delete);
+            })
+            .await?;
         let now = self.now();
-        for pid in &removed {
+        let mut removed = 0u64;
+        for rec in done.written(Write::Delete) {
             self.inner.emit(Event::new(
                 EventKind::DeviceRemoved,
                 Some(user),
-                Some(pid),
+                Some(&rec.persistent_id()),
                 now,
             ));
+            removed += 1;
         }
-        Ok(u64::try_from(removed.len()).unwrap_or(u64::MAX))
+        Ok(removed)
     }
 
     /// `otpkit device prune`: deletes unconfirmed devices older than `OTPKIT_ENROLMENT_TTL`.
@@ -317,18 +316,18 @@ impl Engine {
             let Some(last) = page.last() else { break };
             after = Some(last.id);
             for r in page {
-                // `update` reports whether the row existed, not what the mutation decided:
-                // a device confirmed since the listing is kept and must not be counted. The
-                // slot holds the decision of the run that committed (a retried group runs
-                // the mutation again).
-                let deleted = Slot::new();
-                let out = deleted.clone();
-                let m: Mutation = Box::new(move |rec| {
-                    let expired = !rec.confirmed && rec.created_at < cutoff;
-                    out.put(expired);
-                    if expired { Write::Delete } else { Write::None }
-                });
-                if self.inner.store.update(r.id, m).await? && deleted.take() == Some(true) {
+                // Decided again under the lock: a device confirmed since the listing is kept
+                // and not counted. The committed write is the decision of the run that
+                // committed (a retried transition runs the closure again).
+                let done = self
+                    .inner
+                    .store
+                    .transition(r.id, move |rec| {
+                        let expired = !rec.confirmed && rec.created_at < cutoff;
+                        (if expired { Write::Delete } else { Write::None }, ())
+                    })
+                    .await?;
+                if done.is_some_and(|d| d.write == Write::Delete) {
                     removed += 1;
                 }
             }

@@ -3,7 +3,7 @@
 //! effects, computed inside the store's transition; and the events it emits.
 
 use crate::clock::Timestamp;
-use crate::device::{DeviceRecord, ThrottleState};
+use crate::device::{DeviceId, DeviceRecord, ThrottleState};
 use crate::events::{Event, EventKind, emit};
 use crate::kind::{Context, DynDevice, KindError, KindHandle, Verdict};
 use crate::policy::{Throttle, VerifyNotAllowed, throttle_reset};
@@ -80,6 +80,85 @@ impl AccountTally {
     }
 }
 
+/// The throttles one attempt is under: the device's, and the account's (the same rules on
+/// the sum of the owner's failure counts and their latest failure, with this device's
+/// factor) when the account throttle is on.
+#[derive(Debug, Clone, Copy)]
+struct Throttles {
+    device: Throttle,
+    account: Throttle,
+    /// The account's tally with this device, before the attempt; `None` when the account
+    /// throttle is off.
+    total: Option<AccountTally>,
+}
+
+impl Throttles {
+    /// Whether an attempt may be evaluated now; zero HMACs when either throttle refuses.
+    fn check(&self, own: &ThrottleState, now: Timestamp) -> Result<(), VerifyNotAllowed> {
+        self.device.check(own, now)?;
+        match self.total {
+            Some(total) => self.account.check(&total.state(), now),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failure in `own`: whether it locked the device now, and the account's
+    /// failure total when it brought the account to its lock-out threshold.
+    fn fail(&self, own: &mut ThrottleState, now: Timestamp) -> (bool, Option<u32>) {
+        let locked_now = self.device.increment(own, now);
+        // The account check passed, so the total was below its threshold before.
+        let account_locked = self
+            .total
+            .map(|t| t.failure_count.saturating_add(1))
+            .filter(|&after| {
+                self.account.is_locked_out(&ThrottleState {
+                    failure_count: after,
+                    failure_timestamp: Some(now),
+                })
+            });
+        (locked_now, account_locked)
+    }
+}
+
+/// The kind's verdict applied to `rec`: a success resets the throttle and the cooldown and
+/// records the use (and confirms the device in [`Mode::Confirm`]); a failure counts against
+/// the device and the account.
+fn record_verdict(
+    rec: &mut DeviceRecord,
+    verdict: Verdict,
+    now: Timestamp,
+    mode: Mode,
+    throttles: &Throttles,
+) -> Attempt {
+    match verdict {
+        Verdict::Accepted => {
+            throttle_reset(&mut rec.throttle);
+            rec.last_used_at = Some(now);
+            // Success resets the cooldown (§2.4), also when its duration is 0 now: a
+            // stale timestamp would make a later, longer duration refuse a challenge right
+            // after a login (django-otp resets it unconditionally too).
+            rec.last_generated_at = None;
+            if mode == Mode::Confirm {
+                rec.confirmed = true;
+            }
+            Attempt::Accepted
+        }
+        v => {
+            let (locked_now, account_locked) = throttles.fail(&mut rec.throttle, now);
+            let why = match v {
+                Verdict::Malformed => Rejection::Malformed,
+                Verdict::Replay => Rejection::Replay,
+                _ => Rejection::Invalid,
+            };
+            Attempt::Rejected {
+                why,
+                locked_now,
+                account_locked,
+            }
+        }
+    }
+}
+
 /// Extra inputs of a context.
 #[derive(Default)]
 pub(super) struct CtxExtra<'a> {
@@ -134,38 +213,19 @@ impl Inner {
         rec: &mut DeviceRecord,
         input: AttemptInput<'_>,
     ) -> Result<(Attempt, Write), KindError> {
-        let AttemptInput {
-            token,
-            now,
-            binding,
-            mode,
-            account,
-        } = input;
         let mut dev = kind.0.load(&rec.state)?;
-        let throttle = self.throttle_for(dev.as_ref());
-        if let Err(r) = throttle.check(&rec.throttle, now) {
-            return Ok((Attempt::NotAllowed(r), Write::None));
-        }
-        // The account throttle: the same rules on the sum of the owner's failure counts and
-        // their latest failure, with this device's factor; zero HMACs when it refuses.
-        let account = account.map(|others| others.plus(&rec.throttle));
-        let account_throttle = Throttle {
-            lockout_threshold: self.settings.account_lockout_threshold,
-            ..throttle
-        };
-        if let Some(total) = account
-            && let Err(r) = account_throttle.check(&total.state(), now)
-        {
+        let throttles = self.throttles(dev.as_ref(), input.account, &rec.throttle);
+        if let Err(r) = throttles.check(&rec.throttle, input.now) {
             return Ok((Attempt::NotAllowed(r), Write::None));
         }
         let pid = rec.persistent_id();
         let verdict = {
             let ctx0 = self.ctx(
-                now,
+                input.now,
                 rec,
                 &pid,
                 CtxExtra {
-                    binding,
+                    binding: input.binding,
                     ..CtxExtra::default()
                 },
             );
@@ -176,49 +236,31 @@ impl Inner {
                 ));
             }
             let mut ctx = ctx0;
-            dev.verify(token, &mut ctx)?
+            dev.verify(input.token, &mut ctx)?
         };
         let state = dev.save()?;
         rec.state = state;
-        match verdict {
-            Verdict::Accepted => {
-                throttle_reset(&mut rec.throttle);
-                rec.last_used_at = Some(now);
-                // Success resets the cooldown (§2.4), also when its duration is 0 now: a
-                // stale timestamp would make a later, longer duration refuse a challenge right
-                // after a login (django-otp resets it unconditionally too).
-                rec.last_generated_at = None;
-                if mode == Mode::Confirm {
-                    rec.confirmed = true;
-                }
-                Ok((Attempt::Accepted, Write::Update))
-            }
-            v => {
-                let locked_now = throttle.increment(&mut rec.throttle, now);
-                let why = match v {
-                    Verdict::Malformed => Rejection::Malformed,
-                    Verdict::Replay => Rejection::Replay,
-                    _ => Rejection::Invalid,
-                };
-                // The account check passed, so the total was below its threshold before.
-                let account_locked =
-                    account
-                        .map(|t| t.failure_count.saturating_add(1))
-                        .filter(|&after| {
-                            account_throttle.is_locked_out(&ThrottleState {
-                                failure_count: after,
-                                failure_timestamp: Some(now),
-                            })
-                        });
-                Ok((
-                    Attempt::Rejected {
-                        why,
-                        locked_now,
-                        account_locked,
-                    },
-                    Write::Update,
-                ))
-            }
+        let attempt = record_verdict(rec, verdict, input.now, input.mode, &throttles);
+        Ok((attempt, Write::Update))
+    }
+
+    /// The throttles of an attempt on a device whose kind state is `dev` and whose throttle
+    /// state is `own`, given the tally of the owner's other devices when the account
+    /// throttle is on.
+    fn throttles(
+        &self,
+        dev: &dyn DynDevice,
+        others: Option<AccountTally>,
+        own: &ThrottleState,
+    ) -> Throttles {
+        let device = self.throttle_for(dev);
+        Throttles {
+            device,
+            account: Throttle {
+                lockout_threshold: self.settings.account_lockout_threshold,
+                ..device
+            },
+            total: others.map(|others| others.plus(own)),
         }
     }
 
@@ -244,14 +286,14 @@ impl Inner {
     }
 
     /// Writes `match_token`'s failures into the owner's rows (nothing matched) and returns
-    /// them as committed, with `account_locked` on the first when they together brought the
+    /// their devices, with `account_locked` on the first when they together brought the
     /// account's total to its threshold.
     pub(super) fn commit_failures(
         &self,
         recs: &mut [DeviceRecord],
         writes: &mut [Write],
         failures: Vec<(usize, DeviceRecord, Attempt)>,
-    ) -> Vec<(DeviceRecord, Attempt)> {
+    ) -> Vec<(DeviceId, Attempt)> {
         let lockout = self.settings.account_lockout_threshold;
         let before = AccountTally::of_others(recs, usize::MAX).failure_count;
         let after = u32::try_from(failures.len()).map_or(u32::MAX, |n| before.saturating_add(n));
@@ -261,19 +303,18 @@ impl Inner {
             && after >= lockout)
             .then_some(after);
         let mut seen = Vec::new();
-        for (i, mut work, mut a) in failures {
+        for (i, work, mut a) in failures {
             if let Attempt::Rejected {
                 account_locked: al, ..
             } = &mut a
             {
                 *al = account_locked.take();
             }
+            seen.push((work.id, a));
             if let (Some(r), Some(w)) = (recs.get_mut(i), writes.get_mut(i)) {
-                *r = work.clone();
+                *r = work;
                 *w = Write::Update;
             }
-            work.version = work.version.saturating_add(1);
-            seen.push((work, a));
         }
         seen
     }
@@ -315,13 +356,13 @@ impl Inner {
             };
             match self.attempt(&kind, &mut work, input) {
                 Ok((Attempt::Accepted, _)) => {
+                    let found = work.id;
                     if let (Some(r), Some(w)) = (recs.get_mut(i), writes.get_mut(i)) {
-                        *r = work.clone();
+                        *r = work;
                         *w = Write::Update;
                     }
-                    work.version = work.version.saturating_add(1);
                     return Ok(Matched {
-                        found: Some(work),
+                        found: Some(found),
                         failures: Vec::new(),
                         throttled: Vec::new(),
                         refused: None,
@@ -329,7 +370,7 @@ impl Inner {
                 }
                 Ok((Attempt::NotAllowed(r), _)) => {
                     refused = Some(sooner(refused, r.clone()));
-                    throttled.push((work, Attempt::NotAllowed(r)));
+                    throttled.push((work.id, Attempt::NotAllowed(r)));
                 }
                 Ok((a @ Attempt::Rejected { .. }, _)) => failures.push((i, work, a)),
                 Err(e) => {
@@ -433,12 +474,15 @@ impl Inner {
     }
 }
 
-/// What one `match_token` decision found.
+/// What one `match_token` decision found: the devices, whose records the caller takes as
+/// the store committed them.
 pub(super) struct Matched {
-    pub(super) found: Option<DeviceRecord>,
-    pub(super) failures: Vec<(DeviceRecord, Attempt)>,
+    /// The device that accepted the code.
+    pub(super) found: Option<DeviceId>,
+    /// The devices that evaluated the code and recorded a failure (nothing accepted).
+    pub(super) failures: Vec<(DeviceId, Attempt)>,
     /// The candidates refused before evaluation (`verification_throttled`).
-    pub(super) throttled: Vec<(DeviceRecord, Attempt)>,
+    pub(super) throttled: Vec<(DeviceId, Attempt)>,
     /// The refusal to report when no candidate was evaluated.
     pub(super) refused: Option<VerifyNotAllowed>,
 }
@@ -471,12 +515,6 @@ pub(super) fn sooner(a: Option<VerifyNotAllowed>, b: VerifyNotAllowed) -> Verify
         (_, b @ LockedOut { .. }) => b,
         (Some(a), _) => a,
     }
-}
-
-/// What the verification closure leaves behind for the caller.
-pub(super) enum Step {
-    NotFound,
-    Done(Attempt, Box<DeviceRecord>),
 }
 
 pub(super) fn mode_admits(mode: Mode, rec: &DeviceRecord, now: Timestamp, ttl_secs: u32) -> bool {

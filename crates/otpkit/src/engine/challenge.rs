@@ -1,16 +1,120 @@
 //! Challenges (SPEC §2.1, §2.4, §5.4): `generate_challenge` reserves the cooldown and the
 //! new token in one conditional write, then delivers (`send`) and compensates a failure.
 
+use std::sync::Arc;
+
 use crate::clock::Timestamp;
+use crate::device::DeviceRecord;
 use crate::error::Error;
 use crate::events::{Event, EventKind};
-use crate::kind::{Delivery, KindError, KindHandle};
+use crate::kind::{Delivery, DynDevice, KindError, KindHandle};
 use crate::policy::Cooldown;
-use crate::store::{Mutation, Slot, Write};
+use crate::store::{DeviceStoreExt, Write};
 use crate::user::UserId;
 
 use super::attempt::{CtxExtra, Mode, mode_admits};
-use super::{ChallengeOptions, ChallengeOutcome, Engine};
+use super::{ChallengeOptions, ChallengeOutcome, Engine, Inner};
+
+/// What the reservation decided, inside the transition.
+enum Reserved {
+    /// Not this user's device of this kind, or not in the requested mode.
+    NotFound,
+    /// Refused before anything was stored.
+    Refused(ChallengeOutcome),
+    /// The new token and the cooldown are stored; the message is to be delivered.
+    Ok {
+        delivery: Delivery,
+        message: String,
+        /// The cooldown timestamp before the reservation, restored by a compensation.
+        previous: Option<Timestamp>,
+    },
+}
+
+/// A challenge request: everything the reservation decides with besides the record.
+struct Request {
+    inner: Arc<Inner>,
+    owner: UserId,
+    kind: KindHandle,
+    mode: Mode,
+    now: Timestamp,
+    email: Option<String>,
+    binding: Option<Vec<u8>>,
+    extra: Option<serde_json::Value>,
+}
+
+impl Request {
+    /// The reservation's decision on `rec`, under its lock. Pure apart from the CSPRNG.
+    fn decide(&self, rec: &mut DeviceRecord) -> (Write, Result<Reserved, KindError>) {
+        let ttl = self.inner.settings.enrolment_ttl;
+        if rec.model_label != self.kind.model_label()
+            || rec.user != self.owner
+            || !mode_admits(self.mode, rec, self.now, ttl)
+        {
+            return (Write::None, Ok(Reserved::NotFound));
+        }
+        match self.reserve(rec) {
+            Ok((r, w)) => (w, Ok(r)),
+            Err(e) => (Write::None, Err(e)),
+        }
+    }
+
+    /// Checks the lock-out and the cooldown, lets the kind generate the challenge, and
+    /// stores its state and the new cooldown.
+    fn reserve(&self, rec: &mut DeviceRecord) -> Result<(Reserved, Write), KindError> {
+        let mut dev = self.kind.0.load(&rec.state)?;
+        if let Some(o) = self.refusal(rec, dev.as_ref()) {
+            return Ok((Reserved::Refused(o), Write::None));
+        }
+        let pid = rec.persistent_id();
+        let generated = {
+            let extra = CtxExtra {
+                binding: self.binding.as_deref(),
+                user_email: self.email.as_deref(),
+                extra: self.extra.as_ref(),
+            };
+            let mut ctx = self.inner.ctx(self.now, rec, &pid, extra);
+            dev.generate_challenge(&mut ctx)
+        };
+        let ch = match generated {
+            Ok(Some(ch)) => ch,
+            Ok(None) => {
+                let o = ChallengeOutcome::NotInteractive;
+                return Ok((Reserved::Refused(o), Write::None));
+            }
+            Err(KindError::Challenge(e)) => {
+                let message = e.to_string();
+                let o = ChallengeOutcome::Failed { message };
+                return Ok((Reserved::Refused(o), Write::None));
+            }
+            Err(e) => return Err(e),
+        };
+        let previous = rec.last_generated_at;
+        rec.state = dev.save()?;
+        rec.last_generated_at = Some(self.now);
+        let reserved = Reserved::Ok {
+            delivery: ch.delivery,
+            message: ch.message,
+            previous,
+        };
+        Ok((reserved, Write::Update))
+    }
+
+    /// A locked-out device or a running cooldown refuses before anything is generated.
+    fn refusal(&self, rec: &DeviceRecord, dev: &dyn DynDevice) -> Option<ChallengeOutcome> {
+        let throttle = self.inner.throttle_for(dev);
+        if throttle.is_locked_out(&rec.throttle) {
+            let failure_count = rec.throttle.failure_count;
+            return Some(ChallengeOutcome::Locked { failure_count });
+        }
+        let cooldown = Cooldown {
+            duration_secs: dev.cooldown_duration(&self.inner.settings),
+        };
+        cooldown
+            .check(rec.last_generated_at, self.now)
+            .err()
+            .map(ChallengeOutcome::Cooldown)
+    }
+}
 
 impl Engine {
     /// `generate_challenge()` (§2.1, §5.4): reserves the cooldown and stores the new token's
@@ -36,143 +140,58 @@ impl Engine {
         }
         let email = self.inner.users.lookup(user).await.and_then(|u| u.email);
         let now = self.inner.clock.now();
-        let mode = if opts.for_enrolment {
-            Mode::Confirm
-        } else {
-            Mode::Verify
-        };
-        enum Reserved {
-            NotFound,
-            Refused(ChallengeOutcome),
-            Ok {
-                delivery: Delivery,
-                message: String,
-                previous: Option<Timestamp>,
-                version: i64,
+        let req = Request {
+            inner: self.inner.clone(),
+            owner: user.clone(),
+            kind: kind.clone(),
+            mode: if opts.for_enrolment {
+                Mode::Confirm
+            } else {
+                Mode::Verify
             },
-        }
-        let slot: Slot<Result<Reserved, KindError>> = Slot::new();
-        let out = slot.clone();
-        let inner = self.inner.clone();
-        let owner = user.clone();
-        let k = kind.clone();
-        let binding = opts.binding.clone();
-        let extra = opts.extra_context.clone();
-        let ttl = self.inner.settings.enrolment_ttl;
-        let m: Mutation = Box::new(move |rec| {
-            if rec.model_label != k.model_label()
-                || rec.user != owner
-                || !mode_admits(mode, rec, now, ttl)
-            {
-                out.put(Ok(Reserved::NotFound));
-                return Write::None;
-            }
-            let res = (|| -> Result<(Reserved, Write), KindError> {
-                let mut dev = k.0.load(&rec.state)?;
-                let throttle = inner.throttle_for(dev.as_ref());
-                if throttle.is_locked_out(&rec.throttle) {
-                    let failure_count = rec.throttle.failure_count;
-                    return Ok((
-                        Reserved::Refused(ChallengeOutcome::Locked { failure_count }),
-                        Write::None,
-                    ));
-                }
-                let cooldown = Cooldown {
-                    duration_secs: dev.cooldown_duration(&inner.settings),
-                };
-                if let Err(g) = cooldown.check(rec.last_generated_at, now) {
-                    return Ok((
-                        Reserved::Refused(ChallengeOutcome::Cooldown(g)),
-                        Write::None,
-                    ));
-                }
-                let pid = rec.persistent_id();
-                let ch = {
-                    let mut ctx = inner.ctx(
-                        now,
-                        rec,
-                        &pid,
-                        CtxExtra {
-                            binding: binding.as_deref(),
-                            user_email: email.as_deref(),
-                            extra: extra.as_ref(),
-                        },
-                    );
-                    match dev.generate_challenge(&mut ctx) {
-                        Ok(Some(ch)) => ch,
-                        Ok(None) => {
-                            return Ok((
-                                Reserved::Refused(ChallengeOutcome::NotInteractive),
-                                Write::None,
-                            ));
-                        }
-                        Err(KindError::Challenge(e)) => {
-                            return Ok((
-                                Reserved::Refused(ChallengeOutcome::Failed {
-                                    message: e.to_string(),
-                                }),
-                                Write::None,
-                            ));
-                        }
-                        Err(e) => return Err(e),
-                    }
-                };
-                let previous = rec.last_generated_at;
-                rec.state = dev.save()?;
-                rec.last_generated_at = Some(now);
-                Ok((
-                    Reserved::Ok {
-                        delivery: ch.delivery,
-                        message: ch.message,
-                        previous,
-                        version: rec.version.saturating_add(1),
-                    },
-                    Write::Update,
-                ))
-            })();
-            match res {
-                Ok((r, w)) => {
-                    out.put(Ok(r));
-                    w
-                }
-                Err(e) => {
-                    out.put(Err(e));
-                    Write::None
-                }
-            }
-        });
-        if !self.inner.store.update(p.id(), m).await? {
+            now,
+            email,
+            binding: opts.binding.clone(),
+            extra: opts.extra_context.clone(),
+        };
+        let done = self
+            .inner
+            .store
+            .transition(p.id(), move |rec| req.decide(rec))
+            .await?;
+        let Some(done) = done else {
             return Ok(ChallengeOutcome::NotFound);
-        }
-        let reserved = slot.take().ok_or_else(|| {
-            crate::store::StoreError::Backend("the store did not run the transition".into())
-        })??;
-        let pid = p.to_string();
-        let held = match reserved {
+        };
+        let held = match done.value? {
             Reserved::NotFound => return Ok(ChallengeOutcome::NotFound),
             Reserved::Refused(o) => {
                 if let ChallengeOutcome::Failed { message } = &o {
+                    let pid = p.to_string();
                     let mut e = Event::new(EventKind::ChallengeFailed, Some(user), Some(&pid), now);
                     e.detail = Some(message.clone());
                     self.inner.emit(e);
                 }
                 return Ok(o);
             }
+            // The compensation undoes the reservation only while the device is still at
+            // the version the reservation committed.
             Reserved::Ok {
                 delivery,
                 message,
                 previous,
-                version,
             } => super::send::Held {
                 delivery,
                 message,
                 previous,
-                version,
+                version: done.record.version,
             },
         };
         self.deliver(user, &p, kind, held, now).await
     }
 
+    /// Undoes a reservation whose delivery was refused or failed: the kind forgets the new
+    /// token and the previous cooldown comes back, unless the device changed since (it is
+    /// no longer at `version`).
     pub(super) async fn compensate(
         &self,
         id: i64,
@@ -180,39 +199,30 @@ impl Engine {
         previous: Option<Timestamp>,
         version: i64,
     ) -> Result<(), Error> {
-        let slot: Slot<Result<(), KindError>> = Slot::new();
-        let out = slot.clone();
-        let m: Mutation = Box::new(move |rec| {
-            if rec.version != version {
-                // Something happened since the reservation (e.g. a verification): leave it.
-                out.put(Ok(()));
-                return Write::None;
-            }
-            match kind.0.load(&rec.state) {
-                Ok(mut dev) => {
+        let done = self
+            .inner
+            .store
+            .transition(id, move |rec| {
+                if rec.version != version {
+                    // Something happened since the reservation (e.g. a verification): leave it.
+                    return (Write::None, Ok(()));
+                }
+                let undone = kind.0.load(&rec.state).and_then(|mut dev| {
                     dev.challenge_failed();
-                    match dev.save() {
-                        Ok(s) => {
-                            rec.state = s;
-                            rec.last_generated_at = previous;
-                            out.put(Ok(()));
-                            Write::Update
-                        }
-                        Err(e) => {
-                            out.put(Err(e));
-                            Write::None
-                        }
+                    dev.save()
+                });
+                match undone {
+                    Ok(s) => {
+                        rec.state = s;
+                        rec.last_generated_at = previous;
+                        (Write::Update, Ok(()))
                     }
+                    Err(e) => (Write::None, Err(e)),
                 }
-                Err(e) => {
-                    out.put(Err(e));
-                    Write::None
-                }
-            }
-        });
-        self.inner.store.update(id, m).await?;
-        if let Some(r) = slot.take() {
-            r?;
+            })
+            .await?;
+        if let Some(done) = done {
+            done.value?;
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use crate::oath::{Algorithm, Digits, OathKey};
 use crate::otpauth::OtpAuth;
 use crate::policy::{Cooldown, GenerateNotAllowed, VerifyNotAllowed};
 use crate::secret::SecretString;
-use crate::store::{Mutation, Slot, Write};
+use crate::store::{DeviceStoreExt, Write};
 use crate::user::UserId;
 
 use super::attempt::CtxExtra;
@@ -272,44 +272,38 @@ impl Engine {
         }
         let now = self.inner.clock.now();
         let inner = self.inner.clone();
-        let slot: Slot<Result<R, KindError>> = Slot::new();
-        let out = slot.clone();
         let mut f = f;
-        let m: Mutation = Box::new(move |rec| {
-            if rec.model_label != K::MODEL_LABEL {
-                return Write::None;
-            }
-            let res = (|| {
-                let mut k: K = serde_json::from_str(&rec.state).map_err(KindError::StateDecode)?;
-                let pid = rec.persistent_id();
-                let r = {
-                    let ctx = inner.ctx(now, rec, &pid, CtxExtra::default());
-                    f(&mut k, &ctx)?
-                };
-                let s = serde_json::to_string(&k).map_err(KindError::StateEncode)?;
-                Ok((r, s))
-            })();
-            match res {
-                // Nothing changed (e.g. a refused explicit token): nothing is written.
-                Ok((r, s)) if s == rec.state => {
-                    out.put(Ok(r));
-                    Write::None
+        let done = self
+            .inner
+            .store
+            .transition(p.id(), move |rec| {
+                if rec.model_label != K::MODEL_LABEL {
+                    return (Write::None, None);
                 }
-                Ok((r, s)) => {
-                    rec.state = s;
-                    out.put(Ok(r));
-                    Write::Update
+                let res = (|| -> Result<(R, String), KindError> {
+                    let mut k: K =
+                        serde_json::from_str(&rec.state).map_err(KindError::StateDecode)?;
+                    let pid = rec.persistent_id();
+                    let r = {
+                        let ctx = inner.ctx(now, rec, &pid, CtxExtra::default());
+                        f(&mut k, &ctx)?
+                    };
+                    let s = serde_json::to_string(&k).map_err(KindError::StateEncode)?;
+                    Ok((r, s))
+                })();
+                match res {
+                    // Nothing changed (e.g. a refused explicit token): nothing is written.
+                    Ok((r, s)) if s == rec.state => (Write::None, Some(Ok(r))),
+                    Ok((r, s)) => {
+                        rec.state = s;
+                        (Write::Update, Some(Ok(r)))
+                    }
+                    Err(e) => (Write::None, Some(Err(e))),
                 }
-                Err(e) => {
-                    out.put(Err(e));
-                    Write::None
-                }
-            }
-        });
-        if !self.inner.store.update(p.id(), m).await? {
-            return Err(Error::NotFound);
-        }
-        Ok(slot.take().ok_or(Error::NotFound)??)
+            })
+            .await?;
+        let value = done.and_then(|d| d.value).ok_or(Error::NotFound)?;
+        Ok(value?)
     }
 
     // ----- provisioning ------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 use super::{Engine, Error, UserId};
 use crate::device::DeviceId;
-use crate::store::{Slot, UserMutation, Write};
+use crate::store::{DeviceStoreExt, Write};
 
 impl Engine {
     /// Makes a new enrolment *replace* the user's pending ones instead of adding to them:
@@ -37,21 +37,19 @@ impl Engine {
         let ttl_ms = i64::from(self.inner.settings.enrolment_ttl) * 1000;
         let now = self.now();
         let label = model_label.to_owned();
-        let slot: Slot<u64> = Slot::new();
-        let out = slot.clone();
-        let m: UserMutation = Box::new(move |recs, writes| {
-            let mut removed = 0u64;
-            for (r, w) in recs.iter().zip(writes.iter_mut()) {
-                let older_same_kind = r.model_label == label && r.id < keep;
-                let expired = now.millis_since(r.created_at) > ttl_ms;
-                if !r.confirmed && r.id != keep && (older_same_kind || expired) {
-                    *w = Write::Delete;
-                    removed += 1;
+        let done = self
+            .inner
+            .store
+            .transition_user(user, move |recs, writes| {
+                for (r, w) in recs.iter().zip(writes.iter_mut()) {
+                    let older_same_kind = r.model_label == label && r.id < keep;
+                    let expired = now.millis_since(r.created_at) > ttl_ms;
+                    if !r.confirmed && r.id != keep && (older_same_kind || expired) {
+                        *w = Write::Delete;
+                    }
                 }
-            }
-            out.put(removed);
-        });
-        self.inner.store.update_user(user, m).await?;
-        Ok(slot.take().unwrap_or(0))
+            })
+            .await?;
+        Ok(done.written(Write::Delete).count() as u64)
     }
 }

@@ -6,7 +6,7 @@ use crate::device::DeviceRecord;
 use crate::error::Error;
 use crate::events::{Event, EventKind};
 use crate::kind::KindError;
-use crate::store::{DeviceQuery, Mutation, Slot, Write};
+use crate::store::{DeviceQuery, DeviceStoreExt, Write};
 
 use super::attempt::CtxExtra;
 use super::{Engine, KeyUsage, RotateReport};
@@ -71,59 +71,51 @@ impl Engine {
         for id in ids {
             let inner = self.inner.clone();
             let now = self.now();
-            let slot: Slot<Result<usize, KindError>> = Slot::new();
-            let out = slot.clone();
-            let m: Mutation = Box::new(move |rec| {
-                let Some(kind) = inner.kind_of(rec).cloned() else {
-                    out.put(Ok(0));
-                    return Write::None;
-                };
-                let res = (|| {
-                    let mut dev = kind.0.load(&rec.state)?;
-                    let pid = rec.persistent_id();
-                    let n = {
-                        let ctx = inner.ctx(now, rec, &pid, CtxExtra::default());
-                        dev.reseal(&ctx)?
+            let done = self
+                .inner
+                .store
+                .transition(id, move |rec| {
+                    let Some(kind) = inner.kind_of(rec).cloned() else {
+                        return (Write::None, Ok(0));
                     };
-                    Ok((n, dev.save()?))
-                })();
-                match res {
-                    Ok((0, _)) => {
-                        out.put(Ok(0));
-                        Write::None
+                    let res = (|| -> Result<(usize, String), KindError> {
+                        let mut dev = kind.0.load(&rec.state)?;
+                        let pid = rec.persistent_id();
+                        let n = {
+                            let ctx = inner.ctx(now, rec, &pid, CtxExtra::default());
+                            dev.reseal(&ctx)?
+                        };
+                        Ok((n, dev.save()?))
+                    })();
+                    match res {
+                        Ok((0, _)) => (Write::None, Ok(0)),
+                        Ok((n, s)) => {
+                            rec.state = s;
+                            (Write::Update, Ok(n))
+                        }
+                        Err(e) => (Write::None, Err(e)),
                     }
-                    Ok((n, s)) => {
-                        rec.state = s;
-                        out.put(Ok(n));
-                        Write::Update
-                    }
-                    Err(e) => {
-                        out.put(Err(e));
-                        Write::None
-                    }
-                }
-            });
-            let found = self.inner.store.update(id, m).await?;
-            if !found {
+                })
+                .await?;
+            let Some(done) = done else {
                 continue;
-            }
-            match slot.take() {
-                Some(Ok(0)) => {
-                    let rec = self.inner.store.get(id).await?;
-                    let sealed = rec
-                        .and_then(|r| {
-                            let k = self.inner.kind_of(&r)?;
-                            k.0.load(&r.state).ok().map(|d| d.key_ids().sealed.len())
-                        })
-                        .unwrap_or(0);
+            };
+            match done.value {
+                Ok(0) => {
+                    // Nothing to re-seal: count the keys already under the active one.
+                    let r = &done.record;
+                    let sealed = self
+                        .inner
+                        .kind_of(r)
+                        .and_then(|k| k.0.load(&r.state).ok())
+                        .map_or(0, |d| d.key_ids().sealed.len());
                     report.current += sealed as u64;
                 }
-                Some(Ok(n)) => report.resealed += n as u64,
-                Some(Err(e)) => {
+                Ok(n) => report.resealed += n as u64,
+                Err(e) => {
                     tracing::warn!(target: "otpkit", device = id, error = %e, "re-sealing failed");
                     report.failed += 1;
                 }
-                None => {}
             }
         }
         let mut e = Event::new(EventKind::KeysRotated, None, None, self.now());

@@ -1,15 +1,85 @@
 //! Verification (SPEC §2.2, §3): `verify_token`, its detailed form, `confirm_device` and
 //! `match_token`, each one atomic transition.
 
-use crate::device::DeviceRecord;
+use std::sync::Arc;
+
+use crate::clock::Timestamp;
+use crate::device::{DeviceId, DeviceRecord};
 use crate::error::Error;
-use crate::kind::KindError;
+use crate::kind::{KindError, KindHandle};
 use crate::secret::SecretString;
-use crate::store::{Mutation, Slot, UserMutation, Write};
+use crate::store::{DeviceStoreExt, Write};
 use crate::user::UserId;
 
-use super::attempt::{AccountTally, Attempt, AttemptInput, Matched, Mode, Step, mode_admits};
-use super::{Device, Engine, MatchOptions, MatchOutcome, VerifyOptions, VerifyOutcome};
+use super::attempt::{AccountTally, Attempt, AttemptInput, Mode, mode_admits};
+use super::{Device, Engine, Inner, MatchOptions, MatchOutcome, VerifyOptions, VerifyOutcome};
+
+/// One verification request: everything the attempt decides with besides the records.
+struct Request {
+    inner: Arc<Inner>,
+    owner: UserId,
+    kind: KindHandle,
+    token: SecretString,
+    binding: Option<Vec<u8>>,
+    mode: Mode,
+    now: Timestamp,
+}
+
+impl Request {
+    /// One attempt on `rec`, given the tally of the owner's other devices when the account
+    /// throttle is on; `None` when `rec` is not a device this request may use.
+    fn decide(
+        &self,
+        rec: &mut DeviceRecord,
+        account: Option<AccountTally>,
+    ) -> (Write, Result<Option<Attempt>, KindError>) {
+        let ttl = self.inner.settings.enrolment_ttl;
+        if rec.model_label != self.kind.model_label()
+            || rec.user != self.owner
+            || !mode_admits(self.mode, rec, self.now, ttl)
+        {
+            return (Write::None, Ok(None));
+        }
+        let mut work = rec.clone();
+        let input = AttemptInput {
+            token: self.token.expose(),
+            now: self.now,
+            binding: self.binding.as_deref(),
+            mode: self.mode,
+            account,
+        };
+        match self.inner.attempt(&self.kind, &mut work, input) {
+            Ok((a, w)) => {
+                if w == Write::Update {
+                    *rec = work;
+                }
+                (w, Ok(Some(a)))
+            }
+            Err(e) => (Write::None, Err(e)),
+        }
+    }
+
+    /// The attempt on device `id` among all of its owner's rows (`recs`, all locked), under
+    /// the account throttle.
+    fn decide_among(
+        &self,
+        id: DeviceId,
+        recs: &mut [DeviceRecord],
+        writes: &mut [Write],
+    ) -> Result<Option<Attempt>, KindError> {
+        let Some(i) = recs.iter().position(|r| r.id == id) else {
+            // Not one of this user's devices (or gone): nothing to decide.
+            return Ok(None);
+        };
+        let others = AccountTally::of_others(recs, i);
+        let (Some(rec), Some(w)) = (recs.get_mut(i), writes.get_mut(i)) else {
+            return Ok(None);
+        };
+        let (write, attempt) = self.decide(rec, Some(others));
+        *w = write;
+        attempt
+    }
+}
 
 impl Engine {
     /// `verify_token(user, persistent_id, token)` (§3): the device iff accepted.
@@ -63,95 +133,77 @@ impl Engine {
             return Ok(VerifyOutcome::NotFound);
         };
         let now = self.inner.clock.now();
-        // Bounded before it is copied: a longer token is malformed anyway (§4.4).
-        let token = SecretString::from(if token.len() > 64 { "-" } else { token });
-        let slot: Slot<Result<Step, KindError>> = Slot::new();
-        let out = slot.clone();
-        let inner = self.inner.clone();
-        let owner = user.clone();
-        let binding = opts.binding.clone();
-        let ttl = self.inner.settings.enrolment_ttl;
-        let k = kind.clone();
-        let id = p.id();
-        let absent = slot.clone();
-        // One attempt on `rec`, given the tally of the owner's other devices when the account
-        // throttle is on.
-        let decide = move |rec: &mut DeviceRecord, account: Option<AccountTally>| {
-            if rec.model_label != k.model_label()
-                || rec.user != owner
-                || !mode_admits(mode, rec, now, ttl)
-            {
-                out.put(Ok(Step::NotFound));
-                return Write::None;
-            }
-            let mut work = rec.clone();
-            let input = AttemptInput {
-                token: token.expose(),
-                now,
-                binding: binding.as_deref(),
-                mode,
-                account,
-            };
-            match inner.attempt(&k, &mut work, input) {
-                Ok((a, w)) => {
-                    if w == Write::Update {
-                        *rec = work;
-                    }
-                    let mut seen = rec.clone();
-                    if w == Write::Update {
-                        seen.version = seen.version.saturating_add(1);
-                    }
-                    out.put(Ok(Step::Done(a, Box::new(seen))));
-                    w
-                }
-                Err(e) => {
-                    out.put(Err(e));
-                    Write::None
-                }
-            }
+        let req = Request {
+            inner: self.inner.clone(),
+            owner: user.clone(),
+            kind,
+            // Bounded before it is copied: a longer token is malformed anyway (§4.4).
+            token: SecretString::from(if token.len() > 64 { "-" } else { token }),
+            binding: opts.binding.clone(),
+            mode,
+            now,
         };
+        match self.commit_attempt(user, p.id(), req).await? {
+            None => Ok(VerifyOutcome::NotFound),
+            Some((attempt, rec)) => Ok(self.report_attempt(user, now, attempt, rec, mode).await),
+        }
+    }
+
+    /// Runs the attempt as one transition and returns it with the device as committed;
+    /// `None` when there is no such device for this request.
+    async fn commit_attempt(
+        &self,
+        user: &UserId,
+        id: DeviceId,
+        req: Request,
+    ) -> Result<Option<(Attempt, DeviceRecord)>, Error> {
+        let store = &self.inner.store;
         if self.inner.settings.account_throttling {
             // All of the owner's rows are locked for the decision: the account's failure
             // total cannot change under it (one atomic transition, SPEC §2.9).
-            let m: UserMutation = Box::new(move |recs, writes| {
-                let Some(i) = recs.iter().position(|r| r.id == id) else {
-                    // Not one of this user's devices (or gone): nothing to decide.
-                    absent.put(Ok(Step::NotFound));
-                    return;
-                };
-                let others = AccountTally::of_others(recs, i);
-                if let (Some(rec), Some(w)) = (recs.get_mut(i), writes.get_mut(i)) {
-                    *w = decide(rec, Some(others));
-                }
-            });
-            self.inner.store.update_user(user, m).await?;
+            let done = store
+                .transition_user(user, move |recs, writes| req.decide_among(id, recs, writes))
+                .await?;
+            let (attempt, done) = done.split_value();
+            let Some(attempt) = attempt? else {
+                return Ok(None);
+            };
+            let (rec, _) = done.record(id)?;
+            Ok(Some((attempt, rec.clone())))
         } else {
-            let m: Mutation = Box::new(move |rec| decide(rec, None));
-            if !self.inner.store.update(id, m).await? {
-                return Ok(VerifyOutcome::NotFound);
-            }
+            let done = store
+                .transition(id, move |rec| req.decide(rec, None))
+                .await?;
+            let Some(done) = done else {
+                return Ok(None);
+            };
+            Ok(done.value?.map(|a| (a, done.record)))
         }
-        let step = slot.take().ok_or_else(|| {
-            crate::store::StoreError::Backend("the store did not run the transition".into())
-        })?;
-        let (attempt, rec) = match step? {
-            Step::NotFound => return Ok(VerifyOutcome::NotFound),
-            Step::Done(a, r) => (a, *r),
-        };
+    }
+
+    /// Emits the attempt's events and answers it.
+    async fn report_attempt(
+        &self,
+        user: &UserId,
+        now: Timestamp,
+        attempt: Attempt,
+        rec: DeviceRecord,
+        mode: Mode,
+    ) -> VerifyOutcome {
         let pid = rec.persistent_id();
         self.inner
             .emit_attempt(user, &pid, now, &attempt, &rec, mode);
         if matches!(attempt, Attempt::Accepted) {
             self.after_accepted(user, &rec, now).await;
         }
-        Ok(match attempt {
+        match attempt {
             Attempt::Accepted => match self.inner.device(rec) {
                 Some(d) => VerifyOutcome::Accepted(d),
                 None => VerifyOutcome::NotFound,
             },
             Attempt::NotAllowed(r) => VerifyOutcome::NotAllowed(r),
             Attempt::Rejected { why, .. } => VerifyOutcome::Rejected(why),
-        })
+        }
     }
 
     /// `match_token(user, token)` (§3): the first of the user's confirmed devices (in
@@ -186,28 +238,30 @@ impl Engine {
         };
         let now = self.inner.clock.now();
         let token = SecretString::from(if token.len() > 64 { "-" } else { token });
-        let slot: Slot<Result<Matched, KindError>> = Slot::new();
-        let out = slot.clone();
         let inner = self.inner.clone();
         let opts = opts.clone();
-        let m: UserMutation = Box::new(move |recs, writes| {
-            out.put(inner.match_in(recs, writes, token.expose(), now, &opts));
-        });
-        self.inner.store.update_user(user, m).await?;
-        let Some(res) = slot.take() else {
-            return Ok(MatchOutcome::NoDevice);
-        };
-        let matched = res?;
+        let done = self
+            .inner
+            .store
+            .transition_user(user, move |recs, writes| {
+                inner.match_in(recs, writes, token.expose(), now, &opts)
+            })
+            .await?;
+        let (matched, done) = done.split_value();
+        let matched = matched?;
         let refused_too = matched.found.is_none().then_some(&matched.throttled);
-        for (rec, a) in matched
+        for (id, a) in matched
             .failures
             .iter()
             .chain(refused_too.into_iter().flatten())
         {
+            let (rec, _) = done.record(*id)?;
             self.inner
                 .emit_attempt(user, &rec.persistent_id(), now, a, rec, Mode::Verify);
         }
-        if let Some(rec) = matched.found {
+        if let Some(id) = matched.found {
+            let (rec, _) = done.record(id)?;
+            let rec = rec.clone();
             self.inner.emit_attempt(
                 user,
                 &rec.persistent_id(),

@@ -28,7 +28,7 @@ use crate::policy::VerifyNotAllowed;
 use crate::seal::KeyRing;
 use crate::secret::SecretBytes;
 use crate::settings::Settings;
-use crate::store::{DeviceQuery, DeviceStore, StoreError, Write};
+use crate::store::{DeviceQuery, DeviceStore, DeviceStoreExt, StoreError, Write};
 use crate::user::UserId;
 
 /// A fixed test key ring (never use it for real data).
@@ -141,37 +141,32 @@ pub async fn insert_and_round_trip(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceSto
     };
     let f2 = full.clone();
     assert!(
-        a.update(
-            r1.id,
-            Box::new(move |r| {
-                *r = f2.clone();
-                Write::Update
-            })
-        )
+        a.transition(r1.id, move |r| {
+            *r = f2.clone();
+            (Write::Update, ())
+        })
         .await
         .unwrap()
+        .is_some()
     );
     let back = b.get(r1.id).await.unwrap().unwrap();
     assert_eq!(back, DeviceRecord { version: 1, ..full });
     assert_eq!(a.get(r2.id).await.unwrap().unwrap(), r2);
 }
 
-/// Missing ids: `get` is `None`, `update` is `Ok(false)` and does not call the mutation.
+/// Missing ids: `get` is `None`, `update` is `Ok(None)` and does not call the mutation.
 pub async fn missing_devices(a: Arc<dyn DeviceStore>, _b: Arc<dyn DeviceStore>) {
     assert!(a.get(987_654).await.unwrap().is_none());
     let called = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let c = called.clone();
     let found = a
-        .update(
-            987_654,
-            Box::new(move |_| {
-                c.store(true, std::sync::atomic::Ordering::SeqCst);
-                Write::Update
-            }),
-        )
+        .transition(987_654, move |_| {
+            c.store(true, std::sync::atomic::Ordering::SeqCst);
+            (Write::Update, ())
+        })
         .await
         .unwrap();
-    assert!(!found);
+    assert!(found.is_none());
     assert!(!called.load(std::sync::atomic::Ordering::SeqCst));
 }
 
@@ -179,25 +174,20 @@ pub async fn missing_devices(a: Arc<dyn DeviceStore>, _b: Arc<dyn DeviceStore>) 
 pub async fn writes(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) {
     let r = insert(a.as_ref(), "bob", "otp_totp.totpdevice", true, 0).await;
     assert!(
-        a.update(
-            r.id,
-            Box::new(|r| {
-                r.name = "changed".into();
-                Write::None
-            })
-        )
+        a.transition(r.id, |r| {
+            r.name = "changed".into();
+            (Write::None, ())
+        })
         .await
         .unwrap()
+        .is_some()
     );
     assert_eq!(b.get(r.id).await.unwrap().unwrap(), r);
     for v in 1..=3 {
-        a.update(
-            r.id,
-            Box::new(|r| {
-                r.throttle.failure_count += 1;
-                Write::Update
-            }),
-        )
+        a.transition(r.id, |r| {
+            r.throttle.failure_count += 1;
+            (Write::Update, ())
+        })
         .await
         .unwrap();
         let got = b.get(r.id).await.unwrap().unwrap();
@@ -220,13 +210,10 @@ pub async fn writes(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) {
         r.last_generated_at = Some(Timestamp::from_millis(4_000));
         r.state = "{\"moved\":true}".into();
     };
-    a.update(
-        r.id,
-        Box::new(move |r| {
-            moved(r);
-            Write::Update
-        }),
-    )
+    a.transition(r.id, move |r| {
+        moved(r);
+        (Write::Update, ())
+    })
     .await
     .unwrap();
     let mut want = r.clone();
@@ -244,7 +231,12 @@ pub async fn writes(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) {
     assert!(static_ids.contains(&r.id));
     let totp_ids = ids(b.list(&by_label("otp_totp.totpdevice")).await.unwrap());
     assert!(!totp_ids.contains(&r.id));
-    assert!(b.update(r.id, Box::new(|_| Write::Delete)).await.unwrap());
+    assert!(
+        b.transition(r.id, |_| (Write::Delete, ()))
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert!(a.get(r.id).await.unwrap().is_none());
 }
 
@@ -356,14 +348,11 @@ pub async fn user_transitions(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) 
     let other = insert(b.as_ref(), "frank", "otp_totp.totpdevice", true, 0).await;
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
     let s2 = seen.clone();
-    b.update_user(
-        &user("erin"),
-        Box::new(move |recs, writes| {
-            *s2.lock().unwrap() = recs.iter().map(|r| r.id).collect();
-            recs[1].name = "second".into();
-            writes[1] = Write::Update;
-        }),
-    )
+    b.transition_user(&user("erin"), move |recs, writes| {
+        *s2.lock().unwrap() = recs.iter().map(|r| r.id).collect();
+        recs[1].name = "second".into();
+        writes[1] = Write::Update;
+    })
     .await
     .unwrap();
     assert_eq!(*seen.lock().unwrap(), vec![e1.id, e2.id]);
@@ -372,16 +361,179 @@ pub async fn user_transitions(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) 
     assert_eq!((got.name.as_str(), got.version), ("second", 1));
     let empty = Arc::new(std::sync::atomic::AtomicUsize::new(99));
     let e = empty.clone();
-    a.update_user(
-        &user("nobody"),
-        Box::new(move |recs, _| e.store(recs.len(), std::sync::atomic::Ordering::SeqCst)),
-    )
+    a.transition_user(&user("nobody"), move |recs, _| {
+        e.store(recs.len(), std::sync::atomic::Ordering::SeqCst)
+    })
     .await
     .unwrap();
     assert_eq!(empty.load(std::sync::atomic::Ordering::SeqCst), 0);
     assert_eq!(b.delete_for_user(&user("erin")).await.unwrap(), 2);
     assert!(a.list_for_user(&user("erin")).await.unwrap().is_empty());
     assert_eq!(a.get(other.id).await.unwrap().unwrap(), other);
+}
+
+/// A transition returns its closure's value with the record as committed: on
+/// `Write::Update` the mutated record one version up (the store sets the version, whatever
+/// the closure did to it), on `Write::None` the record as read (nothing the closure changed
+/// was stored), on `Write::Delete` the record as it was before the delete.
+pub async fn transition_results(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) {
+    let r = insert(a.as_ref(), "gina", "otp_totp.totpdevice", true, 0).await;
+    let done = a
+        .transition(r.id, |rec| {
+            rec.name = "updated".into();
+            (Write::Update, rec.version)
+        })
+        .await
+        .unwrap()
+        .expect("the device exists");
+    assert_eq!(done.value, 0, "the closure saw the stored record");
+    assert_eq!(done.write, Write::Update);
+    let updated = DeviceRecord {
+        name: "updated".into(),
+        version: 1,
+        ..r.clone()
+    };
+    assert_eq!(done.record, updated);
+    assert_eq!(b.get(r.id).await.unwrap().unwrap(), updated);
+
+    let done = b
+        .transition(r.id, |rec| {
+            rec.name = "never stored".into();
+            rec.version = 99;
+            (Write::None, "kept")
+        })
+        .await
+        .unwrap()
+        .expect("the device exists");
+    assert_eq!((done.value, done.write), ("kept", Write::None));
+    assert_eq!(
+        done.record, updated,
+        "Write::None answers the record as read"
+    );
+    assert_eq!(a.get(r.id).await.unwrap().unwrap(), updated);
+
+    let done = a
+        .transition(r.id, |rec| {
+            rec.version = 99;
+            (Write::Update, ())
+        })
+        .await
+        .unwrap()
+        .expect("the device exists");
+    assert_eq!(done.record.version, 2, "the store sets the version");
+    assert_eq!(b.get(r.id).await.unwrap().unwrap().version, 2);
+
+    let last = done.record;
+    let done = b
+        .transition(r.id, |rec| {
+            rec.name = "deleted".into();
+            (Write::Delete, 7u8)
+        })
+        .await
+        .unwrap()
+        .expect("the device exists");
+    assert_eq!((done.value, done.write), (7, Write::Delete));
+    assert_eq!(
+        done.record, last,
+        "Write::Delete answers the last stored state"
+    );
+    assert!(a.get(r.id).await.unwrap().is_none());
+}
+
+/// A user transition returns its closure's value and every record it saw, ascending id,
+/// each as committed with its write (the rules of `transition_results`); a user without
+/// devices gets the value and no records.
+pub async fn user_transition_results(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) {
+    let h1 = insert(a.as_ref(), "hal", "otp_totp.totpdevice", true, 0).await;
+    let h2 = insert(b.as_ref(), "hal", "otp_static.staticdevice", true, 0).await;
+    let h3 = insert(a.as_ref(), "hal", "otp_hotp.hotpdevice", false, 0).await;
+    let done = b
+        .transition_user(&user("hal"), |recs, writes| {
+            for r in recs.iter_mut() {
+                r.name = "changed".into();
+                r.version = 99;
+            }
+            writes[0] = Write::Update;
+            writes[2] = Write::Delete;
+            recs.len()
+        })
+        .await
+        .unwrap();
+    assert_eq!(done.value, 3);
+    let updated = DeviceRecord {
+        name: "changed".into(),
+        version: 1,
+        ..h1.clone()
+    };
+    assert_eq!(
+        done.records,
+        vec![
+            (updated.clone(), Write::Update),
+            (h2.clone(), Write::None),
+            (h3.clone(), Write::Delete),
+        ]
+    );
+    assert_eq!(done.record(h2.id).unwrap(), (&h2, Write::None));
+    assert_eq!(
+        a.list_for_user(&user("hal")).await.unwrap(),
+        vec![updated, h2]
+    );
+    let none = a
+        .transition_user(&user("nobody"), |recs, _| recs.len() + 1)
+        .await
+        .unwrap();
+    assert_eq!((none.value, none.records.len()), (1, 0));
+}
+
+/// Concurrent transitions on one device, half of them through `update_user`, spread over
+/// both instances: each returns the value of the run that committed. Every closure reports
+/// the version it saw, so a value left by a run that did not commit (a retried one) shows
+/// as a committed version other than the one after it; the transitions commit versions
+/// 1..=N, each once.
+pub async fn concurrent_transition_values(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) {
+    const N: i64 = 40;
+    for rep in 0..repetitions().min(10) {
+        let owner = user(&format!("values{rep}"));
+        let r = insert(a.as_ref(), owner.as_str(), "otp_totp.totpdevice", true, 0).await;
+        let mut handles = Vec::new();
+        for i in 0..N {
+            let s = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let owner = owner.clone();
+            handles.push(tokio::spawn(async move {
+                if i % 4 < 2 {
+                    let done = s
+                        .transition(r.id, |rec| {
+                            rec.throttle.failure_count += 1;
+                            (Write::Update, rec.version)
+                        })
+                        .await
+                        .unwrap()
+                        .expect("the device exists");
+                    (done.value, done.record.version)
+                } else {
+                    let done = s
+                        .transition_user(&owner, |recs, writes| {
+                            recs[0].throttle.failure_count += 1;
+                            writes[0] = Write::Update;
+                            recs[0].version
+                        })
+                        .await
+                        .unwrap();
+                    (done.value, done.records[0].0.version)
+                }
+            }));
+        }
+        let mut versions = Vec::new();
+        for h in handles {
+            let (seen, committed) = h.await.expect("task");
+            assert_eq!(committed, seen + 1, "rep {rep}: a value of another run");
+            versions.push(committed);
+        }
+        versions.sort_unstable();
+        assert_eq!(versions, (1..=N).collect::<Vec<_>>(), "rep {rep}");
+        let last = b.get(r.id).await.unwrap().unwrap();
+        assert_eq!((last.version, last.throttle.failure_count), (N, N as u32));
+    }
 }
 
 // ----- the engine on this store ------------------------------------------------------------
@@ -891,7 +1043,8 @@ macro_rules! store_conformance_tests {
     ($make:expr) => {
         $crate::store_conformance_tests!(@cases $make;
             insert_and_round_trip, missing_devices, writes, init_failure_stores_nothing,
-            listing, user_transitions, engine_totp, engine_throttle_boundary, engine_hotp,
+            listing, user_transitions, transition_results, user_transition_results,
+            concurrent_transition_values, engine_totp, engine_throttle_boundary, engine_hotp,
             concurrent_totp_single_use, concurrent_hotp_single_use,
             concurrent_backup_code_single_use, concurrent_email_single_use,
             concurrent_failures_all_counted, concurrent_failures_throttled,

@@ -6,7 +6,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use super::{DeviceQuery, DeviceStore, InitState, Mutation, StoreError, UserMutation, Write};
+use super::{
+    Committed, DeviceQuery, DeviceStore, InitState, Mutation, StoreError, UserCommitted,
+    UserMutation, Write,
+};
 use crate::device::{DeviceId, DeviceRecord, NewDevice, ThrottleState};
 use crate::user::UserId;
 
@@ -50,12 +53,12 @@ impl MemoryStore {
     }
 }
 
-fn apply(rows: &mut BTreeMap<DeviceId, DeviceRecord>, mut rec: DeviceRecord, w: Write) {
+/// Stores a committed record (its version already raised by [`Committed::new`]).
+fn apply(rows: &mut BTreeMap<DeviceId, DeviceRecord>, rec: &DeviceRecord, w: Write) {
     match w {
         Write::None => {}
         Write::Update => {
-            rec.version = rec.version.saturating_add(1);
-            rows.insert(rec.id, rec);
+            rows.insert(rec.id, rec.clone());
         }
         Write::Delete => {
             rows.remove(&rec.id);
@@ -110,34 +113,42 @@ impl DeviceStore for MemoryStore {
         })
     }
 
-    async fn update(&self, id: DeviceId, mut mutation: Mutation) -> Result<bool, StoreError> {
+    async fn update(
+        &self,
+        id: DeviceId,
+        mut mutation: Mutation,
+    ) -> Result<Option<Committed>, StoreError> {
         let mut g = self.lock()?;
-        let Some(mut rec) = g.rows.get(&id).cloned() else {
-            return Ok(false);
+        let Some(read) = g.rows.get(&id).cloned() else {
+            return Ok(None);
         };
-        let w = mutation(&mut rec);
-        apply(&mut g.rows, rec, w);
-        Ok(true)
+        let mut rec = read.clone();
+        let decision = mutation(&mut rec);
+        let done = Committed::new(decision, read, rec);
+        apply(&mut g.rows, &done.record, done.write);
+        Ok(Some(done))
     }
 
     async fn update_user(
         &self,
         user: &UserId,
         mut mutation: UserMutation,
-    ) -> Result<(), StoreError> {
+    ) -> Result<UserCommitted, StoreError> {
         let mut g = self.lock()?;
-        let mut recs: Vec<DeviceRecord> = g
+        let read: Vec<DeviceRecord> = g
             .rows
             .values()
             .filter(|r| &r.user == user)
             .cloned()
             .collect();
+        let mut recs = read.clone();
         let mut writes = vec![Write::None; recs.len()];
-        mutation(&mut recs, &mut writes);
-        for (rec, w) in recs.into_iter().zip(writes) {
-            apply(&mut g.rows, rec, w);
+        let value = mutation(&mut recs, &mut writes);
+        let done = UserCommitted::new(value, read, recs, writes);
+        for (rec, w) in &done.records {
+            apply(&mut g.rows, rec, *w);
         }
-        Ok(())
+        Ok(done)
     }
 
     async fn delete_for_user(&self, user: &UserId) -> Result<u64, StoreError> {

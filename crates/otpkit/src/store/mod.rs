@@ -1,44 +1,193 @@
-//! Storage: the [`DeviceStore`] trait every backend implements, and [`MemoryStore`].
+//! Storage: the [`DeviceStore`] trait every backend implements, [`MemoryStore`], and the
+//! typed transitions of [`DeviceStoreExt`].
 //!
 //! A store persists [`DeviceRecord`]s exactly and runs **atomic transitions**: the engine
 //! hands it a [`Mutation`], a closure that decides a device's new state from its current
-//! state; the store runs it while holding that device's lock (a row lock, `BEGIN
-//! IMMEDIATE`, or a mutex) and writes what it decided in the same unit, then reports success
-//! only after the commit (SPEC §2.9). The closure is pure apart from the CSPRNG, so a store
-//! MAY run it again after a serialisation failure (at most 3 retries, REQ-14 F4); the engine
-//! only trusts what the closure left behind once `update` returned `Ok`.
+//! state and returns a [`Decision`]: the [`Write`] to make and a value for its caller. The
+//! store runs it while holding that device's lock (a row lock, `BEGIN IMMEDIATE`, or a
+//! mutex), writes what it decided in the same unit, and only after the commit returns the
+//! value with the record as committed, a [`Committed`] (SPEC §2.9).
+//!
+//! The contract a caller relies on:
+//!
+//! - **Retries run the closure again.** The closure is pure apart from the CSPRNG, so a
+//!   store MAY run it again after a serialisation failure (at most 3 retries, REQ-14 F4).
+//! - **Only the committed run's value is returned.** A run that was rolled back leaves
+//!   nothing behind, its value included: a closure reports through its return value, never
+//!   through a variable it captured.
+//! - **Versions are the store's.** [`Write::Update`] raises `version` by one; the closure
+//!   never sets it, and a caller that needs the new version reads it from the committed
+//!   record.
+//!
+//! Callers use the typed form, [`DeviceStoreExt::transition`] and
+//! [`DeviceStoreExt::transition_user`]: the closure returns `(Write, value)` and gets the
+//! value back as its own type. [`DeviceStore`] itself carries it as a [`Value`], so that
+//! the engine can hold any store as `Arc<dyn DeviceStore>`.
 //!
 //! # Implementing a store
 //!
-//! Every method maps its backend's failures into the small [`StoreError`]. The generic
-//! conformance suite (`conformance` feature, `store_conformance_tests!`) checks a
-//! backend against the same cases as [`MemoryStore`].
+//! Every method maps its backend's failures into the small [`StoreError`]. A transition
+//! keeps the record as it read it, runs the mutation on a copy, writes what the decision
+//! says, and answers with [`Committed::new`] (or [`UserCommitted::new`]), which gives the
+//! record the version the store wrote. The generic conformance suite (`conformance`
+//! feature, `store_conformance_tests!`) checks a backend against the same cases as
+//! [`MemoryStore`].
+//!
+//! A complete store, one mutex over a map, used by an engine:
 //!
 //! ```
-//! use otpkit::store::{DeviceStore, MemoryStore, Write};
-//! use otpkit::device::NewDevice;
-//! use otpkit::{Timestamp, UserId};
+//! use std::collections::BTreeMap;
+//! use std::sync::{Mutex, MutexGuard};
+//!
+//! use otpkit::device::{DeviceId, DeviceRecord, NewDevice, ThrottleState};
+//! use otpkit::engine::TotpOptions;
+//! use otpkit::store::{
+//!     Committed, DeviceQuery, DeviceStore, DeviceStoreExt, InitState, Mutation, StoreError,
+//!     UserCommitted, UserMutation, Write,
+//! };
+//! use otpkit::{Engine, KeyRing, UserId};
+//!
+//! /// Every operation holds the one lock: that is all the atomicity the trait asks for.
+//! #[derive(Default)]
+//! struct TinyStore(Mutex<Rows>);
+//!
+//! #[derive(Default)]
+//! struct Rows {
+//!     last_id: DeviceId,
+//!     devices: BTreeMap<DeviceId, DeviceRecord>,
+//! }
+//!
+//! impl TinyStore {
+//!     fn rows(&self) -> Result<MutexGuard<'_, Rows>, StoreError> {
+//!         self.0.lock().map_err(|_| StoreError::backend(std::io::Error::other("poisoned")))
+//!     }
+//! }
+//!
+//! impl Rows {
+//!     /// Stores what a transition committed.
+//!     fn apply(&mut self, rec: &DeviceRecord, write: Write) {
+//!         match write {
+//!             Write::None => {}
+//!             Write::Update => {
+//!                 self.devices.insert(rec.id, rec.clone());
+//!             }
+//!             Write::Delete => {
+//!                 self.devices.remove(&rec.id);
+//!             }
+//!         }
+//!     }
+//! }
+//!
+//! #[async_trait::async_trait]
+//! impl DeviceStore for TinyStore {
+//!     async fn insert(&self, new: NewDevice, init: InitState) -> Result<DeviceRecord, StoreError> {
+//!         let mut rows = self.rows()?;
+//!         let id = rows.last_id + 1;
+//!         let state = init(id).map_err(StoreError::Init)?;
+//!         rows.last_id = id;
+//!         let rec = DeviceRecord {
+//!             id,
+//!             user: new.user,
+//!             model_label: new.model_label,
+//!             name: new.name,
+//!             confirmed: new.confirmed,
+//!             created_at: new.created_at,
+//!             last_used_at: None,
+//!             throttle: ThrottleState::default(),
+//!             last_generated_at: None,
+//!             state,
+//!             version: 0,
+//!         };
+//!         rows.devices.insert(id, rec.clone());
+//!         Ok(rec)
+//!     }
+//!
+//!     async fn get(&self, id: DeviceId) -> Result<Option<DeviceRecord>, StoreError> {
+//!         Ok(self.rows()?.devices.get(&id).cloned())
+//!     }
+//!
+//!     async fn list_for_user(&self, user: &UserId) -> Result<Vec<DeviceRecord>, StoreError> {
+//!         let rows = self.rows()?;
+//!         Ok(rows.devices.values().filter(|r| &r.user == user).cloned().collect())
+//!     }
+//!
+//!     async fn list(&self, query: &DeviceQuery) -> Result<Vec<DeviceRecord>, StoreError> {
+//!         let rows = self.rows()?;
+//!         let found = rows.devices.values().filter(|r| query.matches(r)).cloned();
+//!         Ok(found.take(query.limit.map_or(usize::MAX, |n| n as usize)).collect())
+//!     }
+//!
+//!     async fn update(
+//!         &self,
+//!         id: DeviceId,
+//!         mut mutation: Mutation,
+//!     ) -> Result<Option<Committed>, StoreError> {
+//!         let mut rows = self.rows()?;
+//!         let Some(read) = rows.devices.get(&id).cloned() else {
+//!             return Ok(None); // the mutation is not called
+//!         };
+//!         let mut rec = read.clone();
+//!         let decision = mutation(&mut rec);
+//!         let done = Committed::new(decision, read, rec); // sets the new version
+//!         rows.apply(&done.record, done.write);
+//!         Ok(Some(done))
+//!     }
+//!
+//!     async fn update_user(
+//!         &self,
+//!         user: &UserId,
+//!         mut mutation: UserMutation,
+//!     ) -> Result<UserCommitted, StoreError> {
+//!         let mut rows = self.rows()?;
+//!         let read: Vec<DeviceRecord> =
+//!             rows.devices.values().filter(|r| &r.user == user).cloned().collect();
+//!         let mut recs = read.clone();
+//!         let mut writes = vec![Write::None; recs.len()];
+//!         let value = mutation(&mut recs, &mut writes);
+//!         let done = UserCommitted::new(value, read, recs, writes);
+//!         for (rec, write) in &done.records {
+//!             rows.apply(rec, *write);
+//!         }
+//!         Ok(done)
+//!     }
+//!
+//!     async fn delete_for_user(&self, user: &UserId) -> Result<u64, StoreError> {
+//!         let mut rows = self.rows()?;
+//!         let before = rows.devices.len();
+//!         rows.devices.retain(|_, r| &r.user != user);
+//!         Ok((before - rows.devices.len()) as u64)
+//!     }
+//! }
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-//! let store = MemoryStore::new();
-//! let rec = store.insert(
-//!     NewDevice {
-//!         user: UserId::new("alice").unwrap(),
-//!         model_label: "myapp.customdevice".into(),
-//!         name: "Custom".into(),
-//!         confirmed: true,
-//!         created_at: Timestamp::from_secs(0),
-//!     },
-//!     Box::new(|_id| Ok("{}".to_owned())),
-//! ).await.unwrap();
-//! let found = store.update(rec.id, Box::new(|r| { r.name = "Renamed".into(); Write::Update })).await.unwrap();
-//! assert!(found);
-//! assert_eq!(store.get(rec.id).await.unwrap().unwrap().name, "Renamed");
+//! let engine = Engine::builder(TinyStore::default(), KeyRing::random("k1").unwrap())
+//!     .build()
+//!     .unwrap();
+//! let alice = UserId::new("alice").unwrap();
+//! let device = engine.create_totp(&alice, TotpOptions::default()).await.unwrap();
+//! let pid = device.persistent_id();
+//! let code = engine.current_totp(&pid).await.unwrap();
+//! assert!(engine.verify_token(Some(&alice), &pid, code.expose()).await.unwrap().is_some());
+//!
+//! // A typed transition on the same store: the closure's value comes back with the record
+//! // as committed, one version up.
+//! let before = engine.from_persistent_id(&pid).await.unwrap().unwrap().record().version;
+//! let done = engine
+//!     .store()
+//!     .transition(device.id(), |r| {
+//!         r.name = "Work phone".into();
+//!         (Write::Update, r.last_used_at.is_some())
+//!     })
+//!     .await
+//!     .unwrap()
+//!     .expect("the device exists");
+//! assert!(done.value, "the verification was recorded");
+//! assert_eq!(done.record.version, before + 1);
+//! assert_eq!(engine.store().get(device.id()).await.unwrap(), Some(done.record));
 //! # });
 //! ```
 
 use std::error::Error as StdError;
-use std::fmt;
 
 use async_trait::async_trait;
 
@@ -47,7 +196,11 @@ use crate::device::{DeviceId, DeviceRecord, NewDevice};
 use crate::user::UserId;
 
 mod memory;
+mod transition;
 pub use memory::MemoryStore;
+pub use transition::{
+    Committed, ContractViolation, Decision, DeviceStoreExt, UserCommitted, Value,
+};
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -63,12 +216,14 @@ pub enum Write {
     Delete,
 }
 
-/// A decision on one device, run under its lock. See the module docs.
-pub type Mutation = Box<dyn FnMut(&mut DeviceRecord) -> Write + Send>;
+/// A decision on one device, run under its lock: it changes the record and returns what to
+/// write and the value its caller gets back. See the module docs.
+pub type Mutation = Box<dyn FnMut(&mut DeviceRecord) -> Decision + Send>;
 
 /// A decision on all devices of one user (ascending id), run under all their locks.
-/// The closure fills `writes` (one entry per record, initially [`Write::None`]).
-pub type UserMutation = Box<dyn FnMut(&mut [DeviceRecord], &mut [Write]) + Send>;
+/// The closure fills `writes` (one entry per record, initially [`Write::None`]) and returns
+/// the value its caller gets back.
+pub type UserMutation = Box<dyn FnMut(&mut [DeviceRecord], &mut [Write]) -> Value + Send>;
 
 /// Builds the kind state of a device being inserted, given its new id (so that secrets can
 /// be sealed to the persistent id). An error rolls the insert back.
@@ -140,6 +295,9 @@ pub enum StoreError {
     /// The schema is missing or older than this version of otpkit: run `otpkit migrate`.
     #[error("the database schema is missing or outdated: run `otpkit migrate`")]
     Schema,
+    /// The store broke the transition contract (a bug in the backend, not in the data).
+    #[error("the store broke the transition contract: {0}")]
+    Contract(#[source] ContractViolation),
 }
 
 impl StoreError {
@@ -156,10 +314,13 @@ impl StoreError {
 ///   stores the record with `version = 0`.
 /// - `update` runs the mutation serialised against every other `update`/`update_user` that
 ///   touches the same device, in every process sharing the database; it writes what the
-///   mutation decided and raises `version` by one per written record; it returns `Ok(false)`
+///   mutation decided and raises `version` by one per written record; it returns the
+///   mutation's value and the record as committed ([`Committed::new`]), or `Ok(None)`
 ///   without calling the mutation when the device does not exist.
 /// - `update_user` does the same for all devices of one user at once (locks taken in
-///   ascending id order).
+///   ascending id order) and returns every record it saw ([`UserCommitted::new`]).
+/// - A transition that is run again (after a serialisation failure) returns the value of
+///   the run that committed, never one of an earlier run.
 /// - Nothing is reported before it committed; an error means nothing was written.
 #[async_trait]
 pub trait DeviceStore: Send + Sync + 'static {
@@ -175,45 +336,24 @@ pub trait DeviceStore: Send + Sync + 'static {
     /// Devices matching `query`, ascending id, at most `query.limit`.
     async fn list(&self, query: &DeviceQuery) -> Result<Vec<DeviceRecord>, StoreError>;
 
-    /// Runs `mutation` on device `id` atomically; `Ok(false)` if there is no such device.
-    async fn update(&self, id: DeviceId, mutation: Mutation) -> Result<bool, StoreError>;
+    /// Runs `mutation` on device `id` atomically and returns its value with the record as
+    /// committed; `Ok(None)` if there is no such device. [`DeviceStoreExt::transition`] is
+    /// the typed form callers use.
+    async fn update(
+        &self,
+        id: DeviceId,
+        mutation: Mutation,
+    ) -> Result<Option<Committed>, StoreError>;
 
     /// Runs `mutation` on all devices of `user` atomically (it is called with an empty slice
-    /// when the user has none).
-    async fn update_user(&self, user: &UserId, mutation: UserMutation) -> Result<(), StoreError>;
+    /// when the user has none) and returns its value with every record as committed.
+    /// [`DeviceStoreExt::transition_user`] is the typed form callers use.
+    async fn update_user(
+        &self,
+        user: &UserId,
+        mutation: UserMutation,
+    ) -> Result<UserCommitted, StoreError>;
 
     /// Deletes every device of `user`; returns how many.
     async fn delete_for_user(&self, user: &UserId) -> Result<u64, StoreError>;
-}
-
-/// Runs `f` with a result slot: the helper the engine uses to get a value out of a
-/// [`Mutation`] once the store has committed.
-pub(crate) struct Slot<T>(std::sync::Arc<std::sync::Mutex<Option<T>>>);
-
-impl<T> Clone for Slot<T> {
-    fn clone(&self) -> Self {
-        Slot(self.0.clone())
-    }
-}
-
-impl<T> Slot<T> {
-    pub(crate) fn new() -> Self {
-        Slot(std::sync::Arc::new(std::sync::Mutex::new(None)))
-    }
-
-    pub(crate) fn put(&self, v: T) {
-        if let Ok(mut g) = self.0.lock() {
-            *g = Some(v);
-        }
-    }
-
-    pub(crate) fn take(&self) -> Option<T> {
-        self.0.lock().ok().and_then(|mut g| g.take())
-    }
-}
-
-impl<T> fmt::Debug for Slot<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Slot")
-    }
 }

@@ -13,7 +13,7 @@ pub(crate) mod totp;
 use axum::response::Response;
 use otpkit::engine::VerifyOptions;
 use otpkit::session::ENROL_KEY;
-use otpkit::store::Write;
+use otpkit::store::{DeviceStoreExt, Write};
 use otpkit::{Device, Error as OtpError, UserId};
 
 use super::context::Page;
@@ -49,22 +49,22 @@ async fn current_enrolment(
 }
 
 /// Deletes a device unless it was confirmed meanwhile (no `device_removed` event: an
-/// unconfirmed device never counted).
+/// unconfirmed device never counted). `true` when it was deleted.
 async fn delete_unconfirmed(page: &Page, d: &Device) -> Result<bool, otpkit::store::StoreError> {
-    page.kit
+    let done = page
+        .kit
         .engine()
         .store()
-        .update(
-            d.id(),
-            Box::new(|r| {
-                if r.confirmed {
-                    Write::None
-                } else {
-                    Write::Delete
-                }
-            }),
-        )
-        .await
+        .transition(d.id(), |r| {
+            let write = if r.confirmed {
+                Write::None
+            } else {
+                Write::Delete
+            };
+            (write, ())
+        })
+        .await?;
+    Ok(done.is_some_and(|c| c.write == Write::Delete))
 }
 
 /// Deletes this session's previous enrolment device and the user's expired unconfirmed
