@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::worker::Stats;
+use crate::stats::Stats;
 
 /// The longest a committed write waits before a background checkpoint starts.
 pub(crate) const INTERVAL: Duration = Duration::from_millis(100);

@@ -117,12 +117,14 @@ mod checkpoint;
 mod location;
 mod options;
 mod schema;
+mod stats;
 mod store;
 mod worker;
 
 pub use location::{InvalidUrl, Location};
 pub use options::{SqliteOptions, Synchronous};
 pub use schema::SCHEMA_VERSION;
+pub use stats::GroupStats;
 #[cfg(feature = "test-util")]
 pub use store::PauseGuard;
-pub use store::{GroupStats, OpenError, SqliteStore, ThreadGone};
+pub use store::{OpenError, SqliteStore, ThreadGone};

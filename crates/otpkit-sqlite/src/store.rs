@@ -3,7 +3,6 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Sender};
 use std::thread::JoinHandle;
 
@@ -19,7 +18,8 @@ use tokio::sync::oneshot;
 
 use crate::location::Location;
 use crate::options::{SqliteOptions, Synchronous};
-use crate::worker::{self, Job, Msg, Pending, Reply, Stats};
+use crate::stats::{GroupStats, Stats};
+use crate::worker::{self, Job, Msg, Pending, Reply};
 
 /// The SQLite [`DeviceStore`]: one connection on a dedicated thread, with group commit.
 ///
@@ -99,25 +99,6 @@ impl fmt::Debug for SqliteStore {
             .field("location", &self.inner.location)
             .finish_non_exhaustive()
     }
-}
-
-/// Counters of the connection thread, for monitoring and benchmarks
-/// ([`SqliteStore::stats`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct GroupStats {
-    /// Groups (transactions) run.
-    pub groups: u64,
-    /// Requests run; `requests / groups` is the mean group size.
-    pub requests: u64,
-    /// The largest group so far.
-    pub largest_group: u64,
-    /// Group retries after the database was busy (locked by another connection).
-    pub busy_retries: u64,
-    /// Groups that failed as a whole (commit failure, persistent lock, lost transaction).
-    pub failed_groups: u64,
-    /// WAL checkpoints run by the background checkpointer (file databases only).
-    pub checkpoints: u64,
 }
 
 /// The connection thread is gone (it panicked or the store is shutting down).
@@ -283,15 +264,7 @@ impl SqliteStore {
 
     /// A snapshot of the connection thread's counters.
     pub fn stats(&self) -> GroupStats {
-        let s = &self.inner.stats;
-        GroupStats {
-            groups: s.groups.load(Ordering::Relaxed),
-            requests: s.requests.load(Ordering::Relaxed),
-            largest_group: s.largest_group.load(Ordering::Relaxed),
-            busy_retries: s.busy_retries.load(Ordering::Relaxed),
-            failed_groups: s.failed_groups.load(Ordering::Relaxed),
-            checkpoints: s.checkpoints.load(Ordering::Relaxed),
-        }
+        self.inner.stats.snapshot()
     }
 
     fn send(&self, msg: Msg) -> Result<(), StoreError> {

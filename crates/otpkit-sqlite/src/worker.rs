@@ -5,7 +5,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, TryRecvError};
 
 use otpkit::device::{DeviceId, NewDevice, ThrottleState};
@@ -20,6 +20,7 @@ use tokio::sync::oneshot;
 use crate::checkpoint::{self, Checkpointer};
 use crate::options::SqliteOptions;
 use crate::schema::{self, RawDevice};
+use crate::stats::Stats;
 
 /// The reply channel of one request.
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
@@ -466,18 +467,6 @@ fn list_sql(q: &DeviceQuery) -> (String, Vec<Value>) {
         args.push(Value::Integer(i64::from(n)));
     }
     (sql, args)
-}
-
-/// Counters shared with the store handles.
-#[derive(Debug, Default)]
-pub(crate) struct Stats {
-    pub(crate) groups: AtomicU64,
-    pub(crate) requests: AtomicU64,
-    pub(crate) largest_group: AtomicU64,
-    pub(crate) busy_retries: AtomicU64,
-    pub(crate) failed_groups: AtomicU64,
-    /// Background checkpoints run (counted by the checkpointer thread).
-    pub(crate) checkpoints: AtomicU64,
 }
 
 const SAVEPOINT: &str = "SAVEPOINT otpkit_request";
