@@ -533,7 +533,7 @@ async fn the_audit_trail_of_a_web_life_cycle_is_exact_and_carries_no_secret() {
 async fn throttle_increment_reaching_the_threshold_emits_device_locked_once() {
     let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
     let (capture, _guard) = install();
-    let t = app_with(|s| s.lockout_threshold = 2);
+    let t = app_with(|s| s.throttle.lockout_threshold = 2);
     let pid = totp(&t, "alice").await;
     let t0 = Timestamp::from_secs(T0);
     for i in 1..=3u32 {

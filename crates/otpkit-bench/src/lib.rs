@@ -21,6 +21,7 @@ use async_trait::async_trait;
 use otpkit::device::{DeviceId, NewDevice, ThrottleState};
 use otpkit::engine::{TotpOptions, VerifyOptions};
 use otpkit::oath::{Algorithm, Digits, OathKey};
+use otpkit::settings::{ThrottleSettings, TotpSettings};
 use otpkit::store::{
     Committed, DeviceQuery, DeviceStoreExt, InitState, Mutation, StoreError, UserCommitted,
     UserMutation, Write,
@@ -59,9 +60,15 @@ pub fn settings(throttling: bool) -> Settings {
         Settings::default()
     } else {
         Settings {
-            totp_throttle_factor: 0,
-            lockout_threshold: 0,
-            account_lockout_threshold: 0,
+            throttle: ThrottleSettings {
+                lockout_threshold: 0,
+                account_lockout_threshold: 0,
+                ..Default::default()
+            },
+            totp: TotpSettings {
+                throttle_factor: 0,
+                ..Default::default()
+            },
             ..Settings::default()
         }
     }

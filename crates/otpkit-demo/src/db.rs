@@ -10,7 +10,8 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use otpkit::{DeviceStore, Settings};
+use otpkit::DeviceStore;
+use otpkit_cli::deploy::Deployment;
 use otpkit_sqlite::SqliteStore;
 use otpkit_sqlx::SqlxStore;
 
@@ -34,10 +35,11 @@ impl std::fmt::Debug for Database {
 }
 
 impl Database {
-    /// Opens `settings.database_url`, creating a SQLite file if missing, and brings otpkit's
-    /// schema and the `demo_user` table up to date (both idempotent).
-    pub async fn open(settings: &Settings) -> anyhow::Result<Database> {
-        let url = settings.database_url.as_str();
+    /// Opens `deployment.database_url` (`OTPKIT_DATABASE_URL`), creating a SQLite file if
+    /// missing, and brings otpkit's schema and the `demo_user` table up to date (both
+    /// idempotent).
+    pub async fn open(deployment: &Deployment) -> anyhow::Result<Database> {
+        let url = deployment.database_url.as_str();
         if url.starts_with("sqlite:") {
             let store = SqliteStore::open_and_migrate(url)
                 .await

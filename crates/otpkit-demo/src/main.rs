@@ -10,6 +10,7 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use otpkit::Settings;
 use otpkit_axum::WebSettings;
+use otpkit_cli::deploy::Deployment;
 use otpkit_demo::users::{NewUser, UserError};
 use otpkit_demo::web::{App, AppOptions, Mail};
 use otpkit_demo::{Database, DemoDirectory};
@@ -88,17 +89,19 @@ async fn main() -> ExitCode {
     }
 }
 
-fn settings() -> anyhow::Result<Settings> {
-    Ok(Settings::from_env()?)
+/// The engine's settings and the deployment's (database, key ring, SMTP, template files),
+/// from the environment.
+fn configuration() -> anyhow::Result<(Settings, Deployment)> {
+    Ok((Settings::from_env()?, Deployment::from_env()?))
 }
 
 /// `serve`: opens the database and key ring, builds the app, listens, prints the URL.
 async fn serve(addr: &str) -> anyhow::Result<()> {
     init_logging();
-    let settings = settings()?;
+    let (mut settings, deployment) = configuration()?;
     let web = WebSettings::from_env()?;
-    let db = Database::open(&settings).await?;
-    let (keys, created) = settings.load_key_ring()?;
+    let db = Database::open(&deployment).await?;
+    let (keys, created) = deployment.load_key_ring()?;
     if let Some(path) = created {
         eprintln!(
             "otpkit-demo: created a new key ring at {} (mode 0600); back it up: without it \
@@ -106,7 +109,8 @@ async fn serve(addr: &str) -> anyhow::Result<()> {
             path.display()
         );
     }
-    let mail = Mail::from_settings(&settings)?;
+    let mail = Mail::from_deployment(&deployment)?;
+    deployment.read_email_templates(&mut settings.email)?;
     let dev_mode = mail.is_dev();
     let app = App::new(AppOptions {
         settings,
@@ -195,14 +199,15 @@ async fn createuser(args: CreateUser) -> ExitCode {
             }
         }
     };
-    let settings = match settings() {
-        Ok(s) => s,
+    // The engine's settings are not needed here, but are checked as everywhere else.
+    let deployment = match configuration() {
+        Ok((_, d)) => d,
         Err(e) => {
             eprintln!("otpkit-demo: {e:#}");
             return ExitCode::from(1);
         }
     };
-    let db = match Database::open(&settings).await {
+    let db = match Database::open(&deployment).await {
         Ok(db) => db,
         Err(e) => {
             eprintln!("otpkit-demo: {e:#}");
@@ -275,15 +280,15 @@ fn database_url_arg(args: &[OsString]) -> Option<String> {
 
 /// `otp …`: the embedded otpkit CLI with the demo's user directory, on a migrated database.
 async fn otp(args: Vec<OsString>) -> ExitCode {
-    let mut settings = match settings() {
-        Ok(s) => s,
+    let (settings, mut deployment) = match configuration() {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("otpkit: {e:#}");
             return ExitCode::from(1);
         }
     };
     if let Some(url) = database_url_arg(&args) {
-        settings.database_url = url;
+        deployment.database_url = url;
     }
     // `keys generate` needs no database; `--help` and usage errors neither. Everything else
     // runs on the migrated database with usernames resolved through the demo's users.
@@ -293,7 +298,7 @@ async fn otp(args: Vec<OsString>) -> ExitCode {
         .find(|a| !a.starts_with('-'))
         .is_some_and(|first| first != "keys" && first != "help");
     let users = if needs_db {
-        match Database::open(&settings).await {
+        match Database::open(&deployment).await {
             Ok(db) => Some(Arc::new(DemoDirectory(db.users)) as Arc<dyn otpkit::UserDirectory>),
             Err(e) => {
                 eprintln!("otpkit: {e:#}");
@@ -309,6 +314,7 @@ async fn otp(args: Vec<OsString>) -> ExitCode {
         otpkit_cli::Options {
             users,
             settings: Some(settings),
+            deployment: Some(deployment),
         },
     )
     .await

@@ -31,6 +31,7 @@ use otpkit::{Engine, KeyRing, Settings, UserId};
 use otpkit_axum::{
     OtpKit, OtpState, SessionPasswordAuth, Templates, Verified, WebSettings, otp_required,
 };
+use otpkit_cli::deploy::Deployment;
 use subtle::ConstantTimeEq;
 use tower_sessions::{MemoryStore, Session};
 
@@ -78,9 +79,9 @@ impl std::fmt::Debug for Mail {
 
 impl Mail {
     /// SMTP when `OTPKIT_SMTP_URL` is set, else development mode with a new outbox.
-    pub fn from_settings(settings: &Settings) -> anyhow::Result<Mail> {
-        if settings.smtp_url.is_some() {
-            Ok(Mail::Smtp(otpkit_smtp::mailer_from_settings(settings)?))
+    pub fn from_deployment(deployment: &Deployment) -> anyhow::Result<Mail> {
+        if deployment.smtp_url.is_some() {
+            Ok(Mail::Smtp(deployment.mailer()?))
         } else {
             Ok(Mail::Dev(Arc::new(Outbox::new())))
         }
@@ -95,7 +96,8 @@ impl Mail {
 /// What the application is made of.
 #[derive(Debug)]
 pub struct AppOptions {
-    /// The engine's settings (SPEC §6).
+    /// The engine's settings: the device policy and the kinds', with the email templates'
+    /// texts (see [`Deployment::read_email_templates`]).
     pub settings: Settings,
     /// The web settings (`OTPKIT_URL_PREFIX`, `OTPKIT_MAX_BODY_BYTES`, …).
     pub web: WebSettings,

@@ -9,7 +9,6 @@ mod smtp;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use otpkit::Settings;
 use otpkit::mailer::{Mailer, NoMailer};
 
 pub use config::{Credentials, DEFAULT_TIMEOUT, Security, SmtpConfig};
@@ -39,30 +38,25 @@ pub enum Error {
     },
 }
 
-/// The mailer the settings ask for (SPEC §6): an [`SmtpMailer`] when `OTPKIT_SMTP_URL` is
-/// set, else [`NoMailer`], with which email challenges fail (`challenge_exception`). Pass it
-/// to [`otpkit::EngineBuilder::mailer_arc`]. Needs no runtime: nothing connects until the
-/// first message.
+/// The mailer for the SMTP URL `OTPKIT_SMTP_URL`: an [`SmtpMailer`] when one is given, else
+/// [`NoMailer`], with which email challenges fail (`challenge_exception`). Pass it to
+/// [`otpkit::EngineBuilder::mailer_arc`]. Needs no runtime: nothing connects until the first
+/// message.
 ///
 /// ```
-/// use otpkit::{Engine, KeyRing, MemoryStore, Settings};
+/// use otpkit::{Engine, KeyRing, MemoryStore};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let settings = Settings {
-///     smtp_url: Some("smtp://127.0.0.1:1025".into()),
-///     ..Settings::default()
-/// };
-/// let mailer = otpkit_smtp::mailer_from_settings(&settings)?;
+/// let mailer = otpkit_smtp::mailer_for_url(Some("smtp://127.0.0.1:1025"))?;
 /// let engine = Engine::builder(MemoryStore::new(), KeyRing::random("k1")?)
-///     .settings(settings)
 ///     .mailer_arc(mailer)
 ///     .build()?;
 /// # drop(engine);
 /// # Ok(())
 /// # }
 /// ```
-pub fn mailer_from_settings(settings: &Settings) -> Result<Arc<dyn Mailer>, Error> {
-    match settings.smtp_url.as_deref() {
+pub fn mailer_for_url(smtp_url: Option<&str>) -> Result<Arc<dyn Mailer>, Error> {
+    match smtp_url {
         Some(url) => Ok(Arc::new(SmtpMailer::from_url(url)?)),
         None => Ok(Arc::new(NoMailer)),
     }
@@ -75,8 +69,8 @@ mod tests {
     use otpkit::mailer::EmailMessage;
 
     #[tokio::test]
-    async fn settings_pick_the_mailer() {
-        let m = mailer_from_settings(&Settings::default()).unwrap();
+    async fn the_url_picks_the_mailer() {
+        let m = mailer_for_url(None).unwrap();
         let msg = EmailMessage {
             to: "a@example.com".into(),
             from: "b@example.com".into(),
@@ -91,17 +85,12 @@ mod tests {
         );
         assert!(err.to_string().contains("OTPKIT_SMTP_URL"), "{err}");
 
-        let s = Settings {
-            smtp_url: Some("smtps://u:pw@mail.example.com".into()),
-            ..Settings::default()
-        };
-        assert!(mailer_from_settings(&s).is_ok());
+        assert!(mailer_for_url(Some("smtps://u:pw@mail.example.com")).is_ok());
 
-        let s = Settings {
-            smtp_url: Some("smtp://u:hunter2@mail.example.com?tls=opportunistic".into()),
-            ..Settings::default()
-        };
-        let err = mailer_from_settings(&s).err().unwrap().to_string();
+        let err = mailer_for_url(Some("smtp://u:hunter2@mail.example.com?tls=opportunistic"))
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("opportunistic"), "{err}");
         assert!(!err.contains("hunter2"), "{err}");
     }

@@ -19,6 +19,7 @@ use tokio::time::Instant;
 use mail_parser::{MessageParser, MimeHeaders};
 use otpkit::engine::{ChallengeOptions, ChallengeOutcome, VerifyOptions};
 use otpkit::mailer::{EmailMessage, MailError, Mailer};
+use otpkit::settings::EmailSettings;
 use otpkit::{
     Engine, KeyRing, MemoryStore, Rejection, SecretString, Settings, UserId, VerifyOutcome,
 };
@@ -141,9 +142,12 @@ async fn challenge_is_delivered_over_smtp_and_the_code_verifies_once() {
 async fn subject_carries_the_token_and_html_arrives_as_multipart_alternative() {
     let mut sink = Sink::start().await;
     let settings = Settings {
-        email_subject: "Test Subject with token: {token}".into(),
-        email_sender: Some("Example Site <noreply@example.com>".into()),
-        email_body_html_template: Some("<p>{{ site }}: your code is <b>{{ token }}</b></p>".into()),
+        email: EmailSettings {
+            subject: "Test Subject with token: {token}".into(),
+            sender: Some("Example Site <noreply@example.com>".into()),
+            body_html_template: Some("<p>{{ site }}: your code is <b>{{ token }}</b></p>".into()),
+            ..Default::default()
+        },
         ..Settings::default()
     };
     let engine = engine(SmtpMailer::from_url(&sink.url()).unwrap(), settings);

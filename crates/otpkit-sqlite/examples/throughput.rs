@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use otpkit::device::NewDevice;
 use otpkit::engine::{TotpOptions, VerifyOptions};
+use otpkit::settings::{ThrottleSettings, TotpSettings};
 use otpkit::store::Write;
 use otpkit::{DeviceStore as _, Engine, KeyRing, SecretBytes, Settings, Timestamp, UserId};
 use otpkit_sqlite::SqliteStore;
@@ -157,9 +158,15 @@ async fn engine_run(engine: &Engine, per_task: usize) -> Result<f64, Box<dyn Err
 fn engine_on(store: impl otpkit::DeviceStore) -> Result<Engine, Box<dyn Error>> {
     let keys = KeyRing::parse("bench:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")?;
     let settings = Settings {
-        totp_throttle_factor: 0,
-        lockout_threshold: 0,
-        account_lockout_threshold: 0,
+        throttle: ThrottleSettings {
+            lockout_threshold: 0,
+            account_lockout_threshold: 0,
+            ..Default::default()
+        },
+        totp: TotpSettings {
+            throttle_factor: 0,
+            ..Default::default()
+        },
         ..Settings::default()
     };
     Ok(Engine::builder(store, keys).settings(settings).build()?)

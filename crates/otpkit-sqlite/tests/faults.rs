@@ -30,6 +30,7 @@ use std::time::Duration;
 use common::*;
 use otpkit::engine::{HotpOptions, TotpOptions, VerifyOptions};
 use otpkit::oath::{Algorithm, Digits, OathKey, totp_at};
+use otpkit::settings::{HotpSettings, ThrottleSettings};
 use otpkit::{
     Clock, Engine, KeyRing, ManualClock, Rejection, SecretBytes, Settings, Timestamp, UserId,
     VerifyOutcome,
@@ -133,9 +134,15 @@ fn device_key(i: usize) -> Vec<u8> {
 /// still counts every failure.
 fn loop_settings() -> Settings {
     Settings {
-        hotp_throttle_factor: 0,
-        lockout_threshold: 0,
-        account_lockout_threshold: 0,
+        throttle: ThrottleSettings {
+            lockout_threshold: 0,
+            account_lockout_threshold: 0,
+            ..Default::default()
+        },
+        hotp: HotpSettings {
+            throttle_factor: 0,
+            ..Default::default()
+        },
         ..Settings::default()
     }
 }

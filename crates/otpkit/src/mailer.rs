@@ -11,13 +11,11 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use crate::secret::SecretString;
-use crate::settings::Settings;
+use crate::settings::EmailSettings;
 
-/// The built-in text body template (`otp/email/token.txt`).
+/// The built-in text body template (`otp/email/token.txt`), used when
+/// `OTP_EMAIL_BODY_TEMPLATE` is unset.
 pub const DEFAULT_BODY_TEMPLATE: &str = "Your verification code is {{ token }}.";
-
-/// The default value of `OTP_EMAIL_BODY_TEMPLATE_PATH`, which names the built-in template.
-pub const DEFAULT_BODY_TEMPLATE_PATH: &str = "otp/email/token.txt";
 
 /// One email carrying a token. Subject and bodies may contain the token, so `Debug` shows
 /// only the recipient and sender.
@@ -186,23 +184,18 @@ impl Mailer for NoMailer {
     }
 }
 
-/// Why the email templates could not be loaded.
-#[derive(Debug, thiserror::Error)]
+/// Why the email templates could not be loaded: a template does not parse.
+///
+/// Reading templates from files (`OTP_EMAIL_BODY_TEMPLATE_PATH`,
+/// `OTP_EMAIL_BODY_HTML_TEMPLATE_PATH`) is the deployment's business, not this crate's: the
+/// templates arrive here as text in [`EmailSettings`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TemplateError {
-    /// A template file could not be read.
-    #[error("{setting}: cannot read template file {path:?}: {source}")]
-    Read {
-        /// The setting that names the file.
-        setting: &'static str,
-        /// The path.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
     /// A template does not parse.
     #[error("{setting}: invalid template: {message}")]
     Syntax {
-        /// The setting that holds or names the template.
+        /// The setting that holds the template.
         setting: &'static str,
         /// The parser's message.
         message: String,
@@ -260,38 +253,33 @@ impl Default for EmailTemplates {
 }
 
 impl EmailTemplates {
-    /// Resolves the `OTP_EMAIL_*` settings: inline templates win over paths; the default
-    /// path names the built-in template; files are read now, and every template is parsed
+    /// Resolves the email settings: the sender, the subject, and the templates, an unset
+    /// text template being the built-in [`DEFAULT_BODY_TEMPLATE`]. Every template is parsed
     /// now, so that a mistake stops start-up rather than a login.
-    pub fn from_settings(s: &Settings) -> Result<Self, TemplateError> {
-        let read = |setting: &'static str, path: &str| {
-            std::fs::read_to_string(path).map_err(|source| TemplateError::Read {
-                setting,
-                path: path.to_owned(),
-                source,
-            })
-        };
-        let text = match (&s.email_body_template, &s.email_body_template_path) {
-            (Some(t), _) => t.clone(),
-            (None, p) if p == DEFAULT_BODY_TEMPLATE_PATH => DEFAULT_BODY_TEMPLATE.to_owned(),
-            (None, p) => read("OTP_EMAIL_BODY_TEMPLATE_PATH", p)?,
-        };
-        let html = match (
-            &s.email_body_html_template,
-            &s.email_body_html_template_path,
-        ) {
-            (Some(t), _) => Some(t.clone()),
-            (None, Some(p)) => Some(read("OTP_EMAIL_BODY_HTML_TEMPLATE_PATH", p)?),
-            (None, None) => None,
-        };
+    ///
+    /// ```
+    /// use otpkit::mailer::{EmailTemplates, DEFAULT_BODY_TEMPLATE};
+    /// use otpkit::settings::EmailSettings;
+    ///
+    /// let t = EmailTemplates::from_settings(&EmailSettings::default())?;
+    /// assert_eq!(t.text, DEFAULT_BODY_TEMPLATE);
+    /// let broken = EmailSettings {
+    ///     body_template: Some("{{ token".into()),
+    ///     ..EmailSettings::default()
+    /// };
+    /// let err = EmailTemplates::from_settings(&broken).unwrap_err();
+    /// assert!(err.to_string().starts_with("OTP_EMAIL_BODY_TEMPLATE: invalid template"));
+    /// # Ok::<(), otpkit::mailer::TemplateError>(())
+    /// ```
+    pub fn from_settings(email: &EmailSettings) -> Result<Self, TemplateError> {
         let t = EmailTemplates {
-            sender: s
-                .email_sender
+            sender: email.sender().to_owned(),
+            subject: email.subject.clone(),
+            text: email
+                .body_template
                 .clone()
-                .unwrap_or_else(|| s.default_from_email.clone()),
-            subject: s.email_subject.clone(),
-            text,
-            html,
+                .unwrap_or_else(|| DEFAULT_BODY_TEMPLATE.to_owned()),
+            html: email.body_html_template.clone(),
         };
         check("OTP_EMAIL_BODY_TEMPLATE", &t.text)?;
         if let Some(h) = &t.html {

@@ -88,9 +88,9 @@ impl SendLimits {
     /// The bounds of `settings`.
     pub fn from_settings(settings: &Settings) -> Self {
         SendLimits {
-            account_cooldown_secs: settings.email_account_cooldown,
-            user_hourly: settings.email_hourly_limit,
-            address_hourly: settings.email_address_hourly_limit,
+            account_cooldown_secs: settings.email.account_cooldown,
+            user_hourly: settings.email.hourly_limit,
+            address_hourly: settings.email.address_hourly_limit,
         }
     }
 }

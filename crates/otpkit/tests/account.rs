@@ -18,6 +18,7 @@ use otpkit::engine::VerifyOptions;
 use otpkit::events::EventKind;
 use otpkit::oath::hmac_count;
 use otpkit::policy::VerifyNotAllowed;
+use otpkit::settings::{ThrottleSettings, TotpSettings};
 use otpkit::{Rejection, Settings, Timestamp, UserId, VerifyOutcome};
 
 const START: i64 = 1_000_000;
@@ -153,7 +154,10 @@ async fn rotating_across_devices_multiplies_no_guesses() {
     assert_eq!(guesses_in_24h(&t, &pids).await, 35);
 
     let t = account_setup(Settings {
-        account_throttling: false,
+        throttle: ThrottleSettings {
+            account_throttling: false,
+            ..Default::default()
+        },
         ..Settings::default()
     });
     let pids = devices(&t, 3).await;
@@ -169,8 +173,14 @@ async fn rotating_across_devices_multiplies_no_guesses() {
 #[tokio::test]
 async fn the_account_lockout_threshold_counts_every_device() {
     let t = account_setup(Settings {
-        totp_throttle_factor: 0,
-        account_lockout_threshold: 5,
+        throttle: ThrottleSettings {
+            account_lockout_threshold: 5,
+            ..Default::default()
+        },
+        totp: TotpSettings {
+            throttle_factor: 0,
+            ..Default::default()
+        },
         ..Settings::default()
     });
     let pids = devices(&t, 3).await;
@@ -240,7 +250,10 @@ async fn the_account_lockout_threshold_counts_every_device() {
 #[tokio::test]
 async fn one_locked_device_leaves_the_others_usable() {
     let t = account_setup(Settings {
-        lockout_threshold: 3,
+        throttle: ThrottleSettings {
+            lockout_threshold: 3,
+            ..Default::default()
+        },
         ..Settings::default()
     });
     let pids = devices(&t, 2).await;
@@ -288,7 +301,10 @@ async fn other_users_do_not_count() {
 #[tokio::test]
 async fn off_restores_per_device_throttling() {
     let t = account_setup(Settings {
-        account_throttling: false,
+        throttle: ThrottleSettings {
+            account_throttling: false,
+            ..Default::default()
+        },
         ..Settings::default()
     });
     let pids = devices(&t, 2).await;
@@ -306,7 +322,7 @@ async fn off_restores_per_device_throttling() {
 /// `OTPKIT_ACCOUNT_LOCKOUT_THRESHOLD` is 0–20000, default 200.
 #[test]
 fn the_settings() {
-    assert_eq!(Settings::default().account_lockout_threshold, 200);
+    assert_eq!(Settings::default().throttle.account_lockout_threshold, 200);
     for (raw, ok) in [
         ("0", true),
         ("20000", true),
@@ -318,10 +334,10 @@ fn the_settings() {
         });
         assert_eq!(r.is_ok(), ok, "{raw}");
     }
-    assert!(Settings::default().account_throttling);
+    assert!(Settings::default().throttle.account_throttling);
     let s = Settings::from_lookup(|n| (n == "OTPKIT_ACCOUNT_THROTTLING").then(|| "false".into()))
         .unwrap();
-    assert!(!s.account_throttling);
+    assert!(!s.throttle.account_throttling);
     let err = Settings::from_lookup(|n| (n == "OTPKIT_ACCOUNT_THROTTLING").then(|| "maybe".into()))
         .unwrap_err();
     assert!(

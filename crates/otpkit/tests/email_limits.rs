@@ -14,6 +14,7 @@ use common::*;
 use otpkit::engine::{ChallengeOptions, ChallengeOutcome};
 use otpkit::kind::email::{AddressError, parse_address};
 use otpkit::send_limit::{LimitReason, SendRefused};
+use otpkit::settings::EmailSettings;
 use otpkit::{Settings, Timestamp, UserId, VerifyOutcome};
 
 async fn email_of(t: &T, user: &UserId, address: &str) -> String {
@@ -79,7 +80,10 @@ async fn per_account_cooldown_spans_the_users_email_devices() {
 #[tokio::test]
 async fn hourly_budget_per_user_whatever_the_device() {
     let t = setup(Settings {
-        email_address_hourly_limit: 0,
+        email: EmailSettings {
+            address_hourly_limit: 0,
+            ..Default::default()
+        },
         ..Settings::default()
     });
     let mut pids = Vec::new();
@@ -167,7 +171,10 @@ async fn a_refusal_compensates_the_device() {
 #[tokio::test]
 async fn a_delivery_failure_releases_the_reservation() {
     let t = setup(Settings {
-        email_address_hourly_limit: 1,
+        email: EmailSettings {
+            address_hourly_limit: 1,
+            ..Default::default()
+        },
         ..Settings::default()
     });
     let one = email_of(&t, &alice(), "victim@example.org").await;

@@ -13,6 +13,7 @@ use otpkit::events::EventKind;
 use otpkit::oath::hmac_count;
 use otpkit::policy::{GenerateNotAllowed, VerifyNotAllowed};
 use otpkit::session::{self, MemorySession, OtpSession};
+use otpkit::settings::{EmailSettings, StaticSettings, ThrottleSettings, TotpSettings};
 use otpkit::{Device, Rejection, SecretBytes, Settings, Timestamp, UserId, VerifyOutcome};
 
 mod common;
@@ -108,7 +109,10 @@ async fn correct_token_at_locked_until_succeeds_and_resets() {
 async fn hard_lockout_at_the_configured_count() {
     for threshold in [5u32, 100] {
         let t = setup(Settings {
-            lockout_threshold: threshold,
+            throttle: ThrottleSettings {
+                lockout_threshold: threshold,
+                ..Default::default()
+            },
             ..Settings::default()
         });
         let pid = rfc_totp(&t).await;
@@ -148,8 +152,14 @@ async fn hard_lockout_at_the_configured_count() {
 #[tokio::test]
 async fn throttling_disabled_still_counts_and_locks() {
     let t = setup(Settings {
-        totp_throttle_factor: 0,
-        lockout_threshold: 3,
+        throttle: ThrottleSettings {
+            lockout_threshold: 3,
+            ..Default::default()
+        },
+        totp: TotpSettings {
+            throttle_factor: 0,
+            ..Default::default()
+        },
         ..Settings::default()
     });
     let pid = rfc_totp(&t).await;
@@ -168,7 +178,10 @@ async fn throttling_disabled_still_counts_and_locks() {
 #[tokio::test]
 async fn hostile_tokens_are_malformed_failures_without_scanning() {
     let t = setup(Settings {
-        totp_throttle_factor: 0,
+        totp: TotpSettings {
+            throttle_factor: 0,
+            ..Default::default()
+        },
         ..Settings::default()
     });
     let pid = rfc_totp(&t).await;
@@ -243,8 +256,11 @@ async fn accepted_indexes(t: &T, pid: &str) -> Vec<usize> {
 
 fn no_throttle_no_sync() -> Settings {
     Settings {
-        totp_throttle_factor: 0,
-        totp_sync: false,
+        totp: TotpSettings {
+            throttle_factor: 0,
+            sync: false,
+            ..Default::default()
+        },
         ..Settings::default()
     }
 }
@@ -261,7 +277,10 @@ async fn django_totp_suite() {
     assert_eq!(accepted_indexes(&t, &pid).await, vec![1, 2, 3]);
 
     let t = setup(Settings {
-        totp_throttle_factor: 0,
+        totp: TotpSettings {
+            throttle_factor: 0,
+            ..Default::default()
+        },
         ..Settings::default()
     });
     t.clock.set(Timestamp::from_secs(1_000_000));
@@ -401,7 +420,10 @@ async fn django_hotp_suite_and_window() {
 #[tokio::test]
 async fn backup_codes_single_use_batches_and_normalisation() {
     let t = setup(Settings {
-        static_throttle_factor: 0,
+        static_codes: StaticSettings {
+            throttle_factor: 0,
+            ..Default::default()
+        },
         ..Settings::default()
     });
     let (d, codes) = t.e.generate_backup_codes(&alice(), None).await.unwrap();
@@ -551,9 +573,12 @@ async fn cooldown_boundaries_and_resend_overwrites() {
     ));
     // Duration 0 disables it: a second generation at the same instant is allowed.
     let t = setup(Settings {
-        email_cooldown_duration: 0,
-        // The per-account bound (issue 12) is tested in email_limits.rs.
-        email_account_cooldown: 0,
+        email: EmailSettings {
+            cooldown_duration: 0,
+            // The per-account bound (issue 12) is tested in email_limits.rs.
+            account_cooldown: 0,
+            ..Default::default()
+        },
         ..Settings::default()
     });
     let pid = email_device(&t, Some("a@example.com")).await;
@@ -573,8 +598,11 @@ async fn cooldown_boundaries_and_resend_overwrites() {
 #[tokio::test]
 async fn success_resets_the_cooldown_even_with_duration_zero() {
     let t = setup(Settings {
-        email_cooldown_duration: 0,
-        email_account_cooldown: 0,
+        email: EmailSettings {
+            cooldown_duration: 0,
+            account_cooldown: 0,
+            ..Default::default()
+        },
         ..Settings::default()
     });
     let pid = email_device(&t, Some("a@example.com")).await;
@@ -612,8 +640,11 @@ async fn email_validity_is_strict() {
 #[tokio::test]
 async fn email_code_single_use_attempt_limit_and_addresses() {
     let t = setup(Settings {
-        email_throttle_factor: 0,
-        email_subject: "Test Subject with token: {token}".into(),
+        email: EmailSettings {
+            throttle_factor: 0,
+            subject: "Test Subject with token: {token}".into(),
+            ..Default::default()
+        },
         ..Settings::default()
     });
     let pid = email_device(&t, Some("alice2@example.com")).await;
@@ -1283,7 +1314,10 @@ async fn names_display_and_redaction() {
 #[tokio::test]
 async fn issuer_and_display_name_in_the_uri() {
     let t = setup(Settings {
-        totp_issuer: Some(otpkit::TextOrHook::Fixed("Very: Trustworthy Source".into())),
+        totp: TotpSettings {
+            issuer: Some(otpkit::TextOrHook::Fixed("Very: Trustworthy Source".into())),
+            ..Default::default()
+        },
         ..Settings::default()
     });
     let pid = rfc_totp(&t).await;

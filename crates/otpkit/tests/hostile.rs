@@ -16,6 +16,7 @@ use otpkit::engine::{ChallengeOptions, ChallengeOutcome, HotpOptions, TotpOption
 use otpkit::mailer::MemoryMailer;
 use otpkit::oath::{Algorithm, hmac_count};
 use otpkit::otpauth;
+use otpkit::settings::{EmailSettings, HotpSettings, StaticSettings, TotpSettings};
 use otpkit::{
     Engine, KeyRing, ManualClock, MemoryStore, Rejection, SecretBytes, Settings, Timestamp, UserId,
     VerifyOutcome,
@@ -34,10 +35,22 @@ fn setup() -> T {
     let store = MemoryStore::new();
     let mailer = MemoryMailer::new();
     let settings = Settings {
-        totp_throttle_factor: 0,
-        hotp_throttle_factor: 0,
-        static_throttle_factor: 0,
-        email_throttle_factor: 0,
+        totp: TotpSettings {
+            throttle_factor: 0,
+            ..Default::default()
+        },
+        hotp: HotpSettings {
+            throttle_factor: 0,
+            ..Default::default()
+        },
+        static_codes: StaticSettings {
+            throttle_factor: 0,
+            ..Default::default()
+        },
+        email: EmailSettings {
+            throttle_factor: 0,
+            ..Default::default()
+        },
         ..Settings::default()
     };
     let e = Engine::builder(store.clone(), KeyRing::random("k1").unwrap())

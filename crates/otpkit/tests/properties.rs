@@ -128,8 +128,8 @@ fn throttle() -> Throttle {
     let s = Settings::default();
     Throttle {
         factor: 1,
-        max_delay_secs: s.throttle_max_delay,
-        lockout_threshold: s.lockout_threshold,
+        max_delay_secs: s.throttle.max_delay,
+        lockout_threshold: s.throttle.lockout_threshold,
     }
 }
 
@@ -260,7 +260,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     }
                 }
                 let account_throttle = Throttle {
-                    lockout_threshold: Settings::default().account_lockout_threshold,
+                    lockout_threshold: Settings::default().throttle.account_lockout_threshold,
                     ..throttle()
                 };
                 let refused = throttle().check(&before.throttle, now).is_err()

@@ -124,8 +124,8 @@ impl Engine {
     /// `device_locked` (and notifies) when this increment reaches the lock-out threshold.
     pub async fn throttle_increment(&self, pid: &str) -> Result<Device, Error> {
         let now = self.now();
-        let max = self.inner.settings.throttle_max_delay;
-        let lockout = self.inner.settings.lockout_threshold;
+        let max = self.inner.settings.throttle.max_delay;
+        let lockout = self.inner.settings.throttle.lockout_threshold;
         let (d, locked) = self
             .update_record_with(pid, move |r| {
                 let throttle = Throttle {
@@ -298,7 +298,7 @@ impl Engine {
     pub async fn prune_unconfirmed(&self) -> Result<u64, Error> {
         let cutoff = self
             .now()
-            .add_secs(-i64::from(self.inner.settings.enrolment_ttl));
+            .add_secs(-i64::from(self.inner.settings.enrolment.ttl));
         let mut removed = 0;
         let mut after = None;
         loop {

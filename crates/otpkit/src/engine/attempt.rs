@@ -192,8 +192,8 @@ impl Inner {
     pub(super) fn throttle_for(&self, dev: &dyn DynDevice) -> Throttle {
         Throttle {
             factor: dev.throttle_factor(&self.settings),
-            max_delay_secs: self.settings.throttle_max_delay,
-            lockout_threshold: self.settings.lockout_threshold,
+            max_delay_secs: self.settings.throttle.max_delay,
+            lockout_threshold: self.settings.throttle.lockout_threshold,
         }
     }
 
@@ -257,7 +257,7 @@ impl Inner {
         Throttles {
             device,
             account: Throttle {
-                lockout_threshold: self.settings.account_lockout_threshold,
+                lockout_threshold: self.settings.throttle.account_lockout_threshold,
                 ..device
             },
             total: others.map(|others| others.plus(own)),
@@ -294,10 +294,10 @@ impl Inner {
         writes: &mut [Write],
         failures: Vec<(usize, DeviceRecord, Attempt)>,
     ) -> Vec<(DeviceId, Attempt)> {
-        let lockout = self.settings.account_lockout_threshold;
+        let lockout = self.settings.throttle.account_lockout_threshold;
         let before = AccountTally::of_others(recs, usize::MAX).failure_count;
         let after = u32::try_from(failures.len()).map_or(u32::MAX, |n| before.saturating_add(n));
-        let mut account_locked = (self.settings.account_throttling
+        let mut account_locked = (self.settings.throttle.account_throttling
             && lockout > 0
             && before < lockout
             && after >= lockout)
@@ -345,6 +345,7 @@ impl Inner {
             // guess for the account throttle, and every evaluated device records it.
             let account = self
                 .settings
+                .throttle
                 .account_throttling
                 .then(|| AccountTally::of_others(recs, i));
             let input = AttemptInput {

@@ -45,7 +45,7 @@ struct Request {
 impl Request {
     /// The reservation's decision on `rec`, under its lock. Pure apart from the CSPRNG.
     fn decide(&self, rec: &mut DeviceRecord) -> (Write, Result<Reserved, KindError>) {
-        let ttl = self.inner.settings.enrolment_ttl;
+        let ttl = self.inner.settings.enrolment.ttl;
         if rec.model_label != self.kind.model_label()
             || rec.user != self.owner
             || !mode_admits(self.mode, rec, self.now, ttl)

@@ -79,14 +79,14 @@ impl Engine {
     /// Creates a TOTP device (§5.1), validating every option.
     pub async fn create_totp(&self, user: &UserId, o: TotpOptions) -> Result<Device, Error> {
         let s = &self.inner.settings;
-        let algorithm = o.algorithm.unwrap_or(s.totp_algorithm);
-        let digits = Digits::new(o.digits.unwrap_or(s.totp_digits))
+        let algorithm = o.algorithm.unwrap_or(s.totp.algorithm);
+        let digits = Digits::new(o.digits.unwrap_or(s.totp.digits))
             .map_err(|_| option_err("digits", "must be 6, 7 or 8"))?;
-        let step = o.step.unwrap_or(s.totp_step);
+        let step = o.step.unwrap_or(s.totp.step);
         if !(1..=120).contains(&step) {
             return Err(option_err("step", "must be 1 to 120 seconds"));
         }
-        let tolerance = o.tolerance.unwrap_or(s.totp_tolerance);
+        let tolerance = o.tolerance.unwrap_or(s.totp.tolerance);
         if tolerance > 10 {
             return Err(option_err("tolerance", "must be 0 to 10 steps"));
         }
@@ -111,7 +111,7 @@ impl Engine {
         let algorithm = o.algorithm.unwrap_or(Algorithm::Sha1);
         let digits = Digits::new(o.digits.unwrap_or(6))
             .map_err(|_| option_err("digits", "must be 6, 7 or 8"))?;
-        let tolerance = o.tolerance.unwrap_or(self.inner.settings.hotp_tolerance);
+        let tolerance = o.tolerance.unwrap_or(self.inner.settings.hotp.tolerance);
         if tolerance > 20 {
             return Err(option_err("tolerance", "must be 0 to 20 counters"));
         }
@@ -194,7 +194,7 @@ impl Engine {
         user: &UserId,
         count: Option<usize>,
     ) -> Result<(Device, Vec<SecretString>), Error> {
-        let count = count.unwrap_or(self.inner.settings.static_batch_size as usize);
+        let count = count.unwrap_or(self.inner.settings.static_codes.batch_size as usize);
         if !(1..=50).contains(&count) {
             return Err(option_err("count", "must be 1 to 50 codes"));
         }
@@ -328,9 +328,9 @@ impl Engine {
         let s = &self.inner.settings;
         let is_totp = matches!(auth.kind, crate::otpauth::OtpAuthKind::Totp { .. });
         let issuer = if is_totp {
-            &s.totp_issuer
+            &s.totp.issuer
         } else {
-            &s.hotp_issuer
+            &s.hotp.issuer
         };
         auth.issuer = issuer
             .as_ref()
@@ -339,7 +339,8 @@ impl Engine {
             .filter(|i| !i.is_empty());
         if is_totp {
             auth.image = s
-                .totp_image
+                .totp
+                .image
                 .as_ref()
                 .and_then(|i| i.resolve(rec.user.as_str()));
         }

@@ -34,7 +34,7 @@ impl Engine {
         model_label: &str,
         keep: DeviceId,
     ) -> Result<u64, Error> {
-        let ttl_ms = i64::from(self.inner.settings.enrolment_ttl) * 1000;
+        let ttl_ms = i64::from(self.inner.settings.enrolment.ttl) * 1000;
         let now = self.now();
         let label = model_label.to_owned();
         let done = self

@@ -157,7 +157,7 @@ impl EngineBuilder {
     /// Validates the settings, loads the email templates and builds the engine.
     pub fn build(self) -> Result<Engine, Error> {
         self.settings.validate()?;
-        let templates = EmailTemplates::from_settings(&self.settings)?;
+        let templates = EmailTemplates::from_settings(&self.settings.email)?;
         let mut registry = self
             .registry
             .unwrap_or_else(|| Registry::builtin(&self.settings));

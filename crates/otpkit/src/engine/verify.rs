@@ -33,7 +33,7 @@ impl Request {
         rec: &mut DeviceRecord,
         account: Option<AccountTally>,
     ) -> (Write, Result<Option<Attempt>, KindError>) {
-        let ttl = self.inner.settings.enrolment_ttl;
+        let ttl = self.inner.settings.enrolment.ttl;
         if rec.model_label != self.kind.model_label()
             || rec.user != self.owner
             || !mode_admits(self.mode, rec, self.now, ttl)
@@ -158,7 +158,7 @@ impl Engine {
         req: Request,
     ) -> Result<Option<(Attempt, DeviceRecord)>, Error> {
         let store = &self.inner.store;
-        if self.inner.settings.account_throttling {
+        if self.inner.settings.throttle.account_throttling {
             // All of the owner's rows are locked for the decision: the account's failure
             // total cannot change under it (one atomic transition, SPEC §2.9).
             let done = store

@@ -107,11 +107,11 @@ impl DeviceKind for EmailDevice {
     const INTERACTIVE: bool = true;
 
     fn throttle_factor(&self, settings: &Settings) -> u32 {
-        settings.email_throttle_factor
+        settings.email.throttle_factor
     }
 
     fn cooldown_duration(&self, settings: &Settings) -> u32 {
-        settings.email_cooldown_duration
+        settings.email.cooldown_duration
     }
 
     fn verify(&mut self, token: &str, ctx: &mut Context<'_>) -> Result<Verdict, KindError> {
@@ -124,7 +124,7 @@ impl DeviceKind for EmailDevice {
             SideChannelResult::NoneOutstanding => Ok(Verdict::Invalid),
             SideChannelResult::Wrong => {
                 self.token_failures = self.token_failures.saturating_add(1);
-                if u32::from(self.token_failures) >= ctx.settings().email_max_attempts {
+                if u32::from(self.token_failures) >= ctx.settings().email.max_attempts {
                     // The token is burnt: even the correct code is now rejected.
                     self.side.token = None;
                     self.side.valid_until = ctx.now();
@@ -145,7 +145,7 @@ impl DeviceKind for EmailDevice {
             _ => return Err(ChallengeError::NoAddress.into()),
         };
         let s = ctx.settings();
-        let (length, validity) = (s.email_token_length, s.email_token_validity);
+        let (length, validity) = (s.email.token_length, s.email.token_validity);
         let token = self.side.generate_token(ctx, length, validity)?;
         self.token_failures = 0;
         let message = ctx

@@ -32,7 +32,7 @@ impl DeviceKind for HotpDevice {
     const VERBOSE_NAME: &'static str = "HOTP device";
 
     fn throttle_factor(&self, settings: &Settings) -> u32 {
-        settings.hotp_throttle_factor
+        settings.hotp.throttle_factor
     }
 
     fn verify(&mut self, token: &str, ctx: &mut Context<'_>) -> Result<Verdict, KindError> {

@@ -110,7 +110,7 @@ impl DeviceKind for StaticDevice {
     const VERBOSE_NAME: &'static str = "Static device";
 
     fn throttle_factor(&self, settings: &Settings) -> u32 {
-        settings.static_throttle_factor
+        settings.static_codes.throttle_factor
     }
 
     fn verify(&mut self, token: &str, ctx: &mut Context<'_>) -> Result<Verdict, KindError> {

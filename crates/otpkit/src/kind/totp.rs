@@ -43,7 +43,7 @@ impl DeviceKind for TotpDevice {
     const VERBOSE_NAME: &'static str = "TOTP device";
 
     fn throttle_factor(&self, settings: &Settings) -> u32 {
-        settings.totp_throttle_factor
+        settings.totp.throttle_factor
     }
 
     fn verify(&mut self, token: &str, ctx: &mut Context<'_>) -> Result<Verdict, KindError> {
@@ -57,7 +57,7 @@ impl DeviceKind for TotpDevice {
         match verify_totp(&key, token.expose(), self.digits, t, self.tolerance, min_t) {
             TotpMatch::Accepted { step, offset } => {
                 self.last_t = step;
-                if ctx.settings().totp_sync {
+                if ctx.settings().totp.sync {
                     let off = i16::try_from(offset).unwrap_or(0);
                     self.drift = self.drift.saturating_add(off);
                 }

@@ -28,6 +28,9 @@ use crate::policy::VerifyNotAllowed;
 use crate::seal::KeyRing;
 use crate::secret::SecretBytes;
 use crate::settings::Settings;
+use crate::settings::{
+    EmailSettings, HotpSettings, StaticSettings, ThrottleSettings, TotpSettings,
+};
 use crate::store::{DeviceQuery, DeviceStore, DeviceStoreExt, StoreError, Write};
 use crate::user::UserId;
 
@@ -109,10 +112,22 @@ pub fn engines(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>, settings: Setti
 
 fn no_throttle() -> Settings {
     Settings {
-        totp_throttle_factor: 0,
-        hotp_throttle_factor: 0,
-        static_throttle_factor: 0,
-        email_throttle_factor: 0,
+        totp: TotpSettings {
+            throttle_factor: 0,
+            ..Default::default()
+        },
+        hotp: HotpSettings {
+            throttle_factor: 0,
+            ..Default::default()
+        },
+        static_codes: StaticSettings {
+            throttle_factor: 0,
+            ..Default::default()
+        },
+        email: EmailSettings {
+            throttle_factor: 0,
+            ..Default::default()
+        },
         ..Settings::default()
     }
 }
@@ -811,7 +826,10 @@ pub async fn concurrent_backup_code_single_use(a: Arc<dyn DeviceStore>, b: Arc<d
 /// REQ-04: 50 concurrent uses of one email code → one success.
 pub async fn concurrent_email_single_use(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) {
     let settings = Settings {
-        email_max_attempts: 10,
+        email: EmailSettings {
+            max_attempts: 10,
+            ..Default::default()
+        },
         ..no_throttle()
     };
     let p = engines(a, b, settings);
@@ -933,7 +951,10 @@ pub async fn concurrent_account_failures_all_counted(
         a,
         b,
         Settings {
-            account_lockout_threshold: 100,
+            throttle: ThrottleSettings {
+                account_lockout_threshold: 100,
+                ..Default::default()
+            },
             ..no_throttle()
         },
     );

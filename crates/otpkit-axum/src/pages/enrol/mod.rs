@@ -38,7 +38,7 @@ async fn current_enrolment(
         .from_persistent_id(&e.persistent_id)
         .await
         .or_internal()?;
-    let ttl_ms = i64::from(page.kit.settings().enrolment_ttl) * 1000;
+    let ttl_ms = i64::from(page.kit.settings().enrolment.ttl) * 1000;
     let now = page.kit.engine().now();
     Ok(d.filter(|d| {
         d.user() == user
@@ -71,7 +71,7 @@ async fn delete_unconfirmed(page: &Page, d: &Device) -> Result<bool, otpkit::sto
 /// devices.
 async fn clear_enrolments(page: &Page, user: &UserId) -> Result<(), OtpError> {
     let engine = page.kit.engine();
-    let ttl_ms = i64::from(page.kit.settings().enrolment_ttl) * 1000;
+    let ttl_ms = i64::from(page.kit.settings().enrolment.ttl) * 1000;
     let now = engine.now();
     let previous = page
         .store()

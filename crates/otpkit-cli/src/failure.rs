@@ -1,0 +1,46 @@
+//! How a command fails: an exit code and one line for stderr.
+
+/// A failure with its exit code and one line for stderr.
+#[derive(Debug)]
+pub struct Failure {
+    /// 1 (not found/rejected/invalid) or 3 (storage/key).
+    pub code: u8,
+    /// The line for stderr.
+    pub message: String,
+}
+
+impl Failure {
+    /// Not found, rejected or invalid input: exit 1.
+    pub(crate) fn input(m: impl Into<String>) -> Self {
+        Failure {
+            code: 1,
+            message: m.into(),
+        }
+    }
+    /// A storage or key error: exit 3.
+    pub(crate) fn internal(m: impl Into<String>) -> Self {
+        Failure {
+            code: 3,
+            message: m.into(),
+        }
+    }
+}
+
+impl From<otpkit::Error> for Failure {
+    fn from(e: otpkit::Error) -> Self {
+        if e.is_internal() {
+            Failure::internal(e.to_string())
+        } else {
+            Failure::input(e.to_string())
+        }
+    }
+}
+
+impl From<otpkit::store::StoreError> for Failure {
+    fn from(e: otpkit::store::StoreError) -> Self {
+        Failure::internal(e.to_string())
+    }
+}
+
+/// What every command answers.
+pub(crate) type Res<T = ()> = Result<T, Failure>;
