@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Counters of the connection thread, for monitoring and benchmarks
-/// ([`SqliteStore::stats`]).
+/// ([`crate::SqliteStore::stats`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct GroupStats {
