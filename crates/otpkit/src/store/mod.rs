@@ -202,9 +202,6 @@ pub use transition::{
     Committed, ContractViolation, Decision, DeviceStoreExt, UserCommitted, Value,
 };
 
-#[cfg(feature = "conformance")]
-pub mod conformance;
-
 /// What a mutation decided for one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Write {
