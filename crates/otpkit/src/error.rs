@@ -1,7 +1,7 @@
 //! The engine's error type: a variant per cause the caller can act on.
 
-use crate::device::InvalidName;
 use crate::kind::{KindError, RegistryError};
+use crate::record::InvalidName;
 use crate::store::StoreError;
 use crate::user::InvalidUserId;
 

@@ -18,6 +18,7 @@ pub mod policy;
 #[cfg(feature = "qr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "qr")))]
 pub mod qr;
+pub mod record;
 pub mod seal;
 pub mod secret;
 pub mod send_limit;
@@ -28,9 +29,9 @@ pub mod token;
 pub mod user;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
-pub use device::{DeviceId, DeviceRecord, PersistentId};
+pub use device::{Device, DeviceId, DeviceRecord, PersistentId};
 pub use encoding::SecretError;
-pub use engine::{Device, Engine, EngineBuilder, MatchOutcome, Rejection, VerifyOutcome};
+pub use engine::{Engine, EngineBuilder, MatchOutcome, Rejection, VerifyOutcome};
 pub use error::Error;
 pub use kind::{DeviceKind, Registry};
 pub use oath::{Algorithm, Digits, OathError, OathKey, OtpCode, TotpMatch};

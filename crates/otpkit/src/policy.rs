@@ -9,8 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::device::{DeviceRecord, ThrottleState};
 use crate::kind::KindRefusal;
+use crate::record::{DeviceRecord, ThrottleState};
 
 /// Why a verification is refused before the token is looked at (SPEC §2.8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,11 +20,11 @@
 use std::sync::Arc;
 
 use crate::clock::{ManualClock, Timestamp};
-use crate::device::{DeviceId, DeviceRecord, NewDevice, ThrottleState};
 use crate::engine::{Engine, HotpOptions, TotpOptions, VerifyOptions, VerifyOutcome};
 use crate::mailer::MemoryMailer;
 use crate::oath::{Algorithm, Digits, OathKey};
 use crate::policy::VerifyNotAllowed;
+use crate::record::{DeviceId, DeviceRecord, NewDevice, ThrottleState};
 use crate::seal::KeyRing;
 use crate::secret::SecretBytes;
 use crate::settings::Settings;

@@ -1,10 +1,10 @@
 //! Administration (SPEC §2.4–§2.6, §3, §8): the committing policy operations (throttle reset,
 //! unlock, cooldown, timestamps, tokens), rename, confirm, remove and prune.
 
-use crate::device::{DeviceRecord, ThrottleState, validate_name};
 use crate::error::Error;
 use crate::events::{Event, EventKind};
 use crate::policy::{Throttle, throttle_reset};
+use crate::record::{DeviceRecord, ThrottleState, validate_name};
 use crate::secret::SecretString;
 use crate::store::{DeviceQuery, DeviceStoreExt, Write};
 use crate::user::UserId;

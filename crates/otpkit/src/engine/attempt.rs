@@ -3,10 +3,10 @@
 //! effects, computed inside the store's transition; and the events it emits.
 
 use crate::clock::Timestamp;
-use crate::device::{DeviceId, DeviceRecord, ThrottleState};
 use crate::events::{Event, EventKind, emit};
 use crate::kind::{Context, DynDevice, KindError, KindHandle, Verdict};
 use crate::policy::{Throttle, VerifyNotAllowed, throttle_reset};
+use crate::record::{DeviceId, DeviceRecord, ThrottleState};
 use crate::store::Write;
 use crate::user::UserId;
 

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use crate::clock::Timestamp;
-use crate::device::DeviceRecord;
 use crate::error::Error;
 use crate::events::{Event, EventKind};
 use crate::kind::{Delivery, DynDevice, KindError, KindHandle};
 use crate::policy::Cooldown;
+use crate::record::DeviceRecord;
 use crate::store::{DeviceStoreExt, Write};
 use crate::user::UserId;
 

@@ -1,7 +1,6 @@
 //! Creation and provisioning (SPEC §2.1, §5, §5.5): new devices of every kind, backup-code
 //! batches and static tokens, and the otpauth URI of an OATH device.
 
-use crate::device::{NewDevice, validate_name};
 use crate::error::Error;
 use crate::events::{Event, EventKind};
 use crate::kind::{
@@ -10,6 +9,7 @@ use crate::kind::{
 use crate::oath::{Algorithm, Digits, OathKey};
 use crate::otpauth::OtpAuth;
 use crate::policy::{Cooldown, GenerateNotAllowed, VerifyNotAllowed};
+use crate::record::{NewDevice, validate_name};
 use crate::secret::SecretString;
 use crate::store::{DeviceStoreExt, Write};
 use crate::user::UserId;

@@ -1,7 +1,7 @@
 //! Enrolment bookkeeping (SPEC §7.6; issue 12): one pending enrolment per user and kind.
 
 use super::{Engine, Error, UserId};
-use crate::device::DeviceId;
+use crate::record::DeviceId;
 use crate::store::{DeviceStoreExt, Write};
 
 impl Engine {

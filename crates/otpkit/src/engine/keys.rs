@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::device::DeviceRecord;
 use crate::error::Error;
 use crate::events::{Event, EventKind};
 use crate::kind::KindError;
+use crate::record::DeviceRecord;
 use crate::store::{DeviceQuery, DeviceStoreExt, Write};
 
 use super::attempt::CtxExtra;

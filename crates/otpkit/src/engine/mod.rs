@@ -19,7 +19,7 @@
 //! | `admin` | the committing policy operations (throttle reset, unlock, cooldown, timestamps, tokens), rename, confirm, remove, prune |
 //! | `keys` | key status and rotation |
 //! | `login` | `login` and `logout_otp` on a session |
-//! | `device`, `outcome` | [`Device`], and what the operations answer and take ([`VerifyOutcome`], [`TotpOptions`], …) |
+//! | `outcome` | what the operations answer and take ([`VerifyOutcome`], [`TotpOptions`], …); the [`Device`] they hand out lives in [`crate::device`] |
 //!
 //! ```
 //! use otpkit::{Engine, MemoryStore, ManualClock, Timestamp, UserId};
@@ -47,12 +47,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock, Timestamp};
-use crate::device::PersistentId;
 use crate::error::Error;
 use crate::events::{Event, EventKind, NoNotifier, Notifier};
 use crate::kind::{DeviceKind, KindError, KindHandle, Registry};
 use crate::mailer::{EmailTemplates, Mailer, NoMailer};
 use crate::oath::Algorithm;
+use crate::record::PersistentId;
 use crate::seal::KeyRing;
 use crate::secret::SecretBytes;
 use crate::send_limit::{MemoryLimiter, SendLimiter};
@@ -64,7 +64,6 @@ mod admin;
 mod attempt;
 mod challenge;
 mod create;
-mod device;
 mod enrol;
 mod keys;
 mod login;
@@ -72,7 +71,7 @@ mod outcome;
 mod send;
 mod verify;
 
-pub use device::Device;
+pub use crate::device::Device;
 pub use outcome::*;
 
 type RegisterFn = Box<dyn FnOnce(&mut Registry) -> Result<(), crate::kind::RegistryError>>;

@@ -4,8 +4,8 @@
 //! is delivered, and a refusal or a failure is compensated before it is reported.
 
 use super::{ChallengeOutcome, Engine, Error, Event, EventKind, KindHandle, Timestamp, UserId};
-use crate::device::{DeviceRecord, PersistentId};
 use crate::kind::Delivery;
+use crate::record::{DeviceRecord, PersistentId};
 use crate::send_limit::{LimitError, Reservation, SendLimits, SendRequest, normalise_address};
 
 /// What the device's transition reserved: the message to deliver and what undoes it.

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use crate::clock::Timestamp;
-use crate::device::{DeviceId, DeviceRecord};
 use crate::error::Error;
 use crate::kind::{KindError, KindHandle};
+use crate::record::{DeviceId, DeviceRecord};
 use crate::secret::SecretString;
 use crate::store::{DeviceStoreExt, Write};
 use crate::user::UserId;

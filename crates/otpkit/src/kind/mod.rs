@@ -50,8 +50,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::clock::Timestamp;
-use crate::device::is_valid_label;
 use crate::mailer::EmailMessage;
+use crate::record::is_valid_label;
 use crate::seal::{KeyRing, KeyedHash, SealError, Sealed};
 use crate::secret::SecretBytes;
 use crate::settings::Settings;

@@ -10,7 +10,7 @@ use super::{
     Committed, DeviceQuery, DeviceStore, InitState, Mutation, StoreError, UserCommitted,
     UserMutation, Write,
 };
-use crate::device::{DeviceId, DeviceRecord, NewDevice, ThrottleState};
+use crate::record::{DeviceId, DeviceRecord, NewDevice, ThrottleState};
 use crate::user::UserId;
 
 /// An in-memory store. Clones share the same devices (like two pools on one database).

@@ -192,7 +192,7 @@ use std::error::Error as StdError;
 use async_trait::async_trait;
 
 use crate::clock::Timestamp;
-use crate::device::{DeviceId, DeviceRecord, NewDevice};
+use crate::record::{DeviceId, DeviceRecord, NewDevice};
 use crate::user::UserId;
 
 mod memory;

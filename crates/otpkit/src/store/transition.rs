@@ -10,7 +10,7 @@ use std::fmt;
 use std::future::Future;
 
 use super::{DeviceStore, Mutation, StoreError, UserMutation, Write};
-use crate::device::{DeviceId, DeviceRecord};
+use crate::record::{DeviceId, DeviceRecord};
 use crate::user::UserId;
 
 /// A mutation's result for its caller, type-erased so that [`DeviceStore`] stays usable as
