@@ -1,5 +1,5 @@
-//! Stored device state (SPEC §2.2, §2.9, REQ-07, REQ-14): a `DeviceRecord` whose kind state
-//! is arbitrary text, run through the engine's load path — verification, match, confirm,
+//! Stored device state (docs/behaviour.md §2.2, §2.9, REQ-07, REQ-14): a `DeviceRecord` whose kind
+//! state is arbitrary text, run through the engine's load path — verification, match, confirm,
 //! challenge, provisioning, info, key status and rotation — never panics; and a verification
 //! either fails closed without writing anything, or changes the throttle exactly as §2.2 says.
 #![no_main]
@@ -91,7 +91,7 @@ async fn run(label: &str, state: String, token: &str, count: u32, confirmed: boo
             .expect("the memory store updates");
     }
 
-    // One verification: fails closed (nothing written) or follows SPEC §2.2.
+    // One verification: fails closed (nothing written) or follows docs/behaviour.md §2.2.
     let before = store
         .get(rec.id)
         .await

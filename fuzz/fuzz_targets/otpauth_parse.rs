@@ -1,12 +1,12 @@
-//! otpauth URI parsing (SPEC §5.5, REQ-07, REQ-15): never panics, and every parsed value
-//! survives a build/parse round trip.
+//! otpauth URI parsing (docs/behaviour.md §5.5, REQ-07, REQ-15): never panics, and every parsed
+//! value survives a build/parse round trip.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use otpkit::otpauth::{MAX_URI_BYTES, OtpAuth, OtpAuthKind, parse};
 
 /// What `to_uri` writes for `c`: the issuer without `:` and only if non-empty, the image
-/// only for TOTP and only if non-empty (SPEC §5.5).
+/// only for TOTP and only if non-empty (docs/behaviour.md §5.5).
 fn canonical(c: &OtpAuth) -> OtpAuth {
     let mut n = c.clone();
     n.issuer = c

@@ -1,5 +1,5 @@
-//! Persistent-id parsing, canonical and legacy (SPEC §1.6): never panics; a parsed id is
-//! canonical and round-trips.
+//! Persistent-id parsing, canonical and legacy (docs/behaviour.md §1.6): never panics; a parsed id
+//! is canonical and round-trips.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -1,5 +1,5 @@
-//! Sealed blobs (SPEC §5.7, REQ-09): `KeyRing::open` on arbitrary text never panics and
-//! never opens anything but what was sealed; any change to a real sealed value fails.
+//! Sealed blobs (docs/behaviour.md §5.7, REQ-09): `KeyRing::open` on arbitrary text never panics
+//! and never opens anything but what was sealed; any change to a real sealed value fails.
 //! Key-ring texts and keyed-hash texts are parsed on the way.
 #![no_main]
 

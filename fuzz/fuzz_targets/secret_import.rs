@@ -1,5 +1,5 @@
-//! User-typed secrets (SPEC §5.7, REQ-01, REQ-07): base32 and hex import never panic, and
-//! what they accept round-trips through the canonical encodings.
+//! User-typed secrets (docs/behaviour.md §5.7, REQ-01, REQ-07): base32 and hex import never panic,
+//! and what they accept round-trips through the canonical encodings.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -1,5 +1,5 @@
-//! Token normalisation (SPEC §4.4 OATH/email, §5.3 static; REQ-07): never panics, bounded
-//! work, and every accepted token is exactly in canonical form.
+//! Token normalisation (docs/behaviour.md §4.4 OATH/email, §5.3 static; REQ-07): never panics,
+//! bounded work, and every accepted token is exactly in canonical form.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -1,5 +1,5 @@
-//! The request bodies of the web flows (SPEC §7, REQ-07, REQ-18): arbitrary JSON, form and
-//! other bodies POSTed to every state-changing route of otpkit-axum's router, from an
+//! The request bodies of the web flows (docs/behaviour.md §7, REQ-07, REQ-18): arbitrary JSON, form
+//! and other bodies POSTed to every state-changing route of otpkit-axum's router, from an
 //! anonymous, a pending and a verified session, with and without a valid CSRF token. The
 //! router never panics and never answers 500 (a 4xx or a typed answer instead).
 #![no_main]

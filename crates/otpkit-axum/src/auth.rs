@@ -1,4 +1,4 @@
-//! The first factor belongs to the application (SPEC §7.3 step 1).
+//! The first factor belongs to the application (docs/behaviour.md §7.3 step 1).
 //!
 //! otpkit never sees how users are stored or how passwords are checked: the application
 //! implements [`Authentication`] — who is authenticated in this session, check a username

@@ -1,4 +1,4 @@
-//! Error codes, English messages and statuses (SPEC §7.4), and their JSON rendering.
+//! Error codes, English messages and statuses (docs/behaviour.md §7.4), and their JSON rendering.
 //!
 //! Codes are stable; applications may replace message texts (see
 //! [`crate::OtpKitBuilder::message`]), never codes.
@@ -91,7 +91,7 @@ impl Code {
         }
     }
 
-    /// The JSON status (SPEC §7.4).
+    /// The JSON status (docs/behaviour.md §7.4).
     pub fn status(self) -> StatusCode {
         match self {
             Code::TokenRequired

@@ -1,4 +1,4 @@
-//! The route guard `otp_required` (SPEC §7.2): the [`Verified`] extractor and the
+//! The route guard `otp_required` (docs/behaviour.md §7.2): the [`Verified`] extractor and the
 //! [`OtpRequired`] route layer.
 //!
 //! A request passes if its session is verified, or — with `if_configured` — if its user is

@@ -4,12 +4,12 @@
 //! passwords, the way django-otp and django-two-factor-auth do it for Django.
 //!
 //! * [`OtpLayer`] — a tower layer (inside `tower_sessions::SessionManagerLayer`) that gives
-//!   each request a lazily computed [`OtpState`] (SPEC §7.1).
+//!   each request a lazily computed [`OtpState`] (docs/behaviour.md §7.1).
 //! * [`Verified`] / `Option<Verified>` extractors and the [`otp_required`] route layer
-//!   (SPEC §7.2).
+//!   (docs/behaviour.md §7.2).
 //! * [`routes`] — login with a second factor, re-verification, logout, `/session`,
 //!   self-service enrolment (TOTP, email, backup codes), device management and an admin
-//!   area, each answering HTML or JSON (SPEC §7.3–7.8).
+//!   area, each answering HTML or JSON (docs/behaviour.md §7.3–7.8).
 //! * [`Authentication`] — the application's first factor, with the ready-made
 //!   [`SessionPasswordAuth`].
 //! * [`WebSettings`] — where the pages live and where users go, the freshness and body
@@ -68,8 +68,8 @@
 //! re-create the deleted session: the logout undone, a pending login usable twice. Wrap
 //! every session store (memory, SQL, Redis; one node or many) in a [`TombstoneStore`] —
 //! [`session_layer`] builds the `SessionManagerLayer` that way, with `HttpOnly`,
-//! `SameSite=Lax` and `Secure` cookies — and a deleted id never loads again (SPEC §7.5,
-//! REQ-13). See the [`tombstone`] module for the design and the tombstone lifetime.
+//! `SameSite=Lax` and `Secure` cookies — and a deleted id never loads again (docs/behaviour.md
+//! §7.5, REQ-13). See the [`tombstone`] module for the design and the tombstone lifetime.
 //!
 //! ## Routes (under `OTPKIT_URL_PREFIX`, default `/otp`)
 //!

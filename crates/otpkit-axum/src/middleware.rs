@@ -1,4 +1,4 @@
-//! [`OtpLayer`]: the verified state of each request (SPEC §7.1).
+//! [`OtpLayer`]: the verified state of each request (docs/behaviour.md §7.1).
 //!
 //! The layer sits inside `tower_sessions::SessionManagerLayer`. For every request it puts
 //! the [`OtpKit`] and a *lazy* OTP state into the request extensions; nothing is read until a
@@ -33,8 +33,8 @@ use tower_sessions::Session;
 use crate::kit::OtpKit;
 use crate::session::PendingLogin;
 
-/// The authentication level of a request (SPEC §1.5), plus *pending* for a half-finished
-/// login (which grants nothing).
+/// The authentication level of a request (docs/behaviour.md §1.5), plus *pending* for a
+/// half-finished login (which grants nothing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     /// No authenticated user.
@@ -269,7 +269,7 @@ impl<S: Send + Sync> FromRequestParts<S> for OtpState {
     }
 }
 
-/// The tower layer that installs the lazy OTP state (SPEC §7.1). Place it inside
+/// The tower layer that installs the lazy OTP state (docs/behaviour.md §7.1). Place it inside
 /// `tower_sessions::SessionManagerLayer`:
 ///
 /// ```

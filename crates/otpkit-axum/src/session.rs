@@ -1,5 +1,5 @@
 //! tower-sessions as an [`otpkit::session::OtpSession`], and the typed values otpkit keeps
-//! in a session (SPEC §1.7).
+//! in a session (docs/behaviour.md §1.7).
 //!
 //! The orphan rule forbids implementing otpkit's trait for `tower_sessions::Session`
 //! directly, so [`SessionAdapter`] wraps it. `cycle_id` is tower-sessions' own
@@ -83,7 +83,7 @@ impl OtpSession for SessionAdapter {
 }
 
 /// `otpkit_pending`: a login that passed the first factor and still owes the second
-/// (SPEC §1.5, §7.3). It never holds a password or a password hash.
+/// (docs/behaviour.md §1.5, §7.3). It never holds a password or a password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingLogin {
     /// The user who passed the first factor.
@@ -103,8 +103,8 @@ impl PendingLogin {
 
 /// The pending logins this process has completed, so that two requests completing one
 /// pending login at the same moment (each with its own valid code, both having loaded the
-/// session before either rotated it) give one verified session, not two (SPEC §7.3 step 3:
-/// single use). Entries are dropped once their pending login has expired anyway.
+/// session before either rotated it) give one verified session, not two (docs/behaviour.md §7.3
+/// step 3: single use). Entries are dropped once their pending login has expired anyway.
 ///
 /// This holds within one process; across nodes the window is the few microseconds between
 /// two completions' session writes (a store with a conditional delete closes it).
@@ -126,7 +126,7 @@ impl PendingClaims {
     }
 }
 
-/// `otpkit_enrol`: an enrolment in progress (SPEC §7.6).
+/// `otpkit_enrol`: an enrolment in progress (docs/behaviour.md §7.6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enrolment {
     /// The unconfirmed device being enrolled.

@@ -4,8 +4,8 @@
 //! extends `otpkit/base.html`. An application replaces any template by name — its version
 //! takes precedence over the embedded one — with [`Templates::with_override`] or a whole
 //! loader with [`Templates::with_loader`]. The defaults use no inline style, script or event
-//! handler, so they work under `Content-Security-Policy: default-src 'self'` (SPEC §7.5);
-//! overrides should keep it that way.
+//! handler, so they work under `Content-Security-Policy: default-src 'self'` (docs/behaviour.md
+//! §7.5); overrides should keep it that way.
 //!
 //! ```
 //! use otpkit_axum::Templates;

@@ -1,5 +1,5 @@
 //! Session tombstones: a session id deleted by logout or replaced by an id rotation never
-//! loads again, whatever the session store (SPEC §7.5, REQ-13).
+//! loads again, whatever the session store (docs/behaviour.md §7.5, REQ-13).
 //!
 //! ## The race it closes
 //!

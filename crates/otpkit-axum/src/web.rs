@@ -5,8 +5,8 @@ use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
-/// Whether the client gets JSON (SPEC §7 intro): an `application/json` body, or accepting
-/// `application/json` but not `text/html`.
+/// Whether the client gets JSON (docs/behaviour.md §7 intro): an `application/json` body, or
+/// accepting `application/json` but not `text/html`.
 pub fn wants_json(headers: &HeaderMap) -> bool {
     let ct = headers
         .get(header::CONTENT_TYPE)
@@ -34,7 +34,8 @@ pub(crate) fn media_type(s: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// Percent-encodes every byte except RFC 3986 unreserved characters and `/` (SPEC §7.2).
+/// Percent-encodes every byte except RFC 3986 unreserved characters and `/` (docs/behaviour.md
+/// §7.2).
 ///
 /// ```
 /// assert_eq!(otpkit_axum::encode_next("/x?a=1"), "/x%3Fa%3D1");
@@ -94,13 +95,13 @@ pub(crate) fn path_and_query(parts: &Parts) -> String {
         .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned())
 }
 
-/// otpkit's `Content-Security-Policy`: its own origin only (SPEC §7.5), never framed
+/// otpkit's `Content-Security-Policy`: its own origin only (docs/behaviour.md §7.5), never framed
 /// (clickjacking), forms posting only to this origin, and no `<base>` that could redirect
 /// relative URLs.
 pub const CSP: &str =
     "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
-/// The security headers of every otpkit page (SPEC §7.5).
+/// The security headers of every otpkit page (docs/behaviour.md §7.5).
 pub(crate) fn secure(mut resp: Response) -> Response {
     let h = resp.headers_mut();
     h.insert(

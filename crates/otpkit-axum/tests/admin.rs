@@ -1,4 +1,4 @@
-//! SPEC §7.8: the admin area.
+//! docs/behaviour.md §7.8: the admin area.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -733,7 +733,8 @@ async fn every_admin_action_needs_a_fresh_verification() {
     );
 }
 
-/// SPEC §7.7 in the admin area: the device that verified this session is not unlocked by it.
+/// docs/behaviour.md §7.7 in the admin area: the device that verified this session is not unlocked
+/// by it.
 #[tokio::test]
 async fn the_admin_cannot_reset_the_device_that_verified_the_session() {
     let t = app();

@@ -1,5 +1,5 @@
-//! REQ-16 and SPEC §2.10: the audit events of a whole web life cycle of one user, captured
-//! with a `tracing` layer, with their exact fields and counts (each event once per
+//! REQ-16 and docs/behaviour.md §2.10: the audit events of a whole web life cycle of one user,
+//! captured with a `tracing` layer, with their exact fields and counts (each event once per
 //! occurrence), the notification hook's calls, and a scan of every log line of every target
 //! (TRACE) for tokens, codes, secrets, otpauth URIs and the password. The contract checked
 //! here is documented in `docs/audit.md`.
@@ -208,8 +208,8 @@ fn contains_word(hay: &str, needle: &str) -> bool {
     })
 }
 
-/// REQ-16, SPEC §2.10, §7.3, §7.6, §7.7: enrolment, backup codes, a throttled and replayed
-/// web login, a backup code, an administrator's throttle reset, key rotation and removal.
+/// REQ-16, docs/behaviour.md §2.10, §7.3, §7.6, §7.7: enrolment, backup codes, a throttled and
+/// replayed web login, a backup code, an administrator's throttle reset, key rotation and removal.
 /// Every audit event is asserted field by field, in order, each exactly once; the
 /// notification hook ran exactly for the §2.10 notifying events; no log line carries a
 /// secret.
@@ -524,8 +524,8 @@ async fn the_audit_trail_of_a_web_life_cycle_is_exact_and_carries_no_secret() {
     );
 }
 
-/// SPEC §2.5, §2.10, REQ-16: the library's `throttle_increment` (commit = true) that brings
-/// the count to `OTPKIT_LOCKOUT_THRESHOLD` emits `device_locked` and notifies exactly once,
+/// docs/behaviour.md §2.5, §2.10, REQ-16: the library's `throttle_increment` (commit = true) that
+/// brings the count to `OTPKIT_LOCKOUT_THRESHOLD` emits `device_locked` and notifies exactly once,
 /// like a failed verification does; later increments do not repeat it. A web login on the
 /// locked device then emits `verification_throttled` with `LOCKED_OUT` (no `locked_until`).
 #[tokio::test(flavor = "current_thread")]

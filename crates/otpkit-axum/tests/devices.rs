@@ -1,4 +1,4 @@
-//! SPEC §7.6 enrolment and §7.7 device management, REQ-13 route coverage.
+//! docs/behaviour.md §7.6 enrolment and §7.7 device management, REQ-13 route coverage.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -294,7 +294,7 @@ async fn device_list_shows_state() {
         .generate_backup_codes(&uid("alice"), None)
         .await
         .unwrap();
-    // The account throttle (docs/spec-additions.md §A) delays alice's other devices for
+    // The account throttle (docs/behaviour.md §2.5.1) delays alice's other devices for
     // min(2^99 s, cap) = 1 h after the last failure; the locked device alone does not lock
     // the account (100 < OTPKIT_ACCOUNT_LOCKOUT_THRESHOLD = 200).
     t.clock.advance_secs(3600);

@@ -1,4 +1,4 @@
-//! SPEC §7.2: the route guard, its redirects and `next` safety (REQ-18).
+//! docs/behaviour.md §7.2: the route guard, its redirects and `next` safety (REQ-18).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

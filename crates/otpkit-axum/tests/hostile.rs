@@ -1,7 +1,7 @@
-//! Hostile input on the HTML forms and JSON endpoints (REQ-07, REQ-17, REQ-18, SPEC §7): each
-//! row asserts the exact status and error code, and the device state afterwards — nothing
+//! Hostile input on the HTML forms and JSON endpoints (REQ-07, REQ-17, REQ-18, docs/behaviour.md
+//! §7): each row asserts the exact status and error code, and the device state afterwards — nothing
 //! changed, except `failure_count + 1` on the chosen device where a malformed token was
-//! evaluated (SPEC §2.2 step 2, §4.4). Never a panic, never a 500.
+//! evaluated (docs/behaviour.md §2.2 step 2, §4.4). Never a panic, never a 500.
 
 #![allow(
     clippy::unwrap_used,
@@ -111,8 +111,8 @@ fn html_code(r: &Res) -> &'static str {
     "?"
 }
 
-/// SPEC §4.4 / REQ-07 through `/otp/login/` (token step of a pending login), as JSON and as
-/// a form: every hostile token is `invalid_token` with exactly one failure on the chosen
+/// docs/behaviour.md §4.4 / REQ-07 through `/otp/login/` (token step of a pending login), as JSON
+/// and as a form: every hostile token is `invalid_token` with exactly one failure on the chosen
 /// device, or refused before any evaluation with nothing changed.
 #[tokio::test]
 async fn login_token_step_hostile_tokens() {
@@ -181,8 +181,8 @@ async fn login_token_step_hostile_tokens() {
             if json_body || want.status == StatusCode::PAYLOAD_TOO_LARGE {
                 assert_eq!(r.status, want.status, "{ctx}");
             } else {
-                // HTML answers 303 to the token step, which shows the error (SPEC §7.3 step
-                // 4, Post/Redirect/Get).
+                // HTML answers 303 to the token step, which shows the error (docs/behaviour.md §7.3
+                // step 4, Post/Redirect/Get).
                 assert_eq!(r.status, StatusCode::OK, "{ctx}");
                 assert!(c.see_other.is_some(), "{ctx}");
             }
@@ -280,8 +280,8 @@ async fn invalid_utf8_bodies() {
     }
 }
 
-/// SPEC §7.3 / §1.6: a posted `otp_device` that names a non-device model, another kind,
-/// another user's device, a legacy or malformed id is "no device": with two devices and no
+/// docs/behaviour.md §7.3 / §1.6: a posted `otp_device` that names a non-device model, another
+/// kind, another user's device, a legacy or malformed id is "no device": with two devices and no
 /// preferred one, `device_required` — and no device anywhere changes.
 #[tokio::test]
 async fn login_hostile_device_ids() {
@@ -314,7 +314,7 @@ async fn login_hostile_device_ids() {
     .await;
     for dev in &rows {
         // Such an id counts as "no device": the code is matched against alice's own passive
-        // devices (SPEC §7.3), one failure each; nothing else changes.
+        // devices (docs/behaviour.md §7.3), one failure each; nothing else changes.
         for d in t
             .engine
             .devices_for_user(Some(&uid("alice")), None)
@@ -380,8 +380,8 @@ async fn login_hostile_device_ids() {
     );
 }
 
-/// REQ-18 / SPEC §7.4 `bad_request`: JSON bodies of the wrong shape, unknown content types
-/// and oversized bodies are refused before anything is read or changed.
+/// REQ-18 / docs/behaviour.md §7.4 `bad_request`: JSON bodies of the wrong shape, unknown content
+/// types and oversized bodies are refused before anything is read or changed.
 #[tokio::test]
 async fn malformed_json_and_bodies_change_nothing() {
     let t = app();
@@ -530,7 +530,7 @@ async fn malformed_json_and_bodies_change_nothing() {
     }
 }
 
-/// SPEC §7.7: device actions with hostile ids are 404 `not_found` and change nothing;
+/// docs/behaviour.md §7.7: device actions with hostile ids are 404 `not_found` and change nothing;
 /// hostile names are 400 `bad_request` (or, for mere text like HTML, stored as text and
 /// escaped when shown).
 #[tokio::test]
@@ -593,8 +593,8 @@ async fn device_routes_with_hostile_ids_and_names() {
     assert!(r.body.contains("&lt;script&gt;"));
 }
 
-/// SPEC §7.8, §5.7: the admin "add device" form with hostile users, kinds and secrets is 400
-/// `bad_request` with the typed error's text, and creates nothing.
+/// docs/behaviour.md §7.8, §5.7: the admin "add device" form with hostile users, kinds and secrets
+/// is 400 `bad_request` with the typed error's text, and creates nothing.
 #[tokio::test]
 async fn admin_add_refuses_hostile_input() {
     let t = app();
@@ -673,8 +673,8 @@ async fn admin_add_refuses_hostile_input() {
     }
 }
 
-/// SPEC §7.6: hostile tokens on the TOTP enrolment's confirmation are one failure each on
-/// the unconfirmed device, which stays unconfirmed.
+/// docs/behaviour.md §7.6: hostile tokens on the TOTP enrolment's confirmation are one failure each
+/// on the unconfirmed device, which stays unconfirmed.
 #[tokio::test]
 async fn enrolment_confirmation_with_hostile_tokens() {
     let t = app();

@@ -1,5 +1,5 @@
-//! SPEC §7.5 / REQ-18: every HTML page works under `default-src 'self'` and carries the
-//! security headers; the stylesheet is served.
+//! docs/behaviour.md §7.5 / REQ-18: every HTML page works under `default-src 'self'` and carries
+//! the security headers; the stylesheet is served.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,4 +1,4 @@
-//! SPEC §7.3–7.5: the login flow, every error code with its exact message and status,
+//! docs/behaviour.md §7.3–7.5: the login flow, every error code with its exact message and status,
 //! sessions (REQ-12), CSRF and body limits (REQ-18), no enumeration (REQ-17).
 #![allow(
     clippy::unwrap_used,
@@ -195,8 +195,8 @@ async fn token_required() {
 
 /// Issue 12 item 5 (was `device_required_when_no_preferred_device`): a code without a
 /// usable device is no longer `device_required` but is tried against every confirmed passive
-/// device (SPEC §7.3); a posted id that is not found, foreign or unconfirmed counts as "no
-/// device"; an unconfirmed device never verifies (REQ-13).
+/// device (docs/behaviour.md §7.3); a posted id that is not found, foreign or unconfirmed counts as
+/// "no device"; an unconfirmed device never verifies (REQ-13).
 #[tokio::test]
 async fn a_code_without_a_usable_device_is_matched_against_every_passive_device() {
     let t = app();

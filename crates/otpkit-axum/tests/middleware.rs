@@ -1,4 +1,4 @@
-//! SPEC §7.1: the OTP layer's resolution of `otp_device_id`.
+//! docs/behaviour.md §7.1: the OTP layer's resolution of `otp_device_id`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -266,7 +266,7 @@ async fn a_cookie_naming_a_tombstone_loads_nothing() {
 
 /// One pending login completed by two requests at once, each with its own valid backup code
 /// (both loaded the pending session before either rotated it): one verified session, never
-/// two (SPEC §7.3 step 3, the pending login is single use). 200 rounds.
+/// two (docs/behaviour.md §7.3 step 3, the pending login is single use). 200 rounds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_pending_login_completed_twice_at_once_verifies_once() {
     let t = app();

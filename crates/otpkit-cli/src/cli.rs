@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// otpkit: one-time-password devices for your users.
 ///
-/// Reads the OTPKIT_* / OTP_* settings from the environment (SPEC §6).
+/// Reads the OTPKIT_* / OTP_* settings from the environment (docs/behaviour.md §6).
 /// Exit codes: 0 success; 1 not found, rejected or invalid input; 2 usage error;
 /// 3 storage or key error.
 #[derive(Debug, Parser)]

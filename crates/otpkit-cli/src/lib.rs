@@ -1,5 +1,5 @@
 //! The `otpkit` command line: the counterpart of django-otp's management commands and admin
-//! actions (SPEC §8).
+//! actions (docs/behaviour.md §8).
 //!
 //! It is also a library: an application embeds it (for example as `myapp otp …`) with its
 //! own [`UserDirectory`], so that `USER` arguments are usernames resolved through it; an

@@ -1,4 +1,4 @@
-//! The `otpkit` command. See `otpkit --help`, and SPEC §8.
+//! The `otpkit` command. See `otpkit --help`, and docs/behaviour.md §8.
 
 use std::process::ExitCode;
 

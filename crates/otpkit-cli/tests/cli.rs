@@ -291,7 +291,7 @@ fn throttling_is_reported_and_reset() {
     assert_eq!(e.ok(&["verify", "gina", &pid, "755224"]).trim(), "accepted");
 }
 
-/// The account throttle (docs/spec-additions.md §A): a failure on one of a user's devices
+/// The account throttle (docs/behaviour.md §2.5.1): a failure on one of a user's devices
 /// throttles the others; `throttle reset --user` clears every device of the user; a persistent
 /// id and --user together, or neither, is a usage error that changes nothing.
 #[test]

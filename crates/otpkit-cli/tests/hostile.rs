@@ -1,6 +1,6 @@
-//! Hostile command-line arguments (REQ-07, SPEC §8): every row runs the built `otpkit` binary
-//! and asserts the exact exit code (1 invalid input / rejected, 2 usage error — never a panic,
-//! whose exit code would be 101), a one-line message, and the devices afterwards: unchanged,
+//! Hostile command-line arguments (REQ-07, docs/behaviour.md §8): every row runs the built `otpkit`
+//! binary and asserts the exact exit code (1 invalid input / rejected, 2 usage error — never a
+//! panic, whose exit code would be 101), a one-line message, and the devices afterwards: unchanged,
 //! except `failure_count + 1` where `verify` evaluated a malformed token.
 //!
 //! Two inputs of the issue cannot reach a process through `argv`: a NUL byte (the OS
@@ -68,7 +68,7 @@ fn hostile_arguments_exit_1_or_2_and_change_nothing() {
     let sql_pid = format!("{pid}' OR '1'='1");
     let p = pid.as_str();
     let mut rows = vec![
-        // verify: malformed tokens are one failure each (SPEC §4.4).
+        // verify: malformed tokens are one failure each (docs/behaviour.md §4.4).
         failing(&["verify", "alice", p, ""]),
         failing(&["verify", "alice", p, "   "]),
         failing(&["verify", "alice", p, &big]),

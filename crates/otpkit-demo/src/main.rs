@@ -18,8 +18,8 @@ use otpkit_demo::{Database, DemoDirectory};
 /// The otpkit demo site: sign up, log in with a second factor (authenticator app, email
 /// codes, backup codes), manage devices, and an admin area for staff.
 ///
-/// Settings come from the environment (OTPKIT_* and OTP_*, see SPEC §6); the most useful:
-/// OTPKIT_DATABASE_URL (default sqlite://otpkit.sqlite3; postgres://… and mysql://… work
+/// Settings come from the environment (OTPKIT_* and OTP_*, see docs/behaviour.md §6); the most
+/// useful: OTPKIT_DATABASE_URL (default sqlite://otpkit.sqlite3; postgres://… and mysql://… work
 /// too, with OTPKIT_SECRET_KEYS), OTPKIT_SMTP_URL (unset: development mode, emails go to
 /// the /outbox/ page and the console).
 #[derive(Debug, Parser)]

@@ -1,7 +1,7 @@
 //! The demo's users: a `demo_user` table with argon2id password hashes, in the same
 //! database as otpkit's devices.
 //!
-//! otpkit does not own users (SPEC §1.1): it asks the application. This module is that
+//! otpkit does not own users (docs/behaviour.md §1.1): it asks the application. This module is that
 //! application side for the demo:
 //!
 //! * [`UserStore`] — create and look up users. On SQLite the table lives in the same file as

@@ -1,5 +1,5 @@
-//! SIGKILL under load (REQ-14, SPEC §2.2 step 6 and §2.9): the real demo binary is killed
-//! with SIGKILL while many JSON clients are logging in and submitting tokens, then restarted
+//! SIGKILL under load (REQ-14, docs/behaviour.md §2.2 step 6 and §2.9): the real demo binary is
+//! killed with SIGKILL while many JSON clients are logging in and submitting tokens, then restarted
 //! on the same database. Every device's counter and throttling state must be exactly what
 //! the acknowledged answers imply, or that plus the one attempt whose answer was lost in the
 //! kill: nothing acknowledged is forgotten (no counter goes back, no failure is lost, no
@@ -11,14 +11,14 @@
 //! has received the whole answer to the previous one. So the attempts on a device form one
 //! sequence a1, a2, …, an, evaluated by the server in that order.
 //!
-//! - SPEC §2.2 step 6: an outcome is reported only after its commit succeeded. Every
+//! - docs/behaviour.md §2.2 step 6: an outcome is reported only after its commit succeeded. Every
 //!   acknowledged attempt a1 … ak was therefore committed before the kill, and a committed
 //!   SQLite WAL transaction survives the death of the process (only an OS crash could lose
 //!   it under `synchronous=NORMAL`).
 //! - At most the last attempt is unacknowledged (sent, answer not received): the server may
 //!   have committed it (and the answer died with it) or not (killed before the commit, or
 //!   the request never got there).
-//! - SPEC §2.9: every attempt is one atomic transition; there is no partial state.
+//! - docs/behaviour.md §2.9: every attempt is one atomic transition; there is no partial state.
 //!
 //! Hence the stored state after the restart is `S` (the state the acknowledged answers
 //! imply) or `T(S, pending)` (that state with the unacknowledged attempt applied), and
@@ -149,8 +149,8 @@ impl Dev {
             .to_owned()
     }
 
-    /// The highest counter of the HOTP window of `s` whose code is `code` (SPEC §5.2); none
-    /// for the TOTP device.
+    /// The highest counter of the HOTP window of `s` whose code is `code` (docs/behaviour.md §5.2);
+    /// none for the TOTP device.
     fn matching(&self, s: State, code: &str) -> Option<u64> {
         let key = self.key.as_ref()?;
         (s.counter..=s.counter + TOLERANCE)
@@ -158,8 +158,8 @@ impl Dev {
             .find(|&k| key.hotp(k, Digits::SIX).expose() == code)
     }
 
-    /// The model of one attempt (SPEC §2.2, §2.5, §5.2): the answer to `code` in state `s`
-    /// and the state after it. For the throttled TOTP device it is only asked about wrong
+    /// The model of one attempt (docs/behaviour.md §2.2, §2.5, §5.2): the answer to `code` in state
+    /// `s` and the state after it. For the throttled TOTP device it is only asked about wrong
     /// codes at count 0 and about any code once the count is positive (refused unevaluated:
     /// the back-off is 900 s).
     fn step(&self, s: State, code: &str) -> (Outcome, State) {

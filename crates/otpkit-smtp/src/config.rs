@@ -1,4 +1,4 @@
-//! `OTPKIT_SMTP_URL`: what it may say and what it means (SPEC §6).
+//! `OTPKIT_SMTP_URL`: what it may say and what it means (docs/behaviour.md §6).
 //!
 //! # The policy
 //!

@@ -1,6 +1,6 @@
 //! Real SMTP round trips on the loopback interface: the engine challenges an email device,
 //! the `SmtpMailer` delivers to a sink started by the test, the code is read back out of the
-//! received MIME message and verified (SPEC §5.4, §2.9).
+//! received MIME message and verified (docs/behaviour.md §5.4, §2.9).
 
 // Test code: helpers outside `#[test]` functions may fail loudly too.
 #![allow(

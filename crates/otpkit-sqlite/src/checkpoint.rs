@@ -11,9 +11,9 @@
 //! previous checkpoint. A passive checkpoint never blocks the writer, and the writer never
 //! waits for it.
 //!
-//! Durability is unchanged: a commit is durable in the WAL when it is acknowledged (SPEC
-//! §2.9) whichever connection later copies it; with `synchronous=NORMAL` the WAL is synced
-//! at each checkpoint, now at least every [`INTERVAL`] under load.
+//! Durability is unchanged: a commit is durable in the WAL when it is acknowledged
+//! (docs/behaviour.md §2.9) whichever connection later copies it; with `synchronous=NORMAL` the WAL
+//! is synced at each checkpoint, now at least every [`INTERVAL`] under load.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

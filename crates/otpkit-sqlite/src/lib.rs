@@ -5,7 +5,7 @@
 //! # async fn demo() -> Result<(), otpkit::store::StoreError> {
 //! use otpkit_sqlite::SqliteStore;
 //!
-//! // `OTPKIT_DATABASE_URL`'s default (SPEC §6); the file is created if missing.
+//! // `OTPKIT_DATABASE_URL`'s default (docs/behaviour.md §6); the file is created if missing.
 //! let store = SqliteStore::open_and_migrate("sqlite://otpkit.sqlite3").await?;
 //! # let _ = store; Ok(()) }
 //! ```
@@ -35,8 +35,8 @@
 //!    the same device are serialised simply because the thread runs them one after another,
 //!    each seeing the previous one's writes.
 //! 4. The thread `COMMIT`s once and only **then** replies to every request of the group: a
-//!    result is never reported before it is durable (SPEC §2.9). If the commit fails, every
-//!    request of the group gets [`StoreError::Backend`](otpkit::store::StoreError::Backend)
+//!    result is never reported before it is durable (docs/behaviour.md §2.9). If the commit fails,
+//!    every request of the group gets [`StoreError::Backend`](otpkit::store::StoreError::Backend)
 //!    and nothing of the group is visible.
 //! 5. If the database is busy (another process holds the write lock beyond the busy
 //!    timeout), the whole group is rolled back and retried, at most

@@ -1,4 +1,5 @@
-//! Where the database lives: parsing `OTPKIT_DATABASE_URL` values for SQLite (SPEC §6).
+//! Where the database lives: parsing `OTPKIT_DATABASE_URL` values for SQLite (docs/behaviour.md
+//! §6).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -6,7 +7,7 @@ use std::path::{Path, PathBuf};
 /// Where a [`SqliteStore`](crate::SqliteStore) keeps its data, parsed from a database URL or
 /// a plain path.
 ///
-/// Accepted forms (SPEC §6, `OTPKIT_DATABASE_URL`):
+/// Accepted forms (docs/behaviour.md §6, `OTPKIT_DATABASE_URL`):
 ///
 /// | input | meaning |
 /// |---|---|
@@ -115,7 +116,7 @@ impl Location {
     }
 
     /// The database file, or `None` for an in-memory database. The CLI derives the default
-    /// key file `{database file}.keys` from it (SPEC §6).
+    /// key file `{database file}.keys` from it (docs/behaviour.md §6).
     pub fn path(&self) -> Option<&Path> {
         match self {
             Location::Memory => None,

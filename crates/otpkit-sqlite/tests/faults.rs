@@ -1,4 +1,4 @@
-//! Fault injection through the engine on SQLite (SPEC §2.9, REQ-14):
+//! Fault injection through the engine on SQLite (docs/behaviour.md §2.9, REQ-14):
 //!
 //! - a database held locked by another connection beyond the busy timeout: the verification
 //!   is an internal error (never "wrong token"), nothing is written, and once the lock is gone

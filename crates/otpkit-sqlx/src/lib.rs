@@ -5,9 +5,9 @@
 //! | PostgreSQL | [`postgres::PgStore`] | `postgres` (default) | `postgres://…`, `postgresql://…` |
 //! | MySQL 8 / MariaDB | [`mysql::MySqlStore`] | `mysql` (default) | `mysql://…`, `mariadb://…` |
 //!
-//! Tested on PostgreSQL 15 and MariaDB 10.11. [`SqlxStore`] picks the backend from an `OTPKIT_DATABASE_URL` (SPEC §6). TLS to the server
-//! uses rustls (feature `rustls`, default): add `?sslmode=require` (PostgreSQL) or
-//! `?ssl-mode=required` (MySQL) to the URL.
+//! Tested on PostgreSQL 15 and MariaDB 10.11. [`SqlxStore`] picks the backend from an
+//! `OTPKIT_DATABASE_URL` (docs/behaviour.md §6). TLS to the server uses rustls (feature `rustls`,
+//! default): add `?sslmode=require` (PostgreSQL) or `?ssl-mode=required` (MySQL) to the URL.
 //!
 //! The operations — the atomic transition with its locking read and retries included — are
 //! written once (`store.rs`), over a small `Dialect` trait (`dialect.rs`); the SQL is written
@@ -59,8 +59,8 @@
 //! Indexes: `otpkit_device_user_id (user_id, id)` and `otpkit_device_model_label
 //! (model_label, id)`.
 //!
-//! User ids compare byte for byte (SPEC §1.1). On MySQL this rules out `VARCHAR … COLLATE
-//! utf8mb4_bin`: that collation is `PAD SPACE`, so `'alice' = 'alice '` would hold and one
+//! User ids compare byte for byte (docs/behaviour.md §1.1). On MySQL this rules out `VARCHAR …
+//! COLLATE utf8mb4_bin`: that collation is `PAD SPACE`, so `'alice' = 'alice '` would hold and one
 //! user could reach another's devices. `VARBINARY` compares bytes and nothing else. The state
 //! is a text column, not `JSON`, so the exact text round-trips (MySQL's `JSON` type would
 //! reorder and reformat it). A value too wide for its column is refused before anything is
@@ -68,7 +68,7 @@
 //!
 //! # Transactions
 //!
-//! Each [`DeviceStore`] method that changes state is one transaction (SPEC §2.9):
+//! Each [`DeviceStore`] method that changes state is one transaction (docs/behaviour.md §2.9):
 //!
 //! - `update(id, m)`: `BEGIN`; `SELECT … WHERE id = ? FOR UPDATE`; run `m` on the decoded
 //!   row; one `UPDATE` of every column with `version = version + 1`, a `DELETE`, or nothing;
@@ -289,7 +289,7 @@ mod any_store {
         scheme: String,
     }
 
-    /// Either backend, chosen at run time from a URL (SPEC §6 `OTPKIT_DATABASE_URL`).
+    /// Either backend, chosen at run time from a URL (docs/behaviour.md §6 `OTPKIT_DATABASE_URL`).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub enum SqlxStore {

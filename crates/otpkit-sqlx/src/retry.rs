@@ -1,4 +1,4 @@
-//! The retry policy shared by both backends (SPEC REQ-14 F4).
+//! The retry policy shared by both backends (docs/behaviour.md REQ-14 F4).
 //!
 //! A transaction that fails with a deadlock, a serialisation failure or a lock-wait timeout
 //! did not commit anything, so it is run again from its `BEGIN`, at most [`MAX_RETRIES`]

@@ -1,5 +1,5 @@
-//! Fault injection through the engine on PostgreSQL (SPEC §2.9, REQ-14 F1/F3): the backend
-//! running a verification is terminated (`pg_terminate_backend`) while the verification is
+//! Fault injection through the engine on PostgreSQL (docs/behaviour.md §2.9, REQ-14 F1/F3): the
+//! backend running a verification is terminated (`pg_terminate_backend`) while the verification is
 //! inside its transaction, blocked in `SELECT … FOR UPDATE` on a row another connection
 //! holds. The engine answers with an internal error — not "wrong token" — nothing of the
 //! attempt is stored, and a retry with the same code succeeds exactly once.

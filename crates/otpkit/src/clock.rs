@@ -1,6 +1,6 @@
 //! Time: the [`Timestamp`] instant and the injected [`Clock`].
 //!
-//! No rule of otpkit reads the system clock directly (SPEC §0). The engine asks its
+//! No rule of otpkit reads the system clock directly (docs/behaviour.md §0). The engine asks its
 //! [`Clock`] for `now` once per attempt and hands that value to the pure policy and kind
 //! code. [`SystemClock`] is the production clock, [`ManualClock`] the test clock.
 
@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A UTC instant with millisecond resolution, stored as milliseconds since the Unix epoch.
 ///
-/// JSON writes it as RFC 3339 with milliseconds and `Z` (SPEC §0), e.g.
+/// JSON writes it as RFC 3339 with milliseconds and `Z` (docs/behaviour.md §0), e.g.
 /// `2026-01-01T10:00:01.000Z`; it also reads plain integers (milliseconds).
 ///
 /// ```
@@ -44,7 +44,7 @@ impl Timestamp {
         self.0
     }
 
-    /// `now_s = floor(now / 1000)` (SPEC §0): whole seconds, rounded toward −∞.
+    /// `now_s = floor(now / 1000)` (docs/behaviour.md §0): whole seconds, rounded toward −∞.
     pub const fn as_secs(self) -> i64 {
         self.0.div_euclid(1000)
     }

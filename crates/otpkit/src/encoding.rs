@@ -1,5 +1,5 @@
 //! User-typed OATH secrets: base32 and hex import, base32 output, key length rules
-//! (SPEC §5.7 "User-typed secrets", REQ-01).
+//! (docs/behaviour.md §5.7 "User-typed secrets", REQ-01).
 //!
 //! * [`decode_base32_secret`] reads what people type or paste from a provider's setup page:
 //!   either case, spaces and `-` ignored, `=` padding optional (but only at the end, and
@@ -154,7 +154,7 @@ pub fn check_key_len(len: usize) -> Result<(), SecretError> {
     }
 }
 
-/// RFC 4648 base32, upper case, without `=` padding (the otpauth form, SPEC §5.5).
+/// RFC 4648 base32, upper case, without `=` padding (the otpauth form, docs/behaviour.md §5.5).
 ///
 /// ```
 /// use otpkit::encoding::encode_base32;
@@ -177,7 +177,7 @@ fn required_padding(rem: usize) -> Option<usize> {
     }
 }
 
-/// Decodes a user-typed base32 secret (SPEC §5.7). Does not check the key length: use
+/// Decodes a user-typed base32 secret (docs/behaviour.md §5.7). Does not check the key length: use
 /// [`check_key_len`], or [`decode_base32_key`] for both.
 ///
 /// ```

@@ -9,7 +9,7 @@ use crate::user::InvalidUserId;
 ///
 /// [`Error::is_internal`] tells the storage and crypto failures (the web layer answers 503
 /// `internal_error`, the CLI exits 3) from the caller's mistakes. A verification that fails
-/// with an error was **not** accepted and changed nothing (SPEC §2.9).
+/// with an error was **not** accepted and changed nothing (docs/behaviour.md §2.9).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

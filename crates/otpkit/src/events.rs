@@ -1,4 +1,4 @@
-//! Audit events and the notification hook (SPEC §2.10).
+//! Audit events and the notification hook (docs/behaviour.md §2.10).
 //!
 //! Every event is emitted as a `tracing` event at level `INFO` and target [`AUDIT_TARGET`]
 //! with the fields `event` (the name below), `user`, `device` (persistent id; both empty for

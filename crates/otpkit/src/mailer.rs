@@ -1,5 +1,5 @@
 //! Delivering challenges by email: the [`Mailer`] trait, the message, and its templates
-//! (SPEC §5.4 step 3, §6 `OTP_EMAIL_*`).
+//! (docs/behaviour.md §5.4 step 3, §6 `OTP_EMAIL_*`).
 //!
 //! The SMTP transport lives in `otpkit-smtp`; this crate ships [`MemoryMailer`] (an outbox
 //! for tests and development) and [`NoMailer`] (every send fails, as when

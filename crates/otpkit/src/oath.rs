@@ -1,4 +1,4 @@
-//! OATH one-time passwords: HOTP (RFC 4226) and TOTP (RFC 6238), SPEC §4.1–§4.3.
+//! OATH one-time passwords: HOTP (RFC 4226) and TOTP (RFC 6238), docs/behaviour.md §4.1–§4.3.
 //!
 //! This module is pure: it never reads a clock and never stores anything. The TOTP kind
 //! computes the current step with [`totp_step`] from the engine's `now` and hands it to
@@ -12,7 +12,7 @@
 //!   truncation ([`dynamic_truncate`]), `mod 10^digits`, written with leading zeros.
 //! * [`verify_totp`] and [`verify_hotp`] compute **every** candidate of the window, compare
 //!   each in constant time ([`subtle`]) and select the **highest** matching step or counter
-//!   without branching on the comparison (SPEC §4.2, §9, REQ-08).
+//!   without branching on the comparison (docs/behaviour.md §4.2, §9, REQ-08).
 //! * [`hmac_count`] is a per-thread counter of the HMACs computed, for tests that prove the
 //!   work done does not depend on whether or where a token matched (REQ-05, REQ-08).
 //!
@@ -333,7 +333,7 @@ impl OathKey {
         }
     }
 
-    /// The HOTP value of `counter` (RFC 4226 §5.3, SPEC §4.1): exactly `digits` ASCII
+    /// The HOTP value of `counter` (RFC 4226 §5.3, docs/behaviour.md §4.1): exactly `digits` ASCII
     /// digits, with leading zeros. (For a key the `hmac` crate refused, which never happens,
     /// all zeros; verification with such a key accepts nothing.)
     pub fn hotp(&self, counter: u64, digits: Digits) -> OtpCode {
@@ -481,7 +481,7 @@ pub fn dynamic_truncate(mac: &[u8]) -> Option<u32> {
     Some(u32::from_be_bytes(bytes) & 0x7FFF_FFFF)
 }
 
-/// HOTP (SPEC §4.1) with a raw key: the same value as
+/// HOTP (docs/behaviour.md §4.1) with a raw key: the same value as
 /// `OathKey::new(algorithm, key).hotp(counter, digits)`.
 ///
 /// One HMAC keyed, fed and finalised in place, without an [`OathKey`] (and its clone of the
@@ -509,7 +509,7 @@ pub fn hotp(key: &[u8], counter: u64, digits: Digits, algorithm: Algorithm) -> O
     OtpCode::new(value.map_or(0, |v| digits.reduce(v)), digits)
 }
 
-/// The TOTP step `T = floor((now_s − t0) / step) + drift` (SPEC §4.2).
+/// The TOTP step `T = floor((now_s − t0) / step) + drift` (docs/behaviour.md §4.2).
 ///
 /// The division floors toward −∞ (so `now_s < t0` gives negative steps), the arithmetic
 /// saturates instead of overflowing, and steps beyond 2^32 are exact. A `step` of 0 (which
@@ -581,7 +581,7 @@ pub enum TotpMatch {
         offset: i64,
     },
     /// No acceptable step matched, but a step `≥ 0` below `min_t` did (the highest such):
-    /// a replayed token (SPEC §5.1).
+    /// a replayed token (docs/behaviour.md §5.1).
     Replay {
         /// The matched, already used step.
         step: i64,
@@ -590,7 +590,7 @@ pub enum TotpMatch {
     NoMatch,
 }
 
-/// TOTP verification of an already normalised token (SPEC §4.2).
+/// TOTP verification of an already normalised token (docs/behaviour.md §4.2).
 ///
 /// The candidates are the steps `t − tolerance ..= t + tolerance`. Every candidate `≥ 0` is
 /// computed — exactly `2·tolerance + 1` HMACs when `t ≥ tolerance` — and compared in
@@ -603,7 +603,7 @@ pub enum TotpMatch {
 /// ```
 /// use otpkit::oath::{verify_totp, Algorithm, Digits, OathKey, TotpMatch};
 /// let key = OathKey::new(Algorithm::Sha1, b"12345678901234567890");
-/// // SPEC §4.2: at T = 1 the token of step 2 needs tolerance 1 …
+/// // docs/behaviour.md §4.2: at T = 1 the token of step 2 needs tolerance 1 …
 /// assert_eq!(verify_totp(&key, "359152", Digits::SIX, 1, 0, 0), TotpMatch::NoMatch);
 /// assert_eq!(verify_totp(&key, "359152", Digits::SIX, 1, 1, 0),
 ///            TotpMatch::Accepted { step: 2, offset: 1 });
@@ -659,7 +659,7 @@ pub fn verify_totp(
     }
 }
 
-/// HOTP verification of an already normalised token (SPEC §5.2).
+/// HOTP verification of an already normalised token (docs/behaviour.md §5.2).
 ///
 /// The candidates are the counters `counter ..= counter + tolerance`; those above
 /// 2^63 − 1 are skipped. Every other candidate is computed — exactly `tolerance + 1` HMACs
@@ -1072,7 +1072,7 @@ mod tests {
         assert_eq!(totp_step(i64::MAX, 0, 1, 0), i64::MAX);
         assert_eq!(totp_step(i64::MIN, 0, 120, 0), i64::MIN.div_euclid(120));
         assert_eq!(totp_step(10, 0, 0, 0), 10); // step 0 treated as 1
-        // SPEC §4.2: t0 = now_s − 60 → T = 2.
+        // docs/behaviour.md §4.2: t0 = now_s − 60 → T = 2.
         assert_eq!(totp_step(1000, 940, 30, 0), 2);
     }
 

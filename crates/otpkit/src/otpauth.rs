@@ -1,4 +1,4 @@
-//! `otpauth://` provisioning URIs (Google's Key URI format), SPEC §5.5.
+//! `otpauth://` provisioning URIs (Google's Key URI format), docs/behaviour.md §5.5.
 //!
 //! [`OtpAuth::to_uri`] writes the one canonical form otpkit emits:
 //!
@@ -240,7 +240,7 @@ impl OtpAuth {
         (!issuer.is_empty()).then_some(issuer)
     }
 
-    /// The provisioning URI (SPEC §5.5), byte for byte. It carries the key, hence the
+    /// The provisioning URI (docs/behaviour.md §5.5), byte for byte. It carries the key, hence the
     /// [`SecretString`].
     ///
     /// ```
@@ -372,7 +372,7 @@ const KNOWN: [&str; 7] = [
     "image",
 ];
 
-/// Parses an otpauth URI strictly (SPEC §5.5).
+/// Parses an otpauth URI strictly (docs/behaviour.md §5.5).
 ///
 /// The rules, each with its own [`UriError`]:
 /// * at most 2048 bytes; the exact prefix `otpauth://totp/` or `otpauth://hotp/`; no `#`

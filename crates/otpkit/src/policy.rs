@@ -1,5 +1,5 @@
-//! The reusable policies the engine applies to every kind that opts in (SPEC §2.4–2.6, §2.8):
-//! throttling with exponential back-off and a hard lock-out, cooldown between challenges,
+//! The reusable policies the engine applies to every kind that opts in (docs/behaviour.md §2.4–2.6,
+//! §2.8): throttling with exponential back-off and a hard lock-out, cooldown between challenges,
 //! and timestamps.
 //!
 //! Everything here is pure: given a device's fields and `now`, a policy answers. The engine
@@ -12,7 +12,7 @@ use crate::clock::Timestamp;
 use crate::kind::KindRefusal;
 use crate::record::{DeviceRecord, ThrottleState};
 
-/// Why a verification is refused before the token is looked at (SPEC §2.8).
+/// Why a verification is refused before the token is looked at (docs/behaviour.md §2.8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reason")]
 pub enum VerifyNotAllowed {
@@ -51,7 +51,7 @@ impl VerifyNotAllowed {
     }
 }
 
-/// Why a challenge is refused (SPEC §2.4, §2.8).
+/// Why a challenge is refused (docs/behaviour.md §2.4, §2.8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reason")]
 pub enum GenerateNotAllowed {
@@ -64,7 +64,7 @@ pub enum GenerateNotAllowed {
 }
 
 /// Throttling parameters for one device: the kind's factor, the cap and the lock-out
-/// threshold (SPEC §2.5).
+/// threshold (docs/behaviour.md §2.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Throttle {
     /// Base delay `c` in seconds; 0 disables the delay (`throttling_enabled` is false).
@@ -104,7 +104,7 @@ impl Throttle {
         i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
     }
 
-    /// `verify_is_allowed()` by the throttle rules, first match wins (SPEC §2.5).
+    /// `verify_is_allowed()` by the throttle rules, first match wins (docs/behaviour.md §2.5).
     pub fn check(&self, s: &ThrottleState, now: Timestamp) -> Result<(), VerifyNotAllowed> {
         if self.is_locked_out(s) {
             return Err(VerifyNotAllowed::LockedOut {
@@ -144,7 +144,7 @@ pub fn throttle_reset(s: &mut ThrottleState) {
     *s = ThrottleState::default();
 }
 
-/// Cooldown between challenges (SPEC §2.4): `duration_secs = 0` disables it.
+/// Cooldown between challenges (docs/behaviour.md §2.4): `duration_secs = 0` disables it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cooldown {
     /// `get_cooldown_duration()` in seconds.

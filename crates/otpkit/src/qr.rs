@@ -1,4 +1,4 @@
-//! QR codes of provisioning URIs (SPEC §5.6), rendered with the `qrcode` crate.
+//! QR codes of provisioning URIs (docs/behaviour.md §5.6), rendered with the `qrcode` crate.
 //!
 //! The symbol carries the data exactly: one **byte-mode** segment (no mode optimisation, so
 //! a decoder returns the bytes untouched), error correction level **M**, the smallest
@@ -314,9 +314,9 @@ mod tests {
         pgm
     }
 
-    /// A standard decoder returns the exact URI from every rendering (SPEC §5.6, REQ-15).
-    /// Runs only where `zbarimg` (zbar-tools) is installed; elsewhere it says so and passes.
-    /// The SVG is checked only if zbarimg's ImageMagick can read SVG.
+    /// A standard decoder returns the exact URI from every rendering (docs/behaviour.md §5.6,
+    /// REQ-15). Runs only where `zbarimg` (zbar-tools) is installed; elsewhere it says so and
+    /// passes. The SVG is checked only if zbarimg's ImageMagick can read SVG.
     #[test]
     fn zbarimg_decodes_every_rendering_to_the_exact_uri() {
         if std::process::Command::new("zbarimg")

@@ -1,4 +1,4 @@
-//! The stored shape of a device (SPEC §1.2–1.6, §2.1): what every store persists.
+//! The stored shape of a device (docs/behaviour.md §1.2–1.6, §2.1): what every store persists.
 //!
 //! A device is one stored [`DeviceRecord`], owned by exactly one user. The record carries the
 //! fields every kind shares — owner, name, confirmed, timestamps, throttling and cooldown
@@ -21,7 +21,7 @@ pub const MAX_NAME_CHARS: usize = 64;
 /// A device's database key: a positive 64-bit integer.
 pub type DeviceId = i64;
 
-/// The throttling fields of every device (SPEC §2.5).
+/// The throttling fields of every device (docs/behaviour.md §2.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ThrottleState {
     /// Consecutive failures since the last success or reset; saturates, never wraps.
@@ -53,7 +53,7 @@ pub struct DeviceRecord {
     pub last_used_at: Option<Timestamp>,
     /// Throttling state.
     pub throttle: ThrottleState,
-    /// The cooldown's `last_generated_timestamp` (SPEC §2.4).
+    /// The cooldown's `last_generated_timestamp` (docs/behaviour.md §2.4).
     pub last_generated_at: Option<Timestamp>,
     /// The kind's own state, JSON. Secrets inside are sealed or hashed.
     pub state: String,
@@ -101,7 +101,7 @@ pub struct NewDevice {
     pub created_at: Timestamp,
 }
 
-/// Why a device name was refused (SPEC §2.1).
+/// Why a device name was refused (docs/behaviour.md §2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidName {
     /// More than 64 characters.
@@ -130,7 +130,7 @@ pub fn validate_name(name: &str) -> Result<(), InvalidName> {
     Ok(())
 }
 
-/// A parsed persistent id: a model label (lower-cased) and a positive id (SPEC §1.6).
+/// A parsed persistent id: a model label (lower-cased) and a positive id (docs/behaviour.md §1.6).
 ///
 /// Parsing checks the syntax only; whether the label is registered and the device exists is
 /// the engine's question. Every failure is `None` — never an error, never a panic.
@@ -183,7 +183,7 @@ impl PersistentId {
     }
 
     /// Rewrites a legacy id (django-otp before 0.4.1): a label with more than one `.` becomes
-    /// its third-from-last and last parts (SPEC §1.6). Only the middleware uses this.
+    /// its third-from-last and last parts (docs/behaviour.md §1.6). Only the middleware uses this.
     ///
     /// ```
     /// use otpkit::PersistentId;
@@ -223,7 +223,7 @@ impl fmt::Display for PersistentId {
     }
 }
 
-/// Whether `label` matches `[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*` (SPEC §1.2).
+/// Whether `label` matches `[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*` (docs/behaviour.md §1.2).
 pub fn is_valid_label(label: &str) -> bool {
     fn part(p: &str) -> bool {
         let mut chars = p.chars();

@@ -1,4 +1,4 @@
-//! Secret values in memory: redacted in `Debug`/`Display`, zeroed on drop (SPEC §5.7).
+//! Secret values in memory: redacted in `Debug`/`Display`, zeroed on drop (docs/behaviour.md §5.7).
 
 use std::fmt;
 

@@ -1,5 +1,5 @@
 //! Bounding code emails per account and per recipient address, whatever the device
-//! (issue 12; `docs/spec-additions.md` §E).
+//! (issue 12; docs/behaviour.md §2.4.1).
 //!
 //! The §2.4 cooldown is per device, so a user who creates devices (or enrols the same
 //! address again and again) could otherwise send any number of codes to any address. The

@@ -1,4 +1,4 @@
-//! Logging a device into a session (SPEC §1.7, §3 `login`/`logout_otp`).
+//! Logging a device into a session (docs/behaviour.md §1.7, §3 `login`/`logout_otp`).
 //!
 //! otpkit does not own sessions: [`OtpSession`] is the small interface a session store
 //! offers (the axum integration implements it for `tower_sessions::Session`), and

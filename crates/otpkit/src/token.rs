@@ -1,4 +1,4 @@
-//! Token normalisation: one canonical form per token, bounded work (SPEC §4.4, §5.3).
+//! Token normalisation: one canonical form per token, bounded work (docs/behaviour.md §4.4, §5.3).
 //!
 //! Every submitted token goes through exactly one of these functions before a kind looks at
 //! it. Input longer than [`MAX_TOKEN_BYTES`] is rejected from its length alone, before a
@@ -48,7 +48,7 @@ fn is_trimmed_space(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{C}' | '\u{D}' | ' ')
 }
 
-/// Normalises an OATH (TOTP/HOTP) or email token (SPEC §4.4).
+/// Normalises an OATH (TOTP/HOTP) or email token (docs/behaviour.md §4.4).
 ///
 /// In order: (1) more than 64 bytes → [`Malformed`], before anything else; (2) trim
 /// surrounding ASCII whitespace; (3) remove every remaining U+0020; (4) the result must be
@@ -85,7 +85,7 @@ pub fn normalize_oath(input: &str, digits: Digits) -> Result<SecretString, Malfo
     }
 }
 
-/// Normalises a static (backup) code (SPEC §5.3).
+/// Normalises a static (backup) code (docs/behaviour.md §5.3).
 ///
 /// In order: more than 64 bytes → [`Malformed`]; trim surrounding ASCII whitespace; remove
 /// every U+0020 and `-`; ASCII-lowercase; the result must be 6–16 characters of `[a-z0-9]`.

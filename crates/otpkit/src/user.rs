@@ -1,4 +1,4 @@
-//! Users: otpkit does not own them (SPEC §1.1).
+//! Users: otpkit does not own them (docs/behaviour.md §1.1).
 //!
 //! A user is an opaque [`UserId`]; an optional [`UserDirectory`] tells otpkit whether a user
 //! exists, its display name (the otpauth account name), its email address, and whether it is
@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 /// An opaque user id: a non-empty UTF-8 string of at most 255 bytes without control
-/// characters (U+0000–U+001F, U+007F), compared byte for byte (SPEC §1.1).
+/// characters (U+0000–U+001F, U+007F), compared byte for byte (docs/behaviour.md §1.1).
 ///
 /// ```
 /// use otpkit::UserId;
@@ -105,8 +105,8 @@ pub struct UserInfo {
     pub is_staff: bool,
 }
 
-/// The application's user directory hook (SPEC §1.1). Every method has a default, so an
-/// application implements only what it knows.
+/// The application's user directory hook (docs/behaviour.md §1.1). Every method has a default, so
+/// an application implements only what it knows.
 #[async_trait]
 pub trait UserDirectory: Send + Sync + 'static {
     /// Looks a user up. `None` means the user does not exist.

@@ -1,4 +1,4 @@
-//! The account throttle (`OTPKIT_ACCOUNT_THROTTLING`, docs/spec-additions.md §A): the §2.5
+//! The account throttle (`OTPKIT_ACCOUNT_THROTTLING`, docs/behaviour.md §2.5.1): the §2.5
 //! rules applied to the sum of the failure counts of all of a user's devices, so that an
 //! attacker gains nothing by rotating guesses across devices (issue 7 item 5; REQ-05,
 //! REQ-06). Injected clock, MemoryStore; the concurrent cases run on every backend in the
@@ -120,8 +120,8 @@ async fn the_delay_follows_the_accounts_total() {
     refused_then_accepted_a_millisecond_later(&t, &pids[3], 3).await;
 }
 
-/// Runs SPEC §2.5's attacker over `pids` for 24 h: at every moment it tries every device,
-/// then waits for the earliest `locked_until` it was told. Returns the guesses evaluated.
+/// Runs docs/behaviour.md §2.5's attacker over `pids` for 24 h: at every moment it tries every
+/// device, then waits for the earliest `locked_until` it was told. Returns the guesses evaluated.
 async fn guesses_in_24h(t: &T, pids: &[String]) -> usize {
     let end = Timestamp::from_secs(START + 86_400);
     let mut evaluated = 0;
@@ -246,7 +246,8 @@ async fn the_account_lockout_threshold_counts_every_device() {
 /// One device locked by its own count (`L` = 3) does not lock the account (its default
 /// threshold is 200): the owner's other device works once the account back-off
 /// (`min(c · 2^(3−1), cap)` = 4 s after the last failure) has passed, and from that verified
-/// device the owner can unlock the locked one (SPEC §2.5 "What clears the throttle", §7.7).
+/// device the owner can unlock the locked one (docs/behaviour.md §2.5 "What clears the throttle",
+/// §7.7).
 #[tokio::test]
 async fn one_locked_device_leaves_the_others_usable() {
     let t = account_setup(Settings {

@@ -1,5 +1,5 @@
 //! Issue 12, item 3: code emails are bounded per user and per recipient address whatever the
-//! device (`otpkit::send_limit`, docs/spec-additions.md §E), and email addresses are parsed
+//! device (`otpkit::send_limit`, docs/behaviour.md §2.4.1), and email addresses are parsed
 //! strictly.
 #![allow(
     clippy::unwrap_used,

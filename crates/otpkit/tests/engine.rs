@@ -1,5 +1,5 @@
-//! Engine behaviour with an injected clock: the policy boundaries of SPEC §2.3–2.5, the
-//! built-in kinds of §5, the top-level API of §3, and events (§2.10).
+//! Engine behaviour with an injected clock: the policy boundaries of docs/behaviour.md §2.3–2.5,
+//! the built-in kinds of §5, the top-level API of §3, and events (§2.10).
 
 #![allow(
     clippy::unwrap_used,
@@ -40,7 +40,7 @@ fn hex(s: &str) -> SecretBytes {
 
 #[tokio::test]
 async fn throttle_boundaries_for_n_1_to_12_and_the_cap_to_20() {
-    // The attacker of SPEC §2.5's table: each failure at the earliest allowed moment.
+    // The attacker of docs/behaviour.md §2.5's table: each failure at the earliest allowed moment.
     let t = setup(Settings::default());
     let pid = rfc_totp(&t).await;
     let start = 1_000_000i64; // so that every candidate step is ≥ 0
@@ -84,7 +84,8 @@ async fn throttle_boundaries_for_n_1_to_12_and_the_cap_to_20() {
         );
         at = until;
     }
-    // SPEC's table: failure 12 at t = 2047, failure 13 at 4095, then 3600 s apart.
+    // The table of docs/behaviour.md §2.5: failure 12 at t = 2047, failure 13 at 4095, then 3600 s
+    // apart.
     assert_eq!(at.as_secs() - start, 4095 + 8 * 3600);
 }
 

@@ -1,5 +1,5 @@
-//! Hostile input on every entry point of the Rust API, as tables (REQ-07, SPEC §1.6, §3,
-//! §4.4, §5.3, §5.5, §5.7, §2.1): each row asserts the exact result — a typed error, `NotFound`
+//! Hostile input on every entry point of the Rust API, as tables (REQ-07, docs/behaviour.md §1.6,
+//! §3, §4.4, §5.3, §5.5, §5.7, §2.1): each row asserts the exact result — a typed error, `NotFound`
 //! or `Rejected(Malformed)` — and the state afterwards: nothing changed anywhere, except one
 //! `failure_count + 1` on the device that evaluated a malformed token (§2.2 step 2).
 
@@ -68,8 +68,8 @@ fn setup() -> T {
     }
 }
 
-/// The hostile token inputs of the issue and of SPEC §4.4/§5.3 (every one malformed for every
-/// kind), with a name for the failure message.
+/// The hostile token inputs of the issue and of docs/behaviour.md §4.4/§5.3 (every one malformed
+/// for every kind), with a name for the failure message.
 fn hostile_tokens() -> Vec<(&'static str, String)> {
     vec![
         ("empty", String::new()),
@@ -161,8 +161,8 @@ async fn verify_token_rejects_hostile_tokens_with_one_failure_each() {
                 t.e.verify_token_detailed(Some(&t.alice), pid, &token, &VerifyOptions::default())
                     .await
                     .unwrap();
-            // A static code drops `-` and is `[a-z0-9]{6,16}` (SPEC §5.3): `-123456` and
-            // `0x1E240` are well-formed (and wrong) backup codes.
+            // A static code drops `-` and is `[a-z0-9]{6,16}` (docs/behaviour.md §5.3): `-123456`
+            // and `0x1E240` are well-formed (and wrong) backup codes.
             let want = if *pid == st && matches!(name, "negative" | "hex") {
                 Rejection::Invalid
             } else {
@@ -258,9 +258,9 @@ async fn match_token_and_confirm_device_reject_hostile_tokens() {
     let _ = (totp, st);
 }
 
-/// SPEC §1.6 / §3: hostile persistent ids — non-device models, other kinds, other users'
-/// devices, legacy ids (rewritten by the middleware only), syntax errors — are `NotFound` for
-/// verification and `Error::NotFound` for every administrative call, and nothing changes.
+/// docs/behaviour.md §1.6 / §3: hostile persistent ids — non-device models, other kinds, other
+/// users' devices, legacy ids (rewritten by the middleware only), syntax errors — are `NotFound`
+/// for verification and `Error::NotFound` for every administrative call, and nothing changes.
 #[tokio::test]
 async fn hostile_persistent_ids_are_not_found_and_change_nothing() {
     let t = setup();
@@ -376,7 +376,8 @@ async fn hostile_persistent_ids_are_not_found_and_change_nothing() {
     assert_eq!(t.store.dump().unwrap(), snapshot);
 }
 
-/// SPEC §5.7, REQ-01: user-typed base32 and hex secrets; each row is the exact `SecretError`.
+/// docs/behaviour.md §5.7, REQ-01: user-typed base32 and hex secrets; each row is the exact
+/// `SecretError`.
 #[test]
 fn secret_import_rows() {
     let b32 = |s: &str| {
@@ -467,8 +468,8 @@ fn secret_import_rows() {
     }
 }
 
-/// SPEC §5.5: malformed otpauth URIs; each row is the exact `UriError`, and importing one
-/// through the engine creates nothing.
+/// docs/behaviour.md §5.5: malformed otpauth URIs; each row is the exact `UriError`, and importing
+/// one through the engine creates nothing.
 #[tokio::test]
 async fn malformed_otpauth_uris() {
     const S: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -557,8 +558,8 @@ async fn malformed_otpauth_uris() {
     assert!(t.store.dump().unwrap().is_empty());
 }
 
-/// SPEC §2.1, §5.1–5.4, §3: creation, naming and batch options; each row is the exact error
-/// and nothing is stored (or renamed).
+/// docs/behaviour.md §2.1, §5.1–5.4, §3: creation, naming and batch options; each row is the exact
+/// error and nothing is stored (or renamed).
 #[tokio::test]
 async fn creation_and_management_options_are_checked() {
     let t = setup();
@@ -837,7 +838,7 @@ async fn creation_and_management_options_are_checked() {
     assert_eq!(format!("{e:?}"), "WrongKind(\"TOTP device\")");
 }
 
-/// SPEC §1.1: hostile user ids are typed errors.
+/// docs/behaviour.md §1.1: hostile user ids are typed errors.
 #[test]
 fn hostile_user_ids() {
     for (id, want) in [

@@ -8,7 +8,7 @@
 //! - REQ-05: a device the throttle refuses is not evaluated (zero HMACs) and nothing of it
 //!   changes; a failure count grows only by one per rejected attempt and returns to zero only
 //!   on a success (or an administrator's reset). The account throttle
-//!   (docs/spec-additions.md §A) likewise: while the sum of the three devices' counts and
+//!   (docs/behaviour.md §2.5.1) likewise: while the sum of the three devices' counts and
 //!   their latest failure refuse, no device is evaluated; an attempt changes no other device.
 //! - REQ-07: malformed tokens are ordinary failures.
 //! - REQ-09: sealing round-trips, and any changed byte of a sealed value fails to open.
@@ -123,7 +123,7 @@ fn codes_left(r: &DeviceRecord) -> usize {
         .codes_left()
 }
 
-/// The device's own throttle as SPEC §2.5 defines it, with the default settings.
+/// The device's own throttle as docs/behaviour.md §2.5 defines it, with the default settings.
 fn throttle() -> Throttle {
     let s = Settings::default();
     Throttle {

@@ -40,8 +40,8 @@ async fn has_confirmed(page: &Page, user: &UserId) -> Result<bool, PageError> {
     }
 }
 
-/// The freshness rule (SPEC §7.6): a user with a confirmed device needs a verification at
-/// most `OTPKIT_REAUTH_MAX_AGE` old; else `/verify/?next=…` (HTML) or 403
+/// The freshness rule (docs/behaviour.md §7.6): a user with a confirmed device needs a verification
+/// at most `OTPKIT_REAUTH_MAX_AGE` old; else `/verify/?next=…` (HTML) or 403
 /// `reauth_required` (JSON). A user without one (the first device) is exempt.
 pub(crate) async fn require_fresh(
     page: &Page,
@@ -118,8 +118,8 @@ pub(crate) async fn admin(page: &Page) -> Result<OtpState, PageError> {
     })
 }
 
-/// The freshness rule of every state-changing admin action (SPEC §7.6, REQ-13): the admin's
-/// verification is at most `OTPKIT_REAUTH_MAX_AGE` old, else `/verify/?next={at}` (HTML)
+/// The freshness rule of every state-changing admin action (docs/behaviour.md §7.6, REQ-13): the
+/// admin's verification is at most `OTPKIT_REAUTH_MAX_AGE` old, else `/verify/?next={at}` (HTML)
 /// or 403 `reauth_required` (JSON), exactly as for self-service. `state` passed [`admin`].
 pub(crate) async fn admin_fresh(page: &Page, state: &OtpState, at: &str) -> Result<(), PageError> {
     let Some(user) = state.user() else {

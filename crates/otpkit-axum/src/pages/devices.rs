@@ -1,5 +1,5 @@
-//! Device management (`/devices/`, SPEC §7.7): the user's list, rename, remove and unlock.
-//! Enrolment of new devices, backup codes included, is in `enrol`.
+//! Device management (`/devices/`, docs/behaviour.md §7.7): the user's list, rename, remove and
+//! unlock. Enrolment of new devices, backup codes included, is in `enrol`.
 
 use axum::extract::Path;
 use axum::response::{IntoResponse, Response};

@@ -1,4 +1,5 @@
-//! Logout (`/logout/`, SPEC §3 `logout_otp`) and the session's state (`/session`, §7.5).
+//! Logout (`/logout/`, docs/behaviour.md §3 `logout_otp`) and the session's state (`/session`,
+//! §7.5).
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;

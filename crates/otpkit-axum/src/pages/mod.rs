@@ -1,5 +1,5 @@
-//! The router and its pages (SPEC §7.3–7.8), by use case: [`login`] (the password and code
-//! steps, also of the admin login), [`verify`], [`logout`] (and `/session`), [`enrol`] (one
+//! The router and its pages (docs/behaviour.md §7.3–7.8), by use case: [`login`] (the password and
+//! code steps, also of the admin login), [`verify`], [`logout`] (and `/session`), [`enrol`] (one
 //! module per kind), [`devices`] and [`admin`].
 //!
 //! Handlers take typed arguments: the request's [`Page`](context::Page) context, its body

@@ -38,7 +38,7 @@ pub(crate) fn map_match(
     }
 }
 
-/// Maps a verification of one device (SPEC §7.4).
+/// Maps a verification of one device (docs/behaviour.md §7.4).
 pub(crate) fn map_verify(
     page: &Page,
     user: &UserId,
@@ -96,7 +96,7 @@ fn verification_error(e: &otpkit::Error) -> PageError {
     PageError::Internal
 }
 
-/// Maps a challenge of device `pid` (SPEC §7.4).
+/// Maps a challenge of device `pid` (docs/behaviour.md §7.4).
 pub(crate) fn map_challenge(
     page: &Page,
     pid: &str,

@@ -556,7 +556,7 @@ pub fn next_step(t: &TestApp) {
     t.clock.advance_secs(30);
 }
 
-/// Asserts the §7.5 headers.
+/// Asserts the docs/behaviour.md §7.5 headers.
 pub fn assert_secure_headers(r: &Res) {
     assert_eq!(
         r.header("content-security-policy").as_deref(),

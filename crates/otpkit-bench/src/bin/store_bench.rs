@@ -78,7 +78,7 @@ fn ratio(a: f64, b: f64) -> String {
 
 /// Flags runs with unexpected outcomes. A valid-token run may see a handful: when the codes of
 /// two adjacent steps collide (p = 10^-6 per pair), the higher step is accepted and the drift
-/// moves, so the next attempt replays once (SPEC §4.2 behaviour, not an error).
+/// moves, so the next attempt replays once (docs/behaviour.md §4.2 behaviour, not an error).
 fn check(r: &Rate, what: &str) {
     if r.unexpected * 10_000 > r.ops {
         println!(

@@ -48,8 +48,8 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<KeyRing, KeyFileError> {
 }
 
 /// Loads the ring file at `path`, or creates it when it does not exist (the embedded
-/// SQLite default of SPEC §5.7). Returns the ring and whether the file was created, so that
-/// the caller can announce it once.
+/// SQLite default of docs/behaviour.md §5.7). Returns the ring and whether the file was created, so
+/// that the caller can announce it once.
 ///
 /// A new file holds one fresh entry with the id [`DEFAULT_KEY_ID`] (`k1`) and, on Unix,
 /// mode 0600. It appears atomically: the entry is written and synced to a temporary file

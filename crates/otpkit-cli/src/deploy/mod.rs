@@ -152,8 +152,8 @@ pub struct Deployment {
     /// `OTPKIT_DATABASE_URL`, default `sqlite://otpkit.sqlite3`. Must start with `sqlite://`,
     /// `postgres://`, `postgresql://`, `mysql://` or `mariadb://`.
     pub database_url: String,
-    /// `OTPKIT_SECRET_KEYS`, default unset: the key ring text (§5.7). Secret: redacted in
-    /// `Debug`. Cannot be combined with `secret_keys_file`.
+    /// `OTPKIT_SECRET_KEYS`, default unset: the key ring text (docs/behaviour.md §5.7). Secret:
+    /// redacted in `Debug`. Cannot be combined with `secret_keys_file`.
     pub secret_keys: Option<SecretString>,
     /// `OTPKIT_SECRET_KEYS_FILE`, default unset: a file holding the key ring text.
     pub secret_keys_file: Option<PathBuf>,
@@ -267,8 +267,8 @@ impl Deployment {
         Some(PathBuf::from(path))
     }
 
-    /// Loads the key ring as SPEC §5.7 prescribes: from `OTPKIT_SECRET_KEYS`, else from the
-    /// file `OTPKIT_SECRET_KEYS_FILE`, else — for a SQLite file database only — from
+    /// Loads the key ring as docs/behaviour.md §5.7 prescribes: from `OTPKIT_SECRET_KEYS`, else
+    /// from the file `OTPKIT_SECRET_KEYS_FILE`, else — for a SQLite file database only — from
     /// `{database file}.keys`, created with mode 0600 and one fresh entry when missing.
     ///
     /// Returns the ring and, when the embedded file was just created, its path, so that the

@@ -298,7 +298,8 @@ pub async fn concurrent_account_failures_all_counted(
 
 /// The account throttle with the default policy: of 100 concurrent wrong guesses spread over
 /// two devices of one user, at most one is evaluated — the other device's rows are locked for
-/// the decision, so a guess on device 2 sees device 1's fresh failure (REQ-05, §2.9).
+/// the decision, so a guess on device 2 sees device 1's fresh failure (REQ-05, docs/behaviour.md
+/// §2.9).
 pub async fn concurrent_account_failures_throttled(
     a: Arc<dyn DeviceStore>,
     b: Arc<dyn DeviceStore>,

@@ -1,11 +1,11 @@
 //! The store conformance suite: one generic set of cases every [`DeviceStore`] must pass,
-//! from the storage contract up to the engine's concurrency requirements (SPEC §2.9,
+//! from the storage contract up to the engine's concurrency requirements (docs/behaviour.md §2.9,
 //! REQ-04, REQ-05). Each backend instantiates it with `store_conformance_tests!`,
 //! giving a factory for **two store instances on one fresh database** (two pools, or two
 //! application instances); the concurrent cases spread their tasks over both.
 //!
 //! The concurrency cases repeat `OTPKIT_CONFORMANCE_REPETITIONS` times (default 200, as
-//! SPEC §10 asks) and fail on the first violation.
+//! docs/behaviour.md §10 asks) and fail on the first violation.
 //!
 //! This is test code compiled into the library (behind the `conformance` feature) so that
 //! backends in other crates can run it: like any test, it panics on a violation.

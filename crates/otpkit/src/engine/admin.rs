@@ -1,5 +1,5 @@
-//! Administration (SPEC §2.4–§2.6, §3, §8): the committing policy operations (throttle reset,
-//! unlock, cooldown, timestamps, tokens), rename, confirm, remove and prune.
+//! Administration (docs/behaviour.md §2.4–§2.6, §3, §8): the committing policy operations (throttle
+//! reset, unlock, cooldown, timestamps, tokens), rename, confirm, remove and prune.
 
 use crate::error::Error;
 use crate::events::{Event, EventKind};

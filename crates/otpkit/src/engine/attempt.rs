@@ -1,4 +1,4 @@
-//! The pure decision of one attempt (SPEC §2.2, §2.5, docs/spec-additions.md §A–§B): the
+//! The pure decision of one attempt (docs/behaviour.md §2.2, §2.5, §2.5.1, §7.3.1): the
 //! mode, the device's and the account's throttle, the kind's verdict and its policy
 //! effects, computed inside the store's transition; and the events it emits.
 
@@ -206,7 +206,7 @@ impl Inner {
         Some(Device { record: rec, kind })
     }
 
-    /// SPEC §2.2 steps 1–5 on `rec` (the caller commits). Pure apart from the CSPRNG.
+    /// docs/behaviour.md §2.2 steps 1–5 on `rec` (the caller commits). Pure apart from the CSPRNG.
     pub(super) fn attempt(
         &self,
         kind: &KindHandle,

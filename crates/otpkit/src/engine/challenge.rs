@@ -1,5 +1,5 @@
-//! Challenges (SPEC §2.1, §2.4, §5.4): `generate_challenge` reserves the cooldown and the
-//! new token in one conditional write, then delivers (`send`) and compensates a failure.
+//! Challenges (docs/behaviour.md §2.1, §2.4, §5.4): `generate_challenge` reserves the cooldown and
+//! the new token in one conditional write, then delivers (`send`) and compensates a failure.
 
 use std::sync::Arc;
 

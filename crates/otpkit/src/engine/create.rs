@@ -1,5 +1,5 @@
-//! Creation and provisioning (SPEC §2.1, §5, §5.5): new devices of every kind, backup-code
-//! batches and static tokens, and the otpauth URI of an OATH device.
+//! Creation and provisioning (docs/behaviour.md §2.1, §5, §5.5): new devices of every kind,
+//! backup-code batches and static tokens, and the otpauth URI of an OATH device.
 
 use crate::error::Error;
 use crate::events::{Event, EventKind};

@@ -1,4 +1,5 @@
-//! Enrolment bookkeeping (SPEC §7.6; issue 12): one pending enrolment per user and kind.
+//! Enrolment bookkeeping (docs/behaviour.md §7.6; issue 12): one pending enrolment per user and
+//! kind.
 
 use super::{Engine, Error, UserId};
 use crate::record::DeviceId;

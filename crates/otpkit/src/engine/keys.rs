@@ -1,4 +1,4 @@
-//! Key rotation and key status (SPEC §5.7, §8 `keys`).
+//! Key rotation and key status (docs/behaviour.md §5.7, §8 `keys`).
 
 use std::collections::BTreeMap;
 

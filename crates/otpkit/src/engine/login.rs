@@ -1,4 +1,4 @@
-//! Sessions (SPEC §3 `login`, `logout_otp`): the verified state of a session.
+//! Sessions (docs/behaviour.md §3 `login`, `logout_otp`): the verified state of a session.
 
 use crate::session;
 use crate::session::{OtpSession, SessionError};

@@ -1,4 +1,4 @@
-//! The engine and the top-level API (SPEC §2.2, §2.9, §3).
+//! The engine and the top-level API (docs/behaviour.md §2.2, §2.9, §3).
 //!
 //! [`Engine`] ties the registered kinds, the policies, the key ring, the clock and a
 //! [`DeviceStore`] together. Every verification is one atomic transition: the engine hands

@@ -10,7 +10,7 @@ use super::Device;
 /// Why a token was rejected (after it was evaluated).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejection {
-    /// Not of the kind's syntax (§4.4, §5.3).
+    /// Not of the kind's syntax (docs/behaviour.md §4.4, §5.3).
     Malformed,
     /// Wrong, expired, or none outstanding.
     Invalid,
@@ -18,7 +18,7 @@ pub enum Rejection {
     Replay,
 }
 
-/// The detailed outcome of one attempt (§3 `verify_token`, detailed form).
+/// The detailed outcome of one attempt (docs/behaviour.md §3 `verify_token`, detailed form).
 #[derive(Debug, Clone)]
 pub enum VerifyOutcome {
     /// Accepted and committed.
@@ -46,7 +46,7 @@ impl VerifyOutcome {
 pub struct MatchOptions {
     /// Only passive devices (TOTP, HOTP, backup codes), plus `first` whatever its kind: what
     /// a login form does with a code typed without choosing a device, or with an email
-    /// device chosen (SPEC §7.3). Default: every confirmed device.
+    /// device chosen (docs/behaviour.md §7.3). Default: every confirmed device.
     pub passive_only: bool,
     /// The id of a device to try before the others (the one the user pointed at).
     pub first: Option<i64>,
@@ -80,7 +80,7 @@ impl MatchOutcome {
     }
 }
 
-/// The outcome of a challenge request (§2.1 `generate_challenge`, §5.4).
+/// The outcome of a challenge request (docs/behaviour.md §2.1 `generate_challenge`, §5.4).
 #[derive(Debug, Clone)]
 pub enum ChallengeOutcome {
     /// Delivered; `message` is the device's text (`sent by email`).

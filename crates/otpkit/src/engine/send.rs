@@ -1,5 +1,5 @@
-//! The delivery half of `generate_challenge` (SPEC §2.9, §5.4 step 3; issue 12): once the
-//! device's transition reserved its cooldown and stored the new token, the
+//! The delivery half of `generate_challenge` (docs/behaviour.md §2.9, §5.4 step 3; issue 12): once
+//! the device's transition reserved its cooldown and stored the new token, the
 //! [`SendLimiter`](crate::send_limit::SendLimiter) is asked about the recipient, the message
 //! is delivered, and a refusal or a failure is compensated before it is reported.
 

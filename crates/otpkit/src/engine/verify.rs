@@ -1,5 +1,5 @@
-//! Verification (SPEC §2.2, §3): `verify_token`, its detailed form, `confirm_device` and
-//! `match_token`, each one atomic transition.
+//! Verification (docs/behaviour.md §2.2, §3): `verify_token`, its detailed form, `confirm_device`
+//! and `match_token`, each one atomic transition.
 
 use std::sync::Arc;
 
@@ -160,7 +160,7 @@ impl Engine {
         let store = &self.inner.store;
         if self.inner.settings.throttle.account_throttling {
             // All of the owner's rows are locked for the decision: the account's failure
-            // total cannot change under it (one atomic transition, SPEC §2.9).
+            // total cannot change under it (one atomic transition, docs/behaviour.md §2.9).
             let done = store
                 .transition_user(user, move |recs, writes| req.decide_among(id, recs, writes))
                 .await?;
@@ -225,8 +225,8 @@ impl Engine {
     /// The detailed form of [`Engine::match_token`]: which devices are candidates
     /// ([`MatchOptions`]) and why nothing matched ([`MatchOutcome`]). This is what a login
     /// form uses when the user typed a code without saying which device it came from
-    /// (SPEC §7.3): one atomic decision over the candidates, under the account throttle,
-    /// failures recorded only when no candidate matched.
+    /// (docs/behaviour.md §7.3): one atomic decision over the candidates, under the account
+    /// throttle, failures recorded only when no candidate matched.
     pub async fn match_token_detailed(
         &self,
         user: Option<&UserId>,

@@ -1,5 +1,5 @@
-//! Email devices (`otp_email.emaildevice`, SPEC §5.4): a side-channel token delivered by
-//! email, with cooldown, throttling, a per-token attempt limit and session binding.
+//! Email devices (`otp_email.emaildevice`, docs/behaviour.md §5.4): a side-channel token delivered
+//! by email, with cooldown, throttling, a per-token attempt limit and session binding.
 //!
 //! Email is a restricted authenticator (NIST SP 800-63B does not accept it); enrolment labels
 //! it the least secure option and `OTPKIT_DEVICE_KINDS` can disable it.

@@ -1,4 +1,4 @@
-//! HOTP devices (`otp_hotp.hotpdevice`, SPEC §5.2): RFC 4226 with a look-ahead window.
+//! HOTP devices (`otp_hotp.hotpdevice`, docs/behaviour.md §5.2): RFC 4226 with a look-ahead window.
 
 use serde::{Deserialize, Serialize};
 

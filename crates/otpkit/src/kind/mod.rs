@@ -1,4 +1,4 @@
-//! Device kinds: the plugin interface (SPEC §1.2, DESIGN.md §1).
+//! Device kinds: the plugin interface (docs/behaviour.md §1.2, DESIGN.md §1).
 //!
 //! A kind is a Rust type holding its own serialisable state and implementing [`DeviceKind`].
 //! It answers only *does this token match, and how does my own state change?* — throttling,
@@ -69,7 +69,7 @@ pub use side_channel::SideChannel;
 pub use static_token::StaticDevice;
 pub use totp::TotpDevice;
 
-/// A kind's answer to one token (SPEC §2.2 steps 3–5).
+/// A kind's answer to one token (docs/behaviour.md §2.2 steps 3–5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     /// The token matches; the kind has consumed it in its own state.

@@ -1,4 +1,4 @@
-//! `SideChannelDevice`: a token generated here and delivered out of band (SPEC §2.3).
+//! `SideChannelDevice`: a token generated here and delivered out of band (docs/behaviour.md §2.3).
 //!
 //! [`SideChannel`] is the reusable piece a kind embeds in its state: the keyed hash of the
 //! outstanding token and `valid_until`. It never stores a token in plaintext.

@@ -1,4 +1,4 @@
-//! Static backup codes (`otp_static.staticdevice`, SPEC §5.3).
+//! Static backup codes (`otp_static.staticdevice`, docs/behaviour.md §5.3).
 //!
 //! The codes are stored only as keyed hashes (§5.7). A batch replaces every code of the
 //! device; a used code is deleted in the same commit that accepts it.

@@ -1,4 +1,4 @@
-//! TOTP devices (`otp_totp.totpdevice`, SPEC §5.1): RFC 6238 with tolerance, drift
+//! TOTP devices (`otp_totp.totpdevice`, docs/behaviour.md §5.1): RFC 6238 with tolerance, drift
 //! synchronisation and the `last_t` replay guard.
 
 use serde::{Deserialize, Serialize};

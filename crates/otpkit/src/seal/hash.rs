@@ -53,7 +53,7 @@ impl KeyRing {
     }
 
     /// The hash of `parts` under every key of the ring, active first: the candidates to look
-    /// up when codes hashed before a rotation must keep working (SPEC §5.7).
+    /// up when codes hashed before a rotation must keep working (docs/behaviour.md §5.7).
     pub fn hash_all_keys(&self, parts: &[&[u8]]) -> Result<Vec<KeyedHash>, SealError> {
         self.entries()
             .map(|entry| {

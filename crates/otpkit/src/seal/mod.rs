@@ -1,4 +1,4 @@
-//! Secrets at rest: the key ring, sealed OATH keys and keyed hashes (SPEC §5.7).
+//! Secrets at rest: the key ring, sealed OATH keys and keyed hashes (docs/behaviour.md §5.7).
 //!
 //! | module | what |
 //! |---|---|

@@ -56,7 +56,8 @@ impl Entry {
     }
 }
 
-/// The key ring: key ids and the keys derived from their 32-byte master secrets (SPEC §5.7).
+/// The key ring: key ids and the keys derived from their 32-byte master secrets (docs/behaviour.md
+/// §5.7).
 ///
 /// The first entry is active for new seals and hashes. `Debug` shows key ids only; the keys are
 /// zeroed on drop.

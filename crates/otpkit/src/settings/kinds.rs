@@ -3,7 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// A built-in device kind, as named in `OTPKIT_DEVICE_KINDS`. Ordered as registered (§1.2).
+/// A built-in device kind, as named in `OTPKIT_DEVICE_KINDS`. Ordered as registered
+/// (docs/behaviour.md §1.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum BuiltinKind {
     /// `totp`: TOTP (`otp_totp.totpdevice`).
@@ -35,7 +36,7 @@ impl BuiltinKind {
         }
     }
 
-    /// The kind's model label (§1.2).
+    /// The kind's model label (docs/behaviour.md §1.2).
     pub fn model_label(self) -> &'static str {
         match self {
             BuiltinKind::Totp => "otp_totp.totpdevice",

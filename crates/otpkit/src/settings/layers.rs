@@ -15,13 +15,14 @@ pub struct ThrottleSettings {
     pub lockout_threshold: u32,
     /// `OTPKIT_ACCOUNT_THROTTLING`, default `true` (new in otpkit): every attempt also applies
     /// the throttle and lock-out rules to the sum of the failure counts of all of the user's
-    /// devices, so that rotating across devices multiplies no guesses (`docs/spec-additions.md`,
-    /// §A). `false` restores django-otp's per-device behaviour.
+    /// devices, so that rotating across devices multiplies no guesses (docs/behaviour.md
+    /// §2.5.1). `false` restores django-otp's per-device behaviour.
     pub account_throttling: bool,
     /// `OTPKIT_ACCOUNT_LOCKOUT_THRESHOLD`, default 200, 0–20000; 0 disables: the account is
     /// locked out when the sum of its devices' failure counts reaches it (with
     /// `account_throttling` on). Above `lockout_threshold` by default, so that one locked
-    /// device leaves the owner's other devices usable (self-service unlock, SPEC §7.7).
+    /// device leaves the owner's other devices usable (self-service unlock, docs/behaviour.md
+    /// §7.7).
     pub account_lockout_threshold: u32,
 }
 
@@ -158,7 +159,7 @@ pub struct EmailSettings {
     pub max_attempts: u32,
     /// `OTPKIT_EMAIL_ACCOUNT_COOLDOWN`, default 60, 0–86400 s; 0 disables: the minimum time
     /// between two code emails to one user, whichever of their devices sends them
-    /// ([`crate::send_limit`], `docs/spec-additions.md` §E). A successful verification with an
+    /// ([`crate::send_limit`], docs/behaviour.md §2.4.1). A successful verification with an
     /// interactive device restarts it, like the device's own cooldown.
     pub account_cooldown: u32,
     /// `OTPKIT_EMAIL_HOURLY_LIMIT`, default 10, 0–1000; 0 disables: code emails per user in

@@ -1,5 +1,5 @@
-//! Settings (SPEC §6): the device policy and the kinds' settings, one typed [`Settings`]
-//! value in groups.
+//! Settings (docs/behaviour.md §6): the device policy and the kinds' settings, one typed
+//! [`Settings`] value in groups.
 //!
 //! | group | what | environment |
 //! |---|---|---|

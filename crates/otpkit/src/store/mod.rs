@@ -6,7 +6,7 @@
 //! state and returns a [`Decision`]: the [`Write`] to make and a value for its caller. The
 //! store runs it while holding that device's lock (a row lock, `BEGIN IMMEDIATE`, or a
 //! mutex), writes what it decided in the same unit, and only after the commit returns the
-//! value with the record as committed, a [`Committed`] (SPEC §2.9).
+//! value with the record as committed, a [`Committed`] (docs/behaviour.md §2.9).
 //!
 //! The contract a caller relies on:
 //!
@@ -270,7 +270,7 @@ impl DeviceQuery {
 }
 
 /// The few ways a store can fail. Every backend maps its errors into these; the engine
-/// turns any of them into a fail-closed error (SPEC §2.9).
+/// turns any of them into a fail-closed error (docs/behaviour.md §2.9).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {

@@ -1,9 +1,9 @@
-//! The admin device actions (SPEC §7.8): edit (name and configuration), confirm, reset
+//! The admin device actions (docs/behaviour.md §7.8): edit (name and configuration), confirm, reset
 //! throttling, remove and "Generate backup codes", and the bulk "Reset throttling".
 //!
 //! Each needs CSRF, admin access and a fresh verification (REQ-13, as self-service does);
-//! the device that verified the session is not reset by it (SPEC §7.7). HTML answers follow
-//! Post/Redirect/Get ([`crate::flash`]): success redirects (302) to the device page or the
+//! the device that verified the session is not reset by it (docs/behaviour.md §7.7). HTML answers
+//! follow Post/Redirect/Get ([`crate::flash`]): success redirects (302) to the device page or the
 //! list; an error to show, or a new batch of backup codes (sealed, shown once), is left as a
 //! flash for the device page, which the answer (303) leads to. JSON answers are in the
 //! POST's response.
@@ -214,7 +214,7 @@ admin_route!(
 );
 
 /// Whether `pid` is the device that verified the admin's session: as in self-service
-/// (SPEC §7.7), a session does not reset the throttle of its own verifying device.
+/// (docs/behaviour.md §7.7), a session does not reset the throttle of its own verifying device.
 fn verified_by(admin: &OtpState, pid: &str) -> bool {
     admin.device().is_some_and(|d| d.persistent_id() == pid)
 }

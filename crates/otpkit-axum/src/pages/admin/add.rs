@@ -1,4 +1,4 @@
-//! The admin add form (SPEC §7.8): a device of any kind for any user; TOTP/HOTP keys
+//! The admin add form (docs/behaviour.md §7.8): a device of any kind for any user; TOTP/HOTP keys
 //! entered as base32 or hex, or generated.
 //!
 //! Post/Redirect/Get ([`crate::flash`]): a device added from the HTML form is shown on its

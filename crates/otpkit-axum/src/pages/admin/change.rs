@@ -1,5 +1,5 @@
-//! The configuration fields of the admin change form (SPEC §7.8): key, digits, tolerance
-//! and, per kind, step, T0 and drift (TOTP) or counter (HOTP).
+//! The configuration fields of the admin change form (docs/behaviour.md §7.8): key, digits,
+//! tolerance and, per kind, step, T0 and drift (TOTP) or counter (HOTP).
 
 use otpkit::Device;
 

@@ -1,4 +1,4 @@
-//! The admin area (`/admin/`, SPEC §7.8): the device list with filters and search.
+//! The admin area (`/admin/`, docs/behaviour.md §7.8): the device list with filters and search.
 //! Access: active **and** staff **and** verified ([`access::admin`]); anyone else is sent
 //! to `/admin/login/?next=…`.
 //!

@@ -1,5 +1,5 @@
-//! Self-service enrolment (SPEC §7.6), one module per kind: an authenticator app ([`totp`],
-//! with its QR code), email codes ([`email`]) and backup codes ([`backup_codes`]).
+//! Self-service enrolment (docs/behaviour.md §7.6), one module per kind: an authenticator app
+//! ([`totp`], with its QR code), email codes ([`email`]) and backup codes ([`backup_codes`]).
 //!
 //! A TOTP or email device is created unconfirmed, recorded in the session (`otpkit_enrol`),
 //! and confirmed by its first code, which also verifies the session. Pending enrolments are
@@ -132,7 +132,7 @@ enum Confirmation {
 }
 
 /// The enrolment's first code: `confirm_device`, then the session is verified as by a login
-/// (SPEC §7.6).
+/// (docs/behaviour.md §7.6).
 async fn confirm(
     page: &Page,
     user: &UserId,

@@ -1,5 +1,5 @@
-//! The code step of a login, an admin login or a re-verification (SPEC §7.3 step 2, with the
-//! precedence of django-otp 1.7.5): a challenge for an interactive device, or a code tried
+//! The code step of a login, an admin login or a re-verification (docs/behaviour.md §7.3 step 2,
+//! with the precedence of django-otp 1.7.5): a challenge for an interactive device, or a code tried
 //! against the chosen device or the user's passive devices.
 
 use axum::response::Response;
@@ -70,7 +70,8 @@ async fn try_code(
     // chose). In the HTML form, where otpkit pre-selects a device for the user, the code is
     // tried against every confirmed passive device and the one selected (an email device
     // after its challenge), the selected one first: the choice is a hint ("use another
-    // method"), never a trap. A code without a device is matched the same way (SPEC §7.3).
+    // method"), never a trap. A code without a device is matched the same way (docs/behaviour.md
+    // §7.3).
     if let Some(device) = chosen.filter(|_| page.json) {
         let pid = device.persistent_id();
         let opts = VerifyOptions {

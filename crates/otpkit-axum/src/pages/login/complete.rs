@@ -1,4 +1,4 @@
-//! The end of a login (SPEC §7.3 step 3), also reached by a re-verification and by an
+//! The end of a login (docs/behaviour.md §7.3 step 3), also reached by a re-verification and by an
 //! enrolment's first code: the session becomes verified.
 
 use axum::response::{IntoResponse, Response};

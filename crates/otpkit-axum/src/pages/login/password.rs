@@ -1,5 +1,5 @@
-//! The password step of a login (SPEC §7.3 step 1): the application's credential check,
-//! then a pending login that owes the code, or, for a user without a device, a password-only
+//! The password step of a login (docs/behaviour.md §7.3 step 1): the application's credential
+//! check, then a pending login that owes the code, or, for a user without a device, a password-only
 //! sign-in when `OTPKIT_LOGIN_OTP_OPTIONAL` allows it.
 
 use axum::response::Response;

@@ -44,8 +44,8 @@ impl Flow {
     }
 }
 
-/// The preferred device (SPEC §7.3): the confirmed passive device used last, or the only
-/// confirmed device.
+/// The preferred device (docs/behaviour.md §7.3): the confirmed passive device used last, or the
+/// only confirmed device.
 pub(crate) fn preferred(devices: &[Device]) -> Option<&Device> {
     let mut best: Option<&Device> = None;
     for d in devices.iter().filter(|d| !d.is_interactive()) {
