@@ -1,4 +1,4 @@
-//! HTML templates: embedded defaults, overridable by the application (DESIGN.md).
+//! HTML templates: embedded defaults, overridable by the application.
 //!
 //! Templates are [minijinja](https://docs.rs/minijinja) with HTML auto-escaping. Every page
 //! extends `otpkit/base.html`. An application replaces any template by name — its version

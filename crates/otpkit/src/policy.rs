@@ -3,8 +3,8 @@
 //! and timestamps.
 //!
 //! Everything here is pure: given a device's fields and `now`, a policy answers. The engine
-//! calls these inside the device's atomic transition, so a kind cannot forget them (DESIGN.md
-//! §1): a kind only says *whether a token matches*.
+//! calls these inside the device's atomic transition, so a kind cannot forget them (see
+//! docs/architecture.md): a kind only says *whether a token matches*.
 
 use serde::{Deserialize, Serialize};
 

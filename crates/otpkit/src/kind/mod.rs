@@ -1,4 +1,4 @@
-//! Device kinds: the plugin interface (docs/behaviour.md §1.2, DESIGN.md §1).
+//! Device kinds: the plugin interface (docs/behaviour.md §1.2; docs/architecture.md).
 //!
 //! A kind is a Rust type holding its own serialisable state and implementing [`DeviceKind`].
 //! It answers only *does this token match, and how does my own state change?* — throttling,
