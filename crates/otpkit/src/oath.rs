@@ -32,7 +32,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::str::FromStr;
 
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{Hmac, HmacReset, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};
@@ -222,12 +222,13 @@ fn count_hmacs(n: u64) {
 }
 
 /// The keyed HMAC state of one key (RFC 2104 §2): the `hmac` crate's state after absorbing
-/// the key's inner and outer pads. As sensitive as the key.
+/// the key's inner and outer pads, in its resettable form (`HmacReset`, which keeps the
+/// keyed inner state to return to after each tag). As sensitive as the key.
 #[derive(Clone)]
 enum KeyedMac {
-    Sha1(Hmac<Sha1>),
-    Sha256(Hmac<Sha256>),
-    Sha512(Hmac<Sha512>),
+    Sha1(HmacReset<Sha1>),
+    Sha256(HmacReset<Sha256>),
+    Sha512(HmacReset<Sha512>),
 }
 
 /// Finalises `mac` and applies RFC 4226 §5.3 dynamic truncation ([`dynamic_truncate`]) to the
@@ -240,20 +241,13 @@ fn truncated_tag<M: Mac>(mac: M) -> Option<u32> {
     value
 }
 
-/// The truncated HMAC of `counter` (8 bytes, big-endian) from a keyed state: the state is
-/// cloned (the key is not absorbed again), the counter absorbed and the tag finalised.
-fn truncated_hmac<M: Mac + Clone>(keyed: &M, counter: u64) -> Option<u32> {
-    let mut mac = keyed.clone();
-    mac.update(&counter.to_be_bytes());
-    truncated_tag(mac)
-}
-
 /// An OATH key prepared for one [`Algorithm`]: the keyed HMAC state, computed once.
 ///
 /// HMAC is RustCrypto's `hmac` crate over `sha1`/`sha2`. The key is absorbed once, by
-/// [`OathKey::new`]; every HOTP value then clones that keyed state, absorbs the 8-byte
-/// counter and finalises, so a verification window of `n` candidates costs `n` HMACs and
-/// never re-hashes the key. The tests compare every code with one computed by the `hmac`
+/// [`OathKey::new`]. A verification window clones that keyed state once; each candidate
+/// absorbs its 8-byte counter and finalises with `finalize_reset`, which returns the copy to
+/// the keyed state for the next candidate — so a window of `n` candidates costs `n` HMACs
+/// and never re-hashes the key. The tests compare every code with one computed by the `hmac`
 /// crate directly, for every key length, and with the RFC vectors.
 ///
 /// The raw key bytes are not kept, only the keyed state (as sensitive as the key), which
@@ -281,13 +275,13 @@ impl OathKey {
     /// see [`crate::encoding::check_key_len`]).
     pub fn new(algorithm: Algorithm, key: &[u8]) -> OathKey {
         let mac = match algorithm {
-            Algorithm::Sha1 => <Hmac<Sha1> as KeyInit>::new_from_slice(key)
+            Algorithm::Sha1 => <HmacReset<Sha1> as KeyInit>::new_from_slice(key)
                 .ok()
                 .map(KeyedMac::Sha1),
-            Algorithm::Sha256 => <Hmac<Sha256> as KeyInit>::new_from_slice(key)
+            Algorithm::Sha256 => <HmacReset<Sha256> as KeyInit>::new_from_slice(key)
                 .ok()
                 .map(KeyedMac::Sha256),
-            Algorithm::Sha512 => <Hmac<Sha512> as KeyInit>::new_from_slice(key)
+            Algorithm::Sha512 => <HmacReset<Sha512> as KeyInit>::new_from_slice(key)
                 .ok()
                 .map(KeyedMac::Sha512),
         };
@@ -310,18 +304,22 @@ impl OathKey {
         digits: Digits,
         mut f: impl FnMut(u64, Option<u32>),
     ) {
-        fn each<M: Mac + Clone>(
+        fn each<M: Mac + Clone + hmac::digest::FixedOutputReset>(
             keyed: &M,
             first: u64,
             last: u64,
             digits: Digits,
             f: &mut impl FnMut(u64, Option<u32>),
         ) {
+            // One working copy of the keyed state per window: each candidate absorbs its
+            // counter and finalises, which resets the copy to the keyed state for the next.
+            let mut mac = keyed.clone();
             for counter in first..=last {
-                f(
-                    counter,
-                    truncated_hmac(keyed, counter).map(|v| digits.reduce(v)),
-                );
+                Mac::update(&mut mac, &counter.to_be_bytes());
+                let mut tag = mac.finalize_reset().into_bytes();
+                let value = dynamic_truncate(&tag);
+                tag.as_mut_slice().zeroize();
+                f(counter, value.map(|v| digits.reduce(v)));
             }
         }
         count_hmacs(last.checked_sub(first).map_or(0, |d| d.saturating_add(1)));
