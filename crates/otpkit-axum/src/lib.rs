@@ -79,7 +79,8 @@
 //! | `/verify/` | GET, POST | the token step again for an authenticated user (freshness) |
 //! | `/logout/` | GET (form), POST | forgets the device and logs out |
 //! | `/session` | GET | `{"state": …, "csrf_token": …}` |
-//! | `/static/otpkit.css` | GET | the stylesheet of the default templates |
+//! | `/static/otpkit.css` | GET | the stylesheet of the default templates (its classes are listed at its top) |
+//! | `/static/otpkit.js` | GET | the default templates' script: progressive enhancement only (no double submit; copy, print and download buttons), see [`templates::SCRIPT`] |
 //! | `/devices/` | GET | the user's devices |
 //! | `/devices/totp/new/` | GET, POST | TOTP enrolment: start, QR code, confirm with the first code |
 //! | `/devices/totp/new/qrcode.svg` | GET | the enrolment QR code, for that session only |

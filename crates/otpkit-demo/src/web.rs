@@ -271,6 +271,7 @@ impl Demo {
             admin => k.url("/admin/"),
             admin_login => k.url("/admin/login/"),
             css => k.url("/static/otpkit.css"),
+            js => k.url("/static/otpkit.js"),
             home => k.web_settings().login_redirect_url.clone(),
         }
     }
@@ -664,14 +665,24 @@ mod tests {
                         context! {
                             title => "T", site_name => SITE_NAME, csrf_token => "x",
                             level => "verified", user => "alice",
-                            urls => context! { css => "/otp/static/otpkit.css" },
+                            urls => context! {
+                                css => "/otp/static/otpkit.css",
+                                js => "/otp/static/otpkit.js",
+                            },
                             messages => vec![context! { to => "a@b.c", text => "123456" }],
                         },
                     )
                     .unwrap();
                 assert!(!html.contains("style="), "{name}");
                 assert!(!html.contains("<style"), "{name}");
-                assert!(!html.contains("<script"), "{name}");
+                // One external script (otpkit.js), no inline code.
+                for (i, _) in html.match_indices("<script") {
+                    let tag = &html[i..];
+                    let end = tag.find("</script>").unwrap();
+                    let open = &tag[..tag.find('>').unwrap() + 1];
+                    assert!(open.contains(" src=\"/otp/static/otpkit.js\""), "{name}: {open}");
+                    assert_eq!(end, open.len(), "{name}: inline code in {open}");
+                }
                 assert!(!has_inline_handler(&html), "{name}");
                 assert_eq!(html.contains("/outbox/"), dev, "{name}");
             }

@@ -195,6 +195,7 @@ impl Page {
             admin => k.url("/admin/"),
             admin_login => k.url("/admin/login/"),
             css => k.url("/static/otpkit.css"),
+            js => k.url("/static/otpkit.js"),
             home => k.web_settings().login_redirect_url.clone(),
         }
     }

@@ -31,7 +31,7 @@ use http::header;
 
 use crate::error::{Code, Problem};
 use crate::kit::OtpKit;
-use crate::templates::STYLESHEET;
+use crate::templates::{SCRIPT, STYLESHEET};
 use crate::web::{secure, wants_json};
 
 /// Refuses a body over `OTPKIT_MAX_BODY_BYTES` by its `Content-Length` with 413 before
@@ -71,6 +71,19 @@ async fn stylesheet() -> Response {
     )
 }
 
+async fn script() -> Response {
+    secure(
+        (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            SCRIPT,
+        )
+            .into_response(),
+    )
+}
+
 /// otpkit's routes, mounted under `OTPKIT_URL_PREFIX` (default `/otp`); see the crate docs
 /// for the table. Wrap the application in [`crate::OtpLayer`] and a
 /// `tower_sessions::SessionManagerLayer` (outermost).
@@ -93,7 +106,7 @@ where
 /// `At`: a route's path under the prefix.
 type At<'a> = &'a dyn Fn(&str) -> String;
 
-/// Login, re-verification, logout, the session's state and the stylesheet.
+/// Login, re-verification, logout, the session's state, the stylesheet and the script.
 fn sign_in(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
     router
         .route(
@@ -110,6 +123,7 @@ fn sign_in(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
         )
         .route(&at("/session"), get(logout::session))
         .route(&at("/static/otpkit.css"), get(stylesheet))
+        .route(&at("/static/otpkit.js"), get(script))
 }
 
 /// The user's own devices: the list, enrolment of each kind, and the device actions.

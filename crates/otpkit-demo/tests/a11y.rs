@@ -1,0 +1,398 @@
+//! Every page of the demo in a real browser, at a desktop (1280 px) and a phone (390 px, touch)
+//! width: axe-core finds **no** WCAG 2.1 A/AA violation (`wcag2a`, `wcag2aa`, `wcag21a`,
+//! `wcag21aa`), and at 390 px no page scrolls sideways (`scrollWidth <= innerWidth`). Each page
+//! leaves a screenshot `target/e2e/{page}-{width}.png`. Then the whole flow once more with the
+//! browser in German, which must show German pages.
+//!
+//! The pages are visited by one person's flow (sign up, set up an authenticator app, backup
+//! codes, sign out, sign in in two steps, the admin area); every page the flow reaches is
+//! checked with [`Walk::check`]. To add a page: a plain GET page goes into [`USER_PAGES`] (or
+//! [`ANONYMOUS_PAGES`], [`STAFF_PAGES`]); a page behind a form gets a `check` call where the
+//! flow reaches it. All failures of a run are collected and printed together, each violation
+//! with its rule, help link and elements.
+//!
+//! Needs Chromium, chromedriver and axe-core (see the `browser` module); without them the tests
+//! print `SKIPPED`, unless `OTPKIT_REQUIRE_BROWSER=1`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod browser;
+mod common;
+
+use std::time::{Duration, Instant};
+
+use browser::{Driver, Tools};
+use common::{Demo, TotpGen};
+use fantoccini::{Client, Locator};
+
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Pages anyone can open, by name and path.
+const ANONYMOUS_PAGES: &[(&str, &str)] = &[
+    ("home", "/"),
+    ("signup", "/signup/"),
+    ("login", "/otp/login/"),
+    ("not-found", "/no-such-page/"),
+];
+
+/// Pages of a signed-in, verified user that a GET opens.
+const USER_PAGES: &[(&str, &str)] = &[
+    ("devices", "/otp/devices/"),
+    ("setup-email", "/otp/devices/email/new/"),
+    ("verify", "/otp/verify/?next=/protected/"),
+    ("protected", "/protected/"),
+    ("outbox", "/outbox/"),
+    ("logout", "/otp/logout/"),
+    ("home-verified", "/"),
+];
+
+/// Pages of a verified staff user that a GET opens.
+const STAFF_PAGES: &[(&str, &str)] = &[
+    ("admin-list", "/otp/admin/"),
+    ("admin-add", "/otp/admin/devices/add/"),
+];
+
+/// Text that the German pages must show (the demo's own catalogue), by page name.
+const GERMAN: &[(&str, &str)] = &[
+    ("home", "Ihre Sitzung"),
+    ("signup", "Registrieren"),
+    ("protected", "Geschützte Seite"),
+];
+
+/// One browser session walking the demo at one width.
+struct Walk<'a> {
+    c: Client,
+    demo: &'a Demo,
+    axe_js: &'a str,
+    width: u32,
+    /// `Some("de")`: the browser asks for German and every page must be German.
+    lang: Option<&'static str>,
+    /// Names of the pages checked, in order.
+    checked: Vec<String>,
+    /// Every failure, readable.
+    failures: Vec<String>,
+}
+
+impl Walk<'_> {
+    fn shot_name(&self, name: &str) -> String {
+        match self.lang {
+            Some(l) => format!("{l}-{name}"),
+            None => name.to_owned(),
+        }
+    }
+
+    async fn goto(&self, path: &str) {
+        self.c.goto(&self.demo.at(path)).await.unwrap();
+    }
+
+    async fn path(&self) -> String {
+        let u = self.c.current_url().await.unwrap();
+        u.path().to_owned()
+    }
+
+    async fn wait(&self, css: &str) -> fantoccini::elements::Element {
+        match browser::wait(&self.c, css).await {
+            Ok(e) => e,
+            Err(e) => {
+                let src = self.c.source().await.unwrap_or_default();
+                panic!("{e} on {} at {} px\n{src}", self.path().await, self.width);
+            }
+        }
+    }
+
+    async fn exists(&self, css: &str) -> bool {
+        !self
+            .c
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap()
+            .is_empty()
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let e = self.wait(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    /// Clicks `css` and waits until the browser has left the current document.
+    async fn click(&self, css: &str) {
+        let old = self.c.find(Locator::Css("html")).await.unwrap();
+        self.wait(css).await.click().await.unwrap();
+        for _ in 0..200 {
+            match old.tag_name().await {
+                Err(e) if e.is_stale_element_reference() => return,
+                Err(e) if e.to_string().contains("does not belong to the document") => return,
+                Err(e) => panic!("{e}"),
+                Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        panic!("clicking `{css}` on {} did not load a new page", self.path().await);
+    }
+
+    /// Checks the page the browser shows as `name`: axe-core, the width at a phone's width,
+    /// the language, and a screenshot.
+    async fn check(&mut self, name: &str) {
+        self.wait("body").await;
+        let path = self.path().await;
+        let shot = self.shot_name(name);
+        browser::screenshot(&self.c, &shot, self.width).await;
+        let at = format!("{shot} ({path}) at {} px", self.width);
+        let violations = browser::axe(&self.c, self.axe_js).await;
+        if !violations.is_empty() {
+            let list: String = violations.iter().map(|v| v.to_string()).collect();
+            self.failures.push(format!("{at}: {} axe violation(s)\n{list}", violations.len()));
+        }
+        let (scroll, inner) = browser::widths(&self.c).await;
+        if self.width < 600 && (scroll > inner || scroll > u64::from(self.width)) {
+            self.failures.push(format!(
+                "{at}: scrolls sideways (scrollWidth {scroll} > innerWidth {inner})"
+            ));
+        }
+        if let Some(lang) = self.lang {
+            self.check_language(&at, name, lang).await;
+        }
+        self.checked.push(name.to_owned());
+    }
+
+    async fn check_language(&mut self, at: &str, name: &str, lang: &str) {
+        let html_lang = self
+            .c
+            .find(Locator::Css("html"))
+            .await
+            .unwrap()
+            .attr("lang")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        if html_lang != lang {
+            self.failures
+                .push(format!("{at}: <html lang=\"{html_lang}\">, not \"{lang}\""));
+        }
+        if let Some((_, text)) = GERMAN.iter().find(|(n, _)| *n == name) {
+            let body = self.c.find(Locator::Css("body")).await.unwrap();
+            let shown = body.text().await.unwrap();
+            if !shown.contains(text) {
+                self.failures
+                    .push(format!("{at}: no \"{text}\" on the page:\n{shown}"));
+            }
+        }
+    }
+
+    async fn check_all(&mut self, pages: &[(&str, &str)]) {
+        for (name, path) in pages {
+            self.goto(path).await;
+            self.check(name).await;
+        }
+    }
+
+    /// Signs up `user` through the sign-up page.
+    async fn sign_up(&mut self, user: &str, password: &str) {
+        self.goto("/signup/").await;
+        self.fill("#id_username", user).await;
+        self.fill("#id_email", &format!("{user}@example.com")).await;
+        self.fill("#id_password", password).await;
+        self.fill("#id_password2", password).await;
+        self.click("main form button[type=submit]").await;
+        self.wait("#session-state[data-level=authenticated]").await;
+        self.check("home-signed-up").await;
+    }
+
+    /// Sets up an authenticator app through every step of the setup; returns its codes.
+    async fn set_up_app(&mut self) -> TotpGen {
+        self.goto("/otp/devices/totp/new/").await;
+        self.check("setup-app").await;
+        if self.exists("#id_name").await {
+            self.fill("#id_name", "Phone").await;
+            self.click("main form button[type=submit]").await;
+        }
+        self.wait("figure.qr svg").await;
+        self.check("setup-qr").await;
+        let secret: String = self
+            .wait("code.secret")
+            .await
+            .prop("textContent")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect();
+        let mut totp = TotpGen::new(&secret);
+        self.fill("#id_otp_token", &totp.next_code()).await;
+        self.click("form:has(#id_otp_token) button[type=submit]").await;
+        self.check("setup-confirmed").await;
+        // A guided setup may go on (backup codes to acknowledge, a "done" page): follow its
+        // required check boxes.
+        for step in 1..=3 {
+            if !self.exists("main form input[type=checkbox][required]").await {
+                break;
+            }
+            self.wait("main form input[type=checkbox][required]")
+                .await
+                .click()
+                .await
+                .unwrap();
+            self.click("form:has(input[type=checkbox][required]) button[type=submit]")
+                .await;
+            self.check(&format!("setup-next-{step}")).await;
+        }
+        totp
+    }
+
+    /// Signs in `user` in two steps: the password, then the code.
+    async fn sign_in(&mut self, user: &str, password: &str, totp: &mut TotpGen) {
+        self.goto("/otp/login/").await;
+        self.fill("#id_username", user).await;
+        self.fill("#id_password", password).await;
+        self.click("form:has(#id_password) button[type=submit]").await;
+        self.wait("#id_otp_token").await;
+        self.check("login-code").await;
+        self.fill("#id_otp_token", &totp.next_code()).await;
+        self.click("form:has(#id_otp_token) button[type=submit]:not([name])")
+            .await;
+        self.wait("#session-state[data-level=verified]").await;
+        self.check("home-signed-in").await;
+    }
+
+    async fn sign_out(&mut self) {
+        self.click("#logout").await;
+        self.wait("#session-state[data-level=anonymous]").await;
+        self.check("signed-out").await;
+    }
+
+    /// The admin login (password, then a backup code made by the CLI), then the admin pages.
+    async fn admin(&mut self, staff: &str, password: &str, code: &str) {
+        self.goto("/otp/admin/login/").await;
+        self.check("admin-login").await;
+        self.fill("#id_username", staff).await;
+        self.fill("#id_password", password).await;
+        if self.exists("#id_otp_token").await {
+            self.fill("#id_otp_token", code).await;
+        }
+        self.click("form:has(#id_password) button[type=submit]").await;
+        if self.exists("#id_otp_token").await {
+            self.check("admin-login-code").await;
+            self.fill("#id_otp_token", code).await;
+            self.click("form:has(#id_otp_token) button[type=submit]:not([name])")
+                .await;
+        }
+        self.wait("main table").await;
+        self.check_all(STAFF_PAGES).await;
+        self.goto("/otp/admin/").await;
+        self.click("main table tbody a").await;
+        self.check("admin-device").await;
+        self.goto("/otp/admin/devices/otp_static.staticdevice/999999/")
+            .await;
+        self.check("message").await;
+    }
+}
+
+/// Walks every page at `width` (in `lang`, when given) as `user`, then as staff.
+async fn walk(walk: &mut Walk<'_>, user: &str, staff: &str) {
+    let password = format!("{user}-password");
+    walk.check_all(ANONYMOUS_PAGES).await;
+    walk.sign_up(user, &password).await;
+    let mut totp = walk.set_up_app().await;
+    walk.check_all(USER_PAGES).await;
+    walk.goto("/otp/devices/").await;
+    walk.click(r#"form[action$="/devices/backup-codes/"] button"#)
+        .await;
+    walk.check("backup-codes").await;
+    walk.goto("/").await;
+    walk.sign_out().await;
+    walk.sign_in(user, &password, &mut totp).await;
+    walk.sign_out().await;
+    let code = walk.demo.otp(&["addstatictoken", staff]);
+    walk.admin(staff, "staff-password-1", code.trim()).await;
+}
+
+/// Starts the demo (with a staff user) and chromedriver, and walks the demo once per
+/// `(width, lang)`; fails with every problem found.
+async fn run(suite: &str, runs: &[(u32, Option<&'static str>)]) {
+    let Some(tools) = Tools::find(suite) else {
+        return;
+    };
+    let _serial = SERIAL.lock().await;
+    let started = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::start(dir.path(), &[]);
+    let staff = "root";
+    let out = demo.command(
+        &["createuser", staff, "--staff", "--password-stdin"],
+        Some("staff-password-1\n"),
+    );
+    assert!(out.status.success(), "{out:?}");
+    let driver = Driver::start(&tools, dir.path()).await;
+    let mut failures = Vec::new();
+    let mut pages = 0;
+    for (i, (width, lang)) in runs.iter().enumerate() {
+        let profile = dir.path().join(format!("profile-{i}"));
+        let c = driver.session(&tools, &profile, *width, *lang).await;
+        let mut w = Walk {
+            c: c.clone(),
+            demo: &demo,
+            axe_js: &tools.axe_js,
+            width: *width,
+            lang: *lang,
+            checked: Vec::new(),
+            failures: Vec::new(),
+        };
+        let user = format!("ada{width}{}", lang.unwrap_or(""));
+        let result = {
+            let fut = walk(&mut w, &user, staff);
+            std::panic::AssertUnwindSafe(fut)
+        };
+        let outcome = futures_catch(result).await;
+        let _ = c.close().await;
+        if let Err(p) = outcome {
+            std::panic::resume_unwind(p);
+        }
+        pages += w.checked.len();
+        failures.extend(w.failures);
+    }
+    eprintln!(
+        "{suite}: {pages} pages checked in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} problem(s):\n\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Awaits `fut`, turning a panic into an `Err` (so that the browser is always closed).
+async fn futures_catch<F: std::future::Future<Output = ()>>(
+    fut: std::panic::AssertUnwindSafe<F>,
+) -> Result<(), Box<dyn std::any::Any + Send>> {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(move |cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            fut.as_mut().poll(cx)
+        })) {
+            Ok(std::task::Poll::Ready(())) => std::task::Poll::Ready(Ok(())),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(p) => std::task::Poll::Ready(Err(p)),
+        }
+    })
+    .await
+}
+
+/// Every page at 1280 px and at 390 px: no axe-core violation, no sideways scrolling at 390 px.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_at_desktop_and_phone_width() {
+    run("a11y", &[(1280, None), (390, None)]).await;
+}
+
+/// The whole flow with the browser asking for German: every page is `<html lang="de">`, the
+/// demo's pages read German, and axe-core finds nothing at the phone's width.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_flow_in_german() {
+    run("a11y-de", &[(390, Some("de"))]).await;
+}
