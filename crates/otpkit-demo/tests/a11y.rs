@@ -24,6 +24,7 @@
 mod browser;
 mod common;
 
+use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 use browser::{Driver, Tools};
@@ -267,7 +268,9 @@ impl Walk<'_> {
 
     /// The admin login (password, then a backup code made by the CLI), then the admin pages.
     async fn admin(&mut self, staff: &str, password: &str, code: &str) {
-        self.goto("/otp/admin/login/").await;
+        // The admin area sends a visitor to its login page, which returns there.
+        self.goto("/otp/admin/").await;
+        self.wait("#id_username").await;
         self.check("admin-login").await;
         self.fill("#id_username", staff).await;
         self.fill("#id_password", password).await;
@@ -342,6 +345,7 @@ async fn run(suite: &str, runs: &[(u32, Option<&'static str>)]) {
             checked: Vec::new(),
             failures: Vec::new(),
         };
+        axe_reports_a_broken_page(&c, &tools.axe_js, *width).await;
         let user = format!("ada{width}{}", lang.unwrap_or(""));
         let result = {
             let fut = walk(&mut w, &user, staff);
@@ -350,12 +354,19 @@ async fn run(suite: &str, runs: &[(u32, Option<&'static str>)]) {
         let outcome = futures_catch(result).await;
         let _ = c.close().await;
         if let Err(p) = outcome {
+            eprintln!(
+                "{suite}: the walk at {width} px stopped after {:?}; problems so far:\n{}",
+                w.checked,
+                w.failures.join("\n")
+            );
             std::panic::resume_unwind(p);
         }
         pages += w.checked.len();
         failures.extend(w.failures);
     }
-    eprintln!(
+    // On the real standard error (libtest does not capture it): CI's log shows the time.
+    let _ = writeln!(
+        std::io::stderr(),
         "{suite}: {pages} pages checked in {:.1} s",
         started.elapsed().as_secs_f64()
     );
@@ -365,6 +376,21 @@ async fn run(suite: &str, runs: &[(u32, Option<&'static str>)]) {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The harness itself: axe-core runs in this session and reports a page that breaks a rule
+/// (an image without a text alternative), and the viewport is `width` px wide.
+async fn axe_reports_a_broken_page(c: &Client, axe_js: &str, width: u32) {
+    c.goto("data:text/html,<!doctype html><html lang=en><meta name=viewport content=width=device-width><title>t</title><main><img src=x.png></main></html>")
+        .await
+        .unwrap();
+    let v = browser::axe(c, axe_js).await;
+    assert!(
+        v.iter().any(|v| v.id == "image-alt"),
+        "axe-core did not report the image without alt: {v:?}"
+    );
+    let (_, inner) = browser::widths(c).await;
+    assert_eq!(inner, u64::from(width), "the viewport is {inner} px wide, not {width}");
 }
 
 /// Awaits `fut`, turning a panic into an `Err` (so that the browser is always closed).
