@@ -60,9 +60,13 @@ const STAFF_PAGES: &[(&str, &str)] = &[
 
 /// Text that the German pages must show (the demo's own catalogue), by page name.
 const GERMAN: &[(&str, &str)] = &[
-    ("home", "Ihre Sitzung"),
-    ("signup", "Registrieren"),
-    ("protected", "Geschützte Seite"),
+    ("home", "Sie sind nicht angemeldet."),
+    ("signup", "Benutzername"),
+    ("not-found", "Unter dieser Adresse gibt es keine Seite."),
+    ("home-signed-up", "nur mit Ihrem Passwort angemeldet"),
+    ("protected", "Nur bestätigte Sitzungen erreichen diese Seite."),
+    ("outbox", "Postausgang"),
+    ("home-signed-in", "diese Sitzung ist mit „Phone“ bestätigt"),
 ];
 
 /// One browser session walking the demo at one width.
