@@ -18,6 +18,8 @@
 //! * [`VerificationHooks`] — called after a code was accepted or rejected, with the engine's
 //!   [`otpkit::Rejection`].
 //! * [`Templates`] — embedded minijinja templates the application can override.
+//! * [`i18n`] — every sentence from Fluent catalogues in English, German, Spanish, French and
+//!   Portuguese, chosen per request; applications replace sentences or add languages.
 //!
 //! ## A complete small application
 //!
@@ -81,6 +83,7 @@
 //! | `/session` | GET | `{"state": …, "csrf_token": …}` |
 //! | `/static/otpkit.css` | GET | the stylesheet of the default templates (its classes are listed at its top) |
 //! | `/static/otpkit.js` | GET | the default templates' script: progressive enhancement only (no double submit; copy, print and download buttons), see [`templates::SCRIPT`] |
+//! | `/language/` | GET | `?lang=de&next=/x`: keeps the chosen language in the `otpkit_lang` cookie |
 //! | `/devices/` | GET | the user's devices |
 //! | `/devices/totp/new/` | GET, POST | TOTP enrolment: start, QR code, confirm with the first code |
 //! | `/devices/totp/new/qrcode.svg` | GET | the enrolment QR code, for that session only |
@@ -132,6 +135,7 @@ pub mod auth;
 pub mod error;
 mod flash;
 mod guard;
+pub mod i18n;
 mod kit;
 mod middleware;
 mod pages;

@@ -15,6 +15,7 @@ mod context;
 mod devices;
 mod enrol;
 mod form;
+mod language;
 mod login;
 mod logout;
 mod outcome;
@@ -59,29 +60,11 @@ async fn secure_all(resp: Response) -> Response {
 }
 
 async fn stylesheet() -> Response {
-    secure(
-        (
-            [
-                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
-            ],
-            STYLESHEET,
-        )
-            .into_response(),
-    )
+    language::asset("text/css; charset=utf-8", STYLESHEET)
 }
 
 async fn script() -> Response {
-    secure(
-        (
-            [
-                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
-            ],
-            SCRIPT,
-        )
-            .into_response(),
-    )
+    language::asset("text/javascript; charset=utf-8", SCRIPT)
 }
 
 /// otpkit's routes, mounted under `OTPKIT_URL_PREFIX` (default `/otp`); see the crate docs
@@ -106,7 +89,8 @@ where
 /// `At`: a route's path under the prefix.
 type At<'a> = &'a dyn Fn(&str) -> String;
 
-/// Login, re-verification, logout, the session's state, the stylesheet and the script.
+/// Login, re-verification, logout, the session's state, the language chooser and the
+/// static assets.
 fn sign_in(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
     router
         .route(
@@ -124,6 +108,7 @@ fn sign_in(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
         .route(&at("/session"), get(logout::session))
         .route(&at("/static/otpkit.css"), get(stylesheet))
         .route(&at("/static/otpkit.js"), get(script))
+        .route(&at("/language/"), get(language::choose))
 }
 
 /// The user's own devices: the list, enrolment of each kind, and the device actions.

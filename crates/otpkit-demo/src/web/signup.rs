@@ -92,37 +92,22 @@ pub(super) async fn signup_post(
             )
             .await;
     };
-    let again = |errors: Vec<String>, status: StatusCode| {
-        let d = d.clone();
-        let username = form.username.clone();
-        let email = form.email.clone();
-        async move {
-            d.page(
-                &req,
-                status,
-                "demo/signup.html",
-                "demo-title-signup",
-                context! { errors => errors, username => username, email => email },
-            )
-            .await
-        }
-    };
     if !csrf_ok(&req.session, &form.csrf_token).await {
         // A stale form (refresh after sign-out, a second tab, Back): shown again with a fresh
         // token and the reason, never a bare refusal. Nothing was created.
         let msg = d.t(&req, "demo-expired");
-        return again(vec![msg], StatusCode::FORBIDDEN).await;
+        return again(&d, &req, &form, msg, StatusCode::FORBIDDEN).await;
     }
     if let Some(id) = form_problem(&req, &form) {
         let msg = d.t(&req, id);
-        return again(vec![msg], StatusCode::BAD_REQUEST).await;
+        return again(&d, &req, &form, msg, StatusCode::BAD_REQUEST).await;
     }
     let user = match create_account(&d.users, &form).await {
         Ok(u) => u,
         Err(Refusal::Form(id, limit)) => {
             let args: Vec<(&str, Arg)> = limit.map(|(n, v)| (n, Arg::from(v))).into_iter().collect();
             let msg = d.t_with(&req, id, &args);
-            return again(vec![msg], StatusCode::BAD_REQUEST).await;
+            return again(&d, &req, &form, msg, StatusCode::BAD_REQUEST).await;
         }
         Err(Refusal::Storage(e)) => {
             tracing::error!(target: "otpkit_demo", error = %e, "sign-up failed");
@@ -144,6 +129,23 @@ pub(super) async fn signup_post(
             Redirect::to(&d.kit.url("/login/")).into_response()
         }
     }
+}
+
+/// The form again, with its username and email, and the error `msg`.
+async fn again(
+    d: &Demo,
+    req: &Req,
+    form: &SignupForm,
+    msg: String,
+    status: StatusCode,
+) -> Response {
+    let ctx = context! {
+        errors => vec![msg],
+        username => form.username.clone(),
+        email => form.email.clone(),
+    };
+    d.page(req, status, "demo/signup.html", "demo-title-signup", ctx)
+        .await
 }
 
 /// What is wrong with a sign-up before the user table is asked: a message id.
