@@ -143,6 +143,8 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || form.hasAttribute("data-allow-resubmit")) { return; }
+    // Another handler stopped this submission (e.g. its own validation): nothing is sent.
+    if (event.defaultPrevented) { return; }
     if (form.getAttribute("aria-busy") === "true") {
       // A second submission of the same form (a double click that got through): drop it.
       event.preventDefault();

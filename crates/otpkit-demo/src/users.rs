@@ -149,13 +149,12 @@ impl fmt::Display for Rule {
                 f,
                 "The password must be at least {PASSWORD_MIN} characters long."
             ),
-            Rule::PasswordTooLong => write!(
-                f,
-                "The password must be at most {PASSWORD_MAX} bytes long."
-            ),
-            Rule::Email => f.write_str(
-                "Enter a valid email address (name@example.com), or leave it empty.",
-            ),
+            Rule::PasswordTooLong => {
+                write!(f, "The password must be at most {PASSWORD_MAX} bytes long.")
+            }
+            Rule::Email => {
+                f.write_str("Enter a valid email address (name@example.com), or leave it empty.")
+            }
         }
     }
 }

@@ -81,7 +81,9 @@ pub const DEMO_FTL: &[(&str, &str)] = &[
 pub fn catalogue() -> Result<Catalogue, CatalogueError> {
     DEMO_FTL
         .iter()
-        .try_fold(Catalogue::embedded(), |c, (lang, ftl)| c.with_ftl(lang, ftl))
+        .try_fold(Catalogue::embedded(), |c, (lang, ftl)| {
+            c.with_ftl(lang, ftl)
+        })
 }
 
 /// Where email codes go.
@@ -202,7 +204,10 @@ impl App {
             .route_layer(otp_required());
         let pages = Router::new()
             .route("/", get(home))
-            .route("/signup/", get(signup::signup_get).post(signup::signup_post))
+            .route(
+                "/signup/",
+                get(signup::signup_get).post(signup::signup_post),
+            )
             .route("/outbox/", get(outbox_page))
             .route("/static/demo.css", get(stylesheet))
             .merge(protected)
@@ -439,8 +444,14 @@ async fn home(State(d): State<Demo>, req: Req) -> Response {
         verified_at => req.state.verified_at().map(|t| t.to_rfc3339()),
         has_device => has_device,
     };
-    d.page(&req, StatusCode::OK, "demo/home.html", "demo-title-home", extra)
-        .await
+    d.page(
+        &req,
+        StatusCode::OK,
+        "demo/home.html",
+        "demo-title-home",
+        extra,
+    )
+    .await
 }
 
 async fn protected(State(d): State<Demo>, req: Req, v: Verified) -> Response {
@@ -666,6 +677,9 @@ mod tests {
         assert!(home.contains("Sie sind als alice angemeldet"), "{home}");
         assert!(home.contains("Entwicklungsmodus"), "{home}");
         let signup = t.render("demo/signup.html", sample("fr")).unwrap();
-        assert!(signup.contains("Vous êtes connecté en tant que alice"), "{signup}");
+        assert!(
+            signup.contains("Vous êtes connecté en tant que alice"),
+            "{signup}"
+        );
     }
 }

@@ -11,6 +11,8 @@
 //! flow reaches it. All failures of a run are collected and printed together, each violation
 //! with its rule, help link and elements.
 //!
+//! Two more tests drive otpkit.js (no double submit; copy, print, download, `.js-only`).
+//!
 //! Needs Chromium, chromedriver and axe-core (see the `browser` module); without them the tests
 //! print `SKIPPED`, unless `OTPKIT_REQUIRE_BROWSER=1`.
 
@@ -64,7 +66,10 @@ const GERMAN: &[(&str, &str)] = &[
     ("signup", "Benutzername"),
     ("not-found", "Unter dieser Adresse gibt es keine Seite."),
     ("home-signed-up", "nur mit Ihrem Passwort angemeldet"),
-    ("protected", "Nur bestätigte Sitzungen erreichen diese Seite."),
+    (
+        "protected",
+        "Nur bestätigte Sitzungen erreichen diese Seite.",
+    ),
     ("outbox", "Postausgang"),
     ("home-signed-in", "diese Sitzung ist mit „Phone“ bestätigt"),
 ];
@@ -111,12 +116,7 @@ impl Walk<'_> {
     }
 
     async fn exists(&self, css: &str) -> bool {
-        !self
-            .c
-            .find_all(Locator::Css(css))
-            .await
-            .unwrap()
-            .is_empty()
+        !self.c.find_all(Locator::Css(css)).await.unwrap().is_empty()
     }
 
     async fn fill(&self, css: &str, text: &str) {
@@ -137,7 +137,10 @@ impl Walk<'_> {
                 Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         }
-        panic!("clicking `{css}` on {} did not load a new page", self.path().await);
+        panic!(
+            "clicking `{css}` on {} did not load a new page",
+            self.path().await
+        );
     }
 
     /// Checks the page the browser shows as `name`: axe-core, the width at a phone's width,
@@ -151,7 +154,10 @@ impl Walk<'_> {
         let violations = browser::axe(&self.c, self.axe_js).await;
         if !violations.is_empty() {
             let list: String = violations.iter().map(|v| v.to_string()).collect();
-            self.failures.push(format!("{at}: {} axe violation(s)\n{list}", violations.len()));
+            self.failures.push(format!(
+                "{at}: {} axe violation(s)\n{list}",
+                violations.len()
+            ));
         }
         let (scroll, inner) = browser::widths(&self.c).await;
         if self.width < 600 && (scroll > inner || scroll > u64::from(self.width)) {
@@ -229,12 +235,16 @@ impl Walk<'_> {
             .collect();
         let mut totp = TotpGen::new(&secret);
         self.fill("#id_otp_token", &totp.next_code()).await;
-        self.click("form:has(#id_otp_token) button[type=submit]").await;
+        self.click("form:has(#id_otp_token) button[type=submit]")
+            .await;
         self.check("setup-confirmed").await;
         // A guided setup may go on (backup codes to acknowledge, a "done" page): follow its
         // required check boxes.
         for step in 1..=3 {
-            if !self.exists("main form input[type=checkbox][required]").await {
+            if !self
+                .exists("main form input[type=checkbox][required]")
+                .await
+            {
                 break;
             }
             self.wait("main form input[type=checkbox][required]")
@@ -254,7 +264,8 @@ impl Walk<'_> {
         self.goto("/otp/login/").await;
         self.fill("#id_username", user).await;
         self.fill("#id_password", password).await;
-        self.click("form:has(#id_password) button[type=submit]").await;
+        self.click("form:has(#id_password) button[type=submit]")
+            .await;
         self.wait("#id_otp_token").await;
         self.check("login-code").await;
         self.fill("#id_otp_token", &totp.next_code()).await;
@@ -281,7 +292,8 @@ impl Walk<'_> {
         if self.exists("#id_otp_token").await {
             self.fill("#id_otp_token", code).await;
         }
-        self.click("form:has(#id_password) button[type=submit]").await;
+        self.click("form:has(#id_password) button[type=submit]")
+            .await;
         if self.exists("#id_otp_token").await {
             self.check("admin-login-code").await;
             self.fill("#id_otp_token", code).await;
@@ -325,6 +337,8 @@ async fn run(suite: &str, runs: &[(u32, Option<&'static str>)]) {
         return;
     };
     let _serial = SERIAL.lock().await;
+    // The suite's wall time, printed for CI's log (no assertion depends on it).
+    #[allow(clippy::disallowed_methods)]
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let demo = Demo::start(dir.path(), &[]);
@@ -394,7 +408,11 @@ async fn axe_reports_a_broken_page(c: &Client, axe_js: &str, width: u32) {
         "axe-core did not report the image without alt: {v:?}"
     );
     let (_, inner) = browser::widths(c).await;
-    assert_eq!(inner, u64::from(width), "the viewport is {inner} px wide, not {width}");
+    assert_eq!(
+        inner,
+        u64::from(width),
+        "the viewport is {inner} px wide, not {width}"
+    );
 }
 
 /// Awaits `fut`, turning a panic into an `Err` (so that the browser is always closed).
@@ -403,9 +421,7 @@ async fn futures_catch<F: std::future::Future<Output = ()>>(
 ) -> Result<(), Box<dyn std::any::Any + Send>> {
     let mut fut = std::pin::pin!(fut);
     std::future::poll_fn(move |cx| {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            fut.as_mut().poll(cx)
-        })) {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
             Ok(std::task::Poll::Ready(())) => std::task::Poll::Ready(Ok(())),
             Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
             Err(p) => std::task::Poll::Ready(Err(p)),
@@ -425,4 +441,185 @@ async fn every_page_passes_axe_at_desktop_and_phone_width() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_flow_in_german() {
     run("a11y-de", &[(390, Some("de"))]).await;
+}
+
+/// A fixture for otpkit.js, added to a real page of the demo (so that the script is the one
+/// the demo serves): a form posting into a frame (the page stays), a text to copy, print and
+/// download buttons, and hooks that record what the script asked the browser to do.
+const JS_FIXTURE: &str = r##"
+const main = document.querySelector("main");
+main.insertAdjacentHTML("beforeend", `
+  <iframe name="sink" title="sink" hidden></iframe>
+  <form id="f" method="get" action="/no-such-page/" target="sink">
+    <button type="submit" id="send" name="go" value="1">Send</button>
+  </form>
+  <p id="key">ABCD EFGH IJKL</p>
+  <button type="button" id="copy" data-copy-target="#key" data-copied-label="Kopiert">Copy</button>
+  <button type="button" id="print" data-print>Print</button>
+  <button type="button" id="save" data-download="codes.txt" data-download-source="#key">Save</button>`);
+window.__printed = 0;
+window.print = () => { window.__printed += 1; };
+window.__blobs = [];
+const create = URL.createObjectURL.bind(URL);
+URL.createObjectURL = (b) => { window.__blobs.push(b); return create(b); };
+"##;
+
+/// otpkit.js: a form's submit button is disabled after the first submission (`aria-busy` on
+/// the form) and enabled again when the page comes back from the back/forward cache; the copy
+/// button copies and announces its label in a `role="status"` region; print and download
+/// buttons print and save the text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otpkit_js_enhances_forms_and_buttons() {
+    let Some(tools) = Tools::find("otpkit.js") else {
+        return;
+    };
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::start(dir.path(), &[]);
+    let driver = Driver::start(&tools, dir.path()).await;
+    let c = driver
+        .session(&tools, &dir.path().join("profile"), 1280, None)
+        .await;
+    let js = |script: &'static str| {
+        let c = c.clone();
+        async move { c.execute(script, vec![]).await.unwrap() }
+    };
+    c.goto(&demo.at("/signup/")).await.unwrap();
+    browser::wait(&c, "main form").await.unwrap();
+    // The script is loaded (defer) once the document is complete.
+    for _ in 0..100 {
+        if js("return document.readyState").await == "complete" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    c.execute(JS_FIXTURE, vec![]).await.unwrap();
+    let before = js("return document.getElementById('send').disabled").await;
+    assert_eq!(before, false);
+    c.find(Locator::Css("#send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let mut disabled = false;
+    for _ in 0..100 {
+        if js("return document.getElementById('send').disabled").await == true {
+            disabled = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        disabled,
+        "the submit button was not disabled after the first submission"
+    );
+    assert_eq!(
+        js("return document.getElementById('f').getAttribute('aria-busy')").await,
+        "true"
+    );
+    js("window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))").await;
+    assert_eq!(
+        js("return document.getElementById('send').disabled").await,
+        false
+    );
+    assert_eq!(
+        js("return document.getElementById('f').hasAttribute('aria-busy')").await,
+        false
+    );
+
+    c.find(Locator::Css("#copy"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let mut announced = String::new();
+    for _ in 0..100 {
+        let v = js("const r = document.getElementById('otpkit-live'); return r ? [r.getAttribute('role'), r.textContent] : null").await;
+        if v[1] == "Kopiert" {
+            assert_eq!(v[0], "status");
+            announced = "Kopiert".into();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(announced, "Kopiert", "the copy was not announced");
+
+    c.find(Locator::Css("#print"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(js("return window.__printed").await, 1);
+
+    c.find(Locator::Css("#save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let saved = c
+        .execute_async(
+            "const done = arguments[0]; window.__blobs[0].text().then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(saved, "ABCD EFGH IJKL\n");
+    let _ = c.close().await;
+}
+
+/// `.js-only[hidden]` buttons are shown by the script on a page that has them when it loads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otpkit_js_shows_script_only_buttons() {
+    let Some(tools) = Tools::find("otpkit.js") else {
+        return;
+    };
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::start(dir.path(), &[]);
+    let driver = Driver::start(&tools, dir.path()).await;
+    let c = driver
+        .session(&tools, &dir.path().join("profile"), 1280, None)
+        .await;
+    // A page of the demo's origin with the script and a `.js-only` button, written in place so
+    // that the script runs on load.
+    c.goto(&demo.at("/signup/")).await.unwrap();
+    browser::wait(&c, "main form").await.unwrap();
+    let script = c
+        .execute(
+            "return document.querySelector('script[src]').getAttribute('src')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let script = script.as_str().unwrap().to_owned();
+    c.execute(
+        "document.open(); document.write(arguments[0]); document.close();",
+        vec![serde_json::json!(format!(
+            "<!doctype html><html lang=en><title>t</title><script src=\"{script}\" defer></script>\
+             <main><button type=button class=js-only id=extra hidden>Copy</button></main></html>"
+        ))],
+    )
+    .await
+    .unwrap();
+    let mut shown = false;
+    for _ in 0..100 {
+        let hidden = c
+            .execute(
+                "const b = document.getElementById('extra'); return b ? b.hidden : true",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if hidden == false {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(shown, "the .js-only button stayed hidden");
+    let _ = c.close().await;
 }

@@ -85,7 +85,11 @@ fn pages_headers_guard_and_sign_up_rules() {
     );
     assert_eq!(forged.status, 403);
     assert!(forged.body.contains("This page expired. Please try again."));
-    assert!(forged.body.contains(r#"id="id_username""#), "{}", forged.body);
+    assert!(
+        forged.body.contains(r#"id="id_username""#),
+        "{}",
+        forged.body
+    );
     assert!(!forged.csrf().is_empty());
     let out = demo.command(&["otp", "device", "list", "--user", "mallory"], None);
     assert_eq!(out.status.code(), Some(1));

@@ -105,7 +105,8 @@ pub(super) async fn signup_post(
     let user = match create_account(&d.users, &form).await {
         Ok(u) => u,
         Err(Refusal::Form(id, limit)) => {
-            let args: Vec<(&str, Arg)> = limit.map(|(n, v)| (n, Arg::from(v))).into_iter().collect();
+            let args: Vec<(&str, Arg)> =
+                limit.map(|(n, v)| (n, Arg::from(v))).into_iter().collect();
             let msg = d.t_with(&req, id, &args);
             return again(&d, &req, &form, msg, StatusCode::BAD_REQUEST).await;
         }

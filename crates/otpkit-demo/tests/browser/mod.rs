@@ -106,7 +106,7 @@ impl Driver {
             .unwrap()
             .port();
         let log = dir.join("chromedriver.log");
-        let child = Command::new(&tools.driver)
+        let mut child = Command::new(&tools.driver)
             .arg(format!("--port={port}"))
             .arg(format!("--log-path={}", log.display()))
             .stdin(Stdio::null())
@@ -120,6 +120,8 @@ impl Driver {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("chromedriver did not listen on port {port}");
     }
 
@@ -269,7 +271,5 @@ pub async fn wait(c: &Client, css: &str) -> Result<fantoccini::elements::Element
         .at_most(Duration::from_secs(20))
         .for_element(Locator::Css(css))
         .await
-        .map_err(|e| {
-            format!("`{css}` did not appear: {e}")
-        })
+        .map_err(|e| format!("`{css}` did not appear: {e}"))
 }
