@@ -674,7 +674,7 @@ mod tests {
         let t = templates(true);
         let home = t.render("demo/home.html", sample("de")).unwrap();
         assert!(home.contains(r#"<html lang="de">"#), "{home}");
-        assert!(home.contains("Sie sind als alice angemeldet"), "{home}");
+        assert!(home.contains("Du bist als alice angemeldet"), "{home}");
         assert!(home.contains("Entwicklungsmodus"), "{home}");
         let signup = t.render("demo/signup.html", sample("fr")).unwrap();
         assert!(

@@ -62,10 +62,10 @@ const STAFF_PAGES: &[(&str, &str)] = &[
 
 /// Text that the German pages must show (the demo's own catalogue), by page name.
 const GERMAN: &[(&str, &str)] = &[
-    ("home", "Sie sind nicht angemeldet."),
+    ("home", "Du bist nicht angemeldet."),
     ("signup", "Benutzername"),
     ("not-found", "Unter dieser Adresse gibt es keine Seite."),
-    ("home-signed-up", "nur mit Ihrem Passwort angemeldet"),
+    ("home-signed-up", "nur mit deinem Passwort angemeldet"),
     (
         "protected",
         "Nur bestätigte Sitzungen erreichen diese Seite.",

@@ -8,7 +8,7 @@ demo-nav-signup = Registrarse
 demo-badge-verified = verificada
 demo-footer = Demo de otpkit. Las sesiones se guardan en memoria: al reiniciar el servidor se cierran todas las sesiones y no se olvida nada más.
 demo-devmode = Modo de desarrollo:
-demo-devmode-banner = los códigos por correo no se envían. Léalos en la bandeja de salida o en la consola del servidor; defina OTPKIT_SMTP_URL para enviarlos.
+demo-devmode-banner = los códigos por correo electrónico no se envían. Los encontrarás en la bandeja de salida y en la consola del servidor; define OTPKIT_SMTP_URL para enviarlos.
 demo-devmode-open-outbox = Abrir la bandeja de salida
 
 ## Títulos de página
@@ -22,44 +22,44 @@ demo-title-expired = Página caducada
 
 ## Inicio
 demo-home-heading = Demo de otpkit
-demo-state-anonymous = No ha iniciado sesión.
-demo-state-pending = Ha introducido su contraseña. Introduzca su código de autenticación para terminar de iniciar sesión.
-demo-state-authenticated = Ha iniciado sesión como { $user } solo con su contraseña: esta sesión no está verificada con un segundo paso.
-demo-state-verified = Ha iniciado sesión como { $user } y esta sesión está verificada con «{ $device }».
+demo-state-anonymous = No has iniciado sesión.
+demo-state-pending = Has introducido tu contraseña. Introduce tu código de verificación para terminar de iniciar sesión.
+demo-state-authenticated = Has iniciado sesión como { $user } solo con tu contraseña: esta sesión no está verificada con un segundo paso.
+demo-state-verified = Has iniciado sesión como { $user } y esta sesión está verificada con «{ $device }».
 demo-state-verified-at = Verificada:
-demo-try = Pruébelo
+demo-try = Pruébalo
 demo-try-signup = Registrarse
 demo-try-signup-hint = con un nombre de usuario y una contraseña.
 demo-try-sign-in = Iniciar sesión
-demo-try-sign-in-hint = si ya tiene una cuenta.
+demo-try-sign-in-hint = si ya tienes una cuenta.
 demo-try-finish = Terminar de iniciar sesión
-demo-try-finish-hint = con su código de autenticación.
+demo-try-finish-hint = con tu código de verificación.
 demo-try-set-up = Configurar la verificación en dos pasos
-demo-try-set-up-hint = con una aplicación de autenticación, códigos por correo o códigos de respaldo.
+demo-try-set-up-hint = con una aplicación de autenticación, códigos por correo electrónico o códigos de respaldo.
 demo-try-verify = Verificar esta sesión
-demo-try-verify-hint = con un código de autenticación.
+demo-try-verify-hint = con un código de verificación.
 demo-try-protected = Abrir la página protegida
 demo-try-protected-hint = solo las sesiones verificadas llegan a ella.
 demo-try-manage = Gestionar la verificación en dos pasos
-demo-try-manage-hint = añadir una aplicación de autenticación o códigos por correo, crear nuevos códigos de respaldo, cambiar el nombre de un método o eliminarlo.
-demo-try-again = Cierre la sesión y vuelva a iniciarla con su contraseña y un código de autenticación o un código de respaldo.
+demo-try-manage-hint = añadir una aplicación de autenticación o códigos por correo electrónico, crear nuevos códigos de respaldo, cambiar el nombre de un método o quitarlo.
+demo-try-again = Cierra la sesión y vuelve a iniciarla con tu contraseña y un código de verificación o un código de respaldo.
 demo-try-admin = Abrir la administración
-demo-try-admin-hint = usted es del personal; pide una sesión verificada.
+demo-try-admin-hint = eres del personal; pide una sesión verificada.
 demo-try-outbox = Leer la bandeja de salida
-demo-try-outbox-hint = en el modo de desarrollo los códigos por correo no se envían.
+demo-try-outbox-hint = en el modo de desarrollo los códigos por correo electrónico no se envían.
 
 ## Registro
 demo-signup-username = Nombre de usuario
 demo-signup-username-hint = Letras, dígitos y @ . + - _
 demo-signup-email = Correo electrónico (opcional)
-demo-signup-email-hint = Los códigos por correo se envían aquí, salvo que elija otra dirección.
+demo-signup-email-hint = Los códigos por correo electrónico se envían aquí, salvo que elijas otra dirección.
 demo-signup-password = Contraseña
 demo-signup-password-hint = Al menos 8 caracteres.
-demo-signup-password2 = Repita la contraseña
+demo-signup-password2 = Repite la contraseña
 demo-signup-submit = Crear cuenta
-demo-signup-have-account = ¿Ya tiene una cuenta?
-demo-signup-signed-in = Ha iniciado sesión como { $user }. Cierre la sesión para crear otra cuenta.
-demo-signup-signed-in-refused = Ha iniciado sesión. Cierre la sesión para crear otra cuenta.
+demo-signup-have-account = ¿Ya tienes una cuenta?
+demo-signup-signed-in = Has iniciado sesión como { $user }. Cierra la sesión para crear otra cuenta.
+demo-signup-signed-in-refused = Has iniciado sesión. Cierra la sesión para crear otra cuenta.
 demo-signup-errors = No se creó la cuenta:
 demo-signup-passwords-differ = Las dos contraseñas no coinciden.
 demo-signup-exists = Ya existe un usuario con ese nombre de usuario.
@@ -72,24 +72,24 @@ demo-signup-password-short = { $min ->
        *[other] La contraseña debe tener al menos { $min } caracteres.
     }
 demo-signup-password-long = La contraseña debe tener como máximo { $max } bytes.
-demo-signup-email-invalid = Introduzca un correo electrónico válido (nombre@example.com) o deje el campo vacío.
-demo-signup-unreadable = No se pudo leer el formulario de registro. Rellénelo de nuevo.
-demo-signup-failed = No se pudo crear la cuenta. Inténtelo de nuevo más tarde.
+demo-signup-email-invalid = Introduce un correo electrónico válido (nombre@example.com) o deja el campo vacío.
+demo-signup-unreadable = No se pudo leer el formulario de registro. Rellénalo de nuevo.
+demo-signup-failed = No se pudo crear la cuenta. Vuelve a intentarlo más tarde.
 
 ## Página protegida
-demo-protected-welcome = Solo las sesiones verificadas llegan a esta página. Bienvenido, { $user }: «{ $device }» verificó esta sesión.
+demo-protected-welcome = Solo las sesiones verificadas llegan a esta página. Te damos la bienvenida, { $user }: «{ $device }» verificó esta sesión.
 demo-protected-how = Esta ruta está envuelta en otp_required(): quien no ha iniciado sesión, o no está verificado, va a la página de inicio de sesión y vuelve aquí después.
 
 ## Bandeja de salida
-demo-outbox-note = Modo de desarrollo: estos correos no se enviaron porque OTPKIT_SMTP_URL no está definido. La demo guarda aquí los últimos { $n }, el más reciente primero, y los muestra en la consola del servidor. Quien pueda abrir esta página puede leer todos los códigos: no exponga nunca el modo de desarrollo.
+demo-outbox-note = Modo de desarrollo: estos correos no se enviaron porque OTPKIT_SMTP_URL no está definido. La demo guarda aquí los últimos { $n }, el más reciente primero, y los muestra en la consola del servidor. Quien pueda abrir esta página puede leer todos los códigos: no expongas nunca el modo de desarrollo.
 demo-outbox-date = Fecha
 demo-outbox-from = De
 demo-outbox-to = Para
 demo-outbox-subject = Asunto
-demo-outbox-empty = Aún no hay correos. Añada códigos por correo en la configuración de la verificación en dos pasos o pida un código por correo al iniciar sesión.
+demo-outbox-empty = Aún no hay correos. Añade códigos por correo electrónico en la verificación en dos pasos o pide un código por correo al iniciar sesión.
 demo-outbox-none = No hay bandeja de salida: el correo se envía por SMTP (OTPKIT_SMTP_URL).
 
 ## Errores
 demo-not-found = No hay ninguna página en esta dirección.
-demo-expired = Esta página ha caducado. Inténtelo de nuevo.
+demo-expired = Esta página ha caducado. Vuelve a intentarlo.
 demo-back-home = Volver a la página de inicio
