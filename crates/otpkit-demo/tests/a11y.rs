@@ -216,6 +216,9 @@ impl Walk<'_> {
 
     /// Sets up an authenticator app through every step of the setup; returns its codes.
     async fn set_up_app(&mut self) -> TotpGen {
+        // The guided setup's first page: choose a method.
+        self.goto("/otp/devices/new/").await;
+        self.check("setup-choose").await;
         self.goto("/otp/devices/totp/new/").await;
         self.check("setup-app").await;
         if self.exists("#id_name").await {
@@ -275,10 +278,13 @@ impl Walk<'_> {
         self.check("home-signed-in").await;
     }
 
+    /// Signs out with the header's button; checks the page it lands on.
     async fn sign_out(&mut self) {
         self.click("#logout").await;
-        self.wait("#session-state[data-level=anonymous]").await;
+        self.wait("main").await;
         self.check("signed-out").await;
+        self.goto("/").await;
+        self.wait("#session-state[data-level=anonymous]").await;
     }
 
     /// The admin login (password, then a backup code made by the CLI), then the admin pages.

@@ -257,9 +257,27 @@ pub async fn widths(c: &Client) -> (u64, u64) {
     (v[0].as_u64().unwrap(), v[1].as_u64().unwrap())
 }
 
-/// Saves a screenshot of the viewport as `target/e2e/{name}-{width}.png`.
+/// Saves a screenshot as `target/e2e/{name}-{width}.png`: from the top of the page; at a
+/// desktop width the window is made as tall as the page (at most 3000 px) for the shot.
 pub async fn screenshot(c: &Client, name: &str, width: u32) -> PathBuf {
+    let height = c
+        .execute(
+            "window.scrollTo(0, 0); return document.documentElement.scrollHeight;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap_or(900);
+    let tall = width >= 600 && height > 900;
+    if tall {
+        let h = u32::try_from(height.min(3000)).unwrap_or(3000);
+        c.set_window_size(width, h).await.unwrap();
+    }
     let png = c.screenshot().await.unwrap();
+    if tall {
+        c.set_window_size(width, 900).await.unwrap();
+    }
     let path = artifacts_dir().join(format!("{name}-{width}.png"));
     std::fs::write(&path, png).unwrap();
     path
