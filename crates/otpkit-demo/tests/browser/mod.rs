@@ -258,20 +258,23 @@ pub async fn widths(c: &Client) -> (u64, u64) {
 }
 
 /// Saves a screenshot as `target/e2e/{name}-{width}.png`: from the top of the page; at a
-/// desktop width the window is made as tall as the page (at most 3000 px) for the shot.
+/// desktop width the window is made as tall as the page (at most 3000 px) for the shot, then
+/// 900 px again.
 pub async fn screenshot(c: &Client, name: &str, width: u32) -> PathBuf {
-    let height = c
+    // [page height, browser chrome height, viewport height]
+    let v = c
         .execute(
-            "window.scrollTo(0, 0); return document.documentElement.scrollHeight;",
+            "window.scrollTo(0, 0); const d = document.documentElement; \
+             return [d.scrollHeight, window.outerHeight - window.innerHeight, window.innerHeight];",
             vec![],
         )
         .await
-        .unwrap()
-        .as_u64()
-        .unwrap_or(900);
-    let tall = width >= 600 && height > 900;
+        .unwrap();
+    let n = |i: usize| v[i].as_u64().unwrap_or(0);
+    let (page, chrome, viewport) = (n(0), n(1), n(2));
+    let tall = width >= 600 && page > viewport;
     if tall {
-        let h = u32::try_from(height.min(3000)).unwrap_or(3000);
+        let h = u32::try_from((page + chrome).min(3000)).unwrap_or(3000);
         c.set_window_size(width, h).await.unwrap();
     }
     let png = c.screenshot().await.unwrap();
