@@ -703,8 +703,16 @@ async fn the_sign_in_works_with_the_keyboard_alone() {
         assert_eq!(focused(&c).await, "id_password", "Tab goes to the password");
         let old = c.find(Locator::Css("html")).await.unwrap();
         type_keys(&c, &char::from(Key::Enter).to_string()).await;
+        let mut left = false;
+        for _ in 0..200 {
+            if old.tag_name().await.is_err() {
+                left = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(left, "Enter did not send the form");
         w.wait("#id_otp_token").await;
-        assert!(old.tag_name().await.is_err(), "Enter sent the form");
         assert_eq!(
             focused(&c).await,
             "id_otp_token",
