@@ -35,7 +35,7 @@
 use otpkit::settings::env::{self, BoolField, EnvError, Number, NumberField};
 
 /// Every environment variable [`WebSettings`] reads.
-pub const WEB_SETTING_NAMES: [&str; 8] = [
+pub const WEB_SETTING_NAMES: [&str; 9] = [
     "OTP_LOGIN_URL",
     "OTP_ADMIN_HIDE_SENSITIVE_DATA",
     "OTPKIT_URL_PREFIX",
@@ -44,6 +44,7 @@ pub const WEB_SETTING_NAMES: [&str; 8] = [
     "OTPKIT_PENDING_LOGIN_TTL",
     "OTPKIT_REAUTH_MAX_AGE",
     "OTPKIT_MAX_BODY_BYTES",
+    "OTPKIT_SECURITY_EMAILS",
 ];
 
 /// A web setting is invalid. The message names the setting and says what is expected; it
@@ -108,6 +109,10 @@ pub struct WebSettings {
     /// `OTP_ADMIN_HIDE_SENSITIVE_DATA`, default `false`: the admin area shows no device key
     /// or QR code and accepts no new key.
     pub admin_hide_sensitive_data: bool,
+    /// `OTPKIT_SECURITY_EMAILS`, default `true`: a [`crate::security_mail::SecurityMail`]
+    /// given this value emails the user when a sign-in method is added or removed, backup
+    /// codes are generated, or a method or the account locks; `false` sends none.
+    pub security_emails: bool,
 }
 
 impl Default for WebSettings {
@@ -122,6 +127,7 @@ impl Default for WebSettings {
             reauth_max_age: 300,
             max_body_bytes: 16_384,
             admin_hide_sensitive_data: false,
+            security_emails: true,
         }
     }
 }
@@ -160,6 +166,11 @@ const BOOLS: &[BoolField<WebSettings>] = &[
         name: "OTPKIT_LOGIN_OTP_OPTIONAL",
         get: |s| s.login_otp_optional,
         set: |s, v| s.login_otp_optional = v,
+    },
+    BoolField {
+        name: "OTPKIT_SECURITY_EMAILS",
+        get: |s| s.security_emails,
+        set: |s, v| s.security_emails = v,
     },
 ];
 
@@ -250,6 +261,7 @@ mod tests {
         assert_eq!(s.reauth_max_age, 300);
         assert_eq!(s.max_body_bytes, 16_384);
         assert!(!s.admin_hide_sensitive_data);
+        assert!(s.security_emails);
         assert_eq!(s.validate(), Ok(()));
         assert_eq!(with(&[]), Ok(s));
     }

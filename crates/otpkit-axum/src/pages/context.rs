@@ -162,6 +162,7 @@ impl Page {
             csrf_token => csrf,
             level => state.level().as_str(),
             user => state.user().map(|u| u.as_str().to_owned()),
+            is_staff => state.is_staff(&self.kit).await,
             urls => self.urls(),
             ..extra
         };

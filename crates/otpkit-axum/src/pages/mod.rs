@@ -130,9 +130,22 @@ fn self_service(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
             &at("/devices/backup-codes/"),
             get(backup_codes::backup_codes_get).post(backup_codes::backup_codes_post),
         )
-        .route(&at("/devices/{label}/{id}/rename/"), post(devices::rename))
-        .route(&at("/devices/{label}/{id}/remove/"), post(devices::remove))
-        .route(&at("/devices/{label}/{id}/unlock/"), post(devices::unlock))
+        .route(
+            &at("/devices/backup-codes/regenerate/"),
+            get(devices::confirm::regenerate_get),
+        )
+        .route(
+            &at("/devices/{label}/{id}/rename/"),
+            post(devices::actions::rename),
+        )
+        .route(
+            &at("/devices/{label}/{id}/remove/"),
+            get(devices::confirm::remove_get).post(devices::actions::remove),
+        )
+        .route(
+            &at("/devices/{label}/{id}/unlock/"),
+            post(devices::actions::unlock),
+        )
 }
 
 /// The admin area.
