@@ -17,6 +17,9 @@
 //!   the device policy stays in [`otpkit::Settings`].
 //! * [`VerificationHooks`] — called after a code was accepted or rejected, with the engine's
 //!   [`otpkit::Rejection`].
+//! * [`SecurityMail`] — a ready notifier that emails the user, in their language, when a
+//!   sign-in method is added or removed, backup codes are regenerated, or a method or the
+//!   account locks (`OTPKIT_SECURITY_EMAILS`).
 //! * [`Templates`] — embedded minijinja templates the application can override.
 //!
 //! ## A complete small application
@@ -134,6 +137,7 @@ mod guard;
 mod kit;
 mod middleware;
 mod pages;
+pub mod security_mail;
 pub mod session;
 pub mod settings;
 pub mod templates;
@@ -146,6 +150,7 @@ pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_req
 pub use kit::{NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};
 pub use middleware::{Level, OtpLayer, OtpService, OtpState};
 pub use pages::routes;
+pub use security_mail::SecurityMail;
 pub use session::SessionAdapter;
 pub use settings::{WebSettings, WebSettingsError};
 pub use templates::Templates;

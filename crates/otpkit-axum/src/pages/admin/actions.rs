@@ -13,12 +13,14 @@ use axum::response::{IntoResponse, Response};
 use otpkit::Device;
 
 use super::change::Config;
-use super::{base, device_of, found_with};
+use super::{INVALID_FIELD, base, device_of, found_with};
 use crate::error::Code;
 use crate::flash::Flash;
+use crate::i18n::Arg;
 use crate::middleware::OtpState;
 use crate::pages::access;
 use crate::pages::context::Page;
+use crate::pages::devices::actions::checked_name;
 use crate::pages::form::{Fields, Form};
 use crate::pages::refusal::{OrInternal, PageError};
 use crate::web::{audit, found, secure};
@@ -114,10 +116,13 @@ async fn edit_device(
         Ok(c) => c,
         Err(msg) => return bad_request(page, fields, here, msg).await,
     };
-    let name = fields.get("name").map(|n| n.trim().to_owned());
-    if let Some(Err(e)) = name.as_deref().map(otpkit::device::validate_name) {
-        return bad_request(page, fields, here, e.to_string()).await;
-    }
+    // A name is optional in a JSON change; when given (always, from the form) it must be a
+    // name: not empty, not only spaces.
+    let name = match fields.get("name").map(|n| checked_name(page, Some(n))) {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(message)) => return name_refused(page, fields, here, message).await,
+    };
     let pid = d.persistent_id();
     let engine = page.kit.engine();
     let res = match (config.apply(engine, &pid).await, name) {
@@ -143,6 +148,28 @@ async fn bad_request(
     }
     p.message = format!("{} {detail}", p.message);
     let mut flash = Flash::problem(here, &p);
+    for name in KEPT {
+        if let Some(v) = fields.get(name) {
+            flash = flash.field(name, v);
+        }
+    }
+    Ok(page.see_other(here, flash).await?)
+}
+
+/// A refused name: JSON 400 `bad_request` with the message; HTML 303 back to the device
+/// page, which shows the message next to the name field.
+async fn name_refused(
+    page: &Page,
+    fields: &Fields,
+    here: &str,
+    message: String,
+) -> Result<Response, PageError> {
+    let mut p = page.problem(Code::BadRequest, "", 0);
+    p.message = message;
+    if page.json {
+        return Err(PageError::Problem(p));
+    }
+    let mut flash = Flash::problem(here, &p).field(INVALID_FIELD, "name");
     for name in KEPT {
         if let Some(v) = fields.get(name) {
             flash = flash.field(name, v);
@@ -246,13 +273,13 @@ pub(crate) async fn bulk_reset(page: Page, Form(fields): Form) -> Result<Respons
                 .into_response(),
         ));
     }
-    let plural = if done == 1 { "" } else { "s" };
-    let mut flash = Flash::to(&list).info(format!("Throttling reset on {done} device{plural}."));
+    let mut flash =
+        Flash::to(&list).info(page.t_with("admin-reset-done", &[("n", Arg::from(done))]));
     if !skipped.is_empty() {
         flash.code = Some(Code::UnlockNotAllowed.as_str().to_owned());
-        flash.error = Some(format!(
-            "Not reset: {}, the device that verified this session.",
-            skipped.join(", ")
+        flash.error = Some(page.t_with(
+            "admin-reset-skipped",
+            &[("ids", Arg::from(skipped.join(", ")))],
         ));
     }
     found_with(&page, &list, flash).await
