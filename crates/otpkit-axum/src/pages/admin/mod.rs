@@ -158,7 +158,7 @@ async fn rows(page: &Page, f: &Filter<'_>) -> Result<Vec<minijinja::Value>, otpk
     let mut rows = Vec::new();
     let mut after = None;
     loop {
-        let page = kit
+        let batch = kit
             .engine()
             .list_devices(&DeviceQuery {
                 model_label: f.kind.clone(),
@@ -168,11 +168,11 @@ async fn rows(page: &Page, f: &Filter<'_>) -> Result<Vec<minijinja::Value>, otpk
                 ..DeviceQuery::default()
             })
             .await?;
-        let Some(last) = page.last() else {
+        let Some(last) = batch.last() else {
             return Ok(rows);
         };
         after = Some(last.id());
-        for d in page {
+        for d in batch {
             if f.dates_match(&d) && f.search_matches(kit, &d).await {
                 rows.push(row(page, &d));
                 if rows.len() >= 500 {
