@@ -1,5 +1,5 @@
 //! Security emails: a ready [`Notifier`] that tells a person, by email and in their language,
-//! when the sign-in methods of their account change (docs/behaviour.md §7.9).
+//! when the sign-in methods of their account change (docs/behaviour.md §7.10).
 //!
 //! [`SecurityMail`] listens to the core's notifying events and mails the user when
 //!
@@ -334,7 +334,10 @@ impl SecurityMail {
             &[("when", Arg::from(utc_minute(event.at)))],
         );
         let (advice, not_you) = if what.is_lock() {
-            ("security-email-lock-advice", "security-email-locked-not-you")
+            (
+                "security-email-lock-advice",
+                "security-email-locked-not-you",
+            )
         } else {
             ("security-email-change-advice", "security-email-not-you")
         };

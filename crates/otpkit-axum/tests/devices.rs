@@ -80,7 +80,7 @@ async fn totp_enrolment_confirms_only_after_a_valid_first_code() {
         .post("/otp/devices/totp/new/", &[("otp_token", "000000")])
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("Invalid token."));
+    assert!(r.body.contains("That code is not valid."));
     let d = t.engine.from_persistent_id(&pid).await.unwrap().unwrap();
     assert!(!d.confirmed());
     assert_eq!(c.state().await, "authenticated");
@@ -180,7 +180,7 @@ async fn email_enrolment() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(
-        r.body.contains("OTP Challenge: sent by email"),
+        r.body.contains("We sent you a code. Enter it below."),
         "{}",
         r.body
     );
@@ -195,7 +195,7 @@ async fn email_enrolment() {
     let r = c
         .post("/otp/devices/email/new/", &[("otp_token", "000000")])
         .await;
-    assert!(r.body.contains("Invalid token."));
+    assert!(r.body.contains("That code is not valid."));
     t.clock.advance_secs(1);
     let r = c
         .post("/otp/devices/email/new/", &[("otp_token", &code)])
@@ -415,7 +415,7 @@ async fn rename_remove_unlock_need_csrf_freshness_and_ownership() {
     assert_eq!(r.json()["error"], "reauth_required");
     assert_eq!(
         r.json()["message"],
-        "Please verify with your device again to continue."
+        "Please confirm it's you with an authentication code to continue."
     );
     assert_eq!(
         c.post_json("/otp/devices/backup-codes/", json!({}))
@@ -673,7 +673,11 @@ async fn device_forms_answer_with_a_redirect() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = c.get("/otp/devices/totp/new/").await;
-    assert!(page.body.contains("Invalid token."), "{}", page.body);
+    assert!(
+        page.body.contains("That code is not valid."),
+        "{}",
+        page.body
+    );
 }
 
 // ----- issue 12: unlimited code emails to any address -----------------------------------------
@@ -853,7 +857,7 @@ async fn email_enrolment_answers_with_a_redirect_and_a_refresh_sends_nothing() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), "/otp/devices/email/new/");
     let page = c.get(&r.location()).await;
-    assert!(page.body.contains("sent by email"), "{}", page.body);
+    assert!(page.body.contains("We sent you a code."), "{}", page.body);
     assert!(page.body.contains("name=\"otp_token\""), "{}", page.body);
     let again = c.get("/otp/devices/email/new/").await;
     assert!(!again.body.contains("sent by email"), "shown once");
@@ -924,8 +928,14 @@ async fn the_device_list_speaks_plain_words() {
     t.clock.advance_secs(120);
     let r = c.get("/otp/devices/").await;
     assert_eq!(r.status, StatusCode::OK);
-    let main = r.body.split("<main>").nth(1).unwrap();
-    for word in ["OTP", "TOTP device", "Static device", "Email device", "Backup Code<"] {
+    let main = r.body.split("<main").nth(1).unwrap();
+    for word in [
+        "OTP",
+        "TOTP device",
+        "Static device",
+        "Email device",
+        "Backup Code<",
+    ] {
         assert!(!main.contains(word), "{word:?} in\n{main}");
     }
     for word in [
@@ -965,9 +975,16 @@ async fn removing_asks_first() {
     assert_eq!(t.notifier.count(EventKind::DeviceRemoved), 0);
     let r = c.post(&url, &[("confirm", "no")]).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("Remove “Tablet (Authenticator app)”?"), "{}", r.body);
+    assert!(
+        r.body.contains("Remove “Tablet (Authenticator app)”?"),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains("name=\"confirm\" value=\"yes\""));
-    assert!(!r.body.contains("You signed in with it"), "not this session's");
+    assert!(
+        !r.body.contains("You signed in with it"),
+        "not this session's"
+    );
     assert!(t.engine.from_persistent_id(&other).await.unwrap().is_some());
     // Confirmed: removed, and the list says so.
     let r = c.post_unfollowed(&url, &[("confirm", "yes")]).await;
@@ -1006,12 +1023,14 @@ async fn new_backup_codes_ask_first_when_unused_ones_would_stop_working() {
     let r = c.get("/otp/devices/backup-codes/regenerate/").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(
-        r.body
-            .contains("Your 10 unused backup codes stop working as soon as the new codes are made."),
+        r.body.contains(
+            "Your 10 unused backup codes stop working as soon as the new codes are made."
+        ),
         "{}",
         r.body
     );
-    assert!(r.body.contains("action=\"/otp/devices/backup-codes/\""));
+    let action = format!("action=\"{}\"", esc("/otp/devices/backup-codes/"));
+    assert!(r.body.contains(&action), "{}", r.body);
     let r = c
         .post("/otp/devices/backup-codes/", &[("confirm", "yes")])
         .await;
@@ -1061,7 +1080,11 @@ async fn removing_the_method_of_this_session_says_so() {
     assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
     let url = format!("/otp/devices/{other}/remove/");
     let r = c.get(&url).await;
-    assert!(r.body.contains("It is your last sign-in method"), "{}", r.body);
+    assert!(
+        r.body.contains("It is your last sign-in method"),
+        "{}",
+        r.body
+    );
     let r = c.post_unfollowed(&url, &[("confirm", "yes")]).await;
     assert_eq!(r.location(), "/otp/devices/");
     let r = c.get("/otp/devices/").await;
@@ -1101,13 +1124,13 @@ async fn empty_names_are_refused_next_to_the_field() {
             list.body
         );
         assert!(
-            field.contains("id=\"name-1-error\" role=\"alert\" data-code=\"bad_request\">Enter a name.</span>"),
+            field.contains(
+                "id=\"name-1-error\" role=\"alert\" data-code=\"bad_request\">Enter a name.</span>"
+            ),
             "{}",
             list.body
         );
-        let r = c
-            .post_json(&url, serde_json::json!({ "name": name }))
-            .await;
+        let r = c.post_json(&url, serde_json::json!({ "name": name })).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
         assert_eq!(r.json()["error"], "bad_request");
         assert_eq!(r.json()["message"], "Enter a name.");

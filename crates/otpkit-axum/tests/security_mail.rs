@@ -1,4 +1,4 @@
-//! Security emails (docs/behaviour.md §7.9): `SecurityMail` on the engine's events mails the
+//! Security emails (docs/behaviour.md §7.10): `SecurityMail` on the engine's events mails the
 //! user, in their language, when a sign-in method is added or removed, backup codes are
 //! generated, or a method or the account locks; `OTPKIT_SECURITY_EMAILS=false` sends none;
 //! a failing mailer never fails the request.
@@ -45,7 +45,10 @@ async fn check(t: &TestApp, user: &str, before: usize, expected: (&str, &[&str])
     for w in expected.1 {
         assert!(body.contains(w), "{w:?} not in\n{body}");
     }
-    assert!(!body.contains("security-email-"), "a missing message: {body}");
+    assert!(
+        !body.contains("security-email-"),
+        "a missing message: {body}"
+    );
 }
 
 /// Adds (unconfirmed, then confirmed), regenerates, locks and removes `user`'s methods; each
@@ -181,7 +184,10 @@ async fn the_account_lock_is_mailed_in_both_languages() {
                 .unwrap();
             assert!(ok.is_none());
         }
-        assert_eq!(t.notifier.count(EventKind::AccountLocked), usize::from(user == "bob") + 1);
+        assert_eq!(
+            t.notifier.count(EventKind::AccountLocked),
+            usize::from(user == "bob") + 1
+        );
         let (to, s, b) = one_mail(&t, n).await;
         assert_eq!(to, format!("{user}@example.com"));
         assert_eq!(s, subject);
@@ -194,7 +200,10 @@ async fn the_account_lock_is_mailed_in_both_languages() {
 async fn the_setting_off_sends_none() {
     let t = app_web(|w| w.security_emails = false);
     let pid = totp(&t, "alice").await;
-    t.engine.generate_backup_codes(&uid("alice"), None).await.unwrap();
+    t.engine
+        .generate_backup_codes(&uid("alice"), None)
+        .await
+        .unwrap();
     for _ in 0..100 {
         t.engine.throttle_increment(&pid).await.unwrap();
     }
@@ -216,7 +225,10 @@ async fn a_failing_mailer_never_fails_the_request() {
     c.login_totp(&t, "alice", &pid).await;
     t.security_mailer.set_failing(true);
     let r = c
-        .post(&format!("/otp/devices/{other}/remove/"), &[("confirm", "yes")])
+        .post(
+            &format!("/otp/devices/{other}/remove/"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
     assert!(t.engine.from_persistent_id(&other).await.unwrap().is_none());
@@ -265,5 +277,8 @@ async fn a_failed_mail_is_logged_without_the_address() {
     assert!(logs.contains("backup_codes_generated"), "{logs}");
     assert!(logs.contains("the transport is unavailable"), "{logs}");
     assert!(!logs.contains("alice@example.com"), "{logs}");
-    assert!(!logs.contains("backup codes were generated"), "no body: {logs}");
+    assert!(
+        !logs.contains("backup codes were generated"),
+        "no body: {logs}"
+    );
 }

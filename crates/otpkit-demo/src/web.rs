@@ -28,10 +28,10 @@ use minijinja::context;
 use otpkit::mailer::Mailer;
 use otpkit::session::{CSRF_KEY, DEVICE_KEY, ENROL_KEY, PENDING_KEY, VERIFIED_AT_KEY};
 use otpkit::{Engine, KeyRing, Settings, UserId};
+use otpkit_axum::security_mail::{DirectoryContacts, SecurityMail};
 use otpkit_axum::{
     OtpKit, OtpState, SessionPasswordAuth, Templates, Verified, WebSettings, otp_required,
 };
-use otpkit_axum::security_mail::{DirectoryContacts, SecurityMail};
 use otpkit_cli::deploy::Deployment;
 use subtle::ConstantTimeEq;
 use tower_sessions::{MemoryStore, Session};
@@ -541,7 +541,7 @@ async fn signup_post(
                 &state,
                 StatusCode::FORBIDDEN,
                 "Forbidden",
-                "CSRF verification failed. Request aborted.",
+                "This page expired. Please try again.",
             )
             .await;
     }

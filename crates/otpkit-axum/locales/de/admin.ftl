@@ -1,6 +1,5 @@
 # Der Administrationsbereich (/admin/): die Anmeldemethoden aller Benutzer.
 
-admin-nav-link = Administration
 admin-list-title = Anmeldemethoden aller Benutzer
 admin-list-caption = Anmeldemethoden aller Benutzer mit ihrem Zustand
 admin-add-link = Anmeldemethode hinzufügen

@@ -1,6 +1,5 @@
 # The admin area (/admin/): every user's sign-in methods.
 
-admin-nav-link = Administration
 admin-list-title = Sign-in methods of all users
 admin-list-caption = Sign-in methods of all users, with their state
 admin-add-link = Add a sign-in method

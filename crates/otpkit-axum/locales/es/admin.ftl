@@ -1,6 +1,5 @@
 # El área de administración (/admin/): los métodos de inicio de sesión de todos los usuarios.
 
-admin-nav-link = Administración
 admin-list-title = Métodos de inicio de sesión de todos los usuarios
 admin-list-caption = Métodos de inicio de sesión de todos los usuarios, con su estado
 admin-add-link = Añadir un método de inicio de sesión

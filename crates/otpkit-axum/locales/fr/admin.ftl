@@ -1,6 +1,5 @@
 # L’espace d’administration (/admin/) : les méthodes de connexion de tous les utilisateurs.
 
-admin-nav-link = Administration
 admin-list-title = Méthodes de connexion de tous les utilisateurs
 admin-list-caption = Méthodes de connexion de tous les utilisateurs, avec leur état
 admin-add-link = Ajouter une méthode de connexion

@@ -1,6 +1,5 @@
 # A área de administração (/admin/): os métodos de início de sessão de todos os utilizadores.
 
-admin-nav-link = Administração
 admin-list-title = Métodos de início de sessão de todos os utilizadores
 admin-list-caption = Métodos de início de sessão de todos os utilizadores, com o seu estado
 admin-add-link = Adicionar um método de início de sessão

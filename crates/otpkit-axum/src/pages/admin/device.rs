@@ -8,12 +8,12 @@ use minijinja::context;
 use otpkit::Device;
 
 use super::{INVALID_FIELD, OATH, base, device_of, locked};
-use crate::pages::devices::{kind_text, shown_name};
 use crate::error::Code;
 use crate::flash::Flash;
 use crate::kit::OtpKit;
 use crate::pages::access;
 use crate::pages::context::Page;
+use crate::pages::devices::{kind_text, shown_name};
 use crate::pages::qr::qr_response;
 use crate::pages::refusal::{OrInternal, PageError};
 use crate::web::{encode_next, secure};

@@ -20,8 +20,8 @@ use otpkit::store::DeviceQuery;
 use otpkit::{Device, Timestamp};
 
 use super::access;
-use super::devices::{kind_text, label_text, shown_name};
 use super::context::Page;
+use super::devices::{kind_text, label_text, shown_name};
 use super::form::{Fields, Query};
 use super::refusal::{OrInternal, PageError};
 use crate::error::Code;
@@ -201,8 +201,8 @@ pub(crate) async fn list(page: Page, Query(q): Query) -> Result<Response, PageEr
         .registry()
         .kinds()
         .map(|k| {
-            let name = label_text(&page, k.model_label())
-                .unwrap_or_else(|| k.verbose_name().to_owned());
+            let name =
+                label_text(&page, k.model_label()).unwrap_or_else(|| k.verbose_name().to_owned());
             context! { label => k.model_label(), name => name }
         })
         .collect();

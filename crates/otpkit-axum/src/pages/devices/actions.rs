@@ -122,7 +122,11 @@ async fn action(
     };
     audit(action.audit_name(), Some(&user), &pid);
     let res = match action {
-        Action::Rename => kit.engine().rename(&pid, name.as_deref().unwrap_or("")).await,
+        Action::Rename => {
+            kit.engine()
+                .rename(&pid, name.as_deref().unwrap_or(""))
+                .await
+        }
         Action::Remove => remove_device(page, &state, &pid).await?,
         Action::Unlock => unlock_device(page, &state, &pid).await?,
     };
@@ -212,7 +216,10 @@ async fn done(
         Action::Remove if verified_by(state, &before.persistent_id()) => {
             return removed_own(page, before).await;
         }
-        Action::Remove => page.t_with("devices-removed", &[("name", Arg::from(titled(page, before)))]),
+        Action::Remove => page.t_with(
+            "devices-removed",
+            &[("name", Arg::from(titled(page, before)))],
+        ),
     };
     found_with(page, &list, Flash::to(&list).info(message)).await
 }

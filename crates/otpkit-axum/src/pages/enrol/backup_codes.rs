@@ -26,7 +26,9 @@ pub(crate) async fn backup_codes_post(
     // A person confirms before new codes replace unused ones (docs/behaviour.md §7.7): the
     // HTML form without `confirm=yes` changes nothing and leads to the confirmation page.
     if !page.json && !confirmed(&fields) && unused_codes(&page, &user).await? > 0 {
-        return Ok(secure(see_other(&kit.url("/devices/backup-codes/regenerate/"))));
+        return Ok(secure(see_other(
+            &kit.url("/devices/backup-codes/regenerate/"),
+        )));
     }
     let (device, codes) = match kit.engine().generate_backup_codes(&user, None).await {
         Ok(x) => x,
