@@ -59,6 +59,14 @@ const FORMER_SETTING_NAMES: [&str; 46] = [
     "OTPKIT_MAX_BODY_BYTES",
 ];
 
+/// The settings added since (issue 14): the site's name, the default language, the security
+/// emails.
+const ADDED_SETTING_NAMES: [&str; 3] = [
+    "OTPKIT_SITE_NAME",
+    "OTPKIT_DEFAULT_LANGUAGE",
+    "OTPKIT_SECURITY_EMAILS",
+];
+
 #[test]
 fn the_layers_together_read_exactly_the_former_names_each_once() {
     let layers: [(&str, &[&str]); 3] = [
@@ -77,10 +85,11 @@ fn the_layers_together_read_exactly_the_former_names_each_once() {
     }
     let former: BTreeSet<&str> = FORMER_SETTING_NAMES.into_iter().collect();
     assert_eq!(former.len(), 46);
-    assert_eq!(seen, former);
+    let all: BTreeSet<&str> = former.into_iter().chain(ADDED_SETTING_NAMES).collect();
+    assert_eq!(seen, all);
     assert_eq!(
         SETTING_NAMES.len() + WEB_SETTING_NAMES.len() + DEPLOYMENT_SETTING_NAMES.len(),
-        46
+        46 + ADDED_SETTING_NAMES.len()
     );
 }
 
