@@ -920,7 +920,8 @@ async fn every_admin_html_post_answers_with_a_redirect() {
     let page = c.get(&r.location()).await;
     assert!(page.body.contains("class=\"error\""), "{}", page.body);
     assert!(
-        page.body.contains("step: 1 to 120 seconds."),
+        page.body
+            .contains("Step (seconds): enter a whole number from 1 to 120."),
         "{}",
         page.body
     );

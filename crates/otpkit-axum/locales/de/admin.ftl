@@ -77,3 +77,9 @@ admin-reset-done = { $n ->
 admin-reset-skipped = Nicht entsperrt: { $ids }, die Methode, mit der diese Sitzung bestätigt wurde.
 admin-add-user-invalid = Geben Sie eine gültige Benutzer-ID ein.
 admin-add-kind-required = Wählen Sie eine Art.
+
+admin-invalid-range = { $field }: Geben Sie eine ganze Zahl von { $min } bis { $max } ein.
+admin-invalid-integer = { $field }: Geben Sie eine ganze Zahl ein.
+admin-invalid-counter = { $field }: Geben Sie eine ganze Zahl von 0 bis 2⁶³ − 1 ein.
+admin-key-hidden = Der Schlüssel kann hier nicht geändert werden.
+admin-invalid-key = Der Schlüssel ist nicht verwendbar: { $detail }

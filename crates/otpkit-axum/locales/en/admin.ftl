@@ -77,3 +77,9 @@ admin-reset-done = { $n ->
 admin-reset-skipped = Not unlocked: { $ids }, the method that verified this session.
 admin-add-user-invalid = Enter a valid user id.
 admin-add-kind-required = Choose a kind.
+
+admin-invalid-range = { $field }: enter a whole number from { $min } to { $max }.
+admin-invalid-integer = { $field }: enter a whole number.
+admin-invalid-counter = { $field }: enter a whole number from 0 to 2⁶³ − 1.
+admin-key-hidden = The key cannot be changed here.
+admin-invalid-key = The key cannot be used: { $detail }

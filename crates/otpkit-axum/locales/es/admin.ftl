@@ -77,3 +77,9 @@ admin-reset-done = { $n ->
 admin-reset-skipped = No desbloqueado: { $ids }, el método que verificó esta sesión.
 admin-add-user-invalid = Escriba un ID de usuario válido.
 admin-add-kind-required = Elija un tipo.
+
+admin-invalid-range = { $field }: escriba un número entero de { $min } a { $max }.
+admin-invalid-integer = { $field }: escriba un número entero.
+admin-invalid-counter = { $field }: escriba un número entero de 0 a 2⁶³ − 1.
+admin-key-hidden = La clave no se puede cambiar aquí.
+admin-invalid-key = La clave no se puede usar: { $detail }

@@ -77,3 +77,9 @@ admin-reset-done = { $n ->
 admin-reset-skipped = Non débloquée : { $ids }, la méthode qui a vérifié cette session.
 admin-add-user-invalid = Saisissez un identifiant d’utilisateur valide.
 admin-add-kind-required = Choisissez un type.
+
+admin-invalid-range = { $field } : saisissez un nombre entier de { $min } à { $max }.
+admin-invalid-integer = { $field } : saisissez un nombre entier.
+admin-invalid-counter = { $field } : saisissez un nombre entier de 0 à 2⁶³ − 1.
+admin-key-hidden = La clé ne peut pas être modifiée ici.
+admin-invalid-key = La clé est inutilisable : { $detail }

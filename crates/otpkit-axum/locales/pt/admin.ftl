@@ -77,3 +77,9 @@ admin-reset-done = { $n ->
 admin-reset-skipped = Não desbloqueado: { $ids }, o método que verificou esta sessão.
 admin-add-user-invalid = Introduza um ID de utilizador válido.
 admin-add-kind-required = Escolha um tipo.
+
+admin-invalid-range = { $field }: introduza um número inteiro de { $min } a { $max }.
+admin-invalid-integer = { $field }: introduza um número inteiro.
+admin-invalid-counter = { $field }: introduza um número inteiro de 0 a 2⁶³ − 1.
+admin-key-hidden = A chave não pode ser alterada aqui.
+admin-invalid-key = A chave não pode ser usada: { $detail }

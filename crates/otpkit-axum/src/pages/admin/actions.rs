@@ -114,7 +114,7 @@ async fn edit_device(
 ) -> Result<Response, PageError> {
     let config = match Config::parse(&page.kit, d, fields) {
         Ok(c) => c,
-        Err(msg) => return bad_request(page, fields, here, msg).await,
+        Err(e) => return bad_request(page, fields, here, e.detail(), e.message(page)).await,
     };
     // A name is optional in a JSON change; when given (always, from the form) it must be a
     // name: not empty, not only spaces.
@@ -133,20 +133,22 @@ async fn edit_device(
     done(page, res, &pid, here)
 }
 
-/// A change form that cannot be applied: JSON 400 `bad_request` with `detail`; HTML 303
-/// back to the device page with the error and the values typed.
+/// A change form that cannot be applied: JSON 400 `bad_request` with `detail` (stable
+/// English); HTML 303 back to the device page with `message` (in the page's language) and
+/// the values typed.
 async fn bad_request(
     page: &Page,
     fields: &Fields,
     here: &str,
     detail: String,
+    message: String,
 ) -> Result<Response, PageError> {
     let mut p = page.problem(Code::BadRequest, "", 0);
     if page.json {
         p.extra.insert("detail".into(), detail.into());
         return Err(PageError::Problem(p));
     }
-    p.message = format!("{} {detail}", p.message);
+    p.message = message;
     let mut flash = Flash::problem(here, &p);
     for name in KEPT {
         if let Some(v) = fields.get(name) {
