@@ -1142,3 +1142,55 @@ async fn empty_names_are_refused_next_to_the_field() {
     assert!(list.body.contains("Renamed to “Tablet”."), "{}", list.body);
     assert!(!list.body.contains("name-1-error"));
 }
+
+/// The list, its confirmation and its messages in German.
+#[tokio::test]
+async fn the_device_pages_in_german() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    let other = totp(&t, "alice").await;
+    t.engine
+        .generate_backup_codes(&uid("alice"), None)
+        .await
+        .unwrap();
+    let mut c = Client::new(&t);
+    c.lang = Some("de-DE,de;q=0.9".into());
+    c.login_totp(&t, "alice", &pid).await;
+    let r = c.get("/otp/devices/").await;
+    for word in [
+        "<html lang=\"de\">",
+        "Deine Anmeldemethoden",
+        "Authenticator-App",
+        "10 von 10 übrig",
+        "für diese Sitzung verwendet",
+        "Entfernen",
+    ] {
+        assert!(r.body.contains(word), "{word:?} not in\n{}", r.body);
+    }
+    let url = format!("/otp/devices/{other}/remove/");
+    let r = c.get(&url).await;
+    assert!(
+        r.body.contains("„Authenticator-App“ entfernen?"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("Du kannst dich danach nicht mehr damit anmelden.")
+    );
+    c.post(&url, &[("confirm", "yes")]).await;
+    let r = c.get("/otp/devices/").await;
+    assert!(
+        r.body.contains("„Authenticator-App“ wurde entfernt."),
+        "{}",
+        r.body
+    );
+    let r = c
+        .post_json(
+            &format!("/otp/devices/{pid}/rename/"),
+            serde_json::json!({"name": " "}),
+        )
+        .await;
+    assert_eq!(r.json()["error"], "bad_request");
+    assert_eq!(r.json()["message"], "Gib einen Namen ein.");
+}

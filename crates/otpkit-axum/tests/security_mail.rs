@@ -131,24 +131,24 @@ async fn each_security_email_in_english_and_in_german() {
         "bob",
         [
             (
-                "Example: Eine Anmeldemethode wurde zu Ihrem Konto hinzugefügt",
+                "Example: Eine Anmeldemethode wurde zu deinem Konto hinzugefügt",
                 &[
-                    "Diese Anmeldemethode wurde zu Ihrem Konto hinzugefügt: Authenticator-App.",
+                    "Diese Anmeldemethode wurde zu deinem Konto hinzugefügt: Authenticator-App.",
                     "Zeitpunkt: 2026-01-01 10:00 UTC",
-                    "Wenn Sie das nicht waren",
+                    "Wenn du das nicht warst",
                 ],
             ),
             (
                 "Example: Neue Backup-Codes wurden erstellt",
-                &["Ihre bisherigen Backup-Codes funktionieren nicht mehr.", when],
+                &["Deine bisherigen Backup-Codes funktionieren nicht mehr.", when],
             ),
             (
                 "Example: Eine Anmeldemethode wurde gesperrt",
-                &["Nach zu vielen falschen Codes ist diese Anmeldemethode Ihres Kontos gesperrt: Authenticator-App."],
+                &["Nach zu vielen falschen Codes ist diese Anmeldemethode deines Kontos gesperrt: Authenticator-App."],
             ),
             (
-                "Example: Eine Anmeldemethode wurde aus Ihrem Konto entfernt",
-                &["Diese Anmeldemethode wurde aus Ihrem Konto entfernt: Authenticator-App."],
+                "Example: Eine Anmeldemethode wurde aus deinem Konto entfernt",
+                &["Diese Anmeldemethode wurde aus deinem Konto entfernt: Authenticator-App."],
             ),
         ],
     )
@@ -170,8 +170,8 @@ async fn the_account_lock_is_mailed_in_both_languages() {
         ),
         (
             "bob",
-            "Example: Die Zwei-Faktor-Anmeldung Ihres Kontos ist gesperrt",
-            "nimmt Ihr Konto keinen Authentifizierungscode mehr an",
+            "Example: Die Bestätigung in zwei Schritten deines Kontos ist gesperrt",
+            "nimmt dein Konto keinen Bestätigungscode mehr an",
         ),
     ] {
         let pid = totp(&t, user).await;
@@ -240,45 +240,4 @@ async fn a_failing_mailer_never_fails_the_request() {
     assert_eq!(r.status, StatusCode::OK);
     t.security.idle().await;
     assert_eq!(t.security_mailer.messages().len(), 1);
-}
-
-#[derive(Clone, Default)]
-struct Buf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// A mail that cannot be sent is logged with the event and the cause, never the address.
-#[tokio::test(flavor = "current_thread")]
-async fn a_failed_mail_is_logged_without_the_address() {
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let t = app();
-    t.security_mailer.set_failing(true);
-    t.engine
-        .generate_backup_codes(&uid("alice"), None)
-        .await
-        .unwrap();
-    t.security.idle().await;
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("security email not sent"), "{logs}");
-    assert!(logs.contains("backup_codes_generated"), "{logs}");
-    assert!(logs.contains("the transport is unavailable"), "{logs}");
-    assert!(!logs.contains("alice@example.com"), "{logs}");
-    assert!(
-        !logs.contains("backup codes were generated"),
-        "no body: {logs}"
-    );
 }

@@ -54,7 +54,7 @@ admin-new-key-once = Der Schlüssel dieser Anmeldemethode, nur jetzt angezeigt:
 admin-device-id = Persistente ID
 admin-locked = gesperrt
 admin-paused = pausiert; wieder nutzbar
-admin-codes-hint = Backup-Codes werden nur einmal angezeigt, direkt nach ihrer Erstellung. Um wieder Codes zu sehen, erstellen Sie neue: Sie ersetzen die aktuellen.
+admin-codes-hint = Backup-Codes werden nur einmal angezeigt, direkt nach ihrer Erstellung. Um wieder Codes zu sehen, erstelle neue: Sie ersetzen die aktuellen.
 admin-key-current = Schlüssel (base32):
 admin-field-new-key = Neuer Schlüssel (leer lässt den aktuellen)
 admin-field-digits = Stellen (6–8)
@@ -75,11 +75,11 @@ admin-reset-done = { $n ->
    *[other] { $n } Anmeldemethoden entsperrt.
 }
 admin-reset-skipped = Nicht entsperrt: { $ids }, die Methode, mit der diese Sitzung bestätigt wurde.
-admin-add-user-invalid = Geben Sie eine gültige Benutzer-ID ein.
-admin-add-kind-required = Wählen Sie eine Art.
+admin-add-user-invalid = Gib eine gültige Benutzer-ID ein.
+admin-add-kind-required = Wähle eine Art.
 
-admin-invalid-range = { $field }: Geben Sie eine ganze Zahl von { $min } bis { $max } ein.
-admin-invalid-integer = { $field }: Geben Sie eine ganze Zahl ein.
-admin-invalid-counter = { $field }: Geben Sie eine ganze Zahl von 0 bis 2⁶³ − 1 ein.
+admin-invalid-range = { $field }: Gib eine ganze Zahl von { $min } bis { $max } ein.
+admin-invalid-integer = { $field }: Gib eine ganze Zahl ein.
+admin-invalid-counter = { $field }: Gib eine ganze Zahl von 0 bis 2⁶³ − 1 ein.
 admin-key-hidden = Der Schlüssel kann hier nicht geändert werden.
 admin-invalid-key = Der Schlüssel ist nicht verwendbar: { $detail }

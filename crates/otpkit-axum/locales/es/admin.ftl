@@ -39,9 +39,9 @@ admin-field-key = Clave
 admin-key-format = Formato de la clave
 admin-format-base32 = base32
 admin-format-hex = hex
-admin-field-key-hint = Para una aplicación de autenticación o un token físico; déjela vacía para generar una.
+admin-field-key-hint = Para una aplicación de autenticación o un token físico; déjala vacía para generar una.
 admin-field-email = Dirección de correo electrónico
-admin-field-email-hint = Para códigos por correo electrónico; déjela vacía para usar la dirección del usuario.
+admin-field-email-hint = Para códigos por correo electrónico; déjala vacía para usar la dirección del usuario.
 admin-save = Guardar
 
 admin-qr-alt = Código QR de la configuración de este método de inicio de sesión
@@ -54,7 +54,7 @@ admin-new-key-once = La clave de este método de inicio de sesión, mostrada sol
 admin-device-id = ID persistente
 admin-locked = bloqueado
 admin-paused = en pausa; se podrá usar de nuevo
-admin-codes-hint = Los códigos de respaldo solo se muestran una vez, justo después de generarlos. Para volver a ver códigos, genere otros nuevos: sustituyen a los actuales.
+admin-codes-hint = Los códigos de respaldo solo se muestran una vez, justo después de generarlos. Para volver a ver códigos, genera otros nuevos: sustituyen a los actuales.
 admin-key-current = Clave (base32):
 admin-field-new-key = Nueva clave (vacía conserva la actual)
 admin-field-digits = Dígitos (6–8)
@@ -75,11 +75,11 @@ admin-reset-done = { $n ->
    *[other] Se han desbloqueado { $n } métodos de inicio de sesión.
 }
 admin-reset-skipped = No desbloqueado: { $ids }, el método que verificó esta sesión.
-admin-add-user-invalid = Escriba un ID de usuario válido.
-admin-add-kind-required = Elija un tipo.
+admin-add-user-invalid = Escribe un ID de usuario válido.
+admin-add-kind-required = Elige un tipo.
 
-admin-invalid-range = { $field }: escriba un número entero de { $min } a { $max }.
-admin-invalid-integer = { $field }: escriba un número entero.
-admin-invalid-counter = { $field }: escriba un número entero de 0 a 2⁶³ − 1.
+admin-invalid-range = { $field }: escribe un número entero de { $min } a { $max }.
+admin-invalid-integer = { $field }: escribe un número entero.
+admin-invalid-counter = { $field }: escribe un número entero de 0 a 2⁶³ − 1.
 admin-key-hidden = La clave no se puede cambiar aquí.
 admin-invalid-key = La clave no se puede usar: { $detail }
