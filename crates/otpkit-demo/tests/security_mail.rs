@@ -33,7 +33,7 @@ fn changes_then_outbox(env: &[(&str, &str)]) -> String {
     let mut outbox = String::new();
     for _ in 0..50 {
         outbox = html_unescape(&http.get("/outbox/").body);
-        if outbox.contains("new backup codes were generated") || env.len() > 0 {
+        if outbox.contains("new backup codes were generated") || !env.is_empty() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
