@@ -311,23 +311,48 @@ async fn actions_confirm_reset_remove_and_backup_codes() {
         .generate_backup_codes(&uid("alice"), None)
         .await
         .unwrap();
-    let r = c
-        .post(
-            &format!("{}backup-codes/", base(&sdev.persistent_id())),
-            &[],
-        )
-        .await;
+    // The form asks first: the POST alone makes nothing.
+    let url = format!("{}backup-codes/", base(&sdev.persistent_id()));
+    let r = c.post_unfollowed(&url, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), url);
+    let r = c.get(&url).await;
+    assert!(
+        r.body.contains("Generate new backup codes for alice?"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("The 10 unused backup codes of alice stop working"),
+        "{}",
+        r.body
+    );
+    assert_eq!(t.notifier.count(EventKind::BackupCodesGenerated), 1);
+    let r = c.post(&url, &[("confirm", "yes")]).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
     assert_eq!(r.body.matches("<li><code>").count(), 10);
     assert_eq!(
-        c.post(&format!("{}backup-codes/", base(&pid)), &[])
-            .await
-            .status,
+        c.post(
+            &format!("{}backup-codes/", base(&pid)),
+            &[("confirm", "yes")]
+        )
+        .await
+        .status,
         StatusCode::NOT_FOUND
     );
-    // Remove.
-    let r = c.post(&format!("{}remove/", base(&other)), &[]).await;
+    // Remove: asked first.
+    let url = format!("{}remove/", base(&other));
+    let r = c.post(&url, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("Delete “Authenticator app” of bob?"),
+        "{}",
+        r.body
+    );
+    assert!(t.engine.from_persistent_id(&other).await.unwrap().is_some());
+    let r = c.post(&url, &[("confirm", "yes")]).await;
     assert_eq!(r.location(), "/otp/admin/");
     assert!(t.engine.from_persistent_id(&other).await.unwrap().is_none());
 }
@@ -663,13 +688,13 @@ async fn every_admin_action_needs_a_fresh_verification() {
         (
             "backup-codes",
             format!("{}backup-codes/", base(&d.sdev)),
-            vec![],
+            vec![("confirm", "yes")],
             base(&d.sdev),
         ),
         (
             "remove",
             format!("{}remove/", base(&d.other)),
-            vec![],
+            vec![("confirm", "yes")],
             base(&d.other),
         ),
     ];
@@ -818,7 +843,10 @@ async fn refreshing_the_admin_backup_codes_page_keeps_the_batch() {
     let (mut c, _) = staff(&t).await;
     let d = devices(&t).await;
     let r = c
-        .post_unfollowed(&format!("{}backup-codes/", base(&d.sdev)), &[])
+        .post_unfollowed(
+            &format!("{}backup-codes/", base(&d.sdev)),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert!(r.body.is_empty());
@@ -936,8 +964,14 @@ async fn every_admin_html_post_answers_with_a_redirect() {
             "/otp/admin/reset-throttling/".to_owned(),
             vec![("ids", d.bulk.as_str())],
         ),
-        (format!("{}backup-codes/", base(&d.sdev)), vec![]),
-        (format!("{}remove/", base(&d.other)), vec![]),
+        (
+            format!("{}backup-codes/", base(&d.sdev)),
+            vec![("confirm", "yes")],
+        ),
+        (
+            format!("{}remove/", base(&d.other)),
+            vec![("confirm", "yes")],
+        ),
     ] {
         let r = c.post_unfollowed(&path, &fields).await;
         assert!(r.status.is_redirection(), "{path}: {} {}", r.status, r.body);

@@ -83,3 +83,13 @@ admin-invalid-integer = { $field }: Gib eine ganze Zahl ein.
 admin-invalid-counter = { $field }: Gib eine ganze Zahl von 0 bis 2⁶³ − 1 ein.
 admin-key-hidden = Der Schlüssel kann hier nicht geändert werden.
 admin-invalid-key = Der Schlüssel ist nicht verwendbar: { $detail }
+
+admin-remove-title = „{ $name }“ von { $user } löschen?
+admin-remove-what = { $user } kann sich danach nicht mehr damit anmelden; hat die Methode eine Sitzung bestätigt, ist diese Sitzung nicht mehr bestätigt.
+admin-codes-confirm-title = Neue Backup-Codes für { $user } erstellen?
+admin-codes-confirm-what = { $left ->
+    [0] { $user } hat keine unbenutzten Backup-Codes.
+    [one] Der unbenutzte Backup-Code von { $user } funktioniert nicht mehr, sobald die neuen Codes erstellt sind.
+   *[other] Die { $left } unbenutzten Backup-Codes von { $user } funktionieren nicht mehr, sobald die neuen Codes erstellt sind.
+}
+admin-codes-confirm-save = Die neuen Codes werden nur einmal angezeigt: Gib sie { $user } auf sicherem Weg weiter.

@@ -83,3 +83,13 @@ admin-invalid-integer = { $field }: enter a whole number.
 admin-invalid-counter = { $field }: enter a whole number from 0 to 2⁶³ − 1.
 admin-key-hidden = The key cannot be changed here.
 admin-invalid-key = The key cannot be used: { $detail }
+
+admin-remove-title = Delete “{ $name }” of { $user }?
+admin-remove-what = { $user } will no longer be able to sign in with it; if it verified one of their sessions, that session is no longer verified.
+admin-codes-confirm-title = Generate new backup codes for { $user }?
+admin-codes-confirm-what = { $left ->
+    [0] { $user } has no unused backup codes.
+    [one] The unused backup code of { $user } stops working as soon as the new codes are made.
+   *[other] The { $left } unused backup codes of { $user } stop working as soon as the new codes are made.
+}
+admin-codes-confirm-save = The new codes are shown once: hand them to { $user } in a safe way.

@@ -83,3 +83,13 @@ admin-invalid-integer = { $field }: escribe un número entero.
 admin-invalid-counter = { $field }: escribe un número entero de 0 a 2⁶³ − 1.
 admin-key-hidden = La clave no se puede cambiar aquí.
 admin-invalid-key = La clave no se puede usar: { $detail }
+
+admin-remove-title = ¿Eliminar «{ $name }» de { $user }?
+admin-remove-what = { $user } ya no podrá iniciar sesión con él; si verificó una de sus sesiones, esa sesión deja de estar verificada.
+admin-codes-confirm-title = ¿Generar nuevos códigos de respaldo para { $user }?
+admin-codes-confirm-what = { $left ->
+    [0] { $user } no tiene códigos de respaldo sin usar.
+    [one] El código de respaldo sin usar de { $user } dejará de funcionar en cuanto se generen los nuevos.
+   *[other] Los { $left } códigos de respaldo sin usar de { $user } dejarán de funcionar en cuanto se generen los nuevos.
+}
+admin-codes-confirm-save = Los nuevos códigos se muestran una sola vez: entrégaselos a { $user } de forma segura.

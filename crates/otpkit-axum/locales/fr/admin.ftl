@@ -83,3 +83,13 @@ admin-invalid-integer = { $field } : saisissez un nombre entier.
 admin-invalid-counter = { $field } : saisissez un nombre entier de 0 à 2⁶³ − 1.
 admin-key-hidden = La clé ne peut pas être modifiée ici.
 admin-invalid-key = La clé est inutilisable : { $detail }
+
+admin-remove-title = Supprimer « { $name } » de { $user } ?
+admin-remove-what = { $user } ne pourra plus se connecter avec ; si elle a vérifié une de ses sessions, cette session n’est plus vérifiée.
+admin-codes-confirm-title = Générer de nouveaux codes de secours pour { $user } ?
+admin-codes-confirm-what = { $left ->
+    [0] { $user } n’a aucun code de secours inutilisé.
+    [one] Le code de secours inutilisé de { $user } cessera de fonctionner dès que les nouveaux codes seront créés.
+   *[other] Les { $left } codes de secours inutilisés de { $user } cesseront de fonctionner dès que les nouveaux codes seront créés.
+}
+admin-codes-confirm-save = Les nouveaux codes ne sont affichés qu’une fois : transmettez-les à { $user } de manière sûre.

@@ -83,3 +83,13 @@ admin-invalid-integer = { $field }: introduza um número inteiro.
 admin-invalid-counter = { $field }: introduza um número inteiro de 0 a 2⁶³ − 1.
 admin-key-hidden = A chave não pode ser alterada aqui.
 admin-invalid-key = A chave não pode ser usada: { $detail }
+
+admin-remove-title = Eliminar «{ $name }» de { $user }?
+admin-remove-what = { $user } deixará de poder iniciar sessão com ele; se verificou uma das suas sessões, essa sessão deixa de estar verificada.
+admin-codes-confirm-title = Gerar novos códigos de recuperação para { $user }?
+admin-codes-confirm-what = { $left ->
+    [0] { $user } não tem códigos de recuperação por usar.
+    [one] O código de recuperação por usar de { $user } deixará de funcionar assim que os novos códigos forem criados.
+   *[other] Os { $left } códigos de recuperação por usar de { $user } deixarão de funcionar assim que os novos códigos forem criados.
+}
+admin-codes-confirm-save = Os novos códigos só são mostrados uma vez: entregue-os a { $user } de forma segura.

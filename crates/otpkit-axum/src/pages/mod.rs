@@ -149,7 +149,7 @@ fn self_service(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
 
 /// The admin area.
 fn admin_area(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
-    use admin::{actions, add, device};
+    use admin::{actions, add, confirm, device};
     let dev = |tail: &str| at(&format!("/admin/devices/{{label}}/{{id}}/{tail}"));
     router
         .route(&at("/admin/"), get(admin::list))
@@ -165,8 +165,14 @@ fn admin_area(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
         .route(&dev(""), get(device::device).post(actions::edit))
         .route(&dev("confirm/"), post(actions::confirm))
         .route(&dev("reset-throttling/"), post(actions::reset_throttling))
-        .route(&dev("remove/"), post(actions::remove))
-        .route(&dev("backup-codes/"), post(actions::backup_codes))
+        .route(
+            &dev("remove/"),
+            get(confirm::remove_get).post(actions::remove),
+        )
+        .route(
+            &dev("backup-codes/"),
+            get(confirm::backup_codes_get).post(actions::backup_codes),
+        )
         .route(&dev("config/"), get(device::config))
         .route(&dev("qrcode/"), get(device::qrcode))
 }

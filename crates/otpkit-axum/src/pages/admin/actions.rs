@@ -20,10 +20,10 @@ use crate::i18n::Arg;
 use crate::middleware::OtpState;
 use crate::pages::access;
 use crate::pages::context::Page;
-use crate::pages::devices::actions::checked_name;
+use crate::pages::devices::actions::{checked_name, confirmed};
 use crate::pages::form::{Fields, Form};
 use crate::pages::refusal::{OrInternal, PageError};
-use crate::web::{audit, found, secure};
+use crate::web::{audit, found, secure, see_other};
 
 /// The change form's fields shown again after an error (the key never is).
 const KEPT: [&str; 8] = [
@@ -48,6 +48,15 @@ enum AdminAction {
 }
 
 impl AdminAction {
+    /// The confirmation page (under the device's URL) an HTML form goes through first.
+    fn question(self) -> Option<&'static str> {
+        match self {
+            AdminAction::Remove => Some("remove/"),
+            AdminAction::BackupCodes => Some("backup-codes/"),
+            _ => None,
+        }
+    }
+
     fn audit_name(self) -> &'static str {
         match self {
             AdminAction::Edit => "admin_edit",
@@ -71,6 +80,13 @@ async fn action(
     let admin = access::admin(page).await?;
     let d = device_of(page, &label, &id).await?;
     let here = base(kit, &d);
+    if let Some(question) = action.question()
+        && !page.json
+        && !confirmed(fields)
+    {
+        // An administrator confirms first: the POST alone changes nothing.
+        return Ok(secure(see_other(&format!("{here}{question}"))));
+    }
     access::admin_fresh(page, &admin, &here).await?;
     let pid = d.persistent_id();
     audit(action.audit_name(), admin.user(), &pid);

@@ -18,16 +18,19 @@ use crate::pages::access::{require_fresh, signed_in};
 use crate::pages::context::Page;
 use crate::pages::refusal::{OrInternal, PageError};
 
-/// What a confirmation page shows.
-struct Confirm {
-    title: String,
-    paragraphs: Vec<String>,
-    action: String,
-    button: String,
-    danger: bool,
+/// What a confirmation page (`otpkit/confirm.html`) shows: the question, what follows, the
+/// form's target (which gets `confirm=yes`) and button, and where "Cancel" goes.
+pub(crate) struct Confirm {
+    pub(crate) title: String,
+    pub(crate) paragraphs: Vec<String>,
+    pub(crate) action: String,
+    pub(crate) button: String,
+    pub(crate) danger: bool,
+    pub(crate) cancel: String,
 }
 
-async fn render(page: &Page, c: Confirm) -> Response {
+/// Renders a confirmation page.
+pub(crate) async fn render(page: &Page, c: Confirm) -> Response {
     page.render(
         StatusCode::OK,
         "otpkit/confirm.html",
@@ -38,7 +41,7 @@ async fn render(page: &Page, c: Confirm) -> Response {
             action => c.action,
             button => c.button,
             danger => c.danger,
-            cancel => page.kit.url("/devices/"),
+            cancel => c.cancel,
         },
     )
     .await
@@ -83,6 +86,7 @@ pub(crate) async fn remove_get(
         action: format!("{}/remove/", device_url(kit, &d)),
         button: page.t("devices-remove-button"),
         danger: true,
+        cancel: kit.url("/devices/"),
     };
     Ok(render(&page, c).await)
 }
@@ -104,6 +108,7 @@ pub(crate) async fn regenerate_get(page: Page) -> Result<Response, PageError> {
         action: kit.url("/devices/backup-codes/"),
         button: page.t("devices-regenerate-button"),
         danger: false,
+        cancel: kit.url("/devices/"),
     };
     Ok(render(&page, c).await)
 }
