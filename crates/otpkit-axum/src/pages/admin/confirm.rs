@@ -53,15 +53,15 @@ pub(crate) async fn backup_codes_get(
     let here = base(&page.kit, &d);
     access::admin_fresh(&page, &admin, &format!("{here}backup-codes/")).await?;
     let left = unused_codes(&page, d.user()).await?;
-    let user = ("user", Arg::from(d.user().as_str()));
+    let user = || ("user", Arg::from(d.user().as_str()));
     let c = Confirm {
-        title: page.t_with("admin-codes-confirm-title", &[user.clone()]),
+        title: page.t_with("admin-codes-confirm-title", &[user()]),
         paragraphs: vec![
             page.t_with(
                 "admin-codes-confirm-what",
-                &[user.clone(), ("left", Arg::from(left))],
+                &[user(), ("left", Arg::from(left))],
             ),
-            page.t_with("admin-codes-confirm-save", &[user]),
+            page.t_with("admin-codes-confirm-save", &[user()]),
         ],
         action: format!("{here}backup-codes/"),
         button: page.t("admin-codes-button"),
