@@ -138,6 +138,7 @@ pub mod session;
 pub mod settings;
 pub mod templates;
 pub mod tombstone;
+mod tmp_text;
 mod web;
 
 pub use auth::{Authentication, CredentialChecker, SessionPasswordAuth};
