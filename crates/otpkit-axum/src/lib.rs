@@ -137,8 +137,8 @@ mod pages;
 pub mod session;
 pub mod settings;
 pub mod templates;
-pub mod tombstone;
 mod tmp_text;
+pub mod tombstone;
 mod web;
 
 pub use auth::{Authentication, CredentialChecker, SessionPasswordAuth};

@@ -32,7 +32,10 @@ async fn non_staff_is_redirected_with_the_exact_text() {
     assert_eq!(r.location(), "/otp/admin/login/?next=/otp/admin/");
     let r = anon.get("/otp/admin/login/?next=/otp/admin/").await;
     assert!(r.body.contains("name=\"password\""));
-    assert!(!r.body.contains("name=\"otp_device\""), "only after the password");
+    assert!(
+        !r.body.contains("name=\"otp_device\""),
+        "only after the password"
+    );
     assert!(!r.body.contains("You are signed in as"));
     let mut c = Client::new(&t);
     c.login_totp(&t, "alice", &pid).await;

@@ -78,7 +78,10 @@ async fn two_steps_password_then_code() {
         "<input type=\"hidden\" name=\"otp_device\" value=\"{}\">",
         esc(&pid)
     )));
-    assert!(r.body.contains("<label for=\"id_otp_token\">Authentication code</label>"));
+    assert!(
+        r.body
+            .contains("<label for=\"id_otp_token\">Authentication code</label>")
+    );
     assert!(r.body.contains("aria-describedby=\"id_otp_token_hint\""));
     assert!(r.body.contains("id=\"id_otp_token_hint\""));
     assert!(r.body.contains("autocomplete=\"one-time-code\""));
@@ -184,10 +187,8 @@ async fn preferred_device_is_the_last_used_passive_one() {
         .await;
     // The authenticator app is one method: the device used last stands for it.
     assert!(
-        r.body.contains(&format!(
-            "name=\"otp_device\" value=\"{}\"",
-            esc(&second)
-        )),
+        r.body
+            .contains(&format!("name=\"otp_device\" value=\"{}\"", esc(&second))),
         "{}",
         r.body
     );

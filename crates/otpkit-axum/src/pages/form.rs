@@ -12,9 +12,9 @@ use http::{HeaderMap, header};
 use super::context::Page;
 use super::refusal::PageError;
 use crate::error::Code;
+use crate::flash::{EXPIRED_PARAM, path_of};
 use crate::kit::OtpKit;
 use crate::session::SessionFailure;
-use crate::flash::{EXPIRED_PARAM, path_of};
 use crate::web::{is_safe_next, media_type, redirect_url};
 
 /// Parsed request fields (form, JSON or query), in order, possibly repeated. `Debug` shows

@@ -16,13 +16,13 @@ use otpkit::UserId;
 use otpkit::session::PENDING_KEY;
 
 use super::context::Page;
-use crate::session::SessionAdapter;
-use crate::web::{found, is_safe_next, secure};
-use complete::level_changed;
 use super::form::{Fields, Form, Query};
 use super::refusal::PageError;
 use crate::error::Code;
+use crate::session::SessionAdapter;
+use crate::web::{found, is_safe_next, secure};
 use code::{code_step, confirmed_devices};
+use complete::level_changed;
 use view::{Flow, View, answer, render};
 
 /// `GET /login/`.
