@@ -443,7 +443,7 @@ async fn backup_code_logs_in_once() {
         let err = t.text("main .error").await;
         assert_eq!(
             err,
-            "Invalid token. Please make sure you have entered it correctly."
+            "That code is not valid. Check it and try again, or use the newest code."
         );
         t.screenshot("backup-code-used-twice").await;
         // The password was accepted, the second factor is still owed: a pending login,
@@ -537,12 +537,12 @@ async fn three_wrong_codes_show_the_throttle_message() {
             }
             assert_eq!(
                 errors[0],
-                "Invalid token. Please make sure you have entered it correctly."
+                "That code is not valid. Check it and try again, or use the newest code."
             );
             for e in &errors[1..] {
                 assert_eq!(
                     e,
-                    "Verification temporarily disabled because of 1 failed attempt, please try \
+                    "Too many wrong codes. Try again in \
                  again soon."
                 );
             }
@@ -575,7 +575,7 @@ async fn email_device_via_outbox() {
         t.screenshot("email-new").await;
         t.click("main form button[type=submit]").await;
         let info = t.text("main .info").await;
-        assert_eq!(info, "OTP Challenge: sent by email");
+        assert_eq!(info, "We sent you a code. Enter it below.");
         t.screenshot("email-code-sent").await;
 
         let first = t.outbox_code().await;
@@ -598,7 +598,7 @@ async fn email_device_via_outbox() {
         t.password_step("dora", "dora-password-1").await;
         t.click("button[name=otp_challenge]").await;
         let info = t.text("main .info").await;
-        assert_eq!(info, "OTP Challenge: sent by email");
+        assert_eq!(info, "We sent you a code. Enter it below.");
         t.screenshot("login-challenge-sent").await;
         let second = t.outbox_code().await;
         assert_ne!(second, first);

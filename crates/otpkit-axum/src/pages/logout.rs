@@ -31,7 +31,7 @@ pub(crate) async fn logout_get(page: Page, Query(q): Query) -> Result<Response, 
         .render(
             StatusCode::OK,
             "otpkit/logout.html",
-            "Log out",
+            &page.t("common-sign-out"),
             context! {
                 next => next,
                 signed_out => signed_out,
@@ -65,7 +65,7 @@ pub(crate) async fn logout_post(page: Page, Form(fields): Form) -> Result<Respon
     let to = next.map_or_else(|| kit.url("/login/"), str::to_owned);
     // The message waits for the page it goes to, if that is one of otpkit's.
     if to.starts_with(&kit.web_settings().url_prefix) {
-        let flash = Flash::to(&to).info(crate::tmp_text::t("login-signed-out"));
+        let flash = Flash::to(&to).info(page.t("login-signed-out"));
         page.leave(&flash).await?;
     }
     Ok(secure(found(&to)))

@@ -150,7 +150,7 @@ async fn cancel(page: &Page, flow: Flow, next: &str) -> Result<Response, PageErr
     if page.json {
         return level_changed(page, serde_json::json!({"status": "cancelled"})).await;
     }
-    let info = crate::tmp_text::t("login-cancelled");
+    let info = page.t("login-cancelled");
     let v = View {
         info: Some(info),
         ..View::of(flow, "credentials", next, &[], None)

@@ -45,11 +45,12 @@ impl Flow {
         }
     }
 
+    /// The message id of the page's title.
     fn title(self) -> &'static str {
         match self {
-            Flow::Verify => "Verify",
-            Flow::Admin => "Log in | Administration",
-            Flow::Login => "Log in",
+            Flow::Verify => "login-verify-title",
+            Flow::Admin => "login-admin-title",
+            Flow::Login => "login-title",
         }
     }
 }
@@ -194,7 +195,7 @@ pub(crate) async fn render(page: &Page, v: View<'_>) -> Response {
         .render(
             StatusCode::OK,
             "otpkit/login.html",
-            v.flow.title(),
+            &page.t(v.flow.title()),
             context! {
                 step => v.step,
                 flow => v.flow.as_str(),
