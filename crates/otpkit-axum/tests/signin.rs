@@ -508,3 +508,100 @@ async fn logout_says_so_on_the_page_it_lands_on() {
     let r = d.post("/otp/logout/", &[("next", "/x")]).await;
     assert_eq!(r.location(), "/x");
 }
+
+/// Issue 14 item 2: the throttle message gives the real wait and no counter — in the HTML
+/// page after a wrong code, and in JSON (where the counter stays a field of its own).
+#[tokio::test]
+async fn the_throttle_message_gives_the_real_wait() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    // Three earlier failures: the next attempt waits 2^3 = 8 seconds after the last one.
+    for _ in 0..3 {
+        t.engine.throttle_increment(&pid).await.unwrap();
+    }
+    let mut c = Client::new(&t);
+    password(&mut c, "alice").await;
+    let code = t.engine.current_totp(&pid).await.unwrap();
+    let r = c
+        .post(
+            "/otp/login/",
+            &[("otp_device", &pid), ("otp_token", code.expose())],
+        )
+        .await;
+    assert!(
+        r.body
+            .contains("Too many wrong codes. Try again in 8 seconds.</p>"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("3 failed"), "no internal counter");
+    assert_eq!(r.header("retry-after").as_deref(), Some("8"));
+    assert!(r.body.contains("data-code=\"n_failed_attempts\""));
+    t.clock.advance_millis(7_200);
+    let r = c
+        .post_json(
+            "/otp/login/",
+            json!({"otp_device": pid, "otp_token": code.expose()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.json()["message"], "Too many wrong codes. Try again in 1 second.");
+    assert_eq!(r.json()["failure_count"], 3);
+    assert_eq!(r.json()["retry_after"], 1);
+}
+
+/// Issue 14 item 4: the whole sign-in in German (`Accept-Language: de`).
+#[tokio::test]
+async fn the_sign_in_speaks_german() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    backup_codes(&t, "alice").await;
+    let mut c = Client::new(&t);
+    c.lang = Some("de".to_owned());
+    let r = c.get("/otp/login/").await;
+    assert!(r.body.contains("<html lang=\"de\">"), "{}", r.body);
+    assert!(r.body.contains("<label for=\"id_username\">Benutzername</label>"));
+    assert!(r.body.contains("<label for=\"id_password\">Passwort</label>"));
+    assert!(r.body.contains(">Anmelden</button>"));
+    let r = c
+        .post("/otp/login/", &[("username", "alice"), ("password", "nope")])
+        .await;
+    assert!(r.body.contains("role=\"alert\""));
+    assert!(!r.body.contains("The username or password"), "{}", r.body);
+    let r = password(&mut c, "alice").await;
+    assert!(r.body.contains("Anmeldung als alice"), "{}", r.body);
+    assert!(r.body.contains(">Bestätigungscode</label>"));
+    assert!(r.body.contains("Öffne deine Authenticator-App"));
+    assert!(r.body.contains(">Bestätigen</button>"));
+    assert!(r.body.contains("Eine andere Methode verwenden"));
+    assert!(r.body.contains(">Backup-Code verwenden</a>"));
+    assert!(r.body.contains(">Abbrechen</button>"));
+    let r = c.post("/otp/login/", &[("otp_token", "000000")]).await;
+    assert!(r.body.contains("data-code=\"invalid_token\""));
+    assert!(!r.body.contains("That code is not valid"), "{}", r.body);
+    next_step(&t);
+    let code = t.engine.current_totp(&pid).await.unwrap();
+    let r = c
+        .post(
+            "/otp/login/",
+            &[("otp_device", &pid), ("otp_token", code.expose())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    let r = c.get("/otp/login/").await;
+    assert!(r.body.contains("Du bist als alice angemeldet."), "{}", r.body);
+    // The logout and a stale form, in German too.
+    c.post("/otp/logout/", &[]).await;
+    let r = c.get("/otp/login/").await;
+    assert!(r.body.contains("Du hast dich abgemeldet."), "{}", r.body);
+    let r = c
+        .post_raw("/otp/login/", &[("username", "alice"), ("password", "pw")])
+        .await;
+    assert!(
+        r.body
+            .contains("Diese Seite ist abgelaufen. Bitte versuche es erneut.</p>"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("data-code=\"csrf_failed\""));
+}
