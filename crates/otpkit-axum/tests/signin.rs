@@ -71,7 +71,7 @@ async fn the_other_methods_are_the_users_own_and_each_has_its_field() {
     // Unconfirmed and other people's devices are never offered.
     let unconfirmed = t
         .engine
-        .create_email(&uid("alice"), Some("x@example.com".into()), None, false)
+        .create_email(&uid("alice"), Some("x@example.com"), None, false)
         .await
         .unwrap()
         .persistent_id();
