@@ -1,9 +1,11 @@
 //! Login (`/login/`) and the admin login (`/admin/login/`): the password step, then the
 //! code step, from one form or two.
 //!
-//! [`view`] is what a login page shows and how a POST answers, [`password`] the first
-//! factor, [`code`] the code step (shared with `/verify/`), and [`complete`] the end of a
-//! login, where the session becomes verified (shared with enrolment).
+//! [`view`] is what a login page shows and how a POST answers, [`method`] the methods the
+//! code step offers (which one first, and the others), [`password`] the first factor,
+//! [`code`] the code step (shared with `/verify/`), and [`complete`] the end of a login,
+//! where the session becomes verified (shared with enrolment). Cancel, which ends a pending
+//! login, is here.
 
 pub(crate) mod code;
 pub(crate) mod complete;

@@ -92,6 +92,9 @@ pub(crate) struct View<'a> {
     pub(crate) step: &'static str,
     pub(crate) next: &'a str,
     pub(crate) devices: &'a [Device],
+    /// The device whose method the code step shows (posted as `otp_device`, or named by the
+    /// `device` of a "use another method" link); the preferred one when absent or not one of
+    /// `devices`.
     pub(crate) selected: Option<String>,
     pub(crate) problem: Option<Problem>,
     pub(crate) info: Option<String>,
