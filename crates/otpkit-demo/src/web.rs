@@ -28,6 +28,7 @@ use minijinja::context;
 use otpkit::mailer::Mailer;
 use otpkit::session::{CSRF_KEY, DEVICE_KEY, ENROL_KEY, PENDING_KEY, VERIFIED_AT_KEY};
 use otpkit::{Engine, KeyRing, Settings, UserId};
+use otpkit_axum::security_mail::{DirectoryContacts, SecurityMail};
 use otpkit_axum::{
     OtpKit, OtpState, SessionPasswordAuth, Templates, Verified, WebSettings, otp_required,
 };
@@ -155,10 +156,20 @@ impl App {
             Mail::Smtp(m) => (m, None),
             Mail::Dev(outbox) => (Arc::new(DevMailer::new(outbox.clone())), Some(outbox)),
         };
+        // Security emails (a method added or removed, new backup codes, a lock) go through the
+        // same mailer: to the outbox in development mode.
+        let security = SecurityMail::new(
+            mailer.clone(),
+            DirectoryContacts::new(DemoDirectory(db.users.clone())),
+        )
+        .sender(settings.email.sender())
+        .site_name(SITE_NAME)
+        .enabled(web.security_emails);
         let engine = Engine::builder_arc(db.store.clone(), keys)
             .settings(settings)
             .mailer_arc(mailer)
             .user_directory(DemoDirectory(db.users.clone()))
+            .notifier(security)
             .build()?;
         let auth = SessionPasswordAuth::new(DemoCredentials(db.users.clone()));
         let kit = OtpKit::builder(engine, auth)
@@ -298,6 +309,7 @@ impl Demo {
             csrf_token => csrf,
             level => state.level().as_str(),
             user => state.user().map(|u| u.as_str().to_owned()),
+            is_staff => state.is_staff(&self.kit).await,
             urls => self.urls(),
             dev_mode => self.outbox.is_some(),
             ..extra

@@ -491,7 +491,7 @@ async fn backup_codes_survive_a_refresh_and_any_code_logs_in_from_the_first_form
         t.goto("/otp/devices/").await;
         t.wait("main table").await;
         let page = t.c.source().await.unwrap();
-        assert!(page.contains("10 codes left"), "the batch is intact");
+        assert!(page.contains("10 of 10 left"), "the batch is intact");
 
         // A backup code in the authenticator app's field (the method shown first).
         t.log_out().await;

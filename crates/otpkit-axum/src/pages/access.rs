@@ -95,16 +95,7 @@ pub(crate) async fn require_verified(
 
 /// Whether the state may use the admin area: verified, active and staff.
 pub(crate) async fn is_admin(kit: &OtpKit, state: &OtpState) -> bool {
-    let Some(user) = state.user() else {
-        return false;
-    };
-    state.is_verified()
-        && kit
-            .engine()
-            .users()
-            .lookup(user)
-            .await
-            .is_some_and(|i| i.is_active && i.is_staff)
+    state.is_verified() && state.is_staff(kit).await
 }
 
 /// The state of an admin-area request; anyone else goes to `/admin/login/?next=…`.

@@ -214,6 +214,7 @@ impl Page {
             csrf_token => csrf,
             level => state.level().as_str(),
             user => state.user().map(|u| u.as_str().to_owned()),
+            is_staff => state.is_staff(&self.kit).await,
         };
         // The page's own values first: they win over the common ones.
         let ctx = minijinja::value::merge_maps([own, extra, self.common()]);
