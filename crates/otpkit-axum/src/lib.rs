@@ -17,6 +17,9 @@
 //!   the device policy stays in [`otpkit::Settings`].
 //! * [`VerificationHooks`] — called after a code was accepted or rejected, with the engine's
 //!   [`otpkit::Rejection`].
+//! * [`SecurityMail`] — a ready notifier that emails the user, in their language, when a
+//!   sign-in method is added or removed, backup codes are regenerated, or a method or the
+//!   account locks (`OTPKIT_SECURITY_EMAILS`).
 //! * [`Templates`] — embedded minijinja templates the application can override.
 //! * [`i18n`] — every sentence from Fluent catalogues in English, German, Spanish, French and
 //!   Portuguese, chosen per request; applications replace sentences or add languages.
@@ -77,9 +80,9 @@
 //!
 //! | route | method | what |
 //! |---|---|---|
-//! | `/login/` | GET, POST | one-step form (username, password, token), then the token step (device, token, challenge) |
-//! | `/verify/` | GET, POST | the token step again for an authenticated user (freshness) |
-//! | `/logout/` | GET (form), POST | forgets the device and logs out |
+//! | `/login/` | GET, POST | the password step (username, password), then the code step (one method's field, "use another method", Cancel); a POST with password and `otp_token` is still one step |
+//! | `/verify/` | GET, POST | the code step again for an authenticated user (freshness) |
+//! | `/logout/` | GET (form), POST | forgets the device and logs out; lands on `next` or on the login page, which says "You have signed out." |
 //! | `/session` | GET | `{"state": …, "csrf_token": …}` |
 //! | `/static/otpkit.css` | GET | the stylesheet of the default templates (its classes are listed at its top) |
 //! | `/static/otpkit.js` | GET | the default templates' script: progressive enhancement only (no double submit; copy, print and download buttons), see [`templates::SCRIPT`] |
@@ -88,16 +91,18 @@
 //! | `/devices/totp/new/` | GET, POST | TOTP enrolment: start, QR code, confirm with the first code |
 //! | `/devices/totp/new/qrcode.svg` | GET | the enrolment QR code, for that session only |
 //! | `/devices/email/new/` | GET, POST | email enrolment: start, resend, confirm |
-//! | `/devices/backup-codes/` | POST, GET | POST: a new batch of backup codes, 303 to the GET, which shows it once (a refresh shows none and makes none) |
+//! | `/devices/backup-codes/` | POST, GET | POST: a new batch of backup codes, 303 to the GET, which shows it once (a refresh shows none and makes none); replacing unused codes from the HTML form needs `confirm=yes` |
+//! | `/devices/backup-codes/regenerate/` | GET | "Get new backup codes?": the question before unused codes are replaced |
 //! | `/devices/{model_label}/{id}/rename/` | POST | rename |
-//! | `/devices/{model_label}/{id}/remove/` | POST | remove |
+//! | `/devices/{model_label}/{id}/remove/` | GET, POST | GET: "Remove …?"; POST: remove (HTML: with `confirm=yes`, which the GET's form sends) |
 //! | `/devices/{model_label}/{id}/unlock/` | POST | unlock from a session verified by another device |
 //! | `/admin/` | GET | admin device list (filters `kind`, `confirmed`, `created`, `used`; search `q`) |
 //! | `/admin/login/` | GET, POST | the admin login (§7.3 flow) |
 //! | `/admin/reset-throttling/` | POST | bulk "Reset throttling" over `ids` (skips the session's verifying device) |
 //! | `/admin/devices/add/` | GET, POST | add a device |
 //! | `/admin/devices/{model_label}/{id}/` | GET, POST | device page; POST changes its name and configuration |
-//! | `/admin/devices/{model_label}/{id}/{confirm,reset-throttling,remove,backup-codes}/` | POST | actions; every admin POST needs a fresh verification, as the `/devices/` actions do |
+//! | `/admin/devices/{model_label}/{id}/{confirm,reset-throttling,remove,backup-codes}/` | POST | actions; every admin POST needs a fresh verification, as the `/devices/` actions do; `remove` and `backup-codes` from HTML need `confirm=yes` |
+//! | `/admin/devices/{model_label}/{id}/{remove,backup-codes}/` | GET | the question before a deletion or new backup codes |
 //! | `/admin/devices/{model_label}/{id}/config/` | GET | QR image and URI (TOTP/HOTP) |
 //! | `/admin/devices/{model_label}/{id}/qrcode/` | GET | QR code SVG (TOTP/HOTP) |
 //!
@@ -114,7 +119,11 @@
 //!
 //! * Every state-changing request needs the session's CSRF token (`csrf_token` field or
 //!   `X-CSRF-Token` header); the token is replaced whenever the authentication level changes,
-//!   and `/session` or the JSON answers of the login flow hand out the current one.
+//!   and `/session` or the JSON answers of the login flow hand out the current one. A
+//!   stale HTML form (wrong or missing token: a refresh after logout, a second tab, Back) is
+//!   answered `303` to its page, which shows the form again with a fresh token and "This
+//!   page expired. Please try again."; JSON gets 403 `csrf_failed`. Either way the refused
+//!   request changes nothing.
 //! * Every otpkit response carries `Content-Security-Policy: default-src 'self';
 //!   frame-ancestors 'none'; form-action 'self'; base-uri 'none'`,
 //!   `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`,
@@ -139,6 +148,7 @@ pub mod i18n;
 mod kit;
 mod middleware;
 mod pages;
+pub mod security_mail;
 pub mod session;
 pub mod settings;
 pub mod templates;
@@ -151,6 +161,7 @@ pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_req
 pub use kit::{NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};
 pub use middleware::{Level, OtpLayer, OtpService, OtpState};
 pub use pages::routes;
+pub use security_mail::SecurityMail;
 pub use session::SessionAdapter;
 pub use settings::{WebSettings, WebSettingsError};
 pub use templates::Templates;

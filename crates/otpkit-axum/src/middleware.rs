@@ -91,6 +91,19 @@ impl OtpState {
     pub fn is_authenticated(&self) -> bool {
         self.user.is_some()
     }
+    /// Whether the authenticated user is active and staff in the kit's user directory
+    /// (verified or not): who is shown the link to the admin area, which also needs a
+    /// verified session (docs/behaviour.md §7.8).
+    pub async fn is_staff(&self, kit: &OtpKit) -> bool {
+        let Some(user) = self.user() else {
+            return false;
+        };
+        kit.engine()
+            .users()
+            .lookup(user)
+            .await
+            .is_some_and(|i| i.is_active && i.is_staff)
+    }
     /// The pending login of an anonymous session, if any and not expired when read.
     pub fn pending(&self) -> Option<&PendingLogin> {
         self.pending.as_ref()

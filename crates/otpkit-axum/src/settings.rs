@@ -35,7 +35,7 @@
 use otpkit::settings::env::{self, BoolField, EnvError, Number, NumberField};
 
 /// Every environment variable [`WebSettings`] reads.
-pub const WEB_SETTING_NAMES: [&str; 10] = [
+pub const WEB_SETTING_NAMES: [&str; 11] = [
     "OTP_LOGIN_URL",
     "OTP_ADMIN_HIDE_SENSITIVE_DATA",
     "OTPKIT_URL_PREFIX",
@@ -46,6 +46,7 @@ pub const WEB_SETTING_NAMES: [&str; 10] = [
     "OTPKIT_MAX_BODY_BYTES",
     "OTPKIT_SITE_NAME",
     "OTPKIT_DEFAULT_LANGUAGE",
+    "OTPKIT_SECURITY_EMAILS",
 ];
 
 /// A web setting is invalid. The message names the setting and says what is expected; it
@@ -128,6 +129,10 @@ pub struct WebSettings {
     /// `OTPKIT_DEFAULT_LANGUAGE`, default `en`: the language of a request that asks for none
     /// the catalogue has (see [`crate::i18n`]). A language tag the kit's catalogue must have.
     pub default_language: String,
+    /// `OTPKIT_SECURITY_EMAILS`, default `true`: a [`crate::security_mail::SecurityMail`]
+    /// given this value emails the user when a sign-in method is added or removed, backup
+    /// codes are generated, or a method or the account locks; `false` sends none.
+    pub security_emails: bool,
 }
 
 impl Default for WebSettings {
@@ -144,6 +149,7 @@ impl Default for WebSettings {
             admin_hide_sensitive_data: false,
             site_name: "otpkit".to_owned(),
             default_language: "en".to_owned(),
+            security_emails: true,
         }
     }
 }
@@ -182,6 +188,11 @@ const BOOLS: &[BoolField<WebSettings>] = &[
         name: "OTPKIT_LOGIN_OTP_OPTIONAL",
         get: |s| s.login_otp_optional,
         set: |s, v| s.login_otp_optional = v,
+    },
+    BoolField {
+        name: "OTPKIT_SECURITY_EMAILS",
+        get: |s| s.security_emails,
+        set: |s, v| s.security_emails = v,
     },
 ];
 
@@ -289,6 +300,7 @@ mod tests {
         assert_eq!(s.reauth_max_age, 300);
         assert_eq!(s.max_body_bytes, 16_384);
         assert!(!s.admin_hide_sensitive_data);
+        assert!(s.security_emails);
         assert_eq!(s.validate(), Ok(()));
         assert_eq!(with(&[]), Ok(s));
     }

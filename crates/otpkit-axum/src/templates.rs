@@ -48,6 +48,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../templates/devices.html"),
     ),
     (
+        "otpkit/confirm.html",
+        include_str!("../templates/confirm.html"),
+    ),
+    (
         "otpkit/totp_new.html",
         include_str!("../templates/totp_new.html"),
     ),

@@ -13,7 +13,7 @@ use http::StatusCode;
 use otpkit::events::EventKind;
 use serde_json::json;
 
-const NOT_AUTHORIZED: &str = "You are authenticated as alice Example, but are not authorized to access this page. Would you like to login to a different account?";
+const NOT_AUTHORIZED: &str = "You are signed in as alice Example, but this account may not use the administration. Sign in with another account?";
 
 async fn staff(t: &TestApp) -> (Client, String) {
     let pid = totp(t, "admin").await;
@@ -31,9 +31,12 @@ async fn non_staff_is_redirected_with_the_exact_text() {
     assert_eq!(r.status, StatusCode::FOUND);
     assert_eq!(r.location(), "/otp/admin/login/?next=/otp/admin/");
     let r = anon.get("/otp/admin/login/?next=/otp/admin/").await;
-    assert!(r.body.contains("OTP Token:"));
-    assert!(!r.body.contains("OTP Device:"), "only after the password");
-    assert!(!r.body.contains("You are authenticated as"));
+    assert!(r.body.contains("name=\"password\""));
+    assert!(
+        !r.body.contains("name=\"otp_device\""),
+        "only after the password"
+    );
+    assert!(!r.body.contains("You are signed in as"));
     let mut c = Client::new(&t);
     c.login_totp(&t, "alice", &pid).await;
     let r = c.get("/otp/admin/?q=x").await;
@@ -57,8 +60,8 @@ async fn unverified_staff_is_redirected_to_the_admin_login() {
     let r = c.get("/otp/admin/").await;
     assert_eq!(r.location(), "/otp/admin/login/?next=/otp/admin/");
     let r = c.get("/otp/admin/login/?next=/otp/admin/").await;
-    assert!(r.body.contains("OTP Device:"), "the token step");
-    assert!(r.body.contains("You are authenticated as admin Example"));
+    assert!(r.body.contains("name=\"otp_token\""), "the code step");
+    assert!(r.body.contains("Signing in as admin"));
     // The admin login follows the §7.3 flow.
     let code = t.engine.current_totp(&pid).await.unwrap();
     let r = c
@@ -112,7 +115,7 @@ async fn list_filters_search_and_qr_links() {
         .unwrap();
     let r = c.get("/otp/admin/").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains(">qrcode</a>"));
+    assert!(r.body.contains(">Show the QR code</a>"));
     let all = c.get_json("/otp/admin/").await.json()["devices"]
         .as_array()
         .unwrap()
@@ -200,7 +203,8 @@ async fn hide_sensitive_data_forbids_config_and_qrcode() {
         StatusCode::FORBIDDEN
     );
     let r = c.get("/otp/admin/").await;
-    assert!(!r.body.contains(">qrcode</a>"));
+    assert!(!r.body.contains(">Show the QR code</a>"));
+    assert!(!r.body.contains("/config/"));
     assert!(!r.body.contains("QR code</th>"));
     let r = c.get(&format!("/otp/admin/devices/{pid}/")).await;
     assert!(!r.body.contains("config/"));
@@ -229,11 +233,13 @@ async fn actions_confirm_reset_remove_and_backup_codes() {
         t.engine.throttle_increment(&other).await.unwrap();
     }
     let base = |p: &str| format!("/otp/admin/devices/{p}/");
-    // CSRF is required.
+    // CSRF is required (a stale form is shown again, issue 14).
     let r = c
         .post_raw(&format!("{}confirm/", base(&unconfirmed)), &[])
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let expired = format!("{}?expired=1", base(&unconfirmed));
+    assert_eq!(c.see_other.as_deref(), Some(expired.as_str()));
+    assert!(r.body.contains("This page expired."), "{}", r.body);
     assert!(
         !t.engine
             .from_persistent_id(&unconfirmed)
@@ -310,23 +316,48 @@ async fn actions_confirm_reset_remove_and_backup_codes() {
         .generate_backup_codes(&uid("alice"), None)
         .await
         .unwrap();
-    let r = c
-        .post(
-            &format!("{}backup-codes/", base(&sdev.persistent_id())),
-            &[],
-        )
-        .await;
+    // The form asks first: the POST alone makes nothing.
+    let url = format!("{}backup-codes/", base(&sdev.persistent_id()));
+    let r = c.post_unfollowed(&url, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), url);
+    let r = c.get(&url).await;
+    assert!(
+        r.body.contains("Generate new backup codes for alice?"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("The 10 unused backup codes of alice stop working"),
+        "{}",
+        r.body
+    );
+    assert_eq!(t.notifier.count(EventKind::BackupCodesGenerated), 1);
+    let r = c.post(&url, &[("confirm", "yes")]).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
     assert_eq!(r.body.matches("<li><code>").count(), 10);
     assert_eq!(
-        c.post(&format!("{}backup-codes/", base(&pid)), &[])
-            .await
-            .status,
+        c.post(
+            &format!("{}backup-codes/", base(&pid)),
+            &[("confirm", "yes")]
+        )
+        .await
+        .status,
         StatusCode::NOT_FOUND
     );
-    // Remove.
-    let r = c.post(&format!("{}remove/", base(&other)), &[]).await;
+    // Remove: asked first.
+    let url = format!("{}remove/", base(&other));
+    let r = c.post(&url, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("Delete “Authenticator app” of bob?"),
+        "{}",
+        r.body
+    );
+    assert!(t.engine.from_persistent_id(&other).await.unwrap().is_some());
+    let r = c.post(&url, &[("confirm", "yes")]).await;
     assert_eq!(r.location(), "/otp/admin/");
     assert!(t.engine.from_persistent_id(&other).await.unwrap().is_none());
 }
@@ -603,8 +634,16 @@ async fn the_admin_pages_show_the_device_owner_not_the_signed_in_admin() {
     assert!(r.body.contains("<h1>Phone (alice)</h1>"), "{}", r.body);
     assert!(!r.body.contains("Phone (admin)"));
     let r = c.get("/otp/admin/?q=alice").await;
-    assert!(r.body.contains("<td>alice</td>"), "{}", r.body);
-    assert!(!r.body.contains("<td>admin</td>"), "{}", r.body);
+    assert!(
+        r.body.contains("<td data-label=\"User\">alice</td>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains("<td data-label=\"User\">admin</td>"),
+        "{}",
+        r.body
+    );
     // The signed-in user is still named in the header.
     assert!(
         r.body
@@ -654,13 +693,13 @@ async fn every_admin_action_needs_a_fresh_verification() {
         (
             "backup-codes",
             format!("{}backup-codes/", base(&d.sdev)),
-            vec![],
+            vec![("confirm", "yes")],
             base(&d.sdev),
         ),
         (
             "remove",
             format!("{}remove/", base(&d.other)),
-            vec![],
+            vec![("confirm", "yes")],
             base(&d.other),
         ),
     ];
@@ -783,14 +822,14 @@ async fn the_admin_cannot_reset_the_device_that_verified_the_session() {
     let list = c.get("/otp/admin/").await;
     assert!(
         list.body.contains(&format!(
-            "Not reset: {}, the device that verified this session.",
+            "Not unlocked: {}, the method that verified this session.",
             esc(&admin_pid)
         )),
         "{}",
         list.body
     );
     assert!(
-        list.body.contains("Throttling reset on 1 device."),
+        list.body.contains("Unlocked 1 sign-in method."),
         "{}",
         list.body
     );
@@ -798,7 +837,7 @@ async fn the_admin_cannot_reset_the_device_that_verified_the_session() {
     assert_eq!((failures(&s, &admin_pid), failures(&s, &d.bulk)), (3, 0));
     // Once shown, the message is gone.
     let list = c.get("/otp/admin/").await;
-    assert!(!list.body.contains("Not reset:"));
+    assert!(!list.body.contains("Not unlocked:"));
 }
 
 /// Post/Redirect/Get: a refresh of the page after "Generate backup codes" neither makes a
@@ -809,7 +848,10 @@ async fn refreshing_the_admin_backup_codes_page_keeps_the_batch() {
     let (mut c, _) = staff(&t).await;
     let d = devices(&t).await;
     let r = c
-        .post_unfollowed(&format!("{}backup-codes/", base(&d.sdev)), &[])
+        .post_unfollowed(
+            &format!("{}backup-codes/", base(&d.sdev)),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert!(r.body.is_empty());
@@ -911,7 +953,8 @@ async fn every_admin_html_post_answers_with_a_redirect() {
     let page = c.get(&r.location()).await;
     assert!(page.body.contains("class=\"error\""), "{}", page.body);
     assert!(
-        page.body.contains("step: 1 to 120 seconds."),
+        page.body
+            .contains("Step (seconds): enter a whole number from 1 to 120."),
         "{}",
         page.body
     );
@@ -926,10 +969,96 @@ async fn every_admin_html_post_answers_with_a_redirect() {
             "/otp/admin/reset-throttling/".to_owned(),
             vec![("ids", d.bulk.as_str())],
         ),
-        (format!("{}backup-codes/", base(&d.sdev)), vec![]),
-        (format!("{}remove/", base(&d.other)), vec![]),
+        (
+            format!("{}backup-codes/", base(&d.sdev)),
+            vec![("confirm", "yes")],
+        ),
+        (
+            format!("{}remove/", base(&d.other)),
+            vec![("confirm", "yes")],
+        ),
     ] {
         let r = c.post_unfollowed(&path, &fields).await;
         assert!(r.status.is_redirection(), "{path}: {} {}", r.status, r.body);
     }
+}
+
+/// Issue 14: the admin's change form refuses an empty or blank name, the message next to the
+/// field; the device keeps its name.
+#[tokio::test]
+async fn the_admin_refuses_empty_names_next_to_the_field() {
+    let t = app();
+    let (mut c, _) = staff(&t).await;
+    let pid = totp(&t, "alice").await;
+    t.engine.rename(&pid, "Phone").await.unwrap();
+    let page = format!("/otp/admin/devices/{pid}/");
+    for name in ["", "  \t "] {
+        let r = c.post_unfollowed(&page, &[("name", name)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{name:?}");
+        assert_eq!(r.location(), page);
+        let d = t.engine.from_persistent_id(&pid).await.unwrap().unwrap();
+        assert_eq!(d.name(), "Phone");
+        let r = c.get(&page).await;
+        assert!(
+            r.body.contains("aria-describedby=\"id_name_error\""),
+            "{}",
+            r.body
+        );
+        assert!(
+            r.body.contains("<span class=\"error\" id=\"id_name_error\" role=\"alert\" data-code=\"bad_request\">Enter a name.</span>"),
+            "{}",
+            r.body
+        );
+        let r = c.post_json(&page, json!({ "name": name })).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(r.json()["message"], "Enter a name.");
+    }
+}
+
+/// Issue 14: the admin area in plain words: kinds a person knows, never "TOTP device" or
+/// "Static device", in the list, the device page and the add form.
+#[tokio::test]
+async fn the_admin_area_speaks_plain_words() {
+    let t = app();
+    let (mut c, _) = staff(&t).await;
+    let pid = totp(&t, "alice").await;
+    t.engine
+        .generate_backup_codes(&uid("alice"), None)
+        .await
+        .unwrap();
+    for url in [
+        "/otp/admin/".to_owned(),
+        format!("/otp/admin/devices/{pid}/"),
+        "/otp/admin/devices/add/".to_owned(),
+    ] {
+        let r = c.get(&url).await;
+        assert_eq!(r.status, StatusCode::OK, "{url}");
+        let main = r.body.split("<main").nth(1).unwrap();
+        for word in [
+            "OTP",
+            "TOTP device",
+            "Static device",
+            "HOTP device",
+            "Email device",
+        ] {
+            assert!(!main.contains(word), "{word:?} on {url}:\n{main}");
+        }
+        assert!(main.contains("Authenticator app"), "{url}: {main}");
+    }
+}
+
+/// Issue 14: the link to the admin area is shown to staff only.
+#[tokio::test]
+async fn the_admin_link_is_for_staff_only() {
+    let t = app();
+    let (mut admin, _) = staff(&t).await;
+    let r = admin.get("/otp/devices/").await;
+    let link = format!("href=\"{}\"", esc("/otp/admin/"));
+    assert!(r.body.contains(&link), "{}", r.body);
+    let pid = totp(&t, "alice").await;
+    let mut c = Client::new(&t);
+    c.login_totp(&t, "alice", &pid).await;
+    let r = c.get("/otp/devices/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains(&link), "{}", r.body);
 }

@@ -221,7 +221,9 @@ async fn backup_codes_regenerate_and_the_old_batch_stops_working() {
     assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
     let old: Vec<String> = serde_json::from_value(r.json()["codes"].clone()).unwrap();
     assert_eq!(old.len(), 10);
-    let r = c.post("/otp/devices/backup-codes/", &[]).await;
+    let r = c
+        .post("/otp/devices/backup-codes/", &[("confirm", "yes")])
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
     assert!(r.body.contains("download=\"backup-codes.txt\""));
@@ -267,7 +269,10 @@ async fn backup_codes_regenerate_and_the_old_batch_stops_working() {
     assert_eq!(r.json()["status"], "verified", "{}", r.body);
     // Text download.
     let r = c
-        .post("/otp/devices/backup-codes/", &[("format", "text")])
+        .post(
+            "/otp/devices/backup-codes/",
+            &[("format", "text"), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(
         r.header("content-type").as_deref(),
@@ -306,9 +311,10 @@ async fn device_list_shows_state() {
     assert_eq!(list[1]["locked"], true);
     assert_eq!(list[2]["codes_left"], 10);
     let r = c.get("/otp/devices/").await;
-    assert!(r.body.contains("locked"));
-    assert!(r.body.contains("10 codes left"));
-    assert!(r.body.contains("this session"));
+    assert!(r.body.contains("locked after too many wrong codes"));
+    assert!(r.body.contains("10 of 10 left"), "{}", r.body);
+    assert_eq!(r.body.matches("data-current=\"yes\"").count(), 1);
+    assert!(r.body.contains("used for this session"));
 }
 
 #[tokio::test]
@@ -320,9 +326,10 @@ async fn rename_remove_unlock_need_csrf_freshness_and_ownership() {
     let mut c = Client::new(&t);
     c.login_totp(&t, "alice", &pid).await;
     let path = |p: &str, a: &str| format!("/otp/devices/{p}/{a}/");
-    // CSRF.
+    // CSRF (a stale form is shown again, issue 14).
     let r = c.post_raw(&path(&other, "rename"), &[("name", "X")]).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(c.see_other.as_deref(), Some("/otp/devices/?expired=1"));
+    assert!(r.body.contains("This page expired."), "{}", r.body);
     assert_eq!(
         t.engine
             .from_persistent_id(&other)
@@ -335,7 +342,8 @@ async fn rename_remove_unlock_need_csrf_freshness_and_ownership() {
     let r = c
         .post_raw(&path(&other, "remove"), &[("csrf_token", "bad")])
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(c.see_other.as_deref(), Some("/otp/devices/?expired=1"));
+    assert_eq!(r.status, StatusCode::OK);
     assert!(t.engine.from_persistent_id(&other).await.unwrap().is_some());
     // Another user's or an unknown device: 404.
     assert_eq!(
@@ -439,7 +447,9 @@ async fn rename_remove_unlock_need_csrf_freshness_and_ownership() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
-    let r = c.post(&path(&other, "remove"), &[]).await;
+    let r = c
+        .post_unfollowed(&path(&other, "remove"), &[("confirm", "yes")])
+        .await;
     assert_eq!(r.status, StatusCode::FOUND);
     assert!(t.engine.from_persistent_id(&other).await.unwrap().is_none());
     assert_eq!(c.state().await, "authenticated");
@@ -892,4 +902,297 @@ async fn a_refused_second_email_start_keeps_the_first_enrolment_usable() {
         .unwrap();
     assert_eq!(all.len(), 1, "no device left behind: {all:?}");
     assert!(all[0].confirmed());
+}
+
+// ----- issue 14: what a person sees ----------------------------------------------------------
+
+/// The list in plain words: kinds a person knows, the email device's address, the backup
+/// codes left, human times with the exact time in `datetime`, the method of this session.
+#[tokio::test]
+async fn the_device_list_speaks_plain_words() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    t.engine
+        .create_email(
+            &uid("alice"),
+            None,
+            Some("a.person@example.org".into()),
+            true,
+        )
+        .await
+        .unwrap();
+    t.engine
+        .generate_backup_codes(&uid("alice"), None)
+        .await
+        .unwrap();
+    let mut c = Client::new(&t);
+    c.login_totp(&t, "alice", &pid).await;
+    t.clock.advance_secs(120);
+    let r = c.get("/otp/devices/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let main = r.body.split("<main").nth(1).unwrap();
+    for word in [
+        "OTP",
+        "TOTP device",
+        "Static device",
+        "Email device",
+        "Backup Code<",
+    ] {
+        assert!(!main.contains(word), "{word:?} in\n{main}");
+    }
+    for word in [
+        "Authenticator app",
+        "Email codes",
+        "a.person@example.org",
+        "Backup codes",
+        "10 of 10 left",
+        "used for this session",
+    ] {
+        assert!(main.contains(word), "{word:?} not in\n{main}");
+    }
+    // Human times: `<time datetime="…">`, the exact instant in the attribute.
+    assert!(
+        main.contains("<time datetime=\"2026-01-01T10:00:00"),
+        "{main}"
+    );
+    assert!(main.contains("ago</time>"), "{main}");
+    assert!(main.contains("data-label="), "the table reflows");
+}
+
+/// docs/behaviour.md §7.7: a removal from the page is confirmed first; the POST without the
+/// confirmation changes nothing; the JSON API acts directly.
+#[tokio::test]
+async fn removing_asks_first() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    let other = totp(&t, "alice").await;
+    t.engine.rename(&other, "Tablet").await.unwrap();
+    let mut c = Client::new(&t);
+    c.login_totp(&t, "alice", &pid).await;
+    let url = format!("/otp/devices/{other}/remove/");
+    let r = c.post_unfollowed(&url, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), url);
+    assert!(t.engine.from_persistent_id(&other).await.unwrap().is_some());
+    assert_eq!(t.notifier.count(EventKind::DeviceRemoved), 0);
+    let r = c.post(&url, &[("confirm", "no")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("Remove “Tablet (Authenticator app)”?"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("name=\"confirm\" value=\"yes\""));
+    assert!(
+        !r.body.contains("You signed in with it"),
+        "not this session's"
+    );
+    assert!(t.engine.from_persistent_id(&other).await.unwrap().is_some());
+    // Confirmed: removed, and the list says so.
+    let r = c.post_unfollowed(&url, &[("confirm", "yes")]).await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(r.location(), "/otp/devices/");
+    assert!(t.engine.from_persistent_id(&other).await.unwrap().is_none());
+    let list = c.get("/otp/devices/").await;
+    assert!(
+        list.body.contains("Removed “Tablet (Authenticator app)”."),
+        "{}",
+        list.body
+    );
+    // Another user's device has no confirmation page.
+    let bobs = totp(&t, "bob").await;
+    let r = c.get(&format!("/otp/devices/{bobs}/remove/")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+/// New backup codes replace unused ones only once the person confirmed.
+#[tokio::test]
+async fn new_backup_codes_ask_first_when_unused_ones_would_stop_working() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    let mut c = Client::new(&t);
+    c.login_totp(&t, "alice", &pid).await;
+    // The first batch replaces nothing: no question.
+    let r = c.post("/otp/devices/backup-codes/", &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<ol class=\"codes\">"), "{}", r.body);
+    assert_eq!(t.notifier.count(EventKind::BackupCodesGenerated), 1);
+    // The second would: the POST alone leads to the question and changes nothing.
+    let r = c.post_unfollowed("/otp/devices/backup-codes/", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/otp/devices/backup-codes/regenerate/");
+    assert_eq!(t.notifier.count(EventKind::BackupCodesGenerated), 1);
+    let r = c.get("/otp/devices/backup-codes/regenerate/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains(
+            "Your 10 unused backup codes stop working as soon as the new codes are made."
+        ),
+        "{}",
+        r.body
+    );
+    let action = format!("action=\"{}\"", esc("/otp/devices/backup-codes/"));
+    assert!(r.body.contains(&action), "{}", r.body);
+    let r = c
+        .post("/otp/devices/backup-codes/", &[("confirm", "yes")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<ol class=\"codes\">"));
+    assert_eq!(t.notifier.count(EventKind::BackupCodesGenerated), 2);
+}
+
+/// docs/behaviour.md §7.7: removing the method that verified this session says so, and what
+/// it means: the session is no longer verified.
+#[tokio::test]
+async fn removing_the_method_of_this_session_says_so() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    let other = totp(&t, "alice").await;
+    let mut c = Client::new(&t);
+    c.login_totp(&t, "alice", &pid).await;
+    let url = format!("/otp/devices/{pid}/remove/");
+    let r = c.get(&url).await;
+    assert!(
+        r.body.contains("You signed in with it in this session"),
+        "{}",
+        r.body
+    );
+    let r = c.post_unfollowed(&url, &[("confirm", "yes")]).await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    // Another method is left: verify with it to go on.
+    assert_eq!(r.location(), "/otp/verify/?next=/otp/devices/");
+    assert_eq!(c.state().await, "authenticated");
+    let r = c.get("/otp/verify/?next=/otp/devices/").await;
+    assert!(
+        r.body.contains(
+            "You removed “Authenticator app”, the method you signed in with. This session is no \
+             longer verified"
+        ),
+        "{}",
+        r.body
+    );
+    // The last one: the list, open to a user without a method, says that none is left.
+    let code = t.engine.current_totp(&other).await.unwrap();
+    let r = c
+        .post(
+            "/otp/verify/",
+            &[("otp_device", &other), ("otp_token", code.expose())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    let url = format!("/otp/devices/{other}/remove/");
+    let r = c.get(&url).await;
+    assert!(
+        r.body.contains("It is your last sign-in method"),
+        "{}",
+        r.body
+    );
+    let r = c.post_unfollowed(&url, &[("confirm", "yes")]).await;
+    assert_eq!(r.location(), "/otp/devices/");
+    let r = c.get("/otp/devices/").await;
+    assert!(
+        r.body.contains("you have no sign-in method left"),
+        "{}",
+        r.body
+    );
+}
+
+/// Names that are empty or only spaces are refused, the message next to the field.
+#[tokio::test]
+async fn empty_names_are_refused_next_to_the_field() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    t.engine.rename(&pid, "Phone").await.unwrap();
+    let mut c = Client::new(&t);
+    c.login_totp(&t, "alice", &pid).await;
+    let url = format!("/otp/devices/{pid}/rename/");
+    for name in ["", "   ", "\u{a0}\t "] {
+        let r = c.post_unfollowed(&url, &[("name", name)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{name:?}");
+        let d = t.engine.from_persistent_id(&pid).await.unwrap().unwrap();
+        assert_eq!(d.name(), "Phone", "{name:?}");
+        let list = c.get("/otp/devices/").await;
+        let field = list
+            .body
+            .split("id=\"name-1\"")
+            .nth(1)
+            .unwrap()
+            .split("</form>")
+            .next()
+            .unwrap();
+        assert!(
+            field.contains("aria-describedby=\"name-1-error\""),
+            "{}",
+            list.body
+        );
+        assert!(
+            field.contains(
+                "id=\"name-1-error\" role=\"alert\" data-code=\"bad_request\">Enter a name.</span>"
+            ),
+            "{}",
+            list.body
+        );
+        let r = c.post_json(&url, serde_json::json!({ "name": name })).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(r.json()["error"], "bad_request");
+        assert_eq!(r.json()["message"], "Enter a name.");
+    }
+    // A real name is taken, trimmed, and said.
+    let r = c.post_unfollowed(&url, &[("name", "  Tablet ")]).await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    let list = c.get("/otp/devices/").await;
+    assert!(list.body.contains("Renamed to “Tablet”."), "{}", list.body);
+    assert!(!list.body.contains("name-1-error"));
+}
+
+/// The list, its confirmation and its messages in German.
+#[tokio::test]
+async fn the_device_pages_in_german() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    let other = totp(&t, "alice").await;
+    t.engine
+        .generate_backup_codes(&uid("alice"), None)
+        .await
+        .unwrap();
+    let mut c = Client::new(&t);
+    c.lang = Some("de-DE,de;q=0.9".into());
+    c.login_totp(&t, "alice", &pid).await;
+    let r = c.get("/otp/devices/").await;
+    for word in [
+        "<html lang=\"de\">",
+        "Deine Anmeldemethoden",
+        "Authenticator-App",
+        "10 von 10 übrig",
+        "für diese Sitzung verwendet",
+        "Entfernen",
+    ] {
+        assert!(r.body.contains(word), "{word:?} not in\n{}", r.body);
+    }
+    let url = format!("/otp/devices/{other}/remove/");
+    let r = c.get(&url).await;
+    assert!(
+        r.body.contains("„Authenticator-App“ entfernen?"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("Du kannst dich danach nicht mehr damit anmelden.")
+    );
+    c.post(&url, &[("confirm", "yes")]).await;
+    let r = c.get("/otp/devices/").await;
+    assert!(
+        r.body.contains("„Authenticator-App“ wurde entfernt."),
+        "{}",
+        r.body
+    );
+    let r = c
+        .post_json(
+            &format!("/otp/devices/{pid}/rename/"),
+            serde_json::json!({"name": " "}),
+        )
+        .await;
+    assert_eq!(r.json()["error"], "bad_request");
+    assert_eq!(r.json()["message"], "Gib einen Namen ein.");
 }

@@ -623,11 +623,11 @@ async fn admin_add_refuses_hostile_input() {
         ),
         (
             json!({"kind": "auth.user", "user": "alice"}),
-            "Choose a device kind.",
+            "Choose a kind.",
         ),
         (
             json!({"kind": "<script>", "user": "alice"}),
-            "Choose a device kind.",
+            "Choose a kind.",
         ),
         (
             json!({"kind": "totp", "user": "alice", "key": "GEZD0"}),

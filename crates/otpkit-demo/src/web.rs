@@ -35,6 +35,7 @@ use otpkit::mailer::Mailer;
 use otpkit::session::CSRF_KEY;
 use otpkit::{Engine, KeyRing, Settings};
 use otpkit_axum::i18n::{Arg, Catalogue, CatalogueError, Lang};
+use otpkit_axum::security_mail::{DirectoryContacts, SecurityMail};
 use otpkit_axum::{
     OtpKit, OtpState, SessionPasswordAuth, Templates, Verified, WebSettings, otp_required,
 };
@@ -182,10 +183,20 @@ impl App {
             Mail::Smtp(m) => (m, None),
             Mail::Dev(outbox) => (Arc::new(DevMailer::new(outbox.clone())), Some(outbox)),
         };
+        // Security emails (a method added or removed, new backup codes, a lock) go through the
+        // same mailer: to the outbox in development mode.
+        let security = SecurityMail::new(
+            mailer.clone(),
+            DirectoryContacts::new(DemoDirectory(db.users.clone())),
+        )
+        .sender(settings.email.sender())
+        .site_name(SITE_NAME)
+        .enabled(web.security_emails);
         let engine = Engine::builder_arc(db.store.clone(), keys)
             .settings(settings)
             .mailer_arc(mailer)
             .user_directory(DemoDirectory(db.users.clone()))
+            .notifier(security)
             .build()?;
         let auth = SessionPasswordAuth::new(DemoCredentials(db.users.clone()));
         let kit = OtpKit::builder(engine, auth)
@@ -350,14 +361,6 @@ impl Demo {
         self.kit.catalogue().message(&req.lang, id, args)
     }
 
-    /// Whether the signed-in user is staff (the admin link).
-    async fn is_staff(&self, state: &OtpState) -> bool {
-        match state.user() {
-            Some(user) => matches!(self.users.get(user.as_str()).await, Ok(Some(u)) if u.is_staff),
-            None => false,
-        }
-    }
-
     /// Renders one of the demo's pages, titled by the message `title`, with the context every
     /// page shares (the same names as otpkit-axum's pages: `lang`, `languages`, `here`, …).
     async fn page(
@@ -396,7 +399,7 @@ impl Demo {
             csrf_token => csrf,
             level => req.state.level().as_str(),
             user => req.state.user().map(|u| u.as_str().to_owned()),
-            is_staff => self.is_staff(&req.state).await,
+            is_staff => req.state.is_staff(&self.kit).await,
             urls => self.urls(),
             dev_mode => self.outbox.is_some(),
             ..extra

@@ -304,11 +304,13 @@ fn createuser_and_the_embedded_cli() {
         ],
     );
     assert_eq!(list.path, "/otp/admin/", "{}", list.body);
-    assert!(list.body.contains("OTP devices"));
+    assert!(list.body.contains("Sign-in methods of all users"));
     // gina is not staff: the admin login says so.
     let refused = http.get_follow("/otp/admin/");
     assert!(
-        refused.body.contains("You are authenticated as gina"),
+        refused
+            .body
+            .contains("but this account may not use the administration"),
         "{}",
         refused.body
     );

@@ -60,7 +60,11 @@ const FORMER_SETTING_NAMES: [&str; 46] = [
 ];
 
 /// The settings added since the layers were split (issue 14 onwards), each read by one layer.
-const ADDED_SETTING_NAMES: [&str; 2] = ["OTPKIT_SITE_NAME", "OTPKIT_DEFAULT_LANGUAGE"];
+const ADDED_SETTING_NAMES: [&str; 3] = [
+    "OTPKIT_SITE_NAME",
+    "OTPKIT_DEFAULT_LANGUAGE",
+    "OTPKIT_SECURITY_EMAILS",
+];
 
 #[test]
 fn the_layers_together_read_exactly_the_former_names_each_once() {

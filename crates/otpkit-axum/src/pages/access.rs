@@ -40,6 +40,16 @@ async fn has_confirmed(page: &Page, user: &UserId) -> Result<bool, PageError> {
     }
 }
 
+/// Whether the session is verified, at most `OTPKIT_REAUTH_MAX_AGE` ago.
+pub(crate) fn is_fresh(page: &Page, state: &OtpState) -> bool {
+    let max_ms = i64::from(page.kit.web_settings().reauth_max_age) * 1000;
+    let now = page.kit.engine().now();
+    state.is_verified()
+        && state
+            .verified_at()
+            .is_some_and(|t| now.millis_since(t) <= max_ms && t <= now)
+}
+
 /// The freshness rule (docs/behaviour.md §7.6): a user with a confirmed device needs a verification
 /// at most `OTPKIT_REAUTH_MAX_AGE` old; else `/verify/?next=…` (HTML) or 403
 /// `reauth_required` (JSON). A user without one (the first device) is exempt.
@@ -52,13 +62,7 @@ pub(crate) async fn require_fresh(
     if !has_confirmed(page, user).await? {
         return Ok(());
     }
-    let max_ms = i64::from(page.kit.web_settings().reauth_max_age) * 1000;
-    let now = page.kit.engine().now();
-    let fresh = state.is_verified()
-        && state
-            .verified_at()
-            .is_some_and(|t| now.millis_since(t) <= max_ms && t <= now);
-    if fresh {
+    if is_fresh(page, state) {
         return Ok(());
     }
     Err(PageError::Reauth {
@@ -91,16 +95,7 @@ pub(crate) async fn require_verified(
 
 /// Whether the state may use the admin area: verified, active and staff.
 pub(crate) async fn is_admin(kit: &OtpKit, state: &OtpState) -> bool {
-    let Some(user) = state.user() else {
-        return false;
-    };
-    state.is_verified()
-        && kit
-            .engine()
-            .users()
-            .lookup(user)
-            .await
-            .is_some_and(|i| i.is_active && i.is_staff)
+    state.is_verified() && state.is_staff(kit).await
 }
 
 /// The state of an admin-area request; anyone else goes to `/admin/login/?next=…`.

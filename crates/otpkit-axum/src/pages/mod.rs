@@ -129,14 +129,27 @@ fn self_service(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
             &at("/devices/backup-codes/"),
             get(backup_codes::backup_codes_get).post(backup_codes::backup_codes_post),
         )
-        .route(&at("/devices/{label}/{id}/rename/"), post(devices::rename))
-        .route(&at("/devices/{label}/{id}/remove/"), post(devices::remove))
-        .route(&at("/devices/{label}/{id}/unlock/"), post(devices::unlock))
+        .route(
+            &at("/devices/backup-codes/regenerate/"),
+            get(devices::confirm::regenerate_get),
+        )
+        .route(
+            &at("/devices/{label}/{id}/rename/"),
+            post(devices::actions::rename),
+        )
+        .route(
+            &at("/devices/{label}/{id}/remove/"),
+            get(devices::confirm::remove_get).post(devices::actions::remove),
+        )
+        .route(
+            &at("/devices/{label}/{id}/unlock/"),
+            post(devices::actions::unlock),
+        )
 }
 
 /// The admin area.
 fn admin_area(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
-    use admin::{actions, add, device};
+    use admin::{actions, add, confirm, device};
     let dev = |tail: &str| at(&format!("/admin/devices/{{label}}/{{id}}/{tail}"));
     router
         .route(&at("/admin/"), get(admin::list))
@@ -152,8 +165,14 @@ fn admin_area(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
         .route(&dev(""), get(device::device).post(actions::edit))
         .route(&dev("confirm/"), post(actions::confirm))
         .route(&dev("reset-throttling/"), post(actions::reset_throttling))
-        .route(&dev("remove/"), post(actions::remove))
-        .route(&dev("backup-codes/"), post(actions::backup_codes))
+        .route(
+            &dev("remove/"),
+            get(confirm::remove_get).post(actions::remove),
+        )
+        .route(
+            &dev("backup-codes/"),
+            get(confirm::backup_codes_get).post(actions::backup_codes),
+        )
         .route(&dev("config/"), get(device::config))
         .route(&dev("qrcode/"), get(device::qrcode))
 }

@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use http::{Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use otpkit::device::{DeviceId, DeviceRecord, NewDevice};
-use otpkit::events::RecordingNotifier;
+use otpkit::events::{Event, Notifier, RecordingNotifier};
 use otpkit::kind::{Context, DeviceKind, KindError, KindRefusal, Verdict};
 use otpkit::mailer::MemoryMailer;
 use otpkit::store::{
@@ -26,6 +26,7 @@ use otpkit::{
     Engine, KeyRing, ManualClock, MemoryStore, Rejection, Settings, Timestamp, UserDirectory,
     UserId, UserInfo,
 };
+use otpkit_axum::security_mail::{Contact, SecurityMail, UserContacts};
 use otpkit_axum::{
     OtpKit, OtpState, SessionPasswordAuth, VerificationHooks, Verified, WebSettings, otp_required,
 };
@@ -117,6 +118,29 @@ impl UserDirectory for Directory {
     }
 }
 
+/// Security-email contacts: `{user}@example.com`; bob reads German (`de-DE`).
+pub struct Contacts;
+
+#[async_trait]
+impl UserContacts for Contacts {
+    async fn contact(&self, user: &UserId) -> Option<Contact> {
+        Some(Contact {
+            address: format!("{}@example.com", user.as_str()),
+            language: (user.as_str() == "bob").then(|| "de-DE".to_owned()),
+        })
+    }
+}
+
+/// The engine's notifier: the recorder and the security emails.
+struct Both(RecordingNotifier, SecurityMail);
+
+impl Notifier for Both {
+    fn notify(&self, event: &Event) {
+        self.0.notify(event);
+        self.1.notify(event);
+    }
+}
+
 /// A third-party kind that refuses verification with its own message (or none).
 #[derive(Serialize, Deserialize)]
 pub struct RefusingDevice {
@@ -163,6 +187,10 @@ pub struct TestApp {
     pub mailer: MemoryMailer,
     pub notifier: RecordingNotifier,
     pub hooks: Hooks,
+    /// The security emails (on the engine's events, with [`Contacts`]).
+    pub security: SecurityMail,
+    /// Where the security emails go (apart from `mailer`, which counts code emails).
+    pub security_mailer: MemoryMailer,
     /// The session store inside `app`'s `TombstoneStore`.
     pub sessions: SessionStore,
     /// `app` without its session layer, for tests that bring their own.
@@ -197,12 +225,16 @@ fn app_with_both(
     let store = TestStore::default();
     let mailer = MemoryMailer::new();
     let notifier = RecordingNotifier::new();
+    let security_mailer = MemoryMailer::new();
+    let security = SecurityMail::new(Arc::new(security_mailer.clone()), Contacts)
+        .site_name("Example")
+        .enabled(web.security_emails);
     let engine = Engine::builder(store.clone(), KeyRing::random("k1").unwrap())
         .settings(settings)
         .clock(clock.clone())
         .mailer(mailer.clone())
         .user_directory(Directory)
-        .notifier(notifier.clone())
+        .notifier(Both(notifier.clone(), security.clone()))
         .register::<RefusingDevice>()
         .build()
         .unwrap();
@@ -280,6 +312,8 @@ fn app_with_both(
         mailer,
         notifier,
         hooks,
+        security,
+        security_mailer,
         sessions,
         routes,
     }

@@ -13,15 +13,17 @@ use axum::response::{IntoResponse, Response};
 use otpkit::Device;
 
 use super::change::Config;
-use super::{base, device_of, found_with};
+use super::{INVALID_FIELD, base, device_of, found_with};
 use crate::error::Code;
 use crate::flash::Flash;
+use crate::i18n::Arg;
 use crate::middleware::OtpState;
 use crate::pages::access;
 use crate::pages::context::Page;
+use crate::pages::devices::actions::{checked_name, confirmed};
 use crate::pages::form::{Fields, Form};
 use crate::pages::refusal::{OrInternal, PageError};
-use crate::web::{audit, found, secure};
+use crate::web::{audit, found, secure, see_other};
 
 /// The change form's fields shown again after an error (the key never is).
 const KEPT: [&str; 8] = [
@@ -46,6 +48,15 @@ enum AdminAction {
 }
 
 impl AdminAction {
+    /// The confirmation page (under the device's URL) an HTML form goes through first.
+    fn question(self) -> Option<&'static str> {
+        match self {
+            AdminAction::Remove => Some("remove/"),
+            AdminAction::BackupCodes => Some("backup-codes/"),
+            _ => None,
+        }
+    }
+
     fn audit_name(self) -> &'static str {
         match self {
             AdminAction::Edit => "admin_edit",
@@ -69,6 +80,13 @@ async fn action(
     let admin = access::admin(page).await?;
     let d = device_of(page, &label, &id).await?;
     let here = base(kit, &d);
+    if let Some(question) = action.question()
+        && !page.json
+        && !confirmed(fields)
+    {
+        // An administrator confirms first: the POST alone changes nothing.
+        return Ok(secure(see_other(&format!("{here}{question}"))));
+    }
     access::admin_fresh(page, &admin, &here).await?;
     let pid = d.persistent_id();
     audit(action.audit_name(), admin.user(), &pid);
@@ -112,12 +130,15 @@ async fn edit_device(
 ) -> Result<Response, PageError> {
     let config = match Config::parse(&page.kit, d, fields) {
         Ok(c) => c,
-        Err(msg) => return bad_request(page, fields, here, msg).await,
+        Err(e) => return bad_request(page, fields, here, e.detail(), e.message(page)).await,
     };
-    let name = fields.get("name").map(|n| n.trim().to_owned());
-    if let Some(Err(e)) = name.as_deref().map(otpkit::device::validate_name) {
-        return bad_request(page, fields, here, e.to_string()).await;
-    }
+    // A name is optional in a JSON change; when given (always, from the form) it must be a
+    // name: not empty, not only spaces.
+    let name = match fields.get("name").map(|n| checked_name(page, Some(n))) {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(message)) => return name_refused(page, fields, here, message).await,
+    };
     let pid = d.persistent_id();
     let engine = page.kit.engine();
     let res = match (config.apply(engine, &pid).await, name) {
@@ -128,21 +149,45 @@ async fn edit_device(
     done(page, res, &pid, here)
 }
 
-/// A change form that cannot be applied: JSON 400 `bad_request` with `detail`; HTML 303
-/// back to the device page with the error and the values typed.
+/// A change form that cannot be applied: JSON 400 `bad_request` with `detail` (stable
+/// English); HTML 303 back to the device page with `message` (in the page's language) and
+/// the values typed.
 async fn bad_request(
     page: &Page,
     fields: &Fields,
     here: &str,
     detail: String,
+    message: String,
 ) -> Result<Response, PageError> {
     let mut p = page.problem(Code::BadRequest, "", 0);
     if page.json {
         p.extra.insert("detail".into(), detail.into());
         return Err(PageError::Problem(p));
     }
-    p.message = format!("{} {detail}", p.message);
+    p.message = message;
     let mut flash = Flash::problem(here, &p);
+    for name in KEPT {
+        if let Some(v) = fields.get(name) {
+            flash = flash.field(name, v);
+        }
+    }
+    Ok(page.see_other(here, flash).await?)
+}
+
+/// A refused name: JSON 400 `bad_request` with the message; HTML 303 back to the device
+/// page, which shows the message next to the name field.
+async fn name_refused(
+    page: &Page,
+    fields: &Fields,
+    here: &str,
+    message: String,
+) -> Result<Response, PageError> {
+    let mut p = page.problem(Code::BadRequest, "", 0);
+    p.message = message;
+    if page.json {
+        return Err(PageError::Problem(p));
+    }
+    let mut flash = Flash::problem(here, &p).field(INVALID_FIELD, "name");
     for name in KEPT {
         if let Some(v) = fields.get(name) {
             flash = flash.field(name, v);
@@ -246,13 +291,13 @@ pub(crate) async fn bulk_reset(page: Page, Form(fields): Form) -> Result<Respons
                 .into_response(),
         ));
     }
-    let plural = if done == 1 { "" } else { "s" };
-    let mut flash = Flash::to(&list).info(format!("Throttling reset on {done} device{plural}."));
+    let mut flash =
+        Flash::to(&list).info(page.t_with("admin-reset-done", &[("n", Arg::from(done))]));
     if !skipped.is_empty() {
         flash.code = Some(Code::UnlockNotAllowed.as_str().to_owned());
-        flash.error = Some(format!(
-            "Not reset: {}, the device that verified this session.",
-            skipped.join(", ")
+        flash.error = Some(page.t_with(
+            "admin-reset-skipped",
+            &[("ids", Arg::from(skipped.join(", ")))],
         ));
     }
     found_with(&page, &list, flash).await

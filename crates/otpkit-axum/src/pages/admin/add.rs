@@ -37,7 +37,7 @@ pub(crate) async fn add_get(page: Page) -> Result<Response, PageError> {
         .render(
             StatusCode::OK,
             "otpkit/admin_add.html",
-            "Add device | Administration",
+            &page.t("admin-add-title"),
             context! { error => flash.error, code => flash.code, form => flash.fields },
         )
         .await)
@@ -77,7 +77,7 @@ async fn create(page: &Page, fields: &Fields) -> Result<Device, Refused> {
         .non_empty("user")
         .and_then(|u| UserId::new(u.trim()).ok())
     else {
-        return Err(Refused::Invalid("Enter a valid user id.".into()));
+        return Err(Refused::Invalid(page.t("admin-add-user-invalid")));
     };
     let name = fields.non_empty("name").map(|n| n.trim().to_owned());
     let key = key_of(fields).map_err(Refused::Invalid)?;
@@ -106,7 +106,7 @@ async fn create(page: &Page, fields: &Fields) -> Result<Device, Refused> {
                 .await
         }
         "static" => engine.create_static(&user, name.as_deref(), true).await,
-        _ => return Err(Refused::Invalid("Choose a device kind.".into())),
+        _ => return Err(Refused::Invalid(page.t("admin-add-kind-required"))),
     };
     match created {
         Ok(d) => Ok(d),

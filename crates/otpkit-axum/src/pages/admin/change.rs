@@ -3,7 +3,9 @@
 
 use otpkit::Device;
 
+use crate::i18n::Arg;
 use crate::kit::OtpKit;
+use crate::pages::context::Page;
 use crate::pages::form::Fields;
 
 /// The configuration fields of a TOTP/HOTP change form; each is optional (kept when empty).
@@ -20,23 +22,86 @@ pub(super) struct Config {
     counter: Option<u64>,
 }
 
+/// What a number field must be.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Expect {
+    /// A whole number from `.0` to `.1`.
+    Range(u64, u64),
+    /// Any whole number.
+    Integer,
+    /// An HOTP counter: 0 to 2^63 − 1.
+    Counter,
+}
+
+/// Why the change form's configuration cannot be applied.
+#[derive(Debug)]
+pub(super) enum ConfigError {
+    /// A number field that is not what it must be: the field, its expectation in English
+    /// (the JSON `detail`, unchanged) and for the page.
+    Number {
+        field: &'static str,
+        what: &'static str,
+        expect: Expect,
+    },
+    /// A new key while `OTP_ADMIN_HIDE_SENSITIVE_DATA` is set.
+    KeyHidden,
+    /// A key that does not decode: the core's message.
+    Key(String),
+}
+
+impl ConfigError {
+    /// The JSON answer's `detail`.
+    pub(super) fn detail(&self) -> String {
+        match self {
+            ConfigError::Number { field, what, .. } => format!("{field}: {what}."),
+            ConfigError::KeyHidden => "the key cannot be changed here.".into(),
+            ConfigError::Key(e) => e.clone(),
+        }
+    }
+
+    /// What the page says, in its language.
+    pub(super) fn message(&self, page: &Page) -> String {
+        match self {
+            ConfigError::Number { field, expect, .. } => {
+                let label = ("field", Arg::from(page.t(&format!("admin-field-{field}"))));
+                match *expect {
+                    Expect::Range(min, max) => page.t_with(
+                        "admin-invalid-range",
+                        &[label, ("min", Arg::from(min)), ("max", Arg::from(max))],
+                    ),
+                    Expect::Integer => page.t_with("admin-invalid-integer", &[label]),
+                    Expect::Counter => page.t_with("admin-invalid-counter", &[label]),
+                }
+            }
+            ConfigError::KeyHidden => page.t("admin-key-hidden"),
+            ConfigError::Key(e) => {
+                page.t_with("admin-invalid-key", &[("detail", Arg::from(e.as_str()))])
+            }
+        }
+    }
+}
+
 fn num<T: std::str::FromStr>(
     fields: &Fields,
-    name: &str,
+    field: &'static str,
     ok: impl Fn(&T) -> bool,
-    what: &str,
-) -> Result<Option<T>, String> {
-    match fields.non_empty(name) {
+    (what, expect): (&'static str, Expect),
+) -> Result<Option<T>, ConfigError> {
+    match fields.non_empty(field) {
         None => Ok(None),
         Some(v) => match v.trim().parse::<T>() {
             Ok(n) if ok(&n) => Ok(Some(n)),
-            _ => Err(format!("{name}: {what}.")),
+            _ => Err(ConfigError::Number {
+                field,
+                what,
+                expect,
+            }),
         },
     }
 }
 
 impl Config {
-    pub(super) fn parse(kit: &OtpKit, d: &Device, fields: &Fields) -> Result<Config, String> {
+    pub(super) fn parse(kit: &OtpKit, d: &Device, fields: &Fields) -> Result<Config, ConfigError> {
         let totp = d.model_label() == "otp_totp.totpdevice";
         let hotp = d.model_label() == "otp_hotp.hotpdevice";
         if !totp && !hotp {
@@ -45,7 +110,7 @@ impl Config {
         let key = match fields.non_empty("key") {
             None => None,
             Some(_) if kit.web_settings().admin_hide_sensitive_data => {
-                return Err("the key cannot be changed here.".into());
+                return Err(ConfigError::KeyHidden);
             }
             Some(k) => Some(
                 if fields.get("key_format") == Some("hex") {
@@ -53,35 +118,45 @@ impl Config {
                 } else {
                     otpkit::encoding::decode_base32_secret(k.trim())
                 }
-                .map_err(|e| e.to_string())?,
+                .map_err(|e| ConfigError::Key(e.to_string()))?,
             ),
         };
-        let digits = num::<u8>(fields, "digits", |n| (6..=8).contains(n), "6, 7 or 8")?
-            .and_then(|n| otpkit::Digits::new(n).ok());
+        let digits = num::<u8>(
+            fields,
+            "digits",
+            |n| (6..=8).contains(n),
+            ("6, 7 or 8", Expect::Range(6, 8)),
+        )?
+        .and_then(|n| otpkit::Digits::new(n).ok());
         let max_tol = if totp { 10 } else { 20 };
         Ok(Config {
             totp,
             hotp,
             key,
             digits,
-            tolerance: num::<u8>(fields, "tolerance", |n| *n <= max_tol, "out of range")?,
+            tolerance: num::<u8>(
+                fields,
+                "tolerance",
+                |n| *n <= max_tol,
+                ("out of range", Expect::Range(0, u64::from(max_tol))),
+            )?,
             step: if totp {
                 num::<u32>(
                     fields,
                     "step",
                     |n| (1..=120).contains(n),
-                    "1 to 120 seconds",
+                    ("1 to 120 seconds", Expect::Range(1, 120)),
                 )?
             } else {
                 None
             },
             t0: if totp {
-                num::<i64>(fields, "t0", |_| true, "an integer")?
+                num::<i64>(fields, "t0", |_| true, ("an integer", Expect::Integer))?
             } else {
                 None
             },
             drift: if totp {
-                num::<i16>(fields, "drift", |_| true, "an integer")?
+                num::<i16>(fields, "drift", |_| true, ("an integer", Expect::Integer))?
             } else {
                 None
             },
@@ -90,7 +165,7 @@ impl Config {
                     fields,
                     "counter",
                     |n| *n <= otpkit::kind::hotp::MAX_COUNTER,
-                    "0 to 2^63-1",
+                    ("0 to 2^63-1", Expect::Counter),
                 )?
             } else {
                 None

@@ -7,12 +7,13 @@ use http::StatusCode;
 use minijinja::context;
 use otpkit::Device;
 
-use super::{OATH, base, device_of, locked};
+use super::{INVALID_FIELD, OATH, base, device_of, locked};
 use crate::error::Code;
 use crate::flash::Flash;
 use crate::kit::OtpKit;
 use crate::pages::access;
 use crate::pages::context::Page;
+use crate::pages::devices::{kind_text, shown_name};
 use crate::pages::qr::qr_response;
 use crate::pages::refusal::{OrInternal, PageError};
 use crate::web::{encode_next, secure};
@@ -54,7 +55,7 @@ async fn codes_page(page: &Page, codes: &[String], back: String) -> Response {
     page.render(
         StatusCode::OK,
         "otpkit/backup_codes.html",
-        "Backup codes | Administration",
+        &page.t("admin-codes-title"),
         context! { codes => codes, download => download, back => back },
     )
     .await
@@ -88,14 +89,15 @@ async fn render_device(page: &Page, d: &Device, flash: &Flash) -> Result<Respons
         .render(
             StatusCode::OK,
             "otpkit/admin_device.html",
-            "Device | Administration",
+            &page.t("admin-device-title"),
             context! {
                 base => base(kit, d),
                 id => d.persistent_id(),
                 owner => d.user().as_str(),
-                name => d.name(),
-                name_value => flash.get("name").unwrap_or(d.name()),
+                name => shown_name(page, d),
+                name_value => flash.get("name").map_or_else(|| shown_name(page, d), str::to_owned),
                 kind => d.verbose_name(),
+                kind_text => kind_text(page, d),
                 is_static => d.model_label() == "otp_static.staticdevice",
                 confirmed => d.confirmed(),
                 created_at => d.created_at().to_rfc3339(),
@@ -110,6 +112,7 @@ async fn render_device(page: &Page, d: &Device, flash: &Flash) -> Result<Respons
                 oath => oath,
                 totp => d.model_label() == "otp_totp.totpdevice",
                 hide_sensitive => hide,
+                name_error => flash.get(INVALID_FIELD) == Some("name"),
                 error => &flash.error,
                 code => &flash.code,
                 info => &flash.info,
@@ -173,10 +176,10 @@ pub(crate) async fn config(
         .render(
             StatusCode::OK,
             "otpkit/admin_config.html",
-            "Configuration | Administration",
+            &page.t("admin-config-title"),
             context! {
                 base => base(kit, &d),
-                name => d.name(),
+                name => shown_name(&page, &d),
                 owner => d.user().as_str(),
                 qr_url => format!("{}qrcode/", base(kit, &d)),
                 uri => uri.expose(),

@@ -11,6 +11,7 @@
 pub(crate) mod actions;
 pub(crate) mod add;
 mod change;
+pub(crate) mod confirm;
 pub(crate) mod device;
 
 use axum::response::{IntoResponse, Response};
@@ -21,12 +22,17 @@ use otpkit::{Device, Timestamp};
 
 use super::access;
 use super::context::Page;
+use super::devices::{kind_text, label_text, shown_name};
 use super::form::{Fields, Query};
 use super::refusal::{OrInternal, PageError};
 use crate::error::Code;
 use crate::flash::Flash;
 use crate::kit::OtpKit;
 use crate::web::secure;
+
+/// The flash field naming the form field whose value was refused, so that the page shows
+/// the error next to it.
+const INVALID_FIELD: &str = "invalid";
 
 /// The model labels of the kinds with a key and a QR code.
 const OATH: [&str; 2] = ["otp_totp.totpdevice", "otp_hotp.hotpdevice"];
@@ -124,8 +130,10 @@ impl<'q> Filter<'q> {
     }
 }
 
-/// A row of the list (also the JSON answer's `devices` item).
-fn row(kit: &OtpKit, d: &Device) -> minijinja::Value {
+/// A row of the list (also the JSON answer's `devices` item; `kind_text` is the kind in
+/// plain words, in the request's language).
+fn row(page: &Page, d: &Device) -> minijinja::Value {
+    let kit = &page.kit;
     let hide = kit.web_settings().admin_hide_sensitive_data;
     let oath = OATH.contains(&d.model_label());
     context! {
@@ -134,7 +142,9 @@ fn row(kit: &OtpKit, d: &Device) -> minijinja::Value {
         qr_url => (oath && !hide).then(|| format!("{}config/", base(kit, d))),
         user => d.user().as_str(),
         name => d.name(),
+        shown_name => shown_name(page, d),
         kind => d.verbose_name(),
+        kind_text => kind_text(page, d),
         created_at => d.created_at().to_rfc3339(),
         last_used_at => d.last_used_at().map(|t| t.to_rfc3339()),
         confirmed => d.confirmed(),
@@ -144,11 +154,12 @@ fn row(kit: &OtpKit, d: &Device) -> minijinja::Value {
 }
 
 /// The rows of the devices `f` keeps, at most 500.
-async fn rows(kit: &OtpKit, f: &Filter<'_>) -> Result<Vec<minijinja::Value>, otpkit::Error> {
+async fn rows(page: &Page, f: &Filter<'_>) -> Result<Vec<minijinja::Value>, otpkit::Error> {
+    let kit = &page.kit;
     let mut rows = Vec::new();
     let mut after = None;
     loop {
-        let page = kit
+        let batch = kit
             .engine()
             .list_devices(&DeviceQuery {
                 model_label: f.kind.clone(),
@@ -158,13 +169,13 @@ async fn rows(kit: &OtpKit, f: &Filter<'_>) -> Result<Vec<minijinja::Value>, otp
                 ..DeviceQuery::default()
             })
             .await?;
-        let Some(last) = page.last() else {
+        let Some(last) = batch.last() else {
             return Ok(rows);
         };
         after = Some(last.id());
-        for d in page {
+        for d in batch {
             if f.dates_match(&d) && f.search_matches(kit, &d).await {
-                rows.push(row(kit, &d));
+                rows.push(row(page, &d));
                 if rows.len() >= 500 {
                     return Ok(rows);
                 }
@@ -179,7 +190,7 @@ pub(crate) async fn list(page: Page, Query(q): Query) -> Result<Response, PageEr
     let kit = &page.kit;
     access::admin(&page).await?;
     let filter = Filter::of(&q, kit.engine().now());
-    let rows = rows(kit, &filter).await.or_internal()?;
+    let rows = rows(&page, &filter).await.or_internal()?;
     if page.json {
         return Ok(secure(
             axum::Json(serde_json::json!({ "devices": rows })).into_response(),
@@ -190,13 +201,17 @@ pub(crate) async fn list(page: Page, Query(q): Query) -> Result<Response, PageEr
         .engine()
         .registry()
         .kinds()
-        .map(|k| context! { label => k.model_label(), name => k.verbose_name() })
+        .map(|k| {
+            let name =
+                label_text(&page, k.model_label()).unwrap_or_else(|| k.verbose_name().to_owned());
+            context! { label => k.model_label(), name => name }
+        })
         .collect();
     Ok(page
         .render(
             StatusCode::OK,
             "otpkit/admin_list.html",
-            "Devices | Administration",
+            &page.t("admin-list-title"),
             context! {
                 devices => rows,
                 kinds => kinds,

@@ -8,9 +8,11 @@ use minijinja::context;
 use crate::flash::Flash;
 use crate::pages::access::{fresh_user, signed_in};
 use crate::pages::context::Page;
+use crate::pages::devices::actions::confirmed;
+use crate::pages::devices::confirm::unused_codes;
 use crate::pages::form::Form;
 use crate::pages::refusal::PageError;
-use crate::web::{encode_next, secure};
+use crate::web::{encode_next, secure, see_other};
 
 /// `POST /devices/backup-codes/`: a new batch, shown once: as a text download (`format=text`
 /// or `Accept: text/plain`), in JSON, or on the GET that follows (HTML).
@@ -21,6 +23,13 @@ pub(crate) async fn backup_codes_post(
 ) -> Result<Response, PageError> {
     let kit = &page.kit;
     let user = fresh_user(&page, &kit.url("/devices/")).await?;
+    // A person confirms before new codes replace unused ones (docs/behaviour.md §7.7): the
+    // HTML form without `confirm=yes` changes nothing and leads to the confirmation page.
+    if !page.json && !confirmed(&fields) && unused_codes(&page, &user).await? > 0 {
+        return Ok(secure(see_other(
+            &kit.url("/devices/backup-codes/regenerate/"),
+        )));
+    }
     let (device, codes) = match kit.engine().generate_backup_codes(&user, None).await {
         Ok(x) => x,
         Err(e) => {

@@ -1,0 +1,66 @@
+# A lista de dispositivos (/devices/), as suas ações e páginas de confirmação.
+
+devices-title = Os seus métodos de início de sessão
+devices-caption = Os seus métodos de início de sessão e o que pode fazer com cada um
+devices-col-name = Nome
+devices-col-kind = Tipo
+devices-col-details = Detalhes
+devices-col-last-used = Última utilização
+devices-col-added = Adicionado
+devices-col-actions = Ações
+devices-current = usado nesta sessão
+devices-unconfirmed = configuração por concluir
+devices-locked = bloqueado após demasiados códigos errados
+devices-throttled = em pausa após códigos errados; volta a poder ser usado
+devices-new-name = Novo nome
+devices-rename-button = Mudar o nome
+devices-unlock-button = Desbloquear
+devices-regenerate-link = Obter novos códigos de recuperação
+devices-remove-link = Remover
+devices-none = Ainda não tem nenhum método de início de sessão além da sua palavra-passe.
+devices-add-title = Adicionar um método de início de sessão
+devices-add-totp = Aplicação de autenticação
+devices-add-totp-hint = — recomendado: uma aplicação no seu telemóvel mostra um código novo a cada 30 segundos.
+devices-add-email = Códigos por e-mail
+devices-add-email-hint = — ao iniciar sessão, é enviado um código para o seu endereço de e-mail; o método menos seguro.
+devices-add-backup-codes = Obter códigos de recuperação
+devices-add-backup-codes-hint = Os códigos de recuperação permitem-lhe iniciar sessão quando não pode usar os seus outros métodos. Cada um funciona uma vez.
+devices-cancel = Cancelar
+
+devices-kind-totp = Aplicação de autenticação
+devices-kind-hotp = Token físico
+devices-kind-email = Códigos por e-mail
+devices-kind-static = Códigos de recuperação
+
+devices-codes-left-of = restam { $left } de { $total }
+devices-codes-left = { $left ->
+    [one] resta { $left } código
+   *[other] restam { $left } códigos
+}
+
+devices-name-required = Introduza um nome.
+devices-name-too-long = Use no máximo { $max } caracteres.
+devices-name-invalid = O nome contém caracteres não permitidos.
+
+devices-renamed = O nome foi alterado para «{ $name }».
+devices-unlocked = «{ $name }» está desbloqueado.
+devices-removed = «{ $name }» foi removido.
+devices-removed-own = Removeu «{ $name }», o método com que iniciou sessão. Esta sessão deixou de estar verificada: verifique-a com outro método para continuar.
+devices-removed-own-last = Removeu «{ $name }», o método com que iniciou sessão. Esta sessão deixou de estar verificada e já não tem nenhum método de início de sessão: adicione um para proteger a sua conta.
+
+devices-remove-title = Remover «{ $name }»?
+devices-remove-what = Deixará de poder iniciar sessão com ele.
+devices-remove-static = Os seus códigos de recuperação por usar deixarão de funcionar.
+devices-remove-current = Iniciou sessão com ele nesta sessão: depois, esta sessão deixará de estar verificada e terá de a verificar com outro método para voltar a gerir os seus métodos de início de sessão.
+devices-remove-last = É o seu último método de início de sessão: depois, só a sua palavra-passe protegerá a sua conta.
+devices-remove-last-required = É o seu último método de início de sessão: depois, não poderá iniciar sessão até que um administrador lhe configure um novo.
+devices-remove-button = Remover
+
+devices-regenerate-title = Obter novos códigos de recuperação?
+devices-regenerate-what = { $left ->
+    [0] Não tem códigos de recuperação por usar.
+    [one] O seu código de recuperação por usar deixará de funcionar assim que os novos códigos forem criados.
+   *[other] Os seus { $left } códigos de recuperação por usar deixarão de funcionar assim que os novos códigos forem criados.
+}
+devices-regenerate-save = Os novos códigos só são mostrados uma vez: guarde-os num lugar seguro.
+devices-regenerate-button = Obter novos códigos de recuperação
