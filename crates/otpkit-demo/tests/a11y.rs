@@ -267,6 +267,21 @@ impl Walk<'_> {
         totp
     }
 
+    /// The confirmation steps before new backup codes and before a removal (not confirmed).
+    async fn confirmation_pages(&mut self) {
+        for (name, link) in [
+            ("backup-codes-confirm", r#"main a[href$="/regenerate/"]"#),
+            ("remove-confirm", r#"main a[href$="/remove/"]"#),
+        ] {
+            self.goto("/otp/devices/").await;
+            self.wait("main table").await;
+            if self.exists(link).await {
+                self.click(link).await;
+                self.check(name).await;
+            }
+        }
+    }
+
     /// Signs in `user` in two steps: the password, then the code.
     async fn sign_in(&mut self, user: &str, password: &str, totp: &mut TotpGen) {
         self.goto("/otp/login/").await;
@@ -316,6 +331,12 @@ impl Walk<'_> {
         self.goto("/otp/admin/").await;
         self.click("main table tbody a").await;
         self.check("admin-device").await;
+        // Deleting asks first (the POST without confirmation shows the confirmation page).
+        let remove = r#"main form[action$="/remove/"] button[type=submit]"#;
+        if self.exists(remove).await {
+            self.click(remove).await;
+            self.check("admin-remove-confirm").await;
+        }
         self.goto("/otp/admin/devices/otp_static.staticdevice/999999/")
             .await;
         self.check("message").await;
@@ -333,6 +354,7 @@ async fn walk(walk: &mut Walk<'_>, user: &str, staff: &str) {
     walk.click(r#"form[action$="/devices/backup-codes/"] button"#)
         .await;
     walk.check("backup-codes").await;
+    walk.confirmation_pages().await;
     walk.goto("/").await;
     walk.sign_out().await;
     walk.sign_in(user, &password, &mut totp).await;
