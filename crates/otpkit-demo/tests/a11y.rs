@@ -1,6 +1,7 @@
 //! Every page of the demo in a real browser, at a desktop (1280 px) and a phone (390 px, touch)
 //! width: axe-core finds **no** WCAG 2.1 A/AA violation (`wcag2a`, `wcag2aa`, `wcag21a`,
-//! `wcag21aa`), and at 390 px no page scrolls sideways (`scrollWidth <= innerWidth`). Each page
+//! `wcag21aa`), and at 390 px (a touch screen) no page scrolls sideways (`scrollWidth <=
+//! innerWidth`) and every visible button is at least 44 px tall. Each page
 //! leaves a screenshot `target/e2e/{page}-{width}.png`. Then the whole flow once more with the
 //! browser in German, which must show German pages.
 //!
@@ -169,6 +170,14 @@ impl Walk<'_> {
             self.failures.push(format!(
                 "{at}: scrolls sideways (scrollWidth {scroll} > innerWidth {inner})"
             ));
+        }
+        if self.width < 600 {
+            let small = browser::small_buttons(&self.c).await;
+            if !small.is_empty() {
+                self.failures.push(format!(
+                    "{at}: buttons under 44 px tall on a touch screen: {small:?}"
+                ));
+            }
         }
         if let Some(lang) = self.lang {
             self.check_language(&at, name, lang).await;
@@ -431,9 +440,10 @@ async fn run(suite: &str, runs: &[(u32, Option<&'static str>)]) {
 }
 
 /// The harness itself: axe-core runs in this session and reports a page that breaks a rule
-/// (an image without a text alternative), and the viewport is `width` px wide.
+/// (an image without a text alternative), the viewport is `width` px wide (a touch screen at a
+/// phone's width), and the 44 px check finds a small button.
 async fn axe_reports_a_broken_page(c: &Client, axe_js: &str, width: u32) {
-    c.goto("data:text/html,<!doctype html><html lang=en><meta name=viewport content=width=device-width><title>t</title><main><img src=x.png></main></html>")
+    c.goto("data:text/html,<!doctype html><html lang=en><meta name=viewport content=width=device-width><title>t</title><main><img src=x.png><button id=tiny style=height:20px>x</button></main></html>")
         .await
         .unwrap();
     let v = browser::axe(c, axe_js).await;
@@ -446,6 +456,17 @@ async fn axe_reports_a_broken_page(c: &Client, axe_js: &str, width: u32) {
         inner,
         u64::from(width),
         "the viewport is {inner} px wide, not {width}"
+    );
+    let coarse = c
+        .execute("return matchMedia('(pointer: coarse)').matches", vec![])
+        .await
+        .unwrap();
+    assert_eq!(coarse, width < 600, "a touch screen at phone width only");
+    let small = browser::small_buttons(c).await;
+    assert_eq!(
+        small,
+        ["button#tiny: 20.0"],
+        "the 44 px check finds a small button"
     );
 }
 

@@ -257,6 +257,26 @@ pub async fn widths(c: &Client) -> (u64, u64) {
     (v[0].as_u64().unwrap(), v[1].as_u64().unwrap())
 }
 
+/// The visible buttons (and button-like links and inputs) under 44 px tall, as
+/// `"tag#id.class: height"`.
+pub async fn small_buttons(c: &Client) -> Vec<String> {
+    let v = c
+        .execute(
+            "return Array.from(document.querySelectorAll(\
+               'button, a.button, input[type=submit], input[type=button]'))\
+             .filter(e => e.offsetParent !== null && !e.closest('.visually-hidden, .sr'))\
+             .map(e => [e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') \
+                 + (e.className ? '.' + e.className.split(' ').join('.') : ''), \
+                 e.getBoundingClientRect().height])\
+             .filter(([_, h]) => h < 44)\
+             .map(([n, h]) => n + ': ' + h.toFixed(1));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap_or_default()
+}
+
 /// Saves a screenshot as `target/e2e/{name}-{width}.png`: from the top of the page; at a
 /// desktop width the window is made as tall as the page (at most 3000 px) for the shot, then
 /// 900 px again.
