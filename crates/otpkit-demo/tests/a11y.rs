@@ -703,9 +703,9 @@ async fn type_keys(c: &Client, keys: &str) {
 }
 
 /// Issue 14 item 5: the whole sign-in works with the keyboard alone. Focus starts in the
-/// username field; Tab reaches the password, Enter sends; the code step has the focus in the
-/// code field; a wrong code is announced (`role="alert"`) and the focus is in the field again;
-/// the right code and Enter sign in.
+/// username field; Tab reaches the password (with a visible focus ring), Enter sends; the code
+/// step has the focus in the code field; a wrong code is announced (`role="alert"`) and the
+/// focus is in the field again; the right code and Enter sign in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sign_in_works_with_the_keyboard_alone() {
     use fantoccini::key::Key;
@@ -744,6 +744,19 @@ async fn the_sign_in_works_with_the_keyboard_alone() {
         type_keys(&c, "kim").await;
         type_keys(&c, &format!("{}kim-password-1", char::from(Key::Tab))).await;
         assert_eq!(focused(&c).await, "id_password", "Tab goes to the password");
+        // The focus is visible: a ring of at least 2 px (otpkit.css :focus-visible).
+        let ring = c
+            .execute(
+                "const s = getComputedStyle(document.activeElement); \
+                 return [s.outlineStyle, parseFloat(s.outlineWidth)];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            ring[0] != "none" && ring[1].as_f64().unwrap_or(0.0) >= 2.0,
+            "no visible focus ring: {ring}"
+        );
         let old = c.find(Locator::Css("html")).await.unwrap();
         type_keys(&c, &char::from(Key::Enter).to_string()).await;
         let mut left = false;
