@@ -165,7 +165,6 @@ pub(crate) async fn config(
     let kit = &page.kit;
     let d = oath_device(&page, &label, &id).await?;
     let uri = kit
-        .engine()
         .config_url(&d.persistent_id())
         .await
         .or_internal()?;

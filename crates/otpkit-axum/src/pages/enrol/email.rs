@@ -93,6 +93,7 @@ async fn render_email(
             email => default_email,
             error => o.error.map(|p| p.message).or_else(|| flash.and_then(|f| f.error.clone())),
             info => o.info.or_else(|| flash.and_then(|f| f.info.clone())),
+            step => 2,
         },
     )
     .await
