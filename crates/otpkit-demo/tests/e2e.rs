@@ -204,8 +204,18 @@ impl Ctx {
         let mut totp = TotpGen::new(&secret);
         self.fill("#id_otp_token", &totp.next_code()).await;
         self.click("main form button[type=submit]").await;
+        // The guided setup: the backup codes, acknowledged, then done.
+        self.wait("#backup-codes").await;
+        assert_eq!(self.path().await, "/otp/devices/new/backup-codes/");
+        self.screenshot("setup-backup-codes").await;
+        self.click("#id_saved").await;
+        self.click(r#"form[action$="/devices/new/backup-codes/"] button[type=submit]"#)
+            .await;
+        self.wait("main [role=status]").await;
+        assert_eq!(self.path().await, "/otp/devices/new/done/");
+        self.screenshot("setup-done").await;
+        self.goto("/otp/devices/").await;
         self.wait("main table").await;
-        assert_eq!(self.path().await, "/otp/devices/");
         self.screenshot("totp-confirmed").await;
         (totp, uri)
     }
