@@ -99,8 +99,14 @@ async fn the_guided_setup_end_to_end() {
     // 1. Choose a method: both offered, each with its sentence.
     let r = c.get("/otp/devices/new/").await;
     assert_page(&r, "choose");
-    assert!(r.body.contains("href=\"&#x2f;otp&#x2f;devices&#x2f;totp&#x2f;new&#x2f;\""));
-    assert!(r.body.contains("href=\"&#x2f;otp&#x2f;devices&#x2f;email&#x2f;new&#x2f;\""));
+    assert!(
+        r.body
+            .contains("href=\"&#x2f;otp&#x2f;devices&#x2f;totp&#x2f;new&#x2f;\"")
+    );
+    assert!(
+        r.body
+            .contains("href=\"&#x2f;otp&#x2f;devices&#x2f;email&#x2f;new&#x2f;\"")
+    );
     let r = c.get("/otp/devices/totp/new/").await;
     assert_page(&r, "name");
     assert!(r.body.contains("placeholder=\"Authenticator app\""));
@@ -118,9 +124,16 @@ async fn the_guided_setup_end_to_end() {
     let key = grouped_key(&r.body);
     let groups: Vec<&str> = key.split(' ').collect();
     assert!(groups.len() > 1 && groups.iter().all(|g| g.len() == 4 || g.len() < 4));
-    assert!(groups[..groups.len() - 1].iter().all(|g| g.len() == 4), "{key}");
+    assert!(
+        groups[..groups.len() - 1].iter().all(|g| g.len() == 4),
+        "{key}"
+    );
     let uri = uri_of(&r.body);
-    assert_eq!(key.replace(' ', ""), secret_param(&uri), "grouped key = URI secret");
+    assert_eq!(
+        key.replace(' ', ""),
+        secret_param(&uri),
+        "grouped key = URI secret"
+    );
     assert!(
         uri.starts_with("otpauth://totp/otpkit:nodev%20Example?"),
         "issuer from the site name: {uri}"
@@ -129,7 +142,10 @@ async fn the_guided_setup_end_to_end() {
 
     // 3. The first code: confirmed, verified, on to the backup codes (made now).
     let r = c
-        .post_unfollowed("/otp/devices/totp/new/", &[("otp_token", &code_for(&t, &key))])
+        .post_unfollowed(
+            "/otp/devices/totp/new/",
+            &[("otp_token", &code_for(&t, &key))],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
     assert_eq!(r.location(), "/otp/devices/new/backup-codes/");
@@ -164,8 +180,15 @@ async fn the_guided_setup_end_to_end() {
     assert_eq!(r.location(), "/otp/devices/new/backup-codes/");
     // Continuing without ticking it is refused; the codes were shown once.
     let r = c.post("/otp/devices/new/backup-codes/", &[]).await;
-    assert_eq!(c.see_other.as_deref(), Some("/otp/devices/new/backup-codes/"));
-    assert!(r.body.contains("role=\"alert\" id=\"saved-error\""), "{}", r.body);
+    assert_eq!(
+        c.see_other.as_deref(),
+        Some("/otp/devices/new/backup-codes/")
+    );
+    assert!(
+        r.body.contains("role=\"alert\" id=\"saved-error\""),
+        "{}",
+        r.body
+    );
     assert!(!r.body.contains("<ol class=\"codes\""), "shown once");
     // Lost them: new ones, which replace the first batch.
     let r = c
@@ -174,7 +197,9 @@ async fn the_guided_setup_end_to_end() {
     let second_batch = codes_on(&r.body);
     assert_eq!(second_batch.len(), 10);
     assert_ne!(first_batch, second_batch);
-    let r = c.post("/otp/devices/new/backup-codes/", &[("saved", "1")]).await;
+    let r = c
+        .post("/otp/devices/new/backup-codes/", &[("saved", "1")])
+        .await;
     assert_eq!(c.see_other.as_deref(), Some("/otp/devices/new/done/"));
 
     // 5. Done: success and what to do if the phone is lost.
@@ -185,8 +210,11 @@ async fn the_guided_setup_end_to_end() {
 
     // A backup code of the second batch signs in; one of the first does not.
     let mut l = Client::new(&t);
-    l.post_json("/otp/login/", json!({"username": "nodev", "password": "pw"}))
-        .await;
+    l.post_json(
+        "/otp/login/",
+        json!({"username": "nodev", "password": "pw"}),
+    )
+    .await;
     let r = l
         .post_json("/otp/login/", json!({"otp_token": first_batch[0]}))
         .await;
@@ -213,7 +241,10 @@ async fn a_user_with_backup_codes_goes_straight_to_done() {
     let r = start_totp(&mut c, Some("Tablet")).await;
     let key = grouped_key(&r.body);
     let r = c
-        .post_unfollowed("/otp/devices/totp/new/", &[("otp_token", &code_for(&t, &key))])
+        .post_unfollowed(
+            "/otp/devices/totp/new/",
+            &[("otp_token", &code_for(&t, &key))],
+        )
         .await;
     assert_eq!(r.location(), "/otp/devices/new/done/");
     let r = c.get("/otp/devices/new/done/").await;
@@ -286,7 +317,9 @@ async fn without_a_setup_the_setup_pages_send_the_user_on() {
     let r = c.get("/otp/devices/new/backup-codes/").await;
     assert_eq!(r.status, StatusCode::FOUND);
     assert_eq!(r.location(), "/otp/devices/");
-    let r = c.post_unfollowed("/otp/devices/new/backup-codes/", &[("saved", "1")]).await;
+    let r = c
+        .post_unfollowed("/otp/devices/new/backup-codes/", &[("saved", "1")])
+        .await;
     assert_eq!(r.location(), "/otp/devices/");
     let r = c.get("/otp/devices/new/done/").await;
     assert_eq!(r.status, StatusCode::OK, "a generic done page");
@@ -307,11 +340,19 @@ async fn an_abandoned_setup_is_never_listed_and_is_purged() {
     assert_eq!(all.len(), 2, "the pending setup exists in the store");
     // Never listed: neither in the device list (HTML, JSON) nor among the login's methods.
     let r = c.get_json("/otp/devices/").await;
-    assert_eq!(r.json()["devices"].as_array().unwrap().len(), 1, "{}", r.body);
+    assert_eq!(
+        r.json()["devices"].as_array().unwrap().len(),
+        1,
+        "{}",
+        r.body
+    );
     assert!(!c.get("/otp/devices/").await.body.contains("Abandoned"));
     let mut l = Client::new(&t);
     let r = l
-        .post_json("/otp/login/", json!({"username": "alice", "password": "pw"}))
+        .post_json(
+            "/otp/login/",
+            json!({"username": "alice", "password": "pw"}),
+        )
         .await;
     assert!(!r.body.contains("Abandoned"), "{}", r.body);
     // Purged once older than the given age, not before.
@@ -326,7 +367,11 @@ async fn an_abandoned_setup_is_never_listed_and_is_purged() {
         .unwrap();
     assert_eq!(all.len(), 1);
     assert!(all[0].confirmed());
-    assert_eq!(t.notifier.count(EventKind::DeviceRemoved), 0, "never counted");
+    assert_eq!(
+        t.notifier.count(EventKind::DeviceRemoved),
+        0,
+        "never counted"
+    );
     // The CLI's prune is the same operation with OTPKIT_ENROLMENT_TTL.
     assert_eq!(t.engine.prune_unconfirmed().await.unwrap(), 0);
 }

@@ -19,7 +19,7 @@ use crate::pages::access::{fresh_user, signed_in};
 use crate::pages::context::Page;
 use crate::pages::form::Form;
 use crate::pages::refusal::{OrInternal, PageError};
-use crate::web::{found, see_other, secure};
+use crate::web::{found, secure, see_other};
 
 /// The session key of the setup's progress.
 pub(crate) const SETUP_KEY: &str = "otpkit_setup";
@@ -44,7 +44,10 @@ async fn progress(page: &Page) -> Result<Option<Progress>, PageError> {
 
 async fn set_progress(page: &Page, p: &Progress) -> Result<(), PageError> {
     let v = serde_json::to_value(p).or_internal()?;
-    page.session.insert_value(SETUP_KEY, v).await.or_internal()?;
+    page.session
+        .insert_value(SETUP_KEY, v)
+        .await
+        .or_internal()?;
     Ok(())
 }
 
@@ -222,8 +225,7 @@ pub(crate) async fn codes_post(page: Page, Form(fields): Form) -> Result<Respons
         set_progress(&page, &p).await?;
         if page.json {
             return Ok(secure(
-                axum::Json(serde_json::json!({"device": p.device, "codes": codes}))
-                    .into_response(),
+                axum::Json(serde_json::json!({"device": p.device, "codes": codes})).into_response(),
             ));
         }
         leave_codes(&page, &here, &codes).await?;
