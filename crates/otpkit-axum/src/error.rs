@@ -1,14 +1,18 @@
-//! Error codes, English messages and statuses (docs/behaviour.md §7.4), and their JSON rendering.
+//! Error codes, their messages and statuses (docs/behaviour.md §7.4), and their JSON rendering.
 //!
-//! Codes are stable; applications may replace message texts (see
-//! [`crate::OtpKitBuilder::message`]), never codes.
+//! Codes are stable; their sentences come from the catalogues (`error-<code>`, see
+//! [`crate::i18n`]) and applications may replace them (see [`crate::OtpKitBuilder::message`]
+//! and [`crate::OtpKitBuilder::catalogue`]), never codes.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use otpkit::Timestamp;
+
+use crate::i18n::{Arg, Catalogue, Lang};
 
 /// Every code otpkit's web layer answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -117,54 +121,21 @@ impl Code {
         }
     }
 
-    /// The English message template; `{0}` is the argument (a count, seconds or a
-    /// device's text).
-    fn template(self, n: u64) -> &'static str {
-        match self {
-            Code::TokenRequired => "Please enter your OTP token.",
-            Code::ChallengeException => "Error generating challenge: {0}",
-            Code::NotInteractive => "The selected OTP device is not interactive",
-            Code::ChallengeMessage => "OTP Challenge: {0}",
-            Code::InvalidToken => "Invalid token. Please make sure you have entered it correctly.",
-            Code::NFailedAttempts if n == 1 => {
-                "Verification temporarily disabled because of 1 failed attempt, please try again soon."
-            }
-            Code::NFailedAttempts => {
-                "Verification temporarily disabled because of {0} failed attempts, please try again soon."
-            }
-            Code::VerificationNotAllowed => "Verification of the token is currently disabled",
-            Code::DeviceRequired => "Please select a device.",
-            Code::DeviceLocked => {
-                "This device is locked after {0} failed attempts. Use another device or ask an administrator to unlock it."
-            }
-            Code::ChallengeCooldown => {
-                "Token generation cooldown period has not expired yet. Next generation allowed in {0} seconds."
-            }
-            Code::NoDevice => {
-                "Two-factor authentication is required, but this account has no device set up."
-            }
-            Code::InvalidLogin => {
-                "Please enter a correct username and password. Note that both fields may be case-sensitive."
-            }
-            Code::LoginExpired => "Your sign-in has expired. Please sign in again.",
-            Code::OtpRequired => "Two-factor verification is required.",
-            Code::ReauthRequired => "Please verify with your device again to continue.",
-            Code::CsrfFailed => "CSRF verification failed. Request aborted.",
-            Code::BadRequest => "The request could not be understood.",
-            Code::InternalError => {
-                "Verification is temporarily unavailable. Please try again later."
-            }
-            Code::PayloadTooLarge => "The request body is too large.",
-            Code::NotFound => "The requested device was not found.",
-            Code::Forbidden => "You are not allowed to see this page.",
-            Code::UnlockNotAllowed => {
-                "A device can only be unlocked from a session verified with another device."
-            }
-        }
+    /// The id of the code's message in the catalogues: `error-<code>` (arguments `n`, a
+    /// number, and `arg`, a text).
+    pub fn message_id(self) -> String {
+        format!("error-{}", self.as_str())
     }
 }
 
-/// Message texts that replace the English defaults, by code (`{0}` is the argument).
+/// The embedded catalogue, built once, for messages rendered outside a request.
+fn embedded() -> &'static Catalogue {
+    static EMBEDDED: OnceLock<Catalogue> = OnceLock::new();
+    EMBEDDED.get_or_init(Catalogue::embedded)
+}
+
+/// Message texts that replace the catalogues' sentences of some codes in every language
+/// (`{0}` is the argument). Per-language texts belong in the [`Catalogue`].
 #[derive(Debug, Clone, Default)]
 pub struct Messages(HashMap<&'static str, String>);
 
@@ -174,13 +145,27 @@ impl Messages {
         self.0.insert(code.as_str(), text.into());
     }
 
-    /// The text of `code` with argument `arg` (and count `n` for singular/plural).
+    /// The English text of `code` with argument `arg` and number `n` (seconds or a count).
     pub fn render(&self, code: Code, arg: &str, n: u64) -> String {
-        let t = self
-            .0
-            .get(code.as_str())
-            .map_or_else(|| code.template(n), String::as_str);
-        t.replace("{0}", arg)
+        let c = embedded();
+        self.render_in(c, c.default_language(), code, arg, n)
+    }
+
+    /// The text of `code` in `lang`: the replacement set here, else the catalogue's
+    /// `error-<code>` message with `n` and `arg`.
+    pub fn render_in(
+        &self,
+        catalogue: &Catalogue,
+        lang: &Lang,
+        code: Code,
+        arg: &str,
+        n: u64,
+    ) -> String {
+        if let Some(t) = self.0.get(code.as_str()) {
+            return t.replace("{0}", arg);
+        }
+        let args = [("n", Arg::from(n)), ("arg", Arg::from(arg))];
+        catalogue.message(lang, &code.message_id(), &args)
     }
 }
 
@@ -207,11 +192,24 @@ impl Problem {
         Self::with(&Messages::default(), code, "", 0)
     }
 
-    /// A problem whose message is rendered from `messages` with `arg` and count `n`.
+    /// A problem whose English message is rendered from `messages` with `arg` and number `n`.
     pub fn with(messages: &Messages, code: Code, arg: &str, n: u64) -> Self {
+        let c = embedded();
+        Self::localised(messages, c, c.default_language(), code, arg, n)
+    }
+
+    /// A problem whose message is rendered in `lang`, from `messages` or else `catalogue`.
+    pub fn localised(
+        messages: &Messages,
+        catalogue: &Catalogue,
+        lang: &Lang,
+        code: Code,
+        arg: &str,
+        n: u64,
+    ) -> Self {
         Problem {
             code,
-            message: messages.render(code, arg, n),
+            message: messages.render_in(catalogue, lang, code, arg, n),
             failure_count: None,
             locked_until: None,
             retry_after: None,
@@ -280,12 +278,23 @@ mod tests {
     fn plural() {
         let m = Messages::default();
         assert_eq!(
-            m.render(Code::NFailedAttempts, "1", 1),
-            "Verification temporarily disabled because of 1 failed attempt, please try again soon."
+            m.render(Code::NFailedAttempts, "", 1),
+            "Too many wrong codes. Try again in 1 second."
         );
         assert_eq!(
-            m.render(Code::NFailedAttempts, "3", 3),
-            "Verification temporarily disabled because of 3 failed attempts, please try again soon."
+            m.render(Code::NFailedAttempts, "", 8),
+            "Too many wrong codes. Try again in 8 seconds."
+        );
+        let mut m = Messages::default();
+        m.set(Code::InvalidToken, "Nope ({0})");
+        let de = embedded().language("de").unwrap();
+        assert_eq!(
+            m.render_in(embedded(), &de, Code::InvalidToken, "x", 0),
+            "Nope (x)"
+        );
+        assert!(
+            m.render_in(embedded(), &de, Code::TokenRequired, "", 0)
+                .contains("Bestätigungscode")
         );
     }
 

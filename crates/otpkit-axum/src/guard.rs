@@ -50,7 +50,8 @@ pub struct Verified {
 pub struct OtpRejection {
     kind: RejectionKind,
     json: bool,
-    messages: crate::error::Messages,
+    /// The code's message, in the request's language.
+    message: String,
 }
 
 #[derive(Debug, Clone)]
@@ -73,7 +74,8 @@ impl OtpRejection {
 
 impl IntoResponse for OtpRejection {
     fn into_response(self) -> Response {
-        let mut p = Problem::with(&self.messages, self.code(), "", 0);
+        let mut p = Problem::new(self.code());
+        p.message = self.message.clone();
         match self.kind {
             RejectionKind::Required { url } => {
                 if self.json {
@@ -153,13 +155,23 @@ impl OtpRequired {
             return Err(OtpRejection {
                 kind: RejectionKind::Unavailable,
                 json,
-                messages: crate::error::Messages::default(),
+                message: Problem::new(Code::InternalError).message,
             });
         };
-        let reject = |kind| OtpRejection {
-            kind,
-            json,
-            messages: kit.messages().clone(),
+        let lang = kit.catalogue().negotiate_headers(&parts.headers);
+        let reject = |kind: RejectionKind| {
+            let code = match kind {
+                RejectionKind::Required { .. } => Code::OtpRequired,
+                RejectionKind::Unavailable => Code::InternalError,
+            };
+            let message = kit
+                .messages()
+                .render_in(kit.catalogue(), &lang, code, "", 0);
+            OtpRejection {
+                kind,
+                json,
+                message,
+            }
         };
         let state = LazyOtp::of(parts).get(&kit).await;
         if state.is_unavailable() {
@@ -205,7 +217,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Verified {
             _ => Err(OtpRejection {
                 kind: RejectionKind::Unavailable,
                 json: wants_json(&parts.headers),
-                messages: crate::error::Messages::default(),
+                message: Problem::new(Code::InternalError).message,
             }),
         }
     }

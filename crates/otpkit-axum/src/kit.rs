@@ -7,6 +7,7 @@ use otpkit::{Engine, Rejection, Settings, UserId};
 
 use crate::auth::Authentication;
 use crate::error::{Code, Messages};
+use crate::i18n::{Catalogue, CatalogueError};
 use crate::session::PendingClaims;
 use crate::settings::{WebSettings, WebSettingsError};
 use crate::templates::Templates;
@@ -67,7 +68,7 @@ pub(crate) struct KitInner {
     pub(crate) templates: Templates,
     pub(crate) hooks: Arc<dyn VerificationHooks>,
     pub(crate) messages: Messages,
-    pub(crate) site_name: String,
+    pub(crate) catalogue: Catalogue,
     pub(crate) claims: PendingClaims,
     pub(crate) web: WebSettings,
 }
@@ -101,7 +102,7 @@ impl OtpKit {
             templates: None,
             hooks: Arc::new(NoHooks),
             messages: Messages::default(),
-            site_name: "otpkit".to_owned(),
+            catalogue: Catalogue::embedded(),
             web: WebSettings::default(),
         }
     }
@@ -131,9 +132,19 @@ impl OtpKit {
         &self.inner.templates
     }
 
-    /// The message texts.
+    /// The message texts replaced with [`OtpKitBuilder::message`].
     pub fn messages(&self) -> &Messages {
         &self.inner.messages
+    }
+
+    /// The translations, with the default language of the web settings.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.inner.catalogue
+    }
+
+    /// The site's name (`OTPKIT_SITE_NAME`).
+    pub fn site_name(&self) -> &str {
+        &self.inner.web.site_name
     }
 
     /// `{url_prefix}{path}`.
@@ -154,7 +165,7 @@ pub struct OtpKitBuilder {
     templates: Option<Templates>,
     hooks: Arc<dyn VerificationHooks>,
     messages: Messages,
-    site_name: String,
+    catalogue: Catalogue,
     web: WebSettings,
 }
 
@@ -186,7 +197,30 @@ impl OtpKitBuilder {
     /// ```
     pub fn web_settings(mut self, web: WebSettings) -> Result<Self, WebSettingsError> {
         web.validate()?;
+        self.catalogue = self
+            .catalogue
+            .with_default_language(&web.default_language)
+            .map_err(|_| WebSettingsError::DefaultLanguage)?;
         self.web = web;
+        Ok(self)
+    }
+
+    /// The translations (default: [`Catalogue::embedded`]): the application's own sentences
+    /// and languages ([`Catalogue::with_ftl`]). The web settings' default language must be one
+    /// of its languages; set the catalogue first when the default is a language it adds.
+    ///
+    /// ```
+    /// # use otpkit_axum::{OtpKit, SessionPasswordAuth};
+    /// # use otpkit_axum::i18n::Catalogue;
+    /// # fn kit(engine: otpkit::Engine, auth: SessionPasswordAuth) -> Result<OtpKit, Box<dyn std::error::Error>> {
+    /// let catalogue = Catalogue::embedded()
+    ///     .with_ftl("en", "error-invalid_token = Wrong code, try again.")?;
+    /// let kit = OtpKit::builder(engine, auth).catalogue(catalogue)?.build();
+    /// # Ok(kit)
+    /// # }
+    /// ```
+    pub fn catalogue(mut self, catalogue: Catalogue) -> Result<Self, CatalogueError> {
+        self.catalogue = catalogue.with_default_language(&self.web.default_language)?;
         Ok(self)
     }
 
@@ -196,15 +230,18 @@ impl OtpKitBuilder {
         self
     }
 
-    /// Replaces the English message of `code` (`{0}` is its argument). Codes never change.
+    /// Replaces the message of `code` in every language (`{0}` is its argument). Codes never
+    /// change. To replace a sentence in one language only, or any other sentence, use
+    /// [`OtpKitBuilder::catalogue`] with the message id `error-<code>`.
     pub fn message(mut self, code: Code, text: impl Into<String>) -> Self {
         self.messages.set(code, text);
         self
     }
 
-    /// The site name shown in page titles (default `otpkit`).
+    /// The site name shown in page titles and used as the default issuer (default `otpkit`;
+    /// the same as [`WebSettings::site_name`], `OTPKIT_SITE_NAME`: the later call wins).
     pub fn site_name(mut self, name: impl Into<String>) -> Self {
-        self.site_name = name.into();
+        self.web.site_name = name.into();
         self
     }
 
@@ -217,7 +254,7 @@ impl OtpKitBuilder {
                 templates: self.templates.unwrap_or_default(),
                 hooks: self.hooks,
                 messages: self.messages,
-                site_name: self.site_name,
+                catalogue: self.catalogue,
                 claims: PendingClaims::default(),
                 web: self.web,
             }),

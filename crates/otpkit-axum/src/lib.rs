@@ -18,6 +18,8 @@
 //! * [`VerificationHooks`] — called after a code was accepted or rejected, with the engine's
 //!   [`otpkit::Rejection`].
 //! * [`Templates`] — embedded minijinja templates the application can override.
+//! * [`i18n`] — every sentence from Fluent catalogues in English, German, Spanish, French and
+//!   Portuguese, chosen per request; applications replace sentences or add languages.
 //!
 //! ## A complete small application
 //!
@@ -80,6 +82,8 @@
 //! | `/logout/` | GET (form), POST | forgets the device and logs out |
 //! | `/session` | GET | `{"state": …, "csrf_token": …}` |
 //! | `/static/otpkit.css` | GET | the stylesheet of the default templates |
+//! | `/static/otpkit.js` | GET | the script of the default templates (progressive enhancement) |
+//! | `/language/` | GET | `?lang=de&next=/x`: keeps the chosen language in the `otpkit_lang` cookie |
 //! | `/devices/` | GET | the user's (confirmed) devices |
 //! | `/devices/new/` | GET | the guided setup: choose a method |
 //! | `/devices/new/backup-codes/` | GET, POST | the setup's backup codes, shown once; POST `saved` confirms they were saved, `regenerate` makes new ones |
@@ -134,6 +138,7 @@ pub mod auth;
 pub mod error;
 mod flash;
 mod guard;
+pub mod i18n;
 mod kit;
 mod middleware;
 mod pages;

@@ -35,7 +35,7 @@
 use otpkit::settings::env::{self, BoolField, EnvError, Number, NumberField};
 
 /// Every environment variable [`WebSettings`] reads.
-pub const WEB_SETTING_NAMES: [&str; 8] = [
+pub const WEB_SETTING_NAMES: [&str; 10] = [
     "OTP_LOGIN_URL",
     "OTP_ADMIN_HIDE_SENSITIVE_DATA",
     "OTPKIT_URL_PREFIX",
@@ -44,6 +44,8 @@ pub const WEB_SETTING_NAMES: [&str; 8] = [
     "OTPKIT_PENDING_LOGIN_TTL",
     "OTPKIT_REAUTH_MAX_AGE",
     "OTPKIT_MAX_BODY_BYTES",
+    "OTPKIT_SITE_NAME",
+    "OTPKIT_DEFAULT_LANGUAGE",
 ];
 
 /// A web setting is invalid. The message names the setting and says what is expected; it
@@ -66,6 +68,15 @@ pub enum WebSettingsError {
     /// `OTPKIT_URL_PREFIX` is neither empty nor a path starting and not ending with `/`.
     #[error("OTPKIT_URL_PREFIX: must be empty or start with `/` and not end with `/` (e.g. /otp)")]
     UrlPrefix,
+    /// `OTPKIT_SITE_NAME` is empty, longer than 64 characters or holds a control character.
+    #[error("OTPKIT_SITE_NAME: must be 1 to 64 characters without control characters")]
+    SiteName,
+    /// `OTPKIT_DEFAULT_LANGUAGE` is not a language tag, or one the kit's catalogue does not
+    /// have ([`crate::i18n`]).
+    #[error(
+        "OTPKIT_DEFAULT_LANGUAGE: must be a language of the catalogue (en, de, es, fr, pt or one the application added)"
+    )]
+    DefaultLanguage,
 }
 
 impl WebSettingsError {
@@ -76,6 +87,8 @@ impl WebSettingsError {
             WebSettingsError::EmptyLoginUrl => "OTP_LOGIN_URL",
             WebSettingsError::EmptyLoginRedirectUrl => "OTPKIT_LOGIN_REDIRECT_URL",
             WebSettingsError::UrlPrefix => "OTPKIT_URL_PREFIX",
+            WebSettingsError::SiteName => "OTPKIT_SITE_NAME",
+            WebSettingsError::DefaultLanguage => "OTPKIT_DEFAULT_LANGUAGE",
         }
     }
 }
@@ -108,6 +121,13 @@ pub struct WebSettings {
     /// `OTP_ADMIN_HIDE_SENSITIVE_DATA`, default `false`: the admin area shows no device key
     /// or QR code and accepts no new key.
     pub admin_hide_sensitive_data: bool,
+    /// `OTPKIT_SITE_NAME`, default `otpkit`: the site's name in page titles, emails and, when
+    /// `OTP_TOTP_ISSUER` is unset, the issuer authenticator apps show ("Site (alice)"). Must
+    /// not be empty; at most 64 characters.
+    pub site_name: String,
+    /// `OTPKIT_DEFAULT_LANGUAGE`, default `en`: the language of a request that asks for none
+    /// the catalogue has (see [`crate::i18n`]). A language tag the kit's catalogue must have.
+    pub default_language: String,
 }
 
 impl Default for WebSettings {
@@ -122,6 +142,8 @@ impl Default for WebSettings {
             reauth_max_age: 300,
             max_body_bytes: 16_384,
             admin_hide_sensitive_data: false,
+            site_name: "otpkit".to_owned(),
+            default_language: "en".to_owned(),
         }
     }
 }
@@ -186,6 +208,12 @@ impl WebSettings {
         if let Some(v) = lookup("OTPKIT_LOGIN_REDIRECT_URL") {
             s.login_redirect_url = v;
         }
+        if let Some(v) = lookup("OTPKIT_SITE_NAME") {
+            s.site_name = v.trim().to_owned();
+        }
+        if let Some(v) = lookup("OTPKIT_DEFAULT_LANGUAGE") {
+            s.default_language = v.trim().to_owned();
+        }
         s.validate()?;
         Ok(s)
     }
@@ -203,6 +231,17 @@ impl WebSettings {
         }
         if self.login_redirect_url.is_empty() {
             return Err(WebSettingsError::EmptyLoginRedirectUrl);
+        }
+        let name = self.site_name.trim();
+        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+            return Err(WebSettingsError::SiteName);
+        }
+        if self
+            .default_language
+            .parse::<unic_langid::LanguageIdentifier>()
+            .is_err()
+        {
+            return Err(WebSettingsError::DefaultLanguage);
         }
         Ok(())
     }

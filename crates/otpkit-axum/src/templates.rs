@@ -7,6 +7,15 @@
 //! handler, so they work under `Content-Security-Policy: default-src 'self'` (docs/behaviour.md
 //! §7.5); overrides should keep it that way.
 //!
+//! Every sentence of the default templates comes from the catalogues ([`crate::i18n`]):
+//! `{{ t("message-id", name=value) }}` renders a message in the request's language and
+//! `{{ ago(time) }}` a human time ("2 minutes ago") in a `<time datetime>` element. Besides
+//! each page's own values, every template sees `lang` (the language tag), `site_name`,
+//! `title`, `user`, `level` (`anonymous`, `authenticated` or `verified`), `csrf_token`,
+//! `languages` (each with `tag`, `name`, `current`), `here` (the page's path and query) and
+//! `urls` (`login`, `verify`, `logout`, `devices`, `totp_new`, `email_new`, `backup_codes`,
+//! `admin`, `admin_login`, `css`, `js`, `language`, `home`).
+//!
 //! ```
 //! use otpkit_axum::Templates;
 //! let t = Templates::new().with_override(
@@ -83,6 +92,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 /// The stylesheet served at `{prefix}/static/otpkit.css`.
 pub const STYLESHEET: &str = include_str!("../static/otpkit.css");
 
+/// The script served at `{prefix}/static/otpkit.js` (progressive enhancement only: every page
+/// works without it).
+pub const SCRIPT: &str = include_str!("../static/otpkit.js");
+
 type Loader = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// The template set: application overrides first, then the embedded defaults.
@@ -145,6 +158,7 @@ impl Templates {
         let overrides = self.overrides.clone();
         let loader = self.loader.clone();
         let mut env = Environment::new();
+        crate::i18n::template::register(&mut env);
         env.set_loader(move |name| {
             if let Some(s) = overrides.get(name) {
                 return Ok(Some(s.clone()));

@@ -606,7 +606,10 @@ async fn the_admin_pages_show_the_device_owner_not_the_signed_in_admin() {
     assert!(r.body.contains("<td>alice</td>"), "{}", r.body);
     assert!(!r.body.contains("<td>admin</td>"), "{}", r.body);
     // The signed-in user is still named in the header.
-    assert!(r.body.contains("<span class=\"who\">admin</span>"));
+    assert!(
+        r.body
+            .contains("<span class=\"who\">Signed in as admin</span>")
+    );
 }
 
 /// REQ-13: every state-changing admin action needs a verification at most

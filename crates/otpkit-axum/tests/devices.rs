@@ -81,7 +81,7 @@ async fn totp_enrolment_confirms_only_after_a_valid_first_code() {
         .post("/otp/devices/totp/new/", &[("otp_token", "000000")])
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("Invalid token."));
+    assert!(r.body.contains("That code is not valid."));
     let d = t.engine.from_persistent_id(&pid).await.unwrap().unwrap();
     assert!(!d.confirmed());
     assert_eq!(c.state().await, "authenticated");
@@ -181,7 +181,7 @@ async fn email_enrolment() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(
-        r.body.contains("OTP Challenge: sent by email"),
+        r.body.contains("We sent you a code. Enter it below."),
         "{}",
         r.body
     );
@@ -196,7 +196,7 @@ async fn email_enrolment() {
     let r = c
         .post("/otp/devices/email/new/", &[("otp_token", "000000")])
         .await;
-    assert!(r.body.contains("Invalid token."));
+    assert!(r.body.contains("That code is not valid."));
     t.clock.advance_secs(1);
     let r = c
         .post("/otp/devices/email/new/", &[("otp_token", &code)])
@@ -410,7 +410,7 @@ async fn rename_remove_unlock_need_csrf_freshness_and_ownership() {
     assert_eq!(r.json()["error"], "reauth_required");
     assert_eq!(
         r.json()["message"],
-        "Please verify with your device again to continue."
+        "Please confirm it's you with an authentication code to continue."
     );
     assert_eq!(
         c.post_json("/otp/devices/backup-codes/", json!({}))
@@ -670,7 +670,11 @@ async fn device_forms_answer_with_a_redirect() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = c.get("/otp/devices/totp/new/").await;
-    assert!(page.body.contains("Invalid token."), "{}", page.body);
+    assert!(
+        page.body.contains("That code is not valid."),
+        "{}",
+        page.body
+    );
 }
 
 // ----- issue 12: unlimited code emails to any address -----------------------------------------
@@ -850,7 +854,7 @@ async fn email_enrolment_answers_with_a_redirect_and_a_refresh_sends_nothing() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), "/otp/devices/email/new/");
     let page = c.get(&r.location()).await;
-    assert!(page.body.contains("sent by email"), "{}", page.body);
+    assert!(page.body.contains("We sent you a code."), "{}", page.body);
     assert!(page.body.contains("name=\"otp_token\""), "{}", page.body);
     let again = c.get("/otp/devices/email/new/").await;
     assert!(!again.body.contains("sent by email"), "shown once");

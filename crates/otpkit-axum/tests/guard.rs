@@ -42,7 +42,10 @@ async fn json_gets_401_otp_required() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let b = r.json();
     assert_eq!(b["error"], "otp_required");
-    assert_eq!(b["message"], "Two-factor verification is required.");
+    assert_eq!(
+        b["message"],
+        "Please confirm it's you with an authentication code."
+    );
     assert_eq!(b["login_url"], "/otp/login/?next=/require-otp/");
     assert_secure_headers(&r);
 }

@@ -92,11 +92,14 @@ const BAD: Want = Want {
 fn html_code(r: &Res) -> &'static str {
     let pairs = [
         (
-            "Invalid token. Please make sure you have entered it correctly.",
+            "That code is not valid. Check it and try again, or use the newest code.",
             "invalid_token",
         ),
-        ("Please enter your OTP token.", "token_required"),
-        ("Please select a device.", "device_required"),
+        ("Please enter your authentication code.", "token_required"),
+        (
+            "Please choose how you want to confirm it's you.",
+            "device_required",
+        ),
         ("The request could not be understood.", "bad_request"),
         ("Request body too large", "payload_too_large"),
     ];

@@ -15,7 +15,8 @@ use common::*;
 use http::StatusCode;
 use serde_json::json;
 
-const INVALID_TOKEN: &str = "Invalid token. Please make sure you have entered it correctly.";
+const INVALID_TOKEN: &str =
+    "That code is not valid. Check it and try again, or use the newest code.";
 
 /// Password step over JSON; returns the answer (token_required with the devices).
 async fn json_password(c: &mut Client, user: &str) -> Res {
@@ -113,7 +114,7 @@ async fn json_flow_lists_devices_and_verifies() {
         &r,
         StatusCode::BAD_REQUEST,
         "token_required",
-        "Please enter your OTP token.",
+        "Please enter your authentication code.",
     );
     let b = r.json();
     assert_eq!(
@@ -186,11 +187,11 @@ async fn token_required() {
         &r,
         StatusCode::BAD_REQUEST,
         "token_required",
-        "Please enter your OTP token.",
+        "Please enter your authentication code.",
     );
     let r = c.post("/otp/login/", &[("otp_token", "  ")]).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_html_error(&r, "Please enter your OTP token.");
+    assert_html_error(&r, "Please enter your authentication code.");
 }
 
 /// Issue 12 item 5 (was `device_required_when_no_preferred_device`): a code without a
@@ -362,7 +363,7 @@ async fn n_failed_attempts_singular_and_plural_with_retry_after() {
         &r,
         StatusCode::TOO_MANY_REQUESTS,
         "n_failed_attempts",
-        "Verification temporarily disabled because of 1 failed attempt, please try again soon.",
+        "Too many wrong codes. Try again in 1 second.",
     );
     assert_eq!(r.header("retry-after").as_deref(), Some("1"));
     let b = r.json();
@@ -384,10 +385,7 @@ async fn n_failed_attempts_singular_and_plural_with_retry_after() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_html_error(
-        &r,
-        "Verification temporarily disabled because of 2 failed attempts, please try again soon.",
-    );
+    assert_html_error(&r, "Too many wrong codes. Try again in 2 seconds.");
     assert_eq!(r.header("retry-after").as_deref(), Some("2"));
 }
 
@@ -398,7 +396,7 @@ async fn device_locked() {
     for _ in 0..100 {
         t.engine.throttle_increment(&pid).await.unwrap();
     }
-    let msg = "This device is locked after 100 failed attempts. Use another device or ask an administrator to unlock it.";
+    let msg = "This method is locked after too many wrong codes. Use another method or ask an administrator to unlock it.";
     let mut c = Client::new(&t);
     json_password(&mut c, "alice").await;
     let code = t.engine.current_totp(&pid).await.unwrap();
@@ -454,7 +452,7 @@ async fn verification_not_allowed_and_a_kinds_own_message() {
         &r,
         StatusCode::FORBIDDEN,
         "verification_not_allowed",
-        "Verification of the token is currently disabled",
+        "You cannot use this method right now. Please use another one.",
     );
     let r = c
         .post_json(
@@ -474,7 +472,10 @@ async fn verification_not_allowed_and_a_kinds_own_message() {
             &[("otp_device", &silent), ("otp_token", "123456")],
         )
         .await;
-    assert_html_error(&r, "Verification of the token is currently disabled");
+    assert_html_error(
+        &r,
+        "You cannot use this method right now. Please use another one.",
+    );
     assert!(
         t.hooks.failed.lock().unwrap().is_empty(),
         "refusals are not failures"
@@ -505,7 +506,7 @@ async fn challenge_then_token() {
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
     assert_eq!(
         r.json(),
-        json!({"status": "challenge_sent", "message": "OTP Challenge: sent by email"})
+        json!({"status": "challenge_sent", "message": "We sent you a code. Enter it below."})
     );
     let mail = t.mailer.last().unwrap();
     assert_eq!(mail.to, "alice@example.com");
@@ -565,11 +566,11 @@ async fn challenge_message_html_and_cooldown() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(
-        r.body.contains("OTP Challenge: sent by email</p>"),
+        r.body.contains("We sent you a code. Enter it below.</p>"),
         "{}",
         r.body
     );
-    let msg = "Token generation cooldown period has not expired yet. Next generation allowed in 60 seconds.";
+    let msg = "Please wait 60 seconds before asking for another code.";
     let r = c
         .post_json(
             "/otp/login/",
@@ -586,10 +587,7 @@ async fn challenge_message_html_and_cooldown() {
             &[("otp_device", &pid), ("otp_challenge", "1")],
         )
         .await;
-    assert_html_error(
-        &r,
-        "Token generation cooldown period has not expired yet. Next generation allowed in 30 seconds.",
-    );
+    assert_html_error(&r, "Please wait 30 seconds before asking for another code.");
     assert_eq!(r.header("retry-after").as_deref(), Some("30"));
 }
 
@@ -601,7 +599,7 @@ async fn challenge_exception_and_not_interactive() {
     let mut c = Client::new(&t);
     json_password(&mut c, "alice").await;
     t.mailer.set_failing(true);
-    let msg = "Error generating challenge: the email could not be sent";
+    let msg = "We could not send you a code. Please try again in a moment.";
     let r = c
         .post_json(
             "/otp/login/",
@@ -616,7 +614,7 @@ async fn challenge_exception_and_not_interactive() {
         )
         .await;
     assert_html_error(&r, msg);
-    let ni = "The selected OTP device is not interactive";
+    let ni = "This method cannot send you a code. Enter a code from your authenticator app or a backup code.";
     let r = c
         .post_json(
             "/otp/login/",
@@ -657,7 +655,7 @@ async fn challenge_takes_precedence_over_the_token() {
 #[tokio::test]
 async fn invalid_login_is_identical_for_unknown_wrong_and_inactive() {
     let t = app();
-    let msg = "Please enter a correct username and password. Note that both fields may be case-sensitive.";
+    let msg = "The username or password is not correct. Both are case-sensitive.";
     let mut answers = Vec::new();
     for (u, p) in [
         ("nobody", "pw"),
@@ -690,7 +688,7 @@ async fn invalid_login_is_identical_for_unknown_wrong_and_inactive() {
 #[tokio::test]
 async fn no_device_when_otp_is_not_optional() {
     let t = app_web(|s| s.login_otp_optional = false);
-    let msg = "Two-factor authentication is required, but this account has no device set up.";
+    let msg = "Two-step verification is required, but your account has no method set up yet.";
     let mut c = Client::new(&t);
     let r = json_password(&mut c, "nodev").await;
     assert_problem(&r, StatusCode::FORBIDDEN, "no_device", msg);
@@ -712,7 +710,7 @@ async fn without_a_device_otp_optional_logs_in_unverified() {
     assert_eq!(c.get("/require-otp/").await.status, StatusCode::FOUND);
     let r = c.get("/otp/login/").await;
     assert!(
-        r.body.contains("this account has no device set up"),
+        r.body.contains("your account has no method set up yet"),
         "{}",
         r.body
     );
@@ -724,7 +722,7 @@ async fn without_a_device_otp_optional_logs_in_unverified() {
 async fn login_expired() {
     let t = app();
     let pid = totp(&t, "alice").await;
-    let msg = "Your sign-in has expired. Please sign in again.";
+    let msg = "Your sign-in took too long. Please sign in again.";
     let mut c = Client::new(&t);
     json_password(&mut c, "alice").await;
     t.clock.advance_secs(300);
@@ -795,7 +793,7 @@ async fn internal_error_fails_closed() {
         &r,
         StatusCode::SERVICE_UNAVAILABLE,
         "internal_error",
-        "Verification is temporarily unavailable. Please try again later.",
+        "Signing in is unavailable right now. Please try again later.",
     );
     let r = c
         .post(
@@ -806,7 +804,7 @@ async fn internal_error_fails_closed() {
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_html_error(
         &r,
-        "Verification is temporarily unavailable. Please try again later.",
+        "Signing in is unavailable right now. Please try again later.",
     );
     t.store.fail.store(false, Ordering::SeqCst);
     assert_eq!(c.state().await, "pending", "not elevated");
@@ -883,7 +881,7 @@ async fn csrf_missing_or_wrong_is_403_with_no_state_change() {
     let mut c = Client::new(&t);
     c.csrf().await;
     let id = c.cookie.clone();
-    let msg = "CSRF verification failed. Request aborted.";
+    let msg = "This page expired. Please try again.";
     for token in [None, Some("wrong"), Some("")] {
         let mut fields = vec![("username", "alice"), ("password", "pw")];
         if let Some(t) = token {
@@ -1244,7 +1242,7 @@ async fn login_forms_answer_with_a_redirect_and_show_the_outcome_once() {
     let page = c.get(&r.location()).await;
     assert!(
         page.body
-            .contains("Please enter a correct username and password.")
+            .contains("The username or password is not correct.")
     );
     assert!(page.body.contains("value=\"alice\""), "{}", page.body);
     assert!(!page.body.contains("nope"));

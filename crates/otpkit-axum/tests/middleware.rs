@@ -158,7 +158,7 @@ async fn storage_error_is_unavailable_keeps_the_key_and_guards_answer_503() {
     assert_eq!(r.json()["error"], "internal_error");
     assert_eq!(
         r.json()["message"],
-        "Verification is temporarily unavailable. Please try again later."
+        "Signing in is unavailable right now. Please try again later."
     );
     let r = c.get_json("/extract/").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);

@@ -529,7 +529,7 @@ async fn signup_post(
                 &state,
                 StatusCode::FORBIDDEN,
                 "Forbidden",
-                "CSRF verification failed. Request aborted.",
+                "This page expired. Please try again.",
             )
             .await;
     }

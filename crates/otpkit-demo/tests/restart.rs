@@ -137,7 +137,11 @@ fn restart_keeps_users_devices_counters_and_throttling_state() {
             ("otp_token", &codes.wrong_code()),
         ],
     );
-    assert!(wrong.body.contains("Invalid token."), "{}", wrong.body);
+    assert!(
+        wrong.body.contains("That code is not valid."),
+        "{}",
+        wrong.body
+    );
     let throttled = http.submit(
         &wrong,
         "/otp/login/",
@@ -146,7 +150,7 @@ fn restart_keeps_users_devices_counters_and_throttling_state() {
     assert!(
         throttled
             .body
-            .contains("Verification temporarily disabled because of 1 failed attempt"),
+            .contains("Too many wrong codes. Try again in"),
         "{}",
         throttled.body
     );
@@ -182,9 +186,7 @@ fn restart_keeps_users_devices_counters_and_throttling_state() {
         &[("otp_device", &totp_pid), ("otp_token", &codes.peek())],
     );
     assert!(
-        refused
-            .body
-            .contains("Verification temporarily disabled because of 1 failed attempt"),
+        refused.body.contains("Too many wrong codes. Try again in"),
         "{}",
         refused.body
     );

@@ -11,6 +11,8 @@ use tower_sessions::Session;
 
 use crate::error::{Code, Problem};
 use crate::flash::{FLASH_KEY, Flash, path_of};
+use crate::i18n::template::Translator;
+use crate::i18n::{Arg, Lang};
 use crate::kit::OtpKit;
 use crate::middleware::{LazyOtp, OtpState};
 use crate::session::{SessionFailure, Store};
@@ -31,6 +33,8 @@ pub(crate) struct Page {
     pub(crate) json: bool,
     /// The path and query as the client sent them.
     pub(crate) path: String,
+    /// The language of the answer ([`crate::i18n`]).
+    lang: Lang,
 }
 
 /// The page extractor's refusal: the request has no tower-sessions `Session`, because
@@ -78,6 +82,7 @@ impl Page {
             lazy,
             json: wants_json(&parts.headers),
             path: path_and_query(parts),
+            lang: kit.catalogue().negotiate_headers(&parts.headers),
         };
         parts.extensions.insert(page.clone());
         Some(page)
@@ -93,9 +98,58 @@ impl Page {
         self.lazy.get(&self.kit).await
     }
 
-    /// A problem of `code` with argument `arg` and count `n`, in the kit's messages.
+    /// A problem of `code` with argument `arg` and number `n`, in the request's language.
     pub(crate) fn problem(&self, code: Code, arg: &str, n: u64) -> Problem {
-        Problem::with(self.kit.messages(), code, arg, n)
+        Problem::localised(
+            self.kit.messages(),
+            self.kit.catalogue(),
+            &self.lang,
+            code,
+            arg,
+            n,
+        )
+    }
+
+    /// The language of the answer.
+    #[allow(dead_code)] // used by the pages converted next
+    pub(crate) fn lang(&self) -> &Lang {
+        &self.lang
+    }
+
+    /// The message `id` in the request's language.
+    pub(crate) fn t(&self, id: &str) -> String {
+        self.kit.catalogue().message(&self.lang, id, &[])
+    }
+
+    /// The message `id` with named `args` in the request's language.
+    #[allow(dead_code)] // used by the pages converted next
+    pub(crate) fn t_with(&self, id: &str, args: &[(&str, Arg)]) -> String {
+        self.kit.catalogue().message(&self.lang, id, args)
+    }
+
+    /// What every template's context holds besides the page's own values: the language, the
+    /// translator, the site's name, the languages to choose from and the URLs.
+    fn common(&self) -> minijinja::Value {
+        let languages: Vec<minijinja::Value> = self
+            .kit
+            .catalogue()
+            .languages()
+            .map(|l| {
+                context! {
+                    tag => l.as_str(),
+                    name => self.t(&format!("language-{}", l.as_str())),
+                    current => l == &self.lang,
+                }
+            })
+            .collect();
+        context! {
+            lang => self.lang.as_str(),
+            i18n => Translator::value(self.kit.catalogue(), &self.lang, self.kit.engine().now()),
+            site_name => self.kit.site_name(),
+            languages => languages,
+            here => self.path.clone(),
+            urls => self.urls(),
+        }
     }
 
     /// A problem answered on its own: JSON, or the message page.
@@ -108,7 +162,7 @@ impl Page {
             .render(
                 status,
                 "otpkit/message.html",
-                "Error",
+                &self.t("common-error-title"),
                 context! { error => p.message.clone(), code => p.code.as_str() },
             )
             .await;
@@ -123,13 +177,12 @@ impl Page {
             return secure(p.into_json());
         }
         let ctx = context! {
-            title => "Error",
-            site_name => self.kit.inner.site_name.clone(),
+            title => self.t("common-error-title"),
             csrf_token => "",
             level => "anonymous",
-            urls => self.urls(),
             error => p.message.clone(),
             code => p.code.as_str(),
+            ..self.common()
         };
         let html = self
             .kit
@@ -156,15 +209,14 @@ impl Page {
     ) -> Response {
         let csrf: String = self.store().csrf_token().await.unwrap_or_default();
         let state = self.state().await;
-        let ctx = context! {
+        let own = context! {
             title => title,
-            site_name => self.kit.inner.site_name.clone(),
             csrf_token => csrf,
             level => state.level().as_str(),
             user => state.user().map(|u| u.as_str().to_owned()),
-            urls => self.urls(),
-            ..extra
         };
+        // The page's own values first: they win over the common ones.
+        let ctx = minijinja::value::merge_maps([own, extra, self.common()]);
         match self.kit.templates().render(template, ctx) {
             Ok(html) => secure(
                 (
@@ -196,6 +248,8 @@ impl Page {
             admin => k.url("/admin/"),
             admin_login => k.url("/admin/login/"),
             css => k.url("/static/otpkit.css"),
+            js => k.url("/static/otpkit.js"),
+            language => k.url("/language/"),
             home => k.web_settings().login_redirect_url.clone(),
         }
     }

@@ -15,6 +15,7 @@ mod context;
 mod devices;
 mod enrol;
 mod form;
+mod language;
 mod login;
 mod logout;
 mod outcome;
@@ -31,7 +32,7 @@ use http::header;
 
 use crate::error::{Code, Problem};
 use crate::kit::OtpKit;
-use crate::templates::STYLESHEET;
+use crate::templates::{SCRIPT, STYLESHEET};
 use crate::web::{secure, wants_json};
 
 /// Refuses a body over `OTPKIT_MAX_BODY_BYTES` by its `Content-Length` with 413 before
@@ -59,16 +60,11 @@ async fn secure_all(resp: Response) -> Response {
 }
 
 async fn stylesheet() -> Response {
-    secure(
-        (
-            [
-                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
-            ],
-            STYLESHEET,
-        )
-            .into_response(),
-    )
+    language::asset("text/css; charset=utf-8", STYLESHEET)
+}
+
+async fn script() -> Response {
+    language::asset("text/javascript; charset=utf-8", SCRIPT)
 }
 
 /// otpkit's routes, mounted under `OTPKIT_URL_PREFIX` (default `/otp`); see the crate docs
@@ -93,7 +89,8 @@ where
 /// `At`: a route's path under the prefix.
 type At<'a> = &'a dyn Fn(&str) -> String;
 
-/// Login, re-verification, logout, the session's state and the stylesheet.
+/// Login, re-verification, logout, the session's state, the language chooser and the
+/// static assets.
 fn sign_in(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
     router
         .route(
@@ -110,6 +107,8 @@ fn sign_in(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
         )
         .route(&at("/session"), get(logout::session))
         .route(&at("/static/otpkit.css"), get(stylesheet))
+        .route(&at("/static/otpkit.js"), get(script))
+        .route(&at("/language/"), get(language::choose))
 }
 
 /// The user's own devices: the list, enrolment of each kind, and the device actions.

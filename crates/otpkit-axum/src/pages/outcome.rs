@@ -68,11 +68,12 @@ fn not_allowed(page: &Page, refused: VerifyNotAllowed) -> Problem {
             failure_count,
             locked_until,
         } => {
-            let n = u64::from(failure_count);
-            let mut p = page.problem(Code::NFailedAttempts, &n.to_string(), n);
+            // The sentence gives the real wait; the count stays in the JSON fields.
+            let wait = ceil_secs(page.kit.engine().now(), locked_until);
+            let mut p = page.problem(Code::NFailedAttempts, &wait.to_string(), wait);
             p.failure_count = Some(failure_count);
             p.locked_until = Some(locked_until);
-            p.retry_after = Some(ceil_secs(page.kit.engine().now(), locked_until));
+            p.retry_after = Some(wait);
             p
         }
         VerifyNotAllowed::LockedOut { failure_count } => {

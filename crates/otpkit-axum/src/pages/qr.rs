@@ -15,7 +15,7 @@ use crate::web::secure;
 impl OtpKit {
     /// The otpauth data of TOTP/HOTP device `pid` ([`otpkit::Engine::provisioning`]), with
     /// an issuer by default: when `OTP_TOTP_ISSUER` (for TOTP) or `OTP_HOTP_ISSUER` (for
-    /// HOTP) is unset, the issuer is the site name ([`OtpKitBuilder::site_name`]), with
+    /// HOTP) is unset, the issuer is the site name (`OTPKIT_SITE_NAME`, [`OtpKitBuilder::site_name`]), with
     /// every `:` removed, so that an authenticator app lists the account as
     /// "Site (alice)" (docs/behaviour.md §5.5). A configured issuer, fixed or a hook, is
     /// used as it is, even when it resolves to nothing for a user.
@@ -45,7 +45,7 @@ impl OtpKit {
             OtpAuthKind::Hotp { .. } => s.hotp.issuer.is_some(),
         };
         if !configured {
-            let site = self.inner.site_name.replace(':', "");
+            let site = self.site_name().replace(':', "");
             auth.issuer = Some(site).filter(|i| !i.trim().is_empty());
         }
         Ok(auth)

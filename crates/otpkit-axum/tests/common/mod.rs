@@ -344,6 +344,8 @@ pub struct Client {
     pub cookie: Option<String>,
     /// The `Location` of the last form POST that answered 303 (None if it did not).
     pub see_other: Option<String>,
+    /// Sent as `Accept-Language` with every request, when set (e.g. `de`).
+    pub lang: Option<String>,
 }
 
 impl Client {
@@ -352,6 +354,7 @@ impl Client {
             app: t.app.clone(),
             cookie: None,
             see_other: None,
+            lang: None,
         }
     }
 
@@ -359,6 +362,12 @@ impl Client {
         if let Some(c) = &self.cookie {
             req.headers_mut()
                 .insert(header::COOKIE, format!("id={c}").parse().unwrap());
+        }
+        if let Some(l) = &self.lang
+            && !req.headers().contains_key(header::ACCEPT_LANGUAGE)
+        {
+            req.headers_mut()
+                .insert(header::ACCEPT_LANGUAGE, l.parse().unwrap());
         }
         let resp: Response<Body> = self.app.clone().oneshot(req).await.unwrap();
         for sc in resp.headers().get_all(header::SET_COOKIE) {
@@ -575,7 +584,20 @@ pub fn assert_no_inline(r: &Res) {
     let b = r.body.to_lowercase();
     assert!(!b.contains("style="), "style= in {}", r.body);
     assert!(!b.contains("<style"), "<style in {}", r.body);
-    assert!(!b.contains("<script"), "<script in {}", r.body);
+    // Scripts only from a file: `<script src=…></script>`, nothing between the tags.
+    for (i, _) in b.match_indices("<script") {
+        let tag_end = b[i..].find('>').map_or(b.len(), |e| i + e + 1);
+        assert!(
+            b[i..tag_end].contains(" src="),
+            "inline <script in {}",
+            r.body
+        );
+        assert!(
+            b[tag_end..].starts_with("</script>"),
+            "inline script in {}",
+            r.body
+        );
+    }
     for h in [
         "onclick", "onload", "onsubmit", "onerror", "onchange", "oninput", "onfocus",
     ] {

@@ -108,7 +108,11 @@ pub(super) async fn codes_page(page: &Page, codes: &[String], setup: Option<bool
         .render(
             StatusCode::OK,
             "otpkit/backup_codes.html",
-            "Backup codes",
+            &page.t(if setup.is_some() {
+                "setup-codes-title"
+            } else {
+                "setup-codes-title-plain"
+            }),
             context! {
                 codes => codes,
                 text => text,

@@ -87,7 +87,7 @@ async fn render_email(
     page.render(
         StatusCode::OK,
         "otpkit/email_new.html",
-        "Set up email codes",
+        &page.t("setup-email-title"),
         context! {
             started => o.device.is_some(),
             email => default_email,

@@ -176,11 +176,16 @@ pub(crate) async fn choose(page: Page) -> Result<Response, PageError> {
         .user_has_device(Some(&user), Some(true))
         .await
         .or_internal()?;
+    let title = page.t(if first {
+        "setup-choose-title-first"
+    } else {
+        "setup-choose-title"
+    });
     Ok(page
         .render(
             StatusCode::OK,
             "otpkit/setup_choose.html",
-            "Add a sign-in method",
+            &title,
             context! { methods => methods, first => first, step => 1 },
         )
         .await)
@@ -281,7 +286,7 @@ pub(crate) async fn done(page: Page) -> Result<Response, PageError> {
         .render(
             StatusCode::OK,
             "otpkit/setup_done.html",
-            "Two-step sign-in is on",
+            &page.t("setup-done-title"),
             context! {
                 device_name => device.as_ref().map(|d| d.name().to_owned()),
                 method => device.as_ref().map(|d| method_of(d.model_label())),

@@ -22,8 +22,8 @@ use crate::web::{found, secure};
 /// The model label of TOTP devices.
 const TOTP: &str = "otp_totp.totpdevice";
 
-/// The name of a new authenticator app when the user gives none.
-const DEFAULT_NAME: &str = "Authenticator app";
+/// The message of the name of a new authenticator app when the user gives none.
+const DEFAULT_NAME: &str = "setup-totp-default-name";
 
 /// Groups of four.
 fn grouped(s: &str) -> String {
@@ -60,11 +60,11 @@ async fn render_totp(
             .render(
                 StatusCode::OK,
                 "otpkit/totp_new.html",
-                "Set up an authenticator app",
+                &page.t("setup-totp-title"),
                 context! {
                     started => false,
                     error => message,
-                    default_name => DEFAULT_NAME,
+                    default_name => page.t(DEFAULT_NAME),
                     step => 2,
                 },
             )
@@ -92,7 +92,7 @@ async fn render_totp(
         .render(
             StatusCode::OK,
             "otpkit/totp_new.html",
-            "Set up an authenticator app",
+            &page.t("setup-totp-title"),
             context! {
                 started => true,
                 qr_svg => minijinja::Value::from_safe_string(strip_xml_declaration(&svg)),
@@ -143,8 +143,7 @@ pub(crate) async fn totp_post(page: Page, Form(fields): Form) -> Result<Response
         name: Some(
             fields
                 .non_empty("name")
-                .map_or(DEFAULT_NAME, str::trim)
-                .to_owned(),
+                .map_or_else(|| page.t(DEFAULT_NAME), |n| n.trim().to_owned()),
         ),
         unconfirmed: true,
         ..TotpOptions::default()
