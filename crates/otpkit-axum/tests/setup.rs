@@ -398,35 +398,60 @@ async fn the_setup_speaks_german() {
     c.login_password("nodev").await;
     let r = c.get("/otp/devices/new/").await;
     assert!(r.body.contains("<html lang=\"de\">"));
-    assert!(r.body.contains("Anmeldung in zwei Schritten einschalten"), "{}", r.body);
+    assert!(
+        r.body.contains("Anmeldung in zwei Schritten einschalten"),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains("Authenticator-App"));
     assert!(r.body.contains("Methode wählen"), "the steps");
     assert!(!r.body.contains("Choose a method"), "{}", r.body);
     let r = c.get("/otp/devices/totp/new/").await;
-    assert!(r.body.contains("placeholder=\"Authenticator-App\""), "{}", r.body);
+    assert!(
+        r.body.contains("placeholder=\"Authenticator-App\""),
+        "{}",
+        r.body
+    );
     let r = start_totp(&mut c, None).await;
-    assert!(r.body.contains("aria-label=\"QR-Code zum Scannen mit Ihrer Authenticator-App\""));
+    assert!(
+        r.body
+            .contains("aria-label=\"QR-Code zum Scannen mit Ihrer Authenticator-App\"")
+    );
     assert!(r.body.contains("Schlüssel kopieren"));
     assert!(r.body.contains("Der 6-stellige Code"), "{}", r.body);
     let key = grouped_key(&r.body);
-    c.post("/otp/devices/totp/new/", &[("otp_token", &code_for(&t, &key))])
-        .await;
+    c.post(
+        "/otp/devices/totp/new/",
+        &[("otp_token", &code_for(&t, &key))],
+    )
+    .await;
     let devices = t
         .engine
         .devices_for_user(Some(&uid("nodev")), Some(true))
         .await
         .unwrap();
-    assert_eq!(devices[0].name(), "Authenticator-App", "named in the user's language");
+    assert_eq!(
+        devices[0].name(),
+        "Authenticator-App",
+        "named in the user's language"
+    );
     let r = c.get("/otp/devices/new/backup-codes/").await;
     assert!(r.body.contains("Backup-Codes speichern"), "{}", r.body);
     assert!(r.body.contains("Ich habe diese Codes gespeichert"));
     assert!(r.body.contains(">Drucken</button>"));
-    let r = c.post("/otp/devices/new/backup-codes/", &[("saved", "1")]).await;
+    let r = c
+        .post("/otp/devices/new/backup-codes/", &[("saved", "1")])
+        .await;
     assert!(
-        r.body.contains("Die Anmeldung in zwei Schritten ist eingeschaltet"),
+        r.body
+            .contains("Die Anmeldung in zwei Schritten ist eingeschaltet"),
         "{}",
         r.body
     );
-    assert!(r.body.contains("„Authenticator-App“ ist eingerichtet."), "{}", r.body);
+    assert!(
+        r.body.contains("„Authenticator-App“ ist eingerichtet."),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains("Wenn Sie Ihr Telefon verlieren"));
 }
