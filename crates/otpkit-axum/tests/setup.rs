@@ -455,3 +455,27 @@ async fn the_setup_speaks_german() {
     );
     assert!(r.body.contains("Wenn Sie Ihr Telefon verlieren"));
 }
+
+#[tokio::test]
+async fn another_user_in_the_same_session_ignores_the_setup() {
+    let t = app();
+    let mut c = Client::new(&t);
+    c.login_password("nodev").await;
+    let r = start_totp(&mut c, None).await;
+    let key = grouped_key(&r.body);
+    let r = c
+        .post_unfollowed(
+            "/otp/devices/totp/new/",
+            &[("otp_token", &code_for(&t, &key))],
+        )
+        .await;
+    assert_eq!(r.location(), "/otp/devices/new/backup-codes/");
+    // alice signs in in the same browser, without logging nodev out first.
+    let pid = totp(&t, "alice").await;
+    c.login_totp(&t, "alice", &pid).await;
+    let r = c.get("/otp/devices/new/backup-codes/").await;
+    assert_eq!(r.status, StatusCode::FOUND, "not nodev's setup");
+    assert_eq!(r.location(), "/otp/devices/");
+    let r = c.get("/otp/devices/new/done/").await;
+    assert!(!r.body.contains("Authenticator app"), "{}", r.body);
+}

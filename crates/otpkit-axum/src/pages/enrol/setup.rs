@@ -5,8 +5,9 @@
 //! phone is lost (`/devices/new/done/`).
 //!
 //! Where the user is in the setup lives in the session under `otpkit_setup`
-//! ([`Progress`]): the device the setup confirmed and whether its backup codes still wait for
-//! the "I have saved these codes" confirmation. The done page is reached only after it.
+//! ([`Progress`]): whose setup it is, the device the setup confirmed and whether its backup
+//! codes still wait for the "I have saved these codes" confirmation. The done page is
+//! reached only after it.
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
@@ -31,15 +32,20 @@ const STATIC: &str = "otp_static.staticdevice";
 /// Where a user is in the guided setup.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Progress {
+    /// The user whose setup it is: another user signing in in this session ignores it.
+    pub(crate) user: otpkit::UserId,
     /// The persistent id of the device this setup confirmed.
     pub(crate) device: String,
     /// Backup codes were made for this setup and their saving is not yet confirmed.
     pub(crate) codes_pending: bool,
 }
 
-async fn progress(page: &Page) -> Result<Option<Progress>, PageError> {
+/// The setup progress of `user` in this session (a malformed value, or another user's, reads
+/// as none).
+async fn progress(page: &Page, user: &otpkit::UserId) -> Result<Option<Progress>, PageError> {
     let v = page.session.get_value(SETUP_KEY).await.or_internal()?;
-    Ok(v.and_then(|v| serde_json::from_value(v).ok()))
+    Ok(v.and_then(|v| serde_json::from_value::<Progress>(v).ok())
+        .filter(|p| &p.user == user))
 }
 
 async fn set_progress(page: &Page, p: &Progress) -> Result<(), PageError> {
@@ -97,6 +103,7 @@ pub(super) async fn after_confirmed(
     set_progress(
         page,
         &Progress {
+            user: user.clone(),
             device: device.persistent_id(),
             codes_pending: make_codes,
         },
@@ -196,8 +203,8 @@ pub(crate) async fn choose(page: Page) -> Result<Response, PageError> {
 pub(crate) async fn codes_get(page: Page) -> Result<Response, PageError> {
     let kit = &page.kit;
     let here = kit.url("/devices/new/backup-codes/");
-    signed_in(&page, &here).await?;
-    let Some(p) = progress(&page).await? else {
+    let (_, user) = signed_in(&page, &here).await?;
+    let Some(p) = progress(&page, &user).await? else {
         return Ok(secure(found(&kit.url("/devices/"))));
     };
     if !p.codes_pending {
@@ -221,7 +228,7 @@ pub(crate) async fn codes_post(page: Page, Form(fields): Form) -> Result<Respons
     let here = kit.url("/devices/new/backup-codes/");
     let done = kit.url("/devices/new/done/");
     let user = fresh_user(&page, &here).await?;
-    let Some(mut p) = progress(&page).await? else {
+    let Some(mut p) = progress(&page, &user).await? else {
         return Ok(secure(found(&kit.url("/devices/"))));
     };
     if fields.get("regenerate").is_some() {
@@ -258,7 +265,7 @@ pub(crate) async fn done(page: Page) -> Result<Response, PageError> {
     let kit = &page.kit;
     let here = kit.url("/devices/new/done/");
     let (_, user) = signed_in(&page, &here).await?;
-    let p = progress(&page).await?;
+    let p = progress(&page, &user).await?;
     if p.as_ref().is_some_and(|p| p.codes_pending) {
         return Ok(secure(found(&kit.url("/devices/new/backup-codes/"))));
     }
