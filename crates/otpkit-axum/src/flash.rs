@@ -26,6 +26,10 @@ use crate::error::Problem;
 /// The session key of the flash.
 pub(crate) const FLASH_KEY: &str = "otpkit_flash";
 
+/// The query marker of a page reached from a stale form of its own (a missing or wrong CSRF
+/// token): the page shows "This page expired" (see [`Flash::expired`]).
+pub(crate) const EXPIRED_PARAM: &str = "expired";
+
 /// The sealing context of the backup codes carried by a flash (the AAD's "device" part).
 const CODES_CONTEXT: &str = "otpkit-axum/flash/backup-codes";
 
@@ -67,6 +71,24 @@ impl Flash {
             page: path_of(page).to_owned(),
             ..Flash::default()
         }
+    }
+
+    /// What a page reached from a stale form of its own shows: `message` ("This page
+    /// expired. Please try again.") under the code `csrf_failed`. Never stored: it comes from
+    /// the [`EXPIRED_PARAM`] marker of the page's address, so the refused POST changed
+    /// nothing.
+    pub(crate) fn expired(page: &str, message: String) -> Flash {
+        Flash {
+            code: Some(crate::error::Code::CsrfFailed.as_str().to_owned()),
+            error: Some(message),
+            ..Flash::to(page)
+        }
+    }
+
+    /// Whether this is the notice of a stale form ([`Flash::expired`]); a stored flash
+    /// never is (a refused form stores nothing).
+    pub(crate) fn is_expired(&self) -> bool {
+        self.code.as_deref() == Some(crate::error::Code::CsrfFailed.as_str())
     }
 
     /// A failed form's problem, for `page`.

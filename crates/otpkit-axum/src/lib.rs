@@ -77,9 +77,9 @@
 //!
 //! | route | method | what |
 //! |---|---|---|
-//! | `/login/` | GET, POST | one-step form (username, password, token), then the token step (device, token, challenge) |
-//! | `/verify/` | GET, POST | the token step again for an authenticated user (freshness) |
-//! | `/logout/` | GET (form), POST | forgets the device and logs out |
+//! | `/login/` | GET, POST | the password step (username, password), then the code step (one method's field, "use another method", Cancel); a POST with password and `otp_token` is still one step |
+//! | `/verify/` | GET, POST | the code step again for an authenticated user (freshness) |
+//! | `/logout/` | GET (form), POST | forgets the device and logs out; lands on `next` or on the login page, which says "You have signed out." |
 //! | `/session` | GET | `{"state": …, "csrf_token": …}` |
 //! | `/static/otpkit.css` | GET | the stylesheet of the default templates |
 //! | `/static/otpkit.js` | GET | the script of the default templates (progressive enhancement) |
@@ -117,7 +117,11 @@
 //!
 //! * Every state-changing request needs the session's CSRF token (`csrf_token` field or
 //!   `X-CSRF-Token` header); the token is replaced whenever the authentication level changes,
-//!   and `/session` or the JSON answers of the login flow hand out the current one.
+//!   and `/session` or the JSON answers of the login flow hand out the current one. A
+//!   stale HTML form (wrong or missing token: a refresh after logout, a second tab, Back) is
+//!   answered `303` to its page, which shows the form again with a fresh token and "This
+//!   page expired. Please try again."; JSON gets 403 `csrf_failed`. Either way the refused
+//!   request changes nothing.
 //! * Every otpkit response carries `Content-Security-Policy: default-src 'self';
 //!   frame-ancestors 'none'; form-action 'self'; base-uri 'none'`,
 //!   `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`,

@@ -138,6 +138,31 @@ async fn every_html_page_has_csp_and_no_inline_code() {
         )
         .await,
     ));
+    // The code step with every kind of method, the stale form, Cancel and the logout.
+    t.engine
+        .create_email(&uid("bob"), None, None, true)
+        .await
+        .unwrap();
+    let mut b = Client::new(&t);
+    pages.push((
+        "code step, methods".into(),
+        b.post("/otp/login/", &[("username", "bob"), ("password", "pw")])
+            .await,
+    ));
+    pages.push((
+        "code step, backup code".into(),
+        b.get(&format!("/otp/login/?device={}", sd.persistent_id()))
+            .await,
+    ));
+    pages.push((
+        "stale form".into(),
+        b.post_raw("/otp/login/", &[("otp_token", "1")]).await,
+    ));
+    pages.push((
+        "cancelled".into(),
+        b.post("/otp/login/", &[("cancel", "1")]).await,
+    ));
+    pages.push(("signed out".into(), b.get("/otp/logout/").await));
     for (what, r) in &pages {
         assert!(
             r.status != StatusCode::FOUND,
@@ -146,7 +171,7 @@ async fn every_html_page_has_csp_and_no_inline_code() {
         );
         check(r, what);
     }
-    assert_eq!(pages.len(), 27);
+    assert_eq!(pages.len(), 32);
 }
 
 #[tokio::test]

@@ -41,44 +41,72 @@ fn assert_html_error(r: &Res, message: &str) {
     assert_secure_headers(r);
 }
 
+/// Issue 14 item 2: the HTML login in two steps. The password step asks for the username
+/// and password only; the code step says who is signing in, shows the field of the
+/// preferred method (no device list, no `---------`), and a Cancel button.
 #[tokio::test]
-async fn one_step_form_then_token_step() {
+async fn two_steps_password_then_code() {
     let t = app();
-    totp(&t, "alice").await;
+    let pid = totp(&t, "alice").await;
     let mut c = Client::new(&t);
     let r = c.get("/otp/login/").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("name=\"username\""));
     assert!(r.body.contains("name=\"password\""));
-    assert!(r.body.contains("name=\"otp_token\""));
-    assert!(
-        !r.body.contains("name=\"otp_device\""),
-        "no device select before the password"
-    );
-    assert!(r.body.contains("autocomplete=\"one-time-code\""));
-    assert!(r.body.contains("maxlength=\"64\""));
+    assert!(!r.body.contains("name=\"otp_token\""), "{}", r.body);
+    assert!(!r.body.contains("name=\"otp_device\""));
+    assert!(r.body.contains("<label for=\"id_username\">"));
+    assert!(r.body.contains("<label for=\"id_password\">"));
+    assert!(r.body.contains("autocomplete=\"username\""));
+    assert!(r.body.contains("required autofocus"));
     assert!(r.body.contains("name=\"csrf_token\""));
     assert!(r.body.contains("name=\"next\""));
-    assert!(r.body.contains(">Log in</button>"));
+    assert!(r.body.contains(">Sign in</button>"));
     let r = c
         .post("/otp/login/", &[("username", "alice"), ("password", "pw")])
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("name=\"otp_device\""));
-    assert!(r.body.contains("<option value=\"\">---------</option>"));
-    assert!(r.body.contains("Get OTP Challenge"));
+    assert!(r.body.contains("Signing in as alice"), "{}", r.body);
+    assert!(
+        !r.body.contains("<select name=\"otp_device\""),
+        "no device list"
+    );
+    assert!(!r.body.contains("<option value=\"otp_"), "no device list");
+    assert!(!r.body.contains("---------"));
+    assert!(!r.body.contains("OTP"), "plain words: {}", r.body);
+    // The only device is the method shown, posted as a hint.
+    assert!(r.body.contains(&format!(
+        "<input type=\"hidden\" name=\"otp_device\" value=\"{}\">",
+        esc(&pid)
+    )));
+    assert!(
+        r.body
+            .contains("<label for=\"id_otp_token\">Authentication code</label>")
+    );
+    assert!(r.body.contains("aria-describedby=\"id_otp_token_hint\""));
+    assert!(r.body.contains("id=\"id_otp_token_hint\""));
+    assert!(r.body.contains("autocomplete=\"one-time-code\""));
+    assert!(r.body.contains("maxlength=\"64\""));
+    assert!(r.body.contains(">Verify</button>"));
+    assert!(r.body.contains("name=\"cancel\""), "a Cancel button");
+    assert!(!r.body.contains("Use another method"), "one method only");
+    assert!(!r.body.contains("name=\"otp_challenge\""));
     assert!(
         !r.body.contains("name=\"password\""),
         "the password is never rendered back"
     );
     assert!(!r.body.contains("value=\"pw\""));
-    // The only device is pre-selected.
-    assert!(
-        r.body.contains("selected>TOTP device</option>"),
-        "{}",
-        r.body
-    );
     assert_eq!(c.state().await, "pending");
+    // The code step's form logs in.
+    let code = t.engine.current_totp(&pid).await.unwrap();
+    let r = c
+        .post(
+            "/otp/login/",
+            &[("otp_device", &pid), ("otp_token", code.expose())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    assert_eq!(c.state().await, "verified");
 }
 
 #[tokio::test]
@@ -158,18 +186,15 @@ async fn preferred_device_is_the_last_used_passive_one() {
     let r = c
         .post("/otp/login/", &[("username", "alice"), ("password", "pw")])
         .await;
+    // The authenticator app is one method: the device used last stands for it.
     assert!(
-        r.body.contains(&format!(
-            "<option value=\"{}\" selected>Phone</option>",
-            esc(&second)
-        )),
+        r.body
+            .contains(&format!("name=\"otp_device\" value=\"{}\"", esc(&second))),
         "{}",
         r.body
     );
-    assert!(r.body.contains(&format!(
-        "<option value=\"{}\">TOTP device</option>",
-        esc(&first)
-    )));
+    assert!(!r.body.contains(&esc(&first)), "{}", r.body);
+    assert!(!r.body.contains("Use another method"));
     // A token without a device goes to the preferred one.
     let code = t.engine.current_totp(&second).await.unwrap();
     let r = c.post("/otp/login/", &[("otp_token", code.expose())]).await;
@@ -882,15 +907,20 @@ async fn csrf_missing_or_wrong_is_403_with_no_state_change() {
     c.csrf().await;
     let id = c.cookie.clone();
     let msg = "This page expired. Please try again.";
+    // HTML: the stale form is shown again (issue 14 item 3), the POST changed nothing.
     for token in [None, Some("wrong"), Some("")] {
-        let mut fields = vec![("username", "alice"), ("password", "pw")];
+        let mut fields = vec![("username", "alice"), ("password", "pw"), ("next", "/x")];
         if let Some(t) = token {
             fields.push(("csrf_token", t));
         }
         let r = c.post_raw("/otp/login/", &fields).await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN);
-        assert!(r.body.contains(msg));
-        assert_secure_headers(&r);
+        assert_eq!(
+            c.see_other.as_deref(),
+            Some("/otp/login/?next=/x&expired=1")
+        );
+        assert_eq!(r.status, StatusCode::OK);
+        assert_html_error(&r, msg);
+        assert!(r.body.contains("name=\"password\""), "the form again");
         assert_eq!(c.cookie, id, "the session id did not change");
         assert_eq!(c.state().await, "anonymous");
     }
@@ -915,14 +945,26 @@ async fn csrf_missing_or_wrong_is_403_with_no_state_change() {
             &[("otp_device", &pid), ("otp_token", "000000")],
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(c.see_other.as_deref(), Some("/otp/login/?expired=1"));
+    assert!(r.body.contains("name=\"otp_token\""), "the code step again");
     let d = t.engine.from_persistent_id(&pid).await.unwrap().unwrap();
     assert_eq!(d.throttle().failure_count, 0);
+    assert_eq!(c.state().await, "pending");
     // A session without any token accepts nothing, not even an empty one, and the refusal
     // creates no session.
     let mut bare = Client::new(&t);
-    let r = bare.post_raw("/otp/logout/", &[("csrf_token", "")]).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = bare
+        .send(
+            http::Request::post("/otp/logout/")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from("csrf_token="))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/otp/logout/?expired=1");
+    assert!(r.header("set-cookie").is_none(), "no session");
+    assert_secure_headers(&r);
     assert!(bare.cookie.is_none());
 }
 
@@ -966,10 +1008,11 @@ async fn bodies_over_the_limit_get_413() {
         )
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
-    // Just under the limit is read (and fails CSRF instead).
+    // Just under the limit is read (and fails CSRF instead: the stale form's 303).
     let ok = "x".repeat(16 * 1024 - "username=".len());
     let r = c.post_raw("/otp/login/", &[("username", &ok)]).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(c.see_other.as_deref(), Some("/otp/login/?expired=1"));
+    assert_html_error(&r, "This page expired. Please try again.");
 }
 
 /// A body without a known length.
@@ -1141,10 +1184,11 @@ async fn after_a_backup_code_login_the_authenticator_code_still_logs_in() {
         .await;
     assert!(
         r.body
-            .contains(&format!("<option value=\"{}\" selected>", esc(&backup))),
+            .contains(&format!("name=\"otp_device\" value=\"{}\"", esc(&backup))),
         "{}",
         r.body
     );
+    assert!(r.body.contains("Backup code</label>"), "{}", r.body);
     let code = t.engine.current_totp(&pid).await.unwrap();
     let r = c
         .post(

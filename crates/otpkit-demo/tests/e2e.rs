@@ -226,23 +226,32 @@ impl Ctx {
         self.wait("main table").await;
     }
 
+    /// Signs out; the login page says so, and the home page shows the signed-out state.
     async fn log_out(&self) {
         self.click("#logout").await;
+        self.wait("main .info[role=status]").await;
+        self.goto("/").await;
         self.wait("#session-state[data-level=anonymous]").await;
     }
 
-    /// The password step of the login page (no token): lands on the token step.
+    /// The password step of the login page: lands on the code step (the method shown is
+    /// posted as the hidden `otp_device`).
     async fn password_step(&self, username: &str, password: &str) {
         self.goto("/otp/login/").await;
         self.fill("#id_username", username).await;
         self.fill("#id_password", password).await;
         self.click("main form button[type=submit]").await;
-        self.wait("#id_otp_device").await;
+        self.wait("main input[name=otp_device]").await;
     }
 
-    /// Submits the token step's form with `token` (the "Log in" button).
+    /// Submits the code step's form with `token` (the "Verify" button).
     async fn submit_token(&self, token: &str) {
         self.fill("#id_otp_token", token).await;
+        self.submit_token_button().await;
+    }
+
+    /// Clicks the code step's "Verify" button.
+    async fn submit_token_button(&self) {
         self.click("main form button[type=submit]:not([name])")
             .await;
     }
@@ -367,9 +376,11 @@ async fn totp_signup_enrol_logout_login_protected() {
 
         t.fill("#id_username", "alice").await;
         t.fill("#id_password", "alice-password-1").await;
-        t.fill("#id_otp_token", &totp.next_code()).await;
-        t.screenshot("login-password-and-totp").await;
+        t.screenshot("login-password").await;
         t.click("main form button[type=submit]").await;
+        t.fill("#id_otp_token", &totp.next_code()).await;
+        t.screenshot("login-code").await;
+        t.submit_token_button().await;
         let msg = t.text("#protected").await;
         assert!(msg.contains("alice"), "{msg}");
         assert!(msg.contains("Phone"), "{msg}");
@@ -437,11 +448,7 @@ async fn backup_code_logs_in_once() {
 
         t.log_out().await;
         t.password_step("bob", "bob-password-1").await;
-        t.wait("#id_otp_device")
-            .await
-            .select_by_label("Backup Code")
-            .await
-            .unwrap();
+        t.click("main a[href*='device=otp_static']").await;
         t.fill("#id_otp_token", &code).await;
         t.screenshot("token-step-backup-code").await;
         t.click("main form button[type=submit]:not([name])").await;
@@ -450,11 +457,6 @@ async fn backup_code_logs_in_once() {
 
         t.log_out().await;
         t.password_step("bob", "bob-password-1").await;
-        t.wait("#id_otp_device")
-            .await
-            .select_by_label("Backup Code")
-            .await
-            .unwrap();
         t.submit_token(&code).await;
         let err = t.text("main .error").await;
         assert_eq!(
@@ -507,23 +509,17 @@ async fn backup_codes_survive_a_refresh_and_any_code_logs_in_from_the_first_form
         let page = t.c.source().await.unwrap();
         assert!(page.contains("10 codes left"), "the batch is intact");
 
-        // A backup code on the first form, no device chosen.
+        // A backup code in the authenticator app's field (the method shown first).
         t.log_out().await;
-        t.goto("/otp/login/").await;
-        t.fill("#id_username", "dora").await;
-        t.fill("#id_password", "dora-password-1").await;
-        t.fill("#id_otp_token", &codes[0]).await;
-        t.click("main form button[type=submit]").await;
+        t.password_step("dora", "dora-password-1").await;
+        t.submit_token(&codes[0]).await;
         t.wait("#session-state[data-level=verified]").await;
         t.screenshot("verified-with-backup-code-first-form").await;
 
-        // Then the authenticator app's code on the first form.
+        // Then the authenticator app's code in the backup code's field (used last).
         t.log_out().await;
-        t.goto("/otp/login/").await;
-        t.fill("#id_username", "dora").await;
-        t.fill("#id_password", "dora-password-1").await;
-        t.fill("#id_otp_token", &totp.next_code()).await;
-        t.click("main form button[type=submit]").await;
+        t.password_step("dora", "dora-password-1").await;
+        t.submit_token(&totp.next_code()).await;
         t.wait("#session-state[data-level=verified]").await;
         t.screenshot("verified-with-app-after-backup-code").await;
     })
@@ -613,24 +609,15 @@ async fn email_device_via_outbox() {
 
         t.log_out().await;
         t.password_step("dora", "dora-password-1").await;
-        // The setup also gave dora backup codes: choose the email device.
-        t.wait("#id_otp_device")
-            .await
-            .select_by_label("Email device")
-            .await
-            .unwrap();
         t.click("button[name=otp_challenge]").await;
         let info = t.text("main .info").await;
         assert_eq!(info, "We sent you a code. Enter it below.");
         t.screenshot("login-challenge-sent").await;
         let second = t.outbox_code().await;
         assert_ne!(second, first);
+        // Back on the login page, the code step asks for the code just sent.
         t.goto("/otp/login/").await;
-        t.wait("#id_otp_device")
-            .await
-            .select_by_label("Email device")
-            .await
-            .unwrap();
+        t.wait("#id_otp_token").await;
         t.submit_token(&second).await;
         t.wait("#session-state[data-level=verified]").await;
         t.screenshot("verified-with-email-code").await;
@@ -655,9 +642,10 @@ async fn staff_user_uses_the_admin_area() {
         assert!(t.path().await.starts_with("/otp/admin/login/"));
         t.fill("#id_username", "root").await;
         t.fill("#id_password", "root-password-1").await;
+        t.click("main form button[type=submit]").await;
         t.fill("#id_otp_token", code).await;
         t.screenshot("admin-login").await;
-        t.click("main form button[type=submit]").await;
+        t.submit_token_button().await;
         t.wait("main table").await;
         assert_eq!(t.path().await, "/otp/admin/");
         let src = t.c.source().await.unwrap();

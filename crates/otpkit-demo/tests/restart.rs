@@ -52,7 +52,7 @@ fn password_step(http: &Http, user: &str, password: &str) -> Page {
         "/otp/login/",
         &[("username", user), ("password", password)],
     );
-    assert!(page.body.contains("id_otp_device"), "{}", page.body);
+    assert!(page.body.contains("name=\"otp_device\""), "{}", page.body);
     page
 }
 

@@ -18,4 +18,4 @@ macro_rules! areas {
 
 /// Every embedded Fluent file: `(language, area, source)`. An area is one file per language
 /// under `crates/otpkit-axum/locales/<language>/<area>.ftl`.
-pub const EMBEDDED: &[(&str, &str, &str)] = areas!["common", "errors", "setup"];
+pub const EMBEDDED: &[(&str, &str, &str)] = areas!["common", "errors", "login", "setup"];

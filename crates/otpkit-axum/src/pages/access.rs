@@ -40,6 +40,16 @@ async fn has_confirmed(page: &Page, user: &UserId) -> Result<bool, PageError> {
     }
 }
 
+/// Whether the session is verified, at most `OTPKIT_REAUTH_MAX_AGE` ago.
+pub(crate) fn is_fresh(page: &Page, state: &OtpState) -> bool {
+    let max_ms = i64::from(page.kit.web_settings().reauth_max_age) * 1000;
+    let now = page.kit.engine().now();
+    state.is_verified()
+        && state
+            .verified_at()
+            .is_some_and(|t| now.millis_since(t) <= max_ms && t <= now)
+}
+
 /// The freshness rule (docs/behaviour.md §7.6): a user with a confirmed device needs a verification
 /// at most `OTPKIT_REAUTH_MAX_AGE` old; else `/verify/?next=…` (HTML) or 403
 /// `reauth_required` (JSON). A user without one (the first device) is exempt.
@@ -52,13 +62,7 @@ pub(crate) async fn require_fresh(
     if !has_confirmed(page, user).await? {
         return Ok(());
     }
-    let max_ms = i64::from(page.kit.web_settings().reauth_max_age) * 1000;
-    let now = page.kit.engine().now();
-    let fresh = state.is_verified()
-        && state
-            .verified_at()
-            .is_some_and(|t| now.millis_since(t) <= max_ms && t <= now);
-    if fresh {
+    if is_fresh(page, state) {
         return Ok(());
     }
     Err(PageError::Reauth {

@@ -10,7 +10,7 @@ use minijinja::context;
 use tower_sessions::Session;
 
 use crate::error::{Code, Problem};
-use crate::flash::{FLASH_KEY, Flash, path_of};
+use crate::flash::{EXPIRED_PARAM, FLASH_KEY, Flash, path_of};
 use crate::i18n::template::Translator;
 use crate::i18n::{Arg, Lang};
 use crate::kit::OtpKit;
@@ -261,17 +261,49 @@ impl Page {
         to: &str,
         flash: Flash,
     ) -> Result<Response, SessionFailure> {
-        let v = serde_json::to_value(&flash).map_err(|_| SessionFailure)?;
+        self.leave(&flash).await?;
+        Ok(secure(see_other(to)))
+    }
+
+    /// Leaves `flash` for the next GET of its page.
+    pub(crate) async fn leave(&self, flash: &Flash) -> Result<(), SessionFailure> {
+        let v = serde_json::to_value(flash).map_err(|_| SessionFailure)?;
         self.session
             .insert_value(FLASH_KEY, v)
             .await
             .map_err(|_| SessionFailure)?;
-        Ok(secure(see_other(to)))
+        Ok(())
     }
 
     /// The flash left for this page, removed from the session; a flash for another page is
-    /// left alone, an unreadable one dropped.
+    /// left alone, an unreadable one dropped. Without one, a page reached from a stale form
+    /// of its own (the [`EXPIRED_PARAM`] marker) gets the "This page expired" notice
+    /// ([`Flash::expired`]).
     pub(crate) async fn take_flash(&self) -> Result<Option<Flash>, SessionFailure> {
+        let stored = self.take_stored_flash().await?;
+        if stored.is_some() || !self.query_has(EXPIRED_PARAM) {
+            return Ok(stored);
+        }
+        let message = self.problem(Code::CsrfFailed, "", 0).message;
+        Ok(Some(Flash::expired(&self.path, message)))
+    }
+
+    /// Whether this GET is the answer to a stale form of its own page with nothing else to
+    /// show: `flash` (from [`Page::take_flash`]) is the "This page expired" notice. A
+    /// double submission's second click lands here, after the first replaced the session.
+    pub(crate) fn came_back(&self, flash: Option<&Flash>) -> bool {
+        flash.is_some_and(Flash::is_expired)
+    }
+
+    /// Whether the request's query has the field `name`.
+    fn query_has(&self, name: &str) -> bool {
+        let query = self.path.split_once('?').map_or("", |(_, q)| q);
+        serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+            .is_ok_and(|fields| fields.iter().any(|(k, _)| k == name))
+    }
+
+    /// The flash stored for this page, removed from the session.
+    async fn take_stored_flash(&self) -> Result<Option<Flash>, SessionFailure> {
         let Some(v) = self.session.get_value(FLASH_KEY).await? else {
             return Ok(None);
         };

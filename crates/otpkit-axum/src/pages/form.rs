@@ -12,9 +12,10 @@ use http::{HeaderMap, header};
 use super::context::Page;
 use super::refusal::PageError;
 use crate::error::Code;
+use crate::flash::{EXPIRED_PARAM, path_of};
 use crate::kit::OtpKit;
 use crate::session::SessionFailure;
-use crate::web::media_type;
+use crate::web::{is_safe_next, media_type, redirect_url};
 
 /// Parsed request fields (form, JSON or query), in order, possibly repeated. `Debug` shows
 /// the names only: values may be passwords or codes.
@@ -140,26 +141,60 @@ impl FromRequest<OtpKit> for Form {
         match page.store().csrf_matches(presented).await {
             Ok(true) => Ok(Form(fields)),
             // Rendered without touching the session: a refused request changes nothing.
-            Ok(false) => Err(PageError::Stateless(Code::CsrfFailed)),
+            Ok(false) if page.json => Err(PageError::Stateless(Code::CsrfFailed)),
+            Ok(false) => Err(PageError::Expired {
+                page: stale_target(kit, &page.path, &fields),
+            }),
             Err(SessionFailure) => Err(PageError::Internal),
         }
     }
+}
+
+/// Where a stale HTML form (wrong or missing CSRF token) is sent: the page that shows the
+/// form — the same path, or for an action that has no page of its own (`rename/`,
+/// `remove/`, `unlock/` of a device; the admin's device actions) the page its form is on —
+/// with the form's `next`, if safe, and the `expired` marker ([`EXPIRED_PARAM`]).
+pub(crate) fn stale_target(kit: &OtpKit, path_and_query: &str, fields: &Fields) -> String {
+    let path = path_of(path_and_query);
+    let prefix = &kit.web_settings().url_prefix;
+    let rel = path.strip_prefix(prefix.as_str()).unwrap_or(path);
+    let segments: Vec<&str> = rel.trim_matches('/').split('/').collect();
+    let page = match segments.as_slice() {
+        ["devices", _, _, "rename" | "remove" | "unlock"] => kit.url("/devices/"),
+        ["admin", "reset-throttling"] => kit.url("/admin/"),
+        ["admin", "devices", label, id, _] if *label != "add" => {
+            kit.url(&format!("/admin/devices/{label}/{id}/"))
+        }
+        _ => path.to_owned(),
+    };
+    let query = Query::parse(path_and_query.split_once('?').map_or("", |(_, q)| q));
+    let next = fields
+        .get("next")
+        .filter(|n| is_safe_next(n))
+        .or_else(|| query.get("next").filter(|n| is_safe_next(n)));
+    let page = match next {
+        Some(n) => redirect_url(&page, "next", n),
+        None => page,
+    };
+    let sep = if page.contains('?') { '&' } else { '?' };
+    format!("{page}{sep}{EXPIRED_PARAM}=1")
 }
 
 /// The query string's fields; a query that does not parse has none.
 #[derive(Debug, Default)]
 pub(crate) struct Query(pub(crate) Fields);
 
+impl Query {
+    /// The fields of a query string (none if it does not parse).
+    pub(crate) fn parse(query: &str) -> Fields {
+        Fields(serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default())
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Query {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        Ok(Query(Fields(
-            parts
-                .uri
-                .query()
-                .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
-                .unwrap_or_default(),
-        )))
+        Ok(Query(Query::parse(parts.uri.query().unwrap_or(""))))
     }
 }

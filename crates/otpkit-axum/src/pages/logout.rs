@@ -10,22 +10,41 @@ use super::form::{Form, Query};
 use super::login::complete::level_changed;
 use super::refusal::PageError;
 use crate::error::Code;
+use crate::flash::Flash;
+use crate::middleware::Level;
 use crate::session::SessionAdapter;
-use crate::web::{found, secure};
+use crate::web::{found, is_safe_next, secure};
 
-/// `GET /logout/`: a confirmation form (logging out changes state, so it is a POST).
-pub(crate) async fn logout_get(page: Page, Query(q): Query) -> Response {
+/// `GET /logout/`: a confirmation form (logging out changes state, so it is a POST); a
+/// session that is signed out already is told so, with the message a logout left.
+pub(crate) async fn logout_get(page: Page, Query(q): Query) -> Result<Response, PageError> {
     let next = q.get("next").unwrap_or_default();
-    page.render(
-        StatusCode::OK,
-        "otpkit/logout.html",
-        "Log out",
-        context! { next => next },
-    )
-    .await
+    let state = page.state().await;
+    if state.is_unavailable() {
+        return Err(PageError::Internal);
+    }
+    let flash = page.take_flash().await?.unwrap_or_default();
+    let signed_out = state.level() == Level::Anonymous;
+    // A stale logout form of a signed-out session has nothing left to do: no "expired".
+    let error = flash.error.filter(|_| !signed_out);
+    Ok(page
+        .render(
+            StatusCode::OK,
+            "otpkit/logout.html",
+            &page.t("common-sign-out"),
+            context! {
+                next => next,
+                signed_out => signed_out,
+                info => flash.info,
+                error => error,
+                code => flash.code,
+            },
+        )
+        .await)
 }
 
-/// `POST /logout/`: forgets the device and logs the session out.
+/// `POST /logout/`: forgets the device and logs the session out, then goes to `next`, or
+/// to the login page, where "You have signed out." is shown.
 pub(crate) async fn logout_post(page: Page, Form(fields): Form) -> Result<Response, PageError> {
     let kit = &page.kit;
     let adapter = SessionAdapter::new(page.session.clone());
@@ -34,13 +53,20 @@ pub(crate) async fn logout_post(page: Page, Form(fields): Form) -> Result<Respon
     {
         return Err(PageError::Internal);
     }
-    let to = page.next_or_default(fields.get("next"));
+    let next = fields.get("next").filter(|n| is_safe_next(n));
     if page.json {
+        let to = page.next_or_default(next);
         return level_changed(
             &page,
             serde_json::json!({"status": "logged_out", "next": to}),
         )
         .await;
+    }
+    let to = next.map_or_else(|| kit.url("/login/"), str::to_owned);
+    // The message waits for the page it goes to, if that is one of otpkit's.
+    if to.starts_with(&kit.web_settings().url_prefix) {
+        let flash = Flash::to(&to).info(page.t("login-signed-out"));
+        page.leave(&flash).await?;
     }
     Ok(secure(found(&to)))
 }

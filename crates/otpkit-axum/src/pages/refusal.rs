@@ -18,7 +18,7 @@ use crate::error::{Code, Problem};
 use crate::flash::Flash;
 use crate::kit::OtpKit;
 use crate::session::SessionFailure;
-use crate::web::{found, redirect_url, secure};
+use crate::web::{found, redirect_url, secure, see_other};
 
 /// Why a page refused a request.
 #[derive(Debug, Clone)]
@@ -54,6 +54,15 @@ pub(crate) enum PageError {
     /// A body refused before the session is read (too large, malformed, wrong CSRF token):
     /// answered without reading or creating any session state.
     Stateless(Code),
+    /// An HTML form with a missing or wrong CSRF token (a stale page: a refresh after
+    /// logout, a second tab, Back): `303 See Other` to `page`, the form's page, which shows
+    /// the form again with a fresh token and "This page expired". Like
+    /// [`PageError::Stateless`], it reads and writes no session state; JSON clients get 403
+    /// `csrf_failed` instead.
+    Expired {
+        /// The page (path and query, with the `expired` marker) that shows the form again.
+        page: String,
+    },
     /// No session layer around otpkit's routes: 500.
     NoSession,
 }
@@ -133,6 +142,12 @@ impl PageError {
                 }
             }
             PageError::Stateless(code) => page.stateless(code),
+            PageError::Expired { page: to } => {
+                if page.json {
+                    return page.stateless(Code::CsrfFailed);
+                }
+                secure(see_other(&to))
+            }
             PageError::NoSession => NoSession.into_response(),
         }
     }

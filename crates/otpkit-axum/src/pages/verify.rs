@@ -4,12 +4,14 @@
 use axum::response::Response;
 use otpkit::UserId;
 
+use super::access;
 use super::context::Page;
 use super::form::{Form, Query};
 use super::login::code::{code_step, confirmed_devices};
 use super::login::view::{Flow, View, answer, render};
 use super::refusal::PageError;
 use crate::error::Code;
+use crate::web::{found, is_safe_next, secure};
 
 /// The signed-in user; anyone else goes to the login page, back here afterwards.
 fn user_of(page: &Page, user: Option<&UserId>) -> Result<UserId, PageError> {
@@ -28,6 +30,10 @@ pub(crate) async fn verify_get(page: Page, Query(q): Query) -> Result<Response, 
     }
     let flash = page.take_flash().await?;
     let user = user_of(&page, state.user())?;
+    // The second click of a double submission, after the first verified the session.
+    if page.came_back(flash.as_ref()) && access::is_fresh(&page, &state) && is_safe_next(next) {
+        return Ok(secure(found(next)));
+    }
     let devices = confirmed_devices(&page, &user).await?;
     let step = if devices.is_empty() {
         "no_device"
@@ -36,6 +42,7 @@ pub(crate) async fn verify_get(page: Page, Query(q): Query) -> Result<Response, 
     };
     let v = View {
         flash,
+        selected: q.get("device").map(str::to_owned),
         ..View::of(Flow::Verify, step, next, &devices, None)
     };
     Ok(render(&page, v).await)

@@ -7,7 +7,7 @@ use otpkit::engine::{ChallengeOptions, MatchOptions, VerifyOptions};
 use otpkit::{Device, PersistentId, UserId};
 
 use super::complete::complete;
-use super::view::{Flow, View, answer, preferred};
+use super::view::{Flow, View, answer, match_first};
 use crate::error::Code;
 use crate::pages::context::Page;
 use crate::pages::form::Fields;
@@ -82,7 +82,7 @@ async fn try_code(
             .await;
         return map_verify(page, user, &pid, res);
     }
-    let hinted = chosen.or_else(|| preferred(devices));
+    let hinted = chosen.or_else(|| match_first(devices));
     let opts = MatchOptions {
         passive_only: true,
         first: hinted.map(Device::id),

@@ -1,12 +1,15 @@
 //! Login (`/login/`) and the admin login (`/admin/login/`): the password step, then the
 //! code step, from one form or two.
 //!
-//! [`view`] is what a login page shows and how a POST answers, [`password`] the first
-//! factor, [`code`] the code step (shared with `/verify/`), and [`complete`] the end of a
-//! login, where the session becomes verified (shared with enrolment).
+//! [`view`] is what a login page shows and how a POST answers, [`method`] the methods the
+//! code step offers (which one first, and the others), [`password`] the first factor,
+//! [`code`] the code step (shared with `/verify/`), and [`complete`] the end of a login,
+//! where the session becomes verified (shared with enrolment). Cancel, which ends a pending
+//! login, is here.
 
 pub(crate) mod code;
 pub(crate) mod complete;
+pub(crate) mod method;
 mod password;
 pub(crate) mod view;
 
@@ -18,12 +21,15 @@ use super::context::Page;
 use super::form::{Fields, Form, Query};
 use super::refusal::PageError;
 use crate::error::Code;
+use crate::session::SessionAdapter;
+use crate::web::{found, is_safe_next, secure};
 use code::{code_step, confirmed_devices};
+use complete::level_changed;
 use view::{Flow, View, answer, render};
 
 /// `GET /login/`.
 pub(crate) async fn login_get(page: Page, Query(q): Query) -> Result<Response, PageError> {
-    show(&page, Flow::Login, q.get("next").unwrap_or_default()).await
+    show(&page, Flow::Login, &q).await
 }
 
 /// `POST /login/`.
@@ -33,7 +39,7 @@ pub(crate) async fn login_post(page: Page, Form(f): Form) -> Result<Response, Pa
 
 /// `GET /admin/login/`.
 pub(crate) async fn admin_login_get(page: Page, Query(q): Query) -> Result<Response, PageError> {
-    show(&page, Flow::Admin, q.get("next").unwrap_or_default()).await
+    show(&page, Flow::Admin, &q).await
 }
 
 /// `POST /admin/login/`.
@@ -42,15 +48,24 @@ pub(crate) async fn admin_login_post(page: Page, Form(f): Form) -> Result<Respon
 }
 
 /// The page a GET shows: the code step for a signed-in, unverified user or a pending login,
-/// else the password step.
-async fn show(page: &Page, flow: Flow, next: &str) -> Result<Response, PageError> {
+/// else the password step. `device` in the query chooses the method the code step shows.
+///
+/// A verified session that comes back from one of this page's own forms with nothing to
+/// show (the second click of a double submission, whose session the first one replaced)
+/// goes on to `next`: it is signed in already (see [`Page::came_back`]).
+async fn show(page: &Page, flow: Flow, q: &Fields) -> Result<Response, PageError> {
+    let next = q.get("next").unwrap_or_default();
     let state = page.state().await;
     if state.is_unavailable() {
         return Err(PageError::Internal);
     }
     let flash = page.take_flash().await?;
+    if state.is_verified() && page.came_back(flash.as_ref()) && is_safe_next(next) {
+        return Ok(secure(found(next)));
+    }
     let show = |step, devices, problem| View {
         flash: flash.clone(),
+        selected: q.get("device").map(str::to_owned),
         ..View::of(flow, step, next, devices, problem)
     };
     if let (Some(user), false) = (state.user(), state.is_verified()) {
@@ -86,6 +101,9 @@ async fn submit(page: &Page, flow: Flow, fields: &Fields) -> Result<Response, Pa
     if state.is_unavailable() {
         return Err(PageError::Internal);
     }
+    if fields.get("cancel").is_some() {
+        return cancel(page, flow, next).await;
+    }
     if fields.get("username").is_some() || fields.get("password").is_some() {
         return password::first_factor(page, flow, fields, next).await;
     }
@@ -118,4 +136,26 @@ async fn pending_user(page: &Page) -> Result<Option<UserId>, PageError> {
         }
         None => Ok(None),
     }
+}
+
+/// "Cancel" on the code step: the pending login ends (a signed-in, unverified user is signed
+/// out), and the password step is shown again.
+async fn cancel(page: &Page, flow: Flow, next: &str) -> Result<Response, PageError> {
+    let kit = &page.kit;
+    let adapter = SessionAdapter::new(page.session.clone());
+    if kit.engine().logout_otp(&adapter).await.is_err()
+        || kit.auth().logout(&page.session).await.is_err()
+    {
+        return Err(PageError::Internal);
+    }
+    page.store().remove(PENDING_KEY).await?;
+    if page.json {
+        return level_changed(page, serde_json::json!({"status": "cancelled"})).await;
+    }
+    let info = page.t("login-cancelled");
+    let v = View {
+        info: Some(info),
+        ..View::of(flow, "credentials", next, &[], None)
+    };
+    answer(page, v, None).await
 }

@@ -7,7 +7,8 @@ use http::StatusCode;
 use minijinja::context;
 use otpkit::Device;
 
-use crate::error::Problem;
+use super::method;
+use crate::error::{Code, Problem};
 use crate::flash::Flash;
 use crate::kit::OtpKit;
 use crate::pages::access;
@@ -35,18 +36,28 @@ impl Flow {
         })
     }
 
+    /// `login`, `verify` or `admin`, for the template.
+    fn as_str(self) -> &'static str {
+        match self {
+            Flow::Login => "login",
+            Flow::Verify => "verify",
+            Flow::Admin => "admin",
+        }
+    }
+
+    /// The message id of the page's title.
     fn title(self) -> &'static str {
         match self {
-            Flow::Verify => "Verify",
-            Flow::Admin => "Log in | Administration",
-            Flow::Login => "Log in",
+            Flow::Verify => "login-verify-title",
+            Flow::Admin => "login-admin-title",
+            Flow::Login => "login-title",
         }
     }
 }
 
-/// The preferred device (docs/behaviour.md §7.3): the confirmed passive device used last, or the
-/// only confirmed device.
-pub(crate) fn preferred(devices: &[Device]) -> Option<&Device> {
+/// The device a code without a chosen device is tried against first (docs/behaviour.md §7.3.1):
+/// the confirmed passive device used last, or the only confirmed device.
+pub(crate) fn match_first(devices: &[Device]) -> Option<&Device> {
     let mut best: Option<&Device> = None;
     for d in devices.iter().filter(|d| !d.is_interactive()) {
         if let Some(t) = d.last_used_at()
@@ -81,6 +92,9 @@ pub(crate) struct View<'a> {
     pub(crate) step: &'static str,
     pub(crate) next: &'a str,
     pub(crate) devices: &'a [Device],
+    /// The device whose method the code step shows (posted as `otp_device`, or named by the
+    /// `device` of a "use another method" link); the preferred one when absent or not one of
+    /// `devices`.
     pub(crate) selected: Option<String>,
     pub(crate) problem: Option<Problem>,
     pub(crate) info: Option<String>,
@@ -130,7 +144,10 @@ pub(crate) async fn answer(
     if page.json {
         return Ok(render(page, v).await);
     }
-    let url = page_url(&page.kit, v.flow, v.next);
+    let mut url = page_url(&page.kit, v.flow, v.next);
+    if let Some(selected) = v.selected.as_deref().filter(|_| v.step == "token") {
+        url = redirect_url(&url, "device", selected);
+    }
     let mut flash = Flash::outcome(&url, v.problem.as_ref(), v.info);
     if let Some(selected) = v.selected {
         flash = flash.field("otp_device", selected);
@@ -163,41 +180,40 @@ pub(crate) async fn render(page: &Page, v: View<'_>) -> Response {
     if page.json {
         return render_json(page, &v).await;
     }
-    let flash = v.flash.unwrap_or_default();
-    let selected = v
-        .selected
-        .or_else(|| flash.get("otp_device").map(str::to_owned))
-        .or_else(|| preferred(v.devices).map(Device::persistent_id));
-    let choices: Vec<_> = v
-        .devices
-        .iter()
-        .map(|d| {
-            let id = d.persistent_id();
-            context! { selected => selected.as_deref() == Some(id.as_str()), id => id, name => d.name() }
-        })
-        .collect();
+    let flash = v.flash.clone().unwrap_or_default();
     let authenticated_as = authenticated_as(page, v.flow).await;
     let (error, code) = match &v.problem {
         Some(p) => (Some(p.message.clone()), Some(p.code.as_str().to_owned())),
         None => (flash.error.clone(), flash.code.clone()),
     };
-    let info = v.info.or_else(|| flash.info.clone());
+    let info = v.info.clone().or_else(|| flash.info.clone());
+    let state = page.state().await;
+    let who = state
+        .user()
+        .or_else(|| state.pending().map(|p| &p.user))
+        .map(|u| u.as_str().to_owned());
+    let signed_in = (v.step == "credentials" && state.is_verified()).then(|| who.clone());
+    let step = code_step_context(page, &v, &flash);
     let mut resp = page
         .render(
             StatusCode::OK,
             "otpkit/login.html",
-            v.flow.title(),
+            &page.t(v.flow.title()),
             context! {
                 step => v.step,
+                flow => v.flow.as_str(),
                 admin => v.flow == Flow::Admin,
                 action => v.flow.action(&page.kit),
                 next => v.next,
-                devices => choices,
+                continue_url => page.next_or_default(Some(v.next)),
+                who => who,
+                signed_in => signed_in,
                 error => error,
                 code => code,
                 info => info,
                 username => flash.get("username"),
                 authenticated_as => authenticated_as,
+                ..step
             },
         )
         .await;
@@ -206,6 +222,28 @@ pub(crate) async fn render(page: &Page, v: View<'_>) -> Response {
         None => flash.add_headers(&mut resp),
     }
     resp
+}
+
+/// The code step's part of the page: the method shown (`method`) and the others
+/// (`others`), each with the address of the page that shows it.
+fn code_step_context(page: &Page, v: &View<'_>, flash: &Flash) -> minijinja::Value {
+    let wanted = v.selected.as_deref().or_else(|| flash.get("otp_device"));
+    let Some(shown) = method::current(v.devices, wanted).filter(|_| v.step == "token") else {
+        return context! {};
+    };
+    let base = page_url(&page.kit, v.flow, v.next);
+    let href = |pid: &str| redirect_url(&base, "device", pid);
+    let pid = shown.persistent_id();
+    let asked = flash.get("otp_device") == Some(pid.as_str())
+        && flash.code.as_deref() != Some(Code::ChallengeException.as_str());
+    let validity = i64::from(page.kit.settings().email.token_validity) * 1000;
+    let recent = shown
+        .last_generated_at()
+        .is_some_and(|t| page.kit.engine().now().millis_since(t) < validity);
+    context! {
+        method => method::shown(shown, asked || recent),
+        others => method::others(v.devices, shown, href),
+    }
 }
 
 /// The JSON of a login page: the problem, or the step and state; the devices of the code
