@@ -120,7 +120,7 @@ async fn the_guided_setup_end_to_end() {
         "{}",
         r.body
     );
-    assert!(r.body.contains("data-copy-target=\"#setup-key-plain\""));
+    assert!(r.body.contains("data-copy-target=\"#setup-key\""));
     let key = grouped_key(&r.body);
     let groups: Vec<&str> = key.split(' ').collect();
     assert!(groups.len() > 1 && groups.iter().all(|g| g.len() == 4 || g.len() < 4));
@@ -168,7 +168,7 @@ async fn the_guided_setup_end_to_end() {
     for attr in [
         "data-download=\"backup-codes.txt\"",
         "data-print",
-        "data-copy-target=\"#backup-codes-text\"",
+        "data-copy-target=\"#backup-codes\"",
         "name=\"saved\"",
     ] {
         assert!(r.body.contains(attr), "{attr}");

@@ -99,7 +99,6 @@ async fn render_totp(
                 qr_url => kit.url("/devices/totp/new/qrcode.svg"),
                 uri => uri.expose(),
                 secret => grouped(&secret),
-                secret_plain => secret,
                 digits => digits,
                 error => message,
                 step => 2,
