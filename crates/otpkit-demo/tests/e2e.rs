@@ -204,10 +204,26 @@ impl Ctx {
         let mut totp = TotpGen::new(&secret);
         self.fill("#id_otp_token", &totp.next_code()).await;
         self.click("main form button[type=submit]").await;
-        self.wait("main table").await;
-        assert_eq!(self.path().await, "/otp/devices/");
+        self.finish_setup().await;
         self.screenshot("totp-confirmed").await;
         (totp, uri)
+    }
+
+    /// The guided setup after the first code: the backup codes, acknowledged, then the done
+    /// page; ends on the device list.
+    async fn finish_setup(&self) {
+        self.wait("#backup-codes").await;
+        assert_eq!(self.path().await, "/otp/devices/new/backup-codes/");
+        self.screenshot("setup-backup-codes").await;
+        // A checkbox: no page load.
+        self.wait("#id_saved").await.click().await.unwrap();
+        self.click(r#"form[action$="/devices/new/backup-codes/"] button[type=submit]"#)
+            .await;
+        self.wait("main [role=status]").await;
+        assert_eq!(self.path().await, "/otp/devices/new/done/");
+        self.screenshot("setup-done").await;
+        self.goto("/otp/devices/").await;
+        self.wait("main table").await;
     }
 
     /// Signs out; the login page says so, and the home page shows the signed-out state.
@@ -588,7 +604,7 @@ async fn email_device_via_outbox() {
         t.goto("/otp/devices/email/new/").await;
         t.fill("#id_otp_token", &first).await;
         t.click("main form button[type=submit]:not([name])").await;
-        t.wait("main table").await;
+        t.finish_setup().await;
         t.screenshot("email-confirmed").await;
 
         t.log_out().await;

@@ -28,7 +28,11 @@ fn changes_then_outbox(env: &[(&str, &str)]) -> String {
     );
     assert_eq!(http.level(), "verified", "{}", done.body);
     let codes = http.submit(&done, "/otp/devices/backup-codes/", &[]);
-    assert!(codes.body.contains(r#"<ol class="codes">"#));
+    assert!(
+        codes
+            .body
+            .contains(r#"<ol class="codes" id="backup-codes">"#)
+    );
     // The mails are sent on tasks of their own: the outbox has them within moments.
     let mut outbox = String::new();
     for _ in 0..50 {
