@@ -101,6 +101,18 @@ impl Ctx {
         path
     }
 
+    /// New backup codes from the devices page: the setup made a batch already, so the
+    /// confirmation page asks first; confirm it.
+    async fn new_backup_codes(&self) {
+        let button = r#"form[action$="/devices/backup-codes/"] button"#;
+        self.click(button).await;
+        if self.path().await.ends_with("/regenerate/") {
+            self.screenshot("backup-codes-confirm").await;
+            self.click(button).await;
+        }
+        self.wait("ol.codes code").await;
+    }
+
     async fn wait(&self, css: &str) -> fantoccini::elements::Element {
         match self
             .c
@@ -429,9 +441,7 @@ async fn backup_code_logs_in_once() {
     run("backup", &[], |t| async move {
         t.sign_up("bob", "bob-password-1", None).await;
         t.enrol_totp().await;
-        t.click(r#"form[action$="/devices/backup-codes/"] button"#)
-            .await;
-        t.wait("ol.codes code").await;
+        t.new_backup_codes().await;
         t.screenshot("backup-codes").await;
         let codes: Vec<String> = {
             let mut v = Vec::new();
@@ -482,9 +492,7 @@ async fn backup_codes_survive_a_refresh_and_any_code_logs_in_from_the_first_form
     run("any-code", &[], |t| async move {
         t.sign_up("dora", "dora-password-1", None).await;
         let (mut totp, _) = t.enrol_totp().await;
-        t.click(r#"form[action$="/devices/backup-codes/"] button"#)
-            .await;
-        t.wait("ol.codes code").await;
+        t.new_backup_codes().await;
         let codes: Vec<String> = {
             let mut v = Vec::new();
             for e in t.c.find_all(Locator::Css("ol.codes code")).await.unwrap() {
