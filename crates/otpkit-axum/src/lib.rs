@@ -87,8 +87,11 @@
 //! | `/static/otpkit.css` | GET | the stylesheet of the default templates (its classes are listed at its top) |
 //! | `/static/otpkit.js` | GET | the default templates' script: progressive enhancement only (no double submit; copy, print and download buttons), see [`templates::SCRIPT`] |
 //! | `/language/` | GET | `?lang=de&next=/x`: keeps the chosen language in the `otpkit_lang` cookie |
-//! | `/devices/` | GET | the user's devices |
-//! | `/devices/totp/new/` | GET, POST | TOTP enrolment: start, QR code, confirm with the first code |
+//! | `/devices/` | GET | the user's (confirmed) devices |
+//! | `/devices/new/` | GET | the guided setup: choose a method |
+//! | `/devices/new/backup-codes/` | GET, POST | the setup's backup codes, shown once; POST `saved` confirms they were saved, `regenerate` makes new ones |
+//! | `/devices/new/done/` | GET | the setup's last page: what to do if the phone is lost |
+//! | `/devices/totp/new/` | GET, POST | TOTP enrolment: start, QR code (issuer: the site's name unless `OTP_TOTP_ISSUER` is set), confirm with the first code, then on to the setup's backup codes or last page |
 //! | `/devices/totp/new/qrcode.svg` | GET | the enrolment QR code, for that session only |
 //! | `/devices/email/new/` | GET, POST | email enrolment: start, resend, confirm |
 //! | `/devices/backup-codes/` | POST, GET | POST: a new batch of backup codes, 303 to the GET, which shows it once (a refresh shows none and makes none); replacing unused codes from the HTML form needs `confirm=yes` |

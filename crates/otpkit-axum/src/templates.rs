@@ -64,6 +64,18 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../templates/backup_codes.html"),
     ),
     (
+        "otpkit/setup_steps.html",
+        include_str!("../templates/setup_steps.html"),
+    ),
+    (
+        "otpkit/setup_choose.html",
+        include_str!("../templates/setup_choose.html"),
+    ),
+    (
+        "otpkit/setup_done.html",
+        include_str!("../templates/setup_done.html"),
+    ),
+    (
         "otpkit/admin_list.html",
         include_str!("../templates/admin_list.html"),
     ),

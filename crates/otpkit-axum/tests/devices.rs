@@ -14,7 +14,8 @@ use otpkit::events::EventKind;
 use serde_json::json;
 
 fn secret_of(body: &str) -> String {
-    let start = body.find("<code class=\"secret\">").unwrap() + "<code class=\"secret\">".len();
+    let tag = body.find("<code class=\"secret\"").unwrap();
+    let start = body[tag..].find('>').unwrap() + tag + 1;
     let end = body[start..].find("</code>").unwrap() + start;
     body[start..end].to_owned()
 }
@@ -227,7 +228,7 @@ async fn backup_codes_regenerate_and_the_old_batch_stops_working() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
     assert!(r.body.contains("download=\"backup-codes.txt\""));
-    let start = r.body.find("<ol class=\"codes\">").unwrap();
+    let start = r.body.find("<ol class=\"codes\"").unwrap();
     let new_code = r.body[start..]
         .split("<code>")
         .nth(1)
@@ -492,6 +493,9 @@ async fn a_pending_login_is_refused_everywhere_else() {
         "/extract/".to_owned(),
         "/otp/verify/".to_owned(),
         "/otp/devices/".to_owned(),
+        "/otp/devices/new/".to_owned(),
+        "/otp/devices/new/backup-codes/".to_owned(),
+        "/otp/devices/new/done/".to_owned(),
         "/otp/devices/totp/new/".to_owned(),
         "/otp/devices/totp/new/qrcode.svg".to_owned(),
         "/otp/devices/email/new/".to_owned(),
@@ -515,6 +519,7 @@ async fn a_pending_login_is_refused_everywhere_else() {
         "/otp/devices/totp/new/".to_owned(),
         "/otp/devices/email/new/".to_owned(),
         "/otp/devices/backup-codes/".to_owned(),
+        "/otp/devices/new/backup-codes/".to_owned(),
         p("rename"),
         p("remove"),
         p("unlock"),
@@ -895,11 +900,7 @@ async fn a_refused_second_email_start_keeps_the_first_enrolment_usable() {
         .await;
     assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
     assert_eq!(c.state().await, "verified");
-    let all = t
-        .engine
-        .devices_for_user(Some(&uid("nodev")), None)
-        .await
-        .unwrap();
+    let all = email_devices_of(&t, "nodev").await;
     assert_eq!(all.len(), 1, "no device left behind: {all:?}");
     assert!(all[0].confirmed());
 }
@@ -1015,7 +1016,11 @@ async fn new_backup_codes_ask_first_when_unused_ones_would_stop_working() {
     // The first batch replaces nothing: no question.
     let r = c.post("/otp/devices/backup-codes/", &[]).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("<ol class=\"codes\">"), "{}", r.body);
+    assert!(
+        r.body.contains("<ol class=\"codes\" id=\"backup-codes\">"),
+        "{}",
+        r.body
+    );
     assert_eq!(t.notifier.count(EventKind::BackupCodesGenerated), 1);
     // The second would: the POST alone leads to the question and changes nothing.
     let r = c.post_unfollowed("/otp/devices/backup-codes/", &[]).await;
@@ -1037,7 +1042,7 @@ async fn new_backup_codes_ask_first_when_unused_ones_would_stop_working() {
         .post("/otp/devices/backup-codes/", &[("confirm", "yes")])
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("<ol class=\"codes\">"));
+    assert!(r.body.contains("<ol class=\"codes\" id=\"backup-codes\">"));
     assert_eq!(t.notifier.count(EventKind::BackupCodesGenerated), 2);
 }
 

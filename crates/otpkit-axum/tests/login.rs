@@ -739,7 +739,7 @@ async fn without_a_device_otp_optional_logs_in_unverified() {
         "{}",
         r.body
     );
-    assert!(r.body.contains(&esc("/otp/devices/totp/new/")));
+    assert!(r.body.contains(&esc("/otp/devices/new/")));
     assert!(!r.body.contains("name=\"otp_token\""));
 }
 

@@ -119,6 +119,7 @@ async fn serve(addr: &str) -> anyhow::Result<()> {
         keys,
         mail,
     })?;
+    purge_abandoned_setups(app.kit.engine().clone());
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr} (use --addr or OTPKIT_DEMO_ADDR)"))?;
@@ -142,6 +143,26 @@ async fn serve(addr: &str) -> anyhow::Result<()> {
         .await?;
     eprintln!("otpkit-demo: stopped");
     Ok(())
+}
+
+/// How often the demo deletes abandoned setups.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Deletes abandoned setups — unconfirmed devices older than `OTPKIT_ENROLMENT_TTL`, which
+/// can no longer be confirmed (docs/behaviour.md §7.6.1) — every [`PURGE_EVERY`], for as long
+/// as the server runs.
+fn purge_abandoned_setups(engine: otpkit::Engine) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PURGE_EVERY);
+        loop {
+            tick.tick().await;
+            match engine.prune_unconfirmed().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "abandoned setups deleted"),
+                Err(e) => tracing::warn!(error = %e, "deleting abandoned setups failed"),
+            }
+        }
+    });
 }
 
 fn init_logging() {

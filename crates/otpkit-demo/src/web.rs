@@ -338,7 +338,7 @@ impl Demo {
             verify => k.url("/verify/"),
             logout => k.url("/logout/"),
             devices => k.url("/devices/"),
-            setup => k.url("/devices/totp/new/"),
+            setup => k.url("/devices/new/"),
             totp_new => k.url("/devices/totp/new/"),
             email_new => k.url("/devices/email/new/"),
             backup_codes => k.url("/devices/backup-codes/"),

@@ -101,6 +101,18 @@ impl Ctx {
         path
     }
 
+    /// New backup codes from the devices page: the setup made a batch already, so the
+    /// confirmation page asks first; confirm it.
+    async fn new_backup_codes(&self) {
+        let button = r#"form[action$="/devices/backup-codes/"] button"#;
+        self.click(button).await;
+        if self.path().await.ends_with("/regenerate/") {
+            self.screenshot("backup-codes-confirm").await;
+            self.click(button).await;
+        }
+        self.wait("ol.codes code").await;
+    }
+
     async fn wait(&self, css: &str) -> fantoccini::elements::Element {
         match self
             .c
@@ -204,10 +216,26 @@ impl Ctx {
         let mut totp = TotpGen::new(&secret);
         self.fill("#id_otp_token", &totp.next_code()).await;
         self.click("main form button[type=submit]").await;
-        self.wait("main table").await;
-        assert_eq!(self.path().await, "/otp/devices/");
+        self.finish_setup().await;
         self.screenshot("totp-confirmed").await;
         (totp, uri)
+    }
+
+    /// The guided setup after the first code: the backup codes, acknowledged, then the done
+    /// page; ends on the device list.
+    async fn finish_setup(&self) {
+        self.wait("#backup-codes").await;
+        assert_eq!(self.path().await, "/otp/devices/new/backup-codes/");
+        self.screenshot("setup-backup-codes").await;
+        // A checkbox: no page load.
+        self.wait("#id_saved").await.click().await.unwrap();
+        self.click(r#"form[action$="/devices/new/backup-codes/"] button[type=submit]"#)
+            .await;
+        self.wait("main [role=status]").await;
+        assert_eq!(self.path().await, "/otp/devices/new/done/");
+        self.screenshot("setup-done").await;
+        self.goto("/otp/devices/").await;
+        self.wait("main table").await;
     }
 
     /// Signs out; the login page says so, and the home page shows the signed-out state.
@@ -421,9 +449,7 @@ async fn backup_code_logs_in_once() {
     run("backup", &[], |t| async move {
         t.sign_up("bob", "bob-password-1", None).await;
         t.enrol_totp().await;
-        t.click(r#"form[action$="/devices/backup-codes/"] button"#)
-            .await;
-        t.wait("ol.codes code").await;
+        t.new_backup_codes().await;
         t.screenshot("backup-codes").await;
         let codes: Vec<String> = {
             let mut v = Vec::new();
@@ -474,9 +500,7 @@ async fn backup_codes_survive_a_refresh_and_any_code_logs_in_from_the_first_form
     run("any-code", &[], |t| async move {
         t.sign_up("dora", "dora-password-1", None).await;
         let (mut totp, _) = t.enrol_totp().await;
-        t.click(r#"form[action$="/devices/backup-codes/"] button"#)
-            .await;
-        t.wait("ol.codes code").await;
+        t.new_backup_codes().await;
         let codes: Vec<String> = {
             let mut v = Vec::new();
             for e in t.c.find_all(Locator::Css("ol.codes code")).await.unwrap() {
@@ -596,7 +620,7 @@ async fn email_device_via_outbox() {
         t.goto("/otp/devices/email/new/").await;
         t.fill("#id_otp_token", &first).await;
         t.click("main form button[type=submit]:not([name])").await;
-        t.wait("main table").await;
+        t.finish_setup().await;
         t.screenshot("email-confirmed").await;
 
         t.log_out().await;

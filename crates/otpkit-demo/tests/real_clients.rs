@@ -1,7 +1,7 @@
 //! Real OTP clients against the demo: `oathtool` computes the code of a device enrolled
 //! through the web page (key read from the page HTML) and the demo accepts it; `zbarimg`
 //! decodes the page's QR code, rendered to PNG by `rsvg-convert`, back to the exact otpauth
-//! URI shown on the page.
+//! URI shown on the page, issuer included.
 //!
 //! A missing tool skips its test (printing SKIPPED) unless `OTPKIT_REQUIRE_TOOLS=1`, as in
 //! `.ci/run`, which installs `oathtool`, `zbar-tools` and `librsvg2-bin`.
@@ -57,8 +57,12 @@ fn oathtool_code_for_a_web_enrolled_device_is_accepted() {
     let code = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     assert_eq!(code.len(), 6, "{code}");
 
-    let done = http.submit(&page, "/otp/devices/totp/new/", &[("otp_token", &code)]);
-    assert_eq!(done.path, "/otp/devices/", "{}", done.body);
+    let codes = http.submit(&page, "/otp/devices/totp/new/", &[("otp_token", &code)]);
+    assert_eq!(
+        codes.path, "/otp/devices/new/backup-codes/",
+        "the setup goes on to the backup codes: {}",
+        codes.body
+    );
     assert_eq!(http.level(), "verified");
     let list: serde_json::Value =
         serde_json::from_str(&demo.otp(&["device", "list", "--user", "olive", "--json"])).unwrap();
@@ -111,7 +115,12 @@ fn zbarimg_decodes_the_enrolment_qr_to_the_exact_uri() {
     http.sign_up("quinn", "quinn-password-1", None);
     let page = http.start_totp();
     let (_, uri) = enrolment_secret_and_uri(&page.body);
-    assert!(uri.starts_with("otpauth://totp/quinn?secret="), "{uri}");
+    // The issuer is the site's name by default: the app lists "otpkit demo (quinn)".
+    assert!(
+        uri.starts_with("otpauth://totp/otpkit%20demo:quinn?secret="),
+        "{uri}"
+    );
+    assert!(uri.ends_with("&issuer=otpkit%20demo"), "{uri}");
 
     // The QR code inlined in the page…
     let start = page.body.find("<svg").unwrap();

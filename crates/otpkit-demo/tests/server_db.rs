@@ -38,14 +38,17 @@ fn full_flow(var: &str) {
     http.sign_up("sam", "sam-password-1", Some("sam@example.com"));
     let page = http.start_totp();
     let (secret, uri) = enrolment_secret_and_uri(&page.body);
-    assert!(uri.starts_with("otpauth://totp/sam?secret="), "{uri}");
+    assert!(
+        uri.starts_with("otpauth://totp/otpkit%20demo:sam?secret="),
+        "{uri}"
+    );
     let mut codes = TotpGen::new(&secret);
     let done = http.submit(
         &page,
         "/otp/devices/totp/new/",
         &[("otp_token", &codes.next_code())],
     );
-    assert_eq!(done.path, "/otp/devices/", "{}", done.body);
+    assert_eq!(done.path, "/otp/devices/new/backup-codes/", "{}", done.body);
     assert_eq!(http.level(), "verified");
 
     let dup = demo.command(
@@ -71,8 +74,10 @@ fn full_flow(var: &str) {
     assert_eq!(http.level(), "verified");
     let list: serde_json::Value =
         serde_json::from_str(&demo.otp(&["device", "list", "--user", "sam", "--json"])).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    // The app and the backup codes the setup made.
+    assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
     assert_eq!(list[0]["model_label"], "otp_totp.totpdevice");
+    assert_eq!(list[1]["model_label"], "otp_static.staticdevice");
     demo.stop();
 }
 

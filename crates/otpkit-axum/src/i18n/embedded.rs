@@ -22,6 +22,7 @@ pub const EMBEDDED: &[(&str, &str, &str)] = areas![
     "common",
     "errors",
     "login",
+    "setup",
     "devices",
     "admin",
     "security-email"

@@ -113,9 +113,15 @@ fn sign_in(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
 
 /// The user's own devices: the list, enrolment of each kind, and the device actions.
 fn self_service(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
-    use enrol::{backup_codes, email, totp};
+    use enrol::{backup_codes, email, setup, totp};
     router
         .route(&at("/devices/"), get(devices::list))
+        .route(&at("/devices/new/"), get(setup::choose))
+        .route(
+            &at("/devices/new/backup-codes/"),
+            get(setup::codes_get).post(setup::codes_post),
+        )
+        .route(&at("/devices/new/done/"), get(setup::done))
         .route(
             &at("/devices/totp/new/"),
             get(totp::totp_get).post(totp::totp_post),

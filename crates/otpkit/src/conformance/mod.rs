@@ -180,7 +180,7 @@ macro_rules! store_conformance_tests {
             concurrent_backup_code_single_use, concurrent_email_single_use,
             concurrent_failures_all_counted, concurrent_failures_throttled,
             concurrent_account_failures_all_counted, concurrent_account_failures_throttled,
-            concurrent_match_token);
+            concurrent_match_token, engine_purge_abandoned_enrolments);
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
         $(

@@ -123,3 +123,44 @@ pub async fn engine_hotp(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) {
             .is_none()
     );
 }
+
+/// Abandoned enrolments (docs/behaviour.md §7.6.1) are purged on this store: every
+/// unconfirmed device older than the age, of every user, and nothing else — not a younger
+/// one, not a confirmed one, not one confirmed (through the other instance) after it was
+/// created.
+pub async fn engine_purge_abandoned_enrolments(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) {
+    let p = engines(a, b, Settings::default());
+    let (alice, bob) = (user("alice"), user("bob"));
+    let pending = || TotpOptions {
+        unconfirmed: true,
+        ..TotpOptions::default()
+    };
+    let old_alice = p.a.create_totp(&alice, pending()).await.unwrap();
+    let old_bob = p.b.create_email(&bob, None, None, false).await.unwrap();
+    let confirmed_later = p.a.create_totp(&bob, pending()).await.unwrap();
+    let confirmed =
+        p.b.create_totp(&alice, TotpOptions::default())
+            .await
+            .unwrap();
+    p.clock.advance_secs(600);
+    let young = p.a.create_totp(&alice, pending()).await.unwrap();
+    p.b.confirm(&confirmed_later.persistent_id()).await.unwrap();
+    p.clock.advance_secs(1);
+    let age = std::time::Duration::from_secs(600);
+    assert_eq!(p.b.purge_abandoned_enrolments(age).await.unwrap(), 2);
+    for gone in [&old_alice, &old_bob] {
+        let pid = gone.persistent_id();
+        assert!(
+            p.a.from_persistent_id(&pid).await.unwrap().is_none(),
+            "{pid}"
+        );
+    }
+    for kept in [&confirmed_later, &confirmed, &young] {
+        let pid = kept.persistent_id();
+        assert!(
+            p.a.from_persistent_id(&pid).await.unwrap().is_some(),
+            "{pid}"
+        );
+    }
+    assert_eq!(p.a.purge_abandoned_enrolments(age).await.unwrap(), 0);
+}

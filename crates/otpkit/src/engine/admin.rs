@@ -6,7 +6,7 @@ use crate::events::{Event, EventKind};
 use crate::policy::{Throttle, throttle_reset};
 use crate::record::{DeviceRecord, ThrottleState, validate_name};
 use crate::secret::SecretString;
-use crate::store::{DeviceQuery, DeviceStoreExt, Write};
+use crate::store::{DeviceStoreExt, Write};
 use crate::user::UserId;
 
 use super::attempt::CtxExtra;
@@ -294,44 +294,11 @@ impl Engine {
         Ok(removed)
     }
 
-    /// `otpkit device prune`: deletes unconfirmed devices older than `OTPKIT_ENROLMENT_TTL`.
+    /// `otpkit device prune`: deletes unconfirmed devices older than `OTPKIT_ENROLMENT_TTL`
+    /// ([`Engine::purge_abandoned_enrolments`] with that age).
     pub async fn prune_unconfirmed(&self) -> Result<u64, Error> {
-        let cutoff = self
-            .now()
-            .add_secs(-i64::from(self.inner.settings.enrolment.ttl));
-        let mut removed = 0;
-        let mut after = None;
-        loop {
-            let page = self
-                .inner
-                .store
-                .list(&DeviceQuery {
-                    confirmed: Some(false),
-                    created_before: Some(cutoff),
-                    after_id: after,
-                    limit: Some(500),
-                    ..DeviceQuery::default()
-                })
-                .await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.id);
-            for r in page {
-                // Decided again under the lock: a device confirmed since the listing is kept
-                // and not counted. The committed write is the decision of the run that
-                // committed (a retried transition runs the closure again).
-                let done = self
-                    .inner
-                    .store
-                    .transition(r.id, move |rec| {
-                        let expired = !rec.confirmed && rec.created_at < cutoff;
-                        (if expired { Write::Delete } else { Write::None }, ())
-                    })
-                    .await?;
-                if done.is_some_and(|d| d.write == Write::Delete) {
-                    removed += 1;
-                }
-            }
-        }
-        Ok(removed)
+        let ttl = u64::from(self.inner.settings.enrolment.ttl);
+        self.purge_abandoned_enrolments(std::time::Duration::from_secs(ttl))
+            .await
     }
 }

@@ -1,9 +1,15 @@
-//! Enrolment bookkeeping (docs/behaviour.md §7.6; issue 12): one pending enrolment per user and
-//! kind.
+//! Enrolment bookkeeping (docs/behaviour.md §7.6; issues 12 and 14): one pending enrolment per
+//! user and kind, and abandoned enrolments deleted.
+
+use std::time::Duration;
 
 use super::{Engine, Error, UserId};
+use crate::kind::{DeviceKind, EmailDevice};
 use crate::record::DeviceId;
-use crate::store::{DeviceStoreExt, Write};
+use crate::store::{DeviceQuery, DeviceStoreExt, Write};
+
+/// How many unconfirmed devices one listing of [`Engine::purge_abandoned_enrolments`] reads.
+const PURGE_PAGE: u32 = 500;
 
 impl Engine {
     /// Makes a new enrolment *replace* the user's pending ones instead of adding to them:
@@ -52,5 +58,100 @@ impl Engine {
             })
             .await?;
         Ok(done.written(Write::Delete).count() as u64)
+    }
+
+    /// Deletes every **abandoned enrolment**: each unconfirmed device created more than
+    /// `older_than` ago, of every user (docs/behaviour.md §7.6.1). An application runs it
+    /// periodically (the demo every few minutes; `otpkit device prune` runs it with
+    /// `OTPKIT_ENROLMENT_TTL`, which is the right age: an enrolment older than that can no
+    /// longer be confirmed anyway). Each device is decided again under its own lock, so a
+    /// device confirmed meanwhile is kept and not counted. Emits no `device_removed`
+    /// (unconfirmed devices never counted). Uses only the store's `list` and `transition`,
+    /// so every backend supports it. Returns how many were deleted.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use otpkit::{Engine, KeyRing, ManualClock, MemoryStore, Timestamp, UserId};
+    /// use otpkit::engine::TotpOptions;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let clock = ManualClock::new(Timestamp::from_secs(1_767_261_600));
+    /// let engine = Engine::builder(MemoryStore::new(), KeyRing::random("k1").unwrap())
+    ///     .clock(clock.clone())
+    ///     .build()
+    ///     .unwrap();
+    /// let alice = UserId::new("alice").unwrap();
+    /// let pending = TotpOptions { unconfirmed: true, ..TotpOptions::default() };
+    /// engine.create_totp(&alice, pending).await.unwrap();
+    /// engine.create_totp(&alice, TotpOptions::default()).await.unwrap(); // confirmed
+    /// let ten_minutes = Duration::from_secs(600);
+    /// assert_eq!(engine.purge_abandoned_enrolments(ten_minutes).await.unwrap(), 0);
+    /// clock.advance_secs(601);
+    /// assert_eq!(engine.purge_abandoned_enrolments(ten_minutes).await.unwrap(), 1);
+    /// assert_eq!(engine.devices_for_user(Some(&alice), None).await.unwrap().len(), 1);
+    /// # });
+    /// ```
+    pub async fn purge_abandoned_enrolments(&self, older_than: Duration) -> Result<u64, Error> {
+        let age = i64::try_from(older_than.as_secs()).unwrap_or(i64::MAX);
+        let cutoff = self.now().add_secs(age.saturating_neg());
+        let mut removed = 0;
+        let mut after = None;
+        loop {
+            let page = self
+                .inner
+                .store
+                .list(&DeviceQuery {
+                    confirmed: Some(false),
+                    created_before: Some(cutoff),
+                    after_id: after,
+                    limit: Some(PURGE_PAGE),
+                    ..DeviceQuery::default()
+                })
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            for r in page {
+                // Decided again under the lock: a device confirmed since the listing is kept
+                // and not counted. The committed write is the decision of the run that
+                // committed (a retried transition runs the closure again).
+                let done = self
+                    .inner
+                    .store
+                    .transition(r.id, move |rec| {
+                        let expired = !rec.confirmed && rec.created_at < cutoff;
+                        (if expired { Write::Delete } else { Write::None }, ())
+                    })
+                    .await?;
+                if done.is_some_and(|d| d.write == Write::Delete) {
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Whether email codes can be offered to a user setting up a method: the email kind is
+    /// registered and a mailer was given to the builder ([`EngineBuilder::mailer`]; without
+    /// one every send fails).
+    ///
+    /// ```
+    /// use otpkit::mailer::MemoryMailer;
+    /// use otpkit::{Engine, KeyRing, MemoryStore};
+    ///
+    /// let keys = || KeyRing::random("k1").unwrap();
+    /// let without = Engine::builder(MemoryStore::new(), keys()).build().unwrap();
+    /// assert!(!without.sends_email());
+    /// let with = Engine::builder(MemoryStore::new(), keys()).mailer(MemoryMailer::new()).build().unwrap();
+    /// assert!(with.sends_email());
+    /// ```
+    ///
+    /// [`EngineBuilder::mailer`]: super::EngineBuilder::mailer
+    pub fn sends_email(&self) -> bool {
+        self.inner.mailer_configured
+            && self
+                .inner
+                .registry
+                .get(<EmailDevice as DeviceKind>::MODEL_LABEL)
+                .is_some()
     }
 }

@@ -85,6 +85,7 @@ pub struct EngineBuilder {
     extra: Vec<RegisterFn>,
     clock: Arc<dyn Clock>,
     mailer: Arc<dyn Mailer>,
+    mailer_configured: bool,
     users: Arc<dyn UserDirectory>,
     notifier: Arc<dyn Notifier>,
     limiter: Arc<dyn SendLimiter>,
@@ -110,11 +111,13 @@ impl EngineBuilder {
     /// The mailer for email challenges (default: [`NoMailer`]).
     pub fn mailer(mut self, mailer: impl Mailer) -> Self {
         self.mailer = Arc::new(mailer);
+        self.mailer_configured = true;
         self
     }
     /// The mailer, shared.
     pub fn mailer_arc(mut self, mailer: Arc<dyn Mailer>) -> Self {
         self.mailer = mailer;
+        self.mailer_configured = true;
         self
     }
     /// The user directory (default: [`NoDirectory`]).
@@ -171,6 +174,7 @@ impl EngineBuilder {
                 keys: self.keys,
                 clock: self.clock,
                 mailer: self.mailer,
+                mailer_configured: self.mailer_configured,
                 users: self.users,
                 notifier: self.notifier,
                 limiter: self.limiter,
@@ -187,6 +191,8 @@ struct Inner {
     keys: KeyRing,
     clock: Arc<dyn Clock>,
     mailer: Arc<dyn Mailer>,
+    /// Whether the builder was given a mailer ([`Engine::sends_email`]).
+    mailer_configured: bool,
     users: Arc<dyn UserDirectory>,
     notifier: Arc<dyn Notifier>,
     limiter: Arc<dyn SendLimiter>,
@@ -231,6 +237,7 @@ impl Engine {
             extra: Vec::new(),
             clock: Arc::new(SystemClock),
             mailer: Arc::new(NoMailer),
+            mailer_configured: false,
             users: Arc::new(NoDirectory),
             notifier: Arc::new(NoNotifier),
             limiter: Arc::new(MemoryLimiter::new()),

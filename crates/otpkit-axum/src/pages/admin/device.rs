@@ -167,11 +167,7 @@ pub(crate) async fn config(
 ) -> Result<Response, PageError> {
     let kit = &page.kit;
     let d = oath_device(&page, &label, &id).await?;
-    let uri = kit
-        .engine()
-        .config_url(&d.persistent_id())
-        .await
-        .or_internal()?;
+    let uri = kit.config_url(&d.persistent_id()).await.or_internal()?;
     Ok(page
         .render(
             StatusCode::OK,

@@ -192,9 +192,10 @@ async fn render_list(
     flash: &Flash,
 ) -> Result<Response, PageError> {
     let kit = &page.kit;
+    // Only confirmed devices: an enrolment in progress is not a device yet (§7.6.1).
     let devices = kit
         .engine()
-        .devices_for_user(Some(user), None)
+        .devices_for_user(Some(user), Some(true))
         .await
         .or_internal()?;
     if page.json {

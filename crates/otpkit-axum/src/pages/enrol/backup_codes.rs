@@ -4,6 +4,7 @@
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode, header};
 use minijinja::context;
+use otpkit::{Device, UserId};
 
 use crate::flash::Flash;
 use crate::pages::access::{fresh_user, signed_in};
@@ -30,14 +31,7 @@ pub(crate) async fn backup_codes_post(
             &kit.url("/devices/backup-codes/regenerate/"),
         )));
     }
-    let (device, codes) = match kit.engine().generate_backup_codes(&user, None).await {
-        Ok(x) => x,
-        Err(e) => {
-            tracing::error!(target: "otpkit_axum", error = %e, "backup code generation failed");
-            return Err(PageError::Internal);
-        }
-    };
-    let codes: Vec<String> = codes.iter().map(|c| c.expose().to_owned()).collect();
+    let (device, codes) = new_batch(&page, &user).await?;
     let accept_text = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -85,21 +79,60 @@ pub(crate) async fn backup_codes_get(page: Page) -> Result<Response, PageError> 
         .take_flash()
         .await?
         .and_then(|f| f.open_codes(kit.engine().keys()));
-    Ok(codes_page(&page, &codes.unwrap_or_default()).await)
+    Ok(codes_page(&page, &codes.unwrap_or_default(), None).await)
+}
+
+/// A new batch of backup codes for `user` ([`otpkit::Engine::generate_backup_codes`]): the
+/// previous codes stop working.
+pub(super) async fn new_batch(
+    page: &Page,
+    user: &UserId,
+) -> Result<(Device, Vec<String>), PageError> {
+    match page.kit.engine().generate_backup_codes(user, None).await {
+        Ok((d, codes)) => Ok((d, codes.iter().map(|c| c.expose().to_owned()).collect())),
+        Err(e) => {
+            tracing::error!(target: "otpkit_axum", error = %e, "backup code generation failed");
+            Err(PageError::Internal)
+        }
+    }
 }
 
 /// The page showing a new batch of backup codes once, with a text download in the same
-/// response (a `data:` link: no second request can fetch them).
-async fn codes_page(page: &Page, codes: &[String]) -> Response {
+/// response (a `data:` link: no second request can fetch them) and the download, print and
+/// copy buttons of `otpkit.js`. `setup`: the guided setup's step (with the required "I have
+/// saved these codes" confirmation; `Some(true)` when it was missing), else `None`.
+pub(super) async fn codes_page(page: &Page, codes: &[String], setup: Option<bool>) -> Response {
+    let kit = &page.kit;
     let text = format!("{}\n", codes.join("\n"));
     let download = format!("data:text/plain;charset=utf-8,{}", encode_next(&text));
-    let back: Option<String> = None;
+    let (back, regenerate, step) = match setup {
+        Some(_) => (
+            Some(kit.url("/devices/new/")),
+            Some(kit.url("/devices/new/backup-codes/")),
+            Some(3),
+        ),
+        None => (None, None, None),
+    };
     let mut resp = page
         .render(
             StatusCode::OK,
             "otpkit/backup_codes.html",
-            "Backup codes",
-            context! { codes => codes, download => download, back => back },
+            &page.t(if setup.is_some() {
+                "setup-codes-title"
+            } else {
+                "setup-codes-title-plain"
+            }),
+            context! {
+                codes => codes,
+                text => text,
+                download => download,
+                back => back,
+                regenerate => regenerate,
+                setup => setup.is_some(),
+                unconfirmed => setup == Some(true),
+                acknowledge => kit.url("/devices/new/backup-codes/"),
+                step => step,
+            },
         )
         .await;
     if !codes.is_empty() {

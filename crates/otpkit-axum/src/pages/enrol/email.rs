@@ -87,12 +87,13 @@ async fn render_email(
     page.render(
         StatusCode::OK,
         "otpkit/email_new.html",
-        "Set up email codes",
+        &page.t("setup-email-title"),
         context! {
             started => o.device.is_some(),
             email => default_email,
             error => o.error.map(|p| p.message).or_else(|| flash.and_then(|f| f.error.clone())),
             info => o.info.or_else(|| flash.and_then(|f| f.info.clone())),
+            step => 2,
         },
     )
     .await

@@ -1,5 +1,6 @@
 //! Self-service enrolment (docs/behaviour.md §7.6), one module per kind: an authenticator app
-//! ([`totp`], with its QR code), email codes ([`email`]) and backup codes ([`backup_codes`]).
+//! ([`totp`], with its QR code), email codes ([`email`]) and backup codes ([`backup_codes`]);
+//! and the guided setup around them ([`setup`]: choose a method, save the backup codes, done).
 //!
 //! A TOTP or email device is created unconfirmed, recorded in the session (`otpkit_enrol`),
 //! and confirmed by its first code, which also verifies the session. Pending enrolments are
@@ -8,6 +9,7 @@
 
 pub(crate) mod backup_codes;
 pub(crate) mod email;
+pub(crate) mod setup;
 pub(crate) mod totp;
 
 use axum::response::Response;
@@ -132,7 +134,9 @@ enum Confirmation {
 }
 
 /// The enrolment's first code: `confirm_device`, then the session is verified as by a login
-/// (docs/behaviour.md §7.6).
+/// (docs/behaviour.md §7.6). HTML goes on with the guided setup (the backup codes, made now
+/// if the user has none, or the done page); JSON answers as before, with `next` the device
+/// list.
 async fn confirm(
     page: &Page,
     user: &UserId,
@@ -156,10 +160,16 @@ async fn confirm(
     match map_verify(page, user, &pid, res)? {
         Step::Verified(d) => {
             page.store().remove(ENROL_KEY).await?;
-            let devices = page.kit.url("/devices/");
-            Ok(Confirmation::Done(
-                complete(page, user, &d, &devices).await?,
-            ))
+            if page.json {
+                let devices = page.kit.url("/devices/");
+                return Ok(Confirmation::Done(
+                    complete(page, user, &d, &devices).await?,
+                ));
+            }
+            let (next, make_codes) = setup::next_after_confirm(page, user).await?;
+            let resp = complete(page, user, &d, &next).await?;
+            setup::after_confirmed(page, user, &d, make_codes).await?;
+            Ok(Confirmation::Done(resp))
         }
         Step::Failed(p) | Step::Challenge(p, _) => Ok(Confirmation::Refused(p)),
     }

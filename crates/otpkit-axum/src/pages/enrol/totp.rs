@@ -22,6 +22,9 @@ use crate::web::{found, secure};
 /// The model label of TOTP devices.
 const TOTP: &str = "otp_totp.totpdevice";
 
+/// The message of the name of a new authenticator app when the user gives none.
+const DEFAULT_NAME: &str = "setup-totp-default-name";
+
 /// Groups of four.
 fn grouped(s: &str) -> String {
     s.as_bytes()
@@ -46,6 +49,7 @@ async fn render_totp(
 ) -> Result<Response, PageError> {
     let kit = &page.kit;
     let message = flash.and_then(|f| f.error.clone());
+    let digits = kit.settings().totp.digits;
     let Some(device) = device else {
         if page.json {
             return Ok(secure(
@@ -56,13 +60,18 @@ async fn render_totp(
             .render(
                 StatusCode::OK,
                 "otpkit/totp_new.html",
-                "Set up an authenticator app",
-                context! { started => false, error => message },
+                &page.t("setup-totp-title"),
+                context! {
+                    started => false,
+                    error => message,
+                    default_name => page.t(DEFAULT_NAME),
+                    step => 2,
+                },
             )
             .await);
     };
     let pid = device.persistent_id();
-    let a = kit.engine().provisioning(&pid).await.or_internal()?;
+    let a = kit.provisioning(&pid).await.or_internal()?;
     let (uri, secret) = (
         a.to_uri(),
         otpkit::encoding::encode_base32(a.secret.expose()),
@@ -83,14 +92,16 @@ async fn render_totp(
         .render(
             StatusCode::OK,
             "otpkit/totp_new.html",
-            "Set up an authenticator app",
+            &page.t("setup-totp-title"),
             context! {
                 started => true,
                 qr_svg => minijinja::Value::from_safe_string(strip_xml_declaration(&svg)),
                 qr_url => kit.url("/devices/totp/new/qrcode.svg"),
                 uri => uri.expose(),
                 secret => grouped(&secret),
+                digits => digits,
                 error => message,
+                step => 2,
             },
         )
         .await)
@@ -128,7 +139,11 @@ pub(crate) async fn totp_post(page: Page, Form(fields): Form) -> Result<Response
     }
     clear_enrolments(&page, &user).await.or_internal()?;
     let opts = TotpOptions {
-        name: fields.non_empty("name").map(|n| n.trim().to_owned()),
+        name: Some(
+            fields
+                .non_empty("name")
+                .map_or_else(|| page.t(DEFAULT_NAME), |n| n.trim().to_owned()),
+        ),
         unconfirmed: true,
         ..TotpOptions::default()
     };
