@@ -127,3 +127,44 @@ async fn the_script_is_served_from_a_file() {
         page.body
     );
 }
+
+/// The code email speaks the language of the request that asked for it, unless the operator
+/// configured its subject or body.
+#[tokio::test]
+async fn the_code_email_is_in_the_requests_language() {
+    let t = app();
+    let mut c = Client::new(&t);
+    c.lang = Some("de".into());
+    c.login_password("nodev").await;
+    let r = c
+        .post("/otp/devices/email/new/", &[("email", "nodev@example.com")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mail = t.mailer.last().expect("a code email");
+    assert_eq!(mail.subject.expose(), "Dein Bestätigungscode");
+    let text = mail.text.expose();
+    let code: String = text.chars().filter(char::is_ascii_digit).collect();
+    assert_eq!(code.len(), 6, "{text}");
+    assert!(
+        text.starts_with(&format!("Dein Bestätigungscode lautet {code}.")),
+        "{text}"
+    );
+
+    let t = app_with(|s| s.email.subject = "Login code".into());
+    let mut c = Client::new(&t);
+    c.lang = Some("de".into());
+    c.login_password("nodev").await;
+    c.post("/otp/devices/email/new/", &[("email", "nodev@example.com")])
+        .await;
+    let mail = t.mailer.last().expect("a code email");
+    assert_eq!(
+        mail.subject.expose(),
+        "Login code",
+        "the operator's subject wins"
+    );
+    assert!(
+        mail.text
+            .expose()
+            .starts_with("Dein Bestätigungscode lautet ")
+    );
+}

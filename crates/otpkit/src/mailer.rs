@@ -230,7 +230,21 @@ pub struct EmailTemplates {
     pub text: String,
     /// The optional HTML body template.
     pub html: Option<String>,
+    /// Whether the subject is the built-in one, which a caller may replace with a
+    /// translation (see [`LOCALISED_KEY`]); `false` when `OTP_EMAIL_SUBJECT` is configured.
+    pub localise_subject: bool,
+    /// Whether the text body is the built-in [`DEFAULT_BODY_TEMPLATE`], which a caller may
+    /// replace with a translation; `false` when `OTP_EMAIL_BODY_TEMPLATE(_PATH)` is configured.
+    pub localise_text: bool,
 }
+
+/// The key of the extra context under which a caller passes the translated subject and text
+/// body of the code email: `{"otpkit_localised": {"subject": "…", "text": "… {{ token }} …"}}`.
+/// They replace the built-in subject and body only ([`EmailTemplates::localise_subject`],
+/// [`EmailTemplates::localise_text`]); what an operator configured always wins. The text is a
+/// template like the body setting (it sees `token`); the subject's `{token}` is replaced.
+/// otpkit-axum passes them in the language of the request that asked for the code.
+pub const LOCALISED_KEY: &str = "otpkit_localised";
 
 impl fmt::Debug for EmailTemplates {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -248,6 +262,8 @@ impl Default for EmailTemplates {
             subject: "OTP token".into(),
             text: DEFAULT_BODY_TEMPLATE.into(),
             html: None,
+            localise_subject: true,
+            localise_text: true,
         }
     }
 }
@@ -280,6 +296,8 @@ impl EmailTemplates {
                 .clone()
                 .unwrap_or_else(|| DEFAULT_BODY_TEMPLATE.to_owned()),
             html: email.body_html_template.clone(),
+            localise_subject: email.subject == EmailSettings::default().subject,
+            localise_text: email.body_template.is_none(),
         };
         check("OTP_EMAIL_BODY_TEMPLATE", &t.text)?;
         if let Some(h) = &t.html {
@@ -304,8 +322,24 @@ impl EmailTemplates {
             "token".into(),
             serde_json::Value::String(token.expose().to_owned()),
         );
+        let localised = ctx.get(LOCALISED_KEY).cloned();
+        let translation = |key: &str| {
+            localised
+                .as_ref()
+                .and_then(|l| l.get(key))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        let subject = match translation("subject") {
+            Some(s) if self.localise_subject => s,
+            _ => self.subject.clone(),
+        };
+        let text_template = match translation("text") {
+            Some(t) if self.localise_text => t,
+            _ => self.text.clone(),
+        };
         let ctx = serde_json::Value::Object(ctx);
-        let text = render_one(&self.text, &ctx, false)?;
+        let text = render_one(&text_template, &ctx, false)?;
         let html = match &self.html {
             Some(h) => Some(SecretString::new(render_one(h, &ctx, true)?)),
             None => None,
@@ -313,7 +347,7 @@ impl EmailTemplates {
         Ok(EmailMessage {
             to: to.to_owned(),
             from: self.sender.clone(),
-            subject: SecretString::new(self.subject.replace("{token}", token.expose())),
+            subject: SecretString::new(subject.replace("{token}", token.expose())),
             text: SecretString::new(text),
             html,
         })
@@ -391,6 +425,36 @@ mod tests {
             .unwrap_err();
         assert!(!err.to_string().is_empty());
         assert!(!format!("{err} {err:?}").contains("424242"), "{err:?}");
+    }
+
+    #[test]
+    fn a_translation_replaces_only_the_built_in_texts() {
+        let extra = serde_json::json!({LOCALISED_KEY: {
+            "subject": "Dein Code",
+            "text": "Dein Bestätigungscode ist {{ token }}.",
+        }});
+        let code = SecretString::from("123456");
+        let built_in = EmailTemplates::from_settings(&EmailSettings::default()).unwrap();
+        let m = built_in
+            .render("a@example.com", &code, Some(&extra))
+            .unwrap();
+        assert_eq!(m.subject.expose(), "Dein Code");
+        assert_eq!(m.text.expose(), "Dein Bestätigungscode ist 123456.");
+        // What an operator configured wins over any translation.
+        let configured = EmailTemplates::from_settings(&EmailSettings {
+            subject: "Login code".into(),
+            body_template: Some("Code: {{ token }}".into()),
+            ..EmailSettings::default()
+        })
+        .unwrap();
+        let m = configured
+            .render("a@example.com", &code, Some(&extra))
+            .unwrap();
+        assert_eq!(m.subject.expose(), "Login code");
+        assert_eq!(m.text.expose(), "Code: 123456");
+        // Without a translation: the built-in English.
+        let m = built_in.render("a@example.com", &code, None).unwrap();
+        assert_eq!(m.text.expose(), "Your verification code is 123456.");
     }
 
     #[test]

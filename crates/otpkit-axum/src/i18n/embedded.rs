@@ -25,5 +25,6 @@ pub const EMBEDDED: &[(&str, &str, &str)] = areas![
     "setup",
     "devices",
     "admin",
-    "security-email"
+    "security-email",
+    "code-email"
 ];

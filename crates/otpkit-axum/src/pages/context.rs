@@ -110,19 +110,24 @@ impl Page {
         )
     }
 
-    /// The language of the answer.
-    #[allow(dead_code)] // used by the pages converted next
-    pub(crate) fn lang(&self) -> &Lang {
-        &self.lang
-    }
-
     /// The message `id` in the request's language.
     pub(crate) fn t(&self, id: &str) -> String {
         self.kit.catalogue().message(&self.lang, id, &[])
     }
 
+    /// The extra context of a code email in the request's language: the translated subject
+    /// and body, used unless the operator configured their own ([`otpkit::mailer::LOCALISED_KEY`]).
+    pub(crate) fn code_email(&self) -> serde_json::Value {
+        let token = [("token", Arg::from("{{ token }}"))];
+        serde_json::json!({
+            otpkit::mailer::LOCALISED_KEY: {
+                "subject": self.t("code-email-subject"),
+                "text": self.t_with("code-email-text", &token),
+            }
+        })
+    }
+
     /// The message `id` with named `args` in the request's language.
-    #[allow(dead_code)] // used by the pages converted next
     pub(crate) fn t_with(&self, id: &str, args: &[(&str, Arg)]) -> String {
         self.kit.catalogue().message(&self.lang, id, args)
     }

@@ -164,7 +164,7 @@ async fn challenge(
     let opts = ChallengeOptions {
         binding: Some(binding),
         for_enrolment: true,
-        ..ChallengeOptions::default()
+        extra_context: Some(page.code_email()),
     };
     let pid = device.persistent_id();
     let res = page

@@ -57,6 +57,7 @@ async fn try_code(
         };
         let opts = ChallengeOptions {
             binding: Some(binding),
+            extra_context: Some(page.code_email()),
             ..ChallengeOptions::default()
         };
         let pid = d.persistent_id();
