@@ -84,8 +84,8 @@
 //! | `/verify/` | GET, POST | the code step again for an authenticated user (freshness) |
 //! | `/logout/` | GET (form), POST | forgets the device and logs out; lands on `next` or on the login page, which says "You have signed out." |
 //! | `/session` | GET | `{"state": …, "csrf_token": …}` |
-//! | `/static/otpkit.css` | GET | the stylesheet of the default templates |
-//! | `/static/otpkit.js` | GET | the script of the default templates (progressive enhancement) |
+//! | `/static/otpkit.css` | GET | the stylesheet of the default templates (its classes are listed at its top) |
+//! | `/static/otpkit.js` | GET | the default templates' script: progressive enhancement only (no double submit; copy, print and download buttons), see [`templates::SCRIPT`] |
 //! | `/language/` | GET | `?lang=de&next=/x`: keeps the chosen language in the `otpkit_lang` cookie |
 //! | `/devices/` | GET | the user's (confirmed) devices |
 //! | `/devices/new/` | GET | the guided setup: choose a method |

@@ -96,8 +96,11 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 /// The stylesheet served at `{prefix}/static/otpkit.css`.
 pub const STYLESHEET: &str = include_str!("../static/otpkit.css");
 
-/// The script served at `{prefix}/static/otpkit.js` (progressive enhancement only: every page
-/// works without it).
+/// The script served at `{prefix}/static/otpkit.js`: progressive enhancement only (every page
+/// works without it). It disables a form's submit buttons after the first submission and wires
+/// the `data-copy-target`, `data-print` and `data-download` buttons; see the comment at its
+/// top for the attributes. It is an external file from the site's origin, so it runs under
+/// `Content-Security-Policy: default-src 'self'`.
 pub const SCRIPT: &str = include_str!("../static/otpkit.js");
 
 type Loader = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;

@@ -43,9 +43,9 @@ pub const PASSWORD_MAX: usize = 1024;
 /// Why a user operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum UserError {
-    /// A field breaks a rule; the text says which and how to fix it.
+    /// A field breaks a rule; its text says which and how to fix it.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Rule),
     /// A user with that username exists already.
     #[error("a user with that username already exists")]
     Exists,
@@ -96,21 +96,80 @@ impl fmt::Debug for NewUser {
     }
 }
 
+/// The rule a sign-up field breaks. `Display` is the English sentence (the CLI prints it);
+/// [`Rule::message_id`] names the sentence in the demo's catalogues, for the web page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// The username is empty or longer than [`USERNAME_MAX`].
+    UsernameLength,
+    /// The username has a character other than letters, digits and `@ . + - _`.
+    UsernameCharacters,
+    /// The password is shorter than [`PASSWORD_MIN`] characters.
+    PasswordTooShort,
+    /// The password is longer than [`PASSWORD_MAX`] bytes.
+    PasswordTooLong,
+    /// The email address is not a plain `name@example.com`.
+    Email,
+}
+
+impl Rule {
+    /// The message id in the demo's catalogues (`locales/*/demo.ftl`).
+    pub fn message_id(self) -> &'static str {
+        match self {
+            Rule::UsernameLength => "demo-signup-username-length",
+            Rule::UsernameCharacters => "demo-signup-username-chars",
+            Rule::PasswordTooShort => "demo-signup-password-short",
+            Rule::PasswordTooLong => "demo-signup-password-long",
+            Rule::Email => "demo-signup-email-invalid",
+        }
+    }
+
+    /// The limit the message names (`$max` or `$min`), if any.
+    pub fn limit(self) -> Option<(&'static str, usize)> {
+        match self {
+            Rule::UsernameLength => Some(("max", USERNAME_MAX)),
+            Rule::PasswordTooShort => Some(("min", PASSWORD_MIN)),
+            Rule::PasswordTooLong => Some(("max", PASSWORD_MAX)),
+            Rule::UsernameCharacters | Rule::Email => None,
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::UsernameLength => write!(
+                f,
+                "The username must be 1 to {USERNAME_MAX} characters long."
+            ),
+            Rule::UsernameCharacters => {
+                f.write_str("The username may contain only letters, digits and @ . + - _")
+            }
+            Rule::PasswordTooShort => write!(
+                f,
+                "The password must be at least {PASSWORD_MIN} characters long."
+            ),
+            Rule::PasswordTooLong => {
+                write!(f, "The password must be at most {PASSWORD_MAX} bytes long.")
+            }
+            Rule::Email => {
+                f.write_str("Enter a valid email address (name@example.com), or leave it empty.")
+            }
+        }
+    }
+}
+
 /// Checks a username against the rule of [`USERNAME_MAX`].
 pub fn validate_username(username: &str) -> Result<(), UserError> {
     let n = username.chars().count();
     if n == 0 || n > USERNAME_MAX {
-        return Err(UserError::Invalid(format!(
-            "The username must be 1 to {USERNAME_MAX} characters long."
-        )));
+        return Err(UserError::Invalid(Rule::UsernameLength));
     }
     if !username
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '+' | '-' | '_'))
     {
-        return Err(UserError::Invalid(
-            "The username may contain only letters, digits and @ . + - _".into(),
-        ));
+        return Err(UserError::Invalid(Rule::UsernameCharacters));
     }
     Ok(())
 }
@@ -118,14 +177,10 @@ pub fn validate_username(username: &str) -> Result<(), UserError> {
 /// Checks a password's length.
 pub fn validate_password(password: &str) -> Result<(), UserError> {
     if password.chars().count() < PASSWORD_MIN {
-        return Err(UserError::Invalid(format!(
-            "The password must be at least {PASSWORD_MIN} characters long."
-        )));
+        return Err(UserError::Invalid(Rule::PasswordTooShort));
     }
     if password.len() > PASSWORD_MAX {
-        return Err(UserError::Invalid(format!(
-            "The password must be at most {PASSWORD_MAX} bytes long."
-        )));
+        return Err(UserError::Invalid(Rule::PasswordTooLong));
     }
     Ok(())
 }
@@ -138,9 +193,7 @@ pub fn validate_email(email: &str) -> Result<(), UserError> {
     if ok {
         Ok(())
     } else {
-        Err(UserError::Invalid(
-            "Enter a valid email address (name@example.com), or leave it empty.".into(),
-        ))
+        Err(UserError::Invalid(Rule::Email))
     }
 }
 

@@ -11,23 +11,30 @@
 //!
 //! The demo's pages use otpkit-axum's [`Templates`]: they extend `otpkit/base.html`, which
 //! the demo overrides to add its navigation and the development-mode banner, so that every
-//! page — otpkit's and the demo's — looks the same. No page has an inline style or script;
-//! every response carries otpkit's `Content-Security-Policy` (`default-src 'self'`, never framed,
-//! forms to this origin only).
+//! page — otpkit's and the demo's — looks the same. No page has an inline style or script
+//! (otpkit's `otpkit.js` is an external file); every response carries otpkit's
+//! `Content-Security-Policy` (`default-src 'self'`, never framed, forms to this origin only).
+//!
+//! Every sentence comes from a Fluent catalogue, in the language otpkit-axum negotiates for
+//! the request (its chooser, `Accept-Language`, the default language): otpkit's own messages
+//! plus the demo's, `locales/{en,de,es,fr,pt}/demo.ftl`, added with
+//! [`Catalogue::with_ftl`] (see [`catalogue`]).
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::request::Parts;
 use http::{HeaderValue, StatusCode, header};
 use minijinja::context;
 use otpkit::mailer::Mailer;
-use otpkit::session::{CSRF_KEY, DEVICE_KEY, ENROL_KEY, PENDING_KEY, VERIFIED_AT_KEY};
-use otpkit::{Engine, KeyRing, Settings, UserId};
+use otpkit::session::CSRF_KEY;
+use otpkit::{Engine, KeyRing, Settings};
+use otpkit_axum::i18n::{Arg, Catalogue, CatalogueError, Lang};
 use otpkit_axum::security_mail::{DirectoryContacts, SecurityMail};
 use otpkit_axum::{
     OtpKit, OtpState, SessionPasswordAuth, Templates, Verified, WebSettings, otp_required,
@@ -38,7 +45,9 @@ use tower_sessions::{MemoryStore, Session};
 
 use crate::db::Database;
 use crate::mail::{DevMailer, OUTBOX_CAPACITY, Outbox};
-use crate::users::{DemoCredentials, DemoDirectory, NewUser, UserError, UserStore};
+use crate::users::{DemoCredentials, DemoDirectory, UserStore};
+
+mod signup;
 
 /// The site name shown in page titles.
 pub const SITE_NAME: &str = "otpkit demo";
@@ -57,8 +66,26 @@ const DEMO_TEMPLATES: &[(&str, &str)] = &[
 /// The demo's stylesheet, served at `/static/demo.css`.
 pub const DEMO_CSS: &str = include_str!("../static/demo.css");
 
-const DEV_NAV: &str = r#"<a href="/outbox/">Outbox</a>"#;
-const DEV_BANNER: &str = r#"<p class="devmode" role="note"><strong>Development mode:</strong> email codes are not sent. Read them in the <a href="/outbox/">outbox</a> or on the server console; set <code>OTPKIT_SMTP_URL</code> to send them.</p>"#;
+const DEV_NAV: &str = r#"<a href="/outbox/">{{ t("demo-nav-outbox") }}</a>"#;
+const DEV_BANNER: &str = r#"<p class="devmode" role="note"><strong>{{ t("demo-devmode") }}</strong> {{ t("demo-devmode-banner") }} <a href="/outbox/">{{ t("demo-devmode-open-outbox") }}</a></p>"#;
+
+/// The demo's own messages, by language (`locales/{lang}/demo.ftl`).
+pub const DEMO_FTL: &[(&str, &str)] = &[
+    ("en", include_str!("../locales/en/demo.ftl")),
+    ("de", include_str!("../locales/de/demo.ftl")),
+    ("es", include_str!("../locales/es/demo.ftl")),
+    ("fr", include_str!("../locales/fr/demo.ftl")),
+    ("pt", include_str!("../locales/pt/demo.ftl")),
+];
+
+/// otpkit's embedded catalogue with the demo's messages added in every language.
+pub fn catalogue() -> Result<Catalogue, CatalogueError> {
+    DEMO_FTL
+        .iter()
+        .try_fold(Catalogue::embedded(), |c, (lang, ftl)| {
+            c.with_ftl(lang, ftl)
+        })
+}
 
 /// Where email codes go.
 #[derive(Clone)]
@@ -173,6 +200,7 @@ impl App {
             .build()?;
         let auth = SessionPasswordAuth::new(DemoCredentials(db.users.clone()));
         let kit = OtpKit::builder(engine, auth)
+            .catalogue(catalogue()?)?
             .web_settings(web)?
             .templates(templates(dev_mode))
             .site_name(SITE_NAME)
@@ -187,7 +215,10 @@ impl App {
             .route_layer(otp_required());
         let pages = Router::new()
             .route("/", get(home))
-            .route("/signup/", get(signup_get).post(signup_post))
+            .route(
+                "/signup/",
+                get(signup::signup_get).post(signup::signup_post),
+            )
             .route("/outbox/", get(outbox_page))
             .route("/static/demo.css", get(stylesheet))
             .merge(protected)
@@ -268,6 +299,37 @@ async fn csrf_ok(session: &Session, presented: &str) -> bool {
     }
 }
 
+/// What every demo page needs from its request: the session, the OTP state, the language
+/// otpkit-axum negotiates for it, and its path (for the language chooser's `next`).
+pub(crate) struct Req {
+    session: Session,
+    state: OtpState,
+    lang: Lang,
+    here: String,
+}
+
+impl FromRequestParts<Demo> for Req {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, d: &Demo) -> Result<Req, Response> {
+        let session = Session::from_request_parts(parts, d)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Ok(state) = OtpState::from_request_parts(parts, d).await;
+        let lang = d.kit.catalogue().negotiate_headers(&parts.headers);
+        let here = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+        Ok(Req {
+            session,
+            state,
+            lang,
+            here,
+        })
+    }
+}
+
 impl Demo {
     fn urls(&self) -> minijinja::Value {
         let k = &self.kit;
@@ -276,40 +338,68 @@ impl Demo {
             verify => k.url("/verify/"),
             logout => k.url("/logout/"),
             devices => k.url("/devices/"),
+            setup => k.url("/devices/new/"),
             totp_new => k.url("/devices/totp/new/"),
             email_new => k.url("/devices/email/new/"),
             backup_codes => k.url("/devices/backup-codes/"),
             admin => k.url("/admin/"),
             admin_login => k.url("/admin/login/"),
             css => k.url("/static/otpkit.css"),
+            js => k.url("/static/otpkit.js"),
+            language => k.url("/language/"),
             home => k.web_settings().login_redirect_url.clone(),
         }
     }
 
-    /// Renders one of the demo's pages with the context every page shares.
+    /// The message `id` in the request's language.
+    fn t(&self, req: &Req, id: &str) -> String {
+        self.kit.catalogue().message(&req.lang, id, &[])
+    }
+
+    /// The message `id` with `args` in the request's language.
+    fn t_with(&self, req: &Req, id: &str, args: &[(&str, Arg)]) -> String {
+        self.kit.catalogue().message(&req.lang, id, args)
+    }
+
+    /// Renders one of the demo's pages, titled by the message `title`, with the context every
+    /// page shares (the same names as otpkit-axum's pages: `lang`, `languages`, `here`, …).
     async fn page(
         &self,
-        session: &Session,
-        state: &OtpState,
+        req: &Req,
         status: StatusCode,
         template: &str,
         title: &str,
         extra: minijinja::Value,
     ) -> Response {
-        let csrf = match csrf_token(session).await {
+        let csrf = match csrf_token(&req.session).await {
             Ok(t) => t,
             Err(e) => {
                 tracing::error!(target: "otpkit_demo", error = %e, "session store failure");
                 return (StatusCode::SERVICE_UNAVAILABLE, "session store failure").into_response();
             }
         };
+        let catalogue = self.kit.catalogue();
+        let languages: Vec<minijinja::Value> = catalogue
+            .languages()
+            .map(|l| {
+                context! {
+                    tag => l.as_str(),
+                    name => self.t(req, &format!("language-{}", l.as_str())),
+                    current => l == &req.lang,
+                }
+            })
+            .collect();
         let ctx = context! {
-            title => title,
-            site_name => SITE_NAME,
+            title => self.t(req, title),
+            site_name => self.kit.site_name(),
+            lang => req.lang.as_str(),
+            i18n => otpkit_axum::i18n::translator(catalogue, &req.lang, self.kit.engine().now()),
+            languages => languages,
+            here => req.here.clone(),
             csrf_token => csrf,
-            level => state.level().as_str(),
-            user => state.user().map(|u| u.as_str().to_owned()),
-            is_staff => state.is_staff(&self.kit).await,
+            level => req.state.level().as_str(),
+            user => req.state.user().map(|u| u.as_str().to_owned()),
+            is_staff => req.state.is_staff(&self.kit).await,
             urls => self.urls(),
             dev_mode => self.outbox.is_some(),
             ..extra
@@ -328,17 +418,11 @@ impl Demo {
         }
     }
 
-    async fn error(
-        &self,
-        session: &Session,
-        state: &OtpState,
-        status: StatusCode,
-        title: &str,
-        message: &str,
-    ) -> Response {
+    /// The error page: the title and the message are message ids.
+    async fn error(&self, req: &Req, status: StatusCode, title: &str, message: &str) -> Response {
+        let message = self.t(req, message);
         self.page(
-            session,
-            state,
+            req,
             status,
             "demo/error.html",
             title,
@@ -348,62 +432,51 @@ impl Demo {
     }
 }
 
-async fn home(State(d): State<Demo>, session: Session, state: OtpState) -> Response {
+async fn home(State(d): State<Demo>, req: Req) -> Response {
     let mut has_device = false;
-    let mut is_staff = false;
-    if let Some(user) = state.user() {
+    if let Some(user) = req.state.user() {
         has_device = d
             .kit
             .engine()
             .user_has_device(Some(user), Some(true))
             .await
             .unwrap_or(false);
-        is_staff = matches!(d.users.get(user.as_str()).await, Ok(Some(u)) if u.is_staff);
     }
     let extra = context! {
-        device => state.device().map(|dev| dev.name().to_owned()),
-        verified_at => state.verified_at().map(|t| t.to_rfc3339()),
+        device => req.state.device().map(|dev| dev.name().to_owned()),
+        verified_at => req.state.verified_at().map(|t| t.to_rfc3339()),
         has_device => has_device,
-        is_staff => is_staff,
     };
     d.page(
-        &session,
-        &state,
+        &req,
         StatusCode::OK,
         "demo/home.html",
-        "Home",
+        "demo-title-home",
         extra,
     )
     .await
 }
 
-async fn protected(
-    State(d): State<Demo>,
-    session: Session,
-    state: OtpState,
-    v: Verified,
-) -> Response {
+async fn protected(State(d): State<Demo>, req: Req, v: Verified) -> Response {
     let extra = context! { device => v.device.name().to_owned() };
     d.page(
-        &session,
-        &state,
+        &req,
         StatusCode::OK,
         "demo/protected.html",
-        "Protected page",
+        "demo-title-protected",
         extra,
     )
     .await
 }
 
-async fn outbox_page(State(d): State<Demo>, session: Session, state: OtpState) -> Response {
+async fn outbox_page(State(d): State<Demo>, req: Req) -> Response {
     let Some(outbox) = &d.outbox else {
         return d
             .error(
-                &session,
-                &state,
+                &req,
                 StatusCode::NOT_FOUND,
-                "Not found",
-                "There is no outbox: email is sent by SMTP (OTPKIT_SMTP_URL).",
+                "demo-title-not-found",
+                "demo-outbox-none",
             )
             .await;
     };
@@ -421,11 +494,10 @@ async fn outbox_page(State(d): State<Demo>, session: Session, state: OtpState) -
         })
         .collect();
     d.page(
-        &session,
-        &state,
+        &req,
         StatusCode::OK,
         "demo/outbox.html",
-        "Outbox",
+        "demo-title-outbox",
         context! { messages => messages, capacity => OUTBOX_CAPACITY },
     )
     .await
@@ -442,211 +514,14 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
-async fn not_found(State(d): State<Demo>, session: Session, state: OtpState) -> Response {
+async fn not_found(State(d): State<Demo>, req: Req) -> Response {
     d.error(
-        &session,
-        &state,
+        &req,
         StatusCode::NOT_FOUND,
-        "Not found",
-        "There is no page at this address.",
+        "demo-title-not-found",
+        "demo-not-found",
     )
     .await
-}
-
-async fn signup_get(State(d): State<Demo>, session: Session, state: OtpState) -> Response {
-    d.page(
-        &session,
-        &state,
-        StatusCode::OK,
-        "demo/signup.html",
-        "Sign up",
-        context! { username => "", email => "" },
-    )
-    .await
-}
-
-/// The sign-up form.
-#[derive(Debug, Default)]
-struct SignupForm {
-    csrf_token: String,
-    username: String,
-    email: String,
-    password: String,
-    password2: String,
-}
-
-/// The largest sign-up body read (four short fields and a CSRF token).
-const SIGNUP_MAX_BYTES: usize = 16 * 1024;
-
-impl SignupForm {
-    /// Reads the form from an `application/x-www-form-urlencoded` body of at most
-    /// [`SIGNUP_MAX_BYTES`]; a repeated field counts once (its first value), unknown ones are
-    /// ignored. `None` for any other body: the caller answers with its own message, never
-    /// with the framework's rejection text.
-    async fn read(headers: &http::HeaderMap, body: axum::body::Body) -> Option<SignupForm> {
-        let form_type = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|m| {
-                m.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            });
-        if !form_type {
-            return None;
-        }
-        let bytes = axum::body::to_bytes(body, SIGNUP_MAX_BYTES).await.ok()?;
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).ok()?;
-        let mut form = SignupForm::default();
-        let mut seen = std::collections::HashSet::new();
-        for (k, v) in pairs {
-            if !seen.insert(k.clone()) {
-                continue;
-            }
-            match k.as_str() {
-                "csrf_token" => form.csrf_token = v,
-                "username" => form.username = v,
-                "email" => form.email = v,
-                "password" => form.password = v,
-                "password2" => form.password2 = v,
-                _ => {}
-            }
-        }
-        Some(form)
-    }
-}
-
-async fn signup_post(
-    State(d): State<Demo>,
-    session: Session,
-    state: OtpState,
-    headers: http::HeaderMap,
-    body: axum::body::Body,
-) -> Response {
-    let Some(form) = SignupForm::read(&headers, body).await else {
-        return d
-            .error(
-                &session,
-                &state,
-                StatusCode::BAD_REQUEST,
-                "Sign up",
-                "The sign-up form could not be read. Please go back and fill it in again.",
-            )
-            .await;
-    };
-    if !csrf_ok(&session, &form.csrf_token).await {
-        return d
-            .error(
-                &session,
-                &state,
-                StatusCode::FORBIDDEN,
-                "Forbidden",
-                "This page expired. Please try again.",
-            )
-            .await;
-    }
-    let again = |errors: Vec<String>, status: StatusCode| {
-        let d = d.clone();
-        let session = session.clone();
-        let state = state.clone();
-        let username = form.username.clone();
-        let email = form.email.clone();
-        async move {
-            d.page(
-                &session,
-                &state,
-                status,
-                "demo/signup.html",
-                "Sign up",
-                context! { errors => errors, username => username, email => email },
-            )
-            .await
-        }
-    };
-    if let Some(msg) = form_problem(&state, &form) {
-        return again(vec![msg.to_owned()], StatusCode::BAD_REQUEST).await;
-    }
-    let user = match create_account(&d.users, &form).await {
-        Ok(u) => u,
-        Err(Refusal::Form(msg)) => return again(vec![msg], StatusCode::BAD_REQUEST).await,
-        Err(Refusal::Storage(e)) => {
-            tracing::error!(target: "otpkit_demo", error = %e, "sign-up failed");
-            return d
-                .error(
-                    &session,
-                    &state,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Error",
-                    "The account could not be created. Please try again later.",
-                )
-                .await;
-        }
-    };
-    tracing::info!(target: "otpkit_demo", user = %user.username, "signed up");
-    match log_in_new_user(&d.kit, &session, &user.username).await {
-        Ok(()) => Redirect::to("/").into_response(),
-        Err(e) => {
-            tracing::error!(target: "otpkit_demo", error = %e, "log-in after sign-up failed");
-            Redirect::to(&d.kit.url("/login/")).into_response()
-        }
-    }
-}
-
-/// What is wrong with a sign-up before the user table is asked.
-fn form_problem(state: &OtpState, form: &SignupForm) -> Option<&'static str> {
-    if state.user().is_some() {
-        return Some("You are logged in. Log out to create another account.");
-    }
-    (form.password != form.password2).then_some("The two passwords differ.")
-}
-
-/// Why a sign-up created nothing.
-enum Refusal {
-    /// The form is wrong; the message says why.
-    Form(String),
-    /// The user table failed.
-    Storage(UserError),
-}
-
-/// Creates the account the form describes.
-async fn create_account(
-    users: &UserStore,
-    form: &SignupForm,
-) -> Result<crate::users::User, Refusal> {
-    let email = Some(form.email.trim().to_owned()).filter(|e| !e.is_empty());
-    let created = users
-        .create(NewUser {
-            username: form.username.trim().to_owned(),
-            password: form.password.clone(),
-            email,
-            is_staff: false,
-        })
-        .await;
-    match created {
-        Ok(u) => Ok(u),
-        Err(UserError::Exists) => Err(Refusal::Form(
-            "A user with that username already exists.".to_owned(),
-        )),
-        Err(e @ UserError::Invalid(_)) => Err(Refusal::Form(e.to_string())),
-        Err(e) => Err(Refusal::Storage(e)),
-    }
-}
-
-/// Logs a just-created user in (first factor only: a new account has no device), the way
-/// otpkit's login handler does for a user without a device: a fresh session id, no OTP
-/// state of an earlier login, a new CSRF token.
-async fn log_in_new_user(kit: &OtpKit, session: &Session, username: &str) -> anyhow::Result<()> {
-    let user = UserId::new(username)?;
-    for k in [DEVICE_KEY, VERIFIED_AT_KEY, ENROL_KEY, PENDING_KEY] {
-        session.remove_value(k).await?;
-    }
-    session.cycle_id().await?;
-    kit.auth()
-        .login(session, &user)
-        .await
-        .map_err(|e| anyhow::anyhow!(e))?;
-    rotate_csrf(session).await?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -665,28 +540,149 @@ mod tests {
         })
     }
 
+    /// The context of a page in `lang`, for a verified alice with one outbox message.
+    fn sample(lang: &str) -> minijinja::Value {
+        let catalogue = catalogue().unwrap();
+        let lang = catalogue.language(lang).unwrap();
+        context! {
+            title => "T", site_name => SITE_NAME, csrf_token => "x",
+            lang => lang.as_str(),
+            i18n => otpkit_axum::i18n::translator(
+                &catalogue,
+                &lang,
+                otpkit::Timestamp::from_secs(1_767_225_600),
+            ),
+            languages => vec![context! { tag => "en", name => "English", current => true }],
+            here => "/",
+            level => "verified", user => "alice", device => "Phone", is_staff => true,
+            verified_at => "2026-01-01T00:00:00Z", capacity => 50,
+            urls => context! {
+                css => "/otp/static/otpkit.css",
+                js => "/otp/static/otpkit.js",
+                language => "/otp/language/",
+            },
+            messages => vec![context! {
+                at => "2026-01-01T00:00:00Z", to => "a@b.c", subject => "S", text => "123456",
+            }],
+            errors => vec!["E"],
+        }
+    }
+
     #[test]
     fn templates_render_without_inline_code() {
         for dev in [true, false] {
             let t = templates(dev);
             for (name, _) in DEMO_TEMPLATES {
-                let html = t
-                    .render(
-                        name,
-                        context! {
-                            title => "T", site_name => SITE_NAME, csrf_token => "x",
-                            level => "verified", user => "alice",
-                            urls => context! { css => "/otp/static/otpkit.css" },
-                            messages => vec![context! { to => "a@b.c", text => "123456" }],
-                        },
-                    )
-                    .unwrap();
+                let html = t.render(name, sample("en")).unwrap();
                 assert!(!html.contains("style="), "{name}");
                 assert!(!html.contains("<style"), "{name}");
-                assert!(!html.contains("<script"), "{name}");
+                // One external script (otpkit.js), no inline code.
+                for (i, _) in html.match_indices("<script") {
+                    let tag = &html[i..];
+                    let end = tag.find("</script>").unwrap();
+                    let open = &tag[..tag.find('>').unwrap() + 1];
+                    assert!(
+                        open.contains(" src=\"") && open.contains("otpkit.js\""),
+                        "{name}: {open}"
+                    );
+                    assert_eq!(end, open.len(), "{name}: inline code in {open}");
+                }
                 assert!(!has_inline_handler(&html), "{name}");
                 assert_eq!(html.contains("/outbox/"), dev, "{name}");
             }
         }
+    }
+
+    /// The demo's templates, with the development-mode pieces filled in.
+    fn sources() -> Vec<(String, String)> {
+        let base = BASE
+            .replace("__DEV_NAV__", DEV_NAV)
+            .replace("__DEV_BANNER__", DEV_BANNER);
+        std::iter::once(("demo/base.html".to_owned(), base))
+            .chain(
+                DEMO_TEMPLATES
+                    .iter()
+                    .map(|(n, s)| ((*n).to_owned(), (*s).to_owned())),
+            )
+            .collect()
+    }
+
+    /// Every `t("id"` of `source`.
+    fn message_ids(source: &str) -> Vec<String> {
+        source
+            .split("t(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split_once('"').map(|(id, _)| id.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn templates_have_no_literal_sentence() {
+        for (name, source) in sources() {
+            let literal = otpkit_axum::i18n::literal_text(&source);
+            assert!(literal.is_empty(), "{name}: {literal:?}");
+        }
+    }
+
+    #[test]
+    fn every_message_the_demo_uses_exists_in_every_language() {
+        let catalogue = catalogue().unwrap();
+        let mut ids: Vec<String> = sources().iter().flat_map(|(_, s)| message_ids(s)).collect();
+        // The messages web.rs and signup.rs name.
+        ids.extend(
+            [
+                include_str!("web.rs"),
+                include_str!("web/signup.rs"),
+                include_str!("users.rs"),
+            ]
+            .iter()
+            .flat_map(|src| {
+                src.split('"')
+                    .filter(|s| {
+                        s.len() > 5
+                            && s.starts_with("demo-")
+                            && s.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                    })
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            }),
+        );
+        assert!(ids.len() > 60, "{ids:?}");
+        for lang in ["en", "de", "es", "fr", "pt"] {
+            let l = catalogue.language(lang).unwrap();
+            for id in &ids {
+                assert!(catalogue.has_message(&l, id), "{lang}: {id} is missing");
+            }
+        }
+    }
+
+    #[test]
+    fn every_language_has_the_same_demo_messages() {
+        let ids = |src: &str| -> Vec<String> {
+            src.lines()
+                .filter(|l| l.starts_with("demo-"))
+                .filter_map(|l| l.split_once(" =").map(|(id, _)| id.to_owned()))
+                .collect()
+        };
+        let en = ids(DEMO_FTL[0].1);
+        assert!(en.len() > 70, "{}", en.len());
+        for (lang, src) in DEMO_FTL {
+            assert_eq!(ids(src), en, "{lang}");
+            catalogue().unwrap().with_ftl(lang, src).unwrap();
+        }
+    }
+
+    #[test]
+    fn pages_speak_the_request_language() {
+        let t = templates(true);
+        let home = t.render("demo/home.html", sample("de")).unwrap();
+        assert!(home.contains(r#"<html lang="de">"#), "{home}");
+        assert!(home.contains("Du bist als alice angemeldet"), "{home}");
+        assert!(home.contains("Entwicklungsmodus"), "{home}");
+        let signup = t.render("demo/signup.html", sample("fr")).unwrap();
+        assert!(
+            signup.contains("Vous êtes connecté en tant que alice"),
+            "{signup}"
+        );
     }
 }

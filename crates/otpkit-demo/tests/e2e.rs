@@ -296,6 +296,9 @@ where
         }
     };
     let _serial = SERIAL.lock().await;
+    // The scenario's wall time, printed for CI's log (no assertion depends on it).
+    #[allow(clippy::disallowed_methods)]
+    let started = std::time::Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let demo = Demo::start(dir.path(), env);
     let port = free_port();
@@ -350,6 +353,11 @@ where
     let _ = client.close().await;
     let _ = driver.kill();
     let _ = driver.wait();
+    {
+        use std::io::Write as _;
+        let secs = started.elapsed().as_secs_f64();
+        let _ = writeln!(std::io::stderr(), "e2e {name}: {secs:.1} s");
+    }
     if let Err(e) = result {
         match e.try_into_panic() {
             Ok(p) => std::panic::resume_unwind(p),

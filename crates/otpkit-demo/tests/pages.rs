@@ -73,7 +73,8 @@ fn pages_headers_guard_and_sign_up_rules() {
     assert_eq!(p.status, 302);
     assert_eq!(p.location.as_deref(), Some("/otp/login/?next=/protected/"));
 
-    // Sign-up refuses a missing CSRF token, and creates nothing.
+    // Sign-up refuses a missing CSRF token, creates nothing, and shows the form again with a
+    // fresh token and the reason (a stale form), never a bare refusal.
     let forged = http.post(
         "/signup/",
         &[
@@ -83,7 +84,13 @@ fn pages_headers_guard_and_sign_up_rules() {
         ],
     );
     assert_eq!(forged.status, 403);
-    assert!(forged.body.contains("This page expired"));
+    assert!(forged.body.contains("This page expired. Please try again."));
+    assert!(
+        forged.body.contains(r#"id="id_username""#),
+        "{}",
+        forged.body
+    );
+    assert!(!forged.csrf().is_empty());
     let out = demo.command(&["otp", "device", "list", "--user", "mallory"], None);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains(r#"User "mallory" does not exist."#));
@@ -158,7 +165,7 @@ fn pages_headers_guard_and_sign_up_rules() {
         ],
     );
     assert_eq!(p.status, 400);
-    assert!(p.body.contains("Log out to create another account."));
+    assert!(p.body.contains("Sign out to create another account."));
     let other = Http::new(&demo.url);
     let p = signup(
         &other,

@@ -66,6 +66,29 @@ pub use embedded::{EMBEDDED, LANGUAGES};
 pub use negotiate::LANG_COOKIE;
 pub(crate) use time::ago;
 
+/// The context value `i18n` that the template functions `t()` and `ago()` read, for an
+/// application's own pages rendered with [`crate::Templates`] (otpkit's pages add it
+/// themselves): the catalogue, the request's language (e.g. from
+/// [`Catalogue::negotiate_headers`]) and "now" for `ago()` (e.g. `kit.engine().now()`).
+///
+/// ```
+/// use minijinja::context;
+/// use otpkit_axum::Templates;
+/// use otpkit_axum::i18n::{Catalogue, translator};
+///
+/// let catalogue = Catalogue::embedded();
+/// let de = catalogue.language("de").expect("embedded");
+/// let templates = Templates::new().with_override("app/hello.html", r#"{{ t("common-sign-in") }}"#);
+/// let now = otpkit::Timestamp::from_secs(1_700_000_000);
+/// let html = templates
+///     .render("app/hello.html", context! { i18n => translator(&catalogue, &de, now) })
+///     .expect("renders");
+/// assert_eq!(html, "Anmelden");
+/// ```
+pub fn translator(catalogue: &Catalogue, lang: &Lang, now: otpkit::Timestamp) -> minijinja::Value {
+    template::Translator::value(catalogue, lang, now)
+}
+
 /// A language a request is answered in: one of the catalogue's languages.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Lang {
