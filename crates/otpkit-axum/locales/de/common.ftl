@@ -1,3 +1,4 @@
+common-account-nav = Konto
 common-site-nav = Website
 common-skip-to-content = Zum Hauptinhalt springen
 common-security = Bestätigung in zwei Schritten

@@ -1,4 +1,5 @@
 # The layout and the words every page shares.
+common-account-nav = Account
 common-site-nav = Site
 common-skip-to-content = Skip to the main content
 common-security = Two-step verification

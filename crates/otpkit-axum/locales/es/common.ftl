@@ -1,3 +1,4 @@
+common-account-nav = Cuenta
 common-site-nav = Sitio
 common-skip-to-content = Saltar al contenido principal
 common-security = Verificación en dos pasos

@@ -1,3 +1,4 @@
+common-account-nav = Compte
 common-site-nav = Site
 common-skip-to-content = Aller au contenu principal
 common-security = Validation en deux étapes

@@ -1,3 +1,4 @@
+common-account-nav = Conta
 common-site-nav = Site
 common-skip-to-content = Saltar para o conteúdo principal
 common-security = Verificação em dois passos
