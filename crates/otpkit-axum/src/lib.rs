@@ -151,6 +151,8 @@ pub mod i18n;
 mod kit;
 mod middleware;
 mod pages;
+pub mod router;
+mod second_factor;
 pub mod security_mail;
 pub mod session;
 pub mod settings;
@@ -164,6 +166,7 @@ pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_req
 pub use kit::{NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};
 pub use middleware::{Level, OtpLayer, OtpService, OtpState};
 pub use pages::routes;
+pub use second_factor::{SecondStep, SecondStepError, csrf_token};
 pub use security_mail::SecurityMail;
 pub use session::SessionAdapter;
 pub use settings::{WebSettings, WebSettingsError};
