@@ -392,6 +392,16 @@ impl Client {
         }
     }
 
+    /// A client of another application (one that mounts otpkit's routes its own way).
+    pub fn for_router(app: Router) -> Self {
+        Client {
+            app,
+            cookie: None,
+            see_other: None,
+            lang: None,
+        }
+    }
+
     pub async fn send(&mut self, mut req: Request<Body>) -> Res {
         if let Some(c) = &self.cookie {
             req.headers_mut()
