@@ -275,7 +275,7 @@ pub use error::{Code, Problem};
 pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_required};
 pub use kit::{NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};
 pub use middleware::{Level, OtpLayer, OtpService, OtpState};
-pub use pages::routes;
+pub use pages::{CodeStep, routes};
 pub use second_factor::{SecondStep, SecondStepError, csrf_token};
 pub use security_mail::SecurityMail;
 pub use session::SessionAdapter;

@@ -36,6 +36,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("otpkit/base.html", include_str!("../templates/base.html")),
     ("otpkit/login.html", include_str!("../templates/login.html")),
     (
+        "otpkit/code_step_form.html",
+        include_str!("../templates/code_step_form.html"),
+    ),
+    (
         "otpkit/logout.html",
         include_str!("../templates/logout.html"),
     ),

@@ -20,7 +20,8 @@ use http::StatusCode;
 use otpkit::UserId;
 use otpkit_axum::auth::AuthError;
 use otpkit_axum::{
-    Authentication, OtpKit, SecondStep, SecondStepError, WebSettings, otp_required, router,
+    Authentication, CodeStep, OtpKit, SecondStep, SecondStepError, WebSettings, otp_required,
+    router,
 };
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -85,6 +86,22 @@ async fn legacy_login(session: Session, Form(f): Form<Vec<(String, String)>>) ->
     StatusCode::NO_CONTENT
 }
 
+/// The application's own page with the code step inside, rendered by its own minijinja.
+async fn app_confirm(step: CodeStep) -> axum::response::Html<String> {
+    let mut env = minijinja::Environment::new();
+    env.add_template(
+        "confirm.html",
+        "<!doctype html><html><body><main><h1>Confirm, {{ user }}</h1>{{ code_step|safe }}</main></body></html>",
+    )
+    .unwrap();
+    let html = env
+        .get_template("confirm.html")
+        .unwrap()
+        .render(minijinja::context! { user => step.user().as_str(), code_step => step.html() })
+        .unwrap();
+    axum::response::Html(html)
+}
+
 /// The application's settings page with its own form posting to otpkit.
 async fn app_settings(session: Session) -> String {
     otpkit_axum::csrf_token(&session).await.unwrap()
@@ -107,6 +124,7 @@ fn own_app(t: &TestApp, web: impl FnOnce(&mut WebSettings)) -> Router {
         .route("/app/login", post(app_login))
         .route("/app/settings", get(app_settings))
         .route("/app/legacy-login", post(legacy_login))
+        .route("/app/confirm", get(app_confirm))
         .with_state(kit.clone())
         .merge(router::code_step(kit.clone()))
         .merge(router::enrolment(kit.clone()))
@@ -283,4 +301,58 @@ async fn the_default_check_credentials_refuses_everyone() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
     assert_eq!(r.json()["error"], "invalid_login");
     assert_eq!(c.state().await, "anonymous");
+}
+
+#[tokio::test]
+async fn the_code_step_embedded_in_the_apps_own_page_verifies_with_a_real_code() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    let mut c = Client::for_router(own_app(&t, |_| {}));
+    // Anonymous: the embedded step sends the browser to the application's login.
+    let r = c.get("/app/confirm").await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(r.location(), "/app/login?next=/app/confirm");
+    app_password(&mut c, "alice", "/dashboard").await;
+    let r = c.get("/app/confirm").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let body = r.body.replace("&#x2f;", "/"); // otpkit's templates escape slashes
+    assert!(body.contains("<h1>Confirm, alice</h1>"), "{body}");
+    assert!(body.contains("action=\"/otp/verify/\""), "{body}");
+    assert!(
+        body.contains("name=\"next\" value=\"/app/confirm\""),
+        "{}",
+        r.body
+    );
+    assert!(body.contains("name=\"otp_token\""), "{body}");
+    assert!(body.contains("for=\"id_otp_token\""), "{body}");
+    let token = c.csrf().await;
+    assert!(body.contains(&format!("value=\"{token}\"")), "{body}");
+    // The form posts to otpkit's code step, which comes back to the application's page.
+    let code = t.engine.current_totp(&pid).await.unwrap();
+    let r = c
+        .post_raw(
+            "/otp/verify/",
+            &[
+                ("csrf_token", &token),
+                ("otp_device", &pid),
+                ("otp_token", code.expose()),
+                ("next", "/app/confirm"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    assert_eq!(r.location(), "/app/confirm");
+    assert_eq!(c.state().await, "verified");
+    assert_eq!(c.get("/dashboard").await.body, "dashboard");
+}
+
+#[tokio::test]
+async fn the_embedded_code_step_of_a_user_without_a_device_goes_to_verify() {
+    let t = app();
+    let mut c = Client::for_router(own_app(&t, |_| {}));
+    let r = post_unfollowed(&mut c, "/app/legacy-login", &[("username", "nodev")]).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = c.get("/app/confirm").await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(r.location(), "/otp/verify/?next=/app/confirm");
 }

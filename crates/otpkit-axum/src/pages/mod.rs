@@ -13,6 +13,7 @@ mod access;
 mod admin;
 mod context;
 mod devices;
+mod embed;
 mod enrol;
 mod form;
 mod language;
@@ -29,6 +30,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::header;
+
+pub use embed::CodeStep;
 
 use crate::error::{Code, Problem};
 use crate::kit::OtpKit;
