@@ -14,6 +14,7 @@
 //!   devices, admin, and otpkit's password login only when wanted), and
 //!   [`OtpKit::begin_second_factor`] for an application that keeps its own login (see
 //!   "Keep your own login" below).
+//! * [`CodeStep`] — the code step rendered for the application's own page.
 //! * [`Authentication`] — the application's first factor, with the ready-made
 //!   [`SessionPasswordAuth`].
 //! * [`WebSettings`] — where the pages live and where users go, the freshness and body
@@ -97,6 +98,15 @@
 //! 4. **Guard your routes** with [`otp_required`] or [`Verified`]. A session that owes only
 //!    the code (pending, or signed in by your app but not verified) goes straight to
 //!    `/otp/verify/?next=…` in one hop; anonymous visitors go to your login.
+//!
+//! **The code step in your own page** (like django-otp's `OTPTokenForm`): a handler that
+//! extracts [`CodeStep`] gets the code step's forms rendered from the template partial
+//! `otpkit/code_step_form.html` (the one otpkit's login and verify pages include), with the
+//! session's CSRF token and `next` set to your page. Put [`CodeStep::html`] into your
+//! template unescaped (`{{ code_step|safe }}`); the forms post to `/otp/verify/`, which comes
+//! back to your page once the code is right (a wrong code shows otpkit's verify page with
+//! the error). Send the browser to that page instead of `/otp/verify/` if you like:
+//! [`SecondStep::location`] is only a suggestion.
 //!
 //! Your own forms that post to otpkit (a "new backup codes" button on your settings page,
 //! a "sign out" button) carry the session's CSRF token: [`csrf_token`] reads it (field
