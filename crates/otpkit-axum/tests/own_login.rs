@@ -151,6 +151,7 @@ async fn post_unfollowed(c: &mut Client, path: &str, fields: &[(&str, &str)]) ->
                 http::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
             )
+            .header(http::header::CONTENT_LENGTH, body.len())
             .body(axum::body::Body::from(body))
             .unwrap(),
     )
@@ -184,6 +185,8 @@ async fn without_the_password_login_the_code_step_works_end_to_end() {
     let r = c.get("/otp/verify/?next=/dashboard").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("name=\"otp_token\""), "{}", r.body);
+    assert!(r.body.contains("Signing in as alice"), "{}", r.body);
+    assert_secure_headers(&r); // the piece has the layers of routes()
     let code = t.engine.current_totp(&pid).await.unwrap();
     let r = c
         .post(
@@ -355,4 +358,14 @@ async fn the_embedded_code_step_of_a_user_without_a_device_goes_to_verify() {
     let r = c.get("/app/confirm").await;
     assert_eq!(r.status, StatusCode::FOUND);
     assert_eq!(r.location(), "/otp/verify/?next=/app/confirm");
+}
+
+#[tokio::test]
+async fn a_piece_refuses_a_body_over_the_limit_before_anything_else() {
+    let t = app();
+    let mut c = Client::for_router(own_app(&t, |w| w.max_body_bytes = 64));
+    let big = "x".repeat(100);
+    let r = post_unfollowed(&mut c, "/otp/verify/", &[("otp_token", &big)]).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_secure_headers(&r);
 }
