@@ -109,7 +109,8 @@
 //! [`SecondStep::location`] is only a suggestion.
 //!
 //! Your own forms that post to otpkit (a "new backup codes" button on your settings page,
-//! a "sign out" button) carry the session's CSRF token: [`csrf_token`] reads it (field
+//! a "sign out" button) carry the session's CSRF token: [`csrf_token`] (or the
+//! [`CsrfToken`] extractor) reads it (field
 //! `csrf_token`, or the `X-CSRF-Token` header). Read it when rendering the form: it changes
 //! whenever the session's authentication level changes.
 //!
@@ -286,7 +287,7 @@ pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_req
 pub use kit::{NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};
 pub use middleware::{Level, OtpLayer, OtpService, OtpState};
 pub use pages::{CodeStep, routes};
-pub use second_factor::{SecondStep, SecondStepError, csrf_token};
+pub use second_factor::{CsrfToken, SecondStep, SecondStepError, csrf_token};
 pub use security_mail::SecurityMail;
 pub use session::SessionAdapter;
 pub use settings::{WebSettings, WebSettingsError};

@@ -2,6 +2,10 @@
 //! otpkit's password step): [`OtpKit::begin_second_factor`], and the session's CSRF token for
 //! the application's own forms ([`csrf_token`]).
 
+use axum::extract::FromRequestParts;
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use http::request::Parts;
 use otpkit::UserId;
 use otpkit::session::{
     CSRF_KEY, DEVICE_KEY, ENROL_KEY, PENDING_KEY, SessionError, VERIFIED_AT_KEY,
@@ -11,7 +15,7 @@ use tower_sessions::Session;
 use crate::auth::AuthError;
 use crate::kit::OtpKit;
 use crate::session::{SessionFailure, Store, random_token, session_error};
-use crate::web::{is_safe_next, redirect_url};
+use crate::web::{is_safe_next, redirect_url, secure};
 
 /// Where the browser goes after [`OtpKit::begin_second_factor`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,4 +211,47 @@ pub async fn csrf_token(session: &Session) -> Result<String, SessionError> {
         .await
         .map_err(session_error)?;
     Ok(t)
+}
+
+/// [`csrf_token`] as an extractor, for the handler that renders the application's form
+/// (it needs the session layer; a session failure is answered 503).
+///
+/// ```
+/// use otpkit_axum::CsrfToken;
+///
+/// async fn settings_page(CsrfToken(token): CsrfToken) -> axum::response::Html<String> {
+///     axum::response::Html(format!(
+///         r#"<form method="post" action="/otp/devices/backup-codes/">
+///              <input type="hidden" name="csrf_token" value="{token}">
+///              <button type="submit">New backup codes</button>
+///            </form>"#
+///     ))
+/// }
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct CsrfToken(pub String);
+
+impl std::fmt::Debug for CsrfToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CsrfToken(..)")
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match csrf_token(&session).await {
+            Ok(t) => Ok(CsrfToken(t)),
+            Err(e) => {
+                tracing::error!(target: "otpkit_axum", error = %e, "session store failure");
+                Err(secure(
+                    (StatusCode::SERVICE_UNAVAILABLE, "internal error").into_response(),
+                ))
+            }
+        }
+    }
 }

@@ -20,8 +20,8 @@ use http::StatusCode;
 use otpkit::UserId;
 use otpkit_axum::auth::AuthError;
 use otpkit_axum::{
-    Authentication, CodeStep, OtpKit, SecondStep, SecondStepError, WebSettings, otp_required,
-    router,
+    Authentication, CodeStep, CsrfToken, OtpKit, SecondStep, SecondStepError, WebSettings,
+    otp_required, router,
 };
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -107,6 +107,11 @@ async fn app_settings(session: Session) -> String {
     otpkit_axum::csrf_token(&session).await.unwrap()
 }
 
+/// The same with the extractor.
+async fn app_settings_extracted(CsrfToken(token): CsrfToken) -> String {
+    token
+}
+
 /// The application: its own login, a guarded page, otpkit's code step and devices.
 fn own_app(t: &TestApp, web: impl FnOnce(&mut WebSettings)) -> Router {
     let mut settings = WebSettings {
@@ -125,6 +130,7 @@ fn own_app(t: &TestApp, web: impl FnOnce(&mut WebSettings)) -> Router {
         .route("/app/settings", get(app_settings))
         .route("/app/legacy-login", post(legacy_login))
         .route("/app/confirm", get(app_confirm))
+        .route("/app/settings2", get(app_settings_extracted))
         .with_state(kit.clone())
         .merge(router::code_step(kit.clone()))
         .merge(router::enrolment(kit.clone()))
@@ -264,6 +270,7 @@ async fn the_csrf_accessor_gives_the_token_otpkit_checks() {
     app_password(&mut c, "alice", "/dashboard").await;
     let token = c.get("/app/settings").await.body;
     assert_eq!(token, c.csrf().await);
+    assert_eq!(c.get("/app/settings2").await.body, token);
     let code = t.engine.current_totp(&pid).await.unwrap();
     // The application's own form, with the token it read, posts to otpkit.
     let r = c
@@ -281,6 +288,7 @@ async fn the_csrf_accessor_gives_the_token_otpkit_checks() {
     // Verified: a new token, and the old one is refused.
     let fresh = c.get("/app/settings").await.body;
     assert_ne!(fresh, token);
+    assert_eq!(c.get("/app/settings2").await.body, fresh);
     let r = c.post_raw("/otp/logout/", &[("csrf_token", &token)]).await;
     assert_eq!(c.state().await, "verified", "{}", r.body);
 }
