@@ -158,6 +158,18 @@ pub mod templates;
 pub mod tombstone;
 mod web;
 
+/// The attribute that the async traits an application implements need: [`Authentication`],
+/// [`CredentialChecker`], [`security_mail::UserContacts`] (and the core's, which
+/// `otpkit::async_trait` serves equally). It is re-exported so that an implementation needs
+/// no `async-trait` dependency of its own: write `#[otpkit_axum::async_trait]` above the
+/// `impl`.
+///
+/// Why not native `async fn` in traits: otpkit keeps these as trait objects
+/// (`Arc<dyn Authentication>` inside [`OtpKit`], chosen at run time), and a trait with a
+/// native `async fn` is not dyn-compatible. `#[async_trait]` turns each `async fn` into a
+/// method returning `Pin<Box<dyn Future + Send>>` — what rustdoc shows — while an
+/// implementation is still written with plain `async fn` (see each trait's example).
+pub use async_trait::async_trait;
 pub use auth::{Authentication, CredentialChecker, SessionPasswordAuth};
 pub use error::{Code, Problem};
 pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_required};
