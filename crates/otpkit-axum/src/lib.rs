@@ -21,6 +21,8 @@
 //!   sign-in method is added or removed, backup codes are regenerated, or a method or the
 //!   account locks (`OTPKIT_SECURITY_EMAILS`).
 //! * [`Templates`] — embedded minijinja templates the application can override.
+//! * `testing` (cargo feature `testing`) — a test client with cookies and CSRF, and sign in,
+//!   verify, enrol an authenticator app (with its codes) and new backup codes in a line each.
 //! * [`i18n`] — every sentence from Fluent catalogues in English, German, Spanish, French and
 //!   Portuguese, chosen per request; applications replace sentences or add languages.
 //!
@@ -155,6 +157,8 @@ pub mod security_mail;
 pub mod session;
 pub mod settings;
 pub mod templates;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tombstone;
 mod web;
 
