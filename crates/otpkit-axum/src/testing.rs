@@ -279,7 +279,9 @@ impl TestClient {
                     why: "to another site",
                 });
             }
-            res = self.send_once(Request::get(&to).body(Body::empty())?).await?;
+            res = self
+                .send_once(Request::get(&to).body(Body::empty())?)
+                .await?;
             from = to;
         }
         Err(TestError::Redirect {
@@ -301,8 +303,10 @@ impl TestClient {
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
                 .join("; ");
-            req.headers_mut()
-                .insert(header::COOKIE, HeaderValue::try_from(jar).map_err(http::Error::from)?);
+            req.headers_mut().insert(
+                header::COOKIE,
+                HeaderValue::try_from(jar).map_err(http::Error::from)?,
+            );
         }
         let resp = match self.app.clone().oneshot(req).await {
             Ok(r) => r,
@@ -338,7 +342,8 @@ impl TestClient {
         if c.value().is_empty() || expired {
             self.cookies.remove(c.name());
         } else {
-            self.cookies.insert(c.name().to_owned(), c.value().to_owned());
+            self.cookies
+                .insert(c.name().to_owned(), c.value().to_owned());
         }
     }
 
@@ -373,7 +378,10 @@ impl TestClient {
     pub async fn state(&mut self) -> Result<String, TestError> {
         let what = format!("GET {}/session", self.prefix);
         let r = self.get_json(&format!("{}/session", self.prefix)).await?;
-        Ok(r.json_field(&what, "state")?.as_str().unwrap_or_default().to_owned())
+        Ok(r.json_field(&what, "state")?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
     }
 
     /// A form `POST` (`application/x-www-form-urlencoded`) with the session's CSRF token
@@ -454,7 +462,8 @@ impl TestClient {
         } else {
             "/verify/"
         };
-        self.step(route, serde_json::json!({"otp_token": code})).await
+        self.step(route, serde_json::json!({"otp_token": code}))
+            .await
     }
 
     /// Enrols an authenticator app named `name` (`{prefix}/devices/totp/new/`) and confirms
@@ -478,7 +487,8 @@ impl TestClient {
             clock: Arc::clone(&self.clock),
         };
         let code = authenticator.current_code();
-        self.step(route, serde_json::json!({"otp_token": code})).await?;
+        self.step(route, serde_json::json!({"otp_token": code}))
+            .await?;
         Ok(authenticator)
     }
 
@@ -491,7 +501,11 @@ impl TestClient {
         let codes = r.json_field(&what, "codes")?;
         Ok(codes
             .as_array()
-            .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default())
     }
 }
