@@ -258,6 +258,15 @@ impl TestClient {
         self.cookies.get(name).map(String::as_str)
     }
 
+    /// Puts a cookie in the jar (`Some`) or takes it out (`None`): a test of an old or a
+    /// stolen session id.
+    pub fn set_cookie(&mut self, name: &str, value: Option<&str>) {
+        match value {
+            Some(v) => self.cookies.insert(name.to_owned(), v.to_owned()),
+            None => self.cookies.remove(name),
+        };
+    }
+
     /// Sends `req` with the jar's cookies and the default headers; keeps the cookies of the
     /// answer; follows redirects if asked to.
     pub async fn request(&mut self, req: Request<Body>) -> Result<TestResponse, TestError> {
