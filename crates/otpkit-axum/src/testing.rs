@@ -234,7 +234,8 @@ impl TestClient {
         self
     }
 
-    /// Computes codes with `clock` (give it the engine's `ManualClock`).
+    /// Computes codes, and judges cookie expiry, with `clock` (give it the engine's
+    /// `ManualClock`).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
         self
@@ -336,7 +337,7 @@ impl TestClient {
     }
 
     /// Applies one `Set-Cookie`: an empty value, `Max-Age=0` (or less) or an `Expires` in
-    /// the past removes the cookie.
+    /// the past (of the client's clock) removes the cookie.
     fn keep(&mut self, set: &HeaderValue) {
         let Some(c) = set
             .to_str()
@@ -347,7 +348,7 @@ impl TestClient {
         };
         let expired = c.max_age().is_some_and(|a| a.is_zero() || a.is_negative())
             || c.expires_datetime()
-                .is_some_and(|t| t <= time::OffsetDateTime::now_utc());
+                .is_some_and(|t| t.unix_timestamp() <= self.clock.now().as_secs());
         if c.value().is_empty() || expired {
             self.cookies.remove(c.name());
         } else {
