@@ -93,6 +93,9 @@ pub enum TestError {
     /// The request could not be built (a path or header that is not valid HTTP).
     #[error("invalid request: {0}")]
     Request(#[from] http::Error),
+    /// The form fields could not be encoded.
+    #[error("the form could not be encoded: {0}")]
+    Form(#[from] serde_urlencoded::ser::Error),
     /// The application's answer could not be read.
     #[error("the response body could not be read: {0}")]
     Body(#[source] axum::Error),
@@ -242,7 +245,8 @@ impl TestClient {
     }
 
     /// Follows redirects (to paths in the application, at most [`MAX_REDIRECTS`]) with a
-    /// `GET`, as a browser does; off by default, so that a test sees the 302 or 303.
+    /// `GET`, as a browser does after a 301, 302 or 303 (a 307 or 308 is followed with a
+    /// `GET` too); off by default, so that a test sees the 302 or 303 itself.
     pub fn follow_redirects(mut self, follow: bool) -> Self {
         self.follow = follow;
         self
@@ -404,7 +408,7 @@ impl TestClient {
         let token = self.csrf_token().await?;
         let mut all = vec![("csrf_token", token.as_str())];
         all.extend_from_slice(fields);
-        let body = serde_urlencoded::to_string(&all).unwrap_or_default();
+        let body = serde_urlencoded::to_string(&all)?;
         let req = Request::builder()
             .method(Method::POST)
             .uri(path)
