@@ -145,6 +145,8 @@
 //!   holds only user id, expiry and nonce.
 //! * Nothing here logs a token, code, secret or otpauth URI.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod auth;
 pub mod error;
 mod flash;
@@ -158,6 +160,7 @@ pub mod session;
 pub mod settings;
 pub mod templates;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 pub mod tombstone;
 mod web;
