@@ -60,6 +60,63 @@ impl From<SessionError> for AuthError {
 }
 
 /// The application's first factor, as otpkit's handlers and middleware need it.
+///
+/// Implement it with [`#[otpkit_axum::async_trait]`](crate::async_trait) (otpkit keeps it as
+/// an `Arc<dyn Authentication>`; see there why not native `async fn`). A complete
+/// implementation over the application's own session key and user table:
+///
+/// ```
+/// use std::sync::Arc;
+/// use otpkit::UserId;
+/// use otpkit_axum::Authentication;
+/// use otpkit_axum::auth::AuthError;
+/// use tower_sessions::{MemoryStore, Session};
+///
+/// /// The application's login: its user id under its own session key.
+/// struct AppAuth;
+///
+/// const USER_KEY: &str = "app_user";
+///
+/// fn session_failure(e: tower_sessions::session::Error) -> AuthError {
+///     AuthError::backend(e)
+/// }
+///
+/// #[otpkit_axum::async_trait]
+/// impl Authentication for AppAuth {
+///     async fn current_user(&self, session: &Session) -> Result<Option<UserId>, AuthError> {
+///         let id: Option<String> = session.get(USER_KEY).await.map_err(session_failure)?;
+///         Ok(id.and_then(|id| UserId::new(id).ok()))
+///     }
+///     async fn check_credentials(
+///         &self,
+///         username: &str,
+///         password: &str,
+///     ) -> Result<Option<UserId>, AuthError> {
+///         // The application's password check (argon2 over its user table, a dummy hash
+///         // for unknown users); one answer for every failure.
+///         Ok((username == "alice" && password == "correct horse")
+///             .then(|| UserId::new("alice"))
+///             .and_then(Result::ok))
+///     }
+///     async fn login(&self, session: &Session, user: &UserId) -> Result<(), AuthError> {
+///         session.insert(USER_KEY, user.as_str()).await.map_err(session_failure)
+///     }
+///     async fn logout(&self, session: &Session) -> Result<(), AuthError> {
+///         session.flush().await.map_err(session_failure)
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let auth: Arc<dyn Authentication> = Arc::new(AppAuth);
+/// let session = Session::new(None, Arc::new(MemoryStore::default()), None);
+/// let alice = auth.check_credentials("alice", "correct horse").await.unwrap().unwrap();
+/// assert_eq!(auth.check_credentials("alice", "wrong").await.unwrap(), None);
+/// auth.login(&session, &alice).await.unwrap();
+/// assert_eq!(auth.current_user(&session).await.unwrap(), Some(alice));
+/// auth.logout(&session).await.unwrap();
+/// assert_eq!(auth.current_user(&session).await.unwrap(), None);
+/// # });
+/// ```
 #[async_trait]
 pub trait Authentication: Send + Sync + 'static {
     /// The user authenticated (first factor) in this session, if any.
@@ -95,6 +152,39 @@ pub trait Authentication: Send + Sync + 'static {
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Checks a username and password; `None` for every kind of failure (REQ-17).
+///
+/// The password half of [`SessionPasswordAuth`]. Implement it with
+/// [`#[otpkit_axum::async_trait]`](crate::async_trait) (see there why not native `async fn`),
+/// or pass a closure to [`SessionPasswordAuth::from_fn`]:
+///
+/// ```
+/// use std::collections::HashMap;
+/// use otpkit::UserId;
+/// use otpkit_axum::auth::{AuthError, CredentialChecker};
+/// use otpkit_axum::{Authentication, SessionPasswordAuth};
+///
+/// /// The application's user table: username → password hash (plain text here, for brevity;
+/// /// store argon2 hashes and verify a dummy hash for unknown users).
+/// struct UserTable(HashMap<&'static str, &'static str>);
+///
+/// #[otpkit_axum::async_trait]
+/// impl CredentialChecker for UserTable {
+///     async fn check(&self, username: &str, password: &str) -> Result<Option<UserId>, AuthError> {
+///         let ok = self.0.get(username).is_some_and(|hash| *hash == password);
+///         Ok(ok.then(|| UserId::new(username)).and_then(Result::ok))
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let auth = SessionPasswordAuth::new(UserTable(HashMap::from([("alice", "wonderland")])));
+/// assert_eq!(
+///     auth.check_credentials("alice", "wonderland").await.unwrap(),
+///     UserId::new("alice").ok()
+/// );
+/// assert_eq!(auth.check_credentials("alice", "guess").await.unwrap(), None);
+/// assert_eq!(auth.check_credentials("mallory", "wonderland").await.unwrap(), None);
+/// # });
+/// ```
 #[async_trait]
 pub trait CredentialChecker: Send + Sync + 'static {
     /// The user id if the credentials are right and the user may log in.

@@ -26,6 +26,8 @@
 //!   sign-in method is added or removed, backup codes are regenerated, or a method or the
 //!   account locks (`OTPKIT_SECURITY_EMAILS`).
 //! * [`Templates`] — embedded minijinja templates the application can override.
+//! * `testing` (cargo feature `testing`) — a test client with cookies and CSRF, and sign in,
+//!   verify, enrol an authenticator app (with its codes) and new backup codes in a line each.
 //! * [`i18n`] — every sentence from Fluent catalogues in English, German, Spanish, French and
 //!   Portuguese, chosen per request; applications replace sentences or add languages.
 //!
@@ -127,7 +129,7 @@
 //! /// The application's session, as otpkit needs it.
 //! struct AppAuth;
 //!
-//! #[async_trait::async_trait]
+//! #[otpkit_axum::async_trait]
 //! impl Authentication for AppAuth {
 //!     async fn current_user(&self, session: &Session) -> Result<Option<UserId>, AuthError> {
 //!         let id: Option<String> = session.get("user").await.map_err(AuthError::backend)?;
@@ -264,6 +266,8 @@
 //!   holds only user id, expiry and nonce.
 //! * Nothing here logs a token, code, secret or otpauth URI.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod auth;
 pub mod error;
 mod flash;
@@ -278,9 +282,24 @@ pub mod security_mail;
 pub mod session;
 pub mod settings;
 pub mod templates;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 pub mod tombstone;
 mod web;
 
+/// The attribute that the async traits an application implements need: [`Authentication`],
+/// [`CredentialChecker`], [`security_mail::UserContacts`] (and the core's, which
+/// `otpkit::async_trait` serves equally). It is re-exported so that an implementation needs
+/// no `async-trait` dependency of its own: write `#[otpkit_axum::async_trait]` above the
+/// `impl`.
+///
+/// Why not native `async fn` in traits: otpkit keeps these as trait objects
+/// (`Arc<dyn Authentication>` inside [`OtpKit`], chosen at run time), and a trait with a
+/// native `async fn` is not dyn-compatible. `#[async_trait]` turns each `async fn` into a
+/// method returning `Pin<Box<dyn Future + Send>>` — what rustdoc shows — while an
+/// implementation is still written with plain `async fn` (see each trait's example).
+pub use async_trait::async_trait;
 pub use auth::{Authentication, CredentialChecker, SessionPasswordAuth};
 pub use error::{Code, Problem};
 pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_required};

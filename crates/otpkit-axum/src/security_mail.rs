@@ -76,6 +76,37 @@ impl fmt::Debug for Contact {
 }
 
 /// The application's answer to "where do the security emails of this user go?".
+///
+/// Implement it with [`#[otpkit_axum::async_trait]`](crate::async_trait) ([`SecurityMail`]
+/// keeps it as an `Arc<dyn UserContacts>`; see there why not native `async fn`):
+///
+/// ```
+/// use std::collections::HashMap;
+/// use otpkit::UserId;
+/// use otpkit_axum::security_mail::{Contact, UserContacts};
+///
+/// /// The application's profiles: user id → (address, preferred language).
+/// struct Profiles(HashMap<&'static str, (&'static str, &'static str)>);
+///
+/// #[otpkit_axum::async_trait]
+/// impl UserContacts for Profiles {
+///     async fn contact(&self, user: &UserId) -> Option<Contact> {
+///         let (address, language) = self.0.get(user.as_str())?;
+///         Some(Contact {
+///             address: (*address).to_owned(),
+///             language: Some((*language).to_owned()),
+///         })
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let profiles = Profiles(HashMap::from([("bob", ("bob@example.com", "de-DE"))]));
+/// let bob = profiles.contact(&UserId::new("bob").unwrap()).await.unwrap();
+/// assert_eq!((bob.address.as_str(), bob.language.as_deref()), ("bob@example.com", Some("de-DE")));
+/// // No contact: no security email.
+/// assert!(profiles.contact(&UserId::new("carol").unwrap()).await.is_none());
+/// # });
+/// ```
 #[async_trait]
 pub trait UserContacts: Send + Sync + 'static {
     /// The user's contact, or `None` to send nothing.

@@ -63,7 +63,7 @@
 //! use std::collections::HashMap;
 //! use std::sync::Arc;
 //!
-//! use async_trait::async_trait;
+//! use otpkit_axum::async_trait; // the same attribute, for tower-sessions' trait too
 //! use tokio::sync::Mutex;
 //! use tower_sessions::session::{Id, Record};
 //! use tower_sessions::{SessionStore, session_store};

@@ -28,6 +28,17 @@ pub mod store;
 pub mod token;
 pub mod user;
 
+/// The attribute that the async traits an application implements need: [`DeviceStore`],
+/// [`UserDirectory`], [`Mailer`](mailer::Mailer), [`SendLimiter`](send_limit::SendLimiter)
+/// and [`OtpSession`](session::OtpSession). It is re-exported so that an implementation needs
+/// no `async-trait` dependency of its own: write `#[otpkit::async_trait]` above the `impl`.
+///
+/// Why not native `async fn` in traits: otpkit holds these as trait objects
+/// (`Arc<dyn DeviceStore>`, chosen at run time from the configuration), and a trait with a
+/// native `async fn` is not dyn-compatible. `#[async_trait]` turns each `async fn` into a
+/// method returning `Pin<Box<dyn Future + Send>>`, which is what rustdoc shows; an
+/// implementation is still written with plain `async fn` (see each trait's example).
+pub use async_trait::async_trait;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use device::{Device, DeviceId, DeviceRecord, PersistentId};
 pub use encoding::SecretError;

@@ -111,6 +111,44 @@ pub enum MailError {
 }
 
 /// Sends email. Implementations must not log message bodies or subjects.
+///
+/// Implement it with [`#[otpkit::async_trait]`](crate::async_trait) (the engine keeps it as an
+/// `Arc<dyn Mailer>`, see there why not native `async fn`). A mailer handing messages to the
+/// application's own queue:
+///
+/// ```
+/// use std::sync::Mutex;
+/// use otpkit::mailer::{EmailMessage, MailError, Mailer};
+///
+/// /// Hands every message to a queue (here a vector; a real one posts to a mail API).
+/// #[derive(Default)]
+/// struct Queue(Mutex<Vec<(String, String)>>);
+///
+/// #[otpkit::async_trait]
+/// impl Mailer for Queue {
+///     async fn send(&self, message: &EmailMessage) -> Result<(), MailError> {
+///         let mut queue = self.0.lock().map_err(|_| MailError::Outbox {
+///             outbox: "the queue".into(),
+///             source: std::io::Error::other("its lock is poisoned"),
+///         })?;
+///         queue.push((message.to.clone(), message.subject.expose().to_owned()));
+///         Ok(())
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let queue = Queue::default();
+/// let message = EmailMessage {
+///     to: "alice@example.com".into(),
+///     from: "otp@example.com".into(),
+///     subject: "Your code".into(),
+///     text: "123456".into(),
+///     html: None,
+/// };
+/// queue.send(&message).await.unwrap();
+/// assert_eq!(queue.0.lock().unwrap()[0], ("alice@example.com".into(), "Your code".into()));
+/// # });
+/// ```
 #[async_trait]
 pub trait Mailer: Send + Sync + 'static {
     /// Sends one message; `Ok` once the transport accepted it.

@@ -35,7 +35,7 @@
 //! #[derive(Default)]
 //! struct OncePerAddress(Mutex<HashSet<String>>);
 //!
-//! #[async_trait::async_trait]
+//! #[otpkit::async_trait]
 //! impl SendLimiter for OncePerAddress {
 //!     async fn reserve(&self, req: &SendRequest<'_>) -> Result<Reservation, LimitError> {
 //!         let mut seen = self.0.lock().map_err(|_| LimitError::Backend("poisoned".into()))?;
@@ -58,6 +58,20 @@
 //!     .send_limiter(OncePerAddress::default())
 //!     .build()?;
 //! # let _ = engine;
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let limiter = OncePerAddress::default();
+//! let alice = otpkit::UserId::new("alice").unwrap();
+//! let req = SendRequest {
+//!     user: &alice,
+//!     address: "alice@example.com",
+//!     now: otpkit::Timestamp::from_secs(0),
+//!     limits: otpkit::send_limit::SendLimits::from_settings(&otpkit::Settings::default()),
+//! };
+//! let granted = limiter.reserve(&req).await.unwrap();
+//! assert!(matches!(limiter.reserve(&req).await, Err(LimitError::Refused(_))));
+//! limiter.release(&req, granted).await.unwrap();
+//! assert!(limiter.reserve(&req).await.is_ok(), "a released send counts against nothing");
+//! # });
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

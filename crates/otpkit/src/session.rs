@@ -46,6 +46,55 @@ pub enum SessionError {
 }
 
 /// The operations otpkit needs from a session.
+///
+/// otpkit-axum implements it for tower-sessions; another framework's session is wrapped the
+/// same way, with [`#[otpkit::async_trait]`](crate::async_trait) (see there why not native
+/// `async fn`):
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::sync::Mutex;
+/// use otpkit::session::{OtpSession, SessionError, DEVICE_KEY};
+///
+/// /// A framework's session: a map and an id (a real one wraps the framework's handle).
+/// #[derive(Default)]
+/// struct MySession(Mutex<(u32, HashMap<String, serde_json::Value>)>);
+///
+/// impl MySession {
+///     fn lock(&self) -> Result<std::sync::MutexGuard<'_, (u32, HashMap<String, serde_json::Value>)>, SessionError> {
+///         self.0.lock().map_err(|_| SessionError::Poisoned)
+///     }
+/// }
+///
+/// #[otpkit::async_trait]
+/// impl OtpSession for MySession {
+///     async fn get_value(&self, key: &str) -> Result<Option<serde_json::Value>, SessionError> {
+///         Ok(self.lock()?.1.get(key).cloned())
+///     }
+///     async fn insert_value(&self, key: &str, value: serde_json::Value) -> Result<(), SessionError> {
+///         self.lock()?.1.insert(key.to_owned(), value);
+///         Ok(())
+///     }
+///     async fn remove_value(&self, key: &str) -> Result<(), SessionError> {
+///         self.lock()?.1.remove(key);
+///         Ok(())
+///     }
+///     async fn cycle_id(&self) -> Result<(), SessionError> {
+///         self.lock()?.0 += 1;
+///         Ok(())
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let session = MySession::default();
+/// session.insert_value(DEVICE_KEY, "otp_totp.totpdevice/7".into()).await.unwrap();
+/// session.cycle_id().await.unwrap();
+/// assert_eq!(session.get_value(DEVICE_KEY).await.unwrap(), Some("otp_totp.totpdevice/7".into()));
+/// session.remove_value(DEVICE_KEY).await.unwrap();
+/// assert_eq!(session.get_value(DEVICE_KEY).await.unwrap(), None);
+/// assert_eq!(session.lock().unwrap().0, 1);
+/// # });
+/// ```
 #[async_trait]
 pub trait OtpSession: Send + Sync {
     /// The value under `key`.

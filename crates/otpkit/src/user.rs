@@ -105,8 +105,47 @@ pub struct UserInfo {
     pub is_staff: bool,
 }
 
-/// The application's user directory hook (docs/behaviour.md §1.1). Every method has a default, so
-/// an application implements only what it knows.
+/// The application's user directory hook (docs/behaviour.md §1.1). `resolve_username` has a
+/// default, so an application implements only what it knows.
+///
+/// Implement it with [`#[otpkit::async_trait]`](crate::async_trait) (the engine keeps it as an
+/// `Arc<dyn UserDirectory>`, see there why not native `async fn`):
+///
+/// ```
+/// use std::collections::HashMap;
+/// use otpkit::{UserDirectory, UserId, UserInfo};
+///
+/// /// The application's users: id → (email, staff); a real one asks its database.
+/// struct Users(HashMap<String, (String, bool)>);
+///
+/// #[otpkit::async_trait]
+/// impl UserDirectory for Users {
+///     async fn lookup(&self, user: &UserId) -> Option<UserInfo> {
+///         let (email, is_staff) = self.0.get(user.as_str())?;
+///         Some(UserInfo {
+///             display_name: Some(format!("{user} (Example)")),
+///             email: Some(email.clone()),
+///             is_active: true,
+///             is_staff: *is_staff,
+///         })
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let users = Users(HashMap::from([("alice".into(), ("alice@example.com".into(), false))]));
+/// let alice = users.lookup(&UserId::new("alice").unwrap()).await.unwrap();
+/// assert_eq!(alice.email.as_deref(), Some("alice@example.com"));
+/// assert!(users.lookup(&UserId::new("mallory").unwrap()).await.is_none());
+/// // The default resolve_username treats the username as the id.
+/// assert_eq!(users.resolve_username("alice").await, UserId::new("alice").ok());
+/// // The engine takes it as its directory.
+/// let engine = otpkit::Engine::builder(otpkit::MemoryStore::new(), otpkit::KeyRing::random("k1").unwrap())
+///     .user_directory(users)
+///     .build()
+///     .unwrap();
+/// # let _ = engine;
+/// # });
+/// ```
 #[async_trait]
 pub trait UserDirectory: Send + Sync + 'static {
     /// Looks a user up. `None` means the user does not exist.

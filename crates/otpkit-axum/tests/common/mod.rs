@@ -12,8 +12,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::Query;
 use axum::routing::{get, post};
-use http::{Request, Response, StatusCode, header};
-use http_body_util::BodyExt;
+use http::{Request, StatusCode, header};
 use otpkit::device::{DeviceId, DeviceRecord, NewDevice};
 use otpkit::events::{Event, Notifier, RecordingNotifier};
 use otpkit::kind::{Context, DeviceKind, KindError, KindRefusal, Verdict};
@@ -27,11 +26,11 @@ use otpkit::{
     UserId, UserInfo,
 };
 use otpkit_axum::security_mail::{Contact, SecurityMail, UserContacts};
+use otpkit_axum::testing::{TestClient, TestError, TestResponse};
 use otpkit_axum::{
     OtpKit, OtpState, SessionPasswordAuth, VerificationHooks, Verified, WebSettings, otp_required,
 };
 use serde::{Deserialize, Serialize};
-use tower::ServiceExt;
 use tower_sessions::{MemoryStore as SessionStore, Session};
 
 /// A device store that can fail and counts reads.
@@ -356,6 +355,16 @@ pub struct Res {
     pub body: String,
 }
 
+impl From<TestResponse> for Res {
+    fn from(r: TestResponse) -> Self {
+        Res {
+            status: r.status(),
+            headers: r.headers().clone(),
+            body: r.text().to_owned(),
+        }
+    }
+}
+
 impl Res {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
@@ -370,11 +379,13 @@ impl Res {
     }
 }
 
-/// A browser: keeps the session cookie and, like a browser, follows the `303 See Other`
-/// with which an HTML form answers (Post/Redirect/Get), remembering where it went.
+/// A browser on the testing kit's [`TestClient`] (cookie jar, CSRF): it exposes the session
+/// cookie as a field (tests swap ids) and, like a browser, follows the `303 See Other` with
+/// which an HTML form answers (Post/Redirect/Get), remembering where it went.
 #[derive(Clone)]
 pub struct Client {
-    app: Router,
+    kit: TestClient,
+    /// The session cookie `id` (None: no session).
     pub cookie: Option<String>,
     /// The `Location` of the last form POST that answered 303 (None if it did not).
     pub see_other: Option<String>,
@@ -385,7 +396,7 @@ pub struct Client {
 impl Client {
     pub fn new(t: &TestApp) -> Self {
         Client {
-            app: t.app.clone(),
+            kit: TestClient::new(t.app.clone()).clock(t.clock.clone()),
             cookie: None,
             see_other: None,
             lang: None,
@@ -395,44 +406,33 @@ impl Client {
     /// A client of another application (one that mounts otpkit's routes its own way).
     pub fn for_router(app: Router) -> Self {
         Client {
-            app,
+            kit: TestClient::new(app),
             cookie: None,
             see_other: None,
             lang: None,
         }
     }
 
-    pub async fn send(&mut self, mut req: Request<Body>) -> Res {
-        if let Some(c) = &self.cookie {
-            req.headers_mut()
-                .insert(header::COOKIE, format!("id={c}").parse().unwrap());
-        }
-        if let Some(l) = &self.lang
-            && !req.headers().contains_key(header::ACCEPT_LANGUAGE)
-        {
-            req.headers_mut()
-                .insert(header::ACCEPT_LANGUAGE, l.parse().unwrap());
-        }
-        let resp: Response<Body> = self.app.clone().oneshot(req).await.unwrap();
-        for sc in resp.headers().get_all(header::SET_COOKIE) {
-            let sc = sc.to_str().unwrap();
-            if let Some(rest) = sc.strip_prefix("id=") {
-                let value = rest.split(';').next().unwrap_or("").to_owned();
-                if value.is_empty() || sc.contains("Max-Age=0") {
-                    self.cookie = None;
-                } else {
-                    self.cookie = Some(value);
-                }
-            }
-        }
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        Res {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+    /// Runs `f` on the kit with this client's cookie and language, then keeps the cookie.
+    async fn with_kit<F>(&mut self, f: F) -> TestResponse
+    where
+        F: AsyncFnOnce(&mut TestClient) -> Result<TestResponse, TestError>,
+    {
+        self.kit.set_cookie("id", self.cookie.as_deref());
+        let mut kit = match &self.lang {
+            Some(l) => self
+                .kit
+                .clone()
+                .default_header(header::ACCEPT_LANGUAGE, l.parse().unwrap()),
+            None => self.kit.clone(),
+        };
+        let r = f(&mut kit).await.unwrap();
+        self.cookie = kit.cookie("id").map(str::to_owned);
+        r
+    }
+
+    pub async fn send(&mut self, req: Request<Body>) -> Res {
+        Res::from(self.with_kit(async |k| k.request(req).await).await)
     }
 
     pub async fn get(&mut self, path: &str) -> Res {
@@ -441,13 +441,7 @@ impl Client {
     }
 
     pub async fn get_json(&mut self, path: &str) -> Res {
-        self.send(
-            Request::get(path)
-                .header(header::ACCEPT, "application/json")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
+        Res::from(self.with_kit(async |k| k.get_json(path).await).await)
     }
 
     /// The session's CSRF token (via `GET /otp/session`).
@@ -461,12 +455,10 @@ impl Client {
         r.json()["state"].as_str().unwrap().to_owned()
     }
 
-    /// A form POST with the session's CSRF token added.
+    /// A form POST with the session's CSRF token added; a 303 answer is followed.
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
-        let token = self.csrf().await;
-        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
-        all.extend_from_slice(fields);
-        self.post_raw(path, &all).await
+        let r = self.post_unfollowed(path, fields).await;
+        self.follow(r).await
     }
 
     /// A form POST exactly as given; a 303 answer is followed with a GET (as a browser
@@ -500,32 +492,18 @@ impl Client {
 
     /// A form POST with the CSRF token, *not* followed: the raw answer.
     pub async fn post_unfollowed(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
-        let token = self.csrf().await;
-        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
-        all.extend_from_slice(fields);
-        let body = serde_urlencoded::to_string(&all).unwrap();
-        self.send(
-            Request::post(path)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::CONTENT_LENGTH, body.len())
-                .body(Body::from(body))
-                .unwrap(),
+        Res::from(
+            self.with_kit(async |k| k.post_form(path, fields).await)
+                .await,
         )
-        .await
     }
 
     /// A JSON POST with the CSRF token in `X-CSRF-Token`.
     pub async fn post_json(&mut self, path: &str, body: serde_json::Value) -> Res {
-        let token = self.csrf().await;
-        self.send(
-            Request::post(path)
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::ACCEPT, "application/json")
-                .header("x-csrf-token", token)
-                .body(Body::from(body.to_string()))
-                .unwrap(),
+        Res::from(
+            self.with_kit(async |k| k.post_json(path, &body).await)
+                .await,
         )
-        .await
     }
 
     /// Test-only raw session writes.

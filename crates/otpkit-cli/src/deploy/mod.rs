@@ -4,7 +4,7 @@
 //!
 //! | setting | default | what |
 //! |---|---|---|
-//! | `OTPKIT_DATABASE_URL` | `sqlite://otpkit.sqlite3` | `sqlite://PATH`, `postgres://…`, `postgresql://…`, `mysql://…` or `mariadb://…` |
+//! | `OTPKIT_DATABASE_URL` | `sqlite://otpkit.sqlite3` | `sqlite://PATH`, `sqlite::memory:`, `postgres://…`, `postgresql://…`, `mysql://…` or `mariadb://…` |
 //! | `OTPKIT_SECRET_KEYS` | unset | the key ring text (a secret) |
 //! | `OTPKIT_SECRET_KEYS_FILE` | unset | a file holding the key ring text; not with `OTPKIT_SECRET_KEYS` |
 //! | `OTPKIT_SMTP_URL` | unset (email challenges fail) | `smtp://…` or `smtps://…` |
@@ -67,6 +67,11 @@ pub const DATABASE_SCHEMES: [&str; 5] = [
     "mariadb://",
 ];
 
+/// A private in-memory SQLite database (tests, demos): accepted by `OTPKIT_DATABASE_URL` as
+/// the SQLite store accepts it (`sqlite://:memory:` works too). It needs a configured key
+/// ring (`OTPKIT_SECRET_KEYS`): there is no file to keep one beside.
+pub const SQLITE_MEMORY_URL: &str = "sqlite::memory:";
+
 /// The default value of `OTP_EMAIL_BODY_TEMPLATE_PATH`, which names the built-in template
 /// ([`otpkit::mailer::DEFAULT_BODY_TEMPLATE`]): no file is read.
 pub const DEFAULT_BODY_TEMPLATE_PATH: &str = "otp/email/token.txt";
@@ -81,7 +86,7 @@ pub enum DeployError {
     Value(#[from] env::EnvError),
     /// `OTPKIT_DATABASE_URL` has none of the accepted schemes, or nothing after it.
     #[error(
-        "OTPKIT_DATABASE_URL: must be sqlite://PATH, postgres://…, postgresql://…, mysql://… or mariadb://…"
+        "OTPKIT_DATABASE_URL: must be sqlite://PATH, sqlite::memory:, postgres://…, postgresql://…, mysql://… or mariadb://…"
     )]
     DatabaseUrl,
     /// `OTPKIT_SMTP_URL` is not an `smtp://` or `smtps://` URL.
@@ -223,7 +228,8 @@ impl Deployment {
                     .is_some_and(|rest| !rest.is_empty())
             })
         };
-        if !has_scheme(&self.database_url, &DATABASE_SCHEMES) {
+        let in_memory = self.database_url == SQLITE_MEMORY_URL;
+        if !in_memory && !has_scheme(&self.database_url, &DATABASE_SCHEMES) {
             return Err(DeployError::DatabaseUrl);
         }
         if let Some(keys) = &self.secret_keys {
@@ -485,6 +491,8 @@ mod tests {
             "postgresql://localhost/otp",
             "mysql://localhost/otp",
             "mariadb://localhost/otp",
+            "sqlite::memory:",
+            "sqlite://:memory:",
         ] {
             assert_eq!(one("OTPKIT_DATABASE_URL", ok).unwrap().database_url, ok);
         }
@@ -603,7 +611,12 @@ mod tests {
         );
 
         // Server databases need a configured ring.
-        for url in ["postgres://db/otp", "mysql://db/otp", "sqlite://:memory:"] {
+        for url in [
+            "postgres://db/otp",
+            "mysql://db/otp",
+            "sqlite://:memory:",
+            "sqlite::memory:",
+        ] {
             let d = one("OTPKIT_DATABASE_URL", url).unwrap();
             assert_eq!(d.load_key_ring().unwrap_err().name(), "OTPKIT_SECRET_KEYS");
         }

@@ -78,7 +78,7 @@
 //!     }
 //! }
 //!
-//! #[async_trait::async_trait]
+//! #[otpkit::async_trait]
 //! impl DeviceStore for TinyStore {
 //!     async fn insert(&self, new: NewDevice, init: InitState) -> Result<DeviceRecord, StoreError> {
 //!         let mut rows = self.rows()?;
