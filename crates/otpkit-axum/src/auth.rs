@@ -124,11 +124,19 @@ pub trait Authentication: Send + Sync + 'static {
 
     /// Checks a username and password. `Ok(None)` for every failure — unknown user, wrong
     /// password, inactive user — indistinguishably (REQ-17).
+    ///
+    /// Only otpkit's own password login ([`crate::router::password_login`], part of
+    /// [`crate::routes`]) calls it. The default refuses every username and password
+    /// (`Ok(None)`, answered `invalid_login`): an application that checks passwords itself
+    /// and calls [`OtpKit::begin_second_factor`](crate::OtpKit::begin_second_factor) need
+    /// not implement it.
     async fn check_credentials(
         &self,
-        username: &str,
-        password: &str,
-    ) -> Result<Option<UserId>, AuthError>;
+        _username: &str,
+        _password: &str,
+    ) -> Result<Option<UserId>, AuthError> {
+        Ok(None)
+    }
 
     /// Marks the session as authenticated for `user` (after the second factor, or right
     /// after the first for a user without a device when `OTPKIT_LOGIN_OTP_OPTIONAL`). otpkit

@@ -5,7 +5,10 @@
 //! authenticated and has no confirmed device. Otherwise an HTML client gets a 302 to
 //! `login_url?next=…` (the path and query percent-encoded except unreserved characters and
 //! `/`; `&next=` if `login_url` has a query already) and a JSON client a 401
-//! `{"error": "otp_required", "message": …, "login_url": …}`. A pending login is anonymous.
+//! `{"error": "otp_required", "message": …, "login_url": …}`. A pending login is anonymous:
+//! it passes no guard. In one hop: a session that owes only the code (a signed-in user who
+//! is not verified, or a pending login) is sent straight to the code step,
+//! `{prefix}/verify/?next=…`, instead of `login_url`.
 //! When the state is unavailable (storage error) every guard answers 503 `internal_error`.
 
 use std::convert::Infallible;
@@ -129,7 +132,8 @@ pub fn otp_required() -> OtpRequired {
 }
 
 impl OtpRequired {
-    /// Where to send unverified users (default `OTP_LOGIN_URL`).
+    /// Where to send anonymous users (default `OTP_LOGIN_URL`); a session that owes only the
+    /// code goes to `{prefix}/verify/` instead.
     pub fn login_url(mut self, url: impl Into<String>) -> Self {
         self.login_url = Some(url.into());
         self
@@ -192,12 +196,17 @@ impl OtpRequired {
                 }
             }
         }
-        let login = self
-            .login_url
-            .clone()
-            .unwrap_or_else(|| kit.web_settings().login_url());
-        let field = self.redirect_field_name.as_deref().unwrap_or("next");
-        let url = redirect_url(&login, field, &path_and_query(parts));
+        // One hop: whoever owes only the code goes straight to the code step.
+        let url = if state.user().is_some() || state.pending().is_some() {
+            redirect_url(&kit.url("/verify/"), "next", &path_and_query(parts))
+        } else {
+            let login = self
+                .login_url
+                .clone()
+                .unwrap_or_else(|| kit.web_settings().login_url());
+            let field = self.redirect_field_name.as_deref().unwrap_or("next");
+            redirect_url(&login, field, &path_and_query(parts))
+        };
         Err(reject(RejectionKind::Required { url }))
     }
 }

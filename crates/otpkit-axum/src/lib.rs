@@ -10,6 +10,11 @@
 //! * [`routes`] — login with a second factor, re-verification, logout, `/session`,
 //!   self-service enrolment (TOTP, email, backup codes), device management and an admin
 //!   area, each answering HTML or JSON (docs/behaviour.md §7.3–7.8).
+//! * [`router`] — the same routes as pieces an application picks (code step, enrolment,
+//!   devices, admin, and otpkit's password login only when wanted), and
+//!   [`OtpKit::begin_second_factor`] for an application that keeps its own login (see
+//!   "Keep your own login" below).
+//! * [`CodeStep`] — the code step rendered for the application's own page.
 //! * [`Authentication`] — the application's first factor, with the ready-made
 //!   [`SessionPasswordAuth`].
 //! * [`WebSettings`] — where the pages live and where users go, the freshness and body
@@ -68,6 +73,120 @@
 //! }
 //! ```
 //!
+//! ## Keep your own login
+//!
+//! An application that already has users, a password login (with its captcha, SSO or rate
+//! limits) and a session adds otpkit as the second factor in four steps:
+//!
+//! 1. **Implement [`Authentication`] over your session**: who is signed in
+//!    (`current_user`), mark the session signed in (`login`, which otpkit calls once the
+//!    code is right — not your login handler) and `logout`. `check_credentials` is only for
+//!    otpkit's own password login; leave it out (its default refuses everyone).
+//! 2. **Mount the pieces you use** from [`router`] instead of [`routes`]:
+//!    [`router::code_step`] (`/otp/verify/`, `/otp/logout/`, `/otp/session`, the language
+//!    chooser and the assets), usually [`router::enrolment`] and [`router::devices`], never
+//!    [`router::password_login`]. `/otp/login/` then answers 404. Set
+//!    the `login_url` of [`WebSettings`] (`OTP_LOGIN_URL`) to your login page: anonymous visitors of
+//!    a guarded route are sent there.
+//! 3. **After your password check, call [`OtpKit::begin_second_factor`]** instead of
+//!    signing the user in. It rotates the session id and the CSRF token, starts a pending
+//!    login and answers a [`SecondStep`]: redirect to [`SecondStep::location`] — the code
+//!    step `/otp/verify/?next=…`, or `next` for a user without a device when
+//!    `OTPKIT_LOGIN_OTP_OPTIONAL` is on — or, for [`SecondStep::NoDevice`], tell the user
+//!    that a second factor is required. An error ([`SecondStepError`]) grants nothing:
+//!    answer an inactive user like a wrong password, the storage causes with 503. When the
+//!    code is right, otpkit calls your `login`, rotates the session id and the CSRF token
+//!    again and sends the browser to `next`.
+//! 4. **Guard your routes** with [`otp_required`] or [`Verified`]. A session that owes only
+//!    the code (pending, or signed in by your app but not verified) goes straight to
+//!    `/otp/verify/?next=…` in one hop; anonymous visitors go to your login.
+//!
+//! **The code step in your own page** (like django-otp's `OTPTokenForm`): a handler that
+//! extracts [`CodeStep`] gets the code step's forms rendered from the template partial
+//! `otpkit/code_step_form.html` (the one otpkit's login and verify pages include), with the
+//! session's CSRF token and `next` set to your page. Put [`CodeStep::html`] into your
+//! template unescaped (`{{ code_step|safe }}`); the forms post to `/otp/verify/`, which comes
+//! back to your page once the code is right (a wrong code shows otpkit's verify page with
+//! the error). Send the browser to that page instead of `/otp/verify/` if you like:
+//! [`SecondStep::location`] is only a suggestion.
+//!
+//! Your own forms that post to otpkit (a "new backup codes" button on your settings page,
+//! a "sign out" button) carry the session's CSRF token: [`csrf_token`] (or the
+//! [`CsrfToken`] extractor) reads it (field
+//! `csrf_token`, or the `X-CSRF-Token` header). Read it when rendering the form: it changes
+//! whenever the session's authentication level changes.
+//!
+//! ```no_run
+//! use axum::extract::State;
+//! use axum::response::{IntoResponse, Redirect, Response};
+//! use axum::routing::{get, post};
+//! use axum::{Form, Router};
+//! use otpkit::{Engine, KeyRing, MemoryStore, UserId};
+//! use otpkit_axum::auth::AuthError;
+//! use otpkit_axum::{Authentication, OtpKit, SecondStep, WebSettings, otp_required, router};
+//! use tower_sessions::{MemoryStore as Sessions, Session};
+//!
+//! /// The application's session, as otpkit needs it.
+//! struct AppAuth;
+//!
+//! #[otpkit_axum::async_trait]
+//! impl Authentication for AppAuth {
+//!     async fn current_user(&self, session: &Session) -> Result<Option<UserId>, AuthError> {
+//!         let id: Option<String> = session.get("user").await.map_err(AuthError::backend)?;
+//!         Ok(id.and_then(|id| UserId::new(id).ok()))
+//!     }
+//!     async fn login(&self, session: &Session, user: &UserId) -> Result<(), AuthError> {
+//!         session.insert("user", user.as_str()).await.map_err(AuthError::backend)
+//!     }
+//!     async fn logout(&self, session: &Session) -> Result<(), AuthError> {
+//!         session.flush().await.map_err(AuthError::backend)
+//!     }
+//! }
+//!
+//! #[derive(serde::Deserialize)]
+//! struct LoginForm {
+//!     username: String,
+//!     password: String,
+//! }
+//!
+//! /// The application's own login: its password check, then one call.
+//! async fn login(State(kit): State<OtpKit>, session: Session, Form(f): Form<LoginForm>) -> Response {
+//!     let user = match check_password(&f.username, &f.password) {
+//!         Some(user) => user,
+//!         None => return "Wrong username or password.".into_response(),
+//!     };
+//!     match kit.begin_second_factor(&session, &user, "/dashboard").await {
+//!         Ok(SecondStep::NoDevice) => "Set up an authenticator app first.".into_response(),
+//!         Ok(step) => Redirect::to(step.location().unwrap_or("/")).into_response(),
+//!         Err(_) => http::StatusCode::SERVICE_UNAVAILABLE.into_response(),
+//!     }
+//! }
+//! # fn check_password(_: &str, _: &str) -> Option<UserId> { None }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let engine = Engine::builder(MemoryStore::new(), KeyRing::random("k1")?).build()?;
+//!     let web = WebSettings {
+//!         login_url: Some("/login".into()),
+//!         ..WebSettings::from_env()?
+//!     };
+//!     let kit = OtpKit::builder(engine, AppAuth).web_settings(web)?.build();
+//!     let app = Router::new()
+//!         .route("/dashboard", get(|| async { "only with a code" }))
+//!         .route_layer(otp_required())
+//!         .route("/login", post(login))
+//!         .with_state(kit.clone())
+//!         .merge(router::code_step(kit.clone()))
+//!         .merge(router::enrolment(kit.clone()))
+//!         .merge(router::devices(kit.clone()))
+//!         .layer(kit.layer())
+//!         .layer(otpkit_axum::session_layer(Sessions::default()));
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//!     axum::serve(listener, app).await?;
+//!     Ok(())
+//! }
+//! ```
+//!
 //! ## Sessions: wrap your store
 //!
 //! tower-sessions writes a changed session back by id when a request ends. A request that
@@ -80,10 +199,12 @@
 //!
 //! ## Routes (under `OTPKIT_URL_PREFIX`, default `/otp`)
 //!
+//! [`routes`] mounts all of them; [`router`] has them as pieces.
+//!
 //! | route | method | what |
 //! |---|---|---|
 //! | `/login/` | GET, POST | the password step (username, password), then the code step (one method's field, "use another method", Cancel); a POST with password and `otp_token` is still one step |
-//! | `/verify/` | GET, POST | the code step again for an authenticated user (freshness) |
+//! | `/verify/` | GET, POST | the code step on its own: for an authenticated user (freshness), and for a pending login started by [`OtpKit::begin_second_factor`] |
 //! | `/logout/` | GET (form), POST | forgets the device and logs out; lands on `next` or on the login page, which says "You have signed out." |
 //! | `/session` | GET | `{"state": …, "csrf_token": …}` |
 //! | `/static/otpkit.css` | GET | the stylesheet of the default templates (its classes are listed at its top) |
@@ -155,6 +276,8 @@ pub mod i18n;
 mod kit;
 mod middleware;
 mod pages;
+pub mod router;
+mod second_factor;
 pub mod security_mail;
 pub mod session;
 pub mod settings;
@@ -182,7 +305,8 @@ pub use error::{Code, Problem};
 pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_required};
 pub use kit::{NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};
 pub use middleware::{Level, OtpLayer, OtpService, OtpState};
-pub use pages::routes;
+pub use pages::{CodeStep, routes};
+pub use second_factor::{CsrfToken, SecondStep, SecondStepError, csrf_token};
 pub use security_mail::SecurityMail;
 pub use session::SessionAdapter;
 pub use settings::{WebSettings, WebSettingsError};

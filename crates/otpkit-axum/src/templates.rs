@@ -16,6 +16,15 @@
 //! `urls` (`login`, `verify`, `logout`, `devices`, `totp_new`, `email_new`, `backup_codes`,
 //! `admin`, `admin_login`, `css`, `js`, `language`, `home`).
 //!
+//! `otpkit/code_step_form.html` is a partial, not a page: the code step's forms (the shown
+//! method's field or its "send a code" button, and the other methods), included by
+//! `otpkit/login.html` and rendered alone by [`crate::CodeStep`] for an application's own
+//! page. Its values: `action` (where the forms post), `next`, `csrf_token`, `method` (`kind`
+//! — `app`, `email`, `backup` or another kind's —, `device`, `name`, `numeric`,
+//! `interactive`, `sent`), `others` (each with `kind`, `device`, `name`, `interactive`,
+//! `many`, `href`) and, on the login page, `error`. Override it to change the code step
+//! everywhere.
+//!
 //! ```
 //! use otpkit_axum::Templates;
 //! let t = Templates::new().with_override(
@@ -35,6 +44,10 @@ use minijinja::Environment;
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("otpkit/base.html", include_str!("../templates/base.html")),
     ("otpkit/login.html", include_str!("../templates/login.html")),
+    (
+        "otpkit/code_step_form.html",
+        include_str!("../templates/code_step_form.html"),
+    ),
     (
         "otpkit/logout.html",
         include_str!("../templates/logout.html"),

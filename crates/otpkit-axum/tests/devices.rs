@@ -477,7 +477,8 @@ async fn unverified_user_with_a_device_is_sent_to_verify() {
     );
 }
 
-/// REQ-13: a pending login is refused by every route except login, challenge and /session.
+/// REQ-13: a pending login is refused by every route except the code step (login, verify),
+/// challenge and /session. The application's guards send it to the code step in one hop.
 #[tokio::test]
 async fn a_pending_login_is_refused_everywhere_else() {
     let t = app();
@@ -488,10 +489,12 @@ async fn a_pending_login_is_refused_everywhere_else() {
     assert_eq!(c.state().await, "pending");
     let p = |a: &str| format!("/otp/devices/{pid}/{a}/");
     let a = |a: &str| format!("/otp/admin/devices/{pid}/{a}");
+    for g in ["/require-otp/", "/extract/"] {
+        let r = c.get(g).await;
+        assert_eq!(r.status, StatusCode::FOUND, "GET {g}");
+        assert_eq!(r.location(), format!("/otp/verify/?next={g}"), "GET {g}");
+    }
     let gets = [
-        "/require-otp/".to_owned(),
-        "/extract/".to_owned(),
-        "/otp/verify/".to_owned(),
         "/otp/devices/".to_owned(),
         "/otp/devices/new/".to_owned(),
         "/otp/devices/new/backup-codes/".to_owned(),
@@ -515,7 +518,6 @@ async fn a_pending_login_is_refused_everywhere_else() {
         );
     }
     let posts = [
-        "/otp/verify/".to_owned(),
         "/otp/devices/totp/new/".to_owned(),
         "/otp/devices/email/new/".to_owned(),
         "/otp/devices/backup-codes/".to_owned(),

@@ -58,6 +58,14 @@ async fn authenticated_unverified_is_refused_and_verified_passes() {
     c.set(json!({"otpkit_auth_user": "alice"})).await;
     assert_eq!(c.get("/require-otp/").await.status, StatusCode::FOUND);
     assert_eq!(c.get("/maybe/").await.body, "anonymous");
+    // One hop: straight to the code step, even past a guard with its own login_url.
+    let r = c.get("/require-otp/").await;
+    assert_eq!(r.location(), "/otp/verify/?next=/require-otp/");
+    let r = c.get("/custom/").await;
+    assert_eq!(r.location(), "/otp/verify/?next=/custom/");
+    let r = c.get_json("/x?a=1").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json()["login_url"], "/otp/verify/?next=/x%3Fa%3D1");
     let mut c = Client::new(&t);
     c.login_totp(&t, "alice", &pid).await;
     assert_eq!(c.get("/require-otp/").await.status, StatusCode::OK);
@@ -90,7 +98,7 @@ async fn if_configured_passes_users_without_a_confirmed_device_only() {
     totp(&t, "nodev").await;
     let r = c.get("/if-configured/").await;
     assert_eq!(r.status, StatusCode::FOUND);
-    assert_eq!(r.location(), "/otp/login/?next=/if-configured/");
+    assert_eq!(r.location(), "/otp/verify/?next=/if-configured/");
 }
 
 #[tokio::test]
@@ -106,6 +114,8 @@ async fn a_pending_login_is_anonymous_to_every_guard() {
     for path in ["/require-otp/", "/extract/", "/if-configured/", "/custom/"] {
         let r = c.get(path).await;
         assert_eq!(r.status, StatusCode::FOUND, "{path}");
+        // One hop: the pending login owes only the code.
+        assert_eq!(r.location(), format!("/otp/verify/?next={path}"), "{path}");
     }
     assert_eq!(c.get("/maybe/").await.body, "anonymous");
     assert_eq!(c.get("/state/").await.json()["level"], "pending");

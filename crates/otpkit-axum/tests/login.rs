@@ -1067,13 +1067,10 @@ async fn verify_page_reverifies_an_authenticated_user() {
     assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
     assert_eq!(r.location(), "/otp/devices/");
     assert_ne!(c.cookie, before, "login() rotates the id");
-    // Anonymous and pending sessions are sent to the login page.
+    // An anonymous session is sent to the login page.
     let mut anon = Client::new(&t);
     let r = anon.get("/otp/verify/").await;
     assert_eq!(r.location(), "/otp/login/?next=/otp/verify/");
-    json_password(&mut anon, "alice").await;
-    let r = anon.get("/otp/verify/").await;
-    assert_eq!(r.status, StatusCode::FOUND);
     let r = anon
         .post(
             "/otp/verify/",
@@ -1081,6 +1078,36 @@ async fn verify_page_reverifies_an_authenticated_user() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(r.location(), "/otp/login/?next=/otp/verify/");
+    // A pending login gets the code step here too (docs/behaviour.md §7.3): a wrong code
+    // keeps it pending, the right one completes it.
+    json_password(&mut anon, "alice").await;
+    let r = anon.get("/otp/verify/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("name=\"otp_token\""), "{}", r.body);
+    let r = anon
+        .post(
+            "/otp/verify/",
+            &[("otp_device", &pid), ("otp_token", "000000")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(anon.state().await, "pending");
+    next_step(&t);
+    let code = t.engine.current_totp(&pid).await.unwrap();
+    let r = anon
+        .post(
+            "/otp/verify/",
+            &[
+                ("otp_device", &pid),
+                ("otp_token", code.expose()),
+                ("next", "/otp/devices/"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    assert_eq!(r.location(), "/otp/devices/");
+    assert_eq!(anon.state().await, "verified");
 }
 
 #[tokio::test]

@@ -134,7 +134,7 @@ impl Page {
 
     /// What every template's context holds besides the page's own values: the language, the
     /// translator, the site's name, the languages to choose from and the URLs.
-    fn common(&self) -> minijinja::Value {
+    pub(crate) fn common(&self) -> minijinja::Value {
         let languages: Vec<minijinja::Value> = self
             .kit
             .catalogue()

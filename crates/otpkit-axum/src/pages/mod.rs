@@ -13,6 +13,7 @@ mod access;
 mod admin;
 mod context;
 mod devices;
+mod embed;
 mod enrol;
 mod form;
 mod language;
@@ -29,6 +30,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::header;
+
+pub use embed::CodeStep;
 
 use crate::error::{Code, Problem};
 use crate::kit::OtpKit;
@@ -70,33 +73,61 @@ async fn script() -> Response {
 /// otpkit's routes, mounted under `OTPKIT_URL_PREFIX` (default `/otp`); see the crate docs
 /// for the table. Wrap the application in [`crate::OtpLayer`] and a
 /// `tower_sessions::SessionManagerLayer` (outermost).
+///
+/// This is every piece of [`crate::router`] at once, the password login included; an
+/// application that keeps its own login merges the pieces it wants instead.
 pub fn routes<S>(kit: OtpKit) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    piece(kit, |router, at| {
+        let router = password_login(router, at);
+        let router = code_step(router, at);
+        let router = enrolment(router, at);
+        let router = own_devices(router, at);
+        admin_area(router, at)
+    })
+}
+
+/// `At`: a route's path under the prefix.
+pub(crate) type At<'a> = &'a dyn Fn(&str) -> String;
+
+/// The routes `add` adds, under the prefix, with the layers of every otpkit route: the
+/// refusal answer, the body limit and the §7.5 security headers.
+pub(crate) fn piece<S>(
+    kit: OtpKit,
+    add: impl FnOnce(Router<OtpKit>, At<'_>) -> Router<OtpKit>,
+) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
     let prefix = kit.web_settings().url_prefix.clone();
     let max = kit.web_settings().max_body_bytes;
     let at = |path: &str| format!("{prefix}{path}");
-    let router = sign_in(Router::new(), &at);
-    let router = self_service(router, &at);
-    admin_area(router, &at)
+    add(Router::new(), &at)
         .layer(middleware::from_fn_with_state(kit.clone(), refusal::answer))
         .layer(middleware::from_fn_with_state(max, body_limit))
         .layer(middleware::map_response(secure_all))
         .with_state(kit)
 }
 
-/// `At`: a route's path under the prefix.
-type At<'a> = &'a dyn Fn(&str) -> String;
-
-/// Login, re-verification, logout, the session's state, the language chooser and the
-/// static assets.
-fn sign_in(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
+/// otpkit's own password step: the login and the admin login.
+pub(crate) fn password_login(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
     router
         .route(
             &at("/login/"),
             get(login::login_get).post(login::login_post),
         )
+        .route(
+            &at("/admin/login/"),
+            get(login::admin_login_get).post(login::admin_login_post),
+        )
+}
+
+/// The code step (`/verify/`) and what it needs: logout, the session's state, the language
+/// chooser and the static assets.
+pub(crate) fn code_step(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
+    router
         .route(
             &at("/verify/"),
             get(verify::verify_get).post(verify::verify_post),
@@ -111,11 +142,10 @@ fn sign_in(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
         .route(&at("/language/"), get(language::choose))
 }
 
-/// The user's own devices: the list, enrolment of each kind, and the device actions.
-fn self_service(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
+/// Enrolment: the guided setup, each kind's enrolment and the backup codes.
+pub(crate) fn enrolment(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
     use enrol::{backup_codes, email, setup, totp};
     router
-        .route(&at("/devices/"), get(devices::list))
         .route(&at("/devices/new/"), get(setup::choose))
         .route(
             &at("/devices/new/backup-codes/"),
@@ -139,6 +169,12 @@ fn self_service(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
             &at("/devices/backup-codes/regenerate/"),
             get(devices::confirm::regenerate_get),
         )
+}
+
+/// The user's own devices: the list and the device actions.
+pub(crate) fn own_devices(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
+    router
+        .route(&at("/devices/"), get(devices::list))
         .route(
             &at("/devices/{label}/{id}/rename/"),
             post(devices::actions::rename),
@@ -153,16 +189,12 @@ fn self_service(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
         )
 }
 
-/// The admin area.
-fn admin_area(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
+/// The admin area (its login is in [`password_login`]).
+pub(crate) fn admin_area(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
     use admin::{actions, add, confirm, device};
     let dev = |tail: &str| at(&format!("/admin/devices/{{label}}/{{id}}/{tail}"));
     router
         .route(&at("/admin/"), get(admin::list))
-        .route(
-            &at("/admin/login/"),
-            get(login::admin_login_get).post(login::admin_login_post),
-        )
         .route(&at("/admin/reset-throttling/"), post(actions::bulk_reset))
         .route(
             &at("/admin/devices/add/"),

@@ -1,5 +1,6 @@
-//! Re-verification (`/verify/`): the code step again for a signed-in user, verified or not,
-//! to make the session's verification fresh.
+//! The code step on its own (`/verify/`): for a signed-in user, verified or not (to make the
+//! session's verification fresh), and for a pending login that an application's own password
+//! check started with [`OtpKit::begin_second_factor`](crate::OtpKit::begin_second_factor).
 
 use axum::response::Response;
 use otpkit::UserId;
@@ -8,14 +9,19 @@ use super::access;
 use super::context::Page;
 use super::form::{Form, Query};
 use super::login::code::{code_step, confirmed_devices};
+use super::login::pending_user;
 use super::login::view::{Flow, View, answer, render};
 use super::refusal::PageError;
 use crate::error::Code;
 use crate::web::{found, is_safe_next, secure};
 
-/// The signed-in user; anyone else goes to the login page, back here afterwards.
-fn user_of(page: &Page, user: Option<&UserId>) -> Result<UserId, PageError> {
-    user.cloned().ok_or_else(|| PageError::SignIn {
+/// The signed-in user, or the user of the session's pending login; anyone else goes to the
+/// login page, back here afterwards.
+async fn user_of(page: &Page, user: Option<&UserId>) -> Result<UserId, PageError> {
+    if let Some(u) = user {
+        return Ok(u.clone());
+    }
+    pending_user(page).await?.ok_or_else(|| PageError::SignIn {
         login_url: page.kit.web_settings().login_url(),
         next: page.path.clone(),
     })
@@ -29,7 +35,7 @@ pub(crate) async fn verify_get(page: Page, Query(q): Query) -> Result<Response, 
         return Err(PageError::Internal);
     }
     let flash = page.take_flash().await?;
-    let user = user_of(&page, state.user())?;
+    let user = user_of(&page, state.user()).await?;
     // The second click of a double submission, after the first verified the session.
     if page.came_back(flash.as_ref()) && access::is_fresh(&page, &state) && is_safe_next(next) {
         return Ok(secure(found(next)));
@@ -55,7 +61,7 @@ pub(crate) async fn verify_post(page: Page, Form(fields): Form) -> Result<Respon
     if state.is_unavailable() {
         return Err(PageError::Internal);
     }
-    let user = user_of(&page, state.user())?;
+    let user = user_of(&page, state.user()).await?;
     let devices = confirmed_devices(&page, &user).await?;
     if devices.is_empty() {
         let p = page.problem(Code::NoDevice, "", 0);

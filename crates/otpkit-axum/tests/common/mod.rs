@@ -403,6 +403,16 @@ impl Client {
         }
     }
 
+    /// A client of another application (one that mounts otpkit's routes its own way).
+    pub fn for_router(app: Router) -> Self {
+        Client {
+            kit: TestClient::new(app),
+            cookie: None,
+            see_other: None,
+            lang: None,
+        }
+    }
+
     /// Runs `f` on the kit with this client's cookie and language, then keeps the cookie.
     async fn with_kit<F>(&mut self, f: F) -> TestResponse
     where

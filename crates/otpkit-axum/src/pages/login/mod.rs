@@ -127,7 +127,7 @@ async fn submit(page: &Page, flow: Flow, fields: &Fields) -> Result<Response, Pa
 }
 
 /// The user of the session's pending login; an expired one is removed (and none).
-async fn pending_user(page: &Page) -> Result<Option<UserId>, PageError> {
+pub(crate) async fn pending_user(page: &Page) -> Result<Option<UserId>, PageError> {
     match page.store().pending().await? {
         Some(p) if !p.is_expired(page.kit.engine().now()) => Ok(Some(p.user)),
         Some(_) => {

@@ -4,7 +4,7 @@
 
 use axum::response::Response;
 use otpkit::UserId;
-use otpkit::session::{DEVICE_KEY, ENROL_KEY, PENDING_KEY, VERIFIED_AT_KEY};
+use otpkit::session::PENDING_KEY;
 
 use super::code::{code_step, confirmed_devices};
 use super::complete::level_changed;
@@ -13,7 +13,7 @@ use crate::error::Code;
 use crate::pages::context::Page;
 use crate::pages::form::Fields;
 use crate::pages::refusal::PageError;
-use crate::session::SessionFailure;
+use crate::second_factor::start_pending;
 use crate::web::{found, secure};
 
 /// Checks the username and password of the form; on success starts a pending login and
@@ -53,7 +53,7 @@ pub(crate) async fn first_factor(
         let v = View::of(flow, "credentials", next, &[], Some(p));
         return answer(page, v, Some(username)).await;
     };
-    start_pending(page, &user).await?;
+    start_pending(kit, &page.session, &user).await?;
     let devices = confirmed_devices(page, &user).await?;
     if devices.is_empty() {
         return without_device(page, flow, &user, next).await;
@@ -65,27 +65,6 @@ pub(crate) async fn first_factor(
     }
     let problem = page.json.then(|| page.problem(Code::TokenRequired, "", 0));
     answer(page, View::of(flow, "token", next, &devices, problem), None).await
-}
-
-/// A new login starts from a new session id; nothing of an earlier login survives.
-async fn start_pending(page: &Page, user: &UserId) -> Result<(), SessionFailure> {
-    let kit = &page.kit;
-    if page.state().await.user().is_some() {
-        kit.auth()
-            .logout(&page.session)
-            .await
-            .map_err(|_| SessionFailure)?;
-    }
-    for k in [DEVICE_KEY, VERIFIED_AT_KEY, ENROL_KEY, PENDING_KEY] {
-        page.store().remove(k).await?;
-    }
-    page.session.cycle_id().await?;
-    let ttl = i64::from(kit.web_settings().pending_login_ttl);
-    page.store()
-        .set_pending(user, kit.engine().now().add_secs(ttl))
-        .await?;
-    page.store().rotate_csrf().await?;
-    Ok(())
 }
 
 /// The first factor passed for a user without a confirmed device: signed in unverified

@@ -226,7 +226,7 @@ pub(crate) async fn render(page: &Page, v: View<'_>) -> Response {
 
 /// The code step's part of the page: the method shown (`method`) and the others
 /// (`others`), each with the address of the page that shows it.
-fn code_step_context(page: &Page, v: &View<'_>, flash: &Flash) -> minijinja::Value {
+pub(crate) fn code_step_context(page: &Page, v: &View<'_>, flash: &Flash) -> minijinja::Value {
     let wanted = v.selected.as_deref().or_else(|| flash.get("otp_device"));
     let Some(shown) = method::current(v.devices, wanted).filter(|_| v.step == "token") else {
         return context! {};
