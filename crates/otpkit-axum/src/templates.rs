@@ -13,8 +13,8 @@
 //! each page's own values, every template sees `lang` (the language tag), `site_name`,
 //! `title`, `user`, `level` (`anonymous`, `authenticated` or `verified`), `csrf_token`,
 //! `languages` (each with `tag`, `name`, `current`), `here` (the page's path and query) and
-//! `urls` (`login`, `verify`, `logout`, `devices`, `totp_new`, `email_new`, `backup_codes`,
-//! `admin`, `admin_login`, `css`, `js`, `language`, `home`).
+//! `urls` (`login`, the effective `OTP_LOGIN_URL`; `verify`, `logout`, `devices`, `totp_new`,
+//! `email_new`, `backup_codes`, `admin`, `admin_login`, `css`, `js`, `language`, `home`).
 //!
 //! `otpkit/code_step_form.html` is a partial, not a page: the code step's forms (the shown
 //! method's field or its "send a code" button, and the other methods), included by

@@ -214,3 +214,31 @@ async fn stylesheet_is_served_and_templates_can_be_overridden() {
         "bye"
     );
 }
+
+/// Issue 15, item 4: the pages' "Sign in" links follow `OTP_LOGIN_URL` (an application that
+/// keeps its own login), and otpkit's own login page by default.
+#[tokio::test]
+async fn the_sign_in_links_follow_otp_login_url() {
+    let t = app_web(|w| w.login_url = Some("/accounts/login/".into()));
+    let mut c = Client::new(&t);
+    let r = c.get("/otp/logout/").await;
+    assert!(
+        r.body
+            .contains(&format!("href=\"{}\"", esc("/accounts/login/"))),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains(&format!("href=\"{}\"", esc("/otp/login/"))),
+        "{}",
+        r.body
+    );
+    let t = app();
+    let mut c = Client::new(&t);
+    let r = c.get("/otp/logout/").await;
+    assert!(
+        r.body.contains(&format!("href=\"{}\"", esc("/otp/login/"))),
+        "{}",
+        r.body
+    );
+}

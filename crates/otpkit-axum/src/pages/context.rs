@@ -243,7 +243,7 @@ impl Page {
     pub(crate) fn urls(&self) -> minijinja::Value {
         let k = &self.kit;
         context! {
-            login => k.url("/login/"),
+            login => k.web_settings().login_url(),
             verify => k.url("/verify/"),
             logout => k.url("/logout/"),
             devices => k.url("/devices/"),
