@@ -20,6 +20,20 @@ where
     out
 }
 
+/// `token` for `pid` of `u`, `n` times at once, alternating the two engines.
+async fn same_token(n: usize, p: &Pair, u: &UserId, pid: &str, token: &str) -> Vec<VerifyOutcome> {
+    let (u, pid, token) = (u.clone(), pid.to_owned(), token.to_owned());
+    race(n, p, move |e, _| {
+        let (u, pid, token) = (u.clone(), pid.clone(), token.clone());
+        async move {
+            e.verify_token_detailed(Some(&u), &pid, &token, &VerifyOptions::default())
+                .await
+                .unwrap()
+        }
+    })
+    .await
+}
+
 fn accepted(v: &[VerifyOutcome]) -> usize {
     v.iter()
         .filter(|o| matches!(o, VerifyOutcome::Accepted(_)))
@@ -43,15 +57,7 @@ pub async fn concurrent_totp_single_use(a: Arc<dyn DeviceStore>, b: Arc<dyn Devi
         let d = p.a.create_totp(&u, rfc_totp()).await.unwrap();
         let pid = d.persistent_id();
         let code = code_at(otpkit_now(&p.clock).as_secs() / 30);
-        let out = race(50, &p, |e, _| {
-            let (u, pid, code) = (u.clone(), pid.clone(), code.clone());
-            async move {
-                e.verify_token_detailed(Some(&u), &pid, &code, &VerifyOptions::default())
-                    .await
-                    .unwrap()
-            }
-        })
-        .await;
+        let out = same_token(50, &p, &u, &pid, &code).await;
         assert_eq!(accepted(&out), 1, "rep {rep}: {out:?}");
         // One write consumed the step; every other write is one recorded failure (a replay);
         // throttled attempts write nothing.
@@ -96,15 +102,7 @@ pub async fn concurrent_hotp_single_use(a: Arc<dyn DeviceStore>, b: Arc<dyn Devi
             .hotp(c + 2, Digits::SIX)
             .expose()
             .to_owned();
-        let out = race(50, &p, |e, _| {
-            let (u, pid, code) = (u.clone(), pid.clone(), code.clone());
-            async move {
-                e.verify_token_detailed(Some(&u), &pid, &code, &VerifyOptions::default())
-                    .await
-                    .unwrap()
-            }
-        })
-        .await;
+        let out = same_token(50, &p, &u, &pid, &code).await;
         assert_eq!(accepted(&out), 1, "rep {rep}");
         let dev = p.b.from_persistent_id(&pid).await.unwrap().unwrap();
         assert_eq!(p.b.info(&dev).unwrap()["counter"], serde_json::json!(c + 3));
@@ -119,15 +117,7 @@ pub async fn concurrent_backup_code_single_use(a: Arc<dyn DeviceStore>, b: Arc<d
         let (d, codes) = p.a.generate_backup_codes(&u, None).await.unwrap();
         let pid = d.persistent_id();
         let code = codes[rep % codes.len()].expose().to_owned();
-        let out = race(50, &p, |e, _| {
-            let (u, pid, code) = (u.clone(), pid.clone(), code.clone());
-            async move {
-                e.verify_token_detailed(Some(&u), &pid, &code, &VerifyOptions::default())
-                    .await
-                    .unwrap()
-            }
-        })
-        .await;
+        let out = same_token(50, &p, &u, &pid, &code).await;
         assert_eq!(accepted(&out), 1, "rep {rep}");
         let dev = p.b.from_persistent_id(&pid).await.unwrap().unwrap();
         assert_eq!(p.b.info(&dev).unwrap()["codes_left"], serde_json::json!(9));
@@ -166,15 +156,7 @@ pub async fn concurrent_email_single_use(a: Arc<dyn DeviceStore>, b: Arc<dyn Dev
             .chars()
             .filter(char::is_ascii_digit)
             .collect();
-        let out = race(50, &p, |e, _| {
-            let (u, pid, code) = (u.clone(), pid.clone(), code.clone());
-            async move {
-                e.verify_token_detailed(Some(&u), &pid, &code, &VerifyOptions::default())
-                    .await
-                    .unwrap()
-            }
-        })
-        .await;
+        let out = same_token(50, &p, &u, &pid, &code).await;
         assert_eq!(accepted(&out), 1, "rep {rep}");
     }
 }
@@ -186,15 +168,7 @@ pub async fn concurrent_failures_all_counted(a: Arc<dyn DeviceStore>, b: Arc<dyn
         let u = user(&format!("wrong{rep}"));
         let d = p.a.create_totp(&u, rfc_totp()).await.unwrap();
         let pid = d.persistent_id();
-        let out = race(100, &p, |e, _| {
-            let (u, pid) = (u.clone(), pid.clone());
-            async move {
-                e.verify_token_detailed(Some(&u), &pid, "abcdef", &VerifyOptions::default())
-                    .await
-                    .unwrap()
-            }
-        })
-        .await;
+        let out = same_token(100, &p, &u, &pid, "abcdef").await;
         assert!(out.iter().all(|o| matches!(o, VerifyOutcome::Rejected(_))));
         let dev = p.b.from_persistent_id(&pid).await.unwrap().unwrap();
         assert_eq!(dev.throttle().failure_count, 100, "rep {rep}");
@@ -208,15 +182,7 @@ pub async fn concurrent_failures_throttled(a: Arc<dyn DeviceStore>, b: Arc<dyn D
         let u = user(&format!("thr{rep}"));
         let d = p.a.create_totp(&u, rfc_totp()).await.unwrap();
         let pid = d.persistent_id();
-        let out = race(100, &p, |e, _| {
-            let (u, pid) = (u.clone(), pid.clone());
-            async move {
-                e.verify_token_detailed(Some(&u), &pid, "000000", &VerifyOptions::default())
-                    .await
-                    .unwrap()
-            }
-        })
-        .await;
+        let out = same_token(100, &p, &u, &pid, "000000").await;
         let evaluated = out
             .iter()
             .filter(|o| !matches!(o, VerifyOutcome::NotAllowed(_)))
