@@ -43,6 +43,10 @@ use minijinja::Environment;
 /// The embedded templates, by name.
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("otpkit/base.html", include_str!("../templates/base.html")),
+    (
+        "otpkit/language_chooser.html",
+        include_str!("../templates/language_chooser.html"),
+    ),
     ("otpkit/login.html", include_str!("../templates/login.html")),
     (
         "otpkit/code_step_form.html",
