@@ -10,6 +10,12 @@
 //! is not verified, or a pending login) is sent straight to the code step,
 //! `{prefix}/verify/?next=…`, instead of `login_url`.
 //! When the state is unavailable (storage error) every guard answers 503 `internal_error`.
+//!
+//! Which of the two answers a client gets follows [`crate::wants_json`]: a client that does
+//! not say it wants JSON (curl's `Accept: */*`, a script's bare `fetch`) gets the browser's
+//! redirect. A route that only ever answers JSON — an API — takes
+//! [`OtpRequired::json`]: every refusal is then the JSON answer (401 or 503), whatever the
+//! request's `Accept`.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -116,6 +122,7 @@ pub struct OtpRequired {
     login_url: Option<String>,
     redirect_field_name: Option<String>,
     if_configured: bool,
+    json: bool,
 }
 
 /// A guard with the default options; configure it and use it as a route layer.
@@ -151,9 +158,26 @@ impl OtpRequired {
         self
     }
 
+    /// Refuse in JSON whatever the request's `Accept` (default false: by content
+    /// negotiation): for API routes, where a redirect to an HTML login page helps no client.
+    /// The refusal is then always 401 `{"error": "otp_required", "message", "login_url"}`
+    /// (or 503 `internal_error`).
+    ///
+    /// ```
+    /// use axum::{Json, Router, routing::get};
+    /// use otpkit_axum::otp_required;
+    /// let api: Router = Router::new()
+    ///     .route("/api/balance", get(|| async { Json(42) }))
+    ///     .route_layer(otp_required().json());
+    /// ```
+    pub fn json(mut self) -> Self {
+        self.json = true;
+        self
+    }
+
     /// Checks a request; `Ok` with the state when it passes.
     pub async fn check(&self, parts: &Parts) -> Result<OtpState, OtpRejection> {
-        let json = wants_json(&parts.headers);
+        let json = self.json || wants_json(&parts.headers);
         let Some(kit) = parts.extensions.get::<OtpKit>().cloned() else {
             tracing::error!(target: "otpkit_axum", "otp_required used without OtpLayer");
             return Err(OtpRejection {

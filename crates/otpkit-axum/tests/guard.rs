@@ -50,6 +50,62 @@ async fn json_gets_401_otp_required() {
     assert_secure_headers(&r);
 }
 
+/// A request to the JSON-only guard with the given `Accept` (none when `None`).
+async fn api(c: &mut Client, accept: Option<&str>) -> Res {
+    let mut req = http::Request::get("/api/balance");
+    if let Some(a) = accept {
+        req = req.header(http::header::ACCEPT, a);
+    }
+    c.send(req.body(axum::body::Body::empty()).unwrap()).await
+}
+
+#[tokio::test]
+async fn the_json_only_guard_answers_401_json_whatever_the_accept_header() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    let mut c = Client::new(&t);
+    // curl's default, none at all, and a browser's: always 401 JSON, never a redirect.
+    for accept in [
+        Some("*/*"),
+        None,
+        Some("text/html,*/*;q=0.8"),
+        Some("application/json"),
+    ] {
+        let r = api(&mut c, accept).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{accept:?}");
+        assert_eq!(r.headers["content-type"], "application/json", "{accept:?}");
+        let b = r.json();
+        assert_eq!(b["error"], "otp_required", "{accept:?}");
+        assert_eq!(
+            b["login_url"], "/otp/login/?next=/api/balance",
+            "{accept:?}"
+        );
+        assert_secure_headers(&r);
+    }
+    // Signed in but not verified: the login_url is the code step (one hop).
+    c.set(json!({"otpkit_auth_user": "alice"})).await;
+    let r = api(&mut c, Some("*/*")).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json()["login_url"], "/otp/verify/?next=/api/balance");
+    // The same route for a verified session: the answer itself.
+    let mut c = Client::new(&t);
+    c.login_totp(&t, "alice", &pid).await;
+    let r = api(&mut c, Some("*/*")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, "42");
+    // The default guard still redirects curl's `*/*` (content negotiation).
+    let mut c = Client::new(&t);
+    let r = c
+        .send(
+            http::Request::get("/require-otp/")
+                .header(http::header::ACCEPT, "*/*")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+}
+
 #[tokio::test]
 async fn authenticated_unverified_is_refused_and_verified_passes() {
     let t = app();

@@ -268,6 +268,11 @@ fn app_with_both(
         )
         .merge(
             Router::new()
+                .route("/api/balance", get(|| async { axum::Json(42) }))
+                .route_layer(otp_required().json()),
+        )
+        .merge(
+            Router::new()
                 .route("/if-configured/", get(|| async { "ok" }))
                 .route_layer(otp_required().if_configured(true)),
         )
