@@ -41,6 +41,11 @@
 //! # }
 //! ```
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::sync::Arc;

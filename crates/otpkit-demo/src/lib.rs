@@ -23,6 +23,11 @@
 //! The binary (`src/main.rs`) adds two commands: `createuser` and `otp …` (the embedded
 //! `otpkit` CLI, with usernames resolved through the demo's user table).
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
 pub mod db;
 pub mod mail;
 pub mod users;

@@ -140,6 +140,11 @@
     allow(dead_code, unused_imports, unused_macros)
 )]
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 use std::future::Future;
 
 use async_trait::async_trait;
