@@ -19,7 +19,7 @@ use crate::users::User;
 const USER_KEY: &str = "user";
 
 /// The answer to a right password when a second factor is required and the user has none.
-const NO_DEVICE: &str = "Your account needs a second factor; ask the site's staff."; // otpkit
+const NO_DEVICE: &str = "Your account needs a second sign-in method; ask the site's staff."; // otpkit
 
 /// Who is signed in, if anyone.
 pub async fn signed_in(session: &Session) -> Result<Option<String>, Error> {

@@ -79,6 +79,9 @@ async fn password_login_then_the_code_step() {
     };
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(body.contains("Wrong username or password."), "{body}");
+    // Only a local `next` is kept.
+    let (_, to) = t.after_password("//evil.example/").await;
+    assert_eq!(to.as_deref(), Some("/otp/verify/?next=/"));
     // The password, then otpkit's code step.
     let (mut c, to) = t.after_password("/").await;
     assert_eq!(to.as_deref(), Some("/otp/verify/?next=/"));
