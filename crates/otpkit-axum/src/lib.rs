@@ -110,6 +110,12 @@
 //! the error). Send the browser to that page instead of `/otp/verify/` if you like:
 //! [`SecondStep::location`] is only a suggestion.
 //!
+//! A complete small application that does all of this — its own users with argon2
+//! password hashes, login page, settings page with a "new backup codes" form, a JSON route
+//! behind [`OtpRequired::json`], otpkit added in at most 60 lines (marked and counted), and
+//! its tests on the testing kit — is `examples/own-login` in the repository (`cargo run -p
+//! otpkit-example-own-login`).
+//!
 //! Your own forms that post to otpkit (a "new backup codes" button on your settings page,
 //! a "sign out" button) carry the session's CSRF token: [`csrf_token`] (or the
 //! [`CsrfToken`] extractor) reads it (field

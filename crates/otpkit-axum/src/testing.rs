@@ -9,7 +9,8 @@
 //! | helper | what it does |
 //! |---|---|
 //! | [`TestClient::sign_in`] | otpkit's password login (`POST {prefix}/login/`) |
-//! | [`TestClient::verify`] | the code step: completes a pending login, or verifies a signed-in session again (`{prefix}/verify/`) |
+//! | [`TestClient::sign_in_at`] | the application's own login form (a form `POST` to its path), for an application that keeps its own login |
+//! | [`TestClient::verify`] | the code step (`{prefix}/verify/`): completes a pending login — started by otpkit's password login or by [`OtpKit::begin_second_factor`](crate::OtpKit::begin_second_factor) — or verifies a signed-in session again |
 //! | [`TestClient::enrol_totp`] | enrols an authenticator app and confirms it with its first code; returns an [`Authenticator`] |
 //! | [`Authenticator::current_code`], [`Authenticator::next_code`] | the codes an authenticator app would show, computed with otpkit's own OATH code from the key in the otpauth URI shown at enrolment |
 //! | [`TestClient::new_backup_codes`] | a new batch of backup codes |
@@ -467,17 +468,51 @@ impl TestClient {
         }
     }
 
-    /// The code step with `code` (an authentication code, a backup code, an email code):
-    /// completes a pending login (`{prefix}/login/`), or verifies a signed-in session again
-    /// (`{prefix}/verify/`). An error if the code is refused.
+    /// The code step with `code` (an authentication code, a backup code, an email code) at
+    /// `{prefix}/verify/`: completes a pending login — started by otpkit's password login or
+    /// by the application's own (see [`sign_in_at`](Self::sign_in_at)) — or verifies a
+    /// signed-in session again. It needs only [`router::code_step`](crate::router::code_step),
+    /// not otpkit's password login. An error if the code is refused.
     pub async fn verify(&mut self, code: &str) -> Result<TestResponse, TestError> {
-        let route = if self.state().await? == "pending" {
-            "/login/"
-        } else {
-            "/verify/"
-        };
-        self.step(route, serde_json::json!({"otp_token": code}))
+        self.step("/verify/", serde_json::json!({"otp_token": code}))
             .await
+    }
+
+    /// The application's own login form, for an application that keeps its own login: a
+    /// form `POST` of `fields` (e.g. `username` and `password`) to `path`, with the session's
+    /// CSRF token added as `csrf_token` (a form that does not know it ignores it). A login
+    /// form answers a successful `POST` with a redirect: that answer (3xx, not followed) —
+    /// after [`OtpKit::begin_second_factor`](crate::OtpKit::begin_second_factor) usually to
+    /// the code step, `{prefix}/verify/?next=…`; continue with [`verify`](Self::verify). An
+    /// error for any other answer (a wrong password).
+    ///
+    /// ```no_run
+    /// # async fn t(mut client: otpkit_axum::testing::TestClient) -> Result<(), otpkit_axum::testing::TestError> {
+    /// let r = client
+    ///     .sign_in_at("/login", &[("username", "alice"), ("password", "wonderland")])
+    ///     .await?;
+    /// assert_eq!(r.location(), Some("/otp/verify/?next=/"));
+    /// client.verify("123456").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn sign_in_at(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Result<TestResponse, TestError> {
+        let follow = std::mem::replace(&mut self.follow, false);
+        let r = self.post_form(path, fields).await;
+        self.follow = follow;
+        let r = r?;
+        if r.status.is_redirection() {
+            Ok(r)
+        } else {
+            Err(TestError::Refused {
+                what: format!("POST {path}"),
+                status: r.status,
+                body: r.body,
+            })
+        }
     }
 
     /// Enrols an authenticator app named `name` (`{prefix}/devices/totp/new/`) and confirms

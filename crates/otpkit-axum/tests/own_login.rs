@@ -377,3 +377,38 @@ async fn a_piece_refuses_a_body_over_the_limit_before_anything_else() {
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_secure_headers(&r);
 }
+
+#[tokio::test]
+async fn the_testing_kit_drives_an_application_with_its_own_login() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    let mut c = otpkit_axum::testing::TestClient::new(own_app(&t, |_| {})).clock(t.clock.clone());
+    let fields = [("username", "alice"), ("next", "/dashboard")];
+    // A wrong password is an error with the application's answer.
+    let err = c
+        .sign_in_at("/app/login", &[fields[0], ("password", "wrong"), fields[1]])
+        .await
+        .unwrap_err();
+    let otpkit_axum::testing::TestError::Refused { what, status, .. } = err else {
+        panic!("{err}");
+    };
+    assert_eq!(
+        (what.as_str(), status),
+        ("POST /app/login", StatusCode::UNAUTHORIZED)
+    );
+    // The password, then the code step at /otp/verify/ (/otp/login/ is not mounted).
+    let r = c
+        .sign_in_at(
+            "/app/login",
+            &[fields[0], ("password", "app-pw"), fields[1]],
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.location(), Some("/otp/verify/?next=/dashboard"));
+    assert_eq!(c.state().await.unwrap(), "pending");
+    let code = t.engine.current_totp(&pid).await.unwrap();
+    let r = c.verify(code.expose()).await.unwrap();
+    assert_eq!(r.json()["status"], "verified");
+    assert_eq!(c.state().await.unwrap(), "verified");
+    assert_eq!(c.get("/dashboard").await.unwrap().text(), "dashboard");
+}
