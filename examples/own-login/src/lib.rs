@@ -62,6 +62,7 @@ pub async fn app(clock: impl otpkit::Clock) -> anyhow::Result<Router> {
         .merge(router::enrolment(kit.clone())) // otpkit
         .merge(router::devices(kit.clone())) // otpkit
         .layer(kit.layer()) // otpkit
-        // Before otpkit: `SessionManagerLayer::new(MemoryStore::default())` and the same.
+        // Before otpkit: `SessionManagerLayer::new(MemoryStore::default())`. Plain HTTP for
+        // the example on 127.0.0.1; behind HTTPS leave out `.with_secure(false)`.
         .layer(otpkit_axum::session_layer(MemoryStore::default()).with_secure(false))) // otpkit
 }
