@@ -268,6 +268,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod api;
 pub mod auth;
 pub mod error;
 mod flash;
@@ -305,6 +306,7 @@ pub use error::{Code, Problem};
 pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_required};
 pub use kit::{NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};
 pub use middleware::{Level, OtpLayer, OtpService, OtpState};
+pub use pages::openapi::document as openapi;
 pub use pages::{CodeStep, routes};
 pub use second_factor::{CsrfToken, SecondStep, SecondStepError, csrf_token};
 pub use security_mail::SecurityMail;
