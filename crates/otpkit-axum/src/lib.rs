@@ -10,6 +10,8 @@
 //! * [`routes`] — login with a second factor, re-verification, logout, `/session`,
 //!   self-service enrolment (TOTP, email, backup codes), device management and an admin
 //!   area, each answering HTML or JSON (docs/behaviour.md §7.3–7.8).
+//! * [`api`] and [`openapi`] — the JSON answers as types and the OpenAPI document of the
+//!   JSON routes, served at `{prefix}/openapi.json` (see "JSON API" below).
 //! * [`router`] — the same routes as pieces an application picks (code step, enrolment,
 //!   devices, admin, and otpkit's password login only when wanted), and
 //!   [`OtpKit::begin_second_factor`] for an application that keeps its own login (see
@@ -207,6 +209,7 @@
 //! | `/verify/` | GET, POST | the code step on its own: for an authenticated user (freshness), and for a pending login started by [`OtpKit::begin_second_factor`] |
 //! | `/logout/` | GET (form), POST | forgets the device and logs out; lands on `next` or on the login page, which says "You have signed out." |
 //! | `/session` | GET | `{"state": …, "csrf_token": …}` |
+//! | `/openapi.json` | GET | the OpenAPI 3.1 document of the JSON answers (see "JSON API" below) |
 //! | `/static/otpkit.css` | GET | the stylesheet of the default templates (its classes are listed at its top) |
 //! | `/static/otpkit.js` | GET | the default templates' script: progressive enhancement only (no double submit; copy, print and download buttons), see [`templates::SCRIPT`] |
 //! | `/language/` | GET | `?lang=de&next=/x`: keeps the chosen language in the `otpkit_lang` cookie |
@@ -240,6 +243,24 @@
 //! page instead, see below); an unverified request is sent to the login page (302, or 401
 //! `otp_required` in JSON), a sensitive action without a fresh verification to `/verify/`
 //! (302, or 403 `reauth_required`); a storage failure is 503 `internal_error` (fail closed).
+//!
+//! ## JSON API
+//!
+//! The JSON answers are described by an OpenAPI 3.1 document generated from the handlers
+//! ([`utoipa`] annotations): [`openapi`] builds it for a URL prefix and the routes serve it
+//! at `GET {prefix}/openapi.json` (in [`router::code_step`], so every mounting has it).
+//! A copy for the default prefix `/otp` is checked in as `crates/otpkit-axum/openapi.json`;
+//! a test fails when it differs from the generated one (regenerate it with
+//! `OTPKIT_BLESS=1 cargo test -p otpkit-axum --all-features --test openapi`). The types of
+//! the answers, of the refusal (`{"error", "message", …}`) and of the fields each POST reads
+//! are in [`api`], for clients to deserialize. Every POST carries the session's CSRF token
+//! (`X-CSRF-Token`, from `GET {prefix}/session`) with the session cookie.
+//!
+//! ```
+//! let doc = otpkit_axum::openapi("/otp");
+//! assert!(doc.paths.paths.contains_key("/otp/devices/"));
+//! assert!(doc.paths.paths.contains_key("/otp/openapi.json"));
+//! ```
 //!
 //! ## Security notes
 //!

@@ -43,8 +43,8 @@ impl ToSchema for Code {
     }
 }
 
-/// A refusal: `{"error", "message", …}` with the status of its code
-/// ([`Code::status`]). The other fields are there when they apply.
+/// A refusal: `{"error", "message", …}` with the status of its code (docs/behaviour.md
+/// §7.4, `Code::status`). The other fields are there when they apply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Refusal {
     /// The session's CSRF token (the answers of the login pages).
