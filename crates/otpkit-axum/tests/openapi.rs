@@ -583,8 +583,36 @@ async fn admin(t: &TestApp, api: &mut Api) {
         .post(&mut c, &dev("backup-codes/", &codes), json!({}))
         .await;
     assert_eq!(r.json()["codes"].as_array().unwrap().len(), 10);
+    not_json(&mut c, &pid, &alice, &codes).await;
     let r = api.post(&mut c, &dev("remove/", &alice), json!({})).await;
     assert_eq!(field(&r, "status"), "ok");
+}
+
+/// The pages the document leaves out (`pages::openapi`'s `NOT_JSON`, the assets aside)
+/// answer a JSON client, signed in, verified and fresh, without JSON: they are HTML pages.
+async fn not_json(c: &mut Client, own: &str, alice: &str, codes: &str) {
+    let pages = [
+        "/otp/logout/".to_owned(),
+        "/otp/devices/new/backup-codes/".to_owned(),
+        "/otp/devices/backup-codes/".to_owned(),
+        "/otp/devices/backup-codes/regenerate/".to_owned(),
+        format!("/otp/devices/{own}/remove/"),
+        "/otp/admin/devices/add/".to_owned(),
+        format!("/otp/admin/devices/{alice}/remove/"),
+        format!("/otp/admin/devices/{alice}/config/"),
+        format!("/otp/admin/devices/{codes}/backup-codes/"),
+    ];
+    for page in pages {
+        let r = c.get_json(&page).await;
+        let ct = r.header("content-type").unwrap_or_default();
+        assert!(
+            r.status == StatusCode::OK || r.status == StatusCode::FOUND,
+            "{page}: {} {}",
+            r.status,
+            r.body
+        );
+        assert!(!ct.starts_with("application/json"), "{page}: {}", r.body);
+    }
 }
 
 /// The flows, in JSON: every answer matches the document, and every documented route is
