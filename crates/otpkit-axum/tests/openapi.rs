@@ -80,6 +80,25 @@ async fn served_document_is_the_generated_one() {
     assert_eq!(served["info"]["version"], env!("CARGO_PKG_VERSION"));
 }
 
+/// Under another `OTPKIT_URL_PREFIX`, the served document's paths carry it.
+#[tokio::test]
+async fn served_document_carries_the_prefix() {
+    let t = app_web(|w| w.url_prefix = "/account/2fa".into());
+    let mut c = Client::new(&t);
+    let r = c.get("/account/2fa/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let served: Value = serde_json::from_str(&r.body).unwrap();
+    let paths: Vec<&String> = served["paths"].as_object().unwrap().keys().collect();
+    assert!(
+        paths.iter().any(|p| *p == "/account/2fa/verify/"),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().all(|p| p.starts_with("/account/2fa/")),
+        "{paths:?}"
+    );
+}
+
 /// The document, and what the flows checked against it.
 struct Api {
     doc: Value,

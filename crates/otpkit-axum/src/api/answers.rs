@@ -13,7 +13,7 @@ macro_rules! status {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
-            #[allow(missing_docs)]
+            /// The only value.
             $variant,
         }
     };
