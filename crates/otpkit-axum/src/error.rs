@@ -67,6 +67,32 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, in the order of §7.4 (the OpenAPI document's `Code` schema lists them).
+    pub const ALL: [Code; 22] = [
+        Code::TokenRequired,
+        Code::ChallengeException,
+        Code::NotInteractive,
+        Code::ChallengeMessage,
+        Code::InvalidToken,
+        Code::NFailedAttempts,
+        Code::VerificationNotAllowed,
+        Code::DeviceRequired,
+        Code::DeviceLocked,
+        Code::ChallengeCooldown,
+        Code::NoDevice,
+        Code::InvalidLogin,
+        Code::LoginExpired,
+        Code::OtpRequired,
+        Code::ReauthRequired,
+        Code::CsrfFailed,
+        Code::BadRequest,
+        Code::InternalError,
+        Code::PayloadTooLarge,
+        Code::NotFound,
+        Code::Forbidden,
+        Code::UnlockNotAllowed,
+    ];
+
     /// The stable code string.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -296,6 +322,39 @@ mod tests {
             m.render_in(embedded(), &de, Code::TokenRequired, "", 0)
                 .contains("Bestätigungscode")
         );
+    }
+
+    /// `Code::ALL` has every code once: a new variant fails to compile here until it is
+    /// listed, and then fails the test until `ALL` has it.
+    #[test]
+    fn all_has_every_code() {
+        let listed = |c: Code| match c {
+            Code::TokenRequired
+            | Code::ChallengeException
+            | Code::NotInteractive
+            | Code::ChallengeMessage
+            | Code::InvalidToken
+            | Code::NFailedAttempts
+            | Code::VerificationNotAllowed
+            | Code::DeviceRequired
+            | Code::DeviceLocked
+            | Code::ChallengeCooldown
+            | Code::NoDevice
+            | Code::InvalidLogin
+            | Code::LoginExpired
+            | Code::OtpRequired
+            | Code::ReauthRequired
+            | Code::CsrfFailed
+            | Code::BadRequest
+            | Code::InternalError
+            | Code::PayloadTooLarge
+            | Code::NotFound
+            | Code::Forbidden
+            | Code::UnlockNotAllowed => c.as_str(),
+        };
+        let names: std::collections::HashSet<_> = Code::ALL.iter().map(|c| listed(*c)).collect();
+        assert_eq!(names.len(), Code::ALL.len(), "a code twice in Code::ALL");
+        assert_eq!(names.len(), 22, "Code::ALL misses a code");
     }
 
     #[test]

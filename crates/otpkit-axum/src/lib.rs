@@ -10,6 +10,8 @@
 //! * [`routes`] — login with a second factor, re-verification, logout, `/session`,
 //!   self-service enrolment (TOTP, email, backup codes), device management and an admin
 //!   area, each answering HTML or JSON (docs/behaviour.md §7.3–7.8).
+//! * [`api`] and [`openapi`] — the JSON answers as types and the OpenAPI document of the
+//!   JSON routes, served at `{prefix}/openapi.json` (see "JSON API" below).
 //! * [`router`] — the same routes as pieces an application picks (code step, enrolment,
 //!   devices, admin, and otpkit's password login only when wanted), and
 //!   [`OtpKit::begin_second_factor`] for an application that keeps its own login (see
@@ -213,6 +215,7 @@
 //! | `/verify/` | GET, POST | the code step on its own: for an authenticated user (freshness), and for a pending login started by [`OtpKit::begin_second_factor`] |
 //! | `/logout/` | GET (form), POST | forgets the device and logs out; lands on `next` or on the login page, which says "You have signed out." |
 //! | `/session` | GET | `{"state": …, "csrf_token": …}` |
+//! | `/openapi.json` | GET | the OpenAPI 3.1 document of the JSON answers (see "JSON API" below) |
 //! | `/static/otpkit.css` | GET | the stylesheet of the default templates (its classes are listed at its top) |
 //! | `/static/otpkit.js` | GET | the default templates' script: progressive enhancement only (no double submit; copy, print and download buttons), see [`templates::SCRIPT`] |
 //! | `/language/` | GET | `?lang=de&next=/x`: keeps the chosen language in the `otpkit_lang` cookie |
@@ -247,6 +250,24 @@
 //! `otp_required` in JSON), a sensitive action without a fresh verification to `/verify/`
 //! (302, or 403 `reauth_required`); a storage failure is 503 `internal_error` (fail closed).
 //!
+//! ## JSON API
+//!
+//! The JSON answers are described by an OpenAPI 3.1 document generated from the handlers
+//! ([`utoipa`] annotations): [`openapi`] builds it for a URL prefix and the routes serve it
+//! at `GET {prefix}/openapi.json` (in [`router::code_step`], so every mounting has it).
+//! A copy for the default prefix `/otp` is checked in as `crates/otpkit-axum/openapi.json`;
+//! a test fails when it differs from the generated one (regenerate it with
+//! `OTPKIT_BLESS=1 cargo test -p otpkit-axum --all-features --test openapi`). The types of
+//! the answers, of the refusal (`{"error", "message", …}`) and of the fields each POST reads
+//! are in [`api`], for clients to deserialize. Every POST carries the session's CSRF token
+//! (`X-CSRF-Token`, from `GET {prefix}/session`) with the session cookie.
+//!
+//! ```
+//! let doc = otpkit_axum::openapi("/otp");
+//! assert!(doc.paths.paths.contains_key("/otp/devices/"));
+//! assert!(doc.paths.paths.contains_key("/otp/openapi.json"));
+//! ```
+//!
 //! ## Security notes
 //!
 //! * Every state-changing request needs the session's CSRF token (`csrf_token` field or
@@ -279,6 +300,7 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+pub mod api;
 pub mod auth;
 pub mod error;
 mod flash;
@@ -316,6 +338,7 @@ pub use error::{Code, Problem};
 pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_required};
 pub use kit::{NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};
 pub use middleware::{Level, OtpLayer, OtpService, OtpState};
+pub use pages::openapi::document as openapi;
 pub use pages::{CodeStep, routes};
 pub use second_factor::{CsrfToken, SecondStep, SecondStepError, csrf_token};
 pub use security_mail::SecurityMail;

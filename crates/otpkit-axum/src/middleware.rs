@@ -34,8 +34,11 @@ use crate::kit::OtpKit;
 use crate::session::PendingLogin;
 
 /// The authentication level of a request (docs/behaviour.md §1.5), plus *pending* for a
-/// half-finished login (which grants nothing).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// half-finished login (which grants nothing). In JSON, its name (`Level::as_str`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Level {
     /// No authenticated user.
     Anonymous,

@@ -8,7 +8,7 @@
 //!
 //! | piece | routes |
 //! |---|---|
-//! | [`code_step`] | `/verify/`, `/logout/`, `/session`, `/language/`, `/static/otpkit.css`, `/static/otpkit.js` |
+//! | [`code_step`] | `/verify/`, `/logout/`, `/session`, `/openapi.json`, `/language/`, `/static/otpkit.css`, `/static/otpkit.js` |
 //! | [`password_login`] | `/login/`, `/admin/login/` |
 //! | [`enrolment`] | `/devices/new/…`, `/devices/totp/new/…`, `/devices/email/new/`, `/devices/backup-codes/…` |
 //! | [`devices`] | `/devices/`, `/devices/{model_label}/{id}/{rename,remove,unlock}/` |
@@ -35,7 +35,8 @@ use crate::pages;
 
 /// The code step and what it needs: `/verify/` (for a signed-in user who is not verified
 /// yet, a pending login started by [`OtpKit::begin_second_factor`], or a re-verification),
-/// `/logout/`, `/session`, `/language/` and the static assets of the default templates.
+/// `/logout/`, `/session`, `/language/`, the static assets of the default templates, and the
+/// JSON API's OpenAPI document (`/openapi.json`, [`crate::openapi`]).
 pub fn code_step<S>(kit: OtpKit) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,

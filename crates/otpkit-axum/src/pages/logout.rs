@@ -9,6 +9,7 @@ use super::context::Page;
 use super::form::{Form, Query};
 use super::login::complete::level_changed;
 use super::refusal::PageError;
+use crate::api::{LevelStatus, SessionInfo};
 use crate::error::Code;
 use crate::flash::Flash;
 use crate::middleware::Level;
@@ -45,6 +46,18 @@ pub(crate) async fn logout_get(page: Page, Query(q): Query) -> Result<Response, 
 
 /// `POST /logout/`: forgets the device and logs the session out, then goes to `next`, or
 /// to the login page, where "You have signed out." is shown.
+#[utoipa::path(
+    post,
+    path = "/logout/",
+    tag = "login",
+    operation_id = "logout",
+    description = "Signs out.",
+    request_body(content(
+        (crate::api::LogoutForm = "application/json"),
+        (crate::api::LogoutForm = "application/x-www-form-urlencoded")
+    )),
+    responses((status = 200, description = "`logged_out`.", body = crate::api::LevelChanged))
+)]
 pub(crate) async fn logout_post(page: Page, Form(fields): Form) -> Result<Response, PageError> {
     let kit = &page.kit;
     let adapter = SessionAdapter::new(page.session.clone());
@@ -56,11 +69,7 @@ pub(crate) async fn logout_post(page: Page, Form(fields): Form) -> Result<Respon
     let next = fields.get("next").filter(|n| is_safe_next(n));
     if page.json {
         let to = page.next_or_default(next);
-        return level_changed(
-            &page,
-            serde_json::json!({"status": "logged_out", "next": to}),
-        )
-        .await;
+        return level_changed(&page, LevelStatus::LoggedOut, None, Some(to)).await;
     }
     let to = next.map_or_else(|| kit.url("/login/"), str::to_owned);
     // The message waits for the page it goes to, if that is one of otpkit's.
@@ -73,6 +82,14 @@ pub(crate) async fn logout_post(page: Page, Form(fields): Form) -> Result<Respon
 
 /// `GET /session`: `{"state": …, "csrf_token": …}`; 503 `internal_error` in JSON whatever
 /// the client accepts.
+#[utoipa::path(
+    get,
+    path = "/session",
+    tag = "session",
+    operation_id = "session",
+    description = "The session's level and CSRF token (JSON whatever the client accepts).",
+    responses((status = 200, description = "The session.", body = crate::api::SessionInfo))
+)]
 pub(crate) async fn session(page: Page) -> Response {
     let unavailable = || secure(page.problem(Code::InternalError, "", 0).into_json());
     let state = page.state().await;
@@ -82,8 +99,9 @@ pub(crate) async fn session(page: Page) -> Response {
     let Ok(csrf) = page.store().csrf_token().await else {
         return unavailable();
     };
-    secure(
-        axum::Json(serde_json::json!({"state": state.level().as_str(), "csrf_token": csrf}))
-            .into_response(),
-    )
+    let info = SessionInfo {
+        csrf_token: csrf,
+        state: state.level(),
+    };
+    secure(axum::Json(info).into_response())
 }

@@ -19,6 +19,7 @@ mod form;
 mod language;
 mod login;
 mod logout;
+pub(crate) mod openapi;
 mod outcome;
 mod qr;
 mod refusal;
@@ -80,13 +81,16 @@ pub fn routes<S>(kit: OtpKit) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    piece(kit, |router, at| {
-        let router = password_login(router, at);
-        let router = code_step(router, at);
-        let router = enrolment(router, at);
-        let router = own_devices(router, at);
-        admin_area(router, at)
-    })
+    piece(kit, every_piece)
+}
+
+/// Every piece's routes.
+pub(crate) fn every_piece(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
+    let router = password_login(router, at);
+    let router = code_step(router, at);
+    let router = enrolment(router, at);
+    let router = own_devices(router, at);
+    admin_area(router, at)
 }
 
 /// `At`: a route's path under the prefix.
@@ -125,7 +129,7 @@ pub(crate) fn password_login(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKi
 }
 
 /// The code step (`/verify/`) and what it needs: logout, the session's state, the language
-/// chooser and the static assets.
+/// chooser and the static assets; and the JSON API's OpenAPI document.
 pub(crate) fn code_step(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
     router
         .route(
@@ -137,6 +141,7 @@ pub(crate) fn code_step(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
             get(logout::logout_get).post(logout::logout_post),
         )
         .route(&at("/session"), get(logout::session))
+        .route(&at("/openapi.json"), get(openapi::serve))
         .route(&at("/static/otpkit.css"), get(stylesheet))
         .route(&at("/static/otpkit.js"), get(script))
         .route(&at("/language/"), get(language::choose))

@@ -28,6 +28,18 @@ async fn user_of(page: &Page, user: Option<&UserId>) -> Result<UserId, PageError
 }
 
 /// `GET /verify/`: the code step, or "no device" for a user without one.
+#[utoipa::path(
+    get,
+    path = "/verify/",
+    tag = "login",
+    operation_id = "verify_page",
+    description = "The code step of a signed-in user (verified or not) or of a pending login.",
+    params(crate::api::LoginQuery),
+    responses(
+        (status = 200, description = "The code step (`token`), or `no_device`.", body = crate::api::LoginStep),
+        (status = 401, description = "`otp_required`: not signed in (`login_url` says where to).", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn verify_get(page: Page, Query(q): Query) -> Result<Response, PageError> {
     let next = q.get("next").unwrap_or_default();
     let state = page.state().await;
@@ -55,6 +67,26 @@ pub(crate) async fn verify_get(page: Page, Query(q): Query) -> Result<Response, 
 }
 
 /// `POST /verify/`: the code step (a username or password in the form is ignored).
+#[utoipa::path(
+    post,
+    path = "/verify/",
+    tag = "login",
+    operation_id = "verify",
+    description = "The code step: verifies the session (again).",
+    request_body(content(
+        (crate::api::VerifyForm = "application/json"),
+        (crate::api::VerifyForm = "application/x-www-form-urlencoded")
+    )),
+    responses(
+        (status = 200, description = "`verified`.", body = crate::api::LevelChanged),
+        (status = 202, description = "`otp_challenge`: a code was sent to the device.", body = crate::api::ChallengeSent),
+        (status = 400, description = "`token_required` (with `devices`: the code step), `device_required`, `not_interactive`, `bad_request`.", body = crate::api::Refusal),
+        (status = 401, description = "`invalid_login`, `invalid_token`, `login_expired`, `otp_required`.", body = crate::api::Refusal),
+        (status = 403, description = "`no_device`, `device_locked`, `verification_not_allowed`, `csrf_failed`.", body = crate::api::Refusal),
+        (status = 429, description = "`n_failed_attempts`, `challenge_cooldown` (`Retry-After`).", body = crate::api::Refusal),
+        (status = 502, description = "`challenge_exception`: the code could not be sent.", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn verify_post(page: Page, Form(fields): Form) -> Result<Response, PageError> {
     let next = fields.get("next").unwrap_or("");
     let state = page.state().await;

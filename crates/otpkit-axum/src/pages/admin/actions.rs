@@ -14,6 +14,7 @@ use otpkit::Device;
 
 use super::change::Config;
 use super::{INVALID_FIELD, base, device_of, found_with};
+use crate::api::{AdminCodes, AdminDone, BulkReset, OkStatus};
 use crate::error::Code;
 use crate::flash::Flash;
 use crate::i18n::Arg;
@@ -112,9 +113,13 @@ fn done<T>(
     to: &str,
 ) -> Result<Response, PageError> {
     match res {
-        Ok(_) if page.json => Ok(secure(
-            axum::Json(serde_json::json!({"status": "ok", "device": pid})).into_response(),
-        )),
+        Ok(_) if page.json => {
+            let body = AdminDone {
+                device: pid.to_owned(),
+                status: OkStatus::Ok,
+            };
+            Ok(secure(axum::Json(body).into_response()))
+        }
         Ok(_) => Ok(secure(found(to))),
         Err(otpkit::Error::NotFound) => Err(PageError::Code(Code::NotFound)),
         Err(_) => Err(PageError::Internal),
@@ -209,9 +214,7 @@ async fn generate_codes(page: &Page, d: &Device, here: &str) -> Result<Response,
         .or_internal()?;
     let codes: Vec<String> = codes.iter().map(|c| c.expose().to_owned()).collect();
     if page.json {
-        return Ok(secure(
-            axum::Json(serde_json::json!({"codes": codes})).into_response(),
-        ));
+        return Ok(secure(axum::Json(AdminCodes { codes }).into_response()));
     }
     let flash = Flash::to(here)
         .seal_codes(engine.keys(), &codes)
@@ -219,9 +222,10 @@ async fn generate_codes(page: &Page, d: &Device, here: &str) -> Result<Response,
     Ok(page.see_other(here, flash).await?)
 }
 
+/// A device action's handler, with its doc comment and OpenAPI annotation.
 macro_rules! admin_route {
-    ($name:ident, $action:expr, $doc:literal) => {
-        #[doc = $doc]
+    ($(#[$meta:meta])* $name:ident, $action:expr) => {
+        $(#[$meta])*
         pub(crate) async fn $name(
             Path(at): Path<(String, String)>,
             page: Page,
@@ -233,29 +237,120 @@ macro_rules! admin_route {
 }
 
 admin_route!(
+    /// `POST /admin/devices/{model_label}/{id}/`: the change form.
+    #[utoipa::path(
+        post,
+        path = "/admin/devices/{label}/{id}/",
+        tag = "admin",
+        operation_id = "admin_edit",
+        description = "The change form: name and configuration (an empty field keeps its value).",
+        params(crate::api::DevicePath),
+        request_body(content(
+            (crate::api::ChangeForm = "application/json"),
+            (crate::api::ChangeForm = "application/x-www-form-urlencoded")
+        )),
+        responses(
+            (status = 200, description = "Changed.", body = crate::api::AdminDone),
+            (status = 400, description = "`bad_request`, with `detail` (configuration) or the name's message.", body = crate::api::Refusal),
+            (status = 401, description = "`otp_required`: not a verified staff user (`login_url` is the admin login).", body = crate::api::Refusal),
+            (status = 403, description = "`reauth_required`: the verification is not fresh; `csrf_failed`.", body = crate::api::Refusal),
+            (status = 404, description = "`not_found`: no such device.", body = crate::api::Refusal),
+        )
+    )]
     edit,
-    AdminAction::Edit,
-    "`POST /admin/devices/{model_label}/{id}/`: the change form."
+    AdminAction::Edit
 );
 admin_route!(
+    /// `POST /admin/devices/{model_label}/{id}/confirm/`.
+    #[utoipa::path(
+        post,
+        path = "/admin/devices/{label}/{id}/confirm/",
+        tag = "admin",
+        operation_id = "admin_confirm",
+        description = "Confirms a device.",
+        params(crate::api::DevicePath),
+        request_body(content(
+            (crate::api::CsrfForm = "application/json"),
+            (crate::api::CsrfForm = "application/x-www-form-urlencoded")
+        )),
+        responses(
+            (status = 200, description = "Confirmed.", body = crate::api::AdminDone),
+            (status = 401, description = "`otp_required`: not a verified staff user (`login_url` is the admin login).", body = crate::api::Refusal),
+            (status = 403, description = "`reauth_required`: the verification is not fresh; `csrf_failed`.", body = crate::api::Refusal),
+            (status = 404, description = "`not_found`: no such device.", body = crate::api::Refusal),
+        )
+    )]
     confirm,
-    AdminAction::Confirm,
-    "`POST /admin/devices/{model_label}/{id}/confirm/`."
+    AdminAction::Confirm
 );
 admin_route!(
+    /// `POST /admin/devices/{model_label}/{id}/reset-throttling/`.
+    #[utoipa::path(
+        post,
+        path = "/admin/devices/{label}/{id}/reset-throttling/",
+        tag = "admin",
+        operation_id = "admin_reset_throttling",
+        description = "Resets a device's throttle (not the one that verified this session).",
+        params(crate::api::DevicePath),
+        request_body(content(
+            (crate::api::CsrfForm = "application/json"),
+            (crate::api::CsrfForm = "application/x-www-form-urlencoded")
+        )),
+        responses(
+            (status = 200, description = "Reset.", body = crate::api::AdminDone),
+            (status = 401, description = "`otp_required`: not a verified staff user (`login_url` is the admin login).", body = crate::api::Refusal),
+            (status = 403, description = "`unlock_not_allowed` (the session's own device), `reauth_required`, `csrf_failed`.", body = crate::api::Refusal),
+            (status = 404, description = "`not_found`: no such device.", body = crate::api::Refusal),
+        )
+    )]
     reset_throttling,
-    AdminAction::ResetThrottling,
-    "`POST /admin/devices/{model_label}/{id}/reset-throttling/`."
+    AdminAction::ResetThrottling
 );
 admin_route!(
+    /// `POST /admin/devices/{model_label}/{id}/remove/`.
+    #[utoipa::path(
+        post,
+        path = "/admin/devices/{label}/{id}/remove/",
+        tag = "admin",
+        operation_id = "admin_remove",
+        description = "Deletes a device (JSON needs no `confirm`).",
+        params(crate::api::DevicePath),
+        request_body(content(
+            (crate::api::ConfirmForm = "application/json"),
+            (crate::api::ConfirmForm = "application/x-www-form-urlencoded")
+        )),
+        responses(
+            (status = 200, description = "Deleted.", body = crate::api::AdminDone),
+            (status = 401, description = "`otp_required`: not a verified staff user (`login_url` is the admin login).", body = crate::api::Refusal),
+            (status = 403, description = "`reauth_required`: the verification is not fresh; `csrf_failed`.", body = crate::api::Refusal),
+            (status = 404, description = "`not_found`: no such device.", body = crate::api::Refusal),
+        )
+    )]
     remove,
-    AdminAction::Remove,
-    "`POST /admin/devices/{model_label}/{id}/remove/`."
+    AdminAction::Remove
 );
 admin_route!(
+    /// `POST /admin/devices/{model_label}/{id}/backup-codes/`.
+    #[utoipa::path(
+        post,
+        path = "/admin/devices/{label}/{id}/backup-codes/",
+        tag = "admin",
+        operation_id = "admin_backup_codes",
+        description = "A new batch of backup codes for a backup-code device's owner (JSON needs no `confirm`).",
+        params(crate::api::DevicePath),
+        request_body(content(
+            (crate::api::ConfirmForm = "application/json"),
+            (crate::api::ConfirmForm = "application/x-www-form-urlencoded")
+        )),
+        responses(
+            (status = 200, description = "The codes, shown this once.", body = crate::api::AdminCodes),
+            (status = 401, description = "`otp_required`: not a verified staff user (`login_url` is the admin login).", body = crate::api::Refusal),
+            (status = 403, description = "`reauth_required`: the verification is not fresh; `csrf_failed`.", body = crate::api::Refusal),
+            (status = 404, description = "`not_found`: no such device, or not a backup-code device.", body = crate::api::Refusal),
+        )
+    )]
     backup_codes,
-    AdminAction::BackupCodes,
-    "`POST /admin/devices/{model_label}/{id}/backup-codes/`."
+    AdminAction::BackupCodes
 );
 
 /// Whether `pid` is the device that verified the admin's session: as in self-service
@@ -266,6 +361,22 @@ fn verified_by(admin: &OtpState, pid: &str) -> bool {
 
 /// `POST /admin/reset-throttling/`: the bulk action over `ids`; the device that verified
 /// the session is skipped (and named in the answer: JSON `skipped`, HTML the list's flash).
+#[utoipa::path(
+    post,
+    path = "/admin/reset-throttling/",
+    tag = "admin",
+    operation_id = "admin_reset_throttling_bulk",
+    description = "Resets the throttle of the devices `ids` (not the one that verified this session).",
+    request_body(content(
+        (crate::api::BulkResetForm = "application/json"),
+        (crate::api::BulkResetForm = "application/x-www-form-urlencoded")
+    )),
+    responses(
+        (status = 200, description = "How many were reset.", body = crate::api::BulkReset),
+        (status = 401, description = "`otp_required`: not a verified staff user (`login_url` is the admin login).", body = crate::api::Refusal),
+        (status = 403, description = "`reauth_required`: the verification is not fresh; `csrf_failed`.", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn bulk_reset(page: Page, Form(fields): Form) -> Result<Response, PageError> {
     let kit = &page.kit;
     let admin = access::admin(&page).await?;
@@ -286,10 +397,12 @@ pub(crate) async fn bulk_reset(page: Page, Form(fields): Form) -> Result<Respons
         }
     }
     if page.json {
-        return Ok(secure(
-            axum::Json(serde_json::json!({"status": "ok", "reset": done, "skipped": skipped}))
-                .into_response(),
-        ));
+        let body = BulkReset {
+            reset: done,
+            skipped: skipped.iter().map(|s| (*s).to_owned()).collect(),
+            status: OkStatus::Ok,
+        };
+        return Ok(secure(axum::Json(body).into_response()));
     }
     let mut flash =
         Flash::to(&list).info(page.t_with("admin-reset-done", &[("n", Arg::from(done))]));

@@ -13,6 +13,7 @@ use otpkit::engine::{HotpOptions, TotpOptions};
 use otpkit::{Device, SecretBytes, UserId};
 
 use super::{OATH, base};
+use crate::api::AddedDevice;
 use crate::error::Code;
 use crate::flash::Flash;
 use crate::kit::OtpKit;
@@ -131,6 +132,23 @@ fn key_of(fields: &Fields) -> Result<Option<SecretBytes>, String> {
 /// `POST /admin/devices/add/`: `user`, `kind` (`totp`, `hotp`, `email`, `static`),
 /// `name`, `key` with `key_format` (`base32` or `hex`; empty = generated), `email`. Needs
 /// a fresh verification (REQ-13).
+#[utoipa::path(
+    post,
+    path = "/admin/devices/add/",
+    tag = "admin",
+    operation_id = "admin_add",
+    description = "Adds a device of any kind for any user.",
+    request_body(content(
+        (crate::api::AddDeviceForm = "application/json"),
+        (crate::api::AddDeviceForm = "application/x-www-form-urlencoded")
+    )),
+    responses(
+        (status = 201, description = "Added; a TOTP/HOTP key shown this once.", body = crate::api::AddedDevice),
+        (status = 400, description = "`bad_request`, with `detail`.", body = crate::api::Refusal),
+        (status = 401, description = "`otp_required`: not a verified staff user (`login_url` is the admin login).", body = crate::api::Refusal),
+        (status = 403, description = "`reauth_required`: the verification is not fresh; `csrf_failed`.", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn add_post(page: Page, Form(fields): Form) -> Result<Response, PageError> {
     let kit = &page.kit;
     let admin = access::admin(&page).await?;
@@ -152,7 +170,10 @@ pub(crate) async fn add_post(page: Page, Form(fields): Form) -> Result<Response,
         None
     };
     if page.json {
-        let body = serde_json::json!({"device": d.persistent_id(), "secret": secret});
+        let body = AddedDevice {
+            device: d.persistent_id(),
+            secret,
+        };
         return Ok(secure(
             (StatusCode::CREATED, axum::Json(body)).into_response(),
         ));

@@ -8,6 +8,7 @@ use minijinja::context;
 use otpkit::Device;
 
 use super::{INVALID_FIELD, OATH, base, device_of, locked};
+use crate::api::AdminDevice;
 use crate::error::Code;
 use crate::flash::Flash;
 use crate::kit::OtpKit;
@@ -123,6 +124,19 @@ async fn render_device(page: &Page, d: &Device, flash: &Flash) -> Result<Respons
 }
 
 /// `GET /admin/devices/{model_label}/{id}/`.
+#[utoipa::path(
+    get,
+    path = "/admin/devices/{label}/{id}/",
+    tag = "admin",
+    operation_id = "admin_device",
+    description = "A device, whoever owns it.",
+    params(crate::api::DevicePath),
+    responses(
+        (status = 200, description = "The device.", body = crate::api::AdminDevice),
+        (status = 401, description = "`otp_required`: not a verified staff user (`login_url` is the admin login).", body = crate::api::Refusal),
+        (status = 404, description = "`not_found`: no such device.", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn device(
     Path((label, id)): Path<(String, String)>,
     page: Page,
@@ -130,17 +144,15 @@ pub(crate) async fn device(
     access::admin(&page).await?;
     let d = device_of(&page, &label, &id).await?;
     if page.json {
-        return Ok(secure(
-            axum::Json(serde_json::json!({
-                "id": d.persistent_id(),
-                "user": d.user().as_str(),
-                "name": d.name(),
-                "confirmed": d.confirmed(),
-                "failure_count": d.throttle().failure_count,
-                "locked": locked(&page.kit, &d),
-            }))
-            .into_response(),
-        ));
+        let body = AdminDevice {
+            confirmed: d.confirmed(),
+            failure_count: d.throttle().failure_count,
+            id: d.persistent_id(),
+            locked: locked(&page.kit, &d),
+            name: d.name().to_owned(),
+            user: d.user().as_str().to_owned(),
+        };
+        return Ok(secure(axum::Json(body).into_response()));
     }
     let flash = page.take_flash().await?.unwrap_or_default();
     render_device(&page, &d, &flash).await

@@ -25,6 +25,7 @@ use super::context::Page;
 use super::devices::{kind_text, label_text, shown_name};
 use super::form::{Fields, Query};
 use super::refusal::{OrInternal, PageError};
+use crate::api::{AdminDeviceList, AdminDeviceRow};
 use crate::error::Code;
 use crate::flash::Flash;
 use crate::kit::OtpKit;
@@ -130,31 +131,31 @@ impl<'q> Filter<'q> {
     }
 }
 
-/// A row of the list (also the JSON answer's `devices` item; `kind_text` is the kind in
-/// plain words, in the request's language).
-fn row(page: &Page, d: &Device) -> minijinja::Value {
+/// A row of the list, for the page and the JSON answer (`kind_text` is the kind in plain
+/// words, in the request's language).
+fn row(page: &Page, d: &Device) -> AdminDeviceRow {
     let kit = &page.kit;
     let hide = kit.web_settings().admin_hide_sensitive_data;
     let oath = OATH.contains(&d.model_label());
-    context! {
-        id => d.persistent_id(),
-        url => base(kit, d),
-        qr_url => (oath && !hide).then(|| format!("{}config/", base(kit, d))),
-        user => d.user().as_str(),
-        name => d.name(),
-        shown_name => shown_name(page, d),
-        kind => d.verbose_name(),
-        kind_text => kind_text(page, d),
-        created_at => d.created_at().to_rfc3339(),
-        last_used_at => d.last_used_at().map(|t| t.to_rfc3339()),
-        confirmed => d.confirmed(),
-        failure_count => d.throttle().failure_count,
-        locked => locked(kit, d),
+    AdminDeviceRow {
+        confirmed: d.confirmed(),
+        created_at: d.created_at().to_rfc3339(),
+        failure_count: d.throttle().failure_count,
+        id: d.persistent_id(),
+        kind: d.verbose_name().to_owned(),
+        kind_text: kind_text(page, d),
+        last_used_at: d.last_used_at().map(|t| t.to_rfc3339()),
+        locked: locked(kit, d),
+        name: d.name().to_owned(),
+        qr_url: (oath && !hide).then(|| format!("{}config/", base(kit, d))),
+        shown_name: shown_name(page, d),
+        url: base(kit, d),
+        user: d.user().as_str().to_owned(),
     }
 }
 
 /// The rows of the devices `f` keeps, at most 500.
-async fn rows(page: &Page, f: &Filter<'_>) -> Result<Vec<minijinja::Value>, otpkit::Error> {
+async fn rows(page: &Page, f: &Filter<'_>) -> Result<Vec<AdminDeviceRow>, otpkit::Error> {
     let kit = &page.kit;
     let mut rows = Vec::new();
     let mut after = None;
@@ -186,6 +187,18 @@ async fn rows(page: &Page, f: &Filter<'_>) -> Result<Vec<minijinja::Value>, otpk
 
 /// `GET /admin/`: the device list. Query: `q` (user id, display name or email), `kind`,
 /// `confirmed` (`yes`/`no`), `created` and `used` (`1d`/`7d`/`30d`; `used=never`).
+#[utoipa::path(
+    get,
+    path = "/admin/",
+    tag = "admin",
+    operation_id = "admin_devices",
+    description = "Every user's devices, filtered and searched (at most 500).",
+    params(crate::api::AdminListQuery),
+    responses(
+        (status = 200, description = "The devices.", body = crate::api::AdminDeviceList),
+        (status = 401, description = "`otp_required`: not a verified staff user (`login_url` is the admin login).", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn list(page: Page, Query(q): Query) -> Result<Response, PageError> {
     let kit = &page.kit;
     access::admin(&page).await?;
@@ -193,7 +206,7 @@ pub(crate) async fn list(page: Page, Query(q): Query) -> Result<Response, PageEr
     let rows = rows(&page, &filter).await.or_internal()?;
     if page.json {
         return Ok(secure(
-            axum::Json(serde_json::json!({ "devices": rows })).into_response(),
+            axum::Json(AdminDeviceList { devices: rows }).into_response(),
         ));
     }
     let flash = page.take_flash().await?.unwrap_or_default();

@@ -13,7 +13,8 @@ use http::StatusCode;
 use otpkit::record::InvalidName;
 use otpkit::{Device, Error as OtpError};
 
-use super::{RENAME_FIELD, device_json, device_url, own_device, shown_name, titled};
+use super::{RENAME_FIELD, device_info, device_url, own_device, shown_name, titled};
+use crate::api::{DeviceChanged, DeviceRemoved, OkStatus, RemovedStatus};
 use crate::error::Code;
 use crate::flash::Flash;
 use crate::i18n::Arg;
@@ -44,6 +45,25 @@ impl Action {
 }
 
 /// `POST /devices/{model_label}/{id}/rename/`.
+#[utoipa::path(
+    post,
+    path = "/devices/{label}/{id}/rename/",
+    tag = "devices",
+    operation_id = "device_rename",
+    description = "Renames one of the user's devices.",
+    params(crate::api::DevicePath),
+    request_body(content(
+        (crate::api::RenameForm = "application/json"),
+        (crate::api::RenameForm = "application/x-www-form-urlencoded")
+    )),
+    responses(
+        (status = 200, description = "Renamed.", body = crate::api::DeviceChanged),
+        (status = 400, description = "`bad_request`: a name that cannot be one.", body = crate::api::Refusal),
+        (status = 401, description = "`otp_required`: not signed in (`login_url` says where to).", body = crate::api::Refusal),
+        (status = 403, description = "`reauth_required`: the verification is not fresh; `csrf_failed`.", body = crate::api::Refusal),
+        (status = 404, description = "`not_found`: no such device (or another user's).", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn rename(
     Path((label, id)): Path<(String, String)>,
     page: Page,
@@ -53,6 +73,24 @@ pub(crate) async fn rename(
 }
 
 /// `POST /devices/{model_label}/{id}/remove/` (HTML: with `confirm=yes`).
+#[utoipa::path(
+    post,
+    path = "/devices/{label}/{id}/remove/",
+    tag = "devices",
+    operation_id = "device_remove",
+    description = "Removes one of the user's devices (JSON needs no `confirm`).",
+    params(crate::api::DevicePath),
+    request_body(content(
+        (crate::api::ConfirmForm = "application/json"),
+        (crate::api::ConfirmForm = "application/x-www-form-urlencoded")
+    )),
+    responses(
+        (status = 200, description = "Removed.", body = crate::api::DeviceRemoved),
+        (status = 401, description = "`otp_required`: not signed in (`login_url` says where to).", body = crate::api::Refusal),
+        (status = 403, description = "`reauth_required`: the verification is not fresh; `csrf_failed`.", body = crate::api::Refusal),
+        (status = 404, description = "`not_found`: no such device (or another user's).", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn remove(
     Path((label, id)): Path<(String, String)>,
     page: Page,
@@ -62,6 +100,24 @@ pub(crate) async fn remove(
 }
 
 /// `POST /devices/{model_label}/{id}/unlock/`.
+#[utoipa::path(
+    post,
+    path = "/devices/{label}/{id}/unlock/",
+    tag = "devices",
+    operation_id = "device_unlock",
+    description = "Unlocks one of the user's devices, from a session verified by another device.",
+    params(crate::api::DevicePath),
+    request_body(content(
+        (crate::api::CsrfForm = "application/json"),
+        (crate::api::CsrfForm = "application/x-www-form-urlencoded")
+    )),
+    responses(
+        (status = 200, description = "Unlocked.", body = crate::api::DeviceChanged),
+        (status = 401, description = "`otp_required`: not signed in (`login_url` says where to).", body = crate::api::Refusal),
+        (status = 403, description = "`unlock_not_allowed` (the session's own device), `reauth_required`, `csrf_failed`.", body = crate::api::Refusal),
+        (status = 404, description = "`not_found`: no such device (or another user's).", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn unlock(
     Path((label, id)): Path<(String, String)>,
     page: Page,
@@ -189,10 +245,16 @@ pub(crate) fn verified_by(state: &OtpState, pid: &str) -> bool {
 }
 
 fn json_done(page: &Page, action: Action, pid: &str, d: &Device) -> Response {
-    let body = if action == Action::Remove {
-        serde_json::json!({"status": "removed", "device": pid})
-    } else {
-        serde_json::json!({"status": "ok", "device": device_json(&page.kit, d)})
+    if action == Action::Remove {
+        let body = DeviceRemoved {
+            device: pid.to_owned(),
+            status: RemovedStatus::Removed,
+        };
+        return secure(axum::Json(body).into_response());
+    }
+    let body = DeviceChanged {
+        device: device_info(&page.kit, d),
+        status: OkStatus::Ok,
     };
     secure(axum::Json(body).into_response())
 }

@@ -14,6 +14,7 @@ use otpkit::{Device, UserId};
 use super::access::{require_verified, signed_in};
 use super::context::Page;
 use super::refusal::{OrInternal, PageError};
+use crate::api::{DeviceInfo, DeviceList};
 use crate::error::Code;
 use crate::flash::Flash;
 use crate::i18n::Arg;
@@ -131,24 +132,37 @@ pub(crate) fn device_url(kit: &OtpKit, d: &Device) -> String {
     kit.url(&format!("/devices/{}/{}", d.model_label(), d.id()))
 }
 
-pub(crate) fn device_json(kit: &OtpKit, d: &Device) -> serde_json::Value {
+/// A device as the JSON answers show it.
+pub(crate) fn device_info(kit: &OtpKit, d: &Device) -> DeviceInfo {
     let (locked, throttled_until) = status_of(kit, d);
-    serde_json::json!({
-        "id": d.persistent_id(),
-        "model_label": d.model_label(),
-        "kind": d.verbose_name(),
-        "name": d.name(),
-        "confirmed": d.confirmed(),
-        "created_at": d.created_at().to_rfc3339(),
-        "last_used_at": d.last_used_at().map(|t| t.to_rfc3339()),
-        "failure_count": d.throttle().failure_count,
-        "locked": locked,
-        "throttled_until": throttled_until,
-        "codes_left": codes_left(kit, d),
-    })
+    DeviceInfo {
+        codes_left: codes_left(kit, d),
+        confirmed: d.confirmed(),
+        created_at: d.created_at().to_rfc3339(),
+        failure_count: d.throttle().failure_count,
+        id: d.persistent_id(),
+        kind: d.verbose_name().to_owned(),
+        last_used_at: d.last_used_at().map(|t| t.to_rfc3339()),
+        locked,
+        model_label: d.model_label().to_owned(),
+        name: d.name().to_owned(),
+        throttled_until,
+    }
 }
 
 /// `GET /devices/`.
+#[utoipa::path(
+    get,
+    path = "/devices/",
+    tag = "devices",
+    operation_id = "devices",
+    description = "The signed-in user's confirmed devices.",
+    responses(
+        (status = 200, description = "The devices.", body = crate::api::DeviceList),
+        (status = 401, description = "`otp_required`: not signed in (`login_url` says where to).", body = crate::api::Refusal),
+        (status = 403, description = "`reauth_required`: the session is not verified.", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn list(page: Page) -> Result<Response, PageError> {
     let here = page.kit.url("/devices/");
     let (state, user) = signed_in(&page, &here).await?;
@@ -199,10 +213,8 @@ async fn render_list(
         .await
         .or_internal()?;
     if page.json {
-        let list: Vec<_> = devices.iter().map(|d| device_json(kit, d)).collect();
-        return Ok(secure(
-            axum::Json(serde_json::json!({ "devices": list })).into_response(),
-        ));
+        let devices = devices.iter().map(|d| device_info(kit, d)).collect();
+        return Ok(secure(axum::Json(DeviceList { devices }).into_response()));
     }
     let current = state.device().map(Device::persistent_id);
     let mut rows = Vec::with_capacity(devices.len());

@@ -6,6 +6,7 @@ use http::{HeaderMap, StatusCode, header};
 use minijinja::context;
 use otpkit::{Device, UserId};
 
+use crate::api::BackupCodes;
 use crate::flash::Flash;
 use crate::pages::access::{fresh_user, signed_in};
 use crate::pages::context::Page;
@@ -17,6 +18,25 @@ use crate::web::{encode_next, secure, see_other};
 
 /// `POST /devices/backup-codes/`: a new batch, shown once: as a text download (`format=text`
 /// or `Accept: text/plain`), in JSON, or on the GET that follows (HTML).
+#[utoipa::path(
+    post,
+    path = "/devices/backup-codes/",
+    tag = "enrolment",
+    operation_id = "backup_codes",
+    description = "A new batch of backup codes; the previous codes stop working.",
+    request_body(content(
+        (crate::api::BackupCodesForm = "application/json"),
+        (crate::api::BackupCodesForm = "application/x-www-form-urlencoded")
+    )),
+    responses(
+        (status = 200, description = "The codes, shown this once (as text with `format=text` or `Accept: text/plain`).", content(
+            (crate::api::BackupCodes = "application/json"),
+            (String = "text/plain")
+        )),
+        (status = 401, description = "`otp_required`: not signed in (`login_url` says where to).", body = crate::api::Refusal),
+        (status = 403, description = "`reauth_required`: the verification is not fresh; `csrf_failed`.", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn backup_codes_post(
     page: Page,
     headers: HeaderMap,
@@ -53,10 +73,11 @@ pub(crate) async fn backup_codes_post(
         ));
     }
     if page.json {
-        return Ok(secure(
-            axum::Json(serde_json::json!({"device": device.persistent_id(), "codes": codes}))
-                .into_response(),
-        ));
+        let body = BackupCodes {
+            codes,
+            device: device.persistent_id(),
+        };
+        return Ok(secure(axum::Json(body).into_response()));
     }
     // Post/Redirect/Get: the batch is shown once, on the GET that follows; a refresh of
     // that page shows no codes and makes none.

@@ -12,6 +12,7 @@ use super::{
     Confirmation, abandon, clear_enrolments, confirm, current_enrolment, replace_pending,
     start_enrolment,
 };
+use crate::api::{ChallengeSentStatus, EmailStarted, NotStarted, NotStartedStatus};
 use crate::error::{Code, Problem};
 use crate::flash::Flash;
 use crate::pages::access::fresh_user;
@@ -63,18 +64,18 @@ async fn render_email(
         if let Some(p) = o.error {
             return secure(p.into_json());
         }
-        let (status, body) = match o.device {
-            Some(d) => (
-                StatusCode::ACCEPTED,
-                serde_json::json!({
-                    "status": "challenge_sent",
-                    "device": d.persistent_id(),
-                    "message": o.info,
-                }),
-            ),
-            None => (StatusCode::OK, serde_json::json!({"status": "not_started"})),
+        let Some(d) = o.device else {
+            let body = NotStarted {
+                status: NotStartedStatus::NotStarted,
+            };
+            return secure(axum::Json(body).into_response());
         };
-        return secure((status, axum::Json(body)).into_response());
+        let body = EmailStarted {
+            device: d.persistent_id(),
+            message: o.info,
+            status: ChallengeSentStatus::ChallengeSent,
+        };
+        return secure((StatusCode::ACCEPTED, axum::Json(body)).into_response());
     }
     let default_email = page
         .kit
@@ -100,6 +101,19 @@ async fn render_email(
 }
 
 /// `GET /devices/email/new/`.
+#[utoipa::path(
+    get,
+    path = "/devices/email/new/",
+    tag = "enrolment",
+    operation_id = "email_enrolment",
+    description = "This session's email enrolment.",
+    responses(
+        (status = 200, description = "Not started.", body = crate::api::NotStarted),
+        (status = 202, description = "In progress: a code was sent.", body = crate::api::EmailStarted),
+        (status = 401, description = "`otp_required`: not signed in (`login_url` says where to).", body = crate::api::Refusal),
+        (status = 403, description = "`reauth_required`: the verification is not fresh; `csrf_failed`.", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn email_get(page: Page) -> Result<Response, PageError> {
     let here = page.kit.url("/devices/email/new/");
     let user = fresh_user(&page, &here).await?;
@@ -177,6 +191,26 @@ async fn challenge(
 
 /// `POST /devices/email/new/`: start with an address (`email`), resend (`resend`), or
 /// confirm with the code (`otp_token`).
+#[utoipa::path(
+    post,
+    path = "/devices/email/new/",
+    tag = "enrolment",
+    operation_id = "email_enrol",
+    description = "Starts an email enrolment (`email`), sends the code again (`resend`), or confirms it with the code (`otp_token`), which verifies the session.",
+    request_body(content(
+        (crate::api::EmailForm = "application/json"),
+        (crate::api::EmailForm = "application/x-www-form-urlencoded")
+    )),
+    responses(
+        (status = 200, description = "Confirmed: `verified`.", body = crate::api::LevelChanged),
+        (status = 202, description = "A code was sent.", body = crate::api::EmailStarted),
+        (status = 400, description = "`bad_request` (an address that cannot be used), `token_required`, `not_interactive`.", body = crate::api::Refusal),
+        (status = 401, description = "`login_expired` (no enrolment in progress), `invalid_token`, `otp_required`.", body = crate::api::Refusal),
+        (status = 403, description = "`reauth_required`, `device_locked`, `verification_not_allowed`, `csrf_failed`.", body = crate::api::Refusal),
+        (status = 429, description = "`challenge_cooldown`, `n_failed_attempts` (`Retry-After`).", body = crate::api::Refusal),
+        (status = 502, description = "`challenge_exception`: the email could not be sent.", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn email_post(page: Page, Form(fields): Form) -> Result<Response, PageError> {
     let here = page.kit.url("/devices/email/new/");
     let user = fresh_user(&page, &here).await?;

@@ -15,6 +15,10 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::backup_codes::{codes_page, new_batch};
+use crate::api::{
+    BackupCodes, DoneStatus, OkStatus, SetupCodesAnswer, SetupDone, SetupKind, SetupMethod,
+    SetupMethods, SetupNext,
+};
 use crate::flash::Flash;
 use crate::pages::access::{fresh_user, signed_in};
 use crate::pages::context::Page;
@@ -134,33 +138,22 @@ async fn leave_codes(page: &Page, to: &str, codes: &[String]) -> Result<(), Page
     Ok(())
 }
 
-/// One method a user can set up, for the choose page.
-#[derive(Debug, Clone, Serialize)]
-struct Method {
-    /// `totp` or `email`.
-    method: &'static str,
-    /// The kind's model label.
-    model_label: &'static str,
-    /// Its setup page.
-    url: String,
-}
-
 /// The methods this deployment offers: an authenticator app (if the TOTP kind is enabled)
 /// and email codes (if the email kind is enabled and a mailer configured).
-fn methods(page: &Page) -> Vec<Method> {
+fn methods(page: &Page) -> Vec<SetupMethod> {
     let engine = page.kit.engine();
     let mut out = Vec::new();
     if engine.registry().get(TOTP).is_some() {
-        out.push(Method {
-            method: "totp",
-            model_label: TOTP,
+        out.push(SetupMethod {
+            method: SetupKind::Totp,
+            model_label: TOTP.to_owned(),
             url: page.kit.url("/devices/totp/new/"),
         });
     }
     if engine.sends_email() {
-        out.push(Method {
-            method: "email",
-            model_label: "otp_email.emaildevice",
+        out.push(SetupMethod {
+            method: SetupKind::Email,
+            model_label: "otp_email.emaildevice".to_owned(),
             url: page.kit.url("/devices/email/new/"),
         });
     }
@@ -168,14 +161,24 @@ fn methods(page: &Page) -> Vec<Method> {
 }
 
 /// `GET /devices/new/`: choose a method.
+#[utoipa::path(
+    get,
+    path = "/devices/new/",
+    tag = "enrolment",
+    operation_id = "setup_methods",
+    description = "The guided setup's first step: the methods to choose from.",
+    responses(
+        (status = 200, description = "The methods.", body = crate::api::SetupMethods),
+        (status = 401, description = "`otp_required`: not signed in (`login_url` says where to).", body = crate::api::Refusal),
+        (status = 403, description = "`reauth_required`: the verification is not fresh; `csrf_failed`.", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn choose(page: Page) -> Result<Response, PageError> {
     let here = page.kit.url("/devices/new/");
     let user = fresh_user(&page, &here).await?;
     let methods = methods(&page);
     if page.json {
-        return Ok(secure(
-            axum::Json(serde_json::json!({ "methods": methods })).into_response(),
-        ));
+        return Ok(secure(axum::Json(SetupMethods { methods }).into_response()));
     }
     let first = !page
         .kit
@@ -223,6 +226,24 @@ pub(crate) async fn codes_get(page: Page) -> Result<Response, PageError> {
 /// `POST /devices/new/backup-codes/`: `saved` (the checkbox) goes on to the done page;
 /// `regenerate` makes a new batch (the one shown was lost); anything else is refused with
 /// the request to confirm.
+#[utoipa::path(
+    post,
+    path = "/devices/new/backup-codes/",
+    tag = "enrolment",
+    operation_id = "setup_backup_codes",
+    description = "The setup's backup codes: `saved` acknowledges them, `regenerate` makes a new batch.",
+    request_body(content(
+        (crate::api::SetupCodesForm = "application/json"),
+        (crate::api::SetupCodesForm = "application/x-www-form-urlencoded")
+    )),
+    responses(
+        (status = 200, description = "A new batch, or on to `next`.", body = crate::api::SetupCodesAnswer),
+        (status = 302, description = "No setup in progress: to the device list."),
+        (status = 400, description = "`bad_request`: `saved` is missing.", body = crate::api::Refusal),
+        (status = 401, description = "`otp_required`: not signed in (`login_url` says where to).", body = crate::api::Refusal),
+        (status = 403, description = "`reauth_required`: the verification is not fresh; `csrf_failed`.", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn codes_post(page: Page, Form(fields): Form) -> Result<Response, PageError> {
     let kit = &page.kit;
     let here = kit.url("/devices/new/backup-codes/");
@@ -236,9 +257,11 @@ pub(crate) async fn codes_post(page: Page, Form(fields): Form) -> Result<Respons
         p.codes_pending = true;
         set_progress(&page, &p).await?;
         if page.json {
-            return Ok(secure(
-                axum::Json(serde_json::json!({"device": p.device, "codes": codes})).into_response(),
-            ));
+            let body = SetupCodesAnswer::Codes(BackupCodes {
+                codes,
+                device: p.device,
+            });
+            return Ok(secure(axum::Json(body).into_response()));
         }
         leave_codes(&page, &here, &codes).await?;
         return Ok(secure(see_other(&here)));
@@ -253,14 +276,28 @@ pub(crate) async fn codes_post(page: Page, Form(fields): Form) -> Result<Respons
     p.codes_pending = false;
     set_progress(&page, &p).await?;
     if page.json {
-        return Ok(secure(
-            axum::Json(serde_json::json!({"status": "ok", "next": done})).into_response(),
-        ));
+        let body = SetupCodesAnswer::Next(SetupNext {
+            next: done,
+            status: OkStatus::Ok,
+        });
+        return Ok(secure(axum::Json(body).into_response()));
     }
     Ok(secure(see_other(&done)))
 }
 
 /// `GET /devices/new/done/`: the setup is complete; what to do if the phone is lost.
+#[utoipa::path(
+    get,
+    path = "/devices/new/done/",
+    tag = "enrolment",
+    operation_id = "setup_done",
+    description = "The setup is complete.",
+    responses(
+        (status = 200, description = "Done.", body = crate::api::SetupDone),
+        (status = 302, description = "The backup codes still wait for `saved`."),
+        (status = 401, description = "`otp_required`: not signed in (`login_url` says where to).", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn done(page: Page) -> Result<Response, PageError> {
     let kit = &page.kit;
     let here = kit.url("/devices/new/done/");
@@ -280,14 +317,12 @@ pub(crate) async fn done(page: Page) -> Result<Response, PageError> {
     };
     let has_codes = has_backup_codes(&page, &user).await?;
     if page.json {
-        return Ok(secure(
-            axum::Json(serde_json::json!({
-                "status": "done",
-                "device": device.as_ref().map(otpkit::Device::persistent_id),
-                "backup_codes": has_codes,
-            }))
-            .into_response(),
-        ));
+        let body = SetupDone {
+            backup_codes: has_codes,
+            device: device.as_ref().map(otpkit::Device::persistent_id),
+            status: DoneStatus::Done,
+        };
+        return Ok(secure(axum::Json(body).into_response()));
     }
     Ok(page
         .render(

@@ -10,6 +10,7 @@ use otpkit::{Device, Error as OtpError};
 use super::{
     Confirmation, clear_enrolments, confirm, current_enrolment, replace_pending, start_enrolment,
 };
+use crate::api::{NotStarted, NotStartedStatus, StartedStatus, TotpEnrolment, TotpStarted};
 use crate::error::{Code, Problem};
 use crate::flash::Flash;
 use crate::pages::access::{fresh_user, signed_in};
@@ -52,9 +53,10 @@ async fn render_totp(
     let digits = kit.settings().totp.digits;
     let Some(device) = device else {
         if page.json {
-            return Ok(secure(
-                axum::Json(serde_json::json!({"status": "not_started"})).into_response(),
-            ));
+            let body = TotpEnrolment::NotStarted(NotStarted {
+                status: NotStartedStatus::NotStarted,
+            });
+            return Ok(secure(axum::Json(body).into_response()));
         }
         return Ok(page
             .render(
@@ -77,15 +79,13 @@ async fn render_totp(
         otpkit::encoding::encode_base32(a.secret.expose()),
     );
     if page.json {
-        return Ok(secure(
-            axum::Json(serde_json::json!({
-                "status": "enrolment_started",
-                "device": pid,
-                "uri": uri.expose(),
-                "secret": secret,
-            }))
-            .into_response(),
-        ));
+        let body = TotpEnrolment::Started(TotpStarted {
+            device: pid,
+            secret,
+            status: StartedStatus::EnrolmentStarted,
+            uri: uri.expose().to_owned(),
+        });
+        return Ok(secure(axum::Json(body).into_response()));
     }
     let svg = otpkit::qr::qr_svg(uri.expose()).or_internal()?;
     Ok(page
@@ -108,6 +108,18 @@ async fn render_totp(
 }
 
 /// `GET /devices/totp/new/`.
+#[utoipa::path(
+    get,
+    path = "/devices/totp/new/",
+    tag = "enrolment",
+    operation_id = "totp_enrolment",
+    description = "This session's authenticator app enrolment.",
+    responses(
+        (status = 200, description = "Not started, or the key.", body = crate::api::TotpEnrolment),
+        (status = 401, description = "`otp_required`: not signed in (`login_url` says where to).", body = crate::api::Refusal),
+        (status = 403, description = "`reauth_required`: the verification is not fresh; `csrf_failed`.", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn totp_get(page: Page) -> Result<Response, PageError> {
     let here = page.kit.url("/devices/totp/new/");
     let user = fresh_user(&page, &here).await?;
@@ -116,7 +128,26 @@ pub(crate) async fn totp_get(page: Page) -> Result<Response, PageError> {
     render_totp(&page, device.as_ref(), flash.as_ref()).await
 }
 
-/// `POST /devices/totp/new/`: start (`start`) or confirm with the first code (`otp_token`).
+/// `POST /devices/totp/new/`: start (with an optional `name`) or confirm with the first code
+/// (`otp_token`).
+#[utoipa::path(
+    post,
+    path = "/devices/totp/new/",
+    tag = "enrolment",
+    operation_id = "totp_enrol",
+    description = "Starts an authenticator app enrolment (`name`), or confirms it with its first code (`otp_token`), which verifies the session.",
+    request_body(content(
+        (crate::api::TotpForm = "application/json"),
+        (crate::api::TotpForm = "application/x-www-form-urlencoded")
+    )),
+    responses(
+        (status = 200, description = "Started (the key), or confirmed (`verified`).", body = crate::api::TotpAnswer),
+        (status = 400, description = "`token_required`, `bad_request` (a name that cannot be one).", body = crate::api::Refusal),
+        (status = 401, description = "`login_expired` (no enrolment in progress), `invalid_token`, `otp_required`.", body = crate::api::Refusal),
+        (status = 403, description = "`reauth_required`, `device_locked`, `verification_not_allowed`, `csrf_failed`.", body = crate::api::Refusal),
+        (status = 429, description = "`n_failed_attempts` (`Retry-After`).", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn totp_post(page: Page, Form(fields): Form) -> Result<Response, PageError> {
     let kit = &page.kit;
     let here = kit.url("/devices/totp/new/");

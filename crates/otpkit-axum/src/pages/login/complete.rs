@@ -5,22 +5,27 @@ use axum::response::{IntoResponse, Response};
 use otpkit::{Device, UserId};
 
 use super::view::{Flow, View, answer};
+use crate::api::{LevelChanged, LevelStatus};
 use crate::error::Code;
 use crate::pages::context::Page;
 use crate::pages::refusal::{OrInternal, PageError};
 use crate::session::SessionAdapter;
 use crate::web::{found, secure};
 
-/// The JSON answer of a step that changed the authentication level: `body` plus the
-/// session's new CSRF token, which the client needs for its next POST.
+/// The JSON answer of a step that changed the authentication level ([`LevelChanged`]),
+/// with the session's new CSRF token, which the client needs for its next POST.
 pub(crate) async fn level_changed(
     page: &Page,
-    mut body: serde_json::Value,
+    status: LevelStatus,
+    device: Option<String>,
+    next: Option<String>,
 ) -> Result<Response, PageError> {
-    let csrf = page.store().csrf_token().await?;
-    if let Some(m) = body.as_object_mut() {
-        m.insert("csrf_token".into(), csrf.into());
-    }
+    let body = LevelChanged {
+        csrf_token: page.store().csrf_token().await?,
+        device,
+        next,
+        status,
+    };
     Ok(secure(axum::Json(body).into_response()))
 }
 
@@ -65,11 +70,7 @@ pub(crate) async fn complete(
     kit.hooks().verification_succeeded(user, &pid);
     let to = page.next_or_default(Some(next));
     if page.json {
-        return level_changed(
-            page,
-            serde_json::json!({"status": "verified", "device": pid, "next": to}),
-        )
-        .await;
+        return level_changed(page, LevelStatus::Verified, Some(pid), Some(to)).await;
     }
     Ok(secure(found(&to)))
 }

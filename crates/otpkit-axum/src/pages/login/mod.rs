@@ -20,6 +20,7 @@ use otpkit::session::PENDING_KEY;
 use super::context::Page;
 use super::form::{Fields, Form, Query};
 use super::refusal::PageError;
+use crate::api::LevelStatus;
 use crate::error::Code;
 use crate::session::SessionAdapter;
 use crate::web::{found, is_safe_next, secure};
@@ -28,21 +29,87 @@ use complete::level_changed;
 use view::{Flow, View, answer, render};
 
 /// `GET /login/`.
+#[utoipa::path(
+    get,
+    path = "/login/",
+    tag = "login",
+    operation_id = "login_page",
+    description = "The login page: the password step, or the code step of a pending login or a signed-in, unverified user.",
+    params(crate::api::LoginQuery),
+    responses(
+        (status = 200, description = "The step the session is at.", body = crate::api::LoginStep),
+        (status = 401, description = "`login_expired`: the pending login expired.", body = crate::api::Refusal),
+        (status = 403, description = "`no_device`: signed in, without a confirmed device.", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn login_get(page: Page, Query(q): Query) -> Result<Response, PageError> {
     show(&page, Flow::Login, &q).await
 }
 
 /// `POST /login/`.
+#[utoipa::path(
+    post,
+    path = "/login/",
+    tag = "login",
+    operation_id = "login",
+    description = "The password step, the code step, or both in one request; `cancel` ends a pending login.",
+    request_body(content(
+        (crate::api::LoginForm = "application/json"),
+        (crate::api::LoginForm = "application/x-www-form-urlencoded")
+    )),
+    responses(
+        (status = 200, description = "Done: `verified`, `authenticated` (no device, `OTPKIT_LOGIN_OTP_OPTIONAL`) or `cancelled`.", body = crate::api::LevelChanged),
+        (status = 202, description = "`otp_challenge`: a code was sent to the device.", body = crate::api::ChallengeSent),
+        (status = 400, description = "`token_required` (with `devices`: the code step), `device_required`, `not_interactive`, `bad_request`.", body = crate::api::Refusal),
+        (status = 401, description = "`invalid_login`, `invalid_token`, `login_expired`, `otp_required`.", body = crate::api::Refusal),
+        (status = 403, description = "`no_device`, `device_locked`, `verification_not_allowed`, `csrf_failed`.", body = crate::api::Refusal),
+        (status = 429, description = "`n_failed_attempts`, `challenge_cooldown` (`Retry-After`).", body = crate::api::Refusal),
+        (status = 502, description = "`challenge_exception`: the code could not be sent.", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn login_post(page: Page, Form(f): Form) -> Result<Response, PageError> {
     submit(&page, Flow::Login, &f).await
 }
 
 /// `GET /admin/login/`.
+#[utoipa::path(
+    get,
+    path = "/admin/login/",
+    tag = "login",
+    operation_id = "admin_login_page",
+    description = "The admin area's login page (as `/login/`).",
+    params(crate::api::LoginQuery),
+    responses(
+        (status = 200, description = "The step the session is at.", body = crate::api::LoginStep),
+        (status = 401, description = "`login_expired`: the pending login expired.", body = crate::api::Refusal),
+        (status = 403, description = "`no_device`: signed in, without a confirmed device.", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn admin_login_get(page: Page, Query(q): Query) -> Result<Response, PageError> {
     show(&page, Flow::Admin, &q).await
 }
 
 /// `POST /admin/login/`.
+#[utoipa::path(
+    post,
+    path = "/admin/login/",
+    tag = "login",
+    operation_id = "admin_login",
+    description = "The admin area's login (as `/login/`).",
+    request_body(content(
+        (crate::api::LoginForm = "application/json"),
+        (crate::api::LoginForm = "application/x-www-form-urlencoded")
+    )),
+    responses(
+        (status = 200, description = "Done: `verified`, `authenticated` (no device, `OTPKIT_LOGIN_OTP_OPTIONAL`) or `cancelled`.", body = crate::api::LevelChanged),
+        (status = 202, description = "`otp_challenge`: a code was sent to the device.", body = crate::api::ChallengeSent),
+        (status = 400, description = "`token_required` (with `devices`: the code step), `device_required`, `not_interactive`, `bad_request`.", body = crate::api::Refusal),
+        (status = 401, description = "`invalid_login`, `invalid_token`, `login_expired`, `otp_required`.", body = crate::api::Refusal),
+        (status = 403, description = "`no_device`, `device_locked`, `verification_not_allowed`, `csrf_failed`.", body = crate::api::Refusal),
+        (status = 429, description = "`n_failed_attempts`, `challenge_cooldown` (`Retry-After`).", body = crate::api::Refusal),
+        (status = 502, description = "`challenge_exception`: the code could not be sent.", body = crate::api::Refusal),
+    )
+)]
 pub(crate) async fn admin_login_post(page: Page, Form(f): Form) -> Result<Response, PageError> {
     submit(&page, Flow::Admin, &f).await
 }
@@ -150,7 +217,7 @@ async fn cancel(page: &Page, flow: Flow, next: &str) -> Result<Response, PageErr
     }
     page.store().remove(PENDING_KEY).await?;
     if page.json {
-        return level_changed(page, serde_json::json!({"status": "cancelled"})).await;
+        return level_changed(page, LevelStatus::Cancelled, None, None).await;
     }
     let info = page.t("login-cancelled");
     let v = View {

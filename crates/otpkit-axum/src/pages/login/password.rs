@@ -9,6 +9,7 @@ use otpkit::session::PENDING_KEY;
 use super::code::{code_step, confirmed_devices};
 use super::complete::level_changed;
 use super::view::{Flow, View, answer};
+use crate::api::LevelStatus;
 use crate::error::Code;
 use crate::pages::context::Page;
 use crate::pages::form::Fields;
@@ -92,11 +93,7 @@ async fn without_device(
     }
     let to = page.next_or_default(Some(next));
     if page.json {
-        return level_changed(
-            page,
-            serde_json::json!({"status": "authenticated", "next": to}),
-        )
-        .await;
+        return level_changed(page, LevelStatus::Authenticated, None, Some(to)).await;
     }
     Ok(secure(found(&to)))
 }

@@ -8,6 +8,7 @@ use minijinja::context;
 use otpkit::Device;
 
 use super::method;
+use crate::api::{LoginDevice, LoginStep, LoginStepName};
 use crate::error::{Code, Problem};
 use crate::flash::Flash;
 use crate::kit::OtpKit;
@@ -73,15 +74,13 @@ pub(crate) fn match_first(devices: &[Device]) -> Option<&Device> {
     }
 }
 
-fn devices_json(devices: &[Device]) -> serde_json::Value {
+fn login_devices(devices: &[Device]) -> Vec<LoginDevice> {
     devices
         .iter()
-        .map(|d| {
-            serde_json::json!({
-                "id": d.persistent_id(),
-                "name": d.name(),
-                "interactive": d.is_interactive(),
-            })
+        .map(|d| LoginDevice {
+            id: d.persistent_id(),
+            interactive: d.is_interactive(),
+            name: d.name().to_owned(),
         })
         .collect()
 }
@@ -246,29 +245,35 @@ pub(crate) fn code_step_context(page: &Page, v: &View<'_>, flash: &Flash) -> min
     }
 }
 
-/// The JSON of a login page: the problem, or the step and state; the devices of the code
-/// step; the session's CSRF token.
+/// The JSON of a login page: the problem ([`Refusal`](crate::api::Refusal)) or the step
+/// and state ([`LoginStep`]); the devices of the code step; the session's CSRF token.
 async fn render_json(page: &Page, v: &View<'_>) -> Response {
-    let mut body = match &v.problem {
-        Some(p) => p.body(),
-        None => serde_json::json!({}),
+    let devices = (v.step == "token").then(|| login_devices(v.devices));
+    let csrf_token = page.store().csrf_token().await.ok();
+    let Some(p) = &v.problem else {
+        let step = match v.step {
+            "token" => LoginStepName::Token,
+            "no_device" => LoginStepName::NoDevice,
+            _ => LoginStepName::Credentials,
+        };
+        let body = LoginStep {
+            csrf_token,
+            devices,
+            state: page.state().await.level(),
+            step,
+        };
+        return secure(axum::Json(body).into_response());
     };
+    let mut body = p.body();
     if let Some(m) = body.as_object_mut() {
-        if v.step == "token" {
-            m.insert("devices".into(), devices_json(v.devices));
+        if let Some(d) = devices.and_then(|d| serde_json::to_value(d).ok()) {
+            m.insert("devices".into(), d);
         }
-        if v.problem.is_none() {
-            m.insert("step".into(), v.step.into());
-            m.insert("state".into(), page.state().await.level().as_str().into());
-        }
-        if let Ok(t) = page.store().csrf_token().await {
+        if let Some(t) = csrf_token {
             m.insert("csrf_token".into(), t.into());
         }
     }
-    let status = v.problem.as_ref().map_or(StatusCode::OK, Problem::status);
-    let mut resp = (status, axum::Json(body)).into_response();
-    if let Some(p) = &v.problem {
-        p.add_headers(&mut resp);
-    }
+    let mut resp = (p.status(), axum::Json(body)).into_response();
+    p.add_headers(&mut resp);
     secure(resp)
 }
