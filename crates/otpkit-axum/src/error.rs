@@ -64,6 +64,12 @@ pub enum Code {
     /// `unlock_not_allowed`: unlock from a session verified by the same device (403).
     /// Not in §7.4.
     UnlockNotAllowed,
+    /// `kind_unavailable`: a kind of sign-in method this site cannot offer — email codes
+    /// without a mailer ([`otpkit::Engine::sends_email`]) — asked for by its enrolment, the
+    /// admin's "add device" form or a challenge (404: the method does not exist on this
+    /// site, and asking again will not change that; `409 Conflict` would suggest the client
+    /// could resolve it). Not in §7.4.
+    KindUnavailable,
 }
 
 impl Code {
@@ -92,6 +98,7 @@ impl Code {
             Code::NotFound => "not_found",
             Code::Forbidden => "forbidden",
             Code::UnlockNotAllowed => "unlock_not_allowed",
+            Code::KindUnavailable => "kind_unavailable",
         }
     }
 
@@ -117,7 +124,7 @@ impl Code {
             | Code::UnlockNotAllowed => StatusCode::FORBIDDEN,
             Code::InternalError => StatusCode::SERVICE_UNAVAILABLE,
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Code::NotFound => StatusCode::NOT_FOUND,
+            Code::NotFound | Code::KindUnavailable => StatusCode::NOT_FOUND,
         }
     }
 

@@ -116,8 +116,8 @@
 //! |---|---|---|
 //! | `action` | text | where the forms post |
 //! | `next` | text | where to go after the code (a hidden field) |
-//! | `method` | map | the method shown: `kind` (`app`, `email`, `backup` or another kind's), `device` (its id), `name`, `numeric` (digits only), `interactive` (sends a code), `sent` (a code was sent, or none is needed) |
-//! | `others` | list | the other methods, each with `kind`, `device`, `name`, `interactive`, `many` (more than one email address) and `href` (the page showing it) |
+//! | `method` | map | the method shown: `kind` (`app`, `email`, `backup` or another kind's), `device` (its id), `name`, `numeric` (digits only), `interactive` (sends a code), `sent` (a code was sent, or none is needed), `available` (it can give a code on this site: not an email device without a mailer; the form then says so instead of offering to send) |
+//! | `others` | list | the other methods that can give a code on this site, each with `kind`, `device`, `name`, `interactive`, `many` (more than one email address) and `href` (the page showing it) |
 //! | `error` | text or none | on the login page, the problem (its field points to it) |
 //!
 //! Blocks: none.
@@ -330,10 +330,12 @@
 //!
 //! ### `otpkit/admin_add.html`
 //!
-//! `{prefix}/admin/devices/add/`: add a device for a user.
+//! `{prefix}/admin/devices/add/`: add a device for a user. It offers email codes (the kind and
+//! the address field) only on a site that can send email.
 //!
 //! | Value | Type | Meaning |
 //! |---|---|---|
+//! | `sends_email` | yes/no | the site can send email ([`otpkit::Engine::sends_email`]) |
 //! | `form` | map | the values typed before a refused form, by field |
 //! | `error` | text or none | the problem |
 //! | `code` | text or none | the problem's code |

@@ -1,6 +1,8 @@
 //! Email enrolment (`/devices/email/new/`): start with an address, resend, confirm with the
 //! code. HTML answers are a 303 to the page with the outcome as a flash (Post/Redirect/Get:
-//! a refresh never sends another email).
+//! a refresh never sends another email). On a site that cannot send email
+//! ([`otpkit::Engine::sends_email`] false) both refuse with 404 `kind_unavailable` before
+//! anything else: nothing is created, nothing sent.
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
@@ -99,8 +101,19 @@ async fn render_email(
     .await
 }
 
+/// Refuses with `kind_unavailable` on a site that cannot send email: its enrolment could
+/// never deliver the code that confirms it.
+fn offered(page: &Page) -> Result<(), PageError> {
+    if page.kit.engine().sends_email() {
+        Ok(())
+    } else {
+        Err(PageError::Code(Code::KindUnavailable))
+    }
+}
+
 /// `GET /devices/email/new/`.
 pub(crate) async fn email_get(page: Page) -> Result<Response, PageError> {
+    offered(&page)?;
     let here = page.kit.url("/devices/email/new/");
     let user = fresh_user(&page, &here).await?;
     let device = current_enrolment(&page, &user, EMAIL).await?;
@@ -178,6 +191,7 @@ async fn challenge(
 /// `POST /devices/email/new/`: start with an address (`email`), resend (`resend`), or
 /// confirm with the code (`otp_token`).
 pub(crate) async fn email_post(page: Page, Form(fields): Form) -> Result<Response, PageError> {
+    offered(&page)?;
     let here = page.kit.url("/devices/email/new/");
     let user = fresh_user(&page, &here).await?;
     if fields.get("otp_token").is_some() || fields.get("resend").is_some() {

@@ -228,7 +228,9 @@ pub(crate) async fn render(page: &Page, v: View<'_>) -> Response {
 /// (`others`), each with the address of the page that shows it.
 pub(crate) fn code_step_context(page: &Page, v: &View<'_>, flash: &Flash) -> minijinja::Value {
     let wanted = v.selected.as_deref().or_else(|| flash.get("otp_device"));
-    let Some(shown) = method::current(v.devices, wanted).filter(|_| v.step == "token") else {
+    let sends_email = page.kit.engine().sends_email();
+    let Some(shown) = method::current(v.devices, wanted, sends_email).filter(|_| v.step == "token")
+    else {
         return context! {};
     };
     let base = page_url(&page.kit, v.flow, v.next);
@@ -241,8 +243,8 @@ pub(crate) fn code_step_context(page: &Page, v: &View<'_>, flash: &Flash) -> min
         .last_generated_at()
         .is_some_and(|t| page.kit.engine().now().millis_since(t) < validity);
     context! {
-        method => method::shown(shown, asked || recent),
-        others => method::others(v.devices, shown, href),
+        method => method::shown(shown, asked || recent, sends_email),
+        others => method::others(v.devices, shown, href, sends_email),
     }
 }
 
