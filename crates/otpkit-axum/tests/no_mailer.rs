@@ -207,8 +207,11 @@ async fn an_email_device_alone_is_shown_with_the_reason() {
     assert!(!r.body.contains("name=\"otp_challenge\""), "{}", r.body);
 
     let mut c = Client::new(&t);
-    c.post_json("/otp/login/", json!({"username": "bob", "password": "pw"}))
+    let r = c
+        .post_json("/otp/login/", json!({"username": "bob", "password": "pw"}))
         .await;
+    assert_eq!(r.json()["devices"][0]["id"], pid.as_str());
+    assert_eq!(r.json()["devices"][0]["available"], false, "{}", r.body);
     let r = c
         .post_json(
             "/otp/login/",

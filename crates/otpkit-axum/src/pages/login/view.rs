@@ -73,7 +73,9 @@ pub(crate) fn match_first(devices: &[Device]) -> Option<&Device> {
     }
 }
 
-fn devices_json(devices: &[Device]) -> serde_json::Value {
+/// The code step's devices for JSON: `available` is false for a device that cannot give a
+/// code on this site (an email device without a mailer, [`method::usable`]).
+fn devices_json(devices: &[Device], sends_email: bool) -> serde_json::Value {
     devices
         .iter()
         .map(|d| {
@@ -81,6 +83,7 @@ fn devices_json(devices: &[Device]) -> serde_json::Value {
                 "id": d.persistent_id(),
                 "name": d.name(),
                 "interactive": d.is_interactive(),
+                "available": method::usable(d, sends_email),
             })
         })
         .collect()
@@ -257,7 +260,8 @@ async fn render_json(page: &Page, v: &View<'_>) -> Response {
     };
     if let Some(m) = body.as_object_mut() {
         if v.step == "token" {
-            m.insert("devices".into(), devices_json(v.devices));
+            let sends_email = page.kit.engine().sends_email();
+            m.insert("devices".into(), devices_json(v.devices, sends_email));
         }
         if v.problem.is_none() {
             m.insert("step".into(), v.step.into());
