@@ -64,11 +64,17 @@ pub enum Code {
     /// `unlock_not_allowed`: unlock from a session verified by the same device (403).
     /// Not in §7.4.
     UnlockNotAllowed,
+    /// `kind_unavailable`: a kind of sign-in method this site cannot offer — email codes
+    /// without a mailer ([`otpkit::Engine::sends_email`]) — asked for by its enrolment, the
+    /// admin's "add device" form or a challenge (404: the method does not exist on this
+    /// site, and asking again will not change that; `409 Conflict` would suggest the client
+    /// could resolve it). Not in §7.4.
+    KindUnavailable,
 }
 
 impl Code {
     /// Every code, in the order of §7.4 (the OpenAPI document's `Code` schema lists them).
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 23] = [
         Code::TokenRequired,
         Code::ChallengeException,
         Code::NotInteractive,
@@ -91,6 +97,7 @@ impl Code {
         Code::NotFound,
         Code::Forbidden,
         Code::UnlockNotAllowed,
+        Code::KindUnavailable,
     ];
 
     /// The stable code string.
@@ -118,6 +125,7 @@ impl Code {
             Code::NotFound => "not_found",
             Code::Forbidden => "forbidden",
             Code::UnlockNotAllowed => "unlock_not_allowed",
+            Code::KindUnavailable => "kind_unavailable",
         }
     }
 
@@ -143,7 +151,7 @@ impl Code {
             | Code::UnlockNotAllowed => StatusCode::FORBIDDEN,
             Code::InternalError => StatusCode::SERVICE_UNAVAILABLE,
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Code::NotFound => StatusCode::NOT_FOUND,
+            Code::NotFound | Code::KindUnavailable => StatusCode::NOT_FOUND,
         }
     }
 
@@ -350,11 +358,12 @@ mod tests {
             | Code::PayloadTooLarge
             | Code::NotFound
             | Code::Forbidden
-            | Code::UnlockNotAllowed => c.as_str(),
+            | Code::UnlockNotAllowed
+            | Code::KindUnavailable => c.as_str(),
         };
         let names: std::collections::HashSet<_> = Code::ALL.iter().map(|c| listed(*c)).collect();
         assert_eq!(names.len(), Code::ALL.len(), "a code twice in Code::ALL");
-        assert_eq!(names.len(), 22, "Code::ALL misses a code");
+        assert_eq!(names.len(), 23, "Code::ALL misses a code");
     }
 
     #[test]

@@ -89,7 +89,9 @@
 //!    chooser and the assets), usually [`router::enrolment`] and [`router::devices`], never
 //!    [`router::password_login`]. `/otp/login/` then answers 404. Set
 //!    the `login_url` of [`WebSettings`] (`OTP_LOGIN_URL`) to your login page: anonymous visitors of
-//!    a guarded route are sent there.
+//!    a guarded route are sent there. (Should you mount all of [`routes`] anyway,
+//!    `/otp/login/` shows a user your application signed in but otpkit has not verified the
+//!    code step, never the password step, exactly as `/otp/verify/` does.)
 //! 3. **After your password check, call [`OtpKit::begin_second_factor`]** instead of
 //!    signing the user in. It rotates the session id and the CSRF token, starts a pending
 //!    login and answers a [`SecondStep`]: redirect to [`SecondStep::location`] — the code

@@ -9,21 +9,353 @@
 //!
 //! Every sentence of the default templates comes from the catalogues ([`crate::i18n`]):
 //! `{{ t("message-id", name=value) }}` renders a message in the request's language and
-//! `{{ ago(time) }}` a human time ("2 minutes ago") in a `<time datetime>` element. Besides
-//! each page's own values, every template sees `lang` (the language tag), `site_name`,
-//! `title`, `user`, `level` (`anonymous`, `authenticated` or `verified`), `csrf_token`,
-//! `languages` (each with `tag`, `name`, `current`), `here` (the page's path and query) and
-//! `urls` (`login`, the effective `OTP_LOGIN_URL`; `verify`, `logout`, `devices`, `totp_new`,
-//! `email_new`, `backup_codes`, `admin`, `admin_login`, `css`, `js`, `language`, `home`).
+//! `{{ ago(time) }}` a human time ("2 minutes ago") in a `<time datetime>` element.
 //!
-//! `otpkit/code_step_form.html` is a partial, not a page: the code step's forms (the shown
-//! method's field or its "send a code" button, and the other methods), included by
-//! `otpkit/login.html` and rendered alone by [`crate::CodeStep`] for an application's own
-//! page. Its values: `action` (where the forms post), `next`, `csrf_token`, `method` (`kind`
-//! — `app`, `email`, `backup` or another kind's —, `device`, `name`, `numeric`,
-//! `interactive`, `sent`), `others` (each with `kind`, `device`, `name`, `interactive`,
-//! `many`, `href`) and, on the login page, `error`. Override it to change the code step
+//! The reference below lists, for every embedded template, what it is for, which route
+//! renders it, the values of its context besides the common ones, and its blocks. A value
+//! marked *(unused by the default)* is in the context for an override's sake; the embedded
+//! template does not read it. Times are RFC 3339 text (give them to `ago()`); "or none" means
+//! the value may be `none`. A test (`tests/templates.rs`) keeps this reference and the
+//! templates in step.
+//!
+//! ## What every template sees
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `lang` | text | the language tag of the answer (`en`, `de`, …) |
+//! | `i18n` | object | the catalogue and language `t()` and `ago()` read; not for display |
+//! | `site_name` | text | `OTP_SITE_NAME` |
+//! | `title` | text | the page's title, in the request's language |
+//! | `user` | text or none | the signed-in user's id |
+//! | `level` | text | `anonymous`, `authenticated` or `verified` |
+//! | `is_staff` | yes/no | whether the signed-in user is staff (the header links the admin area) |
+//! | `csrf_token` | text | the session's CSRF token, for every form's `csrf_token` field |
+//! | `languages` | list | the languages to choose from, each with `tag`, `name` (in its own language) and `current` (yes/no) |
+//! | `here` | text | the page's path and query (where the language chooser comes back to) |
+//! | `urls` | map | the addresses below |
+//!
+//! | Address | What it is |
+//! |---|---|
+//! | `urls.login` | the sign-in page: the effective `OTP_LOGIN_URL` |
+//! | `urls.verify` | the code step of a signed-in user (`{prefix}/verify/`) *(unused by the default)* |
+//! | `urls.logout` | sign out (`{prefix}/logout/`) |
+//! | `urls.devices` | the user's sign-in methods (`{prefix}/devices/`) |
+//! | `urls.setup` | the guided setup: choose a method (`{prefix}/devices/new/`) |
+//! | `urls.totp_new` | add an authenticator app (`{prefix}/devices/totp/new/`) |
+//! | `urls.email_new` | add email codes (`{prefix}/devices/email/new/`) |
+//! | `urls.backup_codes` | backup codes (`{prefix}/devices/backup-codes/`) |
+//! | `urls.admin` | the admin area (`{prefix}/admin/`) |
+//! | `urls.admin_login` | the admin sign-in (`{prefix}/admin/login/`) *(unused by the default)* |
+//! | `urls.css` | the stylesheet ([`STYLESHEET`]) |
+//! | `urls.js` | the script ([`SCRIPT`]) |
+//! | `urls.language` | the language chooser's target (`{prefix}/language/`) |
+//! | `urls.home` | `OTPKIT_LOGIN_REDIRECT_URL`, where "Continue" goes |
+//!
+//! Pages showing a problem or a notice have `error` (the problem's sentence, or none),
+//! `code` (its stable [`crate::Code`], written to `data-code`) and `info` (a notice, or none),
+//! where the tables below list them.
+//!
+//! ## The templates
+//!
+//! ### `otpkit/base.html`
+//!
+//! The layout every page extends: the `<head>`, the site header (sign in, or the signed-in
+//! user, the security and admin links and sign out), `<main>` and a footer with the language
+//! chooser (it includes `otpkit/language_chooser.html`). Rendered by no route itself. It reads
+//! only the common values.
+//!
+//! Blocks: `title`, `head`, `header`, `content`, `footer`.
+//!
+//! `title` is the text of `<title>` (by default "title | site name"), `head` extra elements at
+//! the end of `<head>` (empty by default), `header` the site header, `content` the page inside
+//! `<main>` (every page fills it) and `footer` the footer with the language chooser. A page
+//! template, or an application's override of one, replaces any of them with
+//! `{% block header %}…{% endblock %}`; `{{ super() }}` keeps the default's content.
+//!
+//! ### `otpkit/language_chooser.html`
+//!
+//! A partial: the language chooser form (a `GET` to `urls.language` with `next` = `here`),
+//! included by `otpkit/base.html`; an application's own layout may include it too. It reads
+//! only the common values (`languages`, `here`, `urls`).
+//!
+//! Blocks: none.
+//!
+//! ### `otpkit/login.html`
+//!
+//! The sign-in pages: `{prefix}/login/` (the password step, then the code step),
+//! `{prefix}/admin/login/` and `{prefix}/verify/` (the code step of a signed-in user); also
+//! "no sign-in method yet". On the code step it includes `otpkit/code_step_form.html`, whose
+//! values it has as well.
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `step` | text | `credentials` (user name and password), `token` (the code step) or `no_device` |
+//! | `flow` | text | `login`, `verify` or `admin`: which page |
+//! | `admin` | yes/no | the admin sign-in |
+//! | `action` | text | where the forms post (the page's own address) |
+//! | `next` | text | where to go after signing in (a hidden field) |
+//! | `continue_url` | text | the safe `next`, or `urls.home`: the "Continue" link of a verified user |
+//! | `who` | text or none | the user being signed in or verified |
+//! | `signed_in` | text or none | on the password step, the user who is already signed in and verified |
+//! | `authenticated_as` | text or none | on the admin sign-in, the signed-in user who may not use the admin area |
+//! | `username` | text or none | the user name typed before a refused password |
+//! | `error` | text or none | the problem |
+//! | `code` | text or none | the problem's code |
+//! | `info` | text or none | a notice ("We sent a code…") |
+//!
+//! Blocks: `content`.
+//!
+//! ### `otpkit/code_step_form.html`
+//!
+//! A partial, not a page: the code step's forms (the shown method's field or its "send a
+//! code" button, and the other methods), included by `otpkit/login.html` and rendered alone
+//! by [`crate::CodeStep`] for an application's own page. Override it to change the code step
 //! everywhere.
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `action` | text | where the forms post |
+//! | `next` | text | where to go after the code (a hidden field) |
+//! | `method` | map | the method shown: `kind` (`app`, `email`, `backup` or another kind's), `device` (its id), `name`, `numeric` (digits only), `interactive` (sends a code), `sent` (a code was sent, or none is needed), `available` (it can give a code on this site: not an email device without a mailer; the form then says so instead of offering to send) |
+//! | `others` | list | the other methods that can give a code on this site, each with `kind`, `device`, `name`, `interactive`, `many` (more than one email address) and `href` (the page showing it) |
+//! | `error` | text or none | on the login page, the problem (its field points to it) |
+//!
+//! Blocks: none.
+//!
+//! ### `otpkit/logout.html`
+//!
+//! `{prefix}/logout/`: the sign-out question (`GET`) and, after it, "You are signed out".
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `signed_out` | yes/no | the user is signed out (the question is not asked) |
+//! | `next` | text | where to go after signing out (a hidden field) |
+//! | `error` | text or none | the problem |
+//! | `code` | text or none | the problem's code |
+//! | `info` | text or none | a notice |
+//!
+//! Blocks: `content`.
+//!
+//! ### `otpkit/message.html`
+//!
+//! A problem on a page of its own (any route that refuses in HTML: not found, forbidden,
+//! unavailable, …), with a "Continue" link to `urls.home`.
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `error` | text | the problem's sentence |
+//! | `code` | text | the problem's code |
+//!
+//! Blocks: `content`.
+//!
+//! ### `otpkit/devices.html`
+//!
+//! `{prefix}/devices/`: the user's sign-in methods, each with rename, unlock and remove, and
+//! the links to add one.
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `devices` | list | the confirmed devices, each with `id`, `name`, `kind` (in plain words), `base` (the device's address), `remove_url`, `current` (verified this session), `is_static` (backup codes), `email` (address or none), `codes` ("5 codes left" or none), `confirmed`, `created_at`, `last_used_at` (or none), `locked`, `throttled_until` (or none) and `rename_error` (or none) |
+//! | `regenerate_url` | text | the "new backup codes" confirmation page |
+//! | `error` | text or none | the problem |
+//! | `code` | text or none | the problem's code |
+//! | `info` | text or none | a notice |
+//!
+//! Blocks: `content`.
+//!
+//! ### `otpkit/confirm.html`
+//!
+//! A question before an action: removing a device (`{prefix}/devices/{label}/{id}/remove/`,
+//! `{prefix}/admin/devices/{label}/{id}/remove/`), new backup codes
+//! (`{prefix}/devices/backup-codes/regenerate/`, `{prefix}/admin/devices/{label}/{id}/backup-codes/`).
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `heading` | text | the question |
+//! | `paragraphs` | list of text | what follows |
+//! | `action` | text | where the form posts (with `confirm=yes`) |
+//! | `button` | text | the button's label |
+//! | `danger` | yes/no | the action destroys something |
+//! | `cancel` | text | where "Cancel" goes |
+//!
+//! Blocks: `content`.
+//!
+//! ### `otpkit/totp_new.html`
+//!
+//! `{prefix}/devices/totp/new/`: add an authenticator app, the setup's step 2. First the
+//! name; then the QR code, the key and the field for the first code. Includes
+//! `otpkit/setup_steps.html`.
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `started` | yes/no | the device exists: show the QR code and the code field |
+//! | `default_name` | text | before `started`, the name used when none is typed |
+//! | `qr_svg` | HTML | once started, the QR code as inline SVG |
+//! | `qr_url` | text | once started, the QR code as an SVG image's address *(unused by the default)* |
+//! | `uri` | text | once started, the `otpauth://` URI |
+//! | `secret` | text | once started, the key in Base32, in groups of four |
+//! | `digits` | number | once started, the number of digits of a code |
+//! | `error` | text or none | the problem |
+//! | `step` | number | `2` |
+//!
+//! Blocks: `content`.
+//!
+//! ### `otpkit/email_new.html`
+//!
+//! `{prefix}/devices/email/new/`: add email codes, the setup's step 2. First the address;
+//! then the field for the code sent to it. Includes `otpkit/setup_steps.html`.
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `started` | yes/no | a code was sent: show the code field |
+//! | `email` | text | the user's known address, the field's default |
+//! | `error` | text or none | the problem |
+//! | `info` | text or none | a notice ("We sent a code…") |
+//! | `step` | number | `2` |
+//!
+//! Blocks: `content`.
+//!
+//! ### `otpkit/backup_codes.html`
+//!
+//! Backup codes, shown once: `{prefix}/devices/backup-codes/`, the setup's step 3
+//! (`{prefix}/devices/new/backup-codes/`, with the "I have saved these codes" confirmation;
+//! it then includes `otpkit/setup_steps.html`) and the admin's new batch for a user.
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `codes` | list of text | the new codes; empty when they were shown already |
+//! | `text` | text | the codes, one a line (the download's and the copy button's source) |
+//! | `download` | text | a `data:` address of `text` |
+//! | `setup` | yes/no | the guided setup's step |
+//! | `unconfirmed` | yes/no | in the setup, the confirmation was missing |
+//! | `acknowledge` | text | in the setup, where the confirmation posts |
+//! | `regenerate` | text or none | where "make new codes" posts (`urls.backup_codes` when none) |
+//! | `back` | text or none | where "Done" goes (`urls.devices` when none) |
+//! | `step` | number or none | `3` in the setup |
+//!
+//! Blocks: `content`.
+//!
+//! ### `otpkit/setup_steps.html`
+//!
+//! A partial: the guided setup's progress (choose, connect, backup codes, done), included by
+//! the setup's pages.
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `step` | number | `1` (choose), `2` (connect), `3` (backup codes) or `4` (done) |
+//!
+//! Blocks: none.
+//!
+//! ### `otpkit/setup_choose.html`
+//!
+//! `{prefix}/devices/new/`: choose a sign-in method, the setup's step 1. It offers only the
+//! kinds this site can use (no email codes without a mailer). Includes
+//! `otpkit/setup_steps.html`.
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `methods` | list | the methods offered, each with `method` (`totp` or `email`), `model_label` and `url` |
+//! | `first` | yes/no | the user has no sign-in method yet |
+//! | `step` | number | `1` |
+//!
+//! Blocks: `content`.
+//!
+//! ### `otpkit/setup_done.html`
+//!
+//! `{prefix}/devices/new/done/`: the setup is complete, and what to do if the phone is lost.
+//! Includes `otpkit/setup_steps.html`.
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `device_name` | text or none | the new device's name |
+//! | `method` | text or none | `totp`, `email` or `other` |
+//! | `has_codes` | yes/no | the user has backup codes |
+//! | `step` | number | `4` |
+//!
+//! Blocks: `content`.
+//!
+//! ### `otpkit/admin_list.html`
+//!
+//! `{prefix}/admin/`: every device, with filters and "reset throttling" for a selection.
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `devices` | list | each with `id`, `url` (its page), `qr_url` (or none), `user`, `name`, `shown_name`, `kind` (the kind's English name), `kind_text` (in plain words), `created_at`, `last_used_at` (or none), `confirmed`, `failure_count` and `locked` |
+//! | `kinds` | list | the kinds to filter by, each with `label` and `name` |
+//! | `q` | text | the search filter |
+//! | `kind` | text or none | the kind filter |
+//! | `confirmed` | text | the confirmed filter: `yes`, `no` or empty |
+//! | `created` | text | the "added" filter: `1d`, `7d`, `30d` or empty |
+//! | `used` | text | the "last used" filter: `1d`, `7d`, `30d`, `never` or empty |
+//! | `hide_sensitive` | yes/no | `OTP_ADMIN_HIDE_SENSITIVE_DATA` |
+//! | `error` | text or none | the problem |
+//! | `code` | text or none | the problem's code |
+//! | `info` | text or none | a notice |
+//!
+//! Blocks: `content`.
+//!
+//! ### `otpkit/admin_device.html`
+//!
+//! `{prefix}/admin/devices/{label}/{id}/`: one device, its settings form and actions.
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `base` | text | the device page's address (its actions post below it) |
+//! | `id` | text | the device's id |
+//! | `owner` | text | its user's id |
+//! | `name` | text | its name as shown |
+//! | `name_value` | text | the name field's value |
+//! | `kind_text` | text | its kind in plain words |
+//! | `is_static` | yes/no | backup codes |
+//! | `oath` | yes/no | an authenticator app or a counter-based token (TOTP/HOTP) |
+//! | `totp` | yes/no | TOTP |
+//! | `confirmed` | yes/no | confirmed |
+//! | `created_at` | time | added |
+//! | `last_used_at` | time or none | last used |
+//! | `failure_count` | number | failed attempts |
+//! | `locked` | yes/no | locked after too many failures |
+//! | `throttled_until` | time or none | paused until |
+//! | `state` | list of pairs | the kind's own state, name and value |
+//! | `config_url` | text or none | the QR code page (TOTP/HOTP, unless hidden) |
+//! | `secret` | text or none | a new device's key, shown this once |
+//! | `key` | text or none | the current key in Base32 (TOTP/HOTP, unless hidden) |
+//! | `hide_sensitive` | yes/no | `OTP_ADMIN_HIDE_SENSITIVE_DATA` |
+//! | `form` | map | the values typed before a refused form, by field |
+//! | `name_error` | yes/no | the problem is the name field's |
+//! | `error` | text or none | the problem |
+//! | `code` | text or none | the problem's code |
+//! | `info` | text or none | a notice |
+//!
+//! Blocks: `content`.
+//!
+//! ### `otpkit/admin_add.html`
+//!
+//! `{prefix}/admin/devices/add/`: add a device for a user. It offers email codes (the kind and
+//! the address field) only on a site that can send email.
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `sends_email` | yes/no | the site can send email ([`otpkit::Engine::sends_email`]) |
+//! | `form` | map | the values typed before a refused form, by field |
+//! | `error` | text or none | the problem |
+//! | `code` | text or none | the problem's code |
+//!
+//! Blocks: `content`.
+//!
+//! ### `otpkit/admin_config.html`
+//!
+//! `{prefix}/admin/devices/{label}/{id}/config/`: a TOTP/HOTP device's QR code and URI
+//! (refused under `OTP_ADMIN_HIDE_SENSITIVE_DATA`).
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `base` | text | the device page's address |
+//! | `name` | text | the device's name as shown |
+//! | `owner` | text | its user's id |
+//! | `qr_url` | text | the QR code image's address |
+//! | `uri` | text | the `otpauth://` URI |
+//!
+//! Blocks: `content`.
 //!
 //! ```
 //! use otpkit_axum::Templates;

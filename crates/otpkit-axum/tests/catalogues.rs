@@ -189,6 +189,7 @@ fn every_code_has_a_sentence_in_every_language() {
         Code::NotFound,
         Code::Forbidden,
         Code::UnlockNotAllowed,
+        Code::KindUnavailable,
     ];
     for lang in catalogue.languages() {
         for code in codes {

@@ -147,7 +147,7 @@ async fn json_flow_lists_devices_and_verifies() {
     let b = r.json();
     assert_eq!(
         b["devices"],
-        json!([{"id": pid, "name": "TOTP device", "interactive": false}])
+        json!([{"id": pid, "name": "TOTP device", "interactive": false, "available": true}])
     );
     let code = t.engine.current_totp(&pid).await.unwrap();
     let r = c

@@ -653,6 +653,51 @@ async fn answers_match_the_document() {
     assert_eq!(api.unreached(), Vec::<(String, String)>::new());
 }
 
+/// A site without a mailer refuses email codes with `kind_unavailable` (404), as documented:
+/// the email enrolment, the admin's "add an email device" and a code asked for an email
+/// device at the code step.
+#[tokio::test]
+async fn a_site_without_email_answers_as_documented() {
+    let t = app_no_mailer();
+    let mut api = Api::new();
+    let pid = totp(&t, "admin").await;
+    let email = t
+        .engine
+        .create_email(&uid("admin"), None, Some("admin@example.com".into()), true)
+        .await
+        .unwrap();
+    let mut c = Client::new(&t);
+    c.login_totp(&t, "admin", &pid).await;
+    for r in [
+        api.get(&mut c, "/otp/devices/email/new/").await,
+        api.post(
+            &mut c,
+            "/otp/devices/email/new/",
+            json!({"email": "a@example.com"}),
+        )
+        .await,
+        api.post(
+            &mut c,
+            "/otp/admin/devices/add/",
+            json!({"kind": "email", "user": "admin", "name": "Mail"}),
+        )
+        .await,
+    ] {
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+        assert_eq!(r.json()["error"], "kind_unavailable");
+    }
+    // The code step: a code sent to the email device is refused before anything is sent.
+    let r = api
+        .post(
+            &mut c,
+            "/otp/verify/",
+            json!({"otp_device": email.persistent_id(), "otp_challenge": "1"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert_eq!(r.json()["error"], "kind_unavailable");
+}
+
 /// A status the document does not list for a route fails the check.
 #[tokio::test]
 #[should_panic(expected = "which the document does not list")]

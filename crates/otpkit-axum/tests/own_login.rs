@@ -139,6 +139,20 @@ fn own_app(t: &TestApp, web: impl FnOnce(&mut WebSettings)) -> Router {
         .layer(otpkit_axum::session_layer(t.sessions.clone()).with_secure(false))
 }
 
+/// An application that keeps its own login but mounts all of otpkit's routes
+/// (`otpkit_axum::routes`, `/otp/login/` included).
+fn own_login_all_routes(t: &TestApp) -> Router {
+    let kit = OtpKit::builder(t.engine.clone(), AppAuth)
+        .web_settings(WebSettings::default())
+        .unwrap()
+        .build();
+    Router::new()
+        .route("/app/legacy-login", post(legacy_login))
+        .merge(otpkit_axum::routes(kit.clone()))
+        .layer(kit.layer())
+        .layer(otpkit_axum::session_layer(t.sessions.clone()).with_secure(false))
+}
+
 /// The application's login form, posted (its answer not followed).
 async fn app_password(c: &mut Client, user: &str, next: &str) -> Res {
     post_unfollowed(
@@ -411,4 +425,37 @@ async fn the_testing_kit_drives_an_application_with_its_own_login() {
     assert_eq!(r.json()["status"], "verified");
     assert_eq!(c.state().await.unwrap(), "verified");
     assert_eq!(c.get("/dashboard").await.unwrap().text(), "dashboard");
+}
+
+/// `/otp/login/` for a user the application signed in but otpkit has not verified: the code
+/// step (no password step), and a right code there verifies the session.
+#[tokio::test]
+async fn otpkit_s_login_page_shows_the_code_step_to_a_user_the_app_signed_in() {
+    let t = app();
+    let pid = totp(&t, "alice").await;
+    let mut c = Client::for_router(own_login_all_routes(&t));
+    let r = post_unfollowed(&mut c, "/app/legacy-login", &[("username", "alice")]).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(c.state().await, "authenticated");
+
+    let r = c.get("/otp/login/?next=/dashboard").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("id=\"id_otp_token\""), "{}", r.body);
+    assert!(!r.body.contains("id=\"id_password\""), "{}", r.body);
+    assert!(r.body.contains("alice"), "{}", r.body);
+
+    let code = t.engine.current_totp(&pid).await.unwrap();
+    let r = c
+        .post_unfollowed(
+            "/otp/login/",
+            &[
+                ("otp_token", code.expose()),
+                ("otp_device", &pid),
+                ("next", "/dashboard"),
+            ],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}: {}", r.status, r.body);
+    assert_eq!(r.location(), "/dashboard");
+    assert_eq!(c.state().await, "verified");
 }

@@ -7,8 +7,7 @@ use otpkit::{Device, Engine, Settings, UserDirectory, UserId};
 
 use crate::Options;
 use crate::cli::Cli;
-use crate::db::Db;
-use crate::deploy::Deployment;
+use crate::deploy::{Deployment, Store};
 use crate::failure::{Failure, Res};
 
 /// The settings and the deployment: from `options`, else from the environment, with the
@@ -43,9 +42,9 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     /// Loads the key ring (announcing a new one on stderr), the mailer and the template
-    /// files, and builds the engine on `db`.
+    /// files, and builds the engine on `store`.
     pub(crate) fn open(
-        db: &Db,
+        store: &Store,
         mut settings: Settings,
         deployment: &Deployment,
         options: &Options,
@@ -65,7 +64,7 @@ impl Ctx {
         deployment
             .read_email_templates(&mut settings.email)
             .map_err(|e| Failure::input(e.to_string()))?;
-        let mut builder = Engine::builder_arc(db.store(), keys)
+        let mut builder = Engine::builder_arc(store.device_store(), keys)
             .settings(settings)
             .mailer_arc(mailer);
         if let Some(users) = &options.users {

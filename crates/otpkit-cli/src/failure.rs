@@ -42,5 +42,16 @@ impl From<otpkit::store::StoreError> for Failure {
     }
 }
 
+impl From<crate::deploy::OpenError> for Failure {
+    /// An invalid setting is the input's fault (exit 1); a database that cannot be opened,
+    /// connected to or migrated, or a key ring that cannot be loaded, is exit 3.
+    fn from(e: crate::deploy::OpenError) -> Self {
+        match e {
+            crate::deploy::OpenError::Settings(_) => Failure::input(e.to_string()),
+            _ => Failure::internal(e.to_string()),
+        }
+    }
+}
+
 /// What every command answers.
 pub(crate) type Res<T = ()> = Result<T, Failure>;

@@ -56,7 +56,6 @@ use otpkit::{Settings, UserDirectory};
 mod add;
 mod cli;
 mod context;
-mod db;
 pub mod deploy;
 mod devices;
 mod failure;
@@ -70,7 +69,6 @@ pub use cli::{
 pub use failure::Failure;
 
 use context::Ctx;
-use db::Db;
 use deploy::Deployment;
 use failure::Res;
 
@@ -129,13 +127,13 @@ async fn execute(cli: Cli, options: Options) -> Res {
         return keys::generate(id);
     }
     let (settings, deployment) = context::configure(&cli, &options)?;
-    let db = Db::open(&deployment.database_url).await?;
+    let store = deployment.open_store().await?;
     if let Command::Migrate = cli.command {
-        db.migrate().await?;
+        store.migrate().await?;
         println!("migrated");
         return Ok(());
     }
-    let ctx = Ctx::open(&db, settings, &deployment, &options)?;
+    let ctx = Ctx::open(&store, settings, &deployment, &options)?;
     dispatch(&ctx, cli.command).await
 }
 

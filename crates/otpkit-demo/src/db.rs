@@ -11,9 +11,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use otpkit::DeviceStore;
-use otpkit_cli::deploy::Deployment;
-use otpkit_sqlite::SqliteStore;
-use otpkit_sqlx::SqlxStore;
+use otpkit_cli::deploy::{Deployment, Store};
 
 use crate::users::UserStore;
 
@@ -35,39 +33,33 @@ impl std::fmt::Debug for Database {
 }
 
 impl Database {
-    /// Opens `deployment.database_url` (`OTPKIT_DATABASE_URL`), creating a SQLite file if
-    /// missing, and brings otpkit's schema and the `demo_user` table up to date (both
-    /// idempotent).
+    /// Opens `deployment.database_url` (`OTPKIT_DATABASE_URL`) with
+    /// [`Deployment::open_store`], creating a SQLite file if missing, and brings otpkit's
+    /// schema and the `demo_user` table up to date (both idempotent). No key ring is needed:
+    /// `serve` uses [`Deployment::open`] and [`Database::on`] instead.
     pub async fn open(deployment: &Deployment) -> anyhow::Result<Database> {
-        let url = deployment.database_url.as_str();
-        if url.starts_with("sqlite:") {
-            let store = SqliteStore::open_and_migrate(url)
-                .await
-                .context("OTPKIT_DATABASE_URL: cannot open the SQLite database")?;
-            let users = match store.path_buf() {
+        let store = deployment.open_store().await?;
+        store.migrate().await?;
+        Database::on(&store).await
+    }
+
+    /// The demo's database on otpkit's opened (and migrated) `store`: the `demo_user` table
+    /// beside otpkit's, created if missing.
+    pub async fn on(store: &Store) -> anyhow::Result<Database> {
+        let users = match store {
+            Store::Sqlite(s) => match s.path_buf() {
                 Some(path) => UserStore::sqlite_file(&path).await,
                 None => UserStore::sqlite_memory().await,
-            }
-            .context("cannot open the demo_user table")?;
-            Ok(Database {
-                store: Arc::new(store),
-                users,
-            })
-        } else {
-            let store = SqlxStore::connect(url)
-                .await
-                .context("OTPKIT_DATABASE_URL: cannot connect")?;
-            store
-                .migrate()
-                .await
-                .context("OTPKIT_DATABASE_URL: migrating otpkit's schema failed")?;
-            let users = UserStore::for_sqlx(&store)
-                .await
-                .context("cannot create the demo_user table")?;
-            Ok(Database {
-                store: Arc::new(store),
-                users,
-            })
+            },
+            Store::Sqlx(s) => UserStore::for_sqlx(s).await,
+            _ => anyhow::bail!(
+                "OTPKIT_DATABASE_URL: this kind of database is not supported by the demo"
+            ),
         }
+        .context("cannot open the demo_user table")?;
+        Ok(Database {
+            store: store.device_store(),
+            users,
+        })
     }
 }

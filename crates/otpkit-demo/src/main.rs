@@ -100,9 +100,11 @@ async fn serve(addr: &str) -> anyhow::Result<()> {
     init_logging();
     let (mut settings, deployment) = configuration()?;
     let web = WebSettings::from_env()?;
-    let db = Database::open(&deployment).await?;
-    let (keys, created) = deployment.load_key_ring()?;
-    if let Some(path) = created {
+    // The store at OTPKIT_DATABASE_URL, migrated, and its key ring, in one call.
+    let opened = deployment.open().await?;
+    let db = Database::on(&opened.store).await?;
+    let keys = opened.keys;
+    if let Some(path) = opened.created_key_file {
         eprintln!(
             "otpkit-demo: created a new key ring at {} (mode 0600); back it up: without it \
              the TOTP/HOTP keys in the database cannot be opened",

@@ -10,6 +10,10 @@
 //! # let _ = store; Ok(()) }
 //! ```
 //!
+//! An application that reads the deployment settings need not name the URL twice (once for
+//! the store, once for the key file beside it): `otpkit_cli::deploy::Deployment::open` opens
+//! the store at `OTPKIT_DATABASE_URL`, migrated, with its key ring.
+//!
 //! # Architecture: one connection thread, group commit
 //!
 //! A [`SqliteStore`] owns **one** connection, which lives on a dedicated OS thread. Async

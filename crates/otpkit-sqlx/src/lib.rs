@@ -29,6 +29,10 @@
 //! # }
 //! ```
 //!
+//! An application that reads the deployment settings gives the URL once:
+//! `otpkit_cli::deploy::Deployment::open` connects to `OTPKIT_DATABASE_URL`, migrates, and
+//! loads the key ring (`OTPKIT_SECRET_KEYS`, which a server database needs).
+//!
 //! # Schema
 //!
 //! [`PgStore::migrate`](postgres::PgStore::migrate) and

@@ -27,3 +27,4 @@ error-payload_too_large = Die Anfrage ist zu groß.
 error-not_found = Diese Methode wurde nicht gefunden.
 error-forbidden = Du darfst diese Seite nicht sehen.
 error-unlock_not_allowed = Du kannst diese Methode erst entsperren, nachdem du dich mit einer anderen bestätigt hast.
+error-kind_unavailable = E-Mail-Codes sind auf dieser Website nicht verfügbar.

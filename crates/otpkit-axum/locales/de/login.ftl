@@ -19,6 +19,7 @@ login-hint-backup = Gib einen deiner unbenutzten Backup-Codes ein, zum Beispiel 
 login-hint-other = Gib den Code von { $name } ein.
 login-verify = Bestätigen
 login-send-email-hint = Wir schicken dir einen Code per E-Mail.
+login-email-unavailable = E-Mail-Codes sind auf dieser Website nicht verfügbar. Nutze eine andere Methode oder bitte einen Administrator um Hilfe.
 login-send-other-hint = Wir schicken einen Code an { $name }.
 login-send-email = Code per E-Mail senden
 login-send-email-named = Code per E-Mail senden ({ $name })

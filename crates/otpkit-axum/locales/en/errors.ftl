@@ -28,3 +28,4 @@ error-payload_too_large = The request is too large.
 error-not_found = That method was not found.
 error-forbidden = You are not allowed to see this page.
 error-unlock_not_allowed = You can unlock this method only after confirming it's you with another one.
+error-kind_unavailable = Email codes are not available on this site.

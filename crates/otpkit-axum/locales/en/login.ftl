@@ -20,6 +20,7 @@ login-hint-backup = Enter one of your unused backup codes, for example k7f2q-m3x
 login-hint-other = Enter the code from { $name }.
 login-verify = Verify
 login-send-email-hint = We will email you a code.
+login-email-unavailable = Email codes are not available on this site. Use another method, or ask an administrator for help.
 login-send-other-hint = We will send a code to { $name }.
 login-send-email = Email me a code
 login-send-email-named = Email me a code ({ $name })

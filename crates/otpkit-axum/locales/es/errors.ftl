@@ -27,3 +27,4 @@ error-payload_too_large = La solicitud es demasiado grande.
 error-not_found = No se encontró ese método.
 error-forbidden = No tienes permiso para ver esta página.
 error-unlock_not_allowed = Solo puedes desbloquear este método después de confirmar que eres tú con otro.
+error-kind_unavailable = Los códigos por correo electrónico no están disponibles en este sitio.

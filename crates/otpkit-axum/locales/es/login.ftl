@@ -20,6 +20,7 @@ login-hint-backup = Introduce uno de tus códigos de respaldo sin usar, por ejem
 login-hint-other = Introduce el código de { $name }.
 login-verify = Verificar
 login-send-email-hint = Te enviaremos un código por correo electrónico.
+login-email-unavailable = Los códigos por correo electrónico no están disponibles en este sitio. Usa otro método o pide ayuda a un administrador.
 login-send-other-hint = Enviaremos un código a { $name }.
 login-send-email = Enviarme un código por correo
 login-send-email-named = Enviarme un código por correo ({ $name })

@@ -27,3 +27,4 @@ error-payload_too_large = La requête est trop volumineuse.
 error-not_found = Cette méthode est introuvable.
 error-forbidden = Vous n’êtes pas autorisé à voir cette page.
 error-unlock_not_allowed = Vous ne pouvez débloquer cette méthode qu’après avoir confirmé votre identité avec une autre.
+error-kind_unavailable = Les codes par e-mail ne sont pas disponibles sur ce site.

@@ -20,6 +20,7 @@ login-hint-backup = Saisissez l’un de vos codes de secours inutilisés, par ex
 login-hint-other = Saisissez le code de { $name }.
 login-verify = Valider
 login-send-email-hint = Nous allons vous envoyer un code par e-mail.
+login-email-unavailable = Les codes par e-mail ne sont pas disponibles sur ce site. Utilisez une autre méthode ou demandez de l’aide à un administrateur.
 login-send-other-hint = Nous allons envoyer un code à { $name }.
 login-send-email = M’envoyer un code par e-mail
 login-send-email-named = M’envoyer un code par e-mail ({ $name })

@@ -27,3 +27,4 @@ error-payload_too_large = O pedido é demasiado grande.
 error-not_found = Esse método não foi encontrado.
 error-forbidden = Não tem permissão para ver esta página.
 error-unlock_not_allowed = Só pode desbloquear este método depois de confirmar que é você com outro.
+error-kind_unavailable = Os códigos por e-mail não estão disponíveis neste site.

@@ -20,6 +20,7 @@ login-hint-backup = Introduza um dos seus códigos de recuperação por usar, po
 login-hint-other = Introduza o código de { $name }.
 login-verify = Verificar
 login-send-email-hint = Vamos enviar-lhe um código por e-mail.
+login-email-unavailable = Os códigos por e-mail não estão disponíveis neste site. Use outro método ou peça ajuda a um administrador.
 login-send-other-hint = Vamos enviar um código para { $name }.
 login-send-email = Enviar-me um código por e-mail
 login-send-email-named = Enviar-me um código por e-mail ({ $name })

@@ -56,6 +56,9 @@ pub struct SessionInfo {
 /// A device the code step offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LoginDevice {
+    /// Whether it can give a code on this site: false for an email device when the site
+    /// cannot send email (no mailer); such a device cannot be used to sign in.
+    pub available: bool,
     /// Its persistent id (`otp_device`), e.g. `otp_totp.totpdevice/1`.
     pub id: String,
     /// Whether it sends a code on request (`otp_challenge`), as email does.

@@ -212,9 +212,23 @@ pub fn app_web(f: impl FnOnce(&mut WebSettings)) -> TestApp {
     app_with_both(|_| {}, f)
 }
 
+/// The application on a site that cannot send email: the engine has no mailer
+/// (`Engine::sends_email` is false; `mailer` then counts nothing).
+pub fn app_no_mailer() -> TestApp {
+    build(|_| {}, |_| {}, false)
+}
+
 fn app_with_both(
     engine_settings: impl FnOnce(&mut Settings),
     web_settings: impl FnOnce(&mut WebSettings),
+) -> TestApp {
+    build(engine_settings, web_settings, true)
+}
+
+fn build(
+    engine_settings: impl FnOnce(&mut Settings),
+    web_settings: impl FnOnce(&mut WebSettings),
+    with_mailer: bool,
 ) -> TestApp {
     let mut settings = Settings::default();
     engine_settings(&mut settings);
@@ -228,10 +242,13 @@ fn app_with_both(
     let security = SecurityMail::new(Arc::new(security_mailer.clone()), Contacts)
         .site_name("Example")
         .enabled(web.security_emails);
-    let engine = Engine::builder(store.clone(), KeyRing::random("k1").unwrap())
+    let mut builder = Engine::builder(store.clone(), KeyRing::random("k1").unwrap())
         .settings(settings)
-        .clock(clock.clone())
-        .mailer(mailer.clone())
+        .clock(clock.clone());
+    if with_mailer {
+        builder = builder.mailer(mailer.clone());
+    }
+    let engine = builder
         .user_directory(Directory)
         .notifier(Both(notifier.clone(), security.clone()))
         .register::<RefusingDevice>()

@@ -14,22 +14,32 @@
 //! Values follow [`otpkit::settings::env`]'s syntax; an empty value of an optional setting
 //! means unset. Errors name the setting and never repeat a value.
 //!
+//! The database URL is given once: [`Deployment::open`] opens the store it names, brings its
+//! schema up to date and loads the key ring that goes with it (for a SQLite file, the key
+//! file beside it) — what an engine needs.
+//!
 //! ```no_run
 //! use otpkit::Settings;
 //! use otpkit_cli::deploy::Deployment;
 //!
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut settings = Settings::from_env()?;
 //! let deployment = Deployment::from_env()?;
-//! // The key ring: OTPKIT_SECRET_KEYS, OTPKIT_SECRET_KEYS_FILE or {database file}.keys.
-//! let (keys, created) = deployment.load_key_ring()?;
-//! if let Some(path) = created {
+//! // The store at OTPKIT_DATABASE_URL, migrated, and the key ring: OTPKIT_SECRET_KEYS,
+//! // OTPKIT_SECRET_KEYS_FILE or {database file}.keys.
+//! let opened = deployment.open().await?;
+//! if let Some(path) = &opened.created_key_file {
 //!     eprintln!("created a new key ring at {}", path.display());
 //! }
 //! // The template files' texts, unless OTP_EMAIL_BODY_TEMPLATE(_HTML) give them inline.
 //! deployment.read_email_templates(&mut settings.email)?;
-//! let mailer = deployment.mailer()?;
-//! # let _ = (keys, mailer, deployment.database_url);
+//! let engine = opened
+//!     .engine_builder()
+//!     .settings(settings)
+//!     .mailer_arc(deployment.mailer()?)
+//!     .build()?;
+//! # let _ = engine;
 //! # Ok(())
 //! # }
 //! ```
@@ -45,8 +55,10 @@ use otpkit::settings::env::{self, optional};
 use otpkit::{KeyRingError, SecretString};
 
 mod key_file;
+mod store;
 
 pub use key_file::{DEFAULT_KEY_ID, KeyFileError, load_file, load_or_create_file};
+pub use store::{OpenError, Opened, Store};
 
 /// Every environment variable [`Deployment`] reads.
 pub const DEPLOYMENT_SETTING_NAMES: [&str; 6] = [

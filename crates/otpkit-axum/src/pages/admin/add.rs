@@ -4,7 +4,9 @@
 //! Post/Redirect/Get ([`crate::flash`]): a device added from the HTML form is shown on its
 //! own page (303), its TOTP/HOTP key once, carried there sealed; a form that cannot be used
 //! goes back (303) to the form with the error and the values typed — never the key. JSON
-//! clients get `201 {"device", "secret"}` or `400 bad_request` in the POST's answer.
+//! clients get `201 {"device", "secret"}` or `400 bad_request` in the POST's answer. Email
+//! codes are offered only on a site that can send email; asked for anyway, the form refuses
+//! with `kind_unavailable` (JSON 404) before anything is created.
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
@@ -14,7 +16,7 @@ use otpkit::{Device, SecretBytes, UserId};
 
 use super::{OATH, base};
 use crate::api::AddedDevice;
-use crate::error::Code;
+use crate::error::{Code, Problem};
 use crate::flash::Flash;
 use crate::kit::OtpKit;
 use crate::pages::access;
@@ -39,7 +41,12 @@ pub(crate) async fn add_get(page: Page) -> Result<Response, PageError> {
             StatusCode::OK,
             "otpkit/admin_add.html",
             &page.t("admin-add-title"),
-            context! { error => flash.error, code => flash.code, form => flash.fields },
+            context! {
+                error => flash.error,
+                code => flash.code,
+                form => flash.fields,
+                sends_email => page.kit.engine().sends_email(),
+            },
         )
         .await)
 }
@@ -51,10 +58,31 @@ async fn invalid(page: &Page, fields: &Fields, detail: String) -> Result<Respons
         p.extra.insert("detail".into(), detail.into());
         return Err(PageError::Problem(p));
     }
+    back(page, fields, &p, detail).await
+}
+
+/// A kind this site cannot offer (email codes without a mailer): JSON 404
+/// `kind_unavailable`; HTML back to the form with that sentence.
+async fn unavailable(page: &Page, fields: &Fields) -> Result<Response, PageError> {
+    let p = page.problem(Code::KindUnavailable, "", 0);
+    if page.json {
+        return Err(PageError::Problem(p));
+    }
+    let detail = p.message.clone();
+    back(page, fields, &p, detail).await
+}
+
+/// Back to the form (303) with the problem `p`, shown as `detail`, and the values typed.
+async fn back(
+    page: &Page,
+    fields: &Fields,
+    p: &Problem,
+    detail: String,
+) -> Result<Response, PageError> {
     let to = add_url(&page.kit);
     let mut flash = Flash {
         error: Some(detail),
-        ..Flash::problem(&to, &p)
+        ..Flash::problem(&to, p)
     };
     for name in KEPT {
         if let Some(v) = fields.get(name) {
@@ -68,6 +96,8 @@ async fn invalid(page: &Page, fields: &Fields, detail: String) -> Result<Respons
 enum Refused {
     /// Shown to the administrator.
     Invalid(String),
+    /// A kind this site cannot offer (`kind_unavailable`).
+    Unavailable,
     /// A storage or crypto failure.
     Internal,
 }
@@ -100,6 +130,7 @@ async fn create(page: &Page, fields: &Fields) -> Result<Device, Refused> {
             };
             engine.create_hotp(&user, opts).await
         }
+        "email" if !engine.sends_email() => return Err(Refused::Unavailable),
         "email" => {
             let email = fields.non_empty("email").map(|e| e.trim().to_owned());
             engine
@@ -147,6 +178,7 @@ fn key_of(fields: &Fields) -> Result<Option<SecretBytes>, String> {
         (status = 400, description = "`bad_request`, with `detail`.", body = crate::api::Refusal),
         (status = 401, description = "`otp_required`: not a verified staff user (`login_url` is the admin login).", body = crate::api::Refusal),
         (status = 403, description = "`reauth_required`: the verification is not fresh; `csrf_failed`.", body = crate::api::Refusal),
+        (status = 404, description = "`kind_unavailable`: `kind` is email and this site cannot send email.", body = crate::api::Refusal),
     )
 )]
 pub(crate) async fn add_post(page: Page, Form(fields): Form) -> Result<Response, PageError> {
@@ -156,6 +188,7 @@ pub(crate) async fn add_post(page: Page, Form(fields): Form) -> Result<Response,
     let d = match create(&page, &fields).await {
         Ok(d) => d,
         Err(Refused::Invalid(msg)) => return invalid(&page, &fields, msg).await,
+        Err(Refused::Unavailable) => return unavailable(&page, &fields).await,
         Err(Refused::Internal) => return Err(PageError::Internal),
     };
     audit("admin_add", admin.user(), &d.persistent_id());

@@ -57,7 +57,7 @@ async fn codes_page(page: &Page, codes: &[String], back: String) -> Response {
         StatusCode::OK,
         "otpkit/backup_codes.html",
         &page.t("admin-codes-title"),
-        context! { codes => codes, download => download, back => back },
+        context! { codes => codes, text => text, download => download, back => back },
     )
     .await
 }
@@ -97,7 +97,6 @@ async fn render_device(page: &Page, d: &Device, flash: &Flash) -> Result<Respons
                 owner => d.user().as_str(),
                 name => shown_name(page, d),
                 name_value => flash.get("name").map_or_else(|| shown_name(page, d), str::to_owned),
-                kind => d.verbose_name(),
                 kind_text => kind_text(page, d),
                 is_static => d.model_label() == "otp_static.staticdevice",
                 confirmed => d.confirmed(),

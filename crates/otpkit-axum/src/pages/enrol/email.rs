@@ -1,6 +1,8 @@
 //! Email enrolment (`/devices/email/new/`): start with an address, resend, confirm with the
 //! code. HTML answers are a 303 to the page with the outcome as a flash (Post/Redirect/Get:
-//! a refresh never sends another email).
+//! a refresh never sends another email). On a site that cannot send email
+//! ([`otpkit::Engine::sends_email`] false) both refuse with 404 `kind_unavailable` before
+//! anything else: nothing is created, nothing sent.
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
@@ -100,6 +102,16 @@ async fn render_email(
     .await
 }
 
+/// Refuses with `kind_unavailable` on a site that cannot send email: its enrolment could
+/// never deliver the code that confirms it.
+fn offered(page: &Page) -> Result<(), PageError> {
+    if page.kit.engine().sends_email() {
+        Ok(())
+    } else {
+        Err(PageError::Code(Code::KindUnavailable))
+    }
+}
+
 /// `GET /devices/email/new/`.
 #[utoipa::path(
     get,
@@ -112,9 +124,11 @@ async fn render_email(
         (status = 202, description = "In progress: a code was sent.", body = crate::api::EmailStarted),
         (status = 401, description = "`otp_required`: not signed in (`login_url` says where to).", body = crate::api::Refusal),
         (status = 403, description = "`reauth_required`: the verification is not fresh; `csrf_failed`.", body = crate::api::Refusal),
+        (status = 404, description = "`kind_unavailable`: this site cannot send email, so it offers no email codes.", body = crate::api::Refusal),
     )
 )]
 pub(crate) async fn email_get(page: Page) -> Result<Response, PageError> {
+    offered(&page)?;
     let here = page.kit.url("/devices/email/new/");
     let user = fresh_user(&page, &here).await?;
     let device = current_enrolment(&page, &user, EMAIL).await?;
@@ -207,11 +221,13 @@ async fn challenge(
         (status = 400, description = "`bad_request` (an address that cannot be used), `token_required`, `not_interactive`.", body = crate::api::Refusal),
         (status = 401, description = "`login_expired` (no enrolment in progress), `invalid_token`, `otp_required`.", body = crate::api::Refusal),
         (status = 403, description = "`reauth_required`, `device_locked`, `verification_not_allowed`, `csrf_failed`.", body = crate::api::Refusal),
+        (status = 404, description = "`kind_unavailable`: this site cannot send email, so it offers no email codes.", body = crate::api::Refusal),
         (status = 429, description = "`challenge_cooldown`, `n_failed_attempts` (`Retry-After`).", body = crate::api::Refusal),
         (status = 502, description = "`challenge_exception`: the email could not be sent.", body = crate::api::Refusal),
     )
 )]
 pub(crate) async fn email_post(page: Page, Form(fields): Form) -> Result<Response, PageError> {
+    offered(&page)?;
     let here = page.kit.url("/devices/email/new/");
     let user = fresh_user(&page, &here).await?;
     if fields.get("otp_token").is_some() || fields.get("resend").is_some() {

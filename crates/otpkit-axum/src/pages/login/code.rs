@@ -7,6 +7,7 @@ use otpkit::engine::{ChallengeOptions, MatchOptions, VerifyOptions};
 use otpkit::{Device, PersistentId, UserId};
 
 use super::complete::complete;
+use super::method;
 use super::view::{Flow, View, answer, match_first};
 use crate::error::Code;
 use crate::pages::context::Page;
@@ -55,6 +56,9 @@ async fn try_code(
         let Some(d) = chosen.filter(|d| d.is_interactive()) else {
             return Ok(Step::Failed(page.problem(Code::NotInteractive, "", 0)));
         };
+        if !method::usable(d, engine.sends_email()) {
+            return Ok(Step::Failed(page.problem(Code::KindUnavailable, "", 0)));
+        }
         let opts = ChallengeOptions {
             binding: Some(binding),
             extra_context: Some(page.code_email()),

@@ -57,23 +57,34 @@ impl Method {
     }
 }
 
-/// The device the code step offers first: the one the user used last; else the
-/// authenticator app, else email, else a backup code, else the first device.
-pub(crate) fn preferred_method(devices: &[Device]) -> Option<&Device> {
-    let used_last = devices
+/// Whether `d` can give a code on this site: an email device needs a mailer
+/// (`sends_email`, [`otpkit::Engine::sends_email`]); every other device can.
+pub(crate) fn usable(d: &Device, sends_email: bool) -> bool {
+    sends_email || Method::of(d) != Method::Email
+}
+
+/// The device the code step offers first, among those that can give a code
+/// ([`usable`]): the one the user used last; else the authenticator app, else email, else a
+/// backup code, else the first device. Only when none can, the first device (whose page
+/// then says why it cannot).
+pub(crate) fn preferred_method(devices: &[Device], sends_email: bool) -> Option<&Device> {
+    let usable: Vec<&Device> = devices.iter().filter(|d| usable(d, sends_email)).collect();
+    let used_last = usable
         .iter()
+        .copied()
         .filter(|d| d.last_used_at().is_some())
         .max_by_key(|d| d.last_used_at());
     used_last
-        .or_else(|| first_of(devices, Method::App))
-        .or_else(|| first_of(devices, Method::Email))
-        .or_else(|| first_of(devices, Method::Backup))
+        .or_else(|| first_of(&usable, Method::App))
+        .or_else(|| first_of(&usable, Method::Email))
+        .or_else(|| first_of(&usable, Method::Backup))
+        .or_else(|| usable.first().copied())
         .or_else(|| devices.first())
 }
 
 /// The device that stands for `method`: the one of that method used last, else the first.
-fn first_of(devices: &[Device], method: Method) -> Option<&Device> {
-    let mut of = devices.iter().filter(|d| Method::of(d) == method);
+fn first_of<'a>(devices: &[&'a Device], method: Method) -> Option<&'a Device> {
+    let mut of = devices.iter().copied().filter(|d| Method::of(d) == method);
     let used = of
         .clone()
         .filter(|d| d.last_used_at().is_some())
@@ -83,15 +94,20 @@ fn first_of(devices: &[Device], method: Method) -> Option<&Device> {
 
 /// The device to show: the one named by `wanted` (a persistent id from the form or the
 /// link), if it is one of `devices`, else the preferred one.
-pub(crate) fn current<'a>(devices: &'a [Device], wanted: Option<&str>) -> Option<&'a Device> {
+pub(crate) fn current<'a>(
+    devices: &'a [Device],
+    wanted: Option<&str>,
+    sends_email: bool,
+) -> Option<&'a Device> {
     wanted
         .and_then(|w| devices.iter().find(|d| d.persistent_id() == w))
-        .or_else(|| preferred_method(devices))
+        .or_else(|| preferred_method(devices, sends_email))
 }
 
 /// The method shown, for the template: `kind`, `device` (its persistent id), `name`,
-/// `numeric`, `interactive` and `sent` (a code was asked for, so the field is shown).
-pub(crate) fn shown(d: &Device, sent: bool) -> Value {
+/// `numeric`, `interactive`, `sent` (a code was asked for, so the field is shown) and
+/// `available` (it can give a code on this site: [`usable`]).
+pub(crate) fn shown(d: &Device, sent: bool, sends_email: bool) -> Value {
     let m = Method::of(d);
     context! {
         kind => m.as_str(),
@@ -100,26 +116,34 @@ pub(crate) fn shown(d: &Device, sent: bool) -> Value {
         numeric => m.numeric(),
         interactive => d.is_interactive(),
         sent => sent || !d.is_interactive(),
+        available => usable(d, sends_email),
     }
 }
 
 /// The other methods, one entry per method (per device for email and other kinds), in the
 /// order app, email, backup, other: `kind`, `device`, `name`, `href` (the page showing that
 /// method, from `href(device)`), `interactive` (a button that sends a code instead of a link)
-/// and `many` (more than one method of this kind, so the name tells them apart).
+/// and `many` (more than one method of this kind, so the name tells them apart). A device
+/// that cannot give a code on this site ([`usable`]) is not offered.
 pub(crate) fn others(
     devices: &[Device],
     current: &Device,
     href: impl Fn(&str) -> String,
+    sends_email: bool,
 ) -> Vec<Value> {
     let shown = Method::of(current);
+    let usable: Vec<&Device> = devices.iter().filter(|d| usable(d, sends_email)).collect();
     let mut out = Vec::new();
     for method in [Method::App, Method::Email, Method::Backup, Method::Other] {
-        let of: Vec<&Device> = devices.iter().filter(|d| Method::of(d) == method).collect();
+        let of: Vec<&Device> = usable
+            .iter()
+            .copied()
+            .filter(|d| Method::of(d) == method)
+            .collect();
         let entries: Vec<&Device> = if method.per_device() {
             of.clone()
         } else {
-            first_of(devices, method).into_iter().collect()
+            first_of(&usable, method).into_iter().collect()
         };
         for d in entries {
             let pid = d.persistent_id();

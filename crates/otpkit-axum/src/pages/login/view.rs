@@ -74,10 +74,13 @@ pub(crate) fn match_first(devices: &[Device]) -> Option<&Device> {
     }
 }
 
-fn login_devices(devices: &[Device]) -> Vec<LoginDevice> {
+/// The code step's devices for JSON: `available` is false for a device that cannot give a
+/// code on this site (an email device without a mailer, [`method::usable`]).
+fn login_devices(devices: &[Device], sends_email: bool) -> Vec<LoginDevice> {
     devices
         .iter()
         .map(|d| LoginDevice {
+            available: method::usable(d, sends_email),
             id: d.persistent_id(),
             interactive: d.is_interactive(),
             name: d.name().to_owned(),
@@ -227,7 +230,9 @@ pub(crate) async fn render(page: &Page, v: View<'_>) -> Response {
 /// (`others`), each with the address of the page that shows it.
 pub(crate) fn code_step_context(page: &Page, v: &View<'_>, flash: &Flash) -> minijinja::Value {
     let wanted = v.selected.as_deref().or_else(|| flash.get("otp_device"));
-    let Some(shown) = method::current(v.devices, wanted).filter(|_| v.step == "token") else {
+    let sends_email = page.kit.engine().sends_email();
+    let Some(shown) = method::current(v.devices, wanted, sends_email).filter(|_| v.step == "token")
+    else {
         return context! {};
     };
     let base = page_url(&page.kit, v.flow, v.next);
@@ -240,15 +245,16 @@ pub(crate) fn code_step_context(page: &Page, v: &View<'_>, flash: &Flash) -> min
         .last_generated_at()
         .is_some_and(|t| page.kit.engine().now().millis_since(t) < validity);
     context! {
-        method => method::shown(shown, asked || recent),
-        others => method::others(v.devices, shown, href),
+        method => method::shown(shown, asked || recent, sends_email),
+        others => method::others(v.devices, shown, href, sends_email),
     }
 }
 
 /// The JSON of a login page: the problem ([`Refusal`](crate::api::Refusal)) or the step
 /// and state ([`LoginStep`]); the devices of the code step; the session's CSRF token.
 async fn render_json(page: &Page, v: &View<'_>) -> Response {
-    let devices = (v.step == "token").then(|| login_devices(v.devices));
+    let sends_email = page.kit.engine().sends_email();
+    let devices = (v.step == "token").then(|| login_devices(v.devices, sends_email));
     let csrf_token = page.store().csrf_token().await.ok();
     let Some(p) = &v.problem else {
         let step = match v.step {
