@@ -110,8 +110,19 @@
 //! [`DeviceRecord`](otpkit::DeviceRecord) round-trips exactly. A database with a *newer*
 //! schema version is accepted (migrations only add).
 //!
+//! # Sessions (feature `sessions`)
+//!
+//! [`SqliteSessionStore`] keeps tower-sessions sessions in the same database, on the same
+//! connection thread: its requests join the groups above and reply after their commit. Its
+//! table (`otpkit_session`) and migrations (recorded in `otpkit_session_migrations`, not in
+//! `user_version`) are its own: [`SqliteSessionStore::migrate`] never touches the device
+//! table, and a database may hold sessions only. The behaviour (tombstones, expiry, the user
+//! index) is [`otpkit_sessions`]'s.
+//!
 //! # Features
 //!
+//! - `sessions`: [`SqliteSessionStore`] (depends on `otpkit-sessions` and
+//!   `tower-sessions-core`).
 //! - `test-util`: `SqliteStore::pause` and `SqliteStore::kill_thread`, hooks that make
 //!   group boundaries and thread death reproducible in tests. Not for production.
 
@@ -126,6 +137,8 @@ mod checkpoint;
 mod location;
 mod options;
 mod schema;
+#[cfg(feature = "sessions")]
+mod sessions;
 mod stats;
 mod store;
 mod worker;
@@ -133,6 +146,9 @@ mod worker;
 pub use location::{InvalidUrl, Location};
 pub use options::{SqliteOptions, Synchronous};
 pub use schema::SCHEMA_VERSION;
+#[cfg(feature = "sessions")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sessions")))]
+pub use sessions::{SESSION_SCHEMA_VERSION, SqliteSessionStore};
 pub use stats::GroupStats;
 #[cfg(feature = "test-util")]
 pub use store::PauseGuard;

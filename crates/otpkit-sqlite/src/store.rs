@@ -282,7 +282,10 @@ impl SqliteStore {
         rx.await.map_err(|_| StoreError::backend(ThreadGone))?
     }
 
-    async fn job<T>(&self, build: impl FnOnce(Pending<T>) -> Job) -> Result<T, StoreError> {
+    pub(crate) async fn job<T>(
+        &self,
+        build: impl FnOnce(Pending<T>) -> Job,
+    ) -> Result<T, StoreError> {
         self.call(|reply| Msg::Job(build(Pending::new(reply))))
             .await
     }

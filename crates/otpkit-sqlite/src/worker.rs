@@ -56,11 +56,11 @@ impl<T> Pending<T> {
         Pending { reply, out: None }
     }
 
-    fn set(&mut self, r: Result<T, StoreError>) {
+    pub(crate) fn set(&mut self, r: Result<T, StoreError>) {
         self.out = Some(r);
     }
 
-    fn finish(self) {
+    pub(crate) fn finish(self) {
         let r = self.out.unwrap_or_else(|| {
             Err(StoreError::backend(Internal(
                 "request finished without a result",
@@ -70,7 +70,7 @@ impl<T> Pending<T> {
         let _ = self.reply.send(r);
     }
 
-    fn fail(self, e: StoreError) {
+    pub(crate) fn fail(self, e: StoreError) {
         let _ = self.reply.send(Err(e));
     }
 }
@@ -108,10 +108,13 @@ pub(crate) enum Job {
         user: UserId,
         p: Pending<u64>,
     },
+    /// A session store request (`sessions.rs`), on the session table only.
+    #[cfg(feature = "sessions")]
+    Session(Box<dyn crate::sessions::SessionOp>),
 }
 
 /// How one request's execution went wrong.
-enum Failure {
+pub(crate) enum Failure {
     /// This request alone failed: roll back to its savepoint, report `e` after the commit.
     Request(StoreError),
     /// The database is locked by another connection: retry the whole group.
@@ -135,7 +138,7 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 
 /// Maps a failed statement: busy → group retry; transaction gone → group failure;
 /// anything else → this request's error.
-fn classify(conn: &Connection, e: rusqlite::Error) -> Failure {
+pub(crate) fn classify(conn: &Connection, e: rusqlite::Error) -> Failure {
     if is_busy(&e) {
         Failure::Busy(e)
     } else if conn.is_autocommit() {
@@ -200,10 +203,21 @@ fn panicked() -> Failure {
 
 impl Job {
     fn is_write(&self) -> bool {
-        !matches!(
-            self,
-            Job::Get { .. } | Job::ListForUser { .. } | Job::List { .. }
-        )
+        match self {
+            Job::Get { .. } | Job::ListForUser { .. } | Job::List { .. } => false,
+            #[cfg(feature = "sessions")]
+            Job::Session(op) => op.is_write(),
+            _ => true,
+        }
+    }
+
+    /// Whether the job reads or writes the device table (and so needs its schema).
+    fn is_device(&self) -> bool {
+        #[cfg(feature = "sessions")]
+        if let Job::Session(_) = self {
+            return false;
+        }
+        true
     }
 
     fn set_err(&mut self, e: StoreError) {
@@ -214,6 +228,8 @@ impl Job {
             Job::Update { p, .. } => p.set(Err(e)),
             Job::UpdateUser { p, .. } => p.set(Err(e)),
             Job::DeleteForUser { p, .. } => p.set(Err(e)),
+            #[cfg(feature = "sessions")]
+            Job::Session(op) => op.set_err(e),
         }
     }
 
@@ -225,6 +241,8 @@ impl Job {
             Job::Update { p, .. } => p.finish(),
             Job::UpdateUser { p, .. } => p.finish(),
             Job::DeleteForUser { p, .. } => p.finish(),
+            #[cfg(feature = "sessions")]
+            Job::Session(op) => op.finish(),
         }
     }
 
@@ -236,6 +254,8 @@ impl Job {
             Job::Update { p, .. } => p.fail(e),
             Job::UpdateUser { p, .. } => p.fail(e),
             Job::DeleteForUser { p, .. } => p.fail(e),
+            #[cfg(feature = "sessions")]
+            Job::Session(op) => op.fail(e),
         }
     }
 
@@ -274,6 +294,8 @@ impl Job {
                     .map_err(|e| classify(conn, e))?;
                 p.set(Ok(n as u64));
             }
+            #[cfg(feature = "sessions")]
+            Job::Session(op) => op.exec(conn)?,
         }
         Ok(())
     }
@@ -616,8 +638,14 @@ impl Worker {
         match self.schema_ready() {
             Ok(true) => {}
             Ok(false) => {
-                jobs.drain(..).for_each(|j| j.fail(StoreError::Schema));
-                return;
+                // Without the device table, device requests fail; session requests (their
+                // own table and migrations) still run.
+                let (device, rest): (Vec<Job>, Vec<Job>) = jobs.drain(..).partition(Job::is_device);
+                device.into_iter().for_each(|j| j.fail(StoreError::Schema));
+                jobs.extend(rest);
+                if jobs.is_empty() {
+                    return;
+                }
             }
             Err(e) => {
                 let shared = GroupFailed(Arc::new(e));
