@@ -17,6 +17,9 @@ pub const DEFAULT_USER_KEY: &str = "otpkit_auth_user";
 /// saves it after).
 pub const DEFAULT_TOMBSTONE_GRACE: Duration = Duration::days(1);
 
+/// The longest tombstone grace the stores apply: about 1000 years.
+pub const MAX_TOMBSTONE_GRACE_MILLIS: i64 = 1000 * 366 * 24 * 3600 * 1000;
+
 /// The configuration every store of this family shares.
 ///
 /// ```
@@ -107,12 +110,12 @@ impl SessionConfig {
         UserId::new(value.as_str()?).ok()
     }
 
-    /// Until when (milliseconds) a tombstone written now must stay, for a session that was
-    /// to expire at `expires_at` (`None`: unknown): the later of now and that expiry, plus
-    /// the grace.
-    pub fn tombstone_until(&self, expires_at: Option<i64>) -> i64 {
-        let base = expires_at.unwrap_or(i64::MIN).max(self.now_millis());
-        let grace = i64::try_from(self.tombstone_grace.whole_milliseconds()).unwrap_or(i64::MAX);
-        base.saturating_add(grace)
+    /// [`tombstone_grace`](Self::tombstone_grace) in milliseconds, at most
+    /// [`MAX_TOMBSTONE_GRACE_MILLIS`] (so that an expiry plus the grace always fits a
+    /// 64-bit column).
+    pub fn tombstone_grace_millis(&self) -> i64 {
+        i64::try_from(self.tombstone_grace.whole_milliseconds())
+            .unwrap_or(i64::MAX)
+            .min(MAX_TOMBSTONE_GRACE_MILLIS)
     }
 }

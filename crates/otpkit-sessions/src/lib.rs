@@ -70,6 +70,8 @@ mod meta;
 mod user_sessions;
 
 pub use async_trait::async_trait;
-pub use config::{DEFAULT_TOMBSTONE_GRACE, DEFAULT_USER_KEY, SessionConfig};
+pub use config::{
+    DEFAULT_TOMBSTONE_GRACE, DEFAULT_USER_KEY, MAX_TOMBSTONE_GRACE_MILLIS, SessionConfig,
+};
 pub use meta::SessionMeta;
 pub use user_sessions::UserSessions;

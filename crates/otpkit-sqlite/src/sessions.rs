@@ -218,7 +218,7 @@ impl SqliteSessionStore {
     }
 
     fn grace_millis(&self) -> i64 {
-        i64::try_from(self.config.tombstone_grace().whole_milliseconds()).unwrap_or(i64::MAX)
+        self.config.tombstone_grace_millis()
     }
 }
 

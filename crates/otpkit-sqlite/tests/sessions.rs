@@ -59,7 +59,7 @@ impl UserSessions for OnTempDb {
 }
 
 /// Two instances (two connections) on one fresh file holding the device table too.
-async fn on_file(config: SessionConfig) -> (OnTempDb, OnTempDb) {
+async fn on_file(config: SessionConfig) -> Option<(OnTempDb, OnTempDb)> {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("otp.db").display());
     let a = SqliteSessionStore::with_config(
@@ -77,15 +77,15 @@ async fn on_file(config: SessionConfig) -> (OnTempDb, OnTempDb) {
         store,
         _dir: Some(dir.clone()),
     };
-    (wrap(a), wrap(b))
+    Some((wrap(a), wrap(b)))
 }
 
 /// Two handles on one in-memory database without a device table.
-async fn in_memory(config: SessionConfig) -> (OnTempDb, OnTempDb) {
+async fn in_memory(config: SessionConfig) -> Option<(OnTempDb, OnTempDb)> {
     let store = SqliteSessionStore::with_config(SqliteStore::open(":memory:").unwrap(), config);
     store.migrate().await.unwrap();
     let wrap = |store| OnTempDb { store, _dir: None };
-    (wrap(store.clone()), wrap(store))
+    Some((wrap(store.clone()), wrap(store)))
 }
 
 mod file {

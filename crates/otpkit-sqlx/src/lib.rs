@@ -111,13 +111,49 @@
 //! (default: forever) and InnoDB's `innodb_lock_wait_timeout` (default 50 s). Mutations are
 //! quick, so the waits are short unless a connection hangs while holding a lock.
 //!
+//! # Sessions (feature `sessions`)
+//!
+//! [`PgSessionStore`](postgres::PgSessionStore) and
+//! [`MySqlSessionStore`](mysql::MySqlSessionStore) keep tower-sessions sessions in the same
+//! database, on a sqlx pool (the device store's [`pool`](postgres::PgStore::pool) or
+//! another), in the table `otpkit_session` with migrations of their own (recorded in
+//! [`SESSION_MIGRATIONS_TABLE`]). They implement `SessionStore`, `ExpiredDeletion` and
+//! otpkit-sessions' `UserSessions`; tombstones make them resurrection safe by themselves.
+//!
+//! What each operation does (tombstones, expiry, the user index) is described in
+//! [`otpkit_sessions`]; here each is one statement in autocommit, so no transaction is held
+//! across an await:
+//!
+//! | operation | PostgreSQL | MySQL / MariaDB |
+//! |---|---|---|
+//! | create | `INSERT … ON CONFLICT (id) DO NOTHING`; no row: new id | `INSERT`; duplicate key: new id |
+//! | save | `INSERT … ON CONFLICT (id) DO UPDATE … WHERE data IS NOT NULL` | `INSERT … ON DUPLICATE KEY UPDATE col = IF(data IS NULL, col, VALUES(col))` |
+//! | delete | upsert of a tombstone (`data = NULL`, `expires_at = GREATEST(expires_at, now) + grace`) | the same |
+//!
+//! The upserts are atomic under the row's lock at any isolation level: a save that races a
+//! delete either lands before it (and is then tombstoned) or sees the tombstone and changes
+//! nothing. A statement that fails with a deadlock, serialisation failure or lock-wait
+//! timeout wrote nothing and runs again (at most [`MAX_RETRIES`] times,
+//! as the device store's transactions); every other error is
+//! `session_store::Error::Backend`.
+//!
+//! | column | PostgreSQL | MySQL / MariaDB |
+//! |---|---|---|
+//! | `id` | `BYTEA PRIMARY KEY` (16 bytes) | `BINARY(16) PRIMARY KEY` |
+//! | `user_id` | `VARCHAR(255) COLLATE "C" NULL` | `VARBINARY(255) NULL` |
+//! | `data` | `TEXT NULL` | `LONGTEXT` utf8mb4 `NULL` |
+//! | `created_at`, `last_seen_at`, `expires_at` | `BIGINT` (ms) | `BIGINT` (ms) |
+//!
+//! Indexes: `otpkit_session_user (user_id)`, `otpkit_session_expires (expires_at)`.
+//!
 //! # Tests
 //!
 //! `tests/postgres.rs` and `tests/mysql.rs` (this crate's suite, written once in
 //! `tests/common/suite.rs` and `cases.rs` and run per backend by `store_suite!`, plus each
 //! server's own tests) and
 //! `tests/postgres_conformance.rs` and `tests/mysql_conformance.rs` (otpkit's store
-//! conformance suite, two pools per case) run against the servers named by
+//! conformance suite, two pools per case) and `tests/sessions.rs` (otpkit-sessions'
+//! session store conformance suite on both servers) run against the servers named by
 //! `OTPKIT_TEST_POSTGRES_URL` and `OTPKIT_TEST_MYSQL_URL`; each test creates its own
 //! database (`otpkit_t_<random>`) and drops it afterwards. Without a URL the tests say so and
 //! pass, unless `OTPKIT_REQUIRE_DB=1`, which makes a missing URL fail; an unreachable server
@@ -161,6 +197,8 @@ mod dialect;
 mod migrations;
 mod retry;
 mod row;
+#[cfg(feature = "sessions")]
+mod sessions;
 mod sql;
 mod store;
 
@@ -171,6 +209,9 @@ pub mod postgres;
 
 pub use migrations::MIGRATIONS_TABLE;
 pub use retry::MAX_RETRIES;
+#[cfg(feature = "sessions")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sessions")))]
+pub use sessions::SESSION_MIGRATIONS_TABLE;
 
 /// The parts of [sqlx](https://docs.rs/sqlx/0.9) 0.9 this crate is built on, under the names
 /// the `sqlx` facade crate gives them (`sqlx::query`, `sqlx::postgres::PgPoolOptions`, …):

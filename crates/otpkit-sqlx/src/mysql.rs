@@ -22,6 +22,7 @@ use std::sync::LazyLock;
 use otpkit::device::DeviceId;
 use otpkit::store::StoreError;
 use sqlx::error::DatabaseError;
+use sqlx::migrate::Migrator;
 use sqlx::mysql::{
     MySql, MySqlConnection, MySqlDatabaseError, MySqlPool, MySqlQueryResult, MySqlRow,
 };
@@ -31,6 +32,10 @@ use crate::dialect::{self, DbQuery, Dialect, ServerError};
 use crate::migrations::Embedded;
 use crate::retry::Failure;
 use crate::sql::{Placeholders, Statements};
+
+#[cfg(feature = "sessions")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sessions")))]
+pub use crate::sessions::mysql::MySqlSessionStore;
 
 crate::store::sqlx_store! {
     /// A [`DeviceStore`](otpkit::DeviceStore) on MySQL 8 or MariaDB (InnoDB).
@@ -62,29 +67,34 @@ impl MySqlStore {
     /// at once with `NULL` instead of waiting (only MySQL reads −1 as "forever"), so it is
     /// switched off and replaced by this one.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        // The lock lives on a connection of its own, outside the pool, so that it cannot go
-        // back to the pool still held and a pool of one connection can still migrate.
-        let options = self.pool.connect_options();
-        let mut lock = MySqlConnection::connect_with(&options)
-            .await
-            .map_err(StoreError::backend)?;
-        let locked: Option<i64> = sqlx::query_scalar(MIGRATE_LOCK)
-            .bind(MIGRATE_LOCK_WAIT_SECS)
-            .fetch_one(&mut lock)
-            .await
-            .map_err(StoreError::backend)?;
-        if locked != Some(1) {
-            return Err(StoreError::backend(MigrateLockBusy));
-        }
-        let mut migrator = Self::migrator();
-        migrator.set_locking(false);
-        let result = migrator.run(&self.pool).await;
-        // Closing the session releases the lock, whatever happened above.
-        if let Err(e) = lock.close().await {
-            tracing::debug!(error = %e, "otpkit-sqlx: closing the migration lock connection failed");
-        }
-        result.map_err(StoreError::backend)
+        run_locked(&self.pool, Self::migrator()).await
     }
+}
+
+/// Runs `migrator` on `pool` under otpkit's named migration lock (see
+/// [`MySqlStore::migrate`]); the session store's migrations take the same lock.
+pub(crate) async fn run_locked(pool: &MySqlPool, mut migrator: Migrator) -> Result<(), StoreError> {
+    // The lock lives on a connection of its own, outside the pool, so that it cannot go
+    // back to the pool still held and a pool of one connection can still migrate.
+    let options = pool.connect_options();
+    let mut lock = MySqlConnection::connect_with(&options)
+        .await
+        .map_err(StoreError::backend)?;
+    let locked: Option<i64> = sqlx::query_scalar(MIGRATE_LOCK)
+        .bind(MIGRATE_LOCK_WAIT_SECS)
+        .fetch_one(&mut lock)
+        .await
+        .map_err(StoreError::backend)?;
+    if locked != Some(1) {
+        return Err(StoreError::backend(MigrateLockBusy));
+    }
+    migrator.set_locking(false);
+    let result = migrator.run(pool).await;
+    // Closing the session releases the lock, whatever happened above.
+    if let Err(e) = lock.close().await {
+        tracing::debug!(error = %e, "otpkit-sqlx: closing the migration lock connection failed");
+    }
+    result.map_err(StoreError::backend)
 }
 
 /// The migration lock, named after the database (lock names are at most 64 characters).

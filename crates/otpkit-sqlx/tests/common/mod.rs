@@ -172,7 +172,7 @@ impl Timer {
 }
 
 /// A database made for one test, dropped (synchronously) when the last store using it goes.
-struct DropOnExit {
+pub struct DropOnExit {
     server: Server,
     admin_url: String,
     name: String,
@@ -239,6 +239,25 @@ impl<S: DeviceStore> DeviceStore for Guarded<S> {
     async fn delete_for_user(&self, user: &UserId) -> Result<u64, StoreError> {
         self.store.delete_for_user(user).await
     }
+}
+
+/// A new, empty database on `server`: its URL and the guard that drops it once the last
+/// clone is gone. `None` (after saying so) when the server's URL is unset and
+/// `OTPKIT_REQUIRE_DB` is not.
+pub async fn fresh_database(server: Server) -> Option<(String, Arc<DropOnExit>)> {
+    let base = base_url(server.var())?;
+    let name = unique_name();
+    let url = url_with_database(&base, &name);
+    admin_exec(server, &base, create_sql(server, &name))
+        .await
+        .unwrap_or_else(|e| panic!("cannot create a test database via {}: {e}", server.var()));
+    let guard = Arc::new(DropOnExit {
+        server,
+        admin_url: base,
+        name,
+        timer: Timer::start(),
+    });
+    Some((url, guard))
 }
 
 /// Two store instances (two pools) on one new, migrated database: the factory for

@@ -1,0 +1,157 @@
+//! The session store conformance suite (otpkit-sessions) on PostgreSQL
+//! (`OTPKIT_TEST_POSTGRES_URL`) and MariaDB/MySQL (`OTPKIT_TEST_MYSQL_URL`): every case gets
+//! two session stores on two pools of one new database, dropped afterwards; with neither the
+//! URL nor `OTPKIT_REQUIRE_DB` set, the cases are skipped (and say so).
+//!
+//! The races repeat `OTPKIT_CONFORMANCE_REPETITIONS` times (default 200).
+#![cfg(feature = "sessions")]
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use otpkit::UserId;
+use otpkit_sessions::{SessionConfig, SessionMeta, UserSessions};
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store;
+use tower_sessions::{ExpiredDeletion, SessionStore};
+
+use common::{DropOnExit, Server};
+
+/// A session store that keeps its test database alive until the last handle is gone.
+#[derive(Clone)]
+struct Guarded<S> {
+    store: S,
+    _db: Arc<DropOnExit>,
+}
+
+impl<S: fmt::Debug> fmt::Debug for Guarded<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.store.fmt(f)
+    }
+}
+
+#[async_trait]
+impl<S: SessionStore> SessionStore for Guarded<S> {
+    async fn create(&self, r: &mut Record) -> session_store::Result<()> {
+        self.store.create(r).await
+    }
+    async fn save(&self, r: &Record) -> session_store::Result<()> {
+        self.store.save(r).await
+    }
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        self.store.load(id).await
+    }
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.store.delete(id).await
+    }
+}
+
+#[async_trait]
+impl<S: ExpiredDeletion> ExpiredDeletion for Guarded<S> {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        self.store.delete_expired().await
+    }
+}
+
+#[async_trait]
+impl<S: UserSessions> UserSessions for Guarded<S> {
+    async fn list_sessions(&self, u: &UserId) -> session_store::Result<Vec<SessionMeta>> {
+        self.store.list_sessions(u).await
+    }
+    async fn end_session(&self, u: &UserId, id: &Id) -> session_store::Result<bool> {
+        self.store.end_session(u, id).await
+    }
+    async fn end_all_sessions(&self, u: &UserId, e: Option<&Id>) -> session_store::Result<u64> {
+        self.store.end_all_sessions(u, e).await
+    }
+}
+
+/// Two session stores (two pools) on one new database; the first migrates (and shows that a
+/// second migration is a no-op), beside the device table.
+macro_rules! pair {
+    ($server:expr, $devices:ty, $sessions:ty, $config:expr) => {{
+        let (url, db) = common::fresh_database($server).await?;
+        let devices = <$devices>::connect(&url).await.unwrap();
+        devices.migrate().await.unwrap();
+        let a = <$sessions>::with_config(devices.pool().clone(), $config.clone());
+        a.migrate().await.unwrap();
+        a.migrate().await.unwrap();
+        let b = <$sessions>::with_config(
+            <$devices>::connect(&url).await.unwrap().pool().clone(),
+            $config,
+        );
+        Some((
+            Guarded {
+                store: a,
+                _db: db.clone(),
+            },
+            Guarded { store: b, _db: db },
+        ))
+    }};
+}
+
+#[cfg(feature = "postgres")]
+async fn postgres(
+    config: SessionConfig,
+) -> Option<(
+    Guarded<otpkit_sqlx::postgres::PgSessionStore>,
+    Guarded<otpkit_sqlx::postgres::PgSessionStore>,
+)> {
+    use otpkit_sqlx::postgres::{PgSessionStore, PgStore};
+    pair!(Server::Postgres, PgStore, PgSessionStore, config)
+}
+
+#[cfg(feature = "mysql")]
+async fn mysql(
+    config: SessionConfig,
+) -> Option<(
+    Guarded<otpkit_sqlx::mysql::MySqlSessionStore>,
+    Guarded<otpkit_sqlx::mysql::MySqlSessionStore>,
+)> {
+    use otpkit_sqlx::mysql::{MySqlSessionStore, MySqlStore};
+    pair!(Server::MySql, MySqlStore, MySqlSessionStore, config)
+}
+
+#[cfg(feature = "postgres")]
+mod postgres_sessions {
+    otpkit_sessions::session_store_conformance_tests!(crate::postgres);
+}
+
+#[cfg(feature = "mysql")]
+mod mysql_sessions {
+    otpkit_sessions::session_store_conformance_tests!(crate::mysql);
+}
+
+/// An unreachable server fails closed: `Backend` errors, never "no session".
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn an_unreachable_server_fails_closed() {
+    use otpkit_sqlx::postgres::PgSessionStore;
+    let pool = otpkit_sqlx::sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(std::time::Duration::from_millis(500))
+        .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+        .unwrap();
+    let store = PgSessionStore::new(pool);
+    let err = store.load(&Id::default()).await.unwrap_err();
+    assert!(matches!(err, session_store::Error::Backend(_)), "{err:?}");
+    let err = store
+        .list_sessions(&UserId::new("alice").unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, session_store::Error::Backend(_)), "{err:?}");
+    let shown = format!("{store:?}");
+    assert!(
+        shown.starts_with("PgSessionStore") && !shown.contains("nobody"),
+        "{shown}"
+    );
+}
