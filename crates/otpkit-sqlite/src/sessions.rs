@@ -35,7 +35,7 @@ use tower_sessions_core::session_store;
 use tower_sessions_core::{ExpiredDeletion, SessionStore};
 
 use crate::store::SqliteStore;
-use crate::worker::{Failure, Job, Pending, classify};
+use crate::worker::{Failure, Job, Pending, SessionOp, classify};
 
 /// The session schema version this build writes and expects.
 pub const SESSION_SCHEMA_VERSION: u32 = 1;
@@ -80,16 +80,7 @@ const END: &str = "UPDATE otpkit_session SET data = NULL, expires_at = max(expir
 const END_ALL: &str = "UPDATE otpkit_session SET data = NULL, expires_at = max(expires_at, ?2) + ?3 \
     WHERE user_id = CAST(?1 AS TEXT) AND data IS NOT NULL AND expires_at > ?2 AND id IS NOT ?4";
 
-/// A session request on the connection thread: `run` inside the group's transaction, the
-/// reply after its commit.
-pub(crate) trait SessionOp: Send {
-    fn is_write(&self) -> bool;
-    fn exec(&mut self, conn: &Connection) -> Result<(), Failure>;
-    fn set_err(&mut self, e: StoreError);
-    fn finish(self: Box<Self>);
-    fn fail(self: Box<Self>, e: StoreError);
-}
-
+/// A session request: `run` inside the group's transaction, the reply after its commit.
 struct Op<T, F> {
     write: bool,
     run: F,

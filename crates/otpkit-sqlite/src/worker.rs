@@ -110,7 +110,18 @@ pub(crate) enum Job {
     },
     /// A session store request (`sessions.rs`), on the session table only.
     #[cfg(feature = "sessions")]
-    Session(Box<dyn crate::sessions::SessionOp>),
+    Session(Box<dyn SessionOp>),
+}
+
+/// A session store request as the thread sees it (implemented in `sessions.rs`): it runs
+/// inside the group's transaction and replies after the commit, like the jobs above.
+#[cfg(feature = "sessions")]
+pub(crate) trait SessionOp: Send {
+    fn is_write(&self) -> bool;
+    fn exec(&mut self, conn: &Connection) -> Result<(), Failure>;
+    fn set_err(&mut self, e: StoreError);
+    fn finish(self: Box<Self>);
+    fn fail(self: Box<Self>, e: StoreError);
 }
 
 /// How one request's execution went wrong.

@@ -113,11 +113,11 @@
 //!
 //! # Sessions (feature `sessions`)
 //!
-//! [`PgSessionStore`](postgres::PgSessionStore) and
-//! [`MySqlSessionStore`](mysql::MySqlSessionStore) keep tower-sessions sessions in the same
+//! [`PgSessionStore`](sessions::PgSessionStore) and
+//! [`MySqlSessionStore`](sessions::MySqlSessionStore) keep tower-sessions sessions in the same
 //! database, on a sqlx pool (the device store's [`pool`](postgres::PgStore::pool) or
 //! another), in the table `otpkit_session` with migrations of their own (recorded in
-//! [`SESSION_MIGRATIONS_TABLE`]). They implement `SessionStore`, `ExpiredDeletion` and
+//! [`SESSION_MIGRATIONS_TABLE`](sessions::SESSION_MIGRATIONS_TABLE)). They implement `SessionStore`, `ExpiredDeletion` and
 //! otpkit-sessions' `UserSessions`; tombstones make them resurrection safe by themselves.
 //!
 //! What each operation does (tombstones, expiry, the user index) is described in
@@ -198,7 +198,8 @@ mod migrations;
 mod retry;
 mod row;
 #[cfg(feature = "sessions")]
-mod sessions;
+#[cfg_attr(docsrs, doc(cfg(feature = "sessions")))]
+pub mod sessions;
 mod sql;
 mod store;
 
@@ -209,9 +210,6 @@ pub mod postgres;
 
 pub use migrations::MIGRATIONS_TABLE;
 pub use retry::MAX_RETRIES;
-#[cfg(feature = "sessions")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sessions")))]
-pub use sessions::SESSION_MIGRATIONS_TABLE;
 
 /// The parts of [sqlx](https://docs.rs/sqlx/0.9) 0.9 this crate is built on, under the names
 /// the `sqlx` facade crate gives them (`sqlx::query`, `sqlx::postgres::PgPoolOptions`, …):

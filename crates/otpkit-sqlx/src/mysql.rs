@@ -33,10 +33,6 @@ use crate::migrations::Embedded;
 use crate::retry::Failure;
 use crate::sql::{Placeholders, Statements};
 
-#[cfg(feature = "sessions")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sessions")))]
-pub use crate::sessions::mysql::MySqlSessionStore;
-
 crate::store::sqlx_store! {
     /// A [`DeviceStore`](otpkit::DeviceStore) on MySQL 8 or MariaDB (InnoDB).
     ///

@@ -25,10 +25,6 @@ use crate::migrations::Embedded;
 use crate::retry::Failure;
 use crate::sql::{Placeholders, Statements};
 
-#[cfg(feature = "sessions")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sessions")))]
-pub use crate::sessions::postgres::PgSessionStore;
-
 crate::store::sqlx_store! {
     /// A [`DeviceStore`](otpkit::DeviceStore) on PostgreSQL.
     ///

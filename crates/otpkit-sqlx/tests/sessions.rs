@@ -104,10 +104,11 @@ macro_rules! pair {
 async fn postgres(
     config: SessionConfig,
 ) -> Option<(
-    Guarded<otpkit_sqlx::postgres::PgSessionStore>,
-    Guarded<otpkit_sqlx::postgres::PgSessionStore>,
+    Guarded<otpkit_sqlx::sessions::PgSessionStore>,
+    Guarded<otpkit_sqlx::sessions::PgSessionStore>,
 )> {
-    use otpkit_sqlx::postgres::{PgSessionStore, PgStore};
+    use otpkit_sqlx::postgres::PgStore;
+    use otpkit_sqlx::sessions::PgSessionStore;
     pair!(Server::Postgres, PgStore, PgSessionStore, config)
 }
 
@@ -115,10 +116,11 @@ async fn postgres(
 async fn mysql(
     config: SessionConfig,
 ) -> Option<(
-    Guarded<otpkit_sqlx::mysql::MySqlSessionStore>,
-    Guarded<otpkit_sqlx::mysql::MySqlSessionStore>,
+    Guarded<otpkit_sqlx::sessions::MySqlSessionStore>,
+    Guarded<otpkit_sqlx::sessions::MySqlSessionStore>,
 )> {
-    use otpkit_sqlx::mysql::{MySqlSessionStore, MySqlStore};
+    use otpkit_sqlx::mysql::MySqlStore;
+    use otpkit_sqlx::sessions::MySqlSessionStore;
     pair!(Server::MySql, MySqlStore, MySqlSessionStore, config)
 }
 
@@ -136,7 +138,7 @@ mod mysql_sessions {
 #[cfg(feature = "postgres")]
 #[tokio::test]
 async fn an_unreachable_server_fails_closed() {
-    use otpkit_sqlx::postgres::PgSessionStore;
+    use otpkit_sqlx::sessions::PgSessionStore;
     let pool = otpkit_sqlx::sqlx::postgres::PgPoolOptions::new()
         .acquire_timeout(std::time::Duration::from_millis(500))
         .connect_lazy("postgres://nobody@127.0.0.1:1/none")

@@ -1,6 +1,5 @@
 //! tower-sessions stores on PostgreSQL and MySQL/MariaDB (feature `sessions`):
-//! [`PgSessionStore`](crate::postgres::PgSessionStore) and
-//! [`MySqlSessionStore`](crate::mysql::MySqlSessionStore).
+//! [`PgSessionStore`] and [`MySqlSessionStore`].
 //!
 //! Each runs on a sqlx pool — the device store's own ([`PgStore::pool`](crate::postgres::PgStore::pool))
 //! or another — and keeps sessions in the table `otpkit_session`, created by its own
@@ -17,9 +16,16 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use crate::migrations::Embedded;
 
 #[cfg(feature = "mysql")]
-pub(crate) mod mysql;
+mod mysql;
 #[cfg(feature = "postgres")]
-pub(crate) mod postgres;
+mod postgres;
+
+#[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+pub use mysql::MySqlSessionStore;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use postgres::PgSessionStore;
 
 /// The table that records the applied session migrations.
 pub const SESSION_MIGRATIONS_TABLE: &str = "otpkit_session_migrations";
@@ -108,7 +114,7 @@ macro_rules! session_store {
             }
 
             /// The embedded session migrations, recorded in
-            /// [`SESSION_MIGRATIONS_TABLE`](crate::SESSION_MIGRATIONS_TABLE).
+            /// [`SESSION_MIGRATIONS_TABLE`](crate::sessions::SESSION_MIGRATIONS_TABLE).
             pub fn migrator() -> $crate::sqlx::migrate::Migrator {
                 $crate::sessions::migrator(Self::MIGRATIONS)
             }

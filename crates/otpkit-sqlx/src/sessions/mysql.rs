@@ -21,7 +21,8 @@ super::session_store! {
     /// pool is shared); any number of processes may share one database.
     ///
     /// ```no_run
-    /// use otpkit_sqlx::mysql::{MySqlSessionStore, MySqlStore};
+    /// use otpkit_sqlx::mysql::MySqlStore;
+    /// use otpkit_sqlx::sessions::MySqlSessionStore;
     /// use tower_sessions::SessionManagerLayer;
     ///
     /// # async fn example() -> Result<(), otpkit::store::StoreError> {

@@ -20,7 +20,8 @@ super::session_store! {
     /// shared); any number of processes may share one database.
     ///
     /// ```no_run
-    /// use otpkit_sqlx::postgres::{PgSessionStore, PgStore};
+    /// use otpkit_sqlx::postgres::PgStore;
+    /// use otpkit_sqlx::sessions::PgSessionStore;
     /// use tower_sessions::{ExpiredDeletion, SessionManagerLayer};
     ///
     /// # async fn example() -> Result<(), otpkit::store::StoreError> {
