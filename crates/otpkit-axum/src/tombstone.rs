@@ -318,6 +318,29 @@ impl<S> fmt::Debug for TombstoneStore<S> {
 /// let app: axum::Router = axum::Router::new().layer(layer);
 /// # let _ = app;
 /// ```
+///
+/// Sessions that survive a restart and are shared by several processes live in a database:
+/// otpkit-sqlite's `SqliteSessionStore` (feature `sessions`, on the device store's connection
+/// thread) or otpkit-sqlx's `PgSessionStore` / `MySqlSessionStore`. They are resurrection
+/// safe by themselves; the `TombstoneStore` around them is redundant there, and harmless.
+///
+/// ```
+/// use otpkit_sqlite::{SqliteSessionStore, SqliteStore};
+/// use tower_sessions::ExpiredDeletion;
+///
+/// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+/// let devices = SqliteStore::open_and_migrate("sqlite::memory:").await?;
+/// let sessions = SqliteSessionStore::new(devices.clone());
+/// sessions.migrate().await?;
+/// // Expired sessions and old tombstones go once a minute.
+/// let cleanup = tokio::spawn(
+///     sessions.clone().continuously_delete_expired(tokio::time::Duration::from_secs(60)),
+/// );
+/// let app: axum::Router = axum::Router::new().layer(otpkit_axum::session_layer(sessions));
+/// # let _ = app; cleanup.abort();
+/// # Ok::<(), otpkit::store::StoreError>(())
+/// # }).unwrap();
+/// ```
 pub fn session_layer<S: SessionStore>(store: S) -> SessionManagerLayer<TombstoneStore<S>> {
     SessionManagerLayer::new(TombstoneStore::new(store))
         .with_http_only(true)
