@@ -6,6 +6,10 @@
 //! they end, the old cookie must load nothing. The same races run over two "nodes": two
 //! routers, each with its own `TombstoneStore`, sharing one inner store.
 //!
+//! The same races run on otpkit-sqlite's durable `SqliteSessionStore` with no wrapper at all:
+//! its own tombstones close them (issue 16, item 1); and a verified session in its database
+//! survives a restart and ends when its user ends it.
+//!
 //! `without_the_wrapper_the_races_resurrect_sessions` (ignored: it is the baseline, run it
 //! with `--ignored`) shows the races are real: on the plain `MemoryStore` they re-create
 //! sessions.
@@ -334,4 +338,61 @@ async fn one_pending_login_completed_twice_at_once_verifies_once() {
         twice, 0,
         "rounds with two verified sessions from one pending login"
     );
+}
+
+/// The harness's routes on a durable store, otpkit-sqlite's `SqliteSessionStore`, with **no**
+/// `TombstoneStore` around it: its own tombstones must close the races.
+async fn durable_node(t: &TestApp, url: &str) -> (Router, otpkit_sqlite::SqliteSessionStore) {
+    let devices = otpkit_sqlite::SqliteStore::open(url).unwrap();
+    let sessions = otpkit_sqlite::SqliteSessionStore::new(devices);
+    sessions.migrate().await.unwrap();
+    let node = t
+        .routes
+        .clone()
+        .layer(SessionManagerLayer::new(sessions.clone()).with_secure(false));
+    (node, sessions)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_durable_store_alone_keeps_logouts_and_pending_logins_ended() {
+    let mut t = app();
+    let (node, _) = durable_node(&t, ":memory:").await;
+    assert_eq!(
+        logout_races(&mut t, &node, &node).await,
+        0,
+        "logouts undone"
+    );
+    let mut t = app();
+    let (node, _) = durable_node(&t, ":memory:").await;
+    assert_eq!(
+        pending_races(&mut t, &node, &node).await,
+        0,
+        "pending logins resurrected"
+    );
+}
+
+/// A verified session in the SQLite database outlives the process's store (a restart), is
+/// listed under its user, and ends when the user ends it.
+#[tokio::test]
+async fn a_durable_session_survives_a_restart_and_can_be_ended() {
+    use otpkit_sessions::UserSessions;
+    let mut t = app();
+    let pid = totp(&t, "alice").await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("otp.db").display());
+    let (node, sessions) = durable_node(&t, &url).await;
+    let mut owner = client_on(&mut t, &node, None);
+    owner.login_totp(&t, "alice", &pid).await;
+    let cookie = owner.cookie.clone().unwrap();
+    drop((node, sessions, owner)); // the process stops
+
+    let (node, sessions) = durable_node(&t, &url).await;
+    let mut again = client_on(&mut t, &node, Some(cookie.clone()));
+    assert_eq!(again.state().await, "verified", "after the restart");
+    let listed = sessions.list_sessions(&uid("alice")).await.unwrap();
+    let id: tower_sessions::session::Id = cookie.parse().unwrap();
+    assert_eq!(listed.iter().map(|m| m.id).collect::<Vec<_>>(), vec![id]);
+    assert!(sessions.end_session(&uid("alice"), &id).await.unwrap());
+    let mut ended = client_on(&mut t, &node, Some(cookie));
+    assert_eq!(ended.state().await, "anonymous", "an ended session");
 }
