@@ -166,33 +166,8 @@ fn no_template_holds_a_literal_sentence() {
 fn every_code_has_a_sentence_in_every_language() {
     use otpkit_axum::Code;
     let catalogue = Catalogue::embedded();
-    let codes = [
-        Code::TokenRequired,
-        Code::ChallengeException,
-        Code::NotInteractive,
-        Code::ChallengeMessage,
-        Code::InvalidToken,
-        Code::NFailedAttempts,
-        Code::VerificationNotAllowed,
-        Code::DeviceRequired,
-        Code::DeviceLocked,
-        Code::ChallengeCooldown,
-        Code::NoDevice,
-        Code::InvalidLogin,
-        Code::LoginExpired,
-        Code::OtpRequired,
-        Code::ReauthRequired,
-        Code::CsrfFailed,
-        Code::BadRequest,
-        Code::InternalError,
-        Code::PayloadTooLarge,
-        Code::NotFound,
-        Code::Forbidden,
-        Code::UnlockNotAllowed,
-        Code::KindUnavailable,
-    ];
     for lang in catalogue.languages() {
-        for code in codes {
+        for code in Code::ALL {
             assert!(
                 catalogue.has_message(lang, &code.message_id()),
                 "{lang}: {}",

@@ -37,6 +37,12 @@ pub(crate) use embedded;
 
 /// A migrator for `migrations`, recording into [`MIGRATIONS_TABLE`].
 pub(crate) fn migrator(migrations: &[Embedded]) -> Migrator {
+    migrator_into(migrations, MIGRATIONS_TABLE)
+}
+
+/// A migrator for `migrations`, recording into `table` (the device store's
+/// [`MIGRATIONS_TABLE`], or the session store's own).
+pub(crate) fn migrator_into(migrations: &[Embedded], table: &'static str) -> Migrator {
     let list = migrations
         .iter()
         .map(|&(version, description, sql)| {
@@ -50,6 +56,6 @@ pub(crate) fn migrator(migrations: &[Embedded]) -> Migrator {
         })
         .collect();
     let mut m = Migrator::with_migrations(list);
-    m.dangerous_set_table_name(MIGRATIONS_TABLE);
+    m.dangerous_set_table_name(table);
     m
 }

@@ -59,7 +59,7 @@ const CSRF: &str = "csrf";
         super::admin::actions::remove,
         super::admin::actions::backup_codes,
     ),
-    components(schemas(api::Refusal, crate::error::Code)),
+    components(schemas(api::Refusal, api::ChallengeSent, crate::error::Code)),
     tags(
         (name = "session", description = "The session's state and this document."),
         (name = "login", description = "Sign in, the code step, sign out."),

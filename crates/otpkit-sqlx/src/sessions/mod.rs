@@ -7,11 +7,7 @@
 //! [`SESSION_MIGRATIONS_TABLE`], never touching the device table or `otpkit_migrations`).
 //! The SQL, the columns and the retries are described in the crate docs ("Sessions").
 
-use crate::sqlx;
-use std::borrow::Cow;
-
-use sqlx::SqlStr;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use crate::sqlx::migrate::Migrator;
 
 use crate::migrations::Embedded;
 
@@ -32,21 +28,7 @@ pub const SESSION_MIGRATIONS_TABLE: &str = "otpkit_session_migrations";
 
 /// A migrator for the session `migrations`, recording into [`SESSION_MIGRATIONS_TABLE`].
 pub(crate) fn migrator(migrations: &[Embedded]) -> Migrator {
-    let list = migrations
-        .iter()
-        .map(|&(version, description, sql)| {
-            Migration::new(
-                version,
-                Cow::Borrowed(description),
-                MigrationType::Simple,
-                SqlStr::from_static(sql),
-                false,
-            )
-        })
-        .collect();
-    let mut m = Migrator::with_migrations(list);
-    m.dangerous_set_table_name(SESSION_MIGRATIONS_TABLE);
-    m
+    crate::migrations::migrator_into(migrations, SESSION_MIGRATIONS_TABLE)
 }
 
 /// The session store type of one backend: the struct, its constructors, and the

@@ -16,6 +16,51 @@ use crate::pages::outcome::{Step, map_challenge, map_match, map_verify};
 use crate::pages::refusal::PageError;
 use crate::web::secure;
 
+/// What a code step `POST` answers besides its success — `/login/`, `/admin/login/` and
+/// `/verify/` alike — as one list for the OpenAPI document (`responses(…, CodeStepAnswers)`).
+#[derive(utoipa::IntoResponses)]
+#[allow(
+    dead_code,
+    reason = "describes answers for the OpenAPI document; never built"
+)]
+pub(crate) enum CodeStepAnswers {
+    #[response(
+        status = 202,
+        description = "`otp_challenge`: a code was sent to the device."
+    )]
+    Sent(crate::api::ChallengeSent),
+    #[response(
+        status = 400,
+        description = "`token_required` (with `devices`: the code step), `device_required`, `not_interactive`, `bad_request`."
+    )]
+    BadRequest(crate::api::Refusal),
+    #[response(
+        status = 401,
+        description = "`invalid_login`, `invalid_token`, `login_expired`, `otp_required`."
+    )]
+    Unauthorized(crate::api::Refusal),
+    #[response(
+        status = 403,
+        description = "`no_device`, `device_locked`, `verification_not_allowed`, `csrf_failed`."
+    )]
+    Forbidden(crate::api::Refusal),
+    #[response(
+        status = 404,
+        description = "`kind_unavailable`: a code was asked for an email device and this site cannot send email."
+    )]
+    KindUnavailable(crate::api::Refusal),
+    #[response(
+        status = 429,
+        description = "`n_failed_attempts`, `challenge_cooldown` (`Retry-After`)."
+    )]
+    Throttled(crate::api::Refusal),
+    #[response(
+        status = 502,
+        description = "`challenge_exception`: the code could not be sent."
+    )]
+    NotSent(crate::api::Refusal),
+}
+
 /// The user's confirmed devices.
 pub(crate) async fn confirmed_devices(
     page: &Page,

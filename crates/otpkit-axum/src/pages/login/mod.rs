@@ -59,13 +59,7 @@ pub(crate) async fn login_get(page: Page, Query(q): Query) -> Result<Response, P
     )),
     responses(
         (status = 200, description = "Done: `verified`, `authenticated` (no device, `OTPKIT_LOGIN_OTP_OPTIONAL`) or `cancelled`.", body = crate::api::LevelChanged),
-        (status = 202, description = "`otp_challenge`: a code was sent to the device.", body = crate::api::ChallengeSent),
-        (status = 400, description = "`token_required` (with `devices`: the code step), `device_required`, `not_interactive`, `bad_request`.", body = crate::api::Refusal),
-        (status = 401, description = "`invalid_login`, `invalid_token`, `login_expired`, `otp_required`.", body = crate::api::Refusal),
-        (status = 403, description = "`no_device`, `device_locked`, `verification_not_allowed`, `csrf_failed`.", body = crate::api::Refusal),
-        (status = 404, description = "`kind_unavailable`: a code was asked for an email device and this site cannot send email.", body = crate::api::Refusal),
-        (status = 429, description = "`n_failed_attempts`, `challenge_cooldown` (`Retry-After`).", body = crate::api::Refusal),
-        (status = 502, description = "`challenge_exception`: the code could not be sent.", body = crate::api::Refusal),
+        code::CodeStepAnswers,
     )
 )]
 pub(crate) async fn login_post(page: Page, Form(f): Form) -> Result<Response, PageError> {
@@ -103,13 +97,7 @@ pub(crate) async fn admin_login_get(page: Page, Query(q): Query) -> Result<Respo
     )),
     responses(
         (status = 200, description = "Done: `verified`, `authenticated` (no device, `OTPKIT_LOGIN_OTP_OPTIONAL`) or `cancelled`.", body = crate::api::LevelChanged),
-        (status = 202, description = "`otp_challenge`: a code was sent to the device.", body = crate::api::ChallengeSent),
-        (status = 400, description = "`token_required` (with `devices`: the code step), `device_required`, `not_interactive`, `bad_request`.", body = crate::api::Refusal),
-        (status = 401, description = "`invalid_login`, `invalid_token`, `login_expired`, `otp_required`.", body = crate::api::Refusal),
-        (status = 403, description = "`no_device`, `device_locked`, `verification_not_allowed`, `csrf_failed`.", body = crate::api::Refusal),
-        (status = 404, description = "`kind_unavailable`: a code was asked for an email device and this site cannot send email.", body = crate::api::Refusal),
-        (status = 429, description = "`n_failed_attempts`, `challenge_cooldown` (`Retry-After`).", body = crate::api::Refusal),
-        (status = 502, description = "`challenge_exception`: the code could not be sent.", body = crate::api::Refusal),
+        code::CodeStepAnswers,
     )
 )]
 pub(crate) async fn admin_login_post(page: Page, Form(f): Form) -> Result<Response, PageError> {
