@@ -103,7 +103,10 @@
 //!    again and sends the browser to `next`.
 //! 4. **Guard your routes** with [`otp_required`] or [`Verified`]. A session that owes only
 //!    the code (pending, or signed in by your app but not verified) goes straight to
-//!    `/otp/verify/?next=…` in one hop; anonymous visitors go to your login.
+//!    `/otp/verify/?next=…` in one hop; anonymous visitors go to your login. An API route
+//!    takes [`otp_required().json()`](OtpRequired::json): it always refuses with 401 JSON
+//!    (`login_url` says where the code step is), never a redirect, even for curl's
+//!    `Accept: */*`.
 //!
 //! **The code step in your own page** (like django-otp's `OTPTokenForm`): a handler that
 //! extracts [`CodeStep`] gets the code step's forms rendered from the template partial
