@@ -61,6 +61,13 @@ impl RedisSessionStore {
     /// Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`, or
     /// `rediss://` … with the client's TLS features) through a
     /// [`ConnectionManager`], with the default [`SessionConfig`] and [`DEFAULT_PREFIX`].
+    ///
+    /// With the client's defaults, a server that is not there is tried 7 times over about
+    /// 6 seconds before [`ConnectError::Connect`]; each request then waits at most 500 ms for
+    /// an answer. For other timeouts or retries, build the manager with
+    /// [`ConnectionManager::new_with_config`] and pass it to [`with_config`](Self::with_config).
+    /// A request that fails is not retried (it fails closed); the manager reconnects in the
+    /// background.
     pub async fn connect(url: &str) -> std::result::Result<Self, ConnectError> {
         let client = redis::Client::open(url).map_err(ConnectError::Url)?;
         let conn = ConnectionManager::new(client)
