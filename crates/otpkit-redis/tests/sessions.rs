@@ -304,3 +304,41 @@ async fn debug_shows_no_ids_or_data() {
         "{shown}"
     );
 }
+
+/// A Redis error (here: a key of the wrong type where a session or a user index should be)
+/// fails closed: `Backend`, never "no session" or an empty listing, and the message holds no
+/// session data.
+#[tokio::test]
+async fn storage_errors_fail_closed() {
+    let (clock, config) = otpkit_sessions::conformance::setup();
+    let Some((a, _b)) = pair(config).await else {
+        return;
+    };
+    let url = redis_url().unwrap();
+    let prefix = a.store.prefix().to_owned();
+    let mut conn = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let r = alice_record(&clock, time::Duration::hours(1));
+    let _: () = redis::cmd("SET")
+        .arg(format!("{prefix}session:{}", r.id))
+        .arg("not a hash")
+        .query(&mut conn)
+        .unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(format!("{prefix}user:alice"))
+        .arg("not a sorted set")
+        .query(&mut conn)
+        .unwrap();
+    let backend = |e: session_store::Error| {
+        assert!(matches!(e, session_store::Error::Backend(_)), "{e:?}");
+        assert!(!e.to_string().contains("alice"), "{e}");
+    };
+    backend(a.load(&r.id).await.unwrap_err());
+    backend(a.save(&r).await.unwrap_err());
+    backend(a.delete(&r.id).await.unwrap_err());
+    let alice = UserId::new("alice").unwrap();
+    backend(a.list_sessions(&alice).await.unwrap_err());
+    backend(a.end_all_sessions(&alice, None).await.unwrap_err());
+}
