@@ -9,6 +9,7 @@
 //! | SQLite | `SqliteSessionStore` (on the device store's connection thread and group commit) | `otpkit-sqlite` |
 //! | PostgreSQL | `PgSessionStore` (on a `PgPool`, e.g. the device store's) | `otpkit-sqlx` |
 //! | MySQL / MariaDB | `MySqlSessionStore` (on a `MySqlPool`) | `otpkit-sqlx` |
+//! | Redis (many nodes) | `RedisSessionStore` (Lua scripts over hashes and sorted sets, the same behaviour; see its crate docs) | `otpkit-redis` |
 //!
 //! This crate holds what they share:
 //!
