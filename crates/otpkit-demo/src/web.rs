@@ -204,6 +204,7 @@ impl App {
             .web_settings(web)?
             .templates(templates(dev_mode))
             .site_name(SITE_NAME)
+            .user_sessions(db.sessions.clone())
             .build();
         let demo = Demo {
             kit: kit.clone(),
