@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use otpkit::{Engine, Rejection, Settings, UserId};
+use otpkit_sessions::UserSessions;
 
 use crate::auth::Authentication;
 use crate::error::{Code, Messages};
@@ -71,6 +72,7 @@ pub(crate) struct KitInner {
     pub(crate) catalogue: Catalogue,
     pub(crate) claims: PendingClaims,
     pub(crate) web: WebSettings,
+    pub(crate) user_sessions: Option<Arc<dyn UserSessions>>,
 }
 
 /// The otpkit web integration: the [`Engine`], the application's [`Authentication`], the
@@ -104,6 +106,7 @@ impl OtpKit {
             messages: Messages::default(),
             catalogue: Catalogue::embedded(),
             web: WebSettings::default(),
+            user_sessions: None,
         }
     }
 
@@ -152,6 +155,12 @@ impl OtpKit {
         format!("{}{}", self.inner.web.url_prefix, path)
     }
 
+    /// The session store's index by user, if the application gave one
+    /// ([`OtpKitBuilder::user_sessions`]).
+    pub fn user_sessions(&self) -> Option<&dyn UserSessions> {
+        self.inner.user_sessions.as_deref()
+    }
+
     /// The verification hooks.
     pub(crate) fn hooks(&self) -> &dyn VerificationHooks {
         self.inner.hooks.as_ref()
@@ -167,6 +176,7 @@ pub struct OtpKitBuilder {
     messages: Messages,
     catalogue: Catalogue,
     web: WebSettings,
+    user_sessions: Option<Arc<dyn UserSessions>>,
 }
 
 impl fmt::Debug for OtpKitBuilder {
@@ -245,6 +255,33 @@ impl OtpKitBuilder {
         self
     }
 
+    /// The index by user of the session store behind the session layer (default: none), so
+    /// that the kit can list a user's signed-in sessions and end them: the durable stores
+    /// of otpkit-sqlite (`SqliteSessionStore`) and otpkit-sqlx (`PgSessionStore`,
+    /// `MySqlSessionStore`) implement [`UserSessions`]. Give the same store to
+    /// [`session_layer`](crate::session_layer), configured with the default user key
+    /// ([`otpkit_sessions::DEFAULT_USER_KEY`], which is [`AUTH_USER_KEY`](crate::auth::AUTH_USER_KEY)).
+    ///
+    /// ```
+    /// use otpkit_axum::{OtpKit, SessionPasswordAuth};
+    /// use otpkit_sqlite::{SqliteSessionStore, SqliteStore};
+    ///
+    /// # async fn app(engine: otpkit::Engine, auth: SessionPasswordAuth) -> Result<axum::Router, Box<dyn std::error::Error>> {
+    /// let devices = SqliteStore::open_and_migrate("sqlite://app.sqlite3").await?;
+    /// let sessions = SqliteSessionStore::new(devices);
+    /// sessions.migrate().await?;
+    /// let kit = OtpKit::builder(engine, auth).user_sessions(sessions.clone()).build();
+    /// let app = otpkit_axum::routes(kit.clone())
+    ///     .layer(kit.layer())
+    ///     .layer(otpkit_axum::session_layer(sessions));
+    /// # Ok(app)
+    /// # }
+    /// ```
+    pub fn user_sessions(mut self, sessions: impl UserSessions + 'static) -> Self {
+        self.user_sessions = Some(Arc::new(sessions));
+        self
+    }
+
     /// Builds the kit.
     pub fn build(self) -> OtpKit {
         OtpKit {
@@ -257,6 +294,7 @@ impl OtpKitBuilder {
                 catalogue: self.catalogue,
                 claims: PendingClaims::default(),
                 web: self.web,
+                user_sessions: self.user_sessions,
             }),
         }
     }

@@ -210,6 +210,11 @@
 //! `SameSite=Lax` and `Secure` cookies — and a deleted id never loads again (docs/behaviour.md
 //! §7.5, REQ-13). See the [`tombstone`] module for the design and the tombstone lifetime.
 //!
+//! A durable store that knows whose each session is (otpkit-sqlite's `SqliteSessionStore`,
+//! otpkit-sqlx's `PgSessionStore` and `MySqlSessionStore`: sessions that survive a restart
+//! and are shared by several processes) can also be given to the kit, with
+//! [`OtpKitBuilder::user_sessions`], so that the kit can list and end a user's sessions.
+//!
 //! ## Routes (under `OTPKIT_URL_PREFIX`, default `/otp`)
 //!
 //! [`routes`] mounts all of them; [`router`] has them as pieces.

@@ -396,3 +396,33 @@ async fn a_durable_session_survives_a_restart_and_can_be_ended() {
     let mut ended = client_on(&mut t, &node, Some(cookie));
     assert_eq!(ended.state().await, "anonymous", "an ended session");
 }
+
+/// `OtpKitBuilder::user_sessions` (issue 16, item 3): the kit reads the index of the store
+/// behind the session layer, and has none unless given one.
+#[tokio::test]
+async fn the_kit_knows_the_user_index_only_when_given_one() {
+    use otpkit_axum::{OtpKit, SessionPasswordAuth};
+    // The store reads the user id where the login writes it.
+    assert_eq!(
+        otpkit_axum::auth::AUTH_USER_KEY,
+        otpkit_sessions::DEFAULT_USER_KEY
+    );
+    let mut t = app();
+    let pid = totp(&t, "alice").await;
+    let (node, sessions) = durable_node(&t, ":memory:").await;
+    let nobody = || SessionPasswordAuth::from_fn(|_, _| Box::pin(async { Ok(None) }));
+    let plain = OtpKit::builder(t.engine.clone(), nobody()).build();
+    assert!(plain.user_sessions().is_none());
+    let kit = OtpKit::builder(t.engine.clone(), nobody())
+        .user_sessions(sessions)
+        .build();
+    let index = kit.user_sessions().expect("the index given to the builder");
+    assert!(index.list_sessions(&uid("alice")).await.unwrap().is_empty());
+
+    let mut owner = client_on(&mut t, &node, None);
+    owner.login_totp(&t, "alice", &pid).await;
+    let id: tower_sessions::session::Id = owner.cookie.clone().unwrap().parse().unwrap();
+    let listed = index.list_sessions(&uid("alice")).await.unwrap();
+    assert_eq!(listed.iter().map(|m| m.id).collect::<Vec<_>>(), vec![id]);
+    assert!(index.list_sessions(&uid("bob")).await.unwrap().is_empty());
+}

@@ -1,11 +1,13 @@
-//! Opening the database named by `OTPKIT_DATABASE_URL`: otpkit's device store and the
-//! demo's user table, both migrated.
+//! Opening the database named by `OTPKIT_DATABASE_URL`: otpkit's device store, the demo's
+//! user table and the session table, all migrated.
 //!
 //! | URL | devices | users |
 //! |---|---|---|
 //! | `sqlite://PATH` (default `sqlite://otpkit.sqlite3`) | [`otpkit_sqlite::SqliteStore`] | `demo_user` in the same file, on its own rusqlite connection |
 //! | `postgres://…` | [`otpkit_sqlx::SqlxStore`] (PostgreSQL) | `demo_user` in the same database, on the store's pool |
 //! | `mysql://…` | [`otpkit_sqlx::SqlxStore`] (MySQL/MariaDB) | `demo_user` in the same database, on the store's pool |
+//!
+//! Sessions: `otpkit_session` in the same database ([`DemoSessions`]).
 
 use std::sync::Arc;
 
@@ -13,15 +15,18 @@ use anyhow::Context as _;
 use otpkit::DeviceStore;
 use otpkit_cli::deploy::{Deployment, Store};
 
+use crate::sessions::DemoSessions;
 use crate::users::UserStore;
 
-/// The demo's database: otpkit's device store and the user table, both migrated.
+/// The demo's database: otpkit's device store, the user table and the sessions, all migrated.
 #[derive(Clone)]
 pub struct Database {
     /// otpkit's device store.
     pub store: Arc<dyn DeviceStore>,
     /// The demo's users.
     pub users: UserStore,
+    /// The sessions.
+    pub sessions: DemoSessions,
 }
 
 impl std::fmt::Debug for Database {
@@ -43,8 +48,8 @@ impl Database {
         Database::on(&store).await
     }
 
-    /// The demo's database on otpkit's opened (and migrated) `store`: the `demo_user` table
-    /// beside otpkit's, created if missing.
+    /// The demo's database on otpkit's opened (and migrated) `store`: the `demo_user` and
+    /// `otpkit_session` tables beside otpkit's, created if missing.
     pub async fn on(store: &Store) -> anyhow::Result<Database> {
         let users = match store {
             Store::Sqlite(s) => match s.path_buf() {
@@ -57,9 +62,11 @@ impl Database {
             ),
         }
         .context("cannot open the demo_user table")?;
+        let sessions = DemoSessions::open(store).await?;
         Ok(Database {
             store: store.device_store(),
             users,
+            sessions,
         })
     }
 }

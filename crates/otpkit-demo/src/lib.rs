@@ -16,9 +16,9 @@
 //!   **outbox** page and the console ([`mail::DevMailer`]).
 //!
 //! Devices, counters and throttling state live in otpkit's store (SQLite by default,
-//! PostgreSQL or MySQL with `OTPKIT_DATABASE_URL`), the users in the same database; sessions
-//! live in tower-sessions' memory store, so a restart logs everybody out but forgets nothing
-//! else.
+//! PostgreSQL or MySQL with `OTPKIT_DATABASE_URL`), the users and the sessions in the same
+//! database ([`sessions`]), so a restart forgets nothing: whoever was signed in (and verified)
+//! still is.
 //!
 //! The binary (`src/main.rs`) adds two commands: `createuser` and `otp …` (the embedded
 //! `otpkit` CLI, with usernames resolved through the demo's user table).
@@ -30,10 +30,12 @@ struct ReadmeDoctests;
 
 pub mod db;
 pub mod mail;
+pub mod sessions;
 pub mod users;
 pub mod web;
 
 pub use db::Database;
 pub use mail::{DevMailer, Outbox};
+pub use sessions::DemoSessions;
 pub use users::{DemoCredentials, DemoDirectory, NewUser, User, UserError, UserStore};
 pub use web::{App, AppOptions};

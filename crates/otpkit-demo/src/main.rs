@@ -103,6 +103,7 @@ async fn serve(addr: &str) -> anyhow::Result<()> {
     // The store at OTPKIT_DATABASE_URL, migrated, and its key ring, in one call.
     let opened = deployment.open().await?;
     let db = Database::on(&opened.store).await?;
+    delete_expired_sessions(db.sessions.clone());
     let keys = opened.keys;
     if let Some(path) = opened.created_key_file {
         eprintln!(
@@ -162,6 +163,27 @@ fn purge_abandoned_setups(engine: otpkit::Engine) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(deleted = n, "abandoned setups deleted"),
                 Err(e) => tracing::warn!(error = %e, "deleting abandoned setups failed"),
+            }
+        }
+    });
+}
+
+/// How often the demo deletes expired sessions (and old tombstones) from its database.
+const DELETE_EXPIRED_SESSIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs tower-sessions' `continuously_delete_expired` on the demo's session store for as long
+/// as the server runs. It returns at its first failure (the database unreachable): the
+/// failure is logged and it starts again, its first deletion one period later.
+fn delete_expired_sessions(sessions: otpkit_demo::DemoSessions) {
+    use tower_sessions::ExpiredDeletion as _;
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = sessions
+                .clone()
+                .continuously_delete_expired(DELETE_EXPIRED_SESSIONS_EVERY)
+                .await
+            {
+                tracing::warn!(error = %e, "deleting expired sessions failed");
             }
         }
     });

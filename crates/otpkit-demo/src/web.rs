@@ -41,7 +41,7 @@ use otpkit_axum::{
 };
 use otpkit_cli::deploy::Deployment;
 use subtle::ConstantTimeEq;
-use tower_sessions::{MemoryStore, Session};
+use tower_sessions::Session;
 
 use crate::db::Database;
 use crate::mail::{DevMailer, OUTBOX_CAPACITY, Outbox};
@@ -204,6 +204,7 @@ impl App {
             .web_settings(web)?
             .templates(templates(dev_mode))
             .site_name(SITE_NAME)
+            .user_sessions(db.sessions.clone())
             .build();
         let demo = Demo {
             kit: kit.clone(),
@@ -230,10 +231,11 @@ impl App {
             .merge(pages)
             .layer(axum::middleware::map_response(security_headers))
             .layer(kit.layer())
-            // Wrapped in otpkit's TombstoneStore: a request in flight never re-creates a
-            // session that logout or a login's id rotation deleted.
+            // Sessions in the database (they survive a restart), wrapped in otpkit's
+            // TombstoneStore (redundant on these stores, which never re-create a deleted
+            // session by themselves, and harmless).
             .layer(
-                otpkit_axum::session_layer(MemoryStore::default())
+                otpkit_axum::session_layer(db.sessions.clone())
                     .with_secure(false)
                     .with_name("otpkit_demo_session"),
             );

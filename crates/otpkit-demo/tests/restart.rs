@@ -1,5 +1,6 @@
-//! Restarting the demo keeps users, devices, counters and throttling state: everything but
-//! the sessions (tower-sessions' memory store) lives in the SQLite file and its key file.
+//! Restarting the demo keeps users, devices, counters, throttling state and sessions:
+//! everything lives in the SQLite file and its key file. A session signed in and verified
+//! before a SIGKILL is still signed in and verified after the restart.
 
 #![allow(
     clippy::unwrap_used,
@@ -174,7 +175,7 @@ fn restart_keeps_users_devices_counters_and_throttling_state() {
     let after = snapshot(&demo, "carol");
     assert_eq!(after, before);
 
-    // Sessions lived in memory: the old cookie is anonymous now.
+    // A new client (no cookie) is anonymous.
     let http = Http::new(&demo.url);
     assert_eq!(http.level(), "anonymous");
 
@@ -228,5 +229,62 @@ fn restart_keeps_users_devices_counters_and_throttling_state() {
         "{}",
         list.body
     );
+    demo.stop();
+}
+
+/// The demo's session cookie.
+const SESSION_COOKIE: &str = "otpkit_demo_session";
+
+#[test]
+fn a_verified_session_survives_sigkill_and_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::start(dir.path(), &[]);
+
+    // Sign up, enrol a TOTP device, sign out, then sign in with password and code.
+    let http = Http::new(&demo.url);
+    http.sign_up("erin", "erin-password-1", None);
+    let page = http.start_totp();
+    let (secret, _) = enrolment_secret_and_uri(&page.body);
+    let mut codes = TotpGen::new(&secret);
+    http.submit(
+        &page,
+        "/otp/devices/totp/new/",
+        &[("otp_token", &codes.next_code())],
+    );
+    log_out(&http);
+    let step = password_step(&http, "erin", "erin-password-1");
+    let totp_pid = pid_of(&snapshot(&demo, "erin"), "otp_totp.totpdevice/");
+    let signed_in = http.submit(
+        &step,
+        "/otp/login/",
+        &[("otp_device", &totp_pid), ("otp_token", &codes.next_code())],
+    );
+    assert!(signed_in.status < 400, "{}", signed_in.body);
+    assert_eq!(http.level(), "verified");
+    assert_eq!(http.get("/protected/").status, 200);
+    let cookie = http.cookie(SESSION_COOKIE).expect("a session cookie");
+
+    // SIGKILL: no graceful shutdown, nothing flushed on the way out.
+    demo.kill();
+    let demo = Demo::start(dir.path(), &[]);
+
+    // The same cookie, on the restarted server: still signed in and verified.
+    let again = Http::new(&demo.url);
+    again.set_cookie(SESSION_COOKIE, &cookie);
+    assert_eq!(again.level(), "verified");
+    let protected = again.get("/protected/");
+    assert_eq!(protected.status, 200, "{}", protected.body);
+
+    // A made-up cookie is anonymous, and the protected page refuses it.
+    let stranger = Http::new(&demo.url);
+    stranger.set_cookie(SESSION_COOKIE, "AAAAAAAAAAAAAAAAAAAAAA");
+    assert_eq!(stranger.level(), "anonymous");
+    assert_ne!(stranger.get("/protected/").status, 200);
+
+    // Signing out after the restart ends the session: the cookie is anonymous from then on.
+    log_out(&again);
+    let replay = Http::new(&demo.url);
+    replay.set_cookie(SESSION_COOKIE, &cookie);
+    assert_eq!(replay.level(), "anonymous");
     demo.stop();
 }

@@ -1,7 +1,7 @@
 //! The demo on PostgreSQL and MariaDB/MySQL: `OTPKIT_DATABASE_URL=postgres://…` (or
 //! `mysql://…`) with `OTPKIT_SECRET_KEYS`, each run on a fresh database. Sign-up, TOTP
-//! enrolment, a restart and a login with password and TOTP; users live in `demo_user` in
-//! the same database.
+//! enrolment, a restart (the verified session survives it) and a login with password and
+//! TOTP; users live in `demo_user` and sessions in `otpkit_session` in the same database.
 //!
 //! Like otpkit-sqlx's suites, these run when `OTPKIT_TEST_POSTGRES_URL` /
 //! `OTPKIT_TEST_MYSQL_URL` name a server (`.ci/run` sets both), are skipped with a SKIPPED
@@ -56,9 +56,16 @@ fn full_flow(var: &str) {
         Some("another-password\n"),
     );
     assert_eq!(dup.status.code(), Some(1), "{dup:?}");
+    let cookie = http
+        .cookie("otpkit_demo_session")
+        .expect("a session cookie");
     demo.stop();
 
     let demo = Demo::start_on(dir.path(), &db_url, &env);
+    // The session lives in the database: the same cookie is still verified.
+    let kept = Http::new(&demo.url);
+    kept.set_cookie("otpkit_demo_session", &cookie);
+    assert_eq!(kept.level(), "verified");
     let http = Http::new(&demo.url);
     let login = http.get("/otp/login/");
     let home = http.submit(

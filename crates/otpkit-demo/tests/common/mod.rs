@@ -351,6 +351,15 @@ impl Http {
         self.cookies.lock().unwrap().get(name).cloned()
     }
 
+    /// Sets cookie `name` to `value` (a browser carrying a cookie to a restarted server on
+    /// another port).
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.cookies
+            .lock()
+            .unwrap()
+            .insert(name.to_owned(), value.to_owned());
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies
             .lock()
