@@ -13,13 +13,12 @@
     clippy::indexing_slicing
 )]
 
-use std::fmt;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use otpkit::UserId;
 use otpkit_redis::{ConnectError, RedisSessionStore};
-use otpkit_sessions::{SessionConfig, SessionMeta, UserSessions};
+use otpkit_sessions::conformance::Held;
+use otpkit_sessions::{SessionConfig, UserSessions};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store;
 use tower_sessions::{ExpiredDeletion, SessionStore};
@@ -100,53 +99,7 @@ impl Drop for Cleanup {
 }
 
 /// A session store that cleans its prefix up after the last handle is gone.
-#[derive(Clone)]
-struct Guarded {
-    store: RedisSessionStore,
-    _cleanup: Arc<Cleanup>,
-}
-
-impl fmt::Debug for Guarded {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.store.fmt(f)
-    }
-}
-
-#[async_trait]
-impl SessionStore for Guarded {
-    async fn create(&self, r: &mut Record) -> session_store::Result<()> {
-        self.store.create(r).await
-    }
-    async fn save(&self, r: &Record) -> session_store::Result<()> {
-        self.store.save(r).await
-    }
-    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        self.store.load(id).await
-    }
-    async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.store.delete(id).await
-    }
-}
-
-#[async_trait]
-impl ExpiredDeletion for Guarded {
-    async fn delete_expired(&self) -> session_store::Result<()> {
-        self.store.delete_expired().await
-    }
-}
-
-#[async_trait]
-impl UserSessions for Guarded {
-    async fn list_sessions(&self, u: &UserId) -> session_store::Result<Vec<SessionMeta>> {
-        self.store.list_sessions(u).await
-    }
-    async fn end_session(&self, u: &UserId, id: &Id) -> session_store::Result<bool> {
-        self.store.end_session(u, id).await
-    }
-    async fn end_all_sessions(&self, u: &UserId, e: Option<&Id>) -> session_store::Result<u64> {
-        self.store.end_all_sessions(u, e).await
-    }
-}
+type Guarded = Held<RedisSessionStore, Cleanup>;
 
 /// Two stores on two connections under one fresh prefix.
 async fn pair(config: SessionConfig) -> Option<(Guarded, Guarded)> {
@@ -160,10 +113,8 @@ async fn pair(config: SessionConfig) -> Option<(Guarded, Guarded)> {
         let conn = redis::aio::ConnectionManager::new(redis::Client::open(url.as_str()).unwrap())
             .await
             .unwrap();
-        Guarded {
-            store: RedisSessionStore::with_config(conn, config.clone()).with_prefix(&prefix),
-            _cleanup: cleanup.clone(),
-        }
+        let store = RedisSessionStore::with_config(conn, config.clone()).with_prefix(&prefix);
+        Held::new(store, cleanup.clone())
     };
     Some((open().await, open().await))
 }

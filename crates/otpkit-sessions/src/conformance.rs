@@ -22,17 +22,92 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use otpkit::{ManualClock, Timestamp, UserId};
 use time::{Duration, OffsetDateTime};
 use tower_sessions_core::session::{Id, Record};
+use tower_sessions_core::session_store;
 use tower_sessions_core::{ExpiredDeletion, SessionStore};
 
 use crate::codec::from_millis;
-use crate::{DEFAULT_USER_KEY, SessionConfig, UserSessions};
+use crate::{DEFAULT_USER_KEY, SessionConfig, SessionMeta, UserSessions};
 
 /// What a store under test must be.
 pub trait ConformanceStore: SessionStore + ExpiredDeletion + UserSessions + Clone {}
 impl<S: SessionStore + ExpiredDeletion + UserSessions + Clone> ConformanceStore for S {}
+
+/// A store under test together with what must live as long as its last handle — a
+/// temporary directory, a test database dropped on exit, a key prefix to clean up: every
+/// store trait forwards to `store`, and `guard` goes with the last clone.
+///
+/// ```ignore
+/// let dir = Arc::new(tempfile::tempdir()?);
+/// let a = Held::new(MyStore::open(dir.path(), config.clone())?, dir.clone());
+/// let b = Held::new(MyStore::open(dir.path(), config)?, dir);
+/// ```
+pub struct Held<S, G> {
+    /// The store.
+    pub store: S,
+    guard: Arc<G>,
+}
+
+impl<S, G> Held<S, G> {
+    /// `store`, keeping `guard` alive while any clone is.
+    pub fn new(store: S, guard: Arc<G>) -> Self {
+        Held { store, guard }
+    }
+}
+
+impl<S: Clone, G> Clone for Held<S, G> {
+    fn clone(&self) -> Self {
+        Held {
+            store: self.store.clone(),
+            guard: Arc::clone(&self.guard),
+        }
+    }
+}
+
+impl<S: std::fmt::Debug, G> std::fmt::Debug for Held<S, G> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.store.fmt(f)
+    }
+}
+
+#[async_trait]
+impl<S: SessionStore, G: Send + Sync + 'static> SessionStore for Held<S, G> {
+    async fn create(&self, r: &mut Record) -> session_store::Result<()> {
+        self.store.create(r).await
+    }
+    async fn save(&self, r: &Record) -> session_store::Result<()> {
+        self.store.save(r).await
+    }
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        self.store.load(id).await
+    }
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.store.delete(id).await
+    }
+}
+
+#[async_trait]
+impl<S: ExpiredDeletion, G: Send + Sync + 'static> ExpiredDeletion for Held<S, G> {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        self.store.delete_expired().await
+    }
+}
+
+#[async_trait]
+impl<S: UserSessions, G: Send + Sync + 'static> UserSessions for Held<S, G> {
+    async fn list_sessions(&self, u: &UserId) -> session_store::Result<Vec<SessionMeta>> {
+        self.store.list_sessions(u).await
+    }
+    async fn end_session(&self, u: &UserId, id: &Id) -> session_store::Result<bool> {
+        self.store.end_session(u, id).await
+    }
+    async fn end_all_sessions(&self, u: &UserId, e: Option<&Id>) -> session_store::Result<u64> {
+        self.store.end_all_sessions(u, e).await
+    }
+}
 
 /// Runs every case as a `#[tokio::test]`. `$make` is a closure (or function) from a
 /// [`SessionConfig`] to a future of `Some((a, b))`, two handles on one fresh database both

@@ -7,61 +7,20 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use otpkit::UserId;
-use otpkit_sessions::{SessionConfig, SessionMeta, UserSessions};
+use otpkit_sessions::SessionConfig;
+use otpkit_sessions::conformance::Held;
 use otpkit_sqlite::{SqliteSessionStore, SqliteStore};
 use tower_sessions::session::{Id, Record};
-use tower_sessions::session_store;
-use tower_sessions::{ExpiredDeletion, SessionStore};
+use tower_sessions::{SessionStore, session_store};
 
-/// A session store that keeps its temporary directory alive until the last handle is gone.
-#[derive(Clone, Debug)]
-struct OnTempDb {
-    store: SqliteSessionStore,
-    _dir: Option<Arc<tempfile::TempDir>>,
-}
-
-#[async_trait]
-impl SessionStore for OnTempDb {
-    async fn create(&self, r: &mut Record) -> session_store::Result<()> {
-        self.store.create(r).await
-    }
-    async fn save(&self, r: &Record) -> session_store::Result<()> {
-        self.store.save(r).await
-    }
-    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        self.store.load(id).await
-    }
-    async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.store.delete(id).await
-    }
-}
-
-#[async_trait]
-impl ExpiredDeletion for OnTempDb {
-    async fn delete_expired(&self) -> session_store::Result<()> {
-        self.store.delete_expired().await
-    }
-}
-
-#[async_trait]
-impl UserSessions for OnTempDb {
-    async fn list_sessions(&self, u: &UserId) -> session_store::Result<Vec<SessionMeta>> {
-        self.store.list_sessions(u).await
-    }
-    async fn end_session(&self, u: &UserId, id: &Id) -> session_store::Result<bool> {
-        self.store.end_session(u, id).await
-    }
-    async fn end_all_sessions(&self, u: &UserId, e: Option<&Id>) -> session_store::Result<u64> {
-        self.store.end_all_sessions(u, e).await
-    }
-}
+/// A store on a temporary directory (none in memory), kept until the last handle is gone.
+type OnTempDb = Held<SqliteSessionStore, Option<tempfile::TempDir>>;
 
 /// Two instances (two connections) on one fresh file holding the device table too.
 async fn on_file(config: SessionConfig) -> Option<(OnTempDb, OnTempDb)> {
-    let dir = Arc::new(tempfile::tempdir().unwrap());
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("otp.db").display());
+    let dir = Arc::new(Some(tempfile::tempdir().unwrap()));
+    let path = dir.as_ref().as_ref().unwrap().path().join("otp.db");
+    let url = format!("sqlite://{}?mode=rwc", path.display());
     let a = SqliteSessionStore::with_config(
         SqliteStore::open_and_migrate(&url).await.unwrap(),
         config.clone(),
@@ -73,19 +32,18 @@ async fn on_file(config: SessionConfig) -> Option<(OnTempDb, OnTempDb)> {
         0,
         "a second migration is a no-op"
     );
-    let wrap = |store| OnTempDb {
-        store,
-        _dir: Some(dir.clone()),
-    };
-    Some((wrap(a), wrap(b)))
+    Some((Held::new(a, dir.clone()), Held::new(b, dir)))
 }
 
 /// Two handles on one in-memory database without a device table.
 async fn in_memory(config: SessionConfig) -> Option<(OnTempDb, OnTempDb)> {
     let store = SqliteSessionStore::with_config(SqliteStore::open(":memory:").unwrap(), config);
     store.migrate().await.unwrap();
-    let wrap = |store| OnTempDb { store, _dir: None };
-    Some((wrap(store.clone()), wrap(store)))
+    let none = Arc::new(None);
+    Some((
+        Held::new(store.clone(), none.clone()),
+        Held::new(store, none),
+    ))
 }
 
 mod file {

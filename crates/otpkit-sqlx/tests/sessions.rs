@@ -15,66 +15,13 @@
 
 mod common;
 
-use std::fmt;
-use std::sync::Arc;
-
-use async_trait::async_trait;
-use otpkit::UserId;
-use otpkit_sessions::{SessionConfig, SessionMeta, UserSessions};
-use tower_sessions::session::{Id, Record};
-use tower_sessions::session_store;
-use tower_sessions::{ExpiredDeletion, SessionStore};
+use otpkit_sessions::SessionConfig;
+use otpkit_sessions::conformance::Held;
 
 use common::{DropOnExit, Server};
 
 /// A session store that keeps its test database alive until the last handle is gone.
-#[derive(Clone)]
-struct Guarded<S> {
-    store: S,
-    _db: Arc<DropOnExit>,
-}
-
-impl<S: fmt::Debug> fmt::Debug for Guarded<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.store.fmt(f)
-    }
-}
-
-#[async_trait]
-impl<S: SessionStore> SessionStore for Guarded<S> {
-    async fn create(&self, r: &mut Record) -> session_store::Result<()> {
-        self.store.create(r).await
-    }
-    async fn save(&self, r: &Record) -> session_store::Result<()> {
-        self.store.save(r).await
-    }
-    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        self.store.load(id).await
-    }
-    async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.store.delete(id).await
-    }
-}
-
-#[async_trait]
-impl<S: ExpiredDeletion> ExpiredDeletion for Guarded<S> {
-    async fn delete_expired(&self) -> session_store::Result<()> {
-        self.store.delete_expired().await
-    }
-}
-
-#[async_trait]
-impl<S: UserSessions> UserSessions for Guarded<S> {
-    async fn list_sessions(&self, u: &UserId) -> session_store::Result<Vec<SessionMeta>> {
-        self.store.list_sessions(u).await
-    }
-    async fn end_session(&self, u: &UserId, id: &Id) -> session_store::Result<bool> {
-        self.store.end_session(u, id).await
-    }
-    async fn end_all_sessions(&self, u: &UserId, e: Option<&Id>) -> session_store::Result<u64> {
-        self.store.end_all_sessions(u, e).await
-    }
-}
+type Guarded<S> = Held<S, DropOnExit>;
 
 /// Two session stores (two pools) on one new database; the first migrates (and shows that a
 /// second migration is a no-op), beside the device table.
@@ -90,13 +37,7 @@ macro_rules! pair {
             <$devices>::connect(&url).await.unwrap().pool().clone(),
             $config,
         );
-        Some((
-            Guarded {
-                store: a,
-                _db: db.clone(),
-            },
-            Guarded { store: b, _db: db },
-        ))
+        Some((Held::new(a, db.clone()), Held::new(b, db)))
     }};
 }
 
@@ -138,7 +79,11 @@ mod mysql_sessions {
 #[cfg(feature = "postgres")]
 #[tokio::test]
 async fn an_unreachable_server_fails_closed() {
+    use otpkit::UserId;
+    use otpkit_sessions::UserSessions;
     use otpkit_sqlx::sessions::PgSessionStore;
+    use tower_sessions::session::Id;
+    use tower_sessions::{SessionStore, session_store};
     let pool = otpkit_sqlx::sqlx::postgres::PgPoolOptions::new()
         .acquire_timeout(std::time::Duration::from_millis(500))
         .connect_lazy("postgres://nobody@127.0.0.1:1/none")
