@@ -40,10 +40,27 @@ impl<S: SessionStore + ExpiredDeletion + UserSessions + Clone> ConformanceStore 
 /// temporary directory, a test database dropped on exit, a key prefix to clean up: every
 /// store trait forwards to `store`, and `guard` goes with the last clone.
 ///
-/// ```ignore
-/// let dir = Arc::new(tempfile::tempdir()?);
-/// let a = Held::new(MyStore::open(dir.path(), config.clone())?, dir.clone());
-/// let b = Held::new(MyStore::open(dir.path(), config)?, dir);
+/// ```
+/// use std::sync::Arc;
+/// use otpkit_sessions::conformance::Held;
+///
+/// /// Removes a test database when dropped (here: counts the drops).
+/// struct TestDatabase(Arc<std::sync::atomic::AtomicUsize>);
+/// impl Drop for TestDatabase {
+///     fn drop(&mut self) {
+///         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+///     }
+/// }
+///
+/// let dropped = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+/// let db = Arc::new(TestDatabase(dropped.clone()));
+/// // Two handles on one database (in a real suite: two stores, two pools).
+/// let a = Held::new("store a", db.clone());
+/// let b = Held::new("store b", db);
+/// drop(a);
+/// assert_eq!(dropped.load(std::sync::atomic::Ordering::SeqCst), 0);
+/// drop(b); // the last handle: the database goes
+/// assert_eq!(dropped.load(std::sync::atomic::Ordering::SeqCst), 1);
 /// ```
 pub struct Held<S, G> {
     /// The store.
