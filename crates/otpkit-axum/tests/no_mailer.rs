@@ -95,12 +95,7 @@ async fn the_setup_and_the_device_list_offer_no_email() {
     let mut c = Client::new(&t);
     c.login_password("nodev").await;
     let r = c.get_json("/otp/devices/new/").await;
-    let methods: Vec<String> = r.json()["methods"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["method"].as_str().unwrap().to_owned())
-        .collect();
+    let methods = setup_methods(&r);
     assert_eq!(methods, ["totp"]);
     let r = c.get("/otp/devices/new/").await;
     assert!(!r.body.contains("email&#x2f;new"), "{}", r.body);

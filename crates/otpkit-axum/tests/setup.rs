@@ -289,12 +289,7 @@ async fn the_choice_offers_only_what_the_deployment_supports() {
     let mut c = Client::new(&t);
     c.login_password("nodev").await;
     let r = c.get_json("/otp/devices/new/").await;
-    let methods: Vec<String> = r.json()["methods"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["method"].as_str().unwrap().to_owned())
-        .collect();
+    let methods = setup_methods(&r);
     assert_eq!(methods, ["totp", "email"]);
 
     let t = app_with(|s| {

@@ -58,8 +58,13 @@ fn fresh_prefix() -> String {
 }
 
 /// Every key under the prefix (a blocking connection of its own).
+/// A plain connection to the server, to look at (or break) the store's keys behind its back.
+fn raw(url: &str) -> redis::Connection {
+    redis::Client::open(url).unwrap().get_connection().unwrap()
+}
+
 fn keys_under(url: &str, prefix: &str) -> Vec<String> {
-    let mut conn = redis::Client::open(url).unwrap().get_connection().unwrap();
+    let mut conn = raw(url);
     let mut keys = Vec::new();
     let mut cursor: u64 = 0;
     loop {
@@ -89,11 +94,10 @@ impl Drop for Cleanup {
     fn drop(&mut self) {
         let keys = keys_under(&self.url, &self.prefix);
         if !keys.is_empty() {
-            let mut conn = redis::Client::open(self.url.as_str())
-                .unwrap()
-                .get_connection()
+            let _: i64 = redis::cmd("DEL")
+                .arg(keys)
+                .query(&mut raw(&self.url))
                 .unwrap();
-            let _: i64 = redis::cmd("DEL").arg(keys).query(&mut conn).unwrap();
         }
     }
 }
@@ -147,10 +151,7 @@ async fn keys_carry_a_redis_expiry_from_the_application_clock() {
         return;
     };
     let url = redis_url().unwrap();
-    let mut conn = redis::Client::open(url.as_str())
-        .unwrap()
-        .get_connection()
-        .unwrap();
+    let mut conn = raw(&url);
     let mut r = alice_record(&clock, time::Duration::hours(1));
     a.create(&mut r).await.unwrap();
     let key = format!("{}session:{}", a.store.prefix(), r.id);
@@ -176,10 +177,7 @@ async fn indexes_are_pruned_when_redis_drops_a_session() {
     };
     let url = redis_url().unwrap();
     let prefix = a.store.prefix().to_owned();
-    let mut conn = redis::Client::open(url.as_str())
-        .unwrap()
-        .get_connection()
-        .unwrap();
+    let mut conn = raw(&url);
     let alice = UserId::new("alice").unwrap();
     let user_key = format!("{prefix}user:alice");
     let mut gone = alice_record(&clock, time::Duration::hours(1));
@@ -267,10 +265,7 @@ async fn storage_errors_fail_closed() {
     };
     let url = redis_url().unwrap();
     let prefix = a.store.prefix().to_owned();
-    let mut conn = redis::Client::open(url.as_str())
-        .unwrap()
-        .get_connection()
-        .unwrap();
+    let mut conn = raw(&url);
     let r = alice_record(&clock, time::Duration::hours(1));
     let _: () = redis::cmd("SET")
         .arg(format!("{prefix}session:{}", r.id))

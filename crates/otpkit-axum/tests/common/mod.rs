@@ -657,3 +657,13 @@ pub fn esc(s: &str) -> String {
         .replace('"', "&quot;")
         .replace('\'', "&#x27;")
 }
+
+/// The methods the guided setup's JSON answer (`GET /otp/devices/new/`) offers, in order.
+pub fn setup_methods(r: &Res) -> Vec<String> {
+    r.json()["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["method"].as_str().unwrap().to_owned())
+        .collect()
+}
