@@ -200,19 +200,22 @@
 //! }
 //! ```
 //!
-//! ## Sessions: wrap your store
+//! ## Sessions: a store that never brings a deleted session back
 //!
 //! tower-sessions writes a changed session back by id when a request ends. A request that
 //! loaded the session before logout deleted it (or before a login rotated its id) would
-//! re-create the deleted session: the logout undone, a pending login usable twice. Wrap
-//! every session store (memory, SQL, Redis; one node or many) in a [`TombstoneStore`] —
-//! [`session_layer`] builds the `SessionManagerLayer` that way, with `HttpOnly`,
-//! `SameSite=Lax` and `Secure` cookies — and a deleted id never loads again (docs/behaviour.md
-//! §7.5, REQ-13). See the [`tombstone`] module for the design and the tombstone lifetime.
+//! re-create the deleted session: the logout undone, a pending login usable twice. otpkit's
+//! durable stores (otpkit-sqlite's `SqliteSessionStore`, otpkit-sqlx's `PgSessionStore` and
+//! `MySqlSessionStore`, otpkit-redis' `RedisSessionStore`: sessions that survive a restart and
+//! are shared by several processes) prevent that by themselves
+//! ([`otpkit_sessions::ResurrectionSafe`]); [`durable_session_layer`] builds the
+//! `SessionManagerLayer` on them with `HttpOnly`, `SameSite=Lax` and `Secure` cookies. Any
+//! other store (tower-sessions' `MemoryStore`, a store of your own) goes through
+//! [`session_layer`], which wraps it in a [`TombstoneStore`] — and a deleted id never loads
+//! again either way (docs/behaviour.md §7.5, REQ-13). See the [`tombstone`] module for the
+//! design and the tombstone lifetime.
 //!
-//! A durable store that knows whose each session is (otpkit-sqlite's `SqliteSessionStore`,
-//! otpkit-sqlx's `PgSessionStore` and `MySqlSessionStore`: sessions that survive a restart
-//! and are shared by several processes) can also be given to the kit, with
+//! The durable stores also know whose each session is: give the same store to the kit with
 //! [`OtpKitBuilder::user_sessions`], so that the kit can list and end a user's sessions.
 //!
 //! ## Routes (under `OTPKIT_URL_PREFIX`, default `/otp`)
@@ -355,5 +358,5 @@ pub use security_mail::SecurityMail;
 pub use session::SessionAdapter;
 pub use settings::{WebSettings, WebSettingsError};
 pub use templates::Templates;
-pub use tombstone::{TombstoneStore, session_layer};
+pub use tombstone::{TombstoneStore, durable_session_layer, session_layer};
 pub use web::{CSP, encode_next, is_safe_next, wants_json};

@@ -115,6 +115,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use otpkit::{Clock, SystemClock};
+use otpkit_sessions::ResurrectionSafe;
 use time::{Duration, OffsetDateTime};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session::{Id, Record};
@@ -319,10 +320,19 @@ impl<S> fmt::Debug for TombstoneStore<S> {
 /// # let _ = app;
 /// ```
 ///
-/// Sessions that survive a restart and are shared by several processes live in a database:
-/// otpkit-sqlite's `SqliteSessionStore` (feature `sessions`, on the device store's connection
-/// thread) or otpkit-sqlx's `PgSessionStore` / `MySqlSessionStore`. They are resurrection
-/// safe by themselves; the `TombstoneStore` around them is redundant there, and harmless.
+/// Sessions that survive a restart and are shared by several processes live in a database
+/// or Redis, in one of otpkit's durable stores: those are resurrection safe by themselves
+/// ([`ResurrectionSafe`]) and go through [`durable_session_layer`] instead, with no
+/// `TombstoneStore` (and its extra reads) around them.
+pub fn session_layer<S: SessionStore>(store: S) -> SessionManagerLayer<TombstoneStore<S>> {
+    with_otpkit_cookie(SessionManagerLayer::new(TombstoneStore::new(store)))
+}
+
+/// A `SessionManagerLayer` on a store that is resurrection safe by itself — otpkit-sqlite's
+/// `SqliteSessionStore` (feature `sessions`), otpkit-sqlx's `PgSessionStore` /
+/// `MySqlSessionStore`, otpkit-redis' `RedisSessionStore` — with otpkit's cookie defaults
+/// (as [`session_layer`]) and no [`TombstoneStore`] around it: such a store keeps deleted
+/// ids dead natively, so the wrapper would only add a read to each load, save and create.
 ///
 /// ```
 /// use otpkit_sqlite::{SqliteSessionStore, SqliteStore};
@@ -336,13 +346,18 @@ impl<S> fmt::Debug for TombstoneStore<S> {
 /// let cleanup = tokio::spawn(
 ///     sessions.clone().continuously_delete_expired(tokio::time::Duration::from_secs(60)),
 /// );
-/// let app: axum::Router = axum::Router::new().layer(otpkit_axum::session_layer(sessions));
+/// let app: axum::Router = axum::Router::new().layer(otpkit_axum::durable_session_layer(sessions));
 /// # let _ = app; cleanup.abort();
 /// # Ok::<(), otpkit::store::StoreError>(())
 /// # }).unwrap();
 /// ```
-pub fn session_layer<S: SessionStore>(store: S) -> SessionManagerLayer<TombstoneStore<S>> {
-    SessionManagerLayer::new(TombstoneStore::new(store))
+pub fn durable_session_layer<S: ResurrectionSafe>(store: S) -> SessionManagerLayer<S> {
+    with_otpkit_cookie(SessionManagerLayer::new(store))
+}
+
+/// otpkit's cookie defaults: `HttpOnly`, `SameSite=Lax`, `Secure`.
+fn with_otpkit_cookie<S: SessionStore>(layer: SessionManagerLayer<S>) -> SessionManagerLayer<S> {
+    layer
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(true)

@@ -349,7 +349,7 @@ async fn durable_node(t: &TestApp, url: &str) -> (Router, otpkit_sqlite::SqliteS
     let node = t
         .routes
         .clone()
-        .layer(SessionManagerLayer::new(sessions.clone()).with_secure(false));
+        .layer(otpkit_axum::durable_session_layer(sessions.clone()).with_secure(false));
     (node, sessions)
 }
 

@@ -76,6 +76,9 @@ macro_rules! each {
     };
 }
 
+/// Each of the three is resurrection safe by itself.
+impl otpkit_sessions::ResurrectionSafe for DemoSessions {}
+
 #[async_trait]
 impl SessionStore for DemoSessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {

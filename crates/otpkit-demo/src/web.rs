@@ -231,11 +231,10 @@ impl App {
             .merge(pages)
             .layer(axum::middleware::map_response(security_headers))
             .layer(kit.layer())
-            // Sessions in the database (they survive a restart), wrapped in otpkit's
-            // TombstoneStore (redundant on these stores, which never re-create a deleted
-            // session by themselves, and harmless).
+            // Sessions in the database (they survive a restart); these stores never
+            // re-create a deleted session by themselves, so no TombstoneStore around them.
             .layer(
-                otpkit_axum::session_layer(db.sessions.clone())
+                otpkit_axum::durable_session_layer(db.sessions.clone())
                     .with_secure(false)
                     .with_name("otpkit_demo_session"),
             );

@@ -36,7 +36,8 @@ const EXPIRED_BATCH: usize = 500;
 /// tokio::spawn(
 ///     sessions.clone().continuously_delete_expired(tokio::time::Duration::from_secs(60)),
 /// );
-/// let layer = SessionManagerLayer::new(sessions); // or `otpkit_axum::session_layer(sessions)`
+/// // Or `otpkit_axum::durable_session_layer(sessions)`, with otpkit's cookie defaults.
+/// let layer = SessionManagerLayer::new(sessions);
 /// # let _ = layer;
 /// # Ok(())
 /// # }
@@ -191,6 +192,10 @@ fn glob_escape(s: &str) -> String {
     }
     out
 }
+
+/// Resurrection safe by itself: a deleted id becomes a tombstone key that the save script
+/// never writes over, and `create` never reuses an id.
+impl otpkit_sessions::ResurrectionSafe for RedisSessionStore {}
 
 #[async_trait]
 impl SessionStore for RedisSessionStore {

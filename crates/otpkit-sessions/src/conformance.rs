@@ -106,6 +106,8 @@ impl<S: SessionStore, G: Send + Sync + 'static> SessionStore for Held<S, G> {
     }
 }
 
+impl<S: crate::ResurrectionSafe, G: Send + Sync + 'static> crate::ResurrectionSafe for Held<S, G> {}
+
 #[async_trait]
 impl<S: ExpiredDeletion, G: Send + Sync + 'static> ExpiredDeletion for Held<S, G> {
     async fn delete_expired(&self) -> session_store::Result<()> {

@@ -43,9 +43,9 @@
 //!   every row, session or tombstone, whose `expires_at` has passed; run it in the background
 //!   with tower-sessions' `continuously_delete_expired(period)`.
 //!
-//! So these stores are resurrection safe on their own, without otpkit-axum's
-//! `TombstoneStore` (which `otpkit_axum::session_layer` still puts around every store; on top
-//! of these it is redundant but correct).
+//! So these stores are resurrection safe on their own ([`ResurrectionSafe`]), without
+//! otpkit-axum's `TombstoneStore`: `otpkit_axum::durable_session_layer` takes them as they
+//! are, while `otpkit_axum::session_layer` puts a `TombstoneStore` around any store.
 //!
 //! "Now" comes from the application's clock ([`SessionConfig::with_clock`]), as does the
 //! record's expiry date (tower-sessions computes it), not the database server's.
@@ -68,6 +68,7 @@ mod config;
 #[cfg_attr(docsrs, doc(cfg(feature = "conformance")))]
 pub mod conformance;
 mod meta;
+mod safe;
 mod user_sessions;
 
 pub use async_trait::async_trait;
@@ -75,4 +76,5 @@ pub use config::{
     DEFAULT_TOMBSTONE_GRACE, DEFAULT_USER_KEY, MAX_TOMBSTONE_GRACE_MILLIS, SessionConfig,
 };
 pub use meta::SessionMeta;
+pub use safe::ResurrectionSafe;
 pub use user_sessions::UserSessions;

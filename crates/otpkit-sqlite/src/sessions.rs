@@ -148,7 +148,8 @@ fn migrate(conn: &Connection) -> rusqlite::Result<u32> {
 /// let cleanup = tokio::spawn(
 ///     sessions.clone().continuously_delete_expired(tokio::time::Duration::from_secs(60)),
 /// );
-/// let layer = SessionManagerLayer::new(sessions); // or `otpkit_axum::session_layer(sessions)`
+/// // Or `otpkit_axum::durable_session_layer(sessions)`, with otpkit's cookie defaults.
+/// let layer = SessionManagerLayer::new(sessions);
 /// # let _ = layer; cleanup.abort();
 /// # Ok::<(), otpkit::store::StoreError>(())
 /// # }).unwrap();
@@ -281,6 +282,10 @@ impl SessionStore for SqliteSessionStore {
         .await
     }
 }
+
+/// Resurrection safe by itself: a deleted id becomes a tombstone row that `save` never writes
+/// over, and `create` never reuses an id (the conformance suite checks both).
+impl otpkit_sessions::ResurrectionSafe for SqliteSessionStore {}
 
 #[async_trait]
 impl ExpiredDeletion for SqliteSessionStore {

@@ -102,6 +102,10 @@ macro_rules! session_store {
             }
         }
 
+        /// Resurrection safe by itself: a deleted id becomes a tombstone row that `save`
+        /// never writes over, and `create` never reuses an id.
+        impl ::otpkit_sessions::ResurrectionSafe for $name {}
+
         #[::async_trait::async_trait]
         impl ::tower_sessions_core::SessionStore for $name {
             async fn create(
