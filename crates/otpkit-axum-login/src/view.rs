@@ -1,0 +1,219 @@
+//! axum-login's tower-sessions 0.14 `Session` as a *view* over otpkit's tower-sessions 0.15
+//! `Session` of the same request.
+//!
+//! axum-login 0.18 reads and writes one key of a tower-sessions **0.14** session (its data
+//! key, `axum-login.data` by default) and calls `cycle_id` at login and `flush` at logout;
+//! otpkit runs on tower-sessions **0.15**. Instead of a second session layer (a second
+//! cookie, a second load and save per request), a [`SessionView`] is a 0.14 `Session` whose
+//! store is not a store: [`ViewStore`] reads axum-login's key from the 0.15 session when the
+//! view loads, and writes it back — with the 0.15 session's own `cycle_id` or `flush` where
+//! axum-login cycled or flushed the view — when the view is saved. The 0.15
+//! `SessionManagerLayer` stays the only one that talks to the session store.
+//!
+//! How a write-back tells a flush from an id cycle: both call the store's `delete`, but only
+//! a flush clears the data first. The view's record carries a marker key ([`MARKER_KEY`])
+//! from the moment it loads; a flush clears it with the rest, a cycle keeps it. So at the
+//! write-back: marker gone → 0.15 `flush` (all of the session ends, otpkit's verification
+//! too), then axum-login's key if it was set again; marker kept and a `delete` seen → 0.15
+//! `cycle_id` and the key; else the key alone. The marker never reaches the 0.15 session.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use async_trait::async_trait;
+use otpkit::session::{CSRF_KEY, DEVICE_KEY, ENROL_KEY, PENDING_KEY, VERIFIED_AT_KEY};
+use serde_json::Value;
+use tower_sessions_014::session::{Id, Record};
+use tower_sessions_014::{SessionStore, session_store};
+
+use crate::error::BridgeError;
+
+/// The key that marks a view's record as not flushed (never written to the 0.15 session).
+pub const MARKER_KEY: &str = "otpkit-axum-login.view";
+
+/// The tower-sessions 0.15 session that otpkit's session layer put in the request.
+pub type Session = tower_sessions::Session;
+
+/// axum-login's tower-sessions 0.14 session type.
+pub type LoginSession = tower_sessions_014::Session;
+
+/// A tower-sessions 0.14 session ([`LoginSession`]) that is a view of one key (axum-login's
+/// data key) of a tower-sessions 0.15 [`Session`]. See the [module docs](self).
+///
+/// ```
+/// use std::sync::Arc;
+/// use otpkit_axum_login::view::SessionView;
+/// use tower_sessions::{MemoryStore, Session};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let session = Session::new(None, Arc::new(MemoryStore::default()), None);
+/// let view = SessionView::new(session.clone(), "axum-login.data");
+/// view.session().insert("axum-login.data", 42).await.unwrap();
+/// assert_eq!(session.get::<i32>("axum-login.data").await.unwrap(), None);
+/// view.write_back().await.unwrap();
+/// assert_eq!(session.get::<i32>("axum-login.data").await.unwrap(), Some(42));
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct SessionView {
+    view: LoginSession,
+}
+
+impl fmt::Debug for SessionView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // No session id and no session data (REQ: secrets never in Debug).
+        f.debug_struct("SessionView").finish_non_exhaustive()
+    }
+}
+
+impl SessionView {
+    /// A view of `key` of `session`. Nothing is read until the view is used.
+    pub fn new(session: Session, key: &'static str) -> Self {
+        Self::build(session, key, false)
+    }
+
+    fn build(session: Session, key: &'static str, fresh_login: bool) -> Self {
+        let store = ViewStore {
+            session,
+            key,
+            deleted: Arc::new(AtomicBool::new(false)),
+            fresh_login,
+        };
+        // The view's own id is a placeholder: it never leaves the view (the cookie carries
+        // the 0.15 session's id), so that the view loads through `ViewStore::load`.
+        let view = LoginSession::new(Some(Id::default()), Arc::new(store), None);
+        SessionView { view }
+    }
+
+    /// A view for a request whose handler may sign a user in with axum-login's `login`: a
+    /// new sign-in there (axum-login's key set to a new value) always gets a new 0.15 session
+    /// id and ends what otpkit kept of an earlier one (verified device, pending login,
+    /// enrolment, CSRF token), as otpkit's own password step does. Not for otpkit's `Authentication::login`, where otpkit does that itself.
+    pub(crate) fn for_request(session: Session, key: &'static str) -> Self {
+        Self::build(session, key, true)
+    }
+
+    /// The tower-sessions 0.14 session that axum-login reads and writes.
+    pub fn session(&self) -> &LoginSession {
+        &self.view
+    }
+
+    /// Writes what axum-login changed in the view into the 0.15 session (its key, and a
+    /// `cycle_id` or `flush`), if it changed anything; the 0.15 session layer then persists
+    /// it with the rest of the session, in its one save of the request. Call it once the
+    /// view's user (the handler, axum-login's `login`) is done.
+    pub async fn write_back(&self) -> Result<(), BridgeError> {
+        if !self.view.is_modified() {
+            return Ok(());
+        }
+        self.view.save().await.map_err(BridgeError::View)
+    }
+}
+
+/// The tower-sessions 0.14 store behind a [`SessionView`]: it stores nothing itself, it
+/// reads from and writes to the 0.15 session. See the [module docs](self).
+#[derive(Clone)]
+pub struct ViewStore {
+    session: Session,
+    key: &'static str,
+    /// The view's `delete` was called (a `cycle_id` or a `flush`) since the last write-back.
+    deleted: Arc<AtomicBool>,
+    /// A new sign-in (axum-login's key set to a new value) cycles the 0.15 id and removes
+    /// otpkit's keys ([`OTPKIT_LOGIN_KEYS`]).
+    fresh_login: bool,
+}
+
+/// What otpkit keeps of a sign-in: gone when axum-login signs a user in anew.
+pub const OTPKIT_LOGIN_KEYS: [&str; 5] = [
+    DEVICE_KEY,
+    VERIFIED_AT_KEY,
+    PENDING_KEY,
+    ENROL_KEY,
+    CSRF_KEY,
+];
+
+impl fmt::Debug for ViewStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ViewStore")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+fn backend(e: tower_sessions::session::Error) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+impl ViewStore {
+    /// Writes the view's `record` into the 0.15 session (see the module docs).
+    async fn write(&self, record: &Record) -> session_store::Result<()> {
+        let deleted = self.deleted.swap(false, Ordering::AcqRel);
+        let flushed = !record.data.contains_key(MARKER_KEY);
+        if flushed {
+            self.session.flush().await.map_err(backend)?;
+        }
+        let current = self.session.get_value(self.key).await.map_err(backend)?;
+        let new = record.data.get(self.key);
+        // axum-login writes its key only in `login`: a changed value is a sign-in (axum-login
+        // cycles the id only at a session's first one; a second user signing in over the
+        // first gets a new id here too).
+        let signed_in = self.fresh_login && new.is_some() && new != current.as_ref();
+        if !flushed && (deleted || signed_in) {
+            self.session.cycle_id().await.map_err(backend)?;
+        }
+        if !flushed && signed_in {
+            for k in OTPKIT_LOGIN_KEYS {
+                if self.session.get_value(k).await.map_err(backend)?.is_some() {
+                    self.session.remove_value(k).await.map_err(backend)?;
+                }
+            }
+        }
+        match new {
+            Some(v) if current.as_ref() != Some(v) => {
+                self.session
+                    .insert_value(self.key, v.clone())
+                    .await
+                    .map_err(backend)?;
+            }
+            None if current.is_some() => {
+                self.session.remove_value(self.key).await.map_err(backend)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SessionStore for ViewStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        self.write(record).await?;
+        // The view goes on as a fresh, unflushed view of the written session.
+        record.id = Id::default();
+        record.data.insert(MARKER_KEY.to_owned(), Value::Bool(true));
+        Ok(())
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.write(record).await
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let mut data = HashMap::from([(MARKER_KEY.to_owned(), Value::Bool(true))]);
+        if let Some(v) = self.session.get_value(self.key).await.map_err(backend)? {
+            data.insert(self.key.to_owned(), v);
+        }
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date: self.session.expiry_date(),
+        }))
+    }
+
+    async fn delete(&self, _id: &Id) -> session_store::Result<()> {
+        self.deleted.store(true, Ordering::Release);
+        Ok(())
+    }
+}
