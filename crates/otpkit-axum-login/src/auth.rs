@@ -12,7 +12,6 @@ use otpkit_axum::auth::AuthError;
 use tower::ServiceExt;
 
 use crate::error::BridgeError;
-use crate::layer::AxumLoginLayer;
 use crate::view::{Session, SessionView};
 
 /// axum-login's default data key, the session key under which it keeps the signed-in user
@@ -81,13 +80,6 @@ where
     /// The backend.
     pub fn backend(&self) -> &B {
         &self.backend
-    }
-
-    /// The layer that gives each request axum-login's [`AuthSession`] (for the
-    /// `AuthSession` extractor and `login_required!`) over otpkit's session: put it inside
-    /// `otpkit_axum::session_layer`, in place of axum-login's `AuthManagerLayer`.
-    pub fn layer(&self) -> AxumLoginLayer<B> {
-        AxumLoginLayer::new(self.clone())
     }
 
     /// axum-login's [`AuthSession`] for `session` (otpkit's tower-sessions 0.15 session),

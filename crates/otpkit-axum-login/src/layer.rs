@@ -50,9 +50,15 @@ impl<B> std::fmt::Debug for AxumLoginLayer<B> {
     }
 }
 
-impl<B> AxumLoginLayer<B> {
-    pub(crate) fn new(auth: AxumLoginAuth<B>) -> Self {
-        AxumLoginLayer { auth }
+impl<B> AxumLoginAuth<B>
+where
+    B: AuthnBackend + 'static,
+{
+    /// The layer that gives each request axum-login's `AuthSession` (for the
+    /// `AuthSession` extractor and `login_required!`) over otpkit's session: put it inside
+    /// `otpkit_axum::session_layer`, in place of axum-login's `AuthManagerLayer`.
+    pub fn layer(&self) -> AxumLoginLayer<B> {
+        AxumLoginLayer { auth: self.clone() }
     }
 }
 
