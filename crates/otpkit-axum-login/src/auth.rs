@@ -155,7 +155,8 @@ where
         let Some(found) = found else {
             return Err(BridgeError::UnknownUser.into());
         };
-        let (mut auth, view) = self.auth_session(session).await?;
+        let view = SessionView::for_otpkit_login(session.clone(), self.data_key);
+        let mut auth = self.auth_session_of(&view).await?;
         auth.login(&found)
             .await
             .map_err(|e| BridgeError::Login(e.to_string()))?;

@@ -16,6 +16,15 @@
 //! write-back: marker gone → 0.15 `flush` (all of the session ends, otpkit's verification
 //! too), then axum-login's key if it was set again; marker kept and a `delete` seen → 0.15
 //! `cycle_id` and the key; else the key alone. The marker never reaches the 0.15 session.
+//!
+//! Two views differ from that plain one ([`SessionView::new`]):
+//!
+//! * the request's view (the adapter's layer) treats axum-login's key set to a new value as
+//!   a new sign-in even where axum-login does not cycle (it cycles only at a session's first
+//!   login): a new 0.15 id, and otpkit's keys of an earlier sign-in
+//!   ([`OTPKIT_LOGIN_KEYS`]) removed, as otpkit's own password step does;
+//! * the view of otpkit's `Authentication::login` leaves the id cycle to otpkit, which
+//!   rotates the id right after (one `cycle_id`, not two).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -71,15 +80,15 @@ impl fmt::Debug for SessionView {
 impl SessionView {
     /// A view of `key` of `session`. Nothing is read until the view is used.
     pub fn new(session: Session, key: &'static str) -> Self {
-        Self::build(session, key, false)
+        Self::build(session, key, Mode::Plain)
     }
 
-    fn build(session: Session, key: &'static str, fresh_login: bool) -> Self {
+    fn build(session: Session, key: &'static str, mode: Mode) -> Self {
         let store = ViewStore {
             session,
             key,
             deleted: Arc::new(AtomicBool::new(false)),
-            fresh_login,
+            mode,
         };
         // The view's own id is a placeholder: it never leaves the view (the cookie carries
         // the 0.15 session's id), so that the view loads through `ViewStore::load`.
@@ -92,7 +101,14 @@ impl SessionView {
     /// id and ends what otpkit kept of an earlier one (verified device, pending login,
     /// enrolment, CSRF token), as otpkit's own password step does. Not for otpkit's `Authentication::login`, where otpkit does that itself.
     pub(crate) fn for_request(session: Session, key: &'static str) -> Self {
-        Self::build(session, key, true)
+        Self::build(session, key, Mode::Request)
+    }
+
+    /// A view for otpkit's `Authentication::login`: otpkit rotates the session id itself
+    /// right after (and did at the password step), so axum-login's id cycle there is not
+    /// repeated on the 0.15 session.
+    pub(crate) fn for_otpkit_login(session: Session, key: &'static str) -> Self {
+        Self::build(session, key, Mode::OtpkitLogin)
     }
 
     /// The tower-sessions 0.14 session that axum-login reads and writes.
@@ -120,9 +136,21 @@ pub struct ViewStore {
     key: &'static str,
     /// The view's `delete` was called (a `cycle_id` or a `flush`) since the last write-back.
     deleted: Arc<AtomicBool>,
-    /// A new sign-in (axum-login's key set to a new value) cycles the 0.15 id and removes
-    /// otpkit's keys ([`OTPKIT_LOGIN_KEYS`]).
-    fresh_login: bool,
+    mode: Mode,
+}
+
+/// What a write-back does besides axum-login's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// axum-login's id cycle and flush, as they are.
+    Plain,
+    /// The request's view ([`SessionView::for_request`]): also, a new sign-in (axum-login's
+    /// key set to a new value) cycles the 0.15 id and removes otpkit's keys
+    /// ([`OTPKIT_LOGIN_KEYS`]).
+    Request,
+    /// otpkit's `Authentication::login` ([`SessionView::for_otpkit_login`]): the flush as it
+    /// is, the id cycle left to otpkit.
+    OtpkitLogin,
 }
 
 /// What otpkit keeps of a sign-in: gone when axum-login signs a user in anew.
@@ -159,8 +187,9 @@ impl ViewStore {
         // axum-login writes its key only in `login`: a changed value is a sign-in (axum-login
         // cycles the id only at a session's first one; a second user signing in over the
         // first gets a new id here too).
-        let signed_in = self.fresh_login && new.is_some() && new != current.as_ref();
-        if !flushed && (deleted || signed_in) {
+        let signed_in = self.mode == Mode::Request && new.is_some() && new != current.as_ref();
+        let cycled = deleted && self.mode != Mode::OtpkitLogin;
+        if !flushed && (cycled || signed_in) {
             self.session.cycle_id().await.map_err(backend)?;
         }
         if !flushed && signed_in {

@@ -10,12 +10,19 @@
 
 #[path = "../examples/axum-login-app/app/mod.rs"]
 mod app;
+mod common;
 
-use http::StatusCode;
+use std::sync::Arc;
+
+use axum::body::Body;
+use http::{Request, StatusCode, header};
 use otpkit::{ManualClock, Timestamp};
+use otpkit_axum::TombstoneStore;
 use otpkit_axum::testing::{Authenticator, TestClient, TestResponse};
+use tower_sessions::{MemoryStore, SessionManagerLayer};
 
 use app::users::Users;
+use common::{Counting, Counts};
 
 /// A fresh application on a manual clock.
 struct App {
@@ -236,4 +243,46 @@ async fn the_pages_answer() {
         "{}",
         r.text()
     );
+}
+
+#[tokio::test]
+async fn the_code_step_is_one_load_one_save_and_one_id_cycle() {
+    // The whole stack (otpkit's layers, the adapter, axum-login) on a counting store.
+    let counts = Arc::new(Counts::default());
+    let store = Counting::new(TombstoneStore::new(MemoryStore::default()), &counts);
+    let layer = SessionManagerLayer::new(store).with_secure(false);
+    let clock = ManualClock::new(Timestamp::from_secs(1_767_261_600));
+    let (app, users) = app::app_with_sessions(clock.clone(), None, layer)
+        .await
+        .unwrap();
+    let t = App { app, users, clock };
+    let phone = t.alice_with_app().await;
+    let (mut c, _) = t.password("/login", "/account").await;
+    let token = c.csrf_token().await.unwrap();
+    let pending = c.cookie("id").unwrap().to_owned();
+    counts.take();
+    // The code: otpkit verifies it, calls axum-login's login and rotates the id, once.
+    let body = format!(
+        "otp_token={}&csrf_token={token}&next=%2Faccount",
+        phone.current_code()
+    );
+    let req = Request::post("/otp/verify/")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    let r = c.request(req).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND, "{}", r.text());
+    assert_eq!(r.location(), Some("/account"));
+    assert_eq!(
+        counts.take(),
+        (1, 1, 1),
+        "loads, saves, deletes of the code step"
+    );
+    // A guarded page: one load, nothing written.
+    both_pass(&mut c).await;
+    assert_eq!(counts.take(), (2, 0, 0), "two pages, one load each");
+    // The pending login's id loads nothing any more.
+    let mut old = t.browser();
+    old.set_cookie("id", Some(&pending));
+    axum_login_refuses(&mut old).await;
 }

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::body::Body;
@@ -21,9 +21,10 @@ use http::{Request, StatusCode, header};
 use otpkit_axum::TombstoneStore;
 use otpkit_axum_login::AxumLoginAuth;
 use tower::ServiceExt;
-use tower_sessions::session::{Id, Record};
-use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
+
+mod common;
+use common::{Counting, Counts};
 
 #[derive(Debug, Clone)]
 struct User {
@@ -70,65 +71,6 @@ impl AuthnBackend for Backend {
     }
 }
 
-/// The session store's calls, counted where tower-sessions' layer makes them.
-#[derive(Debug, Default)]
-struct Counts {
-    loads: AtomicUsize,
-    saves: AtomicUsize,
-    deletes: AtomicUsize,
-    fail: AtomicBool,
-}
-
-impl Counts {
-    /// (loads, saves including creates, deletes) since the last call.
-    fn take(&self) -> (usize, usize, usize) {
-        (
-            self.loads.swap(0, Ordering::SeqCst),
-            self.saves.swap(0, Ordering::SeqCst),
-            self.deletes.swap(0, Ordering::SeqCst),
-        )
-    }
-}
-
-#[derive(Debug, Clone)]
-struct Counting {
-    inner: TombstoneStore<MemoryStore>,
-    counts: Arc<Counts>,
-}
-
-impl Counting {
-    fn check(&self) -> session_store::Result<()> {
-        if self.counts.fail.load(Ordering::SeqCst) {
-            return Err(session_store::Error::Backend("the store is down".into()));
-        }
-        Ok(())
-    }
-}
-
-#[async_trait::async_trait]
-impl SessionStore for Counting {
-    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        self.counts.saves.fetch_add(1, Ordering::SeqCst);
-        self.check()?;
-        self.inner.create(record).await
-    }
-    async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.counts.saves.fetch_add(1, Ordering::SeqCst);
-        self.check()?;
-        self.inner.save(record).await
-    }
-    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        self.counts.loads.fetch_add(1, Ordering::SeqCst);
-        self.check()?;
-        self.inner.load(id).await
-    }
-    async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.counts.deletes.fetch_add(1, Ordering::SeqCst);
-        self.check()?;
-        self.inner.delete(id).await
-    }
-}
-
 type Auth = AuthSession<Backend>;
 
 async fn login(mut auth: Auth, name: String) -> StatusCode {
@@ -139,10 +81,7 @@ async fn login(mut auth: Auth, name: String) -> StatusCode {
 }
 
 fn app(counts: &Arc<Counts>) -> Router {
-    let store = Counting {
-        inner: TombstoneStore::new(MemoryStore::default()),
-        counts: Arc::clone(counts),
-    };
+    let store = Counting::new(TombstoneStore::new(MemoryStore::default()), counts);
     let auth = AxumLoginAuth::new(Backend::new());
     Router::new()
         .route(

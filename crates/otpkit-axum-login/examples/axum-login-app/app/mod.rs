@@ -21,6 +21,7 @@ use otpkit::{Clock, Engine, KeyRing};
 use otpkit_axum::{OtpKit, WebSettings, otp_required, router};
 use otpkit_axum_login::AxumLoginAuth;
 use otpkit_sqlite::SqliteStore;
+use tower_sessions::{MemoryStore, SessionManagerLayer, SessionStore};
 
 use self::users::Users;
 
@@ -32,8 +33,21 @@ pub struct AppState {
 }
 
 /// The application on the user table at `db` (in memory for `None`), otpkit's codes on
-/// `clock` (`otpkit::SystemClock`; a test's `ManualClock`). Returns the user table too.
+/// `clock` (`otpkit::SystemClock`; a test's `ManualClock`), sessions in memory. Returns the
+/// user table too.
 pub async fn app(clock: impl Clock, db: Option<&Path>) -> anyhow::Result<(Router, Users)> {
+    // Plain HTTP for the example on 127.0.0.1; behind HTTPS leave out `.with_secure(false)`.
+    let sessions = otpkit_axum::session_layer(MemoryStore::default()).with_secure(false);
+    app_with_sessions(clock, db, sessions).await
+}
+
+/// [`app`] with its session layer (in production on a durable store: otpkit-sqlite's
+/// `SqliteSessionStore`, otpkit-sqlx's, otpkit-redis's).
+pub async fn app_with_sessions<S: SessionStore + Clone>(
+    clock: impl Clock,
+    db: Option<&Path>,
+    sessions: SessionManagerLayer<S>,
+) -> anyhow::Result<(Router, Users)> {
     let users = Users::open(db)?;
     let auth = AxumLoginAuth::new(users.clone());
     // Devices in an in-memory SQLite database, sealed with a random key (both gone with the
@@ -70,10 +84,7 @@ pub async fn app(clock: impl Clock, db: Option<&Path>) -> anyhow::Result<(Router
         // axum-login's AuthSession over otpkit's session, in place of its AuthManagerLayer.
         .layer(auth.layer())
         .layer(kit.layer())
-        // The one session layer. Plain HTTP for the example on 127.0.0.1; behind HTTPS leave
-        // out `.with_secure(false)`.
-        .layer(
-            otpkit_axum::session_layer(tower_sessions::MemoryStore::default()).with_secure(false),
-        );
+        // The one session layer.
+        .layer(sessions);
     Ok((app, users))
 }
