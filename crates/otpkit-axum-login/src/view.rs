@@ -179,6 +179,17 @@ impl ViewStore {
     async fn write(&self, record: &Record) -> session_store::Result<()> {
         let deleted = self.deleted.swap(false, Ordering::AcqRel);
         let flushed = !record.data.contains_key(MARKER_KEY);
+        let others = record
+            .data
+            .keys()
+            .filter(|k| k.as_str() != self.key && k.as_str() != MARKER_KEY);
+        if others.count() > 0 {
+            tracing::warn!(
+                target: "otpkit_axum_login",
+                "data put in axum-login's session view under other keys is not kept: \
+                 use the tower-sessions 0.15 Session for the application's own data"
+            );
+        }
         if flushed {
             self.session.flush().await.map_err(backend)?;
         }
@@ -244,5 +255,122 @@ impl SessionStore for ViewStore {
     async fn delete(&self, _id: &Id) -> session_store::Result<()> {
         self.deleted.store(true, Ordering::Release);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use tower_sessions::MemoryStore;
+    use tower_sessions::SessionStore as _;
+
+    const KEY: &str = "axum-login.data";
+
+    /// A saved 0.15 session with axum-login's key, otpkit's device key and the
+    /// application's own key; the same session as the next request loads it.
+    async fn saved() -> (Session, Arc<MemoryStore>) {
+        let store = Arc::new(MemoryStore::default());
+        let s = Session::new(None, store.clone(), None);
+        s.insert(KEY, "alice").await.unwrap();
+        s.insert(DEVICE_KEY, "otp_totp.totpdevice/1").await.unwrap();
+        s.insert("cart", 3).await.unwrap();
+        s.save().await.unwrap();
+        (Session::new(s.id(), store.clone(), None), store)
+    }
+
+    #[tokio::test]
+    async fn a_cycle_of_the_view_is_a_cycle_of_the_session() {
+        let (s, store) = saved().await;
+        let old = s.id().unwrap();
+        let view = SessionView::new(s.clone(), KEY);
+        view.session().cycle_id().await.unwrap();
+        view.session().insert(KEY, "alice2").await.unwrap();
+        view.write_back().await.unwrap();
+        s.save().await.unwrap();
+        assert_ne!(s.id(), Some(old));
+        assert!(
+            store.load(&old).await.unwrap().is_none(),
+            "the old id is gone"
+        );
+        let data = store.load(&s.id().unwrap()).await.unwrap().unwrap().data;
+        assert_eq!(data.get(KEY), Some(&Value::from("alice2")));
+        assert_eq!(
+            data.get("cart"),
+            Some(&Value::from(3)),
+            "a cycle keeps the data"
+        );
+        assert!(!data.contains_key(MARKER_KEY));
+    }
+
+    #[tokio::test]
+    async fn a_flush_of_the_view_is_a_flush_of_the_session() {
+        let (s, store) = saved().await;
+        let old = s.id().unwrap();
+        let view = SessionView::new(s.clone(), KEY);
+        view.session().flush().await.unwrap();
+        view.write_back().await.unwrap();
+        assert!(s.is_empty().await);
+        assert!(store.load(&old).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn an_unchanged_view_writes_nothing() {
+        let (s, _) = saved().await;
+        let view = SessionView::for_request(s.clone(), KEY);
+        assert_eq!(
+            view.session().get::<String>(KEY).await.unwrap().as_deref(),
+            Some("alice")
+        );
+        view.write_back().await.unwrap();
+        assert!(!s.is_modified());
+    }
+
+    #[tokio::test]
+    async fn otpkits_login_leaves_the_cycle_to_otpkit() {
+        let (s, store) = saved().await;
+        let old = s.id().unwrap();
+        let view = SessionView::for_otpkit_login(s.clone(), KEY);
+        view.session().cycle_id().await.unwrap();
+        view.session().insert(KEY, "bob").await.unwrap();
+        view.write_back().await.unwrap();
+        assert_eq!(s.id(), Some(old), "not cycled here");
+        assert!(store.load(&old).await.unwrap().is_some());
+        assert_eq!(s.get::<String>(KEY).await.unwrap().as_deref(), Some("bob"));
+        assert!(
+            s.get_value(DEVICE_KEY).await.unwrap().is_some(),
+            "otpkit's keys are otpkit's"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_new_user_in_the_request_view_is_a_new_sign_in() {
+        let (s, store) = saved().await;
+        let old = s.id().unwrap();
+        let view = SessionView::for_request(s.clone(), KEY);
+        // axum-login's login over a signed-in session: no cycle of its own.
+        view.session().insert(KEY, "bob").await.unwrap();
+        view.write_back().await.unwrap();
+        s.save().await.unwrap();
+        assert_ne!(s.id(), Some(old));
+        assert!(store.load(&old).await.unwrap().is_none());
+        assert_eq!(s.get::<String>(KEY).await.unwrap().as_deref(), Some("bob"));
+        assert!(
+            s.get_value(DEVICE_KEY).await.unwrap().is_none(),
+            "no earlier verification"
+        );
+        assert_eq!(s.get::<i32>("cart").await.unwrap(), Some(3));
+    }
+
+    #[test]
+    fn debug_shows_no_session() {
+        let s = Session::new(
+            Some(tower_sessions::session::Id(7)),
+            Arc::new(MemoryStore::default()),
+            None,
+        );
+        let view = SessionView::new(s, KEY);
+        assert_eq!(format!("{view:?}"), "SessionView { .. }");
     }
 }
