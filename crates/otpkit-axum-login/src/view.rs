@@ -99,7 +99,8 @@ impl SessionView {
     /// A view for a request whose handler may sign a user in with axum-login's `login`: a
     /// new sign-in there (axum-login's key set to a new value) always gets a new 0.15 session
     /// id and ends what otpkit kept of an earlier one (verified device, pending login,
-    /// enrolment, CSRF token), as otpkit's own password step does. Not for otpkit's `Authentication::login`, where otpkit does that itself.
+    /// enrolment, CSRF token), as otpkit's own password step does. Not for otpkit's
+    /// `Authentication::login`, where otpkit does that itself.
     pub(crate) fn for_request(session: Session, key: &'static str) -> Self {
         Self::build(session, key, Mode::Request)
     }
