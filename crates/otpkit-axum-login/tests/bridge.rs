@@ -1,5 +1,5 @@
 //! The bridge itself: axum-login's tower-sessions 0.14 session as a view over otpkit's one
-//! tower-sessions 0.15 session layer. A counting store shows one load and one save per
+//! tower-sessions 0.15 session layer. A counting store shows one load and at most one save per
 //! request; axum-login's `login` id cycle is one 0.15 `cycle_id` (the old id no longer
 //! loads); `logout` is one 0.15 flush; a failing store answers 503.
 #![allow(
