@@ -90,8 +90,13 @@ fn login_form(action: &str, next: &str, wrong: bool) -> Response {
     } else {
         ""
     };
+    let how = if action == "/gate/login" {
+        "axum-login signs you in with your password; Reports then ask for your code."
+    } else {
+        "After your password, the code of your sign-in method; then axum-login signs you in."
+    };
     let body = format!(
-        "{error}<form method=\"post\" action=\"{action}\">\
+        "<p>{how}</p>{error}<form method=\"post\" action=\"{action}\">\
          <input type=\"hidden\" name=\"next\" value=\"{next}\">\
          <p><label for=\"username\">Username</label> \
          <input id=\"username\" name=\"username\" autocomplete=\"username\" required></p>\
