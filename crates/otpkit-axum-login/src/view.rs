@@ -154,6 +154,14 @@ enum Mode {
     OtpkitLogin,
 }
 
+/// The session key under which the adapter keeps the signed-in user's otpkit id (the
+/// backend's id as text) beside axum-login's data: the key under which otpkit's durable
+/// session stores (`SqliteSessionStore`, `PgSessionStore`, `MySqlSessionStore`,
+/// `RedisSessionStore`, with their default `SessionConfig`) index sessions by user, so that
+/// otpkit can list and end an axum-login user's sessions. Written and removed with
+/// axum-login's key.
+pub const USER_INDEX_KEY: &str = otpkit_axum::auth::AUTH_USER_KEY;
+
 /// What otpkit keeps of a sign-in: gone when axum-login signs a user in anew.
 pub const OTPKIT_LOGIN_KEYS: [&str; 5] = [
     DEVICE_KEY,
@@ -217,13 +225,51 @@ impl ViewStore {
                     .insert_value(self.key, v.clone())
                     .await
                     .map_err(backend)?;
+                self.index(user_id_of(v)).await?;
             }
             None if current.is_some() => {
                 self.session.remove_value(self.key).await.map_err(backend)?;
+                self.index(None).await?;
             }
             _ => {}
         }
         Ok(())
+    }
+
+    /// Keeps [`USER_INDEX_KEY`] in step with axum-login's user.
+    async fn index(&self, user: Option<String>) -> session_store::Result<()> {
+        let current = self
+            .session
+            .get_value(USER_INDEX_KEY)
+            .await
+            .map_err(backend)?;
+        match user {
+            Some(id) if current.as_ref().and_then(Value::as_str) != Some(id.as_str()) => {
+                let id = Value::String(id);
+                self.session
+                    .insert_value(USER_INDEX_KEY, id)
+                    .await
+                    .map_err(backend)?;
+            }
+            None if current.is_some() => {
+                self.session
+                    .remove_value(USER_INDEX_KEY)
+                    .await
+                    .map_err(backend)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// The signed-in user's id in axum-login 0.18's data (`{"user_id": …, "auth_hash": …}`), as
+/// text: a JSON string as it is, a number in decimal (as `Display` writes an `i64`).
+fn user_id_of(data: &Value) -> Option<String> {
+    match data.get("user_id")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 
@@ -362,6 +408,26 @@ mod tests {
             "no earlier verification"
         );
         assert_eq!(s.get::<i32>("cart").await.unwrap(), Some(3));
+    }
+
+    #[tokio::test]
+    async fn the_user_index_follows_axum_logins_user() {
+        let s = Session::new(None, Arc::new(MemoryStore::default()), None);
+        let view = SessionView::new(s.clone(), KEY);
+        let data = serde_json::json!({"user_id": 7, "auth_hash": [1, 2]});
+        view.session().insert_value(KEY, data).await.unwrap();
+        view.write_back().await.unwrap();
+        let index = s.get::<String>(USER_INDEX_KEY).await.unwrap();
+        assert_eq!(index.as_deref(), Some("7"));
+        let view = SessionView::new(s.clone(), KEY);
+        view.session().flush().await.unwrap();
+        view.write_back().await.unwrap();
+        assert_eq!(s.get_value(USER_INDEX_KEY).await.unwrap(), None);
+        assert_eq!(
+            user_id_of(&serde_json::json!({"user_id": "alice"})).as_deref(),
+            Some("alice")
+        );
+        assert_eq!(user_id_of(&serde_json::json!({"user_id": null})), None);
     }
 
     #[test]

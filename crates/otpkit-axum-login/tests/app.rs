@@ -286,3 +286,37 @@ async fn the_code_step_is_one_load_one_save_and_one_id_cycle() {
     old.set_cookie("id", Some(&pending));
     axum_login_refuses(&mut old).await;
 }
+
+#[tokio::test]
+async fn a_durable_store_lists_and_ends_an_axum_login_users_sessions() {
+    use otpkit_sessions::UserSessions;
+    // otpkit's SQLite session store indexes sessions by the user id under its default key,
+    // which the adapter keeps beside axum-login's data.
+    let db = otpkit_sqlite::SqliteStore::open_and_migrate("sqlite::memory:")
+        .await
+        .unwrap();
+    let sessions = otpkit_sqlite::SqliteSessionStore::new(db);
+    sessions.migrate().await.unwrap();
+    let layer = otpkit_axum::session_layer(sessions.clone()).with_secure(false);
+    let clock = ManualClock::new(Timestamp::from_secs(1_767_261_600));
+    let (app, users) = app::app_with_sessions(clock.clone(), None, layer)
+        .await
+        .unwrap();
+    let t = App { app, users, clock };
+    let phone = t.alice_with_app().await;
+    // A second browser through the gate, a third through the deferred login.
+    let (mut gate, _) = t.password("/gate/login", "/reports").await;
+    let (mut deferred, _) = t.password("/login", "/account").await;
+    deferred.verify(&phone.current_code()).await.unwrap();
+    both_pass(&mut deferred).await;
+    // alice is row 1 of the user table: otpkit's user id "1".
+    let alice = otpkit::UserId::new("1").unwrap();
+    let listed = sessions.list_sessions(&alice).await.unwrap();
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    // Ending them all signs every browser out, for axum-login and for otpkit.
+    sessions.end_all_sessions(&alice, None).await.unwrap();
+    axum_login_refuses(&mut gate).await;
+    axum_login_refuses(&mut deferred).await;
+    otpkit_refuses(&mut deferred, "/login?next=/reports").await;
+    assert!(sessions.list_sessions(&alice).await.unwrap().is_empty());
+}
