@@ -30,7 +30,7 @@ use tower_sessions_core::session_store;
 use tower_sessions_core::{ExpiredDeletion, SessionStore};
 
 use crate::codec::from_millis;
-use crate::{DEFAULT_USER_KEY, SessionConfig, SessionMeta, UserSessions};
+use crate::{AGENT_KEY, DEFAULT_USER_KEY, DEVICE_KEY, SessionConfig, SessionMeta, UserSessions};
 
 /// What a store under test must be.
 pub trait ConformanceStore: SessionStore + ExpiredDeletion + UserSessions + Clone {}
@@ -348,10 +348,20 @@ pub async fn delete_expired_removes_tombstones<S: ConformanceStore>(
     );
 }
 
-/// The user index: listing with created / last seen / expiry, ending one session (only the
-/// owner's), ending all but one, ending all.
+/// The user index: listing with created / last seen / expiry and, from the data, the user
+/// agent and the verifying device; ending one session (only the owner's), ending all but
+/// one, ending all.
 pub async fn user_index<S: ConformanceStore>(a: S, b: S, clock: Arc<ManualClock>) {
-    let a1 = created(&a, record(&clock, Some("alice"), HOUR)).await;
+    let mut first = record(&clock, Some("alice"), HOUR);
+    first.data.insert(
+        AGENT_KEY.into(),
+        serde_json::json!("Mozilla/5.0 (X11; Linux) Firefox/1"),
+    );
+    first.data.insert(
+        DEVICE_KEY.into(),
+        serde_json::json!("otp_totp.totpdevice/7"),
+    );
+    let a1 = created(&a, first).await;
     clock.advance_secs(10);
     let mut a2 = created(&b, record(&clock, Some("alice"), HOUR)).await;
     let a3 = created(&a, record(&clock, Some("alice"), HOUR)).await;
@@ -380,6 +390,20 @@ pub async fn user_index<S: ConformanceStore>(a: S, b: S, clock: Arc<ManualClock>
         m2.expires_at,
         from_millis(crate::codec::millis(a2.expiry_date)),
         "expires"
+    );
+    assert_eq!(
+        (&m2.agent, &m2.device),
+        (&None, &None),
+        "no agent, no device"
+    );
+    let m1 = meta.first().unwrap_or_else(|| panic!("a1 listed"));
+    assert_eq!(
+        (m1.agent.as_deref(), m1.device.as_deref()),
+        (
+            Some("Mozilla/5.0 (X11; Linux) Firefox/1"),
+            Some("otp_totp.totpdevice/7")
+        ),
+        "the agent and the device from the data"
     );
 
     let ended = |r: bool, what: &str| assert!(r, "{what}");
