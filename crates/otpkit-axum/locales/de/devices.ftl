@@ -60,3 +60,24 @@ devices-regenerate-what = { $left ->
 }
 devices-regenerate-save = Die neuen Codes werden nur einmal angezeigt: Bewahre sie sicher auf.
 devices-regenerate-button = Neue Backup-Codes erstellen
+
+# "Ihre Sitzungen" (/devices/, §7.7.1).
+sessions-title = Ihre Sitzungen
+sessions-hint = Wo Sie angemeldet sind. Wenn Sie eine Sitzung nicht kennen, melden Sie sie ab und ändern Sie Ihr Passwort.
+sessions-caption = Ihre angemeldeten Sitzungen, mit dem, was Sie mit jeder tun können
+sessions-col-device = Browser
+sessions-col-signed-in = Angemeldet
+sessions-col-last-seen = Zuletzt aktiv
+sessions-current = diese Sitzung
+sessions-agent = { $browser } unter { $os }
+sessions-agent-os = Ein Browser unter { $os }
+sessions-agent-unknown = Unbekannter Browser
+sessions-end-button = Abmelden
+sessions-end-label = { $description } abmelden
+sessions-end-others-button = Alle anderen Sitzungen abmelden
+sessions-ended-one = { $description } wurde abgemeldet.
+sessions-ended-others = { $n ->
+    [0] Es gab keine andere Sitzung zum Abmelden.
+    [one] 1 andere Sitzung wurde abgemeldet.
+   *[other] { $n } andere Sitzungen wurden abgemeldet.
+}
