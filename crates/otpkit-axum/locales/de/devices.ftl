@@ -61,10 +61,10 @@ devices-regenerate-what = { $left ->
 devices-regenerate-save = Die neuen Codes werden nur einmal angezeigt: Bewahre sie sicher auf.
 devices-regenerate-button = Neue Backup-Codes erstellen
 
-# "Ihre Sitzungen" (/devices/, §7.7.1).
-sessions-title = Ihre Sitzungen
-sessions-hint = Wo Sie angemeldet sind. Wenn Sie eine Sitzung nicht kennen, melden Sie sie ab und ändern Sie Ihr Passwort.
-sessions-caption = Ihre angemeldeten Sitzungen, mit dem, was Sie mit jeder tun können
+# „Deine Sitzungen“ (/devices/, §7.7.1).
+sessions-title = Deine Sitzungen
+sessions-hint = Wo du angemeldet bist. Wenn du eine Sitzung nicht erkennst, melde sie ab und ändere dein Passwort.
+sessions-caption = Deine angemeldeten Sitzungen und was du damit tun kannst
 sessions-col-device = Browser
 sessions-col-signed-in = Angemeldet
 sessions-col-last-seen = Zuletzt aktiv
