@@ -405,3 +405,27 @@ async fn without_an_index_there_is_no_section_and_the_routes_are_not_found() {
     assert!(!page.body.contains("/otp&#x2f;admin&#x2f;sessions"));
     assert!(!page.body.contains(&esc("/otp/admin/sessions/end/")));
 }
+
+/// The lock-out of the device that verified this very session (wrong codes at `/verify/`):
+/// the other sessions it verified end, this one stays, no longer verified.
+#[tokio::test]
+async fn a_lock_out_from_this_session_leaves_it_unverified() {
+    let t = app_with_index(|s| {
+        s.throttle.lockout_threshold = 2;
+        s.totp.throttle_factor = 0;
+    })
+    .await;
+    let (p1, _, [mut s1, mut s2, mut s3]) = three_sessions(&t).await;
+    for _ in 0..2 {
+        let r = s1
+            .post_json(
+                "/otp/verify/",
+                json!({"otp_device": p1, "otp_token": "000000"}),
+            )
+            .await;
+        assert_eq!(r.json()["error"], "invalid_token", "{}", r.body);
+    }
+    assert_eq!(s1.state().await, "authenticated", "this one, unverified");
+    assert_eq!(s2.state().await, "anonymous");
+    assert_eq!(s3.state().await, "verified");
+}
