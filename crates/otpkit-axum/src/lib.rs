@@ -244,9 +244,13 @@
 //! | `/devices/{model_label}/{id}/rename/` | POST | rename |
 //! | `/devices/{model_label}/{id}/remove/` | GET, POST | GET: "Remove …?"; POST: remove (HTML: with `confirm=yes`, which the GET's form sends) |
 //! | `/devices/{model_label}/{id}/unlock/` | POST | unlock from a session verified by another device |
+//! | `/devices/sessions/` | GET | JSON: the user's signed-in sessions (`handle`, `description`, times, `current`); HTML: 302 to the list's "Your sessions" section. Only with [`OtpKitBuilder::user_sessions`] (else 404) |
+//! | `/devices/sessions/{handle}/end/` | POST | signs out one of the user's other sessions (verified session + CSRF; 404 for another user's or an unknown handle) |
+//! | `/devices/sessions/end-others/` | POST | "Sign out all other sessions": JSON `{"status": "ended", "count": n}`, HTML 303 back to the list |
 //! | `/admin/` | GET | admin device list (filters `kind`, `confirmed`, `created`, `used`; search `q`) |
 //! | `/admin/login/` | GET, POST | the admin login (§7.3 flow) |
 //! | `/admin/reset-throttling/` | POST | bulk "Reset throttling" over `ids` (skips the session's verifying device) |
+//! | `/admin/sessions/end/` | POST | "Sign out all of this user's sessions" (field `user`; fresh verification, CSRF), with [`OtpKitBuilder::user_sessions`] |
 //! | `/admin/devices/add/` | GET, POST | add a device |
 //! | `/admin/devices/{model_label}/{id}/` | GET, POST | device page; POST changes its name and configuration |
 //! | `/admin/devices/{model_label}/{id}/{confirm,reset-throttling,remove,backup-codes}/` | POST | actions; every admin POST needs a fresh verification, as the `/devices/` actions do; `remove` and `backup-codes` from HTML need `confirm=yes` |
@@ -332,7 +336,9 @@ pub mod templates;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 pub mod tombstone;
+mod user_agent;
 mod web;
+mod your_sessions;
 
 /// The attribute that the async traits an application implements need: [`Authentication`],
 /// [`CredentialChecker`], [`security_mail::UserContacts`] (and the core's, which

@@ -11,7 +11,7 @@
 //! | [`code_step`] | `/verify/`, `/logout/`, `/session`, `/openapi.json`, `/language/`, `/static/otpkit.css`, `/static/otpkit.js` |
 //! | [`password_login`] | `/login/`, `/admin/login/` |
 //! | [`enrolment`] | `/devices/new/…`, `/devices/totp/new/…`, `/devices/email/new/`, `/devices/backup-codes/…` |
-//! | [`devices`] | `/devices/`, `/devices/{model_label}/{id}/{rename,remove,unlock}/` |
+//! | [`devices`] | `/devices/`, `/devices/{model_label}/{id}/{rename,remove,unlock}/`, `/devices/sessions/`, `/devices/sessions/{handle}/end/`, `/devices/sessions/end-others/` |
 //! | [`admin`] | `/admin/…` except `/admin/login/` |
 //!
 //! ```
@@ -62,7 +62,9 @@ where
     pages::piece(kit, pages::enrolment)
 }
 
-/// The user's devices: the list, rename, remove and unlock.
+/// The user's devices: the list, rename, remove and unlock; and the user's signed-in
+/// sessions, listed and ended, when the kit has the session store's index
+/// ([`OtpKitBuilder::user_sessions`](crate::OtpKitBuilder::user_sessions)).
 pub fn devices<S>(kit: OtpKit) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,

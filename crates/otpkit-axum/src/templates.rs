@@ -150,13 +150,15 @@
 //!
 //! ### `otpkit/devices.html`
 //!
-//! `{prefix}/devices/`: the user's sign-in methods, each with rename, unlock and remove, and
-//! the links to add one.
+//! `{prefix}/devices/`: the user's sign-in methods, each with rename, unlock and remove, the
+//! links to add one, and the user's signed-in sessions.
 //!
 //! | Value | Type | Meaning |
 //! |---|---|---|
 //! | `devices` | list | the confirmed devices, each with `id`, `name`, `kind` (in plain words), `base` (the device's address), `remove_url`, `current` (verified this session), `is_static` (backup codes), `email` (address or none), `codes` ("5 codes left" or none), `confirmed`, `created_at`, `last_used_at` (or none), `locked`, `throttled_until` (or none) and `rename_error` (or none) |
 //! | `regenerate_url` | text | the "new backup codes" confirmation page |
+//! | `sessions` | list or none | "Your sessions": the user's signed-in sessions, oldest first, each with `description` ("Firefox on Linux"), `created_at`, `last_seen_at`, `current` (this session) and `end_url` (its "Sign out" form's address); none when the kit has no session index |
+//! | `end_others_url` | text | the "Sign out all other sessions" form's address |
 //! | `error` | text or none | the problem |
 //! | `code` | text or none | the problem's code |
 //! | `info` | text or none | a notice |
@@ -321,6 +323,7 @@
 //! | `key` | text or none | the current key in Base32 (TOTP/HOTP, unless hidden) |
 //! | `hide_sensitive` | yes/no | `OTP_ADMIN_HIDE_SENSITIVE_DATA` |
 //! | `form` | map | the values typed before a refused form, by field |
+//! | `end_sessions_url` | text or none | the "Sign out all of this user's sessions" form's address (none without a session index) |
 //! | `name_error` | yes/no | the problem is the name field's |
 //! | `error` | text or none | the problem |
 //! | `code` | text or none | the problem's code |

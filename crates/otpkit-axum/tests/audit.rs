@@ -604,3 +604,94 @@ async fn throttle_increment_reaching_the_threshold_emits_device_locked_once() {
         "the password in the logs:\n{logs}"
     );
 }
+
+/// docs/audit.md "Ended sessions": each end of sessions is one `sessions_ended` record with
+/// why, who acted, whose, which device and how many, and no session id or handle anywhere in
+/// the logs.
+#[tokio::test(flavor = "current_thread")]
+#[allow(clippy::await_holding_lock)] // SERIAL: held for the whole test on purpose
+async fn ending_sessions_is_recorded_without_ids() {
+    let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    let (capture, _guard) = install();
+    let t = app_with_index(|_| {}).await;
+    let (p1, p2) = (totp(&t, "alice").await, totp(&t, "alice").await);
+    let admin_pid = totp(&t, "admin").await;
+    let mut clients = Vec::new();
+    for pid in [&p1, &p1, &p2, &p2] {
+        next_step(&t);
+        let mut c = Client::new(&t);
+        c.login_totp(&t, "alice", pid).await;
+        clients.push(c);
+    }
+    let r = clients[0].get_json("/otp/devices/sessions/").await;
+    let handles: Vec<String> = r.json()["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["handle"].as_str().unwrap().to_owned())
+        .collect();
+    // s0 removes p1: s1 (also p1's) ends; s0 stays, unverified.
+    let r = clients[0]
+        .post_json(&format!("/otp/devices/{p1}/remove/"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // s2 signs out s0, then all others (s3).
+    let s0 = handles[0].clone();
+    let r = clients[2]
+        .post_json(&format!("/otp/devices/sessions/{s0}/end/"), json!({}))
+        .await;
+    assert_eq!(r.json()["count"], 1, "{}", r.body);
+    let r = clients[2]
+        .post_json("/otp/devices/sessions/end-others/", json!({}))
+        .await;
+    assert_eq!(r.json()["count"], 1, "{}", r.body);
+    next_step(&t);
+    let mut admin = Client::new(&t);
+    admin.login_totp(&t, "admin", &admin_pid).await;
+    let r = admin
+        .post_json("/otp/admin/sessions/end/", json!({"user": "alice"}))
+        .await;
+    assert_eq!(r.json()["count"], 1, "{}", r.body);
+
+    let ended: Vec<BTreeMap<String, String>> = capture
+        .audit
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|a| a.fields.get("event").map(String::as_str) == Some("sessions_ended"))
+        .map(|a| a.fields.clone())
+        .collect();
+    let record = |action: &str, actor: &str, device: &str, count: &str| {
+        [
+            ("message", "otpkit sessions ended"),
+            ("event", "sessions_ended"),
+            ("action", action),
+            ("actor", actor),
+            ("user", "alice"),
+            ("device", device),
+            ("count", count),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect::<BTreeMap<_, _>>()
+    };
+    assert_eq!(
+        ended,
+        vec![
+            record("device_removed", "alice", &p1, "1"),
+            record("end_session", "alice", "", "1"),
+            record("end_other_sessions", "alice", "", "1"),
+            record("admin_end_sessions", "admin", "", "1"),
+        ]
+    );
+    let text = capture.text.lock().unwrap().clone();
+    for c in clients.iter().chain([&admin]) {
+        assert!(
+            !text.contains(c.cookie.as_deref().unwrap()),
+            "a session id logged"
+        );
+    }
+    for h in &handles {
+        assert!(!text.contains(h.as_str()), "a handle logged");
+    }
+}

@@ -607,6 +607,55 @@ async fn admin(t: &TestApp, api: &mut Api) {
     assert_eq!(field(&r, "status"), "ok");
 }
 
+/// "Your sessions" (on a store with an index): the list, ending one, ending the others, an
+/// administrator ending a user's sessions; and 404 for another user's handle.
+async fn your_sessions(api: &mut Api) {
+    let t = app_with_index(|_| {}).await;
+    let (pid, admin_pid) = (totp(&t, "alice").await, totp(&t, "admin").await);
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        next_step(&t);
+        let mut c = Client::new(&t);
+        c.login_totp(&t, "alice", &pid).await;
+        clients.push(c);
+    }
+    let c = &mut clients[0];
+    let r = api.get(c, "/otp/devices/sessions/").await;
+    let other = r.json()["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == false)
+        .unwrap()["handle"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let end = format!("/otp/devices/sessions/{other}/end/");
+    let r = api.post(c, &end, json!({})).await;
+    assert_eq!(field(&r, "status"), "ended");
+    let r = api.post(c, &end, json!({})).await;
+    assert_eq!(field(&r, "error"), "not_found");
+    let r = api
+        .post(c, "/otp/devices/sessions/end-others/", json!({}))
+        .await;
+    assert_eq!(r.json()["count"], 1);
+    next_step(&t);
+    let mut admin = Client::new(&t);
+    admin.login_totp(&t, "admin", &admin_pid).await;
+    let r = api
+        .post(
+            &mut admin,
+            "/otp/admin/sessions/end/",
+            json!({"user": "alice"}),
+        )
+        .await;
+    assert_eq!(r.json()["count"], 1);
+    let r = api
+        .post(&mut admin, "/otp/admin/sessions/end/", json!({"user": ""}))
+        .await;
+    assert_eq!(field(&r, "error"), "bad_request");
+}
+
 /// The pages the document leaves out (`pages::openapi`'s `NOT_JSON`, the assets aside)
 /// answer a JSON client, signed in, verified and fresh, without JSON: they are HTML pages.
 async fn not_json(c: &mut Client, own: &str, alice: &str, codes: &str) {
@@ -650,6 +699,7 @@ async fn answers_match_the_document() {
     enrol(&t, &mut api, &mut c).await;
     devices(&t, &mut api, &mut c, &pid).await;
     admin(&t, &mut api).await;
+    your_sessions(&mut api).await;
     assert_eq!(api.unreached(), Vec::<(String, String)>::new());
 }
 

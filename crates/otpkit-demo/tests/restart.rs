@@ -274,6 +274,13 @@ fn a_verified_session_survives_sigkill_and_restart() {
     assert_eq!(again.level(), "verified");
     let protected = again.get("/protected/");
     assert_eq!(protected.status, 200, "{}", protected.body);
+    // The device list shows "Your sessions" (the demo gives the kit its store's index),
+    // this one marked, and never the session id.
+    let devices = again.get("/otp/devices/");
+    assert_eq!(devices.status, 200, "{}", devices.body);
+    assert!(devices.body.contains("Your sessions"), "{}", devices.body);
+    assert!(devices.body.contains("this session"), "{}", devices.body);
+    assert!(!devices.body.contains(&cookie), "a session id on the page");
 
     // A made-up cookie is anonymous, and the protected page refuses it.
     let stranger = Http::new(&demo.url);

@@ -84,8 +84,8 @@ pub(crate) struct Scripts {
     /// `KEYS[2]` = user index; `ARGV[4..5]` = user, the id to keep or `''`. How many it
     /// ended; drops index entries that are no longer the user's.
     pub(crate) end_all: Script,
-    /// `KEYS[2]` = user index; `ARGV[4]` = user. `[id, created, last seen, expiry]*` of the
-    /// live sessions; drops index entries that are no longer the user's.
+    /// `KEYS[2]` = user index; `ARGV[4]` = user. `[id, created, last seen, expiry, data]*`
+    /// of the live sessions; drops index entries that are no longer the user's.
     pub(crate) list: Script,
     /// `ARGV[4]` = batch size. Deletes up to a batch of sessions and tombstones whose
     /// expiry has passed (and their user index entries); says how many ids it looked at.
@@ -134,14 +134,15 @@ return n
 const LIST: &str = r#"
 local out = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  local v = redis.call('HMGET', skey(id), 'u', 'c', 's', 'e')
+  local v = redis.call('HMGET', skey(id), 'u', 'c', 's', 'e', 'd')
   if v[1] ~= ARGV[4] then
     redis.call('ZREM', KEYS[2], id)
-  elseif v[4] and tonumber(v[4]) > now then
+  elseif v[4] and v[5] and tonumber(v[4]) > now then
     table.insert(out, id)
     table.insert(out, v[2] or v[4])
     table.insert(out, v[3] or v[4])
     table.insert(out, v[4])
+    table.insert(out, v[5])
   end
 end
 return out

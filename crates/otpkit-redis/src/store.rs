@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use otpkit::UserId;
-use otpkit_sessions::codec::{backend, decode, encode, from_millis};
+use otpkit_sessions::codec::{backend, decode, encode};
 use otpkit_sessions::{SessionConfig, SessionMeta, UserSessions};
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, ScriptInvocation};
@@ -260,20 +260,17 @@ impl UserSessions for RedisSessionStore {
             .run(&SCRIPTS.list, &self.user_key(user), &[user.as_str()])
             .await?;
         let mut out = flat
-            .chunks_exact(4)
+            .chunks_exact(5)
             .map(|row| {
-                let [id, c, s, e] = row else {
+                let [id, c, s, e, data] = row else {
                     return Err(Error::Decode("a listing row".into()));
                 };
-                let at = |v: &str| {
-                    v.parse::<i64>()
-                        .map(from_millis)
-                        .map_err(|e| Error::Decode(e.to_string()))
-                };
+                let at = |v: &str| v.parse::<i64>().map_err(|e| Error::Decode(e.to_string()));
                 let id: Id = id
                     .parse()
                     .map_err(|_| Error::Decode("a session id".into()))?;
-                Ok(SessionMeta::new(id, at(c)?, at(s)?, at(e)?))
+                let bytes = otpkit_sessions::codec::id_bytes(&id);
+                otpkit_sessions::codec::meta(&bytes, (at(c)?, at(s)?, at(e)?), data)
             })
             .collect::<Result<Vec<_>>>()?;
         // Oldest first, as the SQL stores (ties by the id's stored bytes).

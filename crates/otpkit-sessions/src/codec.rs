@@ -18,6 +18,7 @@ use tower_sessions_core::session::{Id, Record};
 use tower_sessions_core::session_store::Error;
 
 use crate::config::SessionConfig;
+use crate::meta::SessionMeta;
 
 /// A session's data, as tower-sessions keeps it (its own alias is private).
 type Data = HashMap<String, serde_json::Value>;
@@ -71,6 +72,25 @@ pub fn decode(id: Id, data: &str) -> Result<Record, Error> {
         data: stored.data,
         expiry_date: stored.expiry_date,
     })
+}
+
+/// A listing entry from a row: the id's bytes, created, last seen and expiry
+/// (milliseconds), and the `data` column, from which [`SessionMeta::with_data`] reads the
+/// user agent and the verifying device.
+pub fn meta(
+    id: &[u8],
+    (created, seen, expires): (i64, i64, i64),
+    data: &str,
+) -> Result<SessionMeta, Error> {
+    let id = id_from_bytes(id)?;
+    let record = decode(id, data)?;
+    let meta = SessionMeta::new(
+        id,
+        from_millis(created),
+        from_millis(seen),
+        from_millis(expires),
+    );
+    Ok(meta.with_data(&record.data))
 }
 
 /// The 16 bytes an id is stored as (big-endian).

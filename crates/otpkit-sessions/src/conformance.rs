@@ -30,7 +30,7 @@ use tower_sessions_core::session_store;
 use tower_sessions_core::{ExpiredDeletion, SessionStore};
 
 use crate::codec::from_millis;
-use crate::{DEFAULT_USER_KEY, SessionConfig, SessionMeta, UserSessions};
+use crate::{AGENT_KEY, DEFAULT_USER_KEY, DEVICE_KEY, SessionConfig, SessionMeta, UserSessions};
 
 /// What a store under test must be.
 pub trait ConformanceStore: SessionStore + ExpiredDeletion + UserSessions + Clone {}
@@ -138,6 +138,7 @@ macro_rules! session_store_conformance_tests {
         $crate::session_store_conformance_tests!(@cases $make;
             create_load_save_delete, create_never_reuses_an_id, expiry,
             delete_expired_removes_tombstones, user_index, user_index_follows_the_data,
+            listing_reads_agent_and_device,
             resurrection_race_delete, resurrection_race_cycle, concurrent_saves);
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -427,6 +428,54 @@ pub async fn user_index<S: ConformanceStore>(a: S, b: S, clock: Arc<ManualClock>
     assert_eq!(load(&a, &a2.id).await, None);
     assert!(load(&a, &b1.id).await.is_some() && load(&a, &anon.id).await.is_some());
     assert_eq!(listed(&a, "bob").await, vec![b1.id]);
+}
+
+/// A listing reads, from each session's data, the user agent recorded at sign-in and the
+/// device that verified it (none when absent), as they are at the last write.
+pub async fn listing_reads_agent_and_device<S: ConformanceStore>(
+    a: S,
+    b: S,
+    clock: Arc<ManualClock>,
+) {
+    let firefox = "Mozilla/5.0 (X11; Linux) Firefox/1";
+    let mut first = record(&clock, Some("alice"), HOUR);
+    first
+        .data
+        .insert(AGENT_KEY.into(), serde_json::json!(firefox));
+    first.data.insert(
+        DEVICE_KEY.into(),
+        serde_json::json!("otp_totp.totpdevice/7"),
+    );
+    let mut first = created(&a, first).await;
+    clock.advance_secs(1);
+    let plain = created(&a, record(&clock, Some("alice"), HOUR)).await;
+    let meta = b
+        .list_sessions(&user("alice"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let shown: Vec<_> = meta
+        .iter()
+        .map(|m| (m.id, m.agent.as_deref(), m.device.as_deref()))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            (first.id, Some(firefox), Some("otp_totp.totpdevice/7")),
+            (plain.id, None, None)
+        ],
+        "the agent and the device from the data"
+    );
+    first.data.remove(DEVICE_KEY);
+    save(&b, &first).await;
+    let meta = a
+        .list_sessions(&user("alice"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        meta.first().map(|m| m.device.clone()),
+        Some(None),
+        "unverified"
+    );
 }
 
 /// The owner is read at every write: signing in, switching user and signing out move the

@@ -14,7 +14,8 @@
 //! This crate holds what they share:
 //!
 //! - [`UserSessions`], the index by user: list a user's sessions ([`SessionMeta`]: created,
-//!   last seen, expiry), end one, end all (but one);
+//!   last seen, expiry, and from the session's data the user agent recorded at sign-in and
+//!   the device that verified it), end one, end all (but one);
 //! - [`SessionConfig`]: the session key holding the user id (default [`DEFAULT_USER_KEY`],
 //!   otpkit-axum's `AUTH_USER_KEY`, taken as configuration so that this crate does not depend
 //!   on the web layer), how long tombstones last, the clock;
@@ -75,6 +76,6 @@ pub use async_trait::async_trait;
 pub use config::{
     DEFAULT_TOMBSTONE_GRACE, DEFAULT_USER_KEY, MAX_TOMBSTONE_GRACE_MILLIS, SessionConfig,
 };
-pub use meta::SessionMeta;
+pub use meta::{AGENT_KEY, DEVICE_KEY, MAX_AGENT_BYTES, SessionMeta};
 pub use safe::ResurrectionSafe;
 pub use user_sessions::UserSessions;

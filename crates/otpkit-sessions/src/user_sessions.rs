@@ -17,6 +17,9 @@ use crate::meta::SessionMeta;
 /// [`SessionStore::delete`](tower_sessions_core::SessionStore::delete): it never loads
 /// again, and a request that loaded it before cannot write it back.
 ///
+/// A listing reads the user agent recorded at sign-in and the device that verified each
+/// session from its data ([`SessionMeta::with_data`]).
+///
 /// Every method is scoped to `user`: a session id that belongs to someone else (or to
 /// nobody) is not touched, so an id taken from a request cannot end another user's session.
 /// Expired sessions are not listed.
@@ -55,7 +58,8 @@ use crate::meta::SessionMeta;
 ///         let ids = self.ids_of(user);
 ///         let map = self.map.lock().unwrap();
 ///         let meta = |(r, created): &(Record, OffsetDateTime)| {
-///             SessionMeta::new(r.id, *created, *created, r.expiry_date)
+///             // the user agent and the verifying device, from the data
+///             SessionMeta::new(r.id, *created, *created, r.expiry_date).with_data(&r.data)
 ///         };
 ///         Ok(ids.iter().filter_map(|id| map.get(id)).map(meta).collect())
 ///     }

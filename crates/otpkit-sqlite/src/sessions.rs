@@ -71,7 +71,7 @@ const DELETE: &str = "INSERT INTO otpkit_session \
     VALUES (?1, NULL, NULL, ?2, ?2, ?2 + ?3) ON CONFLICT (id) DO UPDATE SET \
     data = NULL, expires_at = max(otpkit_session.expires_at, ?2) + ?3";
 const DELETE_EXPIRED: &str = "DELETE FROM otpkit_session WHERE expires_at <= CAST(?1 AS INTEGER)";
-const LIST: &str = "SELECT id, created_at, last_seen_at, expires_at FROM otpkit_session \
+const LIST: &str = "SELECT id, created_at, last_seen_at, expires_at, data FROM otpkit_session \
     WHERE user_id = CAST(?1 AS TEXT) AND data IS NOT NULL AND expires_at > ?2 \
     ORDER BY created_at, id";
 const END: &str = "UPDATE otpkit_session SET data = NULL, expires_at = max(expires_at, ?3) + ?4 \
@@ -302,24 +302,18 @@ impl ExpiredDeletion for SqliteSessionStore {
 impl UserSessions for SqliteSessionStore {
     async fn list_sessions(&self, user: &UserId) -> session_store::Result<Vec<SessionMeta>> {
         let (user, now) = (user.as_str().to_owned(), self.config.now_millis());
-        let rows: Vec<(Vec<u8>, i64, i64, i64)> = self
+        type Row = (Vec<u8>, (i64, i64, i64), String);
+        let rows: Vec<Row> = self
             .run(false, move |c| {
                 let mut s = c.prepare_cached(LIST)?;
                 let rows = s.query_map(params![&user, now], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?), r.get(4)?))
                 })?;
                 rows.collect()
             })
             .await?;
-        rows.into_iter()
-            .map(|(id, created, seen, expires)| {
-                Ok(SessionMeta::new(
-                    codec::id_from_bytes(&id)?,
-                    codec::from_millis(created),
-                    codec::from_millis(seen),
-                    codec::from_millis(expires),
-                ))
-            })
+        rows.iter()
+            .map(|(id, times, data)| codec::meta(id, *times, data))
             .collect()
     }
 

@@ -93,3 +93,11 @@ admin-codes-confirm-what = { $left ->
    *[other] Die { $left } unbenutzten Backup-Codes von { $user } funktionieren nicht mehr, sobald die neuen Codes erstellt sind.
 }
 admin-codes-confirm-save = Die neuen Codes werden nur einmal angezeigt: Gib sie { $user } auf sicherem Weg weiter.
+
+admin-sessions-end-button = Alle Sitzungen von { $user } abmelden
+admin-sessions-end-hint = Jeder Browser, in dem diese Person angemeldet ist, muss sich neu anmelden.
+admin-sessions-ended = { $n ->
+    [0] { $user } hatte keine Sitzung zum Abmelden.
+    [one] 1 Sitzung von { $user } wurde abgemeldet.
+   *[other] { $n } Sitzungen von { $user } wurden abgemeldet.
+}

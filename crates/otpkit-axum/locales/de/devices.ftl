@@ -60,3 +60,24 @@ devices-regenerate-what = { $left ->
 }
 devices-regenerate-save = Die neuen Codes werden nur einmal angezeigt: Bewahre sie sicher auf.
 devices-regenerate-button = Neue Backup-Codes erstellen
+
+# „Deine Sitzungen“ (/devices/, §7.7.1).
+sessions-title = Deine Sitzungen
+sessions-hint = Wo du angemeldet bist. Wenn du eine Sitzung nicht erkennst, melde sie ab und ändere dein Passwort.
+sessions-caption = Deine angemeldeten Sitzungen und was du damit tun kannst
+sessions-col-device = Browser
+sessions-col-signed-in = Angemeldet
+sessions-col-last-seen = Zuletzt aktiv
+sessions-current = diese Sitzung
+sessions-agent = { $browser } unter { $os }
+sessions-agent-os = Ein Browser unter { $os }
+sessions-agent-unknown = Unbekannter Browser
+sessions-end-button = Abmelden
+sessions-end-label = Abmelden: { $description }
+sessions-end-others-button = Alle anderen Sitzungen abmelden
+sessions-ended-one = { $description } wurde abgemeldet.
+sessions-ended-others = { $n ->
+    [0] Es gab keine andere Sitzung zum Abmelden.
+    [one] 1 andere Sitzung wurde abgemeldet.
+   *[other] { $n } andere Sitzungen wurden abgemeldet.
+}

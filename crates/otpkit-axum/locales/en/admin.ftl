@@ -93,3 +93,11 @@ admin-codes-confirm-what = { $left ->
    *[other] The { $left } unused backup codes of { $user } stop working as soon as the new codes are made.
 }
 admin-codes-confirm-save = The new codes are shown once: hand them to { $user } in a safe way.
+
+admin-sessions-end-button = Sign out all of { $user }’s sessions
+admin-sessions-end-hint = Every browser where this user is signed in must sign in again.
+admin-sessions-ended = { $n ->
+    [0] { $user } had no session to sign out.
+    [one] Signed out 1 session of { $user }.
+   *[other] Signed out { $n } sessions of { $user }.
+}

@@ -60,3 +60,24 @@ devices-regenerate-what = { $left ->
 }
 devices-regenerate-save = The new codes are shown once: save them somewhere safe.
 devices-regenerate-button = Get new backup codes
+
+# "Your sessions" (/devices/, §7.7.1).
+sessions-title = Your sessions
+sessions-hint = Where you are signed in. If you do not recognise one, sign it out and change your password.
+sessions-caption = Your signed-in sessions, with what you can do with each
+sessions-col-device = Browser
+sessions-col-signed-in = Signed in
+sessions-col-last-seen = Last active
+sessions-current = this session
+sessions-agent = { $browser } on { $os }
+sessions-agent-os = A browser on { $os }
+sessions-agent-unknown = Unknown browser
+sessions-end-button = Sign out
+sessions-end-label = Sign out { $description }
+sessions-end-others-button = Sign out all other sessions
+sessions-ended-one = Signed out { $description }.
+sessions-ended-others = { $n ->
+    [0] There was no other session to sign out.
+    [one] Signed out 1 other session.
+   *[other] Signed out { $n } other sessions.
+}

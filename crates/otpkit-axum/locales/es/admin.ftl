@@ -93,3 +93,11 @@ admin-codes-confirm-what = { $left ->
    *[other] Los { $left } códigos de respaldo sin usar de { $user } dejarán de funcionar en cuanto se generen los nuevos.
 }
 admin-codes-confirm-save = Los nuevos códigos se muestran una sola vez: entrégaselos a { $user } de forma segura.
+
+admin-sessions-end-button = Cerrar todas las sesiones de { $user }
+admin-sessions-end-hint = Cada navegador en el que esta persona tiene la sesión iniciada deberá iniciarla de nuevo.
+admin-sessions-ended = { $n ->
+    [0] { $user } no tenía ninguna sesión que cerrar.
+    [one] Se cerró 1 sesión de { $user }.
+   *[other] Se cerraron { $n } sesiones de { $user }.
+}

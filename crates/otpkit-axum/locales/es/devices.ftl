@@ -60,3 +60,24 @@ devices-regenerate-what = { $left ->
 }
 devices-regenerate-save = Los nuevos códigos se muestran una sola vez: guárdalos en un lugar seguro.
 devices-regenerate-button = Obtener nuevos códigos de respaldo
+
+# "Tus sesiones" (/devices/, §7.7.1).
+sessions-title = Tus sesiones
+sessions-hint = Dónde tienes la sesión iniciada. Si no reconoces alguna, ciérrala y cambia tu contraseña.
+sessions-caption = Tus sesiones iniciadas, con lo que puedes hacer con cada una
+sessions-col-device = Navegador
+sessions-col-signed-in = Inicio de sesión
+sessions-col-last-seen = Última actividad
+sessions-current = esta sesión
+sessions-agent = { $browser } en { $os }
+sessions-agent-os = Un navegador en { $os }
+sessions-agent-unknown = Navegador desconocido
+sessions-end-button = Cerrar sesión
+sessions-end-label = Cerrar sesión en { $description }
+sessions-end-others-button = Cerrar todas las demás sesiones
+sessions-ended-one = Se cerró la sesión de { $description }.
+sessions-ended-others = { $n ->
+    [0] No había ninguna otra sesión que cerrar.
+    [one] Se cerró 1 sesión más.
+   *[other] Se cerraron { $n } sesiones más.
+}

@@ -93,3 +93,11 @@ admin-codes-confirm-what = { $left ->
    *[other] Les { $left } codes de secours inutilisés de { $user } cesseront de fonctionner dès que les nouveaux codes seront créés.
 }
 admin-codes-confirm-save = Les nouveaux codes ne sont affichés qu’une fois : transmettez-les à { $user } de manière sûre.
+
+admin-sessions-end-button = Déconnecter toutes les sessions de { $user }
+admin-sessions-end-hint = Chaque navigateur où cette personne est connectée devra se reconnecter.
+admin-sessions-ended = { $n ->
+    [0] { $user } n’avait aucune session à déconnecter.
+    [one] 1 session de { $user } a été déconnectée.
+   *[other] { $n } sessions de { $user } ont été déconnectées.
+}

@@ -60,3 +60,24 @@ devices-regenerate-what = { $left ->
 }
 devices-regenerate-save = Les nouveaux codes ne sont affichés qu’une fois : conservez-les en lieu sûr.
 devices-regenerate-button = Obtenir de nouveaux codes de secours
+
+# « Vos sessions » (/devices/, §7.7.1).
+sessions-title = Vos sessions
+sessions-hint = Là où vous êtes connecté. Si vous n’en reconnaissez pas une, déconnectez-la et changez votre mot de passe.
+sessions-caption = Vos sessions connectées, avec ce que vous pouvez faire pour chacune
+sessions-col-device = Navigateur
+sessions-col-signed-in = Connexion
+sessions-col-last-seen = Dernière activité
+sessions-current = cette session
+sessions-agent = { $browser } sous { $os }
+sessions-agent-os = Un navigateur sous { $os }
+sessions-agent-unknown = Navigateur inconnu
+sessions-end-button = Déconnecter
+sessions-end-label = Déconnecter { $description }
+sessions-end-others-button = Déconnecter toutes les autres sessions
+sessions-ended-one = { $description } est déconnecté.
+sessions-ended-others = { $n ->
+    [0] Il n’y avait aucune autre session à déconnecter.
+    [one] 1 autre session a été déconnectée.
+   *[other] { $n } autres sessions ont été déconnectées.
+}

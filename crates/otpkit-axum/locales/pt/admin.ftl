@@ -93,3 +93,11 @@ admin-codes-confirm-what = { $left ->
    *[other] Os { $left } códigos de recuperação por usar de { $user } deixarão de funcionar assim que os novos códigos forem criados.
 }
 admin-codes-confirm-save = Os novos códigos só são mostrados uma vez: entregue-os a { $user } de forma segura.
+
+admin-sessions-end-button = Terminar todas as sessões de { $user }
+admin-sessions-end-hint = Cada navegador em que esta pessoa tem sessão iniciada terá de a iniciar de novo.
+admin-sessions-ended = { $n ->
+    [0] { $user } não tinha nenhuma sessão para terminar.
+    [one] Foi terminada 1 sessão de { $user }.
+   *[other] Foram terminadas { $n } sessões de { $user }.
+}

@@ -60,3 +60,24 @@ devices-regenerate-what = { $left ->
 }
 devices-regenerate-save = Os novos códigos só são mostrados uma vez: guarde-os num lugar seguro.
 devices-regenerate-button = Obter novos códigos de recuperação
+
+# "As suas sessões" (/devices/, §7.7.1).
+sessions-title = As suas sessões
+sessions-hint = Onde tem sessão iniciada. Se não reconhecer alguma, termine-a e altere a sua palavra-passe.
+sessions-caption = As suas sessões iniciadas, com o que pode fazer com cada uma
+sessions-col-device = Navegador
+sessions-col-signed-in = Início de sessão
+sessions-col-last-seen = Última atividade
+sessions-current = esta sessão
+sessions-agent = { $browser } em { $os }
+sessions-agent-os = Um navegador em { $os }
+sessions-agent-unknown = Navegador desconhecido
+sessions-end-button = Terminar sessão
+sessions-end-label = Terminar sessão em { $description }
+sessions-end-others-button = Terminar todas as outras sessões
+sessions-ended-one = A sessão de { $description } foi terminada.
+sessions-ended-others = { $n ->
+    [0] Não havia outra sessão para terminar.
+    [one] Foi terminada 1 outra sessão.
+   *[other] Foram terminadas { $n } outras sessões.
+}

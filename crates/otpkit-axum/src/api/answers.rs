@@ -43,6 +43,10 @@ status!(
     /// `"challenge_sent"`: a code was sent.
     ChallengeSentStatus: ChallengeSent
 );
+status!(
+    /// `"ended"`: sessions were signed out.
+    EndedStatus: Ended
+);
 
 /// `GET /session`: the session's level and CSRF token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -273,6 +277,41 @@ pub struct DeviceRemoved {
     pub device: String,
     /// `removed`.
     pub status: RemovedStatus,
+}
+
+/// One of the user's signed-in sessions. It is named by its handle: the session id (the
+/// cookie's value) is never shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SignedInSession {
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+    /// Whether it is the session of this request.
+    pub current: bool,
+    /// The browser and system it signed in with, in words ("Firefox on Linux"; "Unknown
+    /// browser" when not recognised), in the answer's language.
+    pub description: String,
+    /// When it expires unless used again (RFC 3339).
+    pub expires_at: String,
+    /// The handle that names it in `POST /devices/sessions/{handle}/end/`.
+    pub handle: String,
+    /// When it was last seen (RFC 3339).
+    pub last_seen_at: String,
+}
+
+/// `GET /devices/sessions/`: the user's signed-in sessions, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SignedInSessions {
+    /// The sessions.
+    pub sessions: Vec<SignedInSession>,
+}
+
+/// Sessions were signed out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionsEnded {
+    /// How many.
+    pub count: u64,
+    /// `ended`.
+    pub status: EndedStatus,
 }
 
 /// A device in the admin area's list.

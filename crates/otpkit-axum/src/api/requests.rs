@@ -133,6 +133,17 @@ pub struct BulkResetForm {
     pub ids: Option<Vec<String>>,
 }
 
+/// `POST /admin/sessions/end/`: sign out all of a user's sessions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EndSessionsForm {
+    /// The session's CSRF token (or the `X-CSRF-Token` header).
+    pub csrf_token: Option<String>,
+    /// Where an HTML form goes back to (a relative path; default the admin list).
+    pub next: Option<String>,
+    /// The user whose sessions end.
+    pub user: Option<String>,
+}
+
 /// `POST /admin/devices/add/`: a device of any kind for any user.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AddDeviceForm {
@@ -185,6 +196,14 @@ pub struct DevicePath {
     pub label: String,
     /// The device's id within its kind.
     pub id: String,
+}
+
+/// The session in a route's path: its handle (from `GET /devices/sessions/`), never its id.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct SessionPath {
+    /// The session's handle.
+    pub handle: String,
 }
 
 /// The query of a login page.

@@ -35,6 +35,8 @@ pub(crate) struct Page {
     pub(crate) path: String,
     /// The language of the answer ([`crate::i18n`]).
     lang: Lang,
+    /// The request's `User-Agent`, recorded when the session signs in ("Your sessions").
+    pub(crate) agent: Option<String>,
 }
 
 /// The page extractor's refusal: the request has no tower-sessions `Session`, because
@@ -83,6 +85,11 @@ impl Page {
             json: wants_json(&parts.headers),
             path: path_and_query(parts),
             lang: kit.catalogue().negotiate_headers(&parts.headers),
+            agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
         };
         parts.extensions.insert(page.clone());
         Some(page)

@@ -152,7 +152,8 @@ impl FromRequest<OtpKit> for Form {
 
 /// Where a stale HTML form (wrong or missing CSRF token) is sent: the page that shows the
 /// form — the same path, or for an action that has no page of its own (`rename/`,
-/// `remove/`, `unlock/` of a device; the admin's device actions) the page its form is on —
+/// `remove/`, `unlock/` of a device, ending sessions; the admin's device actions) the page
+/// its form is on —
 /// with the form's `next`, if safe, and the `expired` marker ([`EXPIRED_PARAM`]).
 pub(crate) fn stale_target(kit: &OtpKit, path_and_query: &str, fields: &Fields) -> String {
     let path = path_of(path_and_query);
@@ -161,6 +162,8 @@ pub(crate) fn stale_target(kit: &OtpKit, path_and_query: &str, fields: &Fields) 
     let segments: Vec<&str> = rel.trim_matches('/').split('/').collect();
     let page = match segments.as_slice() {
         ["devices", _, _, "rename" | "remove" | "unlock"] => kit.url("/devices/"),
+        ["devices", "sessions", ..] => kit.url("/devices/"),
+        ["admin", "sessions", "end"] => kit.url("/admin/"),
         ["admin", "reset-throttling"] => kit.url("/admin/"),
         ["admin", "devices", label, id, _] if *label != "add" => {
             kit.url(&format!("/admin/devices/{label}/{id}/"))

@@ -176,10 +176,19 @@ pub(crate) fn enrolment(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
         )
 }
 
-/// The user's own devices: the list and the device actions.
+/// The user's own devices: the list, the device actions and the user's sessions.
 pub(crate) fn own_devices(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
     router
         .route(&at("/devices/"), get(devices::list))
+        .route(&at("/devices/sessions/"), get(devices::sessions::list))
+        .route(
+            &at("/devices/sessions/{handle}/end/"),
+            post(devices::sessions::end),
+        )
+        .route(
+            &at("/devices/sessions/end-others/"),
+            post(devices::sessions::end_others),
+        )
         .route(
             &at("/devices/{label}/{id}/rename/"),
             post(devices::actions::rename),
@@ -201,6 +210,7 @@ pub(crate) fn admin_area(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
     router
         .route(&at("/admin/"), get(admin::list))
         .route(&at("/admin/reset-throttling/"), post(actions::bulk_reset))
+        .route(&at("/admin/sessions/end/"), post(admin::sessions::end_all))
         .route(
             &at("/admin/devices/add/"),
             get(add::add_get).post(add::add_post),

@@ -49,8 +49,12 @@ const CSRF: &str = "csrf";
         super::devices::actions::rename,
         super::devices::actions::remove,
         super::devices::actions::unlock,
+        super::devices::sessions::list,
+        super::devices::sessions::end,
+        super::devices::sessions::end_others,
         super::admin::list,
         super::admin::actions::bulk_reset,
+        super::admin::sessions::end_all,
         super::admin::add::add_post,
         super::admin::device::device,
         super::admin::actions::edit,
@@ -64,7 +68,7 @@ const CSRF: &str = "csrf";
         (name = "session", description = "The session's state and this document."),
         (name = "login", description = "Sign in, the code step, sign out."),
         (name = "enrolment", description = "The guided setup and adding sign-in methods."),
-        (name = "devices", description = "The signed-in user's sign-in methods."),
+        (name = "devices", description = "The signed-in user's sign-in methods and sessions."),
         (name = "admin", description = "The admin area (staff, verified)."),
     )
 )]

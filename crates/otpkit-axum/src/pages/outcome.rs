@@ -1,7 +1,8 @@
 //! The engine's outcomes as the pages answer them: one mapping of a verification, a match
 //! over the passive devices and a challenge to a [`Step`] or a refusal, shared by login,
 //! re-verification and enrolment. The `verification_failed` hook
-//! runs here, with the engine's [`Rejection`].
+//! runs here, with the engine's [`Rejection`], and so does the end of the sessions verified
+//! by a device the failure locked.
 
 use otpkit::engine::ChallengeOutcome;
 use otpkit::policy::{GenerateNotAllowed, VerifyNotAllowed};
@@ -23,7 +24,7 @@ pub(crate) enum Step {
 
 /// Maps a match over the passive devices; `pid` is the device the user pointed at (or the
 /// preferred one), named in the `verification_failed` hook.
-pub(crate) fn map_match(
+pub(crate) async fn map_match(
     page: &Page,
     user: &UserId,
     pid: &str,
@@ -31,7 +32,7 @@ pub(crate) fn map_match(
 ) -> Result<Step, PageError> {
     match res {
         Ok(MatchOutcome::Accepted(d)) => Ok(Step::Verified(d)),
-        Ok(MatchOutcome::Rejected(r)) => Ok(rejected(page, user, pid, r)),
+        Ok(MatchOutcome::Rejected(r)) => rejected(page, user, pid, r).await,
         Ok(MatchOutcome::NotAllowed(r)) => Ok(Step::Failed(not_allowed(page, r))),
         Ok(MatchOutcome::NoDevice) => Ok(Step::Failed(page.problem(Code::DeviceRequired, "", 0))),
         Err(e) => Err(verification_error(&e)),
@@ -39,7 +40,7 @@ pub(crate) fn map_match(
 }
 
 /// Maps a verification of one device (docs/behaviour.md §7.4).
-pub(crate) fn map_verify(
+pub(crate) async fn map_verify(
     page: &Page,
     user: &UserId,
     pid: &str,
@@ -47,17 +48,27 @@ pub(crate) fn map_verify(
 ) -> Result<Step, PageError> {
     match res {
         Ok(VerifyOutcome::Accepted(d)) => Ok(Step::Verified(d)),
-        Ok(VerifyOutcome::Rejected(r)) => Ok(rejected(page, user, pid, r)),
+        Ok(VerifyOutcome::Rejected(r)) => rejected(page, user, pid, r).await,
         Ok(VerifyOutcome::NotFound) => Ok(Step::Failed(page.problem(Code::InvalidToken, "", 0))),
         Ok(VerifyOutcome::NotAllowed(r)) => Ok(Step::Failed(not_allowed(page, r))),
         Err(e) => Err(verification_error(&e)),
     }
 }
 
-/// An evaluated, rejected code: the `verification_failed` hook, then `invalid_token`.
-fn rejected(page: &Page, user: &UserId, pid: &str, reason: Rejection) -> Step {
+/// An evaluated, rejected code: the `verification_failed` hook; if the failure locked a
+/// device, the sessions it verified end (docs/behaviour.md §7.7.1); then `invalid_token`.
+async fn rejected(
+    page: &Page,
+    user: &UserId,
+    pid: &str,
+    reason: Rejection,
+) -> Result<Step, PageError> {
     page.kit.hooks().verification_failed(user, pid, reason);
-    Step::Failed(page.problem(Code::InvalidToken, "", 0))
+    let state = page.state().await;
+    crate::your_sessions::end_for_locked(&page.kit, &page.session, user, state.device())
+        .await
+        .map_err(|()| PageError::Internal)?;
+    Ok(Step::Failed(page.problem(Code::InvalidToken, "", 0)))
 }
 
 /// A verification refused before evaluation: throttled, locked out, or the kind's own

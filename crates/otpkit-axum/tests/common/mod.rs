@@ -194,6 +194,9 @@ pub struct TestApp {
     pub sessions: SessionStore,
     /// `app` without its session layer, for tests that bring their own.
     pub routes: Router,
+    /// The durable session store behind `app` whose index the kit has
+    /// ([`app_with_index`]); `None`: `app` keeps sessions in `sessions`, without an index.
+    pub index: Option<otpkit_sqlite::SqliteSessionStore>,
 }
 
 pub const T0: i64 = 1_767_261_600; // 2026-01-01T10:00:00Z
@@ -215,26 +218,41 @@ pub fn app_web(f: impl FnOnce(&mut WebSettings)) -> TestApp {
 /// The application on a site that cannot send email: the engine has no mailer
 /// (`Engine::sends_email` is false; `mailer` then counts nothing).
 pub fn app_no_mailer() -> TestApp {
-    build(|_| {}, |_| {}, false)
+    build(|_| {}, |_| {}, false, false)
+}
+
+/// The application on otpkit-sqlite's durable session store (in memory, on the test's
+/// clock), whose index by user the kit has (`OtpKitBuilder::user_sessions`): "Your
+/// sessions" is on. The engine's settings are changed by `f`.
+pub async fn app_with_index(f: impl FnOnce(&mut Settings)) -> TestApp {
+    let t = build(f, |_| {}, true, true);
+    t.index.as_ref().unwrap().migrate().await.unwrap();
+    t
 }
 
 fn app_with_both(
     engine_settings: impl FnOnce(&mut Settings),
     web_settings: impl FnOnce(&mut WebSettings),
 ) -> TestApp {
-    build(engine_settings, web_settings, true)
+    build(engine_settings, web_settings, true, false)
 }
 
 fn build(
     engine_settings: impl FnOnce(&mut Settings),
     web_settings: impl FnOnce(&mut WebSettings),
     with_mailer: bool,
+    with_index: bool,
 ) -> TestApp {
     let mut settings = Settings::default();
     engine_settings(&mut settings);
     let mut web = WebSettings::default();
     web_settings(&mut web);
     let clock = ManualClock::new(Timestamp::from_secs(T0));
+    let index = with_index.then(|| {
+        let devices = otpkit_sqlite::SqliteStore::open(":memory:").unwrap();
+        let config = otpkit_sessions::SessionConfig::default().with_clock(Arc::new(clock.clone()));
+        otpkit_sqlite::SqliteSessionStore::with_config(devices, config)
+    });
     let store = TestStore::default();
     let mailer = MemoryMailer::new();
     let notifier = RecordingNotifier::new();
@@ -264,11 +282,14 @@ fn build(
         })
     });
     let hooks = Hooks::default();
-    let kit = OtpKit::builder(engine.clone(), auth)
+    let mut kit = OtpKit::builder(engine.clone(), auth)
         .web_settings(web)
         .unwrap()
-        .hooks(hooks.clone())
-        .build();
+        .hooks(hooks.clone());
+    if let Some(index) = &index {
+        kit = kit.user_sessions(index.clone());
+    }
+    let kit = kit.build();
     let sessions = SessionStore::default();
     let routes = Router::new()
         .route("/require-otp/", get(|| async { "secret" }))
@@ -322,9 +343,14 @@ fn build(
         .route("/test/get", get(test_get))
         .merge(otpkit_axum::routes(kit.clone()))
         .layer(kit.layer());
-    let app = routes
-        .clone()
-        .layer(otpkit_axum::session_layer(sessions.clone()).with_secure(false));
+    let app = match &index {
+        Some(index) => routes
+            .clone()
+            .layer(otpkit_axum::session_layer(index.clone()).with_secure(false)),
+        None => routes
+            .clone()
+            .layer(otpkit_axum::session_layer(sessions.clone()).with_secure(false)),
+    };
     TestApp {
         app,
         engine,
@@ -337,6 +363,7 @@ fn build(
         security_mailer,
         sessions,
         routes,
+        index,
     }
 }
 
@@ -413,6 +440,8 @@ pub struct Client {
     pub see_other: Option<String>,
     /// Sent as `Accept-Language` with every request, when set (e.g. `de`).
     pub lang: Option<String>,
+    /// Sent as `User-Agent` with every request, when set.
+    pub agent: Option<String>,
 }
 
 impl Client {
@@ -422,6 +451,7 @@ impl Client {
             cookie: None,
             see_other: None,
             lang: None,
+            agent: None,
         }
     }
 
@@ -432,6 +462,7 @@ impl Client {
             cookie: None,
             see_other: None,
             lang: None,
+            agent: None,
         }
     }
 
@@ -448,6 +479,9 @@ impl Client {
                 .default_header(header::ACCEPT_LANGUAGE, l.parse().unwrap()),
             None => self.kit.clone(),
         };
+        if let Some(a) = &self.agent {
+            kit = kit.default_header(header::USER_AGENT, a.parse().unwrap());
+        }
         let r = f(&mut kit).await.unwrap();
         self.cookie = kit.cookie("id").map(str::to_owned);
         r
@@ -507,7 +541,8 @@ impl Client {
         }
         let to = r.location();
         assert!(to.starts_with('/'), "303 to {to:?}");
-        let page = self.get(&to).await;
+        // A browser does not send the fragment (`/otp/devices/#sessions`).
+        let page = self.get(to.split('#').next().unwrap_or(&to)).await;
         self.see_other = Some(to);
         page
     }

@@ -188,7 +188,7 @@ macro_rules! session_store {
                 user: &::otpkit::UserId,
             ) -> ::tower_sessions_core::session_store::Result<Vec<::otpkit_sessions::SessionMeta>>
             {
-                use ::otpkit_sessions::codec::{backend, from_millis, id_from_bytes};
+                use ::otpkit_sessions::codec::backend;
                 use $crate::sqlx::Row;
                 let now = self.config.now_millis();
                 let rows = Self::retry("session list", || {
@@ -198,13 +198,9 @@ macro_rules! session_store {
                 rows.iter()
                     .map(|row| {
                         let id: Vec<u8> = row.try_get(0).map_err(backend)?;
-                        let at = |i: usize| row.try_get::<i64, _>(i).map(from_millis).map_err(backend);
-                        Ok(::otpkit_sessions::SessionMeta::new(
-                            id_from_bytes(&id)?,
-                            at(1)?,
-                            at(2)?,
-                            at(3)?,
-                        ))
+                        let at = |i: usize| row.try_get::<i64, _>(i).map_err(backend);
+                        let data: String = row.try_get(4).map_err(backend)?;
+                        ::otpkit_sessions::codec::meta(&id, (at(1)?, at(2)?, at(3)?), &data)
                     })
                     .collect()
             }

@@ -130,7 +130,7 @@ impl MySqlSessionStore {
 
     fn q_list(user: &UserId, now: i64) -> MyQuery {
         sqlx::query(
-            "SELECT id, created_at, last_seen_at, expires_at FROM otpkit_session \
+            "SELECT id, created_at, last_seen_at, expires_at, data FROM otpkit_session \
              WHERE user_id = ? AND data IS NOT NULL AND expires_at > ? \
              ORDER BY created_at, id",
         )

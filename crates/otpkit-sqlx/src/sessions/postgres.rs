@@ -116,7 +116,7 @@ impl PgSessionStore {
 
     fn q_list(user: &UserId, now: i64) -> PgQuery {
         sqlx::query(
-            "SELECT id, created_at, last_seen_at, expires_at FROM otpkit_session \
+            "SELECT id, created_at, last_seen_at, expires_at, data FROM otpkit_session \
              WHERE user_id = $1 AND data IS NOT NULL AND expires_at > $2 \
              ORDER BY created_at, id",
         )

@@ -21,7 +21,7 @@ use crate::i18n::Arg;
 use crate::middleware::OtpState;
 use crate::pages::access;
 use crate::pages::context::Page;
-use crate::pages::devices::actions::{checked_name, confirmed};
+use crate::pages::devices::actions::{checked_name, confirmed, end_sessions_of_removed};
 use crate::pages::form::{Fields, Form};
 use crate::pages::refusal::{OrInternal, PageError};
 use crate::web::{audit, found, secure, see_other};
@@ -101,7 +101,14 @@ async fn action(
         }),
         AdminAction::ResetThrottling => done(page, engine.throttle_reset(&pid).await, &pid, &here),
         AdminAction::Confirm => done(page, engine.confirm(&pid).await, &pid, &here),
-        AdminAction::Remove => done(page, engine.remove(&pid).await, &pid, &kit.url("/admin/")),
+        AdminAction::Remove => {
+            let res = engine.remove(&pid).await;
+            if res.is_ok() {
+                // §7.7.1: the sessions it verified end (the admin's own stays, unverified).
+                end_sessions_of_removed(page, d.user(), &pid, admin.user()).await?;
+            }
+            done(page, res, &pid, &kit.url("/admin/"))
+        }
     }
 }
 

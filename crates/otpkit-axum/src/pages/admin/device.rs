@@ -117,6 +117,7 @@ async fn render_device(page: &Page, d: &Device, flash: &Flash) -> Result<Respons
                 code => &flash.code,
                 info => &flash.info,
                 form => &flash.fields,
+                end_sessions_url => kit.user_sessions().is_some().then(|| kit.url("/admin/sessions/end/")),
             },
         )
         .await)

@@ -4,8 +4,8 @@
 //!
 //! The other pages and forms live in submodules, one concept each: [`device`] (a device's
 //! page and its configuration and QR code views), [`actions`] (the device actions and the
-//! bulk "Reset throttling"), [`add`] (the add form) and [`change`] (the configuration
-//! fields of the change form). Their HTML answers are redirects (Post/Redirect/Get, see
+//! bulk "Reset throttling"), [`add`] (the add form), [`change`] (the configuration
+//! fields of the change form) and [`sessions`] ("Sign out all of this user's sessions"). Their HTML answers are redirects (Post/Redirect/Get, see
 //! [`crate::flash`]); the pages show what they left, once.
 
 pub(crate) mod actions;
@@ -13,6 +13,7 @@ pub(crate) mod add;
 mod change;
 pub(crate) mod confirm;
 pub(crate) mod device;
+pub(crate) mod sessions;
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;

@@ -1,5 +1,6 @@
 //! The device actions of `/devices/` (docs/behaviour.md §7.7): rename, remove and unlock, each
-//! on the signed-in user's own device, with the CSRF token and a fresh verification.
+//! on the signed-in user's own device, with the CSRF token and a fresh verification. A
+//! removal also ends the other sessions the device verified (§7.7.1).
 //!
 //! HTML answers follow Post/Redirect/Get: success goes back (302) to the list with a message
 //! saying what was done; a refused name goes back (303) with the error shown next to that
@@ -25,6 +26,7 @@ use crate::pages::form::{Fields, Form};
 use crate::pages::refusal::{OrInternal, PageError};
 use crate::session::SessionAdapter;
 use crate::web::{audit, secure};
+use crate::your_sessions::{audit_ended, end_verified_by};
 
 /// What a device action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,7 +223,29 @@ async fn remove_device(
         let adapter = SessionAdapter::new(page.session.clone());
         page.kit.engine().logout_otp(&adapter).await.or_internal()?;
     }
+    if let (Ok(_), Some(user)) = (&r, state.user()) {
+        // §7.7.1: the other sessions it verified end (this one is unverified, above).
+        end_sessions_of_removed(page, user, pid, Some(user)).await?;
+    }
     Ok(r)
+}
+
+/// After the removal of `user`'s device `pid`: ends the sessions it verified, except the
+/// current one (docs/behaviour.md §7.7.1), and records how many; `actor` removed it.
+pub(crate) async fn end_sessions_of_removed(
+    page: &Page,
+    user: &otpkit::UserId,
+    pid: &str,
+    actor: Option<&otpkit::UserId>,
+) -> Result<(), PageError> {
+    let here = page.session.id();
+    let n = end_verified_by(&page.kit, user, pid, here.as_ref())
+        .await
+        .or_internal()?;
+    if n > 0 {
+        audit_ended("device_removed", actor, user, pid, n);
+    }
+    Ok(())
 }
 
 async fn unlock_device(

@@ -1,10 +1,12 @@
 //! Device management (`/devices/`, docs/behaviour.md §7.7): the user's list, in plain words.
 //! The actions (rename, remove, unlock) are in [`actions`], the confirmation pages shown
-//! before a removal and before new backup codes replace the old ones in [`confirm`].
+//! before a removal and before new backup codes replace the old ones in [`confirm`], the
+//! user's signed-in sessions ("Your sessions", §7.7.1) in [`sessions`].
 //! Enrolment of new devices, backup codes included, is in `enrol`.
 
 pub(crate) mod actions;
 pub(crate) mod confirm;
+pub(crate) mod sessions;
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
@@ -221,6 +223,7 @@ async fn render_list(
     for d in &devices {
         rows.push(row(page, d, current.as_deref(), flash).await);
     }
+    let sessions = sessions::rows(page, user).await?;
     // An error of one device's name field is shown next to it, not on top of the page.
     let rename_failed = flash.get(RENAME_FIELD).is_some();
     Ok(page
@@ -234,6 +237,8 @@ async fn render_list(
                 code => flash.code.clone(),
                 info => flash.info.clone(),
                 regenerate_url => kit.url("/devices/backup-codes/regenerate/"),
+                sessions => sessions,
+                end_others_url => kit.url("/devices/sessions/end-others/"),
             },
         )
         .await)

@@ -157,7 +157,7 @@ async fn confirm(
             },
         )
         .await;
-    match map_verify(page, user, &pid, res)? {
+    match map_verify(page, user, &pid, res).await? {
         Step::Verified(d) => {
             page.store().remove(ENROL_KEY).await?;
             if page.json {

@@ -130,7 +130,7 @@ async fn try_code(
         let res = engine
             .verify_token_detailed(Some(user), &pid, token, &opts)
             .await;
-        return map_verify(page, user, &pid, res);
+        return map_verify(page, user, &pid, res).await;
     }
     let hinted = chosen.or_else(|| match_first(devices));
     let opts = MatchOptions {
@@ -140,7 +140,7 @@ async fn try_code(
     };
     let res = engine.match_token_detailed(Some(user), token, &opts).await;
     let pid = hinted.map(Device::persistent_id).unwrap_or_default();
-    map_match(page, user, &pid, res)
+    map_match(page, user, &pid, res).await
 }
 
 /// The code step of `user` with their confirmed `devices`, and its answer: the login

@@ -30,8 +30,8 @@ pub(crate) async fn level_changed(
 }
 
 /// Consumes the pending login, marks the user authenticated, logs the device into the
-/// session (`login()`), replaces the CSRF token and runs the `verification_succeeded` hook;
-/// then goes to `next`.
+/// session (`login()`), replaces the CSRF token, records the user agent ("Your sessions")
+/// and runs the `verification_succeeded` hook; then goes to `next`.
 pub(crate) async fn complete(
     page: &Page,
     user: &UserId,
@@ -66,6 +66,10 @@ pub(crate) async fn complete(
         }
     }
     page.store().rotate_csrf().await?;
+    // "Your sessions" names this session by the browser that verified it.
+    crate::your_sessions::record_agent(&page.session, page.agent.as_deref())
+        .await
+        .or_internal()?;
     let pid = device.persistent_id();
     kit.hooks().verification_succeeded(user, &pid);
     let to = page.next_or_default(Some(next));

@@ -13,7 +13,7 @@ use crate::api::LevelStatus;
 use crate::error::Code;
 use crate::pages::context::Page;
 use crate::pages::form::Fields;
-use crate::pages::refusal::PageError;
+use crate::pages::refusal::{OrInternal, PageError};
 use crate::second_factor::start_pending;
 use crate::web::{found, secure};
 
@@ -91,6 +91,9 @@ async fn without_device(
         tracing::error!(target: "otpkit_axum", error = %e, "session login failed");
         return Err(PageError::Internal);
     }
+    crate::your_sessions::record_agent(&page.session, page.agent.as_deref())
+        .await
+        .or_internal()?;
     let to = page.next_or_default(Some(next));
     if page.json {
         return level_changed(page, LevelStatus::Authenticated, None, Some(to)).await;
