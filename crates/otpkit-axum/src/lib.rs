@@ -313,6 +313,7 @@ struct ReadmeDoctests;
 pub mod api;
 pub mod auth;
 pub mod error;
+mod fault;
 mod flash;
 mod guard;
 pub mod i18n;
