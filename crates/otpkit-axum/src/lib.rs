@@ -291,7 +291,9 @@
 //!   frame-ancestors 'none'; form-action 'self'; base-uri 'none'`,
 //!   `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`,
 //!   `X-Frame-Options: DENY` and `Cache-Control: no-store` (the stylesheet excepted).
-//! * Bodies over `OTPKIT_MAX_BODY_BYTES` are refused with 413 before the session is read.
+//! * Bodies over `OTPKIT_MAX_BODY_BYTES` are refused with 413 before anything is written or
+//!   the device store is read (the session of a request with a session cookie is read first,
+//!   by [`OtpLayer`], which answers 503 when the session store fails).
 //! * HTML forms answer their POST with a redirect (Post/Redirect/Get): success goes where
 //!   the user goes next; any other outcome (an error, a code sent, new backup codes) is
 //!   answered `303 See Other` to the page that shows it once. JSON clients get the outcome
