@@ -348,6 +348,7 @@ mod web;
 pub use async_trait::async_trait;
 pub use auth::{Authentication, CredentialChecker, SessionPasswordAuth};
 pub use error::{Code, Problem};
+pub use fault::{SessionFaultLayer, SessionFaultService};
 pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_required};
 pub use kit::{NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};
 pub use middleware::{Level, OtpLayer, OtpService, OtpState};

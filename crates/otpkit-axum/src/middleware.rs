@@ -7,10 +7,10 @@
 //! cached for the rest of the request.
 //!
 //! The session itself is read before the handler when the request carries a session cookie
-//! (one session store read, which the handler's reads then share), and a session the handler
-//! changed is written before the answer leaves the layer: when the session store fails at
-//! either point, the request is answered 503 `internal_error` — the message page, or JSON —
-//! instead of going on as anonymous (`crate::fault`, docs/behaviour.md §7.1.1).
+//! (one session store read, which the handler's reads then share): when the session store
+//! fails, the request is answered 503 `internal_error` — the message page, or JSON — instead
+//! of going on as anonymous; [`SessionFaultLayer`](crate::SessionFaultLayer) does the same
+//! for a failed write (`crate::fault`, docs/behaviour.md §7.1.1).
 //!
 //! Resolution of `otp_device_id` when the state is read:
 //!
@@ -331,7 +331,7 @@ impl<S> Layer<S> for OtpLayer {
 }
 
 /// The service of [`OtpLayer`]. Its `Service` impl (with the store fault handling: a session
-/// store that fails answers 503) is in `crate::fault`.
+/// that cannot be read answers 503) is in `crate::fault`.
 #[derive(Debug, Clone)]
 pub struct OtpService<S> {
     pub(crate) inner: S,

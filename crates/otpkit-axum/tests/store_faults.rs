@@ -1,8 +1,9 @@
-//! docs/behaviour.md §7.1.1: a session store that fails. Whenever reading or writing the
-//! session fails, the OTP layer answers 503 `internal_error` (the message page or JSON)
-//! instead of letting the request go on as anonymous; the cookie is kept, and the site
-//! answers again once the store does. A request without a session cookie that changes
-//! nothing still costs no store access.
+//! docs/behaviour.md §7.1.1: a session store that fails. When reading the session fails, the
+//! OTP layer answers 503 `internal_error` (the message page or JSON) instead of letting the
+//! request go on as anonymous; when writing it fails, `SessionFaultLayer` answers the same
+//! instead of tower-sessions' bare 500. The cookie is kept, and the site answers again once
+//! the store does. A request without a session cookie that changes nothing still costs no
+//! store access, and a session is written once.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -63,8 +64,21 @@ impl SessionStore for Flaky {
     }
 }
 
-/// The test application on a [`Flaky`] session store.
+/// The test application on a [`Flaky`] session store, with `SessionFaultLayer`.
 fn flaky_app() -> (TestApp, Flaky, Client) {
+    let t = app();
+    let store = Flaky::default();
+    let router = t
+        .routes
+        .clone()
+        .layer(SessionManagerLayer::new(store.clone()).with_secure(false))
+        .layer(t.kit.session_fault_layer());
+    let client = Client::for_router(router);
+    (t, store, client)
+}
+
+/// The same without `SessionFaultLayer`.
+fn flaky_app_without_fault_layer() -> (TestApp, Flaky, Client) {
     let t = app();
     let store = Flaky::default();
     let router = t
@@ -146,10 +160,27 @@ async fn a_session_that_cannot_be_written_is_answered_503() {
     assert_page_503(&c.get("/otp/login/").await);
     assert_json_503(&c.get_json("/otp/session").await);
     assert_eq!(c.cookie, None);
-    // Back: the same requests work.
+    // Back: the same requests work, and each writes the new session once.
     store.down.store(false, Ordering::SeqCst);
+    store.calls.store(0, Ordering::SeqCst);
     assert_eq!(c.get("/otp/login/").await.status, StatusCode::OK);
     assert!(c.cookie.is_some());
+    assert_eq!(store.calls.load(Ordering::SeqCst), 1, "one create");
+}
+
+#[tokio::test]
+async fn without_the_fault_layer_a_failed_write_is_tower_sessions_bare_500() {
+    let (_t, store, mut c) = flaky_app_without_fault_layer();
+    store.down.store(true, Ordering::SeqCst);
+    let r = c.get("/otp/login/").await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(r.body, "");
+    assert!(r.header("content-type").is_none(), "{:?}", r.headers);
+    // Reading still answers 503 (the OTP layer).
+    store.down.store(false, Ordering::SeqCst);
+    c.set(json!({"otpkit_auth_user": "alice"})).await;
+    store.down.store(true, Ordering::SeqCst);
+    assert_page_503(&c.get("/state/").await);
 }
 
 #[tokio::test]

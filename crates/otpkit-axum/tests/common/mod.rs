@@ -194,6 +194,8 @@ pub struct TestApp {
     pub sessions: SessionStore,
     /// `app` without its session layer, for tests that bring their own.
     pub routes: Router,
+    /// The kit of `app`.
+    pub kit: OtpKit,
 }
 
 pub const T0: i64 = 1_767_261_600; // 2026-01-01T10:00:00Z
@@ -337,6 +339,7 @@ fn build(
         security_mailer,
         sessions,
         routes,
+        kit,
     }
 }
 
