@@ -67,7 +67,9 @@
 //!         .merge(otpkit_axum::routes(kit.clone()))
 //!         .layer(kit.layer())
 //!         // The session layer on a TombstoneStore (see "Sessions: wrap your store").
-//!         .layer(otpkit_axum::session_layer(Sessions::default()).with_secure(false));
+//!         .layer(otpkit_axum::session_layer(Sessions::default()).with_secure(false))
+//!         // A session store that fails to write: 503, like one that fails to read.
+//!         .layer(kit.session_fault_layer());
 //!
 //!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 //!     axum::serve(listener, app).await?;
