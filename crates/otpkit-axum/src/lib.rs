@@ -67,7 +67,9 @@
 //!         .merge(otpkit_axum::routes(kit.clone()))
 //!         .layer(kit.layer())
 //!         // The session layer on a TombstoneStore (see "Sessions: wrap your store").
-//!         .layer(otpkit_axum::session_layer(Sessions::default()).with_secure(false));
+//!         .layer(otpkit_axum::session_layer(Sessions::default()).with_secure(false))
+//!         // A session store that fails to write: 503, like one that fails to read.
+//!         .layer(kit.session_fault_layer());
 //!
 //!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 //!     axum::serve(listener, app).await?;
@@ -298,7 +300,9 @@
 //!   frame-ancestors 'none'; form-action 'self'; base-uri 'none'`,
 //!   `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`,
 //!   `X-Frame-Options: DENY` and `Cache-Control: no-store` (the stylesheet excepted).
-//! * Bodies over `OTPKIT_MAX_BODY_BYTES` are refused with 413 before the session is read.
+//! * Bodies over `OTPKIT_MAX_BODY_BYTES` are refused with 413 before anything is written or
+//!   the device store is read (the session of a request with a session cookie is read first,
+//!   by [`OtpLayer`], which answers 503 when the session store fails).
 //! * HTML forms answer their POST with a redirect (Post/Redirect/Get): success goes where
 //!   the user goes next; any other outcome (an error, a code sent, new backup codes) is
 //!   answered `303 See Other` to the page that shows it once. JSON clients get the outcome
@@ -320,6 +324,7 @@ struct ReadmeDoctests;
 pub mod api;
 pub mod auth;
 pub mod error;
+mod fault;
 mod flash;
 mod guard;
 pub mod i18n;
@@ -354,6 +359,7 @@ mod your_sessions;
 pub use async_trait::async_trait;
 pub use auth::{Authentication, CredentialChecker, SessionPasswordAuth};
 pub use error::{Code, Problem};
+pub use fault::{SessionFaultLayer, SessionFaultService};
 pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_required};
 pub use kit::{NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};
 pub use middleware::{Level, OtpLayer, OtpService, OtpState};

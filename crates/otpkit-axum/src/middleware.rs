@@ -3,8 +3,14 @@
 //! The layer sits inside `tower_sessions::SessionManagerLayer`. For every request it puts
 //! the [`OtpKit`] and a *lazy* OTP state into the request extensions; nothing is read until a
 //! handler, extractor or guard asks for the state ([`OtpState`] as an extractor), so a
-//! request that never reads it causes no session or device store access. Once computed, the
-//! state is cached for the rest of the request.
+//! request that never reads it causes no device store access. Once computed, the state is
+//! cached for the rest of the request.
+//!
+//! The session itself is read before the handler when the request carries a session cookie
+//! (one session store read, which the handler's reads then share): when the session store
+//! fails, the request is answered 503 `internal_error` — the message page, or JSON — instead
+//! of going on as anonymous; [`SessionFaultLayer`](crate::SessionFaultLayer) does the same
+//! for a failed write (`crate::fault`, docs/behaviour.md §7.1.1).
 //!
 //! Resolution of `otp_device_id` when the state is read:
 //!
@@ -19,15 +25,13 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use axum::extract::FromRequestParts;
-use http::Request;
 use http::request::Parts;
 use otpkit::session::{DEVICE_KEY, PENDING_KEY, VERIFIED_AT_KEY};
 use otpkit::{Device, PersistentId, Timestamp, UserId};
 use tokio::sync::OnceCell;
-use tower::{Layer, Service};
+use tower::Layer;
 use tower_sessions::Session;
 
 use crate::kit::OtpKit;
@@ -326,29 +330,10 @@ impl<S> Layer<S> for OtpLayer {
     }
 }
 
-/// The service of [`OtpLayer`].
+/// The service of [`OtpLayer`]. Its `Service` impl (with the store fault handling: a session
+/// that cannot be read answers 503) is in `crate::fault`.
 #[derive(Debug, Clone)]
 pub struct OtpService<S> {
-    inner: S,
-    kit: OtpKit,
-}
-
-impl<S, B> Service<Request<B>> for OtpService<S>
-where
-    S: Service<Request<B>>,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = S::Future;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        let session = req.extensions().get::<Session>().cloned();
-        req.extensions_mut().insert(self.kit.clone());
-        req.extensions_mut().insert(LazyOtp::new(session));
-        self.inner.call(req)
-    }
+    pub(crate) inner: S,
+    pub(crate) kit: OtpKit,
 }

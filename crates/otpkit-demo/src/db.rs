@@ -7,7 +7,8 @@
 //! | `postgres://…` | [`otpkit_sqlx::SqlxStore`] (PostgreSQL) | `demo_user` in the same database, on the store's pool |
 //! | `mysql://…` | [`otpkit_sqlx::SqlxStore`] (MySQL/MariaDB) | `demo_user` in the same database, on the store's pool |
 //!
-//! Sessions: `otpkit_session` in the same database ([`DemoSessions`]).
+//! Sessions: `otpkit_session` in the same database, or Redis with `OTPKIT_SESSION_URL`
+//! ([`DemoSessions`]).
 
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ use anyhow::Context as _;
 use otpkit::DeviceStore;
 use otpkit_cli::deploy::{Deployment, Store};
 
-use crate::sessions::DemoSessions;
+use crate::sessions::{DemoSessions, SessionSettings};
 use crate::users::UserStore;
 
 /// The demo's database: otpkit's device store, the user table and the sessions, all migrated.
@@ -51,6 +52,15 @@ impl Database {
     /// The demo's database on otpkit's opened (and migrated) `store`: the `demo_user` and
     /// `otpkit_session` tables beside otpkit's, created if missing.
     pub async fn on(store: &Store) -> anyhow::Result<Database> {
+        Database::on_with_sessions(store, None).await
+    }
+
+    /// Like [`Database::on`], with the sessions on the Redis of `sessions` when given
+    /// (`OTPKIT_SESSION_URL`; no `otpkit_session` table is made then).
+    pub async fn on_with_sessions(
+        store: &Store,
+        sessions: Option<&SessionSettings>,
+    ) -> anyhow::Result<Database> {
         let users = match store {
             Store::Sqlite(s) => match s.path_buf() {
                 Some(path) => UserStore::sqlite_file(&path).await,
@@ -62,7 +72,10 @@ impl Database {
             ),
         }
         .context("cannot open the demo_user table")?;
-        let sessions = DemoSessions::open(store).await?;
+        let sessions = match sessions {
+            Some(settings) => DemoSessions::redis(settings).await?,
+            None => DemoSessions::open(store).await?,
+        };
         Ok(Database {
             store: store.device_store(),
             users,

@@ -18,7 +18,10 @@
 //! Devices, counters and throttling state live in otpkit's store (SQLite by default,
 //! PostgreSQL or MySQL with `OTPKIT_DATABASE_URL`), the users and the sessions in the same
 //! database ([`sessions`]), so a restart forgets nothing: whoever was signed in (and verified)
-//! still is.
+//! still is. With `OTPKIT_SESSION_URL=redis://…` the sessions are in Redis instead, and
+//! several demo processes on one database and one Redis serve one site together. When the
+//! session store cannot be reached, every request is answered 503 (otpkit-axum's layer) and
+//! no session is lost.
 //!
 //! The binary (`src/main.rs`) adds two commands: `createuser` and `otp …` (the embedded
 //! `otpkit` CLI, with usernames resolved through the demo's user table).

@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use otpkit::Settings;
 use otpkit_axum::WebSettings;
 use otpkit_cli::deploy::Deployment;
+use otpkit_demo::sessions::SessionSettings;
 use otpkit_demo::users::{NewUser, UserError};
 use otpkit_demo::web::{App, AppOptions, Mail};
 use otpkit_demo::{Database, DemoDirectory};
@@ -21,7 +22,9 @@ use otpkit_demo::{Database, DemoDirectory};
 /// Settings come from the environment (OTPKIT_* and OTP_*, see docs/behaviour.md §6); the most
 /// useful: OTPKIT_DATABASE_URL (default sqlite://otpkit.sqlite3; postgres://… and mysql://… work
 /// too, with OTPKIT_SECRET_KEYS), OTPKIT_SMTP_URL (unset: development mode, emails go to
-/// the /outbox/ page and the console).
+/// the /outbox/ page and the console), OTPKIT_SESSION_URL (unset: sessions in the database;
+/// redis://HOST:PORT/ keeps them in Redis, shared by several demo processes, with the key
+/// prefix OTPKIT_SESSION_PREFIX, default otpkit:).
 #[derive(Debug, Parser)]
 #[command(name = "otpkit-demo", version)]
 struct Cli {
@@ -102,7 +105,8 @@ async fn serve(addr: &str) -> anyhow::Result<()> {
     let web = WebSettings::from_env()?;
     // The store at OTPKIT_DATABASE_URL, migrated, and its key ring, in one call.
     let opened = deployment.open().await?;
-    let db = Database::on(&opened.store).await?;
+    let session_settings = SessionSettings::from_env()?;
+    let db = Database::on_with_sessions(&opened.store, session_settings.as_ref()).await?;
     delete_expired_sessions(db.sessions.clone());
     let keys = opened.keys;
     if let Some(path) = opened.created_key_file {

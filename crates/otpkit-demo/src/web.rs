@@ -237,7 +237,9 @@ impl App {
                 otpkit_axum::durable_session_layer(db.sessions.clone())
                     .with_secure(false)
                     .with_name("otpkit_demo_session"),
-            );
+            )
+            // A session that cannot be written (the store down): 503, not a bare 500.
+            .layer(kit.session_fault_layer());
         Ok(App {
             router,
             kit,

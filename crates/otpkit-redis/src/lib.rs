@@ -8,8 +8,10 @@
 //!
 //! [redis-rs](https://docs.rs/redis) 1.x on tokio, through its
 //! [`ConnectionManager`](redis::aio::ConnectionManager): one multiplexed connection shared by
-//! every clone of the store, re-established after a failure, with a response timeout (500 ms
-//! by default) so that a Redis that stops answering fails requests instead of hanging them.
+//! every clone of the store, re-established after a failure, with short timeouts and few
+//! retries ([`RedisSessionStore::connection_config`]) so that a Redis that stops answering or
+//! is down fails requests within about a second instead of hanging them (otpkit-axum's
+//! layer answers them 503).
 //! Every write is one Lua script ([`redis::Script`]: `EVALSHA`, and `EVAL` once after a
 //! `NOSCRIPT`), so it is atomic on the server. tower-sessions' own Redis store
 //! (`tower-sessions-redis-store`, on fred) was not reused: its release is built on

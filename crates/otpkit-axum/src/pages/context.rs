@@ -182,7 +182,8 @@ impl Page {
         resp
     }
 
-    /// A problem answered without reading or creating any session state (a refused body).
+    /// A problem answered without reading, creating or changing any session state (a refused
+    /// body; the store failing).
     pub(crate) fn stateless(&self, code: Code) -> Response {
         let p = self.problem(code, "", 0);
         if self.json {

@@ -51,8 +51,8 @@ pub(crate) enum PageError {
         /// What went wrong.
         problem: Problem,
     },
-    /// A body refused before the session is read (too large, malformed, wrong CSRF token):
-    /// answered without reading or creating any session state.
+    /// A body refused before the handler uses the session (too large, malformed, wrong CSRF
+    /// token): answered without creating or changing any session state.
     Stateless(Code),
     /// An HTML form with a missing or wrong CSRF token (a stale page: a refresh after
     /// logout, a second tab, Back): `303 See Other` to `page`, the form's page, which shows

@@ -197,6 +197,8 @@ pub struct TestApp {
     /// The durable session store behind `app` whose index the kit has
     /// ([`app_with_index`]); `None`: `app` keeps sessions in `sessions`, without an index.
     pub index: Option<otpkit_sqlite::SqliteSessionStore>,
+    /// The kit of `app`.
+    pub kit: OtpKit,
 }
 
 pub const T0: i64 = 1_767_261_600; // 2026-01-01T10:00:00Z
@@ -364,6 +366,7 @@ fn build(
         sessions,
         routes,
         index,
+        kit,
     }
 }
 

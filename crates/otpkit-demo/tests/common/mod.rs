@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::Mutex;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use otpkit::Clock;
@@ -327,7 +327,7 @@ pub fn html_unescape(s: &str) -> String {
 pub struct Http {
     agent: ureq::Agent,
     base: String,
-    cookies: Mutex<BTreeMap<String, String>>,
+    cookies: Arc<Mutex<BTreeMap<String, String>>>,
 }
 
 impl Http {
@@ -342,7 +342,17 @@ impl Http {
         Http {
             agent,
             base: base.to_owned(),
-            cookies: Mutex::new(BTreeMap::new()),
+            cookies: Arc::new(Mutex::new(BTreeMap::new())),
+        }
+    }
+
+    /// A client for the server at `base` sharing this one's cookies, as one browser talks to
+    /// two servers on the same host (cookies are not bound to a port).
+    pub fn same_jar(&self, base: &str) -> Http {
+        Http {
+            agent: self.agent.clone(),
+            base: base.to_owned(),
+            cookies: Arc::clone(&self.cookies),
         }
     }
 
