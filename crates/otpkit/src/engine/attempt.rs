@@ -148,7 +148,9 @@ fn record_verdict(
             let why = match v {
                 Verdict::Malformed => Rejection::Malformed,
                 Verdict::Replay => Rejection::Replay,
-                _ => Rejection::Invalid,
+                Verdict::Refused(code) => Rejection::Kind(code),
+                Verdict::CounterRegressed => Rejection::CounterRegressed,
+                Verdict::Accepted | Verdict::Invalid => Rejection::Invalid,
             };
             Attempt::Rejected {
                 why,
@@ -274,6 +276,9 @@ impl Inner {
             .filter(|(_, r)| r.confirmed)
             .filter_map(|(i, r)| {
                 let kind = self.kind_of(r)?;
+                if !kind.is_matchable() {
+                    return None;
+                }
                 if opts.passive_only && kind.is_interactive() && opts.first != Some(r.id) {
                     return None;
                 }
@@ -449,6 +454,14 @@ impl Inner {
                         now,
                     ));
                 }
+                if *why == Rejection::CounterRegressed {
+                    self.emit(Event::new(
+                        EventKind::CounterRegressed,
+                        Some(user),
+                        Some(pid),
+                        now,
+                    ));
+                }
                 let mut e = Event::new(EventKind::VerificationFailed, Some(user), Some(pid), now);
                 e.failure_count = Some(rec.throttle.failure_count);
                 e.detail = Some(
@@ -456,6 +469,8 @@ impl Inner {
                         Rejection::Malformed => "malformed",
                         Rejection::Invalid => "invalid",
                         Rejection::Replay => "replay",
+                        Rejection::Kind(code) => code,
+                        Rejection::CounterRegressed => "counter_regressed",
                     }
                     .to_owned(),
                 );
