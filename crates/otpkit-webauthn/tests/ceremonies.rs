@@ -401,3 +401,133 @@ async fn a_typed_code_never_counts_against_a_passkey() {
     assert_eq!((after.0, after.1), (before.0, before.1));
     assert!(after.2.ceremony.is_some());
 }
+
+#[tokio::test]
+async fn registration_from_another_session_or_too_late_is_refused() {
+    let rig = rig(0);
+    let alice = user("alice");
+    for (late, binding, reason) in [
+        (0, &b"session binding B"[..], Refusal::SessionMismatch),
+        (300, BINDING, Refusal::ChallengeExpired),
+    ] {
+        let mut key = Key::new();
+        let started = rig
+            .passkeys
+            .start_registration(&alice, None, BINDING)
+            .await
+            .unwrap();
+        rig.clock.advance_secs(late);
+        let response = key.register(ORIGIN, &started.options).await;
+        let out = rig
+            .passkeys
+            .finish_registration(&alice, &started.persistent_id, &response, binding)
+            .await
+            .unwrap();
+        assert_eq!(refused(out), reason);
+        let d = rig
+            .engine
+            .from_persistent_id(&started.persistent_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!d.confirmed());
+        assert_eq!(d.throttle().failure_count, 1);
+    }
+}
+
+#[tokio::test]
+async fn a_new_registration_replaces_the_pending_one() {
+    let rig = rig(0);
+    let alice = user("alice");
+    let mut key = Key::new();
+    let first = rig
+        .passkeys
+        .start_registration(&alice, None, BINDING)
+        .await
+        .unwrap();
+    let second = rig
+        .passkeys
+        .start_registration(&alice, None, BINDING)
+        .await
+        .unwrap();
+    let response = key.register(ORIGIN, &first.options).await;
+    let out = rig
+        .passkeys
+        .finish_registration(&alice, &first.persistent_id, &response, BINDING)
+        .await
+        .unwrap();
+    assert!(matches!(out, CeremonyOutcome::NotFound), "{out:?}");
+    let all = rig
+        .engine
+        .devices_for_user(Some(&alice), None)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].persistent_id(), second.persistent_id);
+    // Another kind's device is not a passkey registration.
+    let out = rig
+        .passkeys
+        .finish_registration(&alice, "otp_totp.totpdevice/1", &response, BINDING)
+        .await
+        .unwrap();
+    assert!(matches!(out, CeremonyOutcome::NotFound));
+}
+
+#[tokio::test]
+async fn one_challenge_for_all_passkeys_is_used_once() {
+    let rig = rig(0);
+    let alice = user("alice");
+    let (mut a, mut b) = (Key::new(), Key::new());
+    let pid_a = enrol(&rig, &alice, &mut a, BINDING).await;
+    // The second registration excludes the first key and keeps alice's user handle.
+    let started = rig
+        .passkeys
+        .start_registration(&alice, Some("Second key"), BINDING)
+        .await
+        .unwrap();
+    let options = serde_json::to_value(&started.options).unwrap();
+    assert_eq!(
+        options["publicKey"]["excludeCredentials"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let response = b.register(ORIGIN, &started.options).await;
+    let pid_b = rig
+        .passkeys
+        .finish_registration(&alice, &started.persistent_id, &response, BINDING)
+        .await
+        .unwrap()
+        .accepted()
+        .unwrap()
+        .persistent_id();
+    let (state_a, state_b) = (stored(&rig, &pid_a).await.2, stored(&rig, &pid_b).await.2);
+    assert_eq!(state_a.user_handle, state_b.user_handle);
+
+    let options = rig
+        .passkeys
+        .start_authentication(&alice, BINDING)
+        .await
+        .unwrap()
+        .unwrap();
+    let allowed = serde_json::to_value(&options).unwrap()["publicKey"]["allowCredentials"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(allowed, 2);
+    let (by_a, by_b) = (
+        a.assert(ORIGIN, &options).await,
+        b.assert(ORIGIN, &options).await,
+    );
+    let ok = rig.passkeys.finish_authentication(&alice, &by_b, BINDING);
+    assert_eq!(ok.await.unwrap().accepted().unwrap().persistent_id(), pid_b);
+    // The challenge is spent for key A too.
+    assert!(stored(&rig, &pid_a).await.2.ceremony.is_none());
+    let out = rig
+        .passkeys
+        .finish_authentication(&alice, &by_a, BINDING)
+        .await
+        .unwrap();
+    assert_eq!(refused(out), Refusal::NoChallenge);
+}
