@@ -531,3 +531,44 @@ async fn one_challenge_for_all_passkeys_is_used_once() {
         .unwrap();
     assert_eq!(refused(out), Refusal::NoChallenge);
 }
+
+#[tokio::test]
+async fn one_hundred_failures_lock_the_passkey_out() {
+    let (rig, mut key, pid, options) = alice_ready().await;
+    let alice = user("alice");
+    let stale = key.assert_value(ORIGIN, options).await;
+    for _ in 0..100 {
+        let out = rig
+            .passkeys
+            .finish_authentication(&alice, &stale, b"another session")
+            .await
+            .unwrap();
+        assert!(matches!(out, CeremonyOutcome::Refused(_)), "{out:?}");
+    }
+    assert_eq!(stored(&rig, &pid).await.0, 100);
+    assert_eq!(rig.notes.count(EventKind::DeviceLocked), 1);
+    // Even a good assertion for a new ceremony is refused now, unevaluated.
+    let options = rig
+        .passkeys
+        .start_authentication(&alice, BINDING)
+        .await
+        .unwrap()
+        .unwrap();
+    let good = key.assert(ORIGIN, &options).await;
+    let out = rig
+        .passkeys
+        .finish_authentication(&alice, &good, BINDING)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            out,
+            CeremonyOutcome::NotAllowed(VerifyNotAllowed::LockedOut { failure_count: 100 })
+        ),
+        "{out:?}"
+    );
+    assert!(
+        stored(&rig, &pid).await.2.ceremony.is_some(),
+        "not evaluated: nothing consumed"
+    );
+}
