@@ -34,6 +34,7 @@ pub async fn concurrent_finishes_accept_one(a: Arc<dyn DeviceStore>, b: Arc<dyn 
             .unwrap()
             .unwrap();
         let assertion = key.assert(ORIGIN, &options).await;
+        let version = stored(&ra, &pid).await.1;
         let mut tasks = Vec::new();
         for i in 0..50 {
             let p = if i % 2 == 0 {
@@ -58,11 +59,13 @@ pub async fn concurrent_finishes_accept_one(a: Arc<dyn DeviceStore>, b: Arc<dyn 
             }
         }
         assert_eq!(accepted, 1, "rep {rep}");
-        let (failures, _, state) = stored(&rb, &pid).await;
+        let (failures, after, state) = stored(&rb, &pid).await;
         assert_eq!(state.sign_count, 1, "rep {rep}: one counter step stored");
         // Failures before the success were reset by it; those after it remain.
         assert!(failures <= no_challenge, "rep {rep}");
         assert_eq!(no_challenge, 49, "rep {rep}");
+        // Every finish was one committed write: none lost, none doubled.
+        assert_eq!(after, version + 50, "rep {rep}");
     }
 }
 
@@ -85,6 +88,7 @@ pub async fn concurrent_bad_assertions_count_exactly(
             .unwrap()
             .unwrap();
         let assertion = key.assert(ORIGIN, &options).await;
+        let version = stored(&ra, &pid).await.1;
         let mut tasks = Vec::new();
         for i in 0..100 {
             let p = if i % 2 == 0 {
@@ -109,9 +113,11 @@ pub async fn concurrent_bad_assertions_count_exactly(
                 "rep {rep}: {out:?}"
             );
         }
-        let (failures, _, state) = stored(&rb, &pid).await;
+        let (failures, after, state) = stored(&rb, &pid).await;
         assert_eq!(failures, 100, "rep {rep}");
+        assert_eq!(after, version + 100, "rep {rep}");
         assert_eq!(state.sign_count, 0, "rep {rep}");
+        assert!(state.ceremony.is_none(), "rep {rep}");
     }
 }
 
