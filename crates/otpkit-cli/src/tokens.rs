@@ -1,8 +1,8 @@
 //! Codes: static tokens and backup codes, `verify`, and `challenge`.
 
+use otpkit::VerifyOutcome;
 use otpkit::engine::{ChallengeOptions, ChallengeOutcome, VerifyOptions};
 use otpkit::policy::VerifyNotAllowed;
-use otpkit::{Rejection, VerifyOutcome};
 
 use crate::cli::AddTokenArgs;
 use crate::context::Ctx;
@@ -46,9 +46,7 @@ pub(crate) async fn verify(ctx: &Ctx, user: &str, pid: &str, token: &str) -> Res
         VerifyOutcome::NotFound => Err(rejected(format!(
             "not_found (no confirmed device {pid} of this user)"
         ))),
-        VerifyOutcome::Rejected(Rejection::Malformed | Rejection::Invalid | Rejection::Replay) => {
-            Err(rejected("invalid_token".into()))
-        }
+        VerifyOutcome::Rejected(_) => Err(rejected("invalid_token".into())),
         VerifyOutcome::NotAllowed(VerifyNotAllowed::NFailedAttempts {
             failure_count,
             locked_until,

@@ -6,7 +6,7 @@
 //! and `detail`. No event ever carries a token, code, secret, key or otpauth URI.
 //!
 //! The application's [`Notifier`] is called once for `device_locked`, `account_locked`,
-//! `token_replayed`, `device_confirmed`, `device_removed`, `device_unlocked` and
+//! `token_replayed`, `counter_regressed`, `device_confirmed`, `device_removed`, `device_unlocked` and
 //! `backup_codes_generated`.
 //!
 //! The stable contract (every field with its type, every event with when it is emitted and
@@ -33,6 +33,9 @@ pub enum EventKind {
     VerificationThrottled,
     /// A TOTP token of an already used step was submitted.
     TokenReplayed,
+    /// An authenticator's signature counter did not advance past the stored one (a passkey
+    /// or security key that may have been cloned); the attempt was refused.
+    CounterRegressed,
     /// The failure count reached the lock-out threshold.
     DeviceLocked,
     /// A failure brought the sum of the failure counts of all of a user's devices to
@@ -67,6 +70,7 @@ impl EventKind {
             EventKind::VerificationFailed => "verification_failed",
             EventKind::VerificationThrottled => "verification_throttled",
             EventKind::TokenReplayed => "token_replayed",
+            EventKind::CounterRegressed => "counter_regressed",
             EventKind::DeviceLocked => "device_locked",
             EventKind::AccountLocked => "account_locked",
             EventKind::DeviceUnlocked => "device_unlocked",
@@ -88,6 +92,7 @@ impl EventKind {
             EventKind::DeviceLocked
                 | EventKind::AccountLocked
                 | EventKind::TokenReplayed
+                | EventKind::CounterRegressed
                 | EventKind::DeviceConfirmed
                 | EventKind::DeviceRemoved
                 | EventKind::DeviceUnlocked

@@ -27,8 +27,10 @@ pub(crate) enum PageError {
     Internal,
     /// A refusal with the message of its code and no argument (404 `not_found`, …).
     Code(Code),
-    /// A refusal with its problem (an argument, `retry_after`, extra fields).
-    Problem(Problem),
+    /// A refusal with its problem (an argument, `retry_after`, extra fields). Boxed: a
+    /// `Result<_, PageError>` stays small whatever the size of `serde_json::Map` (which a
+    /// dependency's `preserve_order` feature turns into an `IndexMap`).
+    Problem(Box<Problem>),
     /// The page needs a signed-in user: 302 to `login_url?next=…` (HTML) or 401
     /// `otp_required` with `login_url` (JSON).
     SignIn {
@@ -49,7 +51,7 @@ pub(crate) enum PageError {
         /// The page (path and query) that shows the problem.
         page: String,
         /// What went wrong.
-        problem: Problem,
+        problem: Box<Problem>,
     },
     /// A body refused before the handler uses the session (too large, malformed, wrong CSRF
     /// token): answered without creating or changing any session state.
@@ -108,7 +110,7 @@ impl PageError {
         match self {
             PageError::Internal => page.message(page.problem(Code::InternalError, "", 0)).await,
             PageError::Code(code) => page.message(page.problem(code, "", 0)).await,
-            PageError::Problem(p) => page.message(p).await,
+            PageError::Problem(p) => page.message(*p).await,
             PageError::SignIn { login_url, next } => {
                 let url = redirect_url(&login_url, "next", &next);
                 if page.json {
@@ -132,7 +134,7 @@ impl PageError {
             }
             PageError::Refused { page: to, problem } => {
                 if page.json {
-                    return page.message(problem).await;
+                    return page.message(*problem).await;
                 }
                 match page.see_other(&to, Flash::problem(&to, &problem)).await {
                     Ok(resp) => resp,

@@ -148,7 +148,9 @@ fn record_verdict(
             let why = match v {
                 Verdict::Malformed => Rejection::Malformed,
                 Verdict::Replay => Rejection::Replay,
-                _ => Rejection::Invalid,
+                Verdict::Refused(code) => Rejection::Kind(code),
+                Verdict::CounterRegressed => Rejection::CounterRegressed,
+                Verdict::Accepted | Verdict::Invalid => Rejection::Invalid,
             };
             Attempt::Rejected {
                 why,
@@ -274,6 +276,9 @@ impl Inner {
             .filter(|(_, r)| r.confirmed)
             .filter_map(|(i, r)| {
                 let kind = self.kind_of(r)?;
+                if !kind.is_matchable() {
+                    return None;
+                }
                 if opts.passive_only && kind.is_interactive() && opts.first != Some(r.id) {
                     return None;
                 }
@@ -440,37 +445,60 @@ impl Inner {
                 why,
                 locked_now,
                 account_locked,
-            } => {
-                if *why == Rejection::Replay {
-                    self.emit(Event::new(
-                        EventKind::TokenReplayed,
-                        Some(user),
-                        Some(pid),
-                        now,
-                    ));
-                }
-                let mut e = Event::new(EventKind::VerificationFailed, Some(user), Some(pid), now);
-                e.failure_count = Some(rec.throttle.failure_count);
-                e.detail = Some(
-                    match why {
-                        Rejection::Malformed => "malformed",
-                        Rejection::Invalid => "invalid",
-                        Rejection::Replay => "replay",
-                    }
-                    .to_owned(),
-                );
-                self.emit(e);
-                if *locked_now {
-                    let mut e = Event::new(EventKind::DeviceLocked, Some(user), Some(pid), now);
-                    e.failure_count = Some(rec.throttle.failure_count);
-                    self.emit(e);
-                }
-                if let Some(total) = account_locked {
-                    let mut e = Event::new(EventKind::AccountLocked, Some(user), Some(pid), now);
-                    e.failure_count = Some(*total);
-                    self.emit(e);
-                }
+            } => self.emit_rejected(user, pid, now, rec, *why, *locked_now, *account_locked),
+        }
+    }
+    /// The events of an evaluated, rejected attempt: the kind's alarm (`token_replayed`,
+    /// `counter_regressed`) first, then `verification_failed`, then the lock-outs it caused.
+    #[allow(clippy::too_many_arguments)]
+    fn emit_rejected(
+        &self,
+        user: &UserId,
+        pid: &str,
+        now: Timestamp,
+        rec: &DeviceRecord,
+        why: Rejection,
+        locked_now: bool,
+        account_locked: Option<u32>,
+    ) {
+        if why == Rejection::Replay {
+            self.emit(Event::new(
+                EventKind::TokenReplayed,
+                Some(user),
+                Some(pid),
+                now,
+            ));
+        }
+        if why == Rejection::CounterRegressed {
+            self.emit(Event::new(
+                EventKind::CounterRegressed,
+                Some(user),
+                Some(pid),
+                now,
+            ));
+        }
+        let mut e = Event::new(EventKind::VerificationFailed, Some(user), Some(pid), now);
+        e.failure_count = Some(rec.throttle.failure_count);
+        e.detail = Some(
+            match why {
+                Rejection::Malformed => "malformed",
+                Rejection::Invalid => "invalid",
+                Rejection::Replay => "replay",
+                Rejection::Kind(code) => code,
+                Rejection::CounterRegressed => "counter_regressed",
             }
+            .to_owned(),
+        );
+        self.emit(e);
+        if locked_now {
+            let mut e = Event::new(EventKind::DeviceLocked, Some(user), Some(pid), now);
+            e.failure_count = Some(rec.throttle.failure_count);
+            self.emit(e);
+        }
+        if let Some(total) = account_locked {
+            let mut e = Event::new(EventKind::AccountLocked, Some(user), Some(pid), now);
+            e.failure_count = Some(total);
+            self.emit(e);
         }
     }
 }

@@ -16,6 +16,11 @@ pub enum Rejection {
     Invalid,
     /// A TOTP token of an already used step.
     Replay,
+    /// Refused for a reason of the kind's own ([`Verdict::Refused`](crate::kind::Verdict::Refused)),
+    /// named by its stable code.
+    Kind(&'static str),
+    /// The authenticator's signature counter went back ([`Verdict::CounterRegressed`](crate::kind::Verdict::CounterRegressed)).
+    CounterRegressed,
 }
 
 /// The detailed outcome of one attempt (docs/behaviour.md §3 `verify_token`, detailed form).

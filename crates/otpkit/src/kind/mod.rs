@@ -80,6 +80,16 @@ pub enum Verdict {
     Malformed,
     /// The token matches an already used step (TOTP, §5.1).
     Replay,
+    /// Well-formed, evaluated and refused for a reason of the kind's own, named by a stable
+    /// code in `snake_case` (a passkey assertion signed for another origin:
+    /// `wrong_origin`). A failure like [`Verdict::Invalid`]; the code is the
+    /// `verification_failed` event's detail and the caller's
+    /// [`Rejection::Kind`](crate::engine::Rejection::Kind).
+    Refused(&'static str),
+    /// The authenticator's signature counter did not advance past the stored one: the mark of
+    /// a cloned authenticator (WebAuthn §6.1.1). A failure like [`Verdict::Invalid`] that
+    /// also emits `counter_regressed` and calls the notification hook.
+    CounterRegressed,
 }
 
 /// Errors a kind reports. Any of them makes the attempt fail closed (§2.9).
@@ -406,6 +416,14 @@ pub trait DeviceKind: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// `is_interactive()`: true exactly for kinds that implement
     /// [`generate_challenge`](Self::generate_challenge).
     const INTERACTIVE: bool = false;
+    /// The longest token, in bytes, the engine hands to [`verify`](Self::verify); a longer
+    /// one is malformed without being copied. 64 fits every typed code; a kind whose token is
+    /// a document (a passkey's assertion, JSON) raises it.
+    const MAX_TOKEN_BYTES: usize = 64;
+    /// Whether `match_token` tries this kind's devices with a code typed without choosing a
+    /// device. `false` for kinds whose token is never typed (a passkey's assertion): a typed
+    /// code would only count a failure against them.
+    const MATCHABLE: bool = true;
 
     /// `get_throttle_factor()`: the base back-off in seconds; 0 disables the delay.
     fn throttle_factor(&self, settings: &Settings) -> u32 {
@@ -541,6 +559,8 @@ pub(crate) trait ErasedKind: Send + Sync {
     fn label(&self) -> &'static str;
     fn verbose_name(&self) -> &'static str;
     fn interactive(&self) -> bool;
+    fn max_token_bytes(&self) -> usize;
+    fn matchable(&self) -> bool;
     fn load(&self, state: &str) -> Result<Box<dyn DynDevice>, KindError>;
 }
 
@@ -555,6 +575,12 @@ impl<K: DeviceKind> ErasedKind for Entry<K> {
     }
     fn interactive(&self) -> bool {
         K::INTERACTIVE
+    }
+    fn max_token_bytes(&self) -> usize {
+        K::MAX_TOKEN_BYTES
+    }
+    fn matchable(&self) -> bool {
+        K::MATCHABLE
     }
     fn load(&self, state: &str) -> Result<Box<dyn DynDevice>, KindError> {
         let k: K = serde_json::from_str(state).map_err(KindError::StateDecode)?;
@@ -578,6 +604,14 @@ impl KindHandle {
     /// `is_interactive()`.
     pub fn is_interactive(&self) -> bool {
         self.0.interactive()
+    }
+    /// [`DeviceKind::MAX_TOKEN_BYTES`].
+    pub fn max_token_bytes(&self) -> usize {
+        self.0.max_token_bytes()
+    }
+    /// [`DeviceKind::MATCHABLE`].
+    pub fn is_matchable(&self) -> bool {
+        self.0.matchable()
     }
 }
 

@@ -97,7 +97,7 @@ async fn action(
         AdminAction::BackupCodes => generate_codes(page, &d, &here).await,
         AdminAction::ResetThrottling if verified_by(&admin, &pid) => Err(PageError::Refused {
             page: here,
-            problem: page.problem(Code::UnlockNotAllowed, "", 0),
+            problem: Box::new(page.problem(Code::UnlockNotAllowed, "", 0)),
         }),
         AdminAction::ResetThrottling => done(page, engine.throttle_reset(&pid).await, &pid, &here),
         AdminAction::Confirm => done(page, engine.confirm(&pid).await, &pid, &here),
@@ -174,7 +174,7 @@ async fn bad_request(
     let mut p = page.problem(Code::BadRequest, "", 0);
     if page.json {
         p.extra.insert("detail".into(), detail.into());
-        return Err(PageError::Problem(p));
+        return Err(PageError::Problem(Box::new(p)));
     }
     p.message = message;
     let mut flash = Flash::problem(here, &p);
@@ -197,7 +197,7 @@ async fn name_refused(
     let mut p = page.problem(Code::BadRequest, "", 0);
     p.message = message;
     if page.json {
-        return Err(PageError::Problem(p));
+        return Err(PageError::Problem(Box::new(p)));
     }
     let mut flash = Flash::problem(here, &p).field(INVALID_FIELD, "name");
     for name in KEPT {

@@ -56,7 +56,7 @@ async fn invalid(page: &Page, fields: &Fields, detail: String) -> Result<Respons
     let mut p = page.problem(Code::BadRequest, "", 0);
     if page.json {
         p.extra.insert("detail".into(), detail.into());
-        return Err(PageError::Problem(p));
+        return Err(PageError::Problem(Box::new(p)));
     }
     back(page, fields, &p, detail).await
 }
@@ -66,7 +66,7 @@ async fn invalid(page: &Page, fields: &Fields, detail: String) -> Result<Respons
 async fn unavailable(page: &Page, fields: &Fields) -> Result<Response, PageError> {
     let p = page.problem(Code::KindUnavailable, "", 0);
     if page.json {
-        return Err(PageError::Problem(p));
+        return Err(PageError::Problem(Box::new(p)));
     }
     let detail = p.message.clone();
     back(page, fields, &p, detail).await

@@ -205,7 +205,7 @@ async fn refuse_name(page: &Page, pid: &str, message: String) -> Result<Response
     let mut p = page.problem(Code::BadRequest, "", 0);
     p.message = message;
     if page.json {
-        return Err(PageError::Problem(p));
+        return Err(PageError::Problem(Box::new(p)));
     }
     let to = page.kit.url("/devices/");
     let flash = Flash::problem(&to, &p).field(RENAME_FIELD, pid);
@@ -257,7 +257,7 @@ async fn unlock_device(
     if !other {
         return Err(PageError::Refused {
             page: page.kit.url("/devices/"),
-            problem: page.problem(Code::UnlockNotAllowed, "", 0),
+            problem: Box::new(page.problem(Code::UnlockNotAllowed, "", 0)),
         });
     }
     Ok(page.kit.engine().unlock(pid).await)

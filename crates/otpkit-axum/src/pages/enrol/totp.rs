@@ -154,7 +154,7 @@ pub(crate) async fn totp_post(page: Page, Form(fields): Form) -> Result<Response
     let user = fresh_user(&page, &here).await?;
     let refused = |problem: Problem| PageError::Refused {
         page: here.clone(),
-        problem,
+        problem: Box::new(problem),
     };
     if let Some(token) = fields.get("otp_token") {
         let Some(device) = current_enrolment(&page, &user, TOTP).await? else {
