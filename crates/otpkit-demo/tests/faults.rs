@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{Demo, Http, Page, TotpGen, enrolment_secret_and_uri};
+use common::{Demo, Http, Page};
 
 const SESSION_COOKIE: &str = "otpkit_demo_session";
 const UNAVAILABLE: &str = "Signing in is unavailable right now. Please try again later.";
@@ -227,16 +227,7 @@ fn redis_unreachable_answers_503_and_loses_no_session() {
     // Signed in and verified, the session in Redis.
     let http = Http::new(&demo.url);
     http.sign_up("fay", "fay-password-1", None);
-    let page = http.start_totp();
-    let (secret, _) = enrolment_secret_and_uri(&page.body);
-    let mut codes = TotpGen::new(&secret);
-    let done = http.submit(
-        &page,
-        "/otp/devices/totp/new/",
-        &[("otp_token", &codes.next_code())],
-    );
-    assert_eq!(done.path, "/otp/devices/new/backup-codes/", "{}", done.body);
-    assert_eq!(http.level(), "verified");
+    http.enrol_totp();
     let cookie = http.cookie(SESSION_COOKIE).expect("a session cookie");
 
     // Redis stops answering (its connections stay open): 503 everywhere.

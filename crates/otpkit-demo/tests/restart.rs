@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{Demo, Http, Page, TotpGen, enrolment_secret_and_uri, html_unescape};
+use common::{Demo, Http, Page, html_unescape};
 use otpkit::oath::{Algorithm, Digits, hotp};
 
 /// Every device of `user` as `otp device show --json` reports it (kind state, failure
@@ -83,18 +83,9 @@ fn restart_keeps_users_devices_counters_and_throttling_state() {
     // A user with a TOTP device enrolled through the web, and backup codes.
     let http = Http::new(&demo.url);
     http.sign_up("carol", "carol-password-1", Some("carol@example.com"));
-    let page = http.start_totp();
-    let (secret, _) = enrolment_secret_and_uri(&page.body);
-    let mut codes = TotpGen::new(&secret);
-    let done = http.submit(
-        &page,
-        "/otp/devices/totp/new/",
-        &[("otp_token", &codes.next_code())],
-    );
+    let (codes, done) = http.enrol_totp();
     // The setup made the backup codes and shows them.
-    assert_eq!(done.path, "/otp/devices/new/backup-codes/", "{}", done.body);
     assert!(done.body.contains(r#"<ol class="codes""#), "{}", done.body);
-    assert_eq!(http.level(), "verified");
 
     // An HOTP device made with the embedded CLI, its counter advanced to 2.
     let added: serde_json::Value = serde_json::from_str(&demo.otp(&[
@@ -243,14 +234,7 @@ fn a_verified_session_survives_sigkill_and_restart() {
     // Sign up, enrol a TOTP device, sign out, then sign in with password and code.
     let http = Http::new(&demo.url);
     http.sign_up("erin", "erin-password-1", None);
-    let page = http.start_totp();
-    let (secret, _) = enrolment_secret_and_uri(&page.body);
-    let mut codes = TotpGen::new(&secret);
-    http.submit(
-        &page,
-        "/otp/devices/totp/new/",
-        &[("otp_token", &codes.next_code())],
-    );
+    let (mut codes, _) = http.enrol_totp();
     log_out(&http);
     let step = password_step(&http, "erin", "erin-password-1");
     let totp_pid = pid_of(&snapshot(&demo, "erin"), "otp_totp.totpdevice/");

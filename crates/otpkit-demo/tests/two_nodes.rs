@@ -18,7 +18,7 @@
 
 mod common;
 
-use common::{Demo, FreshDatabase, Http, Page, TotpGen, enrolment_secret_and_uri};
+use common::{Demo, FreshDatabase, Http, Page, TotpGen};
 
 const SESSION_COOKIE: &str = "otpkit_demo_session";
 
@@ -106,16 +106,7 @@ impl Nodes {
 /// verified); returns the code generator and the backup codes the setup made.
 fn enrolled(http: &Http, user: &str, password: &str) -> (TotpGen, Vec<String>) {
     http.sign_up(user, password, None);
-    let page = http.start_totp();
-    let (secret, _) = enrolment_secret_and_uri(&page.body);
-    let mut codes = TotpGen::new(&secret);
-    let done = http.submit(
-        &page,
-        "/otp/devices/totp/new/",
-        &[("otp_token", &codes.next_code())],
-    );
-    assert_eq!(done.path, "/otp/devices/new/backup-codes/", "{}", done.body);
-    assert_eq!(http.level(), "verified");
+    let (codes, done) = http.enrol_totp();
     (codes, backup_codes(&done))
 }
 

@@ -580,6 +580,23 @@ impl Http {
         assert!(page.body.contains("<svg"), "{}", page.body);
         page
     }
+
+    /// Enrols a TOTP device ("Phone") with its first code: the session is then verified and
+    /// the guided setup shows the first backup codes. Returns the code generator (its first
+    /// code used) and that page.
+    pub fn enrol_totp(&self) -> (TotpGen, Page) {
+        let page = self.start_totp();
+        let (secret, _) = enrolment_secret_and_uri(&page.body);
+        let mut codes = TotpGen::new(&secret);
+        let done = self.submit(
+            &page,
+            "/otp/devices/totp/new/",
+            &[("otp_token", &codes.next_code())],
+        );
+        assert_eq!(done.path, "/otp/devices/new/backup-codes/", "{}", done.body);
+        assert_eq!(self.level(), "verified");
+        (codes, done)
+    }
 }
 
 /// The base32 secret and otpauth URI shown on a TOTP enrolment page.
