@@ -74,7 +74,7 @@ pub enum DeviceCmd {
         /// Only this user's devices.
         #[arg(long)]
         user: Option<String>,
-        /// Only this kind (totp, hotp, email, static, or a model label).
+        /// Only this kind (totp, hotp, email, static, passkey, or a model label).
         #[arg(long)]
         kind: Option<String>,
         /// Only confirmed devices.
@@ -87,7 +87,8 @@ pub enum DeviceCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Show one device and its kind's non-secret state.
+    /// Show one device and its kind's non-secret state (a passkey: counter, AAGUID and
+    /// authenticator name, transports, backup flags; never its public key or credential id).
     Show {
         /// The persistent id.
         pid: String,

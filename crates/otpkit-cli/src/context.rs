@@ -67,6 +67,7 @@ impl Ctx {
         let mut builder = Engine::builder_arc(store.device_store(), keys)
             .settings(settings)
             .mailer_arc(mailer);
+        builder = crate::passkeys::register(builder);
         if let Some(users) = &options.users {
             builder = builder.user_directory_arc(users.clone());
         }

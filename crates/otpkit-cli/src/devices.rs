@@ -12,6 +12,7 @@ use crate::cli::{DeviceCmd, ThrottleCmd};
 use crate::context::Ctx;
 use crate::failure::{Failure, Res};
 use crate::output::{plain, state_text, summary};
+use crate::passkeys;
 
 /// Runs a `device` subcommand.
 pub(crate) async fn device_cmd(ctx: &Ctx, cmd: DeviceCmd) -> Res {
@@ -30,6 +31,7 @@ pub(crate) async fn device_cmd(ctx: &Ctx, cmd: DeviceCmd) -> Res {
         DeviceCmd::Show { pid, json } => show(ctx, &pid, json).await,
         DeviceCmd::Remove { pid, yes } => remove(ctx, &pid, yes).await,
         DeviceCmd::Confirm { pid } => {
+            passkeys::refuse_confirm(&ctx.device(&pid).await?)?;
             let d = ctx.engine.confirm(&pid).await?;
             println!("confirmed {}", d.persistent_id());
             Ok(())
@@ -107,7 +109,11 @@ async fn list(ctx: &Ctx, query: &DeviceQuery, json: bool) -> Res {
 async fn show(ctx: &Ctx, pid: &str, json: bool) -> Res {
     let d = ctx.device(pid).await?;
     let mut v = summary(&ctx.engine, &d);
-    let info = ctx.engine.info(&d)?;
+    let info = if passkeys::is_passkey(&d) {
+        passkeys::details(&d)?
+    } else {
+        ctx.engine.info(&d)?
+    };
     if let (Some(obj), serde_json::Value::Object(extra)) = (v.as_object_mut(), info) {
         obj.insert("kind_state".into(), serde_json::Value::Object(extra));
         obj.insert(
@@ -203,6 +209,7 @@ fn kind_label(engine: &Engine, k: &str) -> Res<String> {
         "hotp" => "otp_hotp.hotpdevice".to_owned(),
         "email" => "otp_email.emaildevice".to_owned(),
         "static" => "otp_static.staticdevice".to_owned(),
+        "passkey" | "webauthn" => passkeys::MODEL_LABEL.to_owned(),
         other => other.to_owned(),
     };
     engine

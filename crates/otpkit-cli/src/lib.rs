@@ -18,6 +18,18 @@
 //! Only `device add --json/--show-uri/--qr`, `device uri`, `device qr`, `static add-token`,
 //! `addstatictoken`, `static generate` and `keys generate` print secrets or codes.
 //!
+//! # Passkeys
+//!
+//! With the `passkeys` feature (on by default) the engine of every command has
+//! `otpkit-webauthn`'s kind registered (`otp_webauthn.webauthndevice`): `device list/show/
+//! remove` cover passkeys and security keys (`--kind passkey`). `device show` prints their
+//! counter, AAGUID and the authenticator's name when it is a well-known one, transports and
+//! backup flags, never the public key, the credential id or a ceremony's state; `verify`
+//! refuses a passkey unevaluated and `device confirm` one whose registration has not
+//! finished. Without the feature (no webauthn-rs, MPL-2.0, in the build) the engine does not
+//! know passkey records: `device list` leaves them out, and `device show/remove` answer
+//! "not found".
+//!
 //! The deployment settings that the command shares with the demo — the database URL, the key
 //! ring and its file, the SMTP URL and the email template files — are read in [`deploy`].
 //!
@@ -29,6 +41,7 @@
 //! | `tokens` | `static …`, `addstatictoken`, `verify`, `challenge` |
 //! | `keys` | `keys …` |
 //! | `output` | how devices are printed |
+//! | `passkeys` | passkeys and security keys (the `passkeys` feature) |
 //! | [`deploy`] | the deployment settings, the key ring file, the template files |
 //!
 //! ```no_run
@@ -61,6 +74,7 @@ mod devices;
 mod failure;
 mod keys;
 mod output;
+mod passkeys;
 mod tokens;
 
 pub use cli::{

@@ -33,6 +33,9 @@ pub(crate) async fn generate_backup_codes(ctx: &Ctx, user: &str, count: Option<u
 /// `verify USER PID TOKEN`: `accepted`, or `rejected: CODE …` (exit 1).
 pub(crate) async fn verify(ctx: &Ctx, user: &str, pid: &str, token: &str) -> Res {
     let user = ctx.user(user).await?;
+    if let Some(d) = ctx.engine.from_persistent_id(pid).await? {
+        crate::passkeys::refuse_verify(&d)?;
+    }
     let out = ctx
         .engine
         .verify_token_detailed(Some(&user), pid, token, &VerifyOptions::default())

@@ -71,11 +71,13 @@
 //! # });
 //! ```
 
+mod aaguid;
 mod ceremony;
 mod kind;
 mod refusal;
 mod rp;
 
+pub use aaguid::authenticator_name;
 pub use ceremony::{
     CeremonyOutcome, DEFAULT_CEREMONY_SECS, PasskeyError, PasskeySettings, Passkeys,
     RegistrationStart,
