@@ -75,6 +75,9 @@ mod ceremony;
 mod kind;
 mod refusal;
 mod rp;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod web;
 
 pub use ceremony::{
     CeremonyOutcome, DEFAULT_CEREMONY_SECS, PasskeyError, PasskeySettings, Passkeys,

@@ -1,0 +1,171 @@
+//! Extension points for a crate that adds a sign-in method with a web step of its own: a
+//! kind whose "token" is not typed into the code step's field but comes from the browser
+//! (a passkey's assertion, a push approval). Its routes sit beside otpkit's pieces and use
+//! these [`OtpKit`] methods to follow the same rules as otpkit's own pages: the CSRF token,
+//! the freshness rule of enrolment, the session's binding value for challenges, the user a
+//! code step is for, and the end of a successful code step.
+//!
+//! ```
+//! use otpkit_axum::{OtpKit, OtpState};
+//! use tower_sessions::Session;
+//!
+//! /// The opening of a "verify with my method" handler.
+//! async fn who(kit: &OtpKit, session: &Session, state: &OtpState, csrf: Option<&str>)
+//!     -> Result<Option<otpkit::UserId>, otpkit::session::SessionError> {
+//!     if !kit.csrf_matches(session, csrf).await? {
+//!         return Ok(None); // answer 403 `csrf_failed`
+//!     }
+//!     kit.code_step_user(session, state).await
+//! }
+//! ```
+
+use otpkit::session::{PENDING_KEY, SessionError};
+use otpkit::{Device, UserId};
+use tower_sessions::Session;
+
+use crate::auth::AuthError;
+use crate::kit::OtpKit;
+use crate::middleware::OtpState;
+use crate::session::{SessionAdapter, SessionFailure, Store};
+
+/// Why [`OtpKit::complete_verification`] did not verify the session. Nothing was granted.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerificationError {
+    /// The session's pending login expired, or another request completed it first (a
+    /// pending login is single use): answer `login_expired`.
+    #[error("the pending login expired or was used")]
+    LoginExpired,
+    /// The session store (or the OS random number generator) failed: answer 503.
+    #[error("session store failure")]
+    Session,
+    /// The application's [`Authentication::login`](crate::Authentication::login) failed.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The session could not be written when logging the device in.
+    #[error("the device could not verify the session: {0}")]
+    Login(#[source] SessionError),
+    /// The engine refused to log the device into the session (not the user's, or not
+    /// confirmed).
+    #[error("the device may not verify this session")]
+    Refused,
+}
+
+impl From<SessionFailure> for VerificationError {
+    fn from(_: SessionFailure) -> Self {
+        VerificationError::Session
+    }
+}
+
+fn session_failure(_: SessionFailure) -> SessionError {
+    SessionError::Backend("session store failure".into())
+}
+
+impl OtpKit {
+    /// The session's binding value (32 random bytes, created when missing, never sent to
+    /// the client): bind a challenge to it, as otpkit binds email codes, so that only this
+    /// session can answer it.
+    pub async fn session_binding(&self, session: &Session) -> Result<Vec<u8>, SessionError> {
+        Store(session).binding().await.map_err(session_failure)
+    }
+
+    /// Whether `presented` is the session's CSRF token (compared in constant time); a
+    /// session without one accepts nothing. Every state-changing route checks it.
+    pub async fn csrf_matches(
+        &self,
+        session: &Session,
+        presented: Option<&str>,
+    ) -> Result<bool, SessionError> {
+        Store(session)
+            .csrf_matches(presented)
+            .await
+            .map_err(session_failure)
+    }
+
+    /// The user a code step is for: the signed-in user (verified or not), else the user of
+    /// the session's pending login (an expired one is removed), else none.
+    pub async fn code_step_user(
+        &self,
+        session: &Session,
+        state: &OtpState,
+    ) -> Result<Option<UserId>, SessionError> {
+        if let Some(u) = state.user() {
+            return Ok(Some(u.clone()));
+        }
+        let store = Store(session);
+        match store.pending().await.map_err(session_failure)? {
+            Some(p) if !p.is_expired(self.engine().now()) => Ok(Some(p.user)),
+            Some(_) => {
+                store.remove(PENDING_KEY).await.map_err(session_failure)?;
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Whether `state` (of `user`) owes a fresh verification before an enrolment or another
+    /// sensitive change (docs/behaviour.md §7.6): `user` has a confirmed device and the
+    /// session was not verified within `OTPKIT_REAUTH_MAX_AGE`. A user without a confirmed
+    /// device (the first one) never does.
+    pub async fn needs_fresh_verification(
+        &self,
+        state: &OtpState,
+        user: &UserId,
+    ) -> Result<bool, otpkit::Error> {
+        if self.is_fresh(state) {
+            return Ok(false);
+        }
+        self.engine().user_has_device(Some(user), Some(true)).await
+    }
+
+    /// Whether the session is verified, at most `OTPKIT_REAUTH_MAX_AGE` ago.
+    pub fn is_fresh(&self, state: &OtpState) -> bool {
+        let max_ms = i64::from(self.web_settings().reauth_max_age) * 1000;
+        let now = self.engine().now();
+        state.is_verified()
+            && state
+                .verified_at()
+                .is_some_and(|t| now.millis_since(t) <= max_ms && t <= now)
+    }
+
+    /// What otpkit's code step does once `device` of `user` accepted a token: consumes the
+    /// pending login (single use), marks the user signed in
+    /// ([`Authentication::login`](crate::Authentication::login)) if not yet, logs the device
+    /// into the session (otpkit's `login()`, which rotates the session id), replaces the
+    /// CSRF token, records `user_agent` for "Your sessions" and runs the
+    /// `verification_succeeded` hook. Answers the new CSRF token, which the client needs for
+    /// its next POST.
+    pub async fn complete_verification(
+        &self,
+        session: &Session,
+        user: &UserId,
+        device: &Device,
+        user_agent: Option<&str>,
+    ) -> Result<String, VerificationError> {
+        let store = Store(session);
+        // Of two requests completing one pending login at once, the second is refused.
+        if let Some(p) = store.pending().await?
+            && !self.inner.claims.claim(&p, self.engine().now())
+        {
+            return Err(VerificationError::LoginExpired);
+        }
+        // Read afresh: the first factor of this very request may have changed the session.
+        let current = self.auth().current_user(session).await?;
+        if current.as_ref() != Some(user) {
+            self.auth().login(session, user).await?;
+        }
+        let adapter = SessionAdapter::new(session.clone());
+        match self.engine().login(&adapter, user, device).await {
+            Ok(true) => {}
+            Ok(false) => return Err(VerificationError::Refused),
+            Err(e) => return Err(VerificationError::Login(e)),
+        }
+        let token = store.rotate_csrf().await?;
+        crate::your_sessions::record_agent(session, user_agent)
+            .await
+            .map_err(|_| VerificationError::Session)?;
+        self.hooks()
+            .verification_succeeded(user, &device.persistent_id());
+        Ok(token)
+    }
+}
