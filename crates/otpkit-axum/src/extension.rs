@@ -169,3 +169,69 @@ impl OtpKit {
         Ok(token)
     }
 }
+
+/// A sign-in method with a web step of its own: the code step does not offer a text field
+/// for the user's devices of `model_label` (a kind that is not typed,
+/// `DeviceKind::MATCHABLE = false`) but a link, labelled with the catalogue message
+/// `message_id`, to `path` under the URL prefix, where the application mounted that step
+/// (with `?next=…`). Register it with [`OtpKitBuilder::kind_step`](crate::OtpKitBuilder::kind_step).
+///
+/// ```
+/// let step = otpkit_axum::extension::KindStep::new(
+///     "otp_webauthn.webauthndevice",
+///     "/passkeys/verify/",
+///     "passkey-use",
+/// );
+/// assert_eq!(step.path, "/passkeys/verify/");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindStep {
+    /// The kind's model label.
+    pub model_label: String,
+    /// The step's path under `OTPKIT_URL_PREFIX` (e.g. `/passkeys/verify/`).
+    pub path: String,
+    /// The catalogue message of the link (e.g. "Use your security key").
+    pub message_id: String,
+}
+
+impl KindStep {
+    /// A step for `model_label` at `path`, its link labelled by `message_id`.
+    pub fn new(
+        model_label: impl Into<String>,
+        path: impl Into<String>,
+        message_id: impl Into<String>,
+    ) -> KindStep {
+        KindStep {
+            model_label: model_label.into(),
+            path: path.into(),
+            message_id: message_id.into(),
+        }
+    }
+
+    /// Whether `device` is of this step's kind.
+    pub fn covers(&self, device: &Device) -> bool {
+        device.model_label().eq_ignore_ascii_case(&self.model_label)
+    }
+}
+
+/// Renders `template` (one of the kit's [`Templates`](crate::Templates), e.g. an override
+/// a crate added) as a page of otpkit's: with the common context every otpkit template sees
+/// (language, `t()`, the site's name, the URLs, the CSRF token, the level and user), the
+/// title from the catalogue message `title_id`, and `extra`. A request outside the session
+/// layer is answered 500, like otpkit's own pages.
+pub async fn render_page(
+    kit: &OtpKit,
+    parts: &mut http::request::Parts,
+    template: &str,
+    title_id: &str,
+    extra: serde_json::Value,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let Some(page) = crate::pages::Page::of(kit, parts) else {
+        return crate::pages::NoSession.into_response();
+    };
+    let title = page.t(title_id);
+    let extra = minijinja::Value::from_serialize(&extra);
+    page.render(http::StatusCode::OK, template, &title, extra)
+        .await
+}

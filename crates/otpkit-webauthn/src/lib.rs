@@ -71,6 +71,7 @@
 //! # });
 //! ```
 
+mod aaguid;
 mod ceremony;
 mod kind;
 mod refusal;
@@ -79,6 +80,7 @@ mod rp;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod web;
 
+pub use aaguid::model_name;
 pub use ceremony::{
     CeremonyOutcome, DEFAULT_CEREMONY_SECS, PasskeyError, PasskeySettings, Passkeys,
     RegistrationStart,

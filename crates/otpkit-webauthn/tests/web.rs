@@ -17,8 +17,9 @@ use axum::body::Body;
 use common::*;
 use http::{Request, StatusCode, header};
 use otpkit::UserId;
+use otpkit_axum::i18n::Catalogue;
 use otpkit_axum::testing::TestClient;
-use otpkit_axum::{OtpKit, SessionPasswordAuth, WebSettings};
+use otpkit_axum::{OtpKit, SessionPasswordAuth, Templates, WebSettings};
 use otpkit_webauthn::web;
 use otpkit_webauthn::webauthn_rs::prelude::{CreationChallengeResponse, RequestChallengeResponse};
 use serde_json::{Value, json};
@@ -41,6 +42,10 @@ fn app(rig: &Rig) -> Router {
         ..WebSettings::default()
     };
     let kit = OtpKit::builder(rig.engine.clone(), auth)
+        .templates(web::templates(Templates::new()))
+        .catalogue(web::catalogue(Catalogue::embedded()).unwrap())
+        .unwrap()
+        .kind_step(web::kind_step())
         .web_settings(web_settings)
         .unwrap()
         .build();
@@ -278,4 +283,118 @@ async fn a_malformed_body_is_a_bad_request() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(r.json()["error"], "bad_request");
+}
+
+#[tokio::test]
+async fn a_passkey_without_a_name_is_named_after_its_model_or_passkey() {
+    let rig = rig(0);
+    let app = app(&rig);
+    let mut c = client(&app, &rig);
+    c.sign_in("alice", "wonderland").await.unwrap();
+    let r = c.post_json(REGISTER, &json!({})).await.unwrap();
+    let body = r.json();
+    let options: CreationChallengeResponse =
+        serde_json::from_value(body["options"].clone()).unwrap();
+    let credential: Value =
+        serde_json::from_str(&Key::new().register(ORIGIN, &options).await).unwrap();
+    let r = c
+        .post_json(
+            REGISTERED,
+            &json!({"device": body["device"], "credential": credential}),
+        )
+        .await
+        .unwrap();
+    // The software authenticator's AAGUID is no known model.
+    assert_eq!(r.json()["name"], "Passkey", "{}", r.text());
+    let yubikey = otpkit_webauthn::webauthn_rs::prelude::Uuid::parse_str(
+        "cb69481e-8ff7-4039-93ec-0a2729a154a8",
+    )
+    .unwrap();
+    assert_eq!(otpkit_webauthn::model_name(&yubikey), Some("YubiKey 5"));
+}
+
+/// A GET of an HTML page.
+async fn html(c: &mut TestClient, path: &str) -> (StatusCode, String, Option<String>) {
+    let req = Request::get(path)
+        .header(header::ACCEPT, "text/html")
+        .body(Body::empty())
+        .unwrap();
+    let r = c.request(req).await.unwrap();
+    // minijinja escapes `/` in attributes.
+    let text = r.text().replace("&#x2f;", "/");
+    (r.status(), text, r.location().map(str::to_owned))
+}
+
+/// No inline script or style: the pages work under `default-src 'self'`.
+fn assert_csp_clean(page: &str) {
+    assert!(!page.contains("<script>"), "inline script");
+    assert!(!page.contains(" style="), "inline style");
+    assert!(!page.contains(" onclick="), "inline handler");
+}
+
+#[tokio::test]
+async fn the_code_step_links_to_the_passkey_step_instead_of_a_text_field() {
+    let rig = rig(0);
+    let app = app(&rig);
+    let mut key = Key::new();
+    enrolled(&app, &rig, &mut key).await;
+    let mut c = client(&app, &rig);
+    c.sign_in("alice", "wonderland").await.unwrap();
+    let (status, page, _) = html(&mut c, "/otp/login/?next=/reports/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(r#"href="/otp/passkeys/verify/?next=/reports/""#),
+        "{page}"
+    );
+    assert!(page.contains("Use your security key or passkey"), "{page}");
+    assert!(
+        !page.contains("otp_token"),
+        "no text field for a passkey: {page}"
+    );
+
+    let (status, page, _) = html(&mut c, "/otp/passkeys/verify/?next=/reports/").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains(r#"data-passkey="authenticate""#), "{page}");
+    assert!(
+        page.contains(r#"src="/otp/static/otpkit-webauthn.js""#),
+        "{page}"
+    );
+    assert!(page.contains(r#"name="next" value="/reports/""#), "{page}");
+    assert!(page.contains("Sign in with your security key"), "{page}");
+    assert_csp_clean(&page);
+    // In German.
+    c.set_cookie("otpkit_lang", Some("de"));
+    let (_, page, _) = html(&mut c, "/otp/passkeys/verify/").await;
+    assert!(
+        page.contains("Mit Ihrem Sicherheitsschlüssel anmelden"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn the_enrolment_page_is_for_signed_in_users() {
+    let rig = rig(0);
+    let app = app(&rig);
+    let mut c = client(&app, &rig);
+    let (status, _, location) = html(&mut c, "/otp/passkeys/new/").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.unwrap().starts_with("/otp/login/?next="));
+    let (status, _, location) = html(&mut c, "/otp/passkeys/verify/").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/otp/login/"));
+
+    c.sign_in("alice", "wonderland").await.unwrap();
+    let (status, page, _) = html(&mut c, "/otp/passkeys/new/").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Add a security key or passkey"), "{page}");
+    assert!(page.contains(r#"data-passkey="register""#), "{page}");
+    assert_csp_clean(&page);
+    let script = c.get("/otp/static/otpkit-webauthn.js").await.unwrap();
+    assert_eq!(script.status(), StatusCode::OK);
+    assert!(script.text().contains("navigator.credentials.create"));
+    assert!(
+        script
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/javascript"))
+    );
 }

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 use otpkit::UserId;
+use otpkit::kind::DeviceKind;
 use otpkit::policy::VerifyNotAllowed;
 use otpkit_axum::{Code, OtpKit, OtpState, VerificationError, is_safe_next};
 use serde_json::{Value, json};
@@ -13,6 +14,7 @@ use tower_sessions::Session;
 
 use super::{Web, problem};
 use crate::ceremony::{CeremonyOutcome, PasskeyError};
+use crate::{WebauthnDevice, model_name};
 
 /// A refused request: its answer.
 pub(crate) struct Refused(pub(crate) Response);
@@ -156,6 +158,28 @@ impl Call<'_> {
         Refused(p.into_json())
     }
 
+    /// Names a new passkey after its model (AAGUID), else "Passkey" in the request's
+    /// language.
+    async fn default_name(&self, device: otpkit::Device) -> Result<otpkit::Device, Refused> {
+        let model = WebauthnDevice::from_state(&device.record().state)
+            .and_then(|s| s.aaguid)
+            .and_then(|a| model_name(&a));
+        let name = match model {
+            Some(m) => m.to_owned(),
+            None => {
+                let lang = self.kit().catalogue().negotiate_headers(self.headers);
+                self.kit()
+                    .catalogue()
+                    .message(&lang, "passkey-default-name", &[])
+            }
+        };
+        self.kit()
+            .engine()
+            .rename(&device.persistent_id(), &name)
+            .await
+            .map_err(|_| self.internal("naming the passkey"))
+    }
+
     /// The session becomes verified by `device`: the JSON of otpkit's `LevelChanged`.
     async fn verified(
         &self,
@@ -249,9 +273,13 @@ pub(crate) async fn register_finish(
         .finish_registration(&user, &pid, &credential, &binding)
         .await
         .map_err(|e| c.engine_failed(&e))?;
-    let CeremonyOutcome::Accepted(device) = out else {
+    let CeremonyOutcome::Accepted(mut device) = out else {
         return Err(c.not_accepted(out));
     };
+    // Started without a name: the kind's placeholder becomes the model's name.
+    if device.name() == <WebauthnDevice as DeviceKind>::VERBOSE_NAME {
+        device = c.default_name(device).await?;
+    }
     // The first sign-in method verifies the session, as the first code of any enrolment.
     let token = if state.is_verified() {
         None

@@ -6,6 +6,9 @@
 //!
 //! | route | method | what |
 //! |---|---|---|
+//! | `/passkeys/verify/` | GET | "Use your security key": the passkey step of a pending login or a signed-in user (`?next=`); the code step links here |
+//! | `/passkeys/new/` | GET | "Add a security key or passkey", with an optional name (default: the authenticator's model from its AAGUID, else "Passkey") |
+//! | `/static/otpkit-webauthn.js` | GET | the pages' script ([`SCRIPT`]): `navigator.credentials.create()`/`get()` and the JSON endpoints below |
 //! | `/passkeys/register/options` | POST | `{"name"?}` → `{"device", "options"}`: options for `navigator.credentials.create()` and the unconfirmed device; a signed-in user, with a fresh verification once they have a device (as every enrolment) |
 //! | `/passkeys/register/finish` | POST | `{"device", "credential"}` → `{"status": "registered", "device", "name", "csrf_token"}`; the first device also verifies the session |
 //! | `/passkeys/authenticate/options` | POST | → `{"options"}` for `navigator.credentials.get()`: the signed-in user's or the pending login's passkeys; 403 `no_device` without one |
@@ -17,9 +20,25 @@
 //! `device_locked`, 429 `n_failed_attempts`, 400 `bad_request`, 401 `invalid_token` with
 //! `reason` (the [`Refusal`](crate::Refusal) code), 503 `internal_error` (fail closed).
 //!
+//! The pages are otpkit pages: their templates and sentences join the kit's ([`templates`],
+//! [`catalogue`]), and [`kind_step`] makes the code step link to "Use your security key"
+//! instead of offering a text field for a passkey.
+//!
 //! ```no_run
-//! use otpkit_axum::OtpKit;
-//! use otpkit_webauthn::{Passkeys, web};
+//! use otpkit_axum::i18n::Catalogue;
+//! use otpkit_axum::{OtpKit, SessionPasswordAuth, Templates};
+//! use otpkit_webauthn::{PasskeySettings, Passkeys, RelyingParty, web};
+//!
+//! # fn build(engine: otpkit::Engine, auth: SessionPasswordAuth) -> Result<axum::Router, Box<dyn std::error::Error>> {
+//! let rp = RelyingParty::new("localhost", "http://localhost:3000");
+//! let passkeys = Passkeys::new(engine.clone(), PasskeySettings::new(rp))?;
+//! let kit = OtpKit::builder(engine, auth)
+//!     .templates(web::templates(Templates::new()))
+//!     .catalogue(web::catalogue(Catalogue::embedded())?)?
+//!     .kind_step(web::kind_step())
+//!     .build();
+//! Ok(app(kit, passkeys))
+//! # }
 //!
 //! fn app(kit: OtpKit, passkeys: Passkeys) -> axum::Router {
 //!     axum::Router::new()
@@ -31,14 +50,19 @@
 //! ```
 
 mod json;
+mod pages;
+
+pub use pages::SCRIPT;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{get, post};
 use http::{HeaderMap, HeaderValue, header};
-use otpkit_axum::{Code, OtpKit, Problem};
+use otpkit_axum::extension::KindStep;
+use otpkit_axum::i18n::{Catalogue, CatalogueError};
+use otpkit_axum::{Code, OtpKit, Problem, Templates};
 
 use crate::Passkeys;
 use crate::kind::MAX_RESPONSE_BYTES;
@@ -58,6 +82,9 @@ where
 {
     let at = |path: &str| kit.url(path);
     Router::new()
+        .route(&at("/passkeys/verify/"), get(pages::verify_page))
+        .route(&at("/passkeys/new/"), get(pages::new_page))
+        .route(&at("/static/otpkit-webauthn.js"), get(pages::script))
         .route(
             &at("/passkeys/register/options"),
             post(json::register_options),
@@ -78,6 +105,54 @@ where
         .layer(DefaultBodyLimit::max(2 * MAX_RESPONSE_BYTES))
         .layer(middleware::map_response(secure))
         .with_state(Web { kit, passkeys })
+}
+
+/// The template of "Use your security key".
+pub const VERIFY_TEMPLATE: &str = "otpkit_webauthn/passkey_verify.html";
+/// The template of "Add a security key or passkey".
+pub const NEW_TEMPLATE: &str = "otpkit_webauthn/passkey_new.html";
+
+/// The pages' templates (name, source); they extend `otpkit/base.html`.
+pub const TEMPLATES: [(&str, &str); 2] = [
+    (
+        VERIFY_TEMPLATE,
+        include_str!("../../templates/passkey_verify.html"),
+    ),
+    (
+        NEW_TEMPLATE,
+        include_str!("../../templates/passkey_new.html"),
+    ),
+];
+
+/// The sentences of the pages, per language (tag, Fluent source): en, de, fr, es, pt.
+pub const CATALOGUES: [(&str, &str); 5] = [
+    ("en", include_str!("../../locales/en/passkeys.ftl")),
+    ("de", include_str!("../../locales/de/passkeys.ftl")),
+    ("fr", include_str!("../../locales/fr/passkeys.ftl")),
+    ("es", include_str!("../../locales/es/passkeys.ftl")),
+    ("pt", include_str!("../../locales/pt/passkeys.ftl")),
+];
+
+/// `templates` with the pages' templates added (an application's own override of one of
+/// them, added after, wins).
+pub fn templates(templates: Templates) -> Templates {
+    TEMPLATES
+        .into_iter()
+        .fold(templates, |t, (name, source)| t.with_override(name, source))
+}
+
+/// `catalogue` with the pages' sentences (`passkey-…`) added in en, de, fr, es and pt. Add
+/// the application's own replacements after this.
+pub fn catalogue(catalogue: Catalogue) -> Result<Catalogue, CatalogueError> {
+    CATALOGUES
+        .into_iter()
+        .try_fold(catalogue, |c, (tag, source)| c.with_ftl(tag, source))
+}
+
+/// The code step's link to "Use your security key" for the user's passkeys
+/// ([`OtpKitBuilder::kind_step`](otpkit_axum::OtpKitBuilder::kind_step)).
+pub fn kind_step() -> KindStep {
+    KindStep::new(crate::MODEL_LABEL, "/passkeys/verify/", "passkey-use")
 }
 
 /// otpkit's security headers (docs/behaviour.md §7.5) on every answer.
