@@ -8,10 +8,10 @@ use otpkit_sessions::UserSessions;
 
 use crate::auth::Authentication;
 use crate::error::{Code, Messages};
-use crate::extension::KindStep;
 use crate::i18n::{Catalogue, CatalogueError};
 use crate::session::PendingClaims;
 use crate::settings::{WebSettings, WebSettingsError};
+use crate::step::KindStep;
 use crate::templates::Templates;
 
 /// Hooks called by the login, verification and enrolment handlers, after the engine

@@ -337,6 +337,7 @@ mod second_factor;
 pub mod security_mail;
 pub mod session;
 pub mod settings;
+mod step;
 pub mod templates;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

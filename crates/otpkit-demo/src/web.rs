@@ -234,21 +234,7 @@ impl App {
             users: db.users.clone(),
             outbox: outbox.clone(),
         };
-        let protected = Router::new()
-            .route("/protected/", get(protected))
-            .route_layer(otp_required());
-        let pages = Router::new()
-            .route("/", get(home))
-            .route(
-                "/signup/",
-                get(signup::signup_get).post(signup::signup_post),
-            )
-            .route("/outbox/", get(outbox_page))
-            .route("/static/demo.css", get(stylesheet))
-            .merge(protected)
-            .fallback(not_found)
-            .layer(DefaultBodyLimit::max(kit.web_settings().max_body_bytes))
-            .with_state(demo);
+        let pages = demo_pages(demo);
         let router = Router::new()
             .merge(otpkit_axum::routes(kit.clone()))
             .merge(otpkit_webauthn::web::router(kit.clone(), passkeys))
@@ -271,6 +257,26 @@ impl App {
             outbox,
         })
     }
+}
+
+/// The demo's own pages: home, sign-up, the outbox, the stylesheet and a guarded page.
+fn demo_pages(demo: Demo) -> Router {
+    let max_body = demo.kit.web_settings().max_body_bytes;
+    let protected = Router::new()
+        .route("/protected/", get(protected))
+        .route_layer(otp_required());
+    Router::new()
+        .route("/", get(home))
+        .route(
+            "/signup/",
+            get(signup::signup_get).post(signup::signup_post),
+        )
+        .route("/outbox/", get(outbox_page))
+        .route("/static/demo.css", get(stylesheet))
+        .merge(protected)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(demo)
 }
 
 /// The security headers of every page (otpkit's routes set them too; these fill in the

@@ -7,9 +7,9 @@ use otpkit::{Device, UserId};
 use super::view::{Flow, View, answer};
 use crate::api::{LevelChanged, LevelStatus};
 use crate::error::Code;
-use crate::extension::VerificationError;
 use crate::pages::context::Page;
 use crate::pages::refusal::PageError;
+use crate::step::VerificationError;
 use crate::web::{found, secure};
 
 /// The JSON answer of a step that changed the authentication level ([`LevelChanged`]),
