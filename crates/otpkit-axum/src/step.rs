@@ -7,7 +7,8 @@ use otpkit::session::SessionError;
 use crate::auth::AuthError;
 use crate::session::SessionFailure;
 
-/// Why [`OtpKit::complete_verification`](crate::OtpKit::complete_verification) did not verify the session. Nothing was granted.
+/// Why [`OtpKit::complete_verification`](crate::OtpKit::complete_verification) did not
+/// verify the session. Nothing was granted.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerificationError {
