@@ -16,12 +16,18 @@ use super::{Web, problem};
 use crate::ceremony::{CeremonyOutcome, PasskeyError};
 use crate::{WebauthnDevice, model_name};
 
-/// A refused request: its answer.
-pub(crate) struct Refused(pub(crate) Response);
+/// A refused request: its answer (boxed: a `Response` is large).
+pub(crate) struct Refused(Box<Response>);
+
+impl Refused {
+    fn new(resp: Response) -> Refused {
+        Refused(Box::new(resp))
+    }
+}
 
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }
 
@@ -42,7 +48,7 @@ impl Call<'_> {
     }
 
     fn refuse(&self, code: Code) -> Refused {
-        Refused(problem(self.kit(), self.headers, code).into_json())
+        Refused::new(problem(self.kit(), self.headers, code).into_json())
     }
 
     /// 503 `internal_error`, logged without detail that could hold a secret.
@@ -126,7 +132,7 @@ impl Call<'_> {
             CeremonyOutcome::Refused(r) => {
                 let mut p = problem(self.kit(), self.headers, Code::InvalidToken);
                 p.extra.insert("reason".into(), r.code().into());
-                Refused(p.into_json())
+                Refused::new(p.into_json())
             }
         }
     }
@@ -155,7 +161,7 @@ impl Call<'_> {
             _ => problem(self.kit(), self.headers, Code::VerificationNotAllowed),
         };
         p.extra.remove("reason");
-        Refused(p.into_json())
+        Refused::new(p.into_json())
     }
 
     /// Names a new passkey after its model (AAGUID), else "Passkey" in the request's
