@@ -57,6 +57,7 @@ struct Browser<'a> {
     c: Client,
     base: String,
     demo: &'a Demo,
+    axe_js: &'a str,
 }
 
 impl Browser<'_> {
@@ -98,8 +99,12 @@ impl Browser<'_> {
         panic!("the browser did not reach {path}; it is at {now}\n{src}");
     }
 
+    /// A screenshot, and axe-core finds nothing on the page.
     async fn shot(&self, name: &str) {
         browser::screenshot(&self.c, &format!("passkey-{name}"), 1280).await;
+        let violations = browser::axe(&self.c, self.axe_js).await;
+        let text: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        assert!(violations.is_empty(), "{name}:\n{}", text.join(""));
     }
 }
 
@@ -119,6 +124,7 @@ async fn enrol_a_passkey_then_sign_in_with_password_and_passkey() {
         c,
         base,
         demo: &demo,
+        axe_js: &tools.axe_js,
     };
 
     // Sign up: signed in with the password only.

@@ -398,3 +398,36 @@ async fn the_enrolment_page_is_for_signed_in_users() {
             .is_some_and(|t| t.starts_with("text/javascript"))
     );
 }
+
+#[tokio::test]
+async fn the_device_list_renames_and_removes_a_passkey_like_any_device() {
+    let rig = rig(0);
+    let app = app(&rig);
+    let mut key = Key::new();
+    let (mut c, pid) = enrolled(&app, &rig, &mut key).await;
+    let r = c
+        .post_json(
+            &format!("/otp/devices/{pid}/rename/"),
+            &json!({"name": "Blue key"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text());
+    let d = rig.engine.from_persistent_id(&pid).await.unwrap().unwrap();
+    assert_eq!(d.name(), "Blue key");
+    let r = c
+        .post_json(&format!("/otp/devices/{pid}/remove/"), &json!({}))
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{} {}", r.status(), r.text());
+    assert!(rig.engine.from_persistent_id(&pid).await.unwrap().is_none());
+}
+
+#[test]
+fn the_demo_default_relying_party_builds() {
+    // http://localhost is a secure context in browsers, and webauthn-rs accepts it.
+    let rp = otpkit_webauthn::RelyingParty::new("localhost", "http://localhost:8000");
+    assert!(rp.webauthn().is_ok());
+    let ip = otpkit_webauthn::RelyingParty::new("localhost", "http://127.0.0.1:8000");
+    assert!(ip.webauthn().is_err(), "the origin's host must be the id");
+}
