@@ -23,7 +23,7 @@ use otpkit::session::{PENDING_KEY, SessionError};
 use otpkit::{Device, UserId};
 use tower_sessions::Session;
 
-pub use crate::step::{KindStep, VerificationError};
+pub use crate::step::{KindEnrolment, KindStep, VerificationError};
 
 use crate::kit::OtpKit;
 use crate::middleware::OtpState;

@@ -48,8 +48,10 @@ impl From<SessionFailure> for VerificationError {
 ///     "otp_webauthn.webauthndevice",
 ///     "/passkeys/verify/",
 ///     "passkey-use",
-/// );
+/// )
+/// .enrolment("/passkeys/new/", "passkey-new-title", "passkey-new-intro");
 /// assert_eq!(step.path, "/passkeys/verify/");
+/// assert!(step.enrolment.is_some());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KindStep {
@@ -59,6 +61,21 @@ pub struct KindStep {
     pub path: String,
     /// The catalogue message of the link (e.g. "Use your security key").
     pub message_id: String,
+    /// Where the guided setup's "choose a method" page offers to add such a device, if
+    /// anywhere ([`KindStep::enrolment`]).
+    pub enrolment: Option<KindEnrolment>,
+}
+
+/// The enrolment page of a [`KindStep`]'s kind, offered on the guided setup's "choose a
+/// method" page (`{prefix}/devices/new/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindEnrolment {
+    /// The page's path under `OTPKIT_URL_PREFIX` (e.g. `/passkeys/new/`).
+    pub path: String,
+    /// The catalogue message of the method's name (the link).
+    pub title_id: String,
+    /// The catalogue message of the sentence under it.
+    pub hint_id: String,
 }
 
 impl KindStep {
@@ -72,7 +89,24 @@ impl KindStep {
             model_label: model_label.into(),
             path: path.into(),
             message_id: message_id.into(),
+            enrolment: None,
         }
+    }
+
+    /// The setup's "choose a method" page also offers the kind, linking to `path` (under the
+    /// URL prefix) with the catalogue messages `title_id` and `hint_id`.
+    pub fn enrolment(
+        mut self,
+        path: impl Into<String>,
+        title_id: impl Into<String>,
+        hint_id: impl Into<String>,
+    ) -> KindStep {
+        self.enrolment = Some(KindEnrolment {
+            path: path.into(),
+            title_id: title_id.into(),
+            hint_id: hint_id.into(),
+        });
+        self
     }
 
     /// Whether `device` is of this step's kind.

@@ -258,6 +258,7 @@
 //! | Value | Type | Meaning |
 //! |---|---|---|
 //! | `methods` | list | the methods offered, each with `method` (`totp` or `email`), `model_label` and `url` |
+//! | `kind_methods` | list | the methods with a web step of their own that offer an enrolment ([`crate::extension::KindStep::enrolment`]), each with `url`, `title` and `hint` |
 //! | `first` | yes/no | the user has no sign-in method yet |
 //! | `step` | number | `1` |
 //!

@@ -389,6 +389,13 @@ async fn the_enrolment_page_is_for_signed_in_users() {
     assert!(page.contains("Add a security key or passkey"), "{page}");
     assert!(page.contains(r#"data-passkey="register""#), "{page}");
     assert_csp_clean(&page);
+    // The guided setup offers passkeys beside the authenticator app.
+    let (status, page, _) = html(&mut c, "/otp/devices/new/").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains(r#"<a href="/otp/passkeys/new/">Add a security key or passkey</a>"#),
+        "{page}"
+    );
     let script = c.get("/otp/static/otpkit-webauthn.js").await.unwrap();
     assert_eq!(script.status(), StatusCode::OK);
     assert!(script.text().contains("navigator.credentials.create"));

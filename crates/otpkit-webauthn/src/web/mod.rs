@@ -149,10 +149,15 @@ pub fn catalogue(catalogue: Catalogue) -> Result<Catalogue, CatalogueError> {
         .try_fold(catalogue, |c, (tag, source)| c.with_ftl(tag, source))
 }
 
-/// The code step's link to "Use your security key" for the user's passkeys
+/// The code step's link to "Use your security key" for the user's passkeys, and "Add a
+/// security key or passkey" on the guided setup's "choose a method" page
 /// ([`OtpKitBuilder::kind_step`](otpkit_axum::OtpKitBuilder::kind_step)).
 pub fn kind_step() -> KindStep {
-    KindStep::new(crate::MODEL_LABEL, "/passkeys/verify/", "passkey-use")
+    KindStep::new(crate::MODEL_LABEL, "/passkeys/verify/", "passkey-use").enrolment(
+        "/passkeys/new/",
+        "passkey-new-title",
+        "passkey-new-intro",
+    )
 }
 
 /// otpkit's security headers (docs/behaviour.md §7.5) on every answer.
