@@ -20,7 +20,7 @@
 //! ```
 
 use otpkit::session::{PENDING_KEY, SessionError};
-use otpkit::{Device, UserId};
+use otpkit::{Device, Rejection, UserId};
 use tower_sessions::Session;
 
 pub use crate::step::{KindEnrolment, KindStep, VerificationError};
@@ -98,6 +98,25 @@ impl OtpKit {
             && state
                 .verified_at()
                 .is_some_and(|t| now.millis_since(t) <= max_ms && t <= now)
+    }
+
+    /// What otpkit's code step does after a device of `user` (persistent id `device`)
+    /// evaluated a token and refused it for `reason`: runs the `verification_failed` hook
+    /// and ends the sessions verified by the user's devices that are now locked out (where
+    /// the kit has the session store's index; this session, if a locked device verified it,
+    /// becomes unverified).
+    pub async fn verification_failed(
+        &self,
+        session: &Session,
+        state: &OtpState,
+        user: &UserId,
+        device: &str,
+        reason: Rejection,
+    ) -> Result<(), VerificationError> {
+        self.hooks().verification_failed(user, device, reason);
+        crate::your_sessions::end_for_locked(self, session, user, state.device())
+            .await
+            .map_err(|()| VerificationError::Session)
     }
 
     /// What otpkit's code step does once `device` of `user` accepted a token: consumes the

@@ -16,10 +16,12 @@ use axum::Router;
 use axum::body::Body;
 use common::*;
 use http::{Request, StatusCode, header};
-use otpkit::UserId;
+use std::sync::{Arc, Mutex};
+
+use otpkit::{Rejection, UserId};
 use otpkit_axum::i18n::Catalogue;
 use otpkit_axum::testing::TestClient;
-use otpkit_axum::{OtpKit, SessionPasswordAuth, Templates, WebSettings};
+use otpkit_axum::{OtpKit, SessionPasswordAuth, Templates, VerificationHooks, WebSettings};
 use otpkit_webauthn::web;
 use otpkit_webauthn::webauthn_rs::prelude::{CreationChallengeResponse, RequestChallengeResponse};
 use serde_json::{Value, json};
@@ -29,8 +31,22 @@ const REGISTERED: &str = "/otp/passkeys/register/finish";
 const AUTHENTICATE: &str = "/otp/passkeys/authenticate/options";
 const AUTHENTICATED: &str = "/otp/passkeys/authenticate/finish";
 
+/// The `verification_failed` hook's calls: (device, reason).
+#[derive(Clone, Default)]
+struct Failures(Arc<Mutex<Vec<(String, Rejection)>>>);
+
+impl VerificationHooks for Failures {
+    fn verification_failed(&self, _user: &UserId, device: &str, reason: Rejection) {
+        self.0.lock().unwrap().push((device.to_owned(), reason));
+    }
+}
+
 /// The application: otpkit's routes and the passkey piece, alice's password `wonderland`.
 fn app(rig: &Rig) -> Router {
+    app_with(rig, Failures::default())
+}
+
+fn app_with(rig: &Rig, hooks: Failures) -> Router {
     let auth = SessionPasswordAuth::from_fn(|username, password| {
         Box::pin(async move {
             Ok((username == "alice" && password == "wonderland")
@@ -46,6 +62,7 @@ fn app(rig: &Rig) -> Router {
         .catalogue(web::catalogue(Catalogue::embedded()).unwrap())
         .unwrap()
         .kind_step(web::kind_step())
+        .hooks(hooks)
         .web_settings(web_settings)
         .unwrap()
         .build();
@@ -229,7 +246,8 @@ async fn enrolment_needs_a_fresh_verification_once_the_user_has_a_device() {
 #[tokio::test]
 async fn an_assertion_finished_from_another_session_is_refused() {
     let rig = rig(0);
-    let app = app(&rig);
+    let failures = Failures::default();
+    let app = app_with(&rig, failures.clone());
     let mut key = Key::new();
     let (_, pid) = enrolled(&app, &rig, &mut key).await;
     let (mut a, options) = pending(&app, &rig).await;

@@ -5,16 +5,16 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
-use otpkit::UserId;
 use otpkit::kind::DeviceKind;
 use otpkit::policy::VerifyNotAllowed;
+use otpkit::{Rejection, UserId};
 use otpkit_axum::{Code, OtpKit, OtpState, VerificationError, is_safe_next};
 use serde_json::{Value, json};
 use tower_sessions::Session;
 
 use super::{Web, problem};
 use crate::ceremony::{CeremonyOutcome, PasskeyError};
-use crate::{WebauthnDevice, model_name};
+use crate::{Refusal, WebauthnDevice, model_name};
 
 /// A refused request: its answer (boxed: a `Response` is large).
 pub(crate) struct Refused(Box<Response>);
@@ -122,6 +122,28 @@ impl Call<'_> {
     fn engine_failed(&self, e: &PasskeyError) -> Refused {
         tracing::error!(target: "otpkit_webauthn", error = %e, "passkey ceremony failed closed");
         self.refuse(Code::InternalError)
+    }
+
+    /// After an assertion that named one of the user's passkeys was evaluated and refused
+    /// (one failure counted): what otpkit's code step does — the `verification_failed` hook,
+    /// and the end of the sessions of a device that is now locked out.
+    async fn failed(&self, user: &UserId, credential: &str, r: Refusal) -> Result<(), Refused> {
+        if matches!(r, Refusal::UnknownCredential | Refusal::Malformed) {
+            return Ok(());
+        }
+        let pid = match self.web.passkeys.pid_of(user, credential).await {
+            Ok(Some(pid)) => pid,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(self.engine_failed(&e)),
+        };
+        let reason = match r {
+            Refusal::CounterRegression => Rejection::CounterRegressed,
+            r => Rejection::Kind(r.code()),
+        };
+        self.kit()
+            .verification_failed(self.session, self.state, user, &pid, reason)
+            .await
+            .map_err(|_| self.internal("the failure's follow-up"))
     }
 
     /// A finish that was not accepted.
@@ -337,6 +359,9 @@ pub(crate) async fn authenticate_finish(
         .await
         .map_err(|e| c.engine_failed(&e))?;
     let CeremonyOutcome::Accepted(device) = out else {
+        if let CeremonyOutcome::Refused(r) = &out {
+            c.failed(&user, &credential, *r).await?;
+        }
         return Err(c.not_accepted(out));
     };
     let token = c.verified(&user, &device, "the verification").await?;
