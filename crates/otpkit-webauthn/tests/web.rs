@@ -384,7 +384,7 @@ async fn the_code_step_links_to_the_passkey_step_instead_of_a_text_field() {
     c.set_cookie("otpkit_lang", Some("de"));
     let (_, page, _) = html(&mut c, "/otp/passkeys/verify/").await;
     assert!(
-        page.contains("Mit Ihrem Sicherheitsschlüssel anmelden"),
+        page.contains("Mit deinem Sicherheitsschlüssel anmelden"),
         "{page}"
     );
 }
