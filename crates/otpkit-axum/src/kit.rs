@@ -11,6 +11,7 @@ use crate::error::{Code, Messages};
 use crate::i18n::{Catalogue, CatalogueError};
 use crate::session::PendingClaims;
 use crate::settings::{WebSettings, WebSettingsError};
+use crate::step::KindStep;
 use crate::templates::Templates;
 
 /// Hooks called by the login, verification and enrolment handlers, after the engine
@@ -73,6 +74,7 @@ pub(crate) struct KitInner {
     pub(crate) claims: PendingClaims,
     pub(crate) web: WebSettings,
     pub(crate) user_sessions: Option<Arc<dyn UserSessions>>,
+    pub(crate) kind_steps: Vec<KindStep>,
 }
 
 /// The otpkit web integration: the [`Engine`], the application's [`Authentication`], the
@@ -107,6 +109,7 @@ impl OtpKit {
             catalogue: Catalogue::embedded(),
             web: WebSettings::default(),
             user_sessions: None,
+            kind_steps: Vec::new(),
         }
     }
 
@@ -161,6 +164,11 @@ impl OtpKit {
         self.inner.user_sessions.as_deref()
     }
 
+    /// The sign-in methods with a web step of their own ([`OtpKitBuilder::kind_step`]).
+    pub fn kind_steps(&self) -> &[KindStep] {
+        &self.inner.kind_steps
+    }
+
     /// The verification hooks.
     pub(crate) fn hooks(&self) -> &dyn VerificationHooks {
         self.inner.hooks.as_ref()
@@ -177,6 +185,7 @@ pub struct OtpKitBuilder {
     catalogue: Catalogue,
     web: WebSettings,
     user_sessions: Option<Arc<dyn UserSessions>>,
+    kind_steps: Vec<KindStep>,
 }
 
 impl fmt::Debug for OtpKitBuilder {
@@ -282,6 +291,15 @@ impl OtpKitBuilder {
         self
     }
 
+    /// A sign-in method with a web step of its own (a kind that is not typed, such as a
+    /// passkey): the code step links to the step instead of offering a text field for the
+    /// user's devices of that kind ([`KindStep`]). The crate of the kind documents what to
+    /// pass, and mounts the step's routes.
+    pub fn kind_step(mut self, step: KindStep) -> Self {
+        self.kind_steps.push(step);
+        self
+    }
+
     /// Builds the kit.
     pub fn build(self) -> OtpKit {
         OtpKit {
@@ -295,6 +313,7 @@ impl OtpKitBuilder {
                 claims: PendingClaims::default(),
                 web: self.web,
                 user_sessions: self.user_sessions,
+                kind_steps: self.kind_steps,
             }),
         }
     }

@@ -324,6 +324,7 @@ struct ReadmeDoctests;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod extension;
 mod fault;
 mod flash;
 mod guard;
@@ -336,6 +337,7 @@ mod second_factor;
 pub mod security_mail;
 pub mod session;
 pub mod settings;
+mod step;
 pub mod templates;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
@@ -359,6 +361,7 @@ mod your_sessions;
 pub use async_trait::async_trait;
 pub use auth::{Authentication, CredentialChecker, SessionPasswordAuth};
 pub use error::{Code, Problem};
+pub use extension::VerificationError;
 pub use fault::{SessionFaultLayer, SessionFaultService};
 pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_required};
 pub use kit::{NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};

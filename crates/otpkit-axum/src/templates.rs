@@ -116,8 +116,9 @@
 //! |---|---|---|
 //! | `action` | text | where the forms post |
 //! | `next` | text | where to go after the code (a hidden field) |
-//! | `method` | map | the method shown: `kind` (`app`, `email`, `backup` or another kind's), `device` (its id), `name`, `numeric` (digits only), `interactive` (sends a code), `sent` (a code was sent, or none is needed), `available` (it can give a code on this site: not an email device without a mailer; the form then says so instead of offering to send) |
+//! | `method` | map or none | the method shown: `kind` (`app`, `email`, `backup` or another kind's), `device` (its id), `name`, `numeric` (digits only), `interactive` (sends a code), `sent` (a code was sent, or none is needed), `available` (it can give a code on this site: not an email device without a mailer; the form then says so instead of offering to send) |
 //! | `others` | list | the other methods that can give a code on this site, each with `kind`, `device`, `name`, `interactive`, `many` (more than one email address) and `href` (the page showing it) |
+//! | `steps` | list | the sign-in methods with a web step of their own (a passkey, [`crate::extension::KindStep`]) the user has, each with `href` (the step, with `next`) and `label`; when the user has no other method, `method` is none and only these links are shown |
 //! | `error` | text or none | on the login page, the problem (its field points to it) |
 //!
 //! Blocks: none.
@@ -257,6 +258,7 @@
 //! | Value | Type | Meaning |
 //! |---|---|---|
 //! | `methods` | list | the methods offered, each with `method` (`totp` or `email`), `model_label` and `url` |
+//! | `kind_methods` | list | the methods with a web step of their own that offer an enrolment ([`crate::extension::KindStep::enrolment`]), each with `url`, `title` and `hint` |
 //! | `first` | yes/no | the user has no sign-in method yet |
 //! | `step` | number | `1` |
 //!

@@ -119,18 +119,25 @@ async fn serve(addr: &str) -> anyhow::Result<()> {
     let mail = Mail::from_deployment(&deployment)?;
     deployment.read_email_templates(&mut settings.email)?;
     let dev_mode = mail.is_dev();
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (use --addr or OTPKIT_DEMO_ADDR)"))?;
+    let local = listener.local_addr()?;
+    let rp = otpkit_demo::web::relying_party(local);
+    eprintln!(
+        "otpkit-demo: passkeys work at {} (relying party {}; set OTPKIT_WEBAUTHN_RP_ID and \
+         OTPKIT_WEBAUTHN_ORIGIN for another address)",
+        rp.origin, rp.id
+    );
     let app = App::new(AppOptions {
         settings,
         web,
         db,
         keys,
         mail,
+        rp,
     })?;
     purge_abandoned_setups(app.kit.engine().clone());
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr} (use --addr or OTPKIT_DEMO_ADDR)"))?;
-    let local = listener.local_addr()?;
     if dev_mode {
         eprintln!(
             "otpkit-demo: DEVELOPMENT MODE: OTPKIT_SMTP_URL is not set, so email codes are \

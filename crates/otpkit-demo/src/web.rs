@@ -40,6 +40,7 @@ use otpkit_axum::{
     OtpKit, OtpState, SessionPasswordAuth, Templates, Verified, WebSettings, otp_required,
 };
 use otpkit_cli::deploy::Deployment;
+use otpkit_webauthn::{PasskeySettings, Passkeys, RelyingParty, WebauthnDevice};
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
@@ -135,6 +136,24 @@ pub struct AppOptions {
     pub keys: KeyRing,
     /// Where email codes go.
     pub mail: Mail,
+    /// The relying party of passkeys (`OTPKIT_WEBAUTHN_RP_ID`, `OTPKIT_WEBAUTHN_ORIGIN`;
+    /// by default the demo's own address, see [`relying_party`]).
+    pub rp: RelyingParty,
+}
+
+/// The relying party of the demo's passkeys: `OTPKIT_WEBAUTHN_RP_ID` and
+/// `OTPKIT_WEBAUTHN_ORIGIN`, by default the demo's own address `local` as browsers accept it
+/// (`localhost` for a loopback address: a relying-party id cannot be an IP address).
+pub fn relying_party(local: std::net::SocketAddr) -> RelyingParty {
+    let host = if local.ip().is_loopback() {
+        "localhost".to_owned()
+    } else {
+        local.ip().to_string()
+    };
+    let id = std::env::var("OTPKIT_WEBAUTHN_RP_ID").unwrap_or(host);
+    let origin = std::env::var("OTPKIT_WEBAUTHN_ORIGIN")
+        .unwrap_or_else(|_| format!("http://{id}:{}", local.port()));
+    RelyingParty::new(id, origin)
 }
 
 /// The demo application.
@@ -177,6 +196,7 @@ impl App {
             db,
             keys,
             mail,
+            rp,
         } = opts;
         let dev_mode = mail.is_dev();
         let (mailer, outbox): (Arc<dyn Mailer>, _) = match mail {
@@ -197,12 +217,15 @@ impl App {
             .mailer_arc(mailer)
             .user_directory(DemoDirectory(db.users.clone()))
             .notifier(security)
+            .register::<WebauthnDevice>()
             .build()?;
+        let passkeys = Passkeys::new(engine.clone(), PasskeySettings::new(rp))?;
         let auth = SessionPasswordAuth::new(DemoCredentials(db.users.clone()));
         let kit = OtpKit::builder(engine, auth)
-            .catalogue(catalogue()?)?
+            .catalogue(otpkit_webauthn::web::catalogue(catalogue()?)?)?
             .web_settings(web)?
-            .templates(templates(dev_mode))
+            .templates(otpkit_webauthn::web::templates(templates(dev_mode)))
+            .kind_step(otpkit_webauthn::web::kind_step())
             .site_name(SITE_NAME)
             .user_sessions(db.sessions.clone())
             .build();
@@ -211,23 +234,10 @@ impl App {
             users: db.users.clone(),
             outbox: outbox.clone(),
         };
-        let protected = Router::new()
-            .route("/protected/", get(protected))
-            .route_layer(otp_required());
-        let pages = Router::new()
-            .route("/", get(home))
-            .route(
-                "/signup/",
-                get(signup::signup_get).post(signup::signup_post),
-            )
-            .route("/outbox/", get(outbox_page))
-            .route("/static/demo.css", get(stylesheet))
-            .merge(protected)
-            .fallback(not_found)
-            .layer(DefaultBodyLimit::max(kit.web_settings().max_body_bytes))
-            .with_state(demo);
+        let pages = demo_pages(demo);
         let router = Router::new()
             .merge(otpkit_axum::routes(kit.clone()))
+            .merge(otpkit_webauthn::web::router(kit.clone(), passkeys))
             .merge(pages)
             .layer(axum::middleware::map_response(security_headers))
             .layer(kit.layer())
@@ -247,6 +257,26 @@ impl App {
             outbox,
         })
     }
+}
+
+/// The demo's own pages: home, sign-up, the outbox, the stylesheet and a guarded page.
+fn demo_pages(demo: Demo) -> Router {
+    let max_body = demo.kit.web_settings().max_body_bytes;
+    let protected = Router::new()
+        .route("/protected/", get(protected))
+        .route_layer(otp_required());
+    Router::new()
+        .route("/", get(home))
+        .route(
+            "/signup/",
+            get(signup::signup_get).post(signup::signup_post),
+        )
+        .route("/outbox/", get(outbox_page))
+        .route("/static/demo.css", get(stylesheet))
+        .merge(protected)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(demo)
 }
 
 /// The security headers of every page (otpkit's routes set them too; these fill in the
@@ -449,6 +479,7 @@ async fn home(State(d): State<Demo>, req: Req) -> Response {
         device => req.state.device().map(|dev| dev.name().to_owned()),
         verified_at => req.state.verified_at().map(|t| t.to_rfc3339()),
         has_device => has_device,
+        passkey_new => d.kit.url("/passkeys/new/"),
     };
     d.page(
         &req,

@@ -48,6 +48,7 @@ const ANONYMOUS_PAGES: &[(&str, &str)] = &[
 const USER_PAGES: &[(&str, &str)] = &[
     ("devices", "/otp/devices/"),
     ("setup-email", "/otp/devices/email/new/"),
+    ("passkey-new", "/otp/passkeys/new/"),
     ("verify", "/otp/verify/?next=/protected/"),
     ("protected", "/protected/"),
     ("outbox", "/outbox/"),

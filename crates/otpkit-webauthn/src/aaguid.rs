@@ -4,7 +4,8 @@
 //!
 //! The table holds the passkey providers of the community list
 //! <https://github.com/passkeydeveloper/passkey-authenticator-aaguids> (`aaguid.json`, as of
-//! commit 47b6f84, August 2026). It names a model for people; it is no evidence of what the
+//! commit 47b6f84, August 2026) and a few common security keys (YubiKey 5, Security Key by
+//! Yubico) from the FIDO metadata. It names a model for people; it is no evidence of what the
 //! authenticator is (an AAGUID is self-declared unless the registration was attested).
 
 use webauthn_rs::prelude::Uuid;
@@ -13,8 +14,13 @@ use webauthn_rs::prelude::Uuid;
 const KNOWN: &[(&str, &str)] = &[
     ("08987058-cadc-4b81-b6e1-30de50dcbe96", "Windows Hello"),
     ("0ea242b4-43c4-4a1b-8b17-dd6d0b6baec6", "Keeper"),
+    (
+        "149a2021-8ef6-4133-96b8-81f8d5b7f1f5",
+        "Security Key by Yubico",
+    ),
     ("17290f1e-c212-34d0-1423-365d729f09d9", "Thales PIN iOS SDK"),
     ("22248c4c-7a12-46e2-9a41-44291b373a4d", "LogMeOnce"),
+    ("2fc0579f-8113-47ea-b116-bb5a8db9202a", "YubiKey 5 NFC"),
     ("39a5647e-1853-446c-a1f6-a79bae9f5bc7", "IDmelon"),
     ("45e3057e-b2f9-48ed-912f-9b901e153b16", "Uniqkey"),
     ("50726f74-6f6e-5061-7373-50726f746f6e", "Proton Pass"),
@@ -48,6 +54,10 @@ const KNOWN: &[(&str, &str)] = &[
         "a4a2d88e-9796-4356-9164-e2a5a8bd019c",
         "Avast Password Manager",
     ),
+    (
+        "a4e9fc6d-4cbe-4758-b8ba-37598bb5bbaa",
+        "Security Key NFC by Yubico",
+    ),
     ("adce0002-35bc-c60a-648b-0b25f1f05503", "Chrome on Mac"),
     ("b35a26b2-8f6e-4697-ab1d-d44db4da28c6", "Zoho Vault"),
     ("b5397666-4885-aa6b-cebf-e52262a439a2", "Chromium Browser"),
@@ -59,6 +69,7 @@ const KNOWN: &[(&str, &str)] = &[
         "c9cadfc9-89a9-489e-a25a-c7e86a4d5f15",
         "Burp Suite Navigation Recorder",
     ),
+    ("cb69481e-8ff7-4039-93ec-0a2729a154a8", "YubiKey 5"),
     (
         "cc45f64e-52a2-451b-831a-4edd8022a202",
         "ToothPic Passkey Provider",
@@ -95,7 +106,9 @@ const KNOWN: &[(&str, &str)] = &[
         "Google Password Manager",
     ),
     ("eaecdef2-1c31-5634-8639-f1cbd9c00a08", "KeePassDX"),
+    ("ee882879-721c-4913-9775-3dfcce97072a", "YubiKey 5"),
     ("f3809540-7f14-49c1-a8b3-8f813b225541", "Enpass"),
+    ("fa2b99dc-9e39-4257-8f92-4a30d23c4118", "YubiKey 5 NFC"),
     (
         "fa37f553-f9b6-4adb-ac53-8bbb57ebdf0d",
         "Norton Password Manager",

@@ -358,6 +358,25 @@ impl Passkeys {
         Ok(CeremonyOutcome::from_verify(out))
     }
 
+    /// The persistent id of the user's passkey that `assertion` names, if any.
+    #[cfg(feature = "axum")]
+    pub(crate) async fn pid_of(
+        &self,
+        user: &UserId,
+        assertion: &str,
+    ) -> Result<Option<String>, PasskeyError> {
+        let Ok(cred) = serde_json::from_str::<PublicKeyCredential>(assertion) else {
+            return Ok(None);
+        };
+        let raw = credential_id_text(&cred.raw_id);
+        Ok(self
+            .passkeys_of(user)
+            .await?
+            .into_iter()
+            .find(|(_, s)| s.credential_id.as_deref() == Some(raw.as_str()))
+            .map(|(d, _)| d.persistent_id()))
+    }
+
     /// Withdraws ceremony `id` from the user's passkeys other than `used`.
     async fn withdraw(
         &self,

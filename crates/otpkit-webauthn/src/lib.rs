@@ -76,6 +76,9 @@ mod ceremony;
 mod kind;
 mod refusal;
 mod rp;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod web;
 
 pub use aaguid::authenticator_name;
 pub use ceremony::{

@@ -42,12 +42,7 @@ async fn has_confirmed(page: &Page, user: &UserId) -> Result<bool, PageError> {
 
 /// Whether the session is verified, at most `OTPKIT_REAUTH_MAX_AGE` ago.
 pub(crate) fn is_fresh(page: &Page, state: &OtpState) -> bool {
-    let max_ms = i64::from(page.kit.web_settings().reauth_max_age) * 1000;
-    let now = page.kit.engine().now();
-    state.is_verified()
-        && state
-            .verified_at()
-            .is_some_and(|t| now.millis_since(t) <= max_ms && t <= now)
+    page.kit.is_fresh(state)
 }
 
 /// The freshness rule (docs/behaviour.md §7.6): a user with a confirmed device needs a verification

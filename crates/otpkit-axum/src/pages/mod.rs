@@ -32,7 +32,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::header;
 
-pub(crate) use context::Page;
+pub(crate) use context::{NoSession, Page};
 pub use embed::CodeStep;
 
 use crate::error::{Code, Problem};

@@ -42,6 +42,7 @@ demo-try-protected = Die geschützte Seite öffnen
 demo-try-protected-hint = nur bestätigte Sitzungen erreichen sie.
 demo-try-manage = Bestätigung in zwei Schritten verwalten
 demo-try-manage-hint = eine Authenticator-App oder E-Mail-Codes hinzufügen, neue Backup-Codes erstellen, eine Methode umbenennen oder entfernen.
+demo-try-passkey-hint = mit einer Berührung oder der Bildschirmsperre statt mit einem Code anmelden; kann nicht abgefischt werden.
 demo-try-again = Melde dich ab und wieder an, mit deinem Passwort und einem Bestätigungscode oder einem Backup-Code.
 demo-try-admin = Die Verwaltung öffnen
 demo-try-admin-hint = du gehörst zum Personal; sie verlangt eine bestätigte Sitzung.

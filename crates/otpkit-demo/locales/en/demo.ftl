@@ -42,6 +42,7 @@ demo-try-protected = Open the protected page
 demo-try-protected-hint = only verified sessions reach it.
 demo-try-manage = Manage your two-step verification
 demo-try-manage-hint = add an authenticator app or email codes, make new backup codes, rename or remove a method.
+demo-try-passkey-hint = sign in with a touch or your screen lock instead of a code; it cannot be phished.
 demo-try-again = Sign out, then sign in again with your password and an authentication code or a backup code.
 demo-try-admin = Open the administration
 demo-try-admin-hint = you are staff; it asks for a verified session.

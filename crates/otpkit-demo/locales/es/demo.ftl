@@ -42,6 +42,7 @@ demo-try-protected = Abrir la página protegida
 demo-try-protected-hint = solo las sesiones verificadas llegan a ella.
 demo-try-manage = Gestionar la verificación en dos pasos
 demo-try-manage-hint = añadir una aplicación de autenticación o códigos por correo electrónico, crear nuevos códigos de respaldo, cambiar el nombre de un método o quitarlo.
+demo-try-passkey-hint = iniciar sesión con un toque o el bloqueo de pantalla en lugar de un código; no se puede suplantar.
 demo-try-again = Cierra la sesión y vuelve a iniciarla con tu contraseña y un código de verificación o un código de respaldo.
 demo-try-admin = Abrir la administración
 demo-try-admin-hint = eres del personal; pide una sesión verificada.

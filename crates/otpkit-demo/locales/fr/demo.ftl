@@ -42,6 +42,7 @@ demo-try-protected = Ouvrir la page protégée
 demo-try-protected-hint = seules les sessions vérifiées y accèdent.
 demo-try-manage = Gérer la validation en deux étapes
 demo-try-manage-hint = ajouter une application d’authentification ou des codes par e-mail, créer de nouveaux codes de secours, renommer ou supprimer une méthode.
+demo-try-passkey-hint = se connecter d’un toucher ou avec le verrouillage d’écran au lieu d’un code ; impossible à hameçonner.
 demo-try-again = Déconnectez-vous, puis reconnectez-vous avec votre mot de passe et un code de vérification ou un code de secours.
 demo-try-admin = Ouvrir l’administration
 demo-try-admin-hint = vous faites partie du personnel ; elle demande une session vérifiée.

@@ -42,6 +42,7 @@ demo-try-protected = Abrir a página protegida
 demo-try-protected-hint = só as sessões verificadas lá chegam.
 demo-try-manage = Gerir a verificação em dois passos
 demo-try-manage-hint = adicionar uma aplicação de autenticação ou códigos por e-mail, criar novos códigos de recuperação, mudar o nome de um método ou removê-lo.
+demo-try-passkey-hint = entrar com um toque ou o bloqueio de ecrã em vez de um código; não pode ser alvo de phishing.
 demo-try-again = Termine a sessão e inicie-a de novo com a sua palavra-passe e um código de verificação ou um código de recuperação.
 demo-try-admin = Abrir a administração
 demo-try-admin-hint = faz parte da equipa; pede uma sessão verificada.

@@ -196,9 +196,31 @@ pub(crate) async fn choose(page: Page) -> Result<Response, PageError> {
             StatusCode::OK,
             "otpkit/setup_choose.html",
             &title,
-            context! { methods => methods, first => first, step => 1 },
+            context! {
+                methods => methods,
+                kind_methods => kind_methods(&page),
+                first => first,
+                step => 1,
+            },
         )
         .await)
+}
+
+/// The enrolments of the sign-in methods with a web step of their own
+/// ([`crate::extension::KindStep::enrolment`]), for the template.
+fn kind_methods(page: &Page) -> Vec<minijinja::Value> {
+    page.kit
+        .kind_steps()
+        .iter()
+        .filter_map(|s| s.enrolment.as_ref())
+        .map(|e| {
+            context! {
+                url => page.kit.url(&e.path),
+                title => page.t(&e.title_id),
+                hint => page.t(&e.hint_id),
+            }
+        })
+        .collect()
 }
 
 /// `GET /devices/new/backup-codes/`: the setup's backup codes, shown once, and the required

@@ -8,8 +8,8 @@ use super::view::{Flow, View, answer};
 use crate::api::{LevelChanged, LevelStatus};
 use crate::error::Code;
 use crate::pages::context::Page;
-use crate::pages::refusal::{OrInternal, PageError};
-use crate::session::SessionAdapter;
+use crate::pages::refusal::PageError;
+use crate::step::VerificationError;
 use crate::web::{found, secure};
 
 /// The JSON answer of a step that changed the authentication level ([`LevelChanged`]),
@@ -38,40 +38,25 @@ pub(crate) async fn complete(
     device: &Device,
     next: &str,
 ) -> Result<Response, PageError> {
-    let kit = &page.kit;
-    // A pending login is single use: of two requests completing it at once, the second is
-    // refused (its code was consumed; REQ-14 F5: consumed, not logged in).
-    if let Some(p) = page.store().pending().await?
-        && !kit.inner.claims.claim(&p, kit.engine().now())
+    match page
+        .kit
+        .complete_verification(&page.session, user, device, page.agent.as_deref())
+        .await
     {
-        let prob = page.problem(Code::LoginExpired, "", 0);
-        let v = View::of(Flow::Login, "credentials", next, &[], Some(prob));
-        return answer(page, v, None).await;
-    }
-    // Read afresh: the first factor of this very request may have changed the session.
-    let current = kit.auth().current_user(&page.session).await.or_internal()?;
-    if current.as_ref() != Some(user)
-        && let Err(e) = kit.auth().login(&page.session, user).await
-    {
-        tracing::error!(target: "otpkit_axum", error = %e, "session login failed");
-        return Err(PageError::Internal);
-    }
-    let adapter = SessionAdapter::new(page.session.clone());
-    match kit.engine().login(&adapter, user, device).await {
-        Ok(true) => {}
-        Ok(false) => return Err(PageError::Internal),
+        Ok(_) => {}
+        // A pending login is single use: of two requests completing it at once, the second
+        // is refused (its code was consumed; REQ-14 F5: consumed, not logged in).
+        Err(VerificationError::LoginExpired) => {
+            let prob = page.problem(Code::LoginExpired, "", 0);
+            let v = View::of(Flow::Login, "credentials", next, &[], Some(prob));
+            return answer(page, v, None).await;
+        }
         Err(e) => {
-            tracing::error!(target: "otpkit_axum", error = %e, "session write failed");
+            tracing::error!(target: "otpkit_axum", error = %e, "session login failed");
             return Err(PageError::Internal);
         }
     }
-    page.store().rotate_csrf().await?;
-    // "Your sessions" names this session by the browser that verified it.
-    crate::your_sessions::record_agent(&page.session, page.agent.as_deref())
-        .await
-        .or_internal()?;
     let pid = device.persistent_id();
-    kit.hooks().verification_succeeded(user, &pid);
     let to = page.next_or_default(Some(next));
     if page.json {
         return level_changed(page, LevelStatus::Verified, Some(pid), Some(to)).await;

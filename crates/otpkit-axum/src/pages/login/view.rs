@@ -226,14 +226,36 @@ pub(crate) async fn render(page: &Page, v: View<'_>) -> Response {
     resp
 }
 
-/// The code step's part of the page: the method shown (`method`) and the others
-/// (`others`), each with the address of the page that shows it.
+/// The code step's part of the page: the method shown (`method`), the others (`others`),
+/// each with the address of the page that shows it, and the links to the sign-in methods
+/// with a web step of their own (`steps`, [`crate::extension::KindStep`]), whose devices
+/// are never shown as a text field.
 pub(crate) fn code_step_context(page: &Page, v: &View<'_>, flash: &Flash) -> minijinja::Value {
+    if v.step != "token" {
+        return context! {};
+    }
+    let kind_steps = page.kit.kind_steps();
+    let typed: Vec<Device> = v
+        .devices
+        .iter()
+        .filter(|d| !kind_steps.iter().any(|s| s.covers(d)))
+        .cloned()
+        .collect();
+    let steps: Vec<minijinja::Value> = kind_steps
+        .iter()
+        .filter(|s| v.devices.iter().any(|d| s.covers(d)))
+        .map(|s| {
+            let url = page.kit.url(&s.path);
+            context! {
+                href => if v.next.is_empty() { url } else { redirect_url(&url, "next", v.next) },
+                label => page.t(&s.message_id),
+            }
+        })
+        .collect();
     let wanted = v.selected.as_deref().or_else(|| flash.get("otp_device"));
     let sends_email = page.kit.engine().sends_email();
-    let Some(shown) = method::current(v.devices, wanted, sends_email).filter(|_| v.step == "token")
-    else {
-        return context! {};
+    let Some(shown) = method::current(&typed, wanted, sends_email) else {
+        return context! { steps => steps };
     };
     let base = page_url(&page.kit, v.flow, v.next);
     let href = |pid: &str| redirect_url(&base, "device", pid);
@@ -246,7 +268,8 @@ pub(crate) fn code_step_context(page: &Page, v: &View<'_>, flash: &Flash) -> min
         .is_some_and(|t| page.kit.engine().now().millis_since(t) < validity);
     context! {
         method => method::shown(shown, asked || recent, sends_email),
-        others => method::others(v.devices, shown, href, sends_email),
+        others => method::others(&typed, shown, href, sends_email),
+        steps => steps,
     }
 }
 
