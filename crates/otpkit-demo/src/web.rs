@@ -79,13 +79,13 @@ pub const DEMO_FTL: &[(&str, &str)] = &[
     ("pt", include_str!("../locales/pt/demo.ftl")),
 ];
 
-/// otpkit's embedded catalogue with the demo's messages added in every language.
+/// otpkit's embedded catalogue with the passkey pages' messages (otpkit-webauthn) and the
+/// demo's own added in every language.
 pub fn catalogue() -> Result<Catalogue, CatalogueError> {
+    let with_passkeys = otpkit_webauthn::web::catalogue(Catalogue::embedded())?;
     DEMO_FTL
         .iter()
-        .try_fold(Catalogue::embedded(), |c, (lang, ftl)| {
-            c.with_ftl(lang, ftl)
-        })
+        .try_fold(with_passkeys, |c, (lang, ftl)| c.with_ftl(lang, ftl))
 }
 
 /// Where email codes go.
@@ -222,7 +222,7 @@ impl App {
         let passkeys = Passkeys::new(engine.clone(), PasskeySettings::new(rp))?;
         let auth = SessionPasswordAuth::new(DemoCredentials(db.users.clone()));
         let kit = OtpKit::builder(engine, auth)
-            .catalogue(otpkit_webauthn::web::catalogue(catalogue()?)?)?
+            .catalogue(catalogue()?)?
             .web_settings(web)?
             .templates(otpkit_webauthn::web::templates(templates(dev_mode)))
             .kind_step(otpkit_webauthn::web::kind_step())
