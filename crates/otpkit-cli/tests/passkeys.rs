@@ -10,15 +10,13 @@
     clippy::indexing_slicing
 )]
 
-#[path = "common/authenticator.rs"]
-mod authenticator;
 mod common;
 
-use authenticator::Key;
 use common::Env;
 use otpkit::{Settings, UserId};
 use otpkit_cli::deploy::Deployment;
 use otpkit_webauthn::{PasskeySettings, Passkeys, RelyingParty, WebauthnDevice};
+use otpkit_webauthn_testkit::SoftKey as Key;
 
 const ORIGIN: &str = "https://login.example.com";
 const BINDING: &[u8] = b"the session's binding value";
@@ -107,7 +105,7 @@ async fn passkeys_are_listed_shown_without_key_material_and_removed() {
         "device", "add", "totp", "--user", "alice", "--name", "Phone",
     ]);
     let p = passkeys_on(&e).await;
-    let mut key = Key::new(GPM);
+    let mut key = Key::with_aaguid(GPM);
     let pid = enrol(&p, &alice, &mut key, "Office key", 2).await;
     // A second registration, never finished: an unconfirmed passkey holding its ceremony.
     let pending = p
@@ -225,7 +223,7 @@ async fn passkeys_are_listed_shown_without_key_material_and_removed() {
 async fn a_passkey_of_an_unknown_model_shows_its_aaguid_without_a_name() {
     let e = Env::new();
     let p = passkeys_on(&e).await;
-    let mut key = Key::new([0x5a; 16]);
+    let mut key = Key::with_aaguid([0x5a; 16]);
     let pid = enrol(&p, &UserId::new("bob").unwrap(), &mut key, "Key", 0).await;
     let v = json(&e.ok(&["device", "show", &pid, "--json"]));
     assert_eq!(

@@ -38,17 +38,9 @@ use otpkit_bench::{
     verify_rate,
 };
 use otpkit_sqlite::SqliteStore;
-use otpkit_webauthn::webauthn_rs::prelude::{
-    self as wa, CreationChallengeResponse, RequestChallengeResponse,
-};
+use otpkit_webauthn::webauthn_rs::prelude as wa;
 use otpkit_webauthn::{CeremonyOutcome, PasskeySettings, Passkeys, RelyingParty, WebauthnDevice};
-use passkey::authenticator::{Authenticator, UiHint, UserCheck, UserValidationMethod};
-use passkey::client::{Client, DefaultClientData};
-use passkey::crypto::rust_crypto::RustCryptoBackend;
-use passkey::types::Passkey;
-use passkey::types::ctap2::{Aaguid, Ctap2Error};
-use passkey::types::webauthn::{CredentialCreationOptions, CredentialRequestOptions};
-use url::Url;
+use otpkit_webauthn_testkit::SoftKey as Key;
 
 /// Users with one passkey each: the batch of assertions signed ahead of a timed slice.
 const USERS: usize = 64;
@@ -80,101 +72,6 @@ fn args() -> Args {
     a
 }
 
-/// User presence and verification always given.
-struct Present;
-
-#[async_trait::async_trait]
-impl UserValidationMethod for Present {
-    type PasskeyItem = Passkey;
-
-    async fn check_user<'a>(
-        &self,
-        _hint: UiHint<'a, Self::PasskeyItem>,
-        _presence: bool,
-        _verification: bool,
-    ) -> Result<UserCheck, Ctap2Error> {
-        Ok(UserCheck {
-            presence: true,
-            verification: true,
-        })
-    }
-
-    fn is_verification_enabled(&self) -> Option<bool> {
-        Some(true)
-    }
-
-    fn is_presence_enabled(&self) -> bool {
-        true
-    }
-}
-
-/// A software security key holding one credential, with a signature counter.
-struct Key(Option<Passkey>);
-
-impl Key {
-    fn authenticator(&self) -> Authenticator<Option<Passkey>, Present, RustCryptoBackend> {
-        let mut a = Authenticator::new(
-            Aaguid::from([0x5a; 16]),
-            self.0.clone(),
-            Present,
-            RustCryptoBackend,
-        );
-        a.set_make_credentials_with_signature_counter(true);
-        a
-    }
-
-    async fn register(&mut self, options: &CreationChallengeResponse) -> String {
-        let options: CredentialCreationOptions =
-            serde_json::from_value(serde_json::to_value(options).unwrap()).unwrap();
-        let mut client = Client::new(self.authenticator());
-        let created = client
-            .register(Url::parse(ORIGIN).unwrap(), options, DefaultClientData)
-            .await
-            .expect("register");
-        self.0 = client.authenticator().store().clone();
-        browser_json(serde_json::to_value(&created).unwrap())
-    }
-
-    async fn assert(&mut self, options: &RequestChallengeResponse) -> String {
-        let options: CredentialRequestOptions =
-            serde_json::from_value(serde_json::to_value(options).unwrap()).unwrap();
-        let mut client = Client::new(self.authenticator());
-        let got = client
-            .authenticate(Url::parse(ORIGIN).unwrap(), options, DefaultClientData)
-            .await
-            .expect("assert");
-        self.0 = client.authenticator().store().clone();
-        browser_json(serde_json::to_value(&got).unwrap())
-    }
-}
-
-/// `PublicKeyCredential.toJSON()`: byte strings in base64url without padding.
-fn browser_json(mut v: serde_json::Value) -> String {
-    use base64::Engine as _;
-    fn walk(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Array(items)
-                if !items.is_empty()
-                    && items.iter().all(|i| i.as_u64().is_some_and(|n| n < 256)) =>
-            {
-                let bytes: Vec<u8> = items
-                    .iter()
-                    .filter_map(|i| i.as_u64())
-                    .map(|n| n as u8)
-                    .collect();
-                *v = serde_json::Value::String(
-                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
-                );
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
-            serde_json::Value::Object(map) => map.values_mut().for_each(walk),
-            _ => {}
-        }
-    }
-    walk(&mut v);
-    v.to_string()
-}
-
 /// One store: the engine (passkey kind registered, throttling off as in store_bench's
 /// `Valid` runs), the ceremonies, the passkey users and keys, and the TOTP devices.
 struct Rig {
@@ -196,12 +93,12 @@ async fn rig(store: Arc<dyn DeviceStore>) -> Rig {
     let mut users = Vec::with_capacity(USERS);
     for i in 0..USERS {
         let user = UserId::new(format!("pk{i}")).expect("user");
-        let mut key = Key(None);
+        let mut key = Key::new();
         let started = passkeys
             .start_registration(&user, Some("Key"), BINDING)
             .await
             .expect("start registration");
-        let response = key.register(&started.options).await;
+        let response = key.register(ORIGIN, &started.options).await;
         let out = passkeys
             .finish_registration(&user, &started.persistent_id, &response, BINDING)
             .await
@@ -240,7 +137,7 @@ async fn passkey_rate(r: &mut Rig, dur: Duration) -> (Rate, Rate) {
         });
         let mut assertions = Vec::with_capacity(r.users.len());
         for ((_, key), o) in r.users.iter_mut().zip(&options) {
-            assertions.push(key.assert(o).await);
+            assertions.push(key.assert(ORIGIN, o).await);
         }
         let t = Instant::now();
         let mut unexpected = 0;
@@ -289,8 +186,8 @@ async fn bare() -> Bare {
         let (options, state) = webauthn
             .start_passkey_registration(wa::Uuid::from_u128(i as u128 + 1), "u", "u", None)
             .expect("start registration");
-        let mut key = Key(None);
-        let response = key.register(&options).await;
+        let mut key = Key::new();
+        let response = key.register(ORIGIN, &options).await;
         let response: wa::RegisterPublicKeyCredential =
             serde_json::from_str(&response).expect("response");
         let pk = webauthn
@@ -311,7 +208,7 @@ async fn bare_rate(b: &mut Bare, dur: Duration) -> Rate {
                 .webauthn
                 .start_passkey_authentication(std::slice::from_ref(pk))
                 .expect("start");
-            batch.push((key.assert(&options).await, state));
+            batch.push((key.assert(ORIGIN, &options).await, state));
         }
         let t = Instant::now();
         let mut unexpected = 0;

@@ -1,6 +1,6 @@
-//! Test harness: engines with the passkey kind on any store, and a software authenticator
-//! (1Password's `passkey` crate: a CTAP2 authenticator behind a WebAuthn client) that answers
-//! the options our ceremonies hand out, the way a browser would.
+//! Test harness: engines with the passkey kind on any store, and the software authenticator
+//! of otpkit-webauthn-testkit (1Password's `passkey` crate behind a WebAuthn client) that
+//! answers the options our ceremonies hand out, the way a browser would.
 #![allow(
     dead_code,
     clippy::unwrap_used,
@@ -16,21 +16,13 @@ use std::sync::Arc;
 use otpkit::events::RecordingNotifier;
 use otpkit::store::DeviceStore;
 use otpkit::{Engine, KeyRing, ManualClock, MemoryStore, Settings, Timestamp, UserId};
-use otpkit_webauthn::webauthn_rs::prelude::{CreationChallengeResponse, RequestChallengeResponse};
 use otpkit_webauthn::{PasskeySettings, Passkeys, RelyingParty, WebauthnDevice};
-use passkey::authenticator::{Authenticator, UiHint, UserCheck, UserValidationMethod};
-use passkey::client::{Client, DefaultClientData};
-use passkey::crypto::rust_crypto::RustCryptoBackend;
-use passkey::types::Passkey;
-use passkey::types::ctap2::{Aaguid, Ctap2Error};
-use passkey::types::webauthn::{CredentialCreationOptions, CredentialRequestOptions};
-use url::Url;
 
 /// The relying party of the tests: id `example.com`, served at `https://login.example.com`.
 pub const RP_ID: &str = "example.com";
 pub const ORIGIN: &str = "https://login.example.com";
 /// The AAGUID of the software authenticator.
-pub const AAGUID: [u8; 16] = [0x5a; 16];
+pub const AAGUID: [u8; 16] = otpkit_webauthn_testkit::DEFAULT_AAGUID;
 
 /// A fixed test key ring.
 pub const TEST_KEYS: &str = "test1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
@@ -80,128 +72,8 @@ pub fn rig(factor: u32) -> Rig {
     rig_on(Arc::new(MemoryStore::new()), &clock, factor)
 }
 
-/// User presence and verification always given (a person touching the key, PIN entered).
-pub struct Present;
-
-#[async_trait::async_trait]
-impl UserValidationMethod for Present {
-    type PasskeyItem = Passkey;
-
-    async fn check_user<'a>(
-        &self,
-        _hint: UiHint<'a, Self::PasskeyItem>,
-        _presence: bool,
-        _verification: bool,
-    ) -> Result<UserCheck, Ctap2Error> {
-        Ok(UserCheck {
-            presence: true,
-            verification: true,
-        })
-    }
-
-    fn is_verification_enabled(&self) -> Option<bool> {
-        Some(true)
-    }
-
-    fn is_presence_enabled(&self) -> bool {
-        true
-    }
-}
-
-/// A software security key holding one credential, with a signature counter.
-#[derive(Clone, Default)]
-pub struct Key {
-    pub store: Option<Passkey>,
-}
-
-impl Key {
-    pub fn new() -> Key {
-        Key::default()
-    }
-
-    fn authenticator(&self) -> Authenticator<Option<Passkey>, Present, RustCryptoBackend> {
-        let mut a = Authenticator::new(
-            Aaguid::from(AAGUID),
-            self.store.clone(),
-            Present,
-            RustCryptoBackend,
-        );
-        a.set_make_credentials_with_signature_counter(true);
-        a
-    }
-
-    /// `navigator.credentials.create(options)` at `origin`: the response in JSON.
-    pub async fn register(&mut self, origin: &str, options: &CreationChallengeResponse) -> String {
-        let options: CredentialCreationOptions =
-            serde_json::from_value(serde_json::to_value(options).unwrap()).unwrap();
-        let mut client = Client::new(self.authenticator());
-        let created = client
-            .register(Url::parse(origin).unwrap(), options, DefaultClientData)
-            .await
-            .unwrap();
-        self.store = client.authenticator().store().clone();
-        browser_json(&created)
-    }
-
-    /// `navigator.credentials.get(options)` at `origin`: the assertion in JSON.
-    pub async fn assert(&mut self, origin: &str, options: &RequestChallengeResponse) -> String {
-        let options = serde_json::to_value(options).unwrap();
-        self.assert_value(origin, options).await
-    }
-
-    /// [`Key::assert`] on options given as JSON (a test may change them first).
-    pub async fn assert_value(&mut self, origin: &str, options: serde_json::Value) -> String {
-        let options: CredentialRequestOptions = serde_json::from_value(options).unwrap();
-        let mut client = Client::new(self.authenticator());
-        let got = client
-            .authenticate(Url::parse(origin).unwrap(), options, DefaultClientData)
-            .await
-            .unwrap();
-        self.store = client.authenticator().store().clone();
-        browser_json(&got)
-    }
-
-    /// The key's signature counter.
-    pub fn counter(&self) -> Option<u32> {
-        self.store.as_ref().and_then(|p| p.counter)
-    }
-
-    /// Sets the key's signature counter (a clone of the key taken earlier).
-    pub fn set_counter(&mut self, c: u32) {
-        if let Some(p) = self.store.as_mut() {
-            p.counter = Some(c);
-        }
-    }
-}
-
-/// The JSON a browser sends for a credential (`PublicKeyCredential.toJSON()`): every byte
-/// string base64url without padding. The `passkey` crate serialises bytes as number arrays.
-pub fn browser_json(credential: &impl serde::Serialize) -> String {
-    use base64::Engine as _;
-    fn walk(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Array(items)
-                if !items.is_empty()
-                    && items.iter().all(|i| i.as_u64().is_some_and(|n| n < 256)) =>
-            {
-                let bytes: Vec<u8> = items
-                    .iter()
-                    .filter_map(|i| i.as_u64())
-                    .map(|n| n as u8)
-                    .collect();
-                *v = serde_json::Value::String(
-                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
-                );
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
-            serde_json::Value::Object(map) => map.values_mut().for_each(walk),
-            _ => {}
-        }
-    }
-    let mut v = serde_json::to_value(credential).unwrap();
-    walk(&mut v);
-    v.to_string()
-}
+/// The software authenticator of the tests (otpkit-webauthn-testkit).
+pub use otpkit_webauthn_testkit::SoftKey as Key;
 
 /// Registers `key` for `user` on `rig` (binding `binding`): the confirmed device's pid.
 pub async fn enrol(rig: &Rig, user: &UserId, key: &mut Key, binding: &[u8]) -> String {
