@@ -23,7 +23,7 @@ use otpkit::session::{PENDING_KEY, SessionError};
 use otpkit::{Device, Rejection, UserId};
 use tower_sessions::Session;
 
-pub use crate::step::{KindEnrolment, KindStep, VerificationError};
+pub use crate::step::{KindEnrolment, KindSignIn, KindStep, VerificationError};
 
 use crate::kit::OtpKit;
 use crate::middleware::OtpState;
@@ -158,6 +158,26 @@ impl OtpKit {
         self.hooks()
             .verification_succeeded(user, &device.persistent_id());
         Ok(token)
+    }
+
+    /// What otpkit's enrolment pages do once a browser confirmed a new device of `user`:
+    /// the guided setup goes on. If the user has no backup codes yet, a batch is made and
+    /// left (sealed, in the session) for the setup's "save your backup codes" page; the
+    /// answer is where the browser goes next — that page, or the setup's "done" page.
+    pub async fn enrolment_confirmed(
+        &self,
+        session: &Session,
+        user: &UserId,
+        device: &Device,
+    ) -> Result<String, VerificationError> {
+        use crate::pages::enrol::setup;
+        let (next, make_codes) = setup::next_after_confirm(self, user)
+            .await
+            .map_err(|_| VerificationError::Session)?;
+        setup::after_confirmed(self, session, user, device, make_codes)
+            .await
+            .map_err(|_| VerificationError::Session)?;
+        Ok(next)
     }
 }
 

@@ -64,6 +64,20 @@ pub struct KindStep {
     /// Where the guided setup's "choose a method" page offers to add such a device, if
     /// anywhere ([`KindStep::enrolment`]).
     pub enrolment: Option<KindEnrolment>,
+    /// A sign-in without a password that the login page links to, if any
+    /// ([`KindStep::sign_in`]).
+    pub sign_in: Option<KindSignIn>,
+}
+
+/// A sign-in of a [`KindStep`]'s kind that needs no password (a passkey that signs in by
+/// itself), linked from the login page's password step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindSignIn {
+    /// The page's path under `OTPKIT_URL_PREFIX` (e.g. `/passkeys/sign-in/`); the login
+    /// page adds its `next`.
+    pub path: String,
+    /// The catalogue message of the link.
+    pub message_id: String,
 }
 
 /// The enrolment page of a [`KindStep`]'s kind, offered on the guided setup's "choose a
@@ -90,7 +104,18 @@ impl KindStep {
             path: path.into(),
             message_id: message_id.into(),
             enrolment: None,
+            sign_in: None,
         }
+    }
+
+    /// The login page (`{prefix}/login/`) also links to `path` (under the URL prefix), a
+    /// sign-in without a password, with the catalogue message `message_id`.
+    pub fn sign_in(mut self, path: impl Into<String>, message_id: impl Into<String>) -> KindStep {
+        self.sign_in = Some(KindSignIn {
+            path: path.into(),
+            message_id: message_id.into(),
+        });
+        self
     }
 
     /// The setup's "choose a method" page also offers the kind, linking to `path` (under the

@@ -102,6 +102,7 @@
 //! | `error` | text or none | the problem |
 //! | `code` | text or none | the problem's code |
 //! | `info` | text or none | a notice ("We sent a code…") |
+//! | `sign_ins` | list | on the password step of `{prefix}/login/`, the sign-ins without a password (e.g. "Sign in with a passkey", [`KindStep::sign_in`](crate::extension::KindStep::sign_in)): each `href` (with `next`) and `label` |
 //!
 //! Blocks: `content`.
 //!

@@ -14,7 +14,7 @@ mod admin;
 mod context;
 mod devices;
 mod embed;
-mod enrol;
+pub(crate) mod enrol;
 mod form;
 mod language;
 mod login;

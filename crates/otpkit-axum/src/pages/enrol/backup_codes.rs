@@ -8,6 +8,7 @@ use otpkit::{Device, UserId};
 
 use crate::api::BackupCodes;
 use crate::flash::Flash;
+use crate::kit::OtpKit;
 use crate::pages::access::{fresh_user, signed_in};
 use crate::pages::context::Page;
 use crate::pages::devices::actions::confirmed;
@@ -51,7 +52,7 @@ pub(crate) async fn backup_codes_post(
             &kit.url("/devices/backup-codes/regenerate/"),
         )));
     }
-    let (device, codes) = new_batch(&page, &user).await?;
+    let (device, codes) = new_batch(&page.kit, &user).await?;
     let accept_text = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -106,10 +107,10 @@ pub(crate) async fn backup_codes_get(page: Page) -> Result<Response, PageError> 
 /// A new batch of backup codes for `user` ([`otpkit::Engine::generate_backup_codes`]): the
 /// previous codes stop working.
 pub(super) async fn new_batch(
-    page: &Page,
+    kit: &OtpKit,
     user: &UserId,
 ) -> Result<(Device, Vec<String>), PageError> {
-    match page.kit.engine().generate_backup_codes(user, None).await {
+    match kit.engine().generate_backup_codes(user, None).await {
         Ok((d, codes)) => Ok((d, codes.iter().map(|c| c.expose().to_owned()).collect())),
         Err(e) => {
             tracing::error!(target: "otpkit_axum", error = %e, "backup code generation failed");

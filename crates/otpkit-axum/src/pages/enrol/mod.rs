@@ -166,9 +166,9 @@ async fn confirm(
                     complete(page, user, &d, &devices).await?,
                 ));
             }
-            let (next, make_codes) = setup::next_after_confirm(page, user).await?;
+            let (next, make_codes) = setup::next_after_confirm(&page.kit, user).await?;
             let resp = complete(page, user, &d, &next).await?;
-            setup::after_confirmed(page, user, &d, make_codes).await?;
+            setup::after_confirmed(&page.kit, &page.session, user, &d, make_codes).await?;
             Ok(Confirmation::Done(resp))
         }
         Step::Failed(p) | Step::Challenge(p, _) => Ok(Confirmation::Refused(p)),

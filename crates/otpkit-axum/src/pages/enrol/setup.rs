@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
 
 use super::backup_codes::{codes_page, new_batch};
 use crate::api::{
@@ -20,6 +21,7 @@ use crate::api::{
     SetupMethods, SetupNext,
 };
 use crate::flash::Flash;
+use crate::kit::OtpKit;
 use crate::pages::access::{fresh_user, signed_in};
 use crate::pages::context::Page;
 use crate::pages::form::Form;
@@ -46,25 +48,22 @@ pub(crate) struct Progress {
 
 /// The setup progress of `user` in this session (a malformed value, or another user's, reads
 /// as none).
-async fn progress(page: &Page, user: &otpkit::UserId) -> Result<Option<Progress>, PageError> {
-    let v = page.session.get_value(SETUP_KEY).await.or_internal()?;
+async fn progress(session: &Session, user: &otpkit::UserId) -> Result<Option<Progress>, PageError> {
+    let v = session.get_value(SETUP_KEY).await.or_internal()?;
     Ok(v.and_then(|v| serde_json::from_value::<Progress>(v).ok())
         .filter(|p| &p.user == user))
 }
 
-async fn set_progress(page: &Page, p: &Progress) -> Result<(), PageError> {
+async fn set_progress(session: &Session, p: &Progress) -> Result<(), PageError> {
     let v = serde_json::to_value(p).or_internal()?;
-    page.session
-        .insert_value(SETUP_KEY, v)
-        .await
-        .or_internal()?;
+    session.insert_value(SETUP_KEY, v).await.or_internal()?;
     Ok(())
 }
 
 /// Whether `user` has backup codes left: a confirmed backup-code device with at least one
 /// unused code. Without the backup-code kind, the answer is yes (nothing to make).
-async fn has_backup_codes(page: &Page, user: &otpkit::UserId) -> Result<bool, PageError> {
-    let engine = page.kit.engine();
+async fn has_backup_codes(kit: &OtpKit, user: &otpkit::UserId) -> Result<bool, PageError> {
+    let engine = kit.engine();
     if engine.registry().get(STATIC).is_none() {
         return Ok(true);
     }
@@ -84,28 +83,29 @@ async fn has_backup_codes(page: &Page, user: &otpkit::UserId) -> Result<bool, Pa
 
 /// The step after a method's first code: the backup codes if the user has none, else done.
 /// Also says whether codes are to be made ([`after_confirmed`]).
-pub(super) async fn next_after_confirm(
-    page: &Page,
+pub(crate) async fn next_after_confirm(
+    kit: &OtpKit,
     user: &otpkit::UserId,
 ) -> Result<(String, bool), PageError> {
-    if has_backup_codes(page, user).await? {
-        Ok((page.kit.url("/devices/new/done/"), false))
+    if has_backup_codes(kit, user).await? {
+        Ok((kit.url("/devices/new/done/"), false))
     } else {
-        Ok((page.kit.url("/devices/new/backup-codes/"), true))
+        Ok((kit.url("/devices/new/backup-codes/"), true))
     }
 }
 
 /// Records the setup's progress after `device` was confirmed and, when `make_codes`, makes
 /// the user's backup codes and leaves them, sealed, for the codes page (a failure to make
 /// them is logged: the page then offers to make them).
-pub(super) async fn after_confirmed(
-    page: &Page,
+pub(crate) async fn after_confirmed(
+    kit: &OtpKit,
+    session: &Session,
     user: &otpkit::UserId,
     device: &otpkit::Device,
     make_codes: bool,
 ) -> Result<(), PageError> {
     set_progress(
-        page,
+        session,
         &Progress {
             user: user.clone(),
             device: device.persistent_id(),
@@ -114,9 +114,9 @@ pub(super) async fn after_confirmed(
     )
     .await?;
     if make_codes {
-        let to = page.kit.url("/devices/new/backup-codes/");
-        match new_batch(page, user).await {
-            Ok((_, codes)) => leave_codes(page, &to, &codes).await?,
+        let to = kit.url("/devices/new/backup-codes/");
+        match new_batch(kit, user).await {
+            Ok((_, codes)) => leave_codes(kit, session, &to, &codes).await?,
             Err(_) => {
                 tracing::error!(target: "otpkit_axum", "backup codes for a new setup failed");
             }
@@ -126,12 +126,17 @@ pub(super) async fn after_confirmed(
 }
 
 /// Leaves `codes`, sealed, in a flash for page `to`.
-async fn leave_codes(page: &Page, to: &str, codes: &[String]) -> Result<(), PageError> {
+async fn leave_codes(
+    kit: &OtpKit,
+    session: &Session,
+    to: &str,
+    codes: &[String],
+) -> Result<(), PageError> {
     let flash = Flash::to(to)
-        .seal_codes(page.kit.engine().keys(), codes)
+        .seal_codes(kit.engine().keys(), codes)
         .or_internal()?;
     let v = serde_json::to_value(&flash).or_internal()?;
-    page.session
+    session
         .insert_value(crate::flash::FLASH_KEY, v)
         .await
         .or_internal()?;
@@ -229,7 +234,7 @@ pub(crate) async fn codes_get(page: Page) -> Result<Response, PageError> {
     let kit = &page.kit;
     let here = kit.url("/devices/new/backup-codes/");
     let (_, user) = signed_in(&page, &here).await?;
-    let Some(p) = progress(&page, &user).await? else {
+    let Some(p) = progress(&page.session, &user).await? else {
         return Ok(secure(found(&kit.url("/devices/"))));
     };
     if !p.codes_pending {
@@ -271,13 +276,13 @@ pub(crate) async fn codes_post(page: Page, Form(fields): Form) -> Result<Respons
     let here = kit.url("/devices/new/backup-codes/");
     let done = kit.url("/devices/new/done/");
     let user = fresh_user(&page, &here).await?;
-    let Some(mut p) = progress(&page, &user).await? else {
+    let Some(mut p) = progress(&page.session, &user).await? else {
         return Ok(secure(found(&kit.url("/devices/"))));
     };
     if fields.get("regenerate").is_some() {
-        let (_, codes) = new_batch(&page, &user).await?;
+        let (_, codes) = new_batch(&page.kit, &user).await?;
         p.codes_pending = true;
-        set_progress(&page, &p).await?;
+        set_progress(&page.session, &p).await?;
         if page.json {
             let body = SetupCodesAnswer::Codes(BackupCodes {
                 codes,
@@ -285,7 +290,7 @@ pub(crate) async fn codes_post(page: Page, Form(fields): Form) -> Result<Respons
             });
             return Ok(secure(axum::Json(body).into_response()));
         }
-        leave_codes(&page, &here, &codes).await?;
+        leave_codes(&page.kit, &page.session, &here, &codes).await?;
         return Ok(secure(see_other(&here)));
     }
     if fields.non_empty("saved").is_none() {
@@ -296,7 +301,7 @@ pub(crate) async fn codes_post(page: Page, Form(fields): Form) -> Result<Respons
         return Ok(page.see_other(&here, Flash::problem(&here, &p)).await?);
     }
     p.codes_pending = false;
-    set_progress(&page, &p).await?;
+    set_progress(&page.session, &p).await?;
     if page.json {
         let body = SetupCodesAnswer::Next(SetupNext {
             next: done,
@@ -324,7 +329,7 @@ pub(crate) async fn done(page: Page) -> Result<Response, PageError> {
     let kit = &page.kit;
     let here = kit.url("/devices/new/done/");
     let (_, user) = signed_in(&page, &here).await?;
-    let p = progress(&page, &user).await?;
+    let p = progress(&page.session, &user).await?;
     if p.as_ref().is_some_and(|p| p.codes_pending) {
         return Ok(secure(found(&kit.url("/devices/new/backup-codes/"))));
     }
@@ -337,7 +342,7 @@ pub(crate) async fn done(page: Page) -> Result<Response, PageError> {
             .filter(|d| d.user() == &user && d.confirmed()),
         None => None,
     };
-    let has_codes = has_backup_codes(&page, &user).await?;
+    let has_codes = has_backup_codes(&page.kit, &user).await?;
     if page.json {
         let body = SetupDone {
             backup_codes: has_codes,

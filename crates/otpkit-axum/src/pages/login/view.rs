@@ -196,6 +196,7 @@ pub(crate) async fn render(page: &Page, v: View<'_>) -> Response {
         .map(|u| u.as_str().to_owned());
     let signed_in = (v.step == "credentials" && state.is_verified()).then(|| who.clone());
     let step = code_step_context(page, &v, &flash);
+    let sign_ins = sign_in_links(page, &v);
     let mut resp = page
         .render(
             StatusCode::OK,
@@ -215,6 +216,7 @@ pub(crate) async fn render(page: &Page, v: View<'_>) -> Response {
                 info => info,
                 username => flash.get("username"),
                 authenticated_as => authenticated_as,
+                sign_ins => sign_ins,
                 ..step
             },
         )
@@ -224,6 +226,26 @@ pub(crate) async fn render(page: &Page, v: View<'_>) -> Response {
         None => flash.add_headers(&mut resp),
     }
     resp
+}
+
+/// The password step's links to the sign-ins without a password
+/// ([`crate::extension::KindSignIn`]), on `/login/` only.
+fn sign_in_links(page: &Page, v: &View<'_>) -> Vec<minijinja::Value> {
+    if v.step != "credentials" || v.flow != Flow::Login {
+        return Vec::new();
+    }
+    page.kit
+        .kind_steps()
+        .iter()
+        .filter_map(|s| s.sign_in.as_ref())
+        .map(|s| {
+            let url = page.kit.url(&s.path);
+            context! {
+                href => if v.next.is_empty() { url } else { redirect_url(&url, "next", v.next) },
+                label => page.t(&s.message_id),
+            }
+        })
+        .collect()
 }
 
 /// The code step's part of the page: the method shown (`method`), the others (`others`),
