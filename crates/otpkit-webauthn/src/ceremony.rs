@@ -10,10 +10,13 @@ use webauthn_rs::prelude::{
     RequestChallengeResponse, Uuid, WebauthnError,
 };
 
+use std::sync::{Arc, Mutex};
+
 use crate::kind::{
     BINDING_TAG, Ceremony, MAX_RESPONSE_BYTES, MODEL_LABEL, Step, WebauthnDevice,
-    credential_id_text,
+    credential_id_text, state_error,
 };
+use crate::passwordless::{Passwordless, anchored_handle};
 use crate::refusal::Refusal;
 use crate::rp::RelyingParty;
 
@@ -30,6 +33,9 @@ pub struct PasskeySettings {
     /// The base back-off of the throttle of new passkeys, 0 to 86400 s (default 1; 0
     /// disables the delay, the failure count and lock-out stay).
     pub throttle_factor: u32,
+    /// Whether a passkey alone signs in, without a password (default
+    /// [`Passwordless::Off`]).
+    pub passwordless: Passwordless,
 }
 
 impl PasskeySettings {
@@ -39,7 +45,14 @@ impl PasskeySettings {
             rp,
             ceremony_secs: DEFAULT_CEREMONY_SECS,
             throttle_factor: 1,
+            passwordless: Passwordless::Off,
         }
+    }
+
+    /// These settings with `passwordless`.
+    pub fn passwordless(mut self, passwordless: Passwordless) -> PasskeySettings {
+        self.passwordless = passwordless;
+        self
     }
 }
 
@@ -65,6 +78,10 @@ pub enum PasskeyError {
     /// webauthn-rs could not start the ceremony (e.g. a user name it refuses).
     #[error("the ceremony could not be started: {0}")]
     Start(#[source] WebauthnError),
+    /// A passwordless sign-in was asked for, and [`PasskeySettings::passwordless`] is
+    /// [`Passwordless::Off`].
+    #[error("passwordless sign-in is switched off")]
+    PasswordlessOff,
     /// The store or the engine failed; nothing was accepted (fail closed).
     #[error(transparent)]
     Engine(#[from] otpkit::Error),
@@ -95,7 +112,7 @@ impl CeremonyOutcome {
         }
     }
 
-    fn from_verify(out: VerifyOutcome) -> CeremonyOutcome {
+    pub(crate) fn from_verify(out: VerifyOutcome) -> CeremonyOutcome {
         match out {
             VerifyOutcome::Accepted(d) => CeremonyOutcome::Accepted(d),
             VerifyOutcome::NotFound => CeremonyOutcome::NotFound,
@@ -153,7 +170,7 @@ impl Passkeys {
     }
 
     /// The user's passkey devices (confirmed ones) with their decoded state.
-    async fn passkeys_of(
+    pub(crate) async fn passkeys_of(
         &self,
         user: &UserId,
     ) -> Result<Vec<(Device, WebauthnDevice)>, PasskeyError> {
@@ -195,9 +212,7 @@ impl Passkeys {
         binding: &[u8],
     ) -> Result<RegistrationStart, PasskeyError> {
         let existing = self.passkeys_of(user).await?;
-        let handle = existing
-            .first()
-            .map_or_else(Uuid::new_v4, |(_, s)| s.user_handle);
+        let handle = existing.first().map(|(_, s)| s.user_handle);
         let exclude: Vec<CredentialID> = existing
             .iter()
             .filter_map(|(_, s)| s.credential.as_ref().map(|c| c.cred_id().clone()))
@@ -215,34 +230,54 @@ impl Passkeys {
             .rp
             .webauthn()
             .map_err(PasskeyError::RelyingParty)?;
-        let (options, state) = webauthn
-            // The name people see in their passkey manager: the user directory's display
-            // name (as the otpauth account name), else the user id.
-            .start_passkey_registration(handle, &display, &display, Some(exclude))
-            .map_err(PasskeyError::Start)?;
         let this = self.clone();
         let id = Uuid::new_v4().to_string();
         let binding = binding.to_vec();
         let factor = self.settings.throttle_factor;
-        let device = self
+        let discoverable = self.settings.passwordless != Passwordless::Off;
+        // webauthn-rs's start needs the handle, which a first passkey takes from its new
+        // record: it runs in the insert, and hands its options (or its error) out here.
+        let started = Arc::new(Mutex::new(None));
+        let out = started.clone();
+        let created = self
             .engine
             .create_device::<WebauthnDevice, _>(user, name, false, move |ctx| {
-                let ceremony =
-                    this.ceremony(ctx, &id, &binding, Step::Registration(state.clone()))?;
-                Ok(WebauthnDevice {
-                    user_handle: handle,
-                    credential: None,
-                    credential_id: None,
-                    sign_count: 0,
-                    transports: Vec::new(),
-                    aaguid: None,
-                    backup_eligible: false,
-                    backup_state: false,
-                    throttle_factor: factor,
-                    ceremony: Some(ceremony),
-                })
+                // A user's first passkey names the user's handle after its own record, so
+                // that a passwordless sign-in finds the account at once.
+                let handle = handle.unwrap_or_else(|| anchored_handle(ctx.persistent_id()));
+                // The name people see in their passkey manager: the user directory's
+                // display name (as the otpauth account name), else the user id.
+                let start =
+                    webauthn.start_passkey_registration(handle, &display, &display, Some(exclude));
+                let (mut options, state) = match start {
+                    Ok(s) => s,
+                    Err(e) => {
+                        if let Ok(mut slot) = out.lock() {
+                            *slot = Some(Err(e));
+                        }
+                        return Err(state_error("the registration could not start"));
+                    }
+                };
+                if discoverable {
+                    ask_discoverable(&mut options);
+                }
+                if let Ok(mut slot) = out.lock() {
+                    *slot = Some(Ok(options));
+                }
+                let ceremony = this.ceremony(ctx, &id, &binding, Step::Registration(state))?;
+                Ok(WebauthnDevice::new(handle, factor, ceremony))
             })
-            .await?;
+            .await;
+        let started = started.lock().ok().and_then(|mut o| o.take());
+        let (device, options) = match (created, started) {
+            (Ok(d), Some(Ok(o))) => (d, o),
+            (_, Some(Err(e))) => return Err(PasskeyError::Start(e)),
+            (Err(e), _) => return Err(e.into()),
+            (Ok(_), None) => {
+                let e = state_error("the registration options were not kept");
+                return Err(PasskeyError::Engine(otpkit::Error::Kind(e)));
+            }
+        };
         self.engine
             .replace_pending(user, MODEL_LABEL, device.id())
             .await?;
@@ -399,6 +434,26 @@ impl Passkeys {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// Asks the authenticator for a discoverable credential (a passkey that can sign in without
+/// a user name) where it can make one: `residentKey: "preferred"` (webauthn-rs's passkey
+/// registration says "discouraged" and does not export the type, hence through JSON).
+fn ask_discoverable(options: &mut CreationChallengeResponse) {
+    let Ok(mut v) = serde_json::to_value(&*options) else {
+        return;
+    };
+    if let Some(sel) = v
+        .get_mut("publicKey")
+        .and_then(|p| p.get_mut("authenticatorSelection"))
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        sel.insert("residentKey".into(), "preferred".into());
+        sel.insert("requireResidentKey".into(), false.into());
+    }
+    if let Ok(o) = serde_json::from_value(v) {
+        *options = o;
     }
 }
 

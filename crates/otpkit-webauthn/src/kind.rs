@@ -10,8 +10,9 @@ use otpkit::seal::KeyedHash;
 use otpkit::{Settings, Timestamp};
 use serde::{Deserialize, Serialize};
 use webauthn_rs::prelude::{
-    Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
-    RegisterPublicKeyCredential, Uuid, Webauthn, WebauthnError,
+    AuthenticationResult, DiscoverableAuthentication, Passkey, PasskeyAuthentication,
+    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Uuid, Webauthn,
+    WebauthnError,
 };
 
 use crate::refusal::Refusal;
@@ -65,6 +66,11 @@ pub struct WebauthnDevice {
     /// The outstanding ceremony, consumed by the next finish whatever its result.
     #[serde(default)]
     pub ceremony: Option<Ceremony>,
+    /// The passwordless sign-in ceremonies put on this passkey that have not expired yet
+    /// (id, expiry): one is put on a passkey only if it is not among them, so that each is
+    /// finished at most once (see [`PendingSignIn`](crate::PendingSignIn)).
+    #[serde(default)]
+    pub passwordless_used: Vec<(String, Timestamp)>,
 }
 
 fn one() -> u32 {
@@ -100,12 +106,8 @@ pub struct Ceremony {
 
 impl fmt::Debug for Ceremony {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let step = match self.step {
-            Step::Registration(_) => "registration",
-            Step::Authentication(_) => "authentication",
-        };
         f.debug_struct("Ceremony")
-            .field("step", &step)
+            .field("step", &self.step.name())
             .field("expires_at", &self.expires_at)
             .finish_non_exhaustive()
     }
@@ -119,6 +121,20 @@ pub enum Step {
     Registration(PasskeyRegistration),
     /// An authentication, on each of the user's confirmed passkeys.
     Authentication(PasskeyAuthentication),
+    /// A passwordless sign-in (a discoverable passkey), put on the passkey the assertion
+    /// named just before its finish.
+    Discoverable(DiscoverableAuthentication),
+}
+
+impl Step {
+    /// `registration`, `authentication` or `passwordless`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Step::Registration(_) => "registration",
+            Step::Authentication(_) => "authentication",
+            Step::Discoverable(_) => "passwordless",
+        }
+    }
 }
 
 /// The base64url form of a credential id.
@@ -134,11 +150,29 @@ fn refused(r: Refusal) -> Verdict {
 }
 
 /// A stored ceremony that cannot be used fails closed as a state error.
-fn state_error(what: &str) -> KindError {
+pub(crate) fn state_error(what: &str) -> KindError {
     KindError::StateDecode(<serde_json::Error as serde::de::Error>::custom(what))
 }
 
 impl WebauthnDevice {
+    /// A passkey being registered: user handle `handle`, throttle factor `factor`, the
+    /// registration `ceremony` outstanding.
+    pub(crate) fn new(handle: Uuid, factor: u32, ceremony: Ceremony) -> WebauthnDevice {
+        WebauthnDevice {
+            user_handle: handle,
+            credential: None,
+            credential_id: None,
+            sign_count: 0,
+            transports: Vec::new(),
+            aaguid: None,
+            backup_eligible: false,
+            backup_state: false,
+            throttle_factor: factor,
+            ceremony: Some(ceremony),
+            passwordless_used: Vec::new(),
+        }
+    }
+
     /// The state of a passkey device, decoded from its record (`None` if it is not one).
     pub fn from_state(state: &str) -> Option<WebauthnDevice> {
         serde_json::from_str(state).ok()
@@ -178,11 +212,15 @@ impl WebauthnDevice {
         Verdict::Accepted
     }
 
+    /// The finish of an authentication: `check` is webauthn-rs's verification of the
+    /// assertion against the ceremony's state and this passkey.
     fn finish_authentication(
         &mut self,
-        webauthn: &Webauthn,
-        state: &PasskeyAuthentication,
         token: &str,
+        check: impl FnOnce(
+            &PublicKeyCredential,
+            &Passkey,
+        ) -> Result<AuthenticationResult, WebauthnError>,
     ) -> Verdict {
         let Some(passkey) = self.credential.as_mut() else {
             return refused(Refusal::NoChallenge);
@@ -195,7 +233,7 @@ impl WebauthnDevice {
         if cred.raw_id.as_slice() != passkey.cred_id().as_slice() {
             return refused(Refusal::UnknownCredential);
         }
-        let result = match webauthn.finish_passkey_authentication(&cred, state) {
+        let result = match check(&cred, passkey) {
             Ok(r) => r,
             Err(WebauthnError::CredentialPossibleCompromise) => {
                 return Verdict::CounterRegressed;
@@ -292,27 +330,30 @@ impl DeviceKind for WebauthnDevice {
                 .map_err(|_| state_error("the stored relying party is invalid"))?;
         Ok(match &c.step {
             Step::Registration(state) => self.finish_registration(&webauthn, state, token),
-            Step::Authentication(state) => self.finish_authentication(&webauthn, state, token),
+            Step::Authentication(state) => self.finish_authentication(token, |cred, _| {
+                webauthn.finish_passkey_authentication(cred, state)
+            }),
+            Step::Discoverable(state) => self.finish_authentication(token, |cred, passkey| {
+                webauthn.finish_discoverable_authentication_v2(cred, state.clone(), passkey)
+            }),
         })
     }
 
+    /// What the admin area and `otpkit device show --json` show: the model, the counter, the
+    /// transports and backup flags, an outstanding ceremony's kind and expiry. No key
+    /// material, no credential id, no challenge.
     fn info(&self) -> serde_json::Value {
-        // No key material: the public key stays out of `device show` and the admin area.
         serde_json::json!({
             "registered": self.credential.is_some(),
-            "credential_id": self.credential_id,
-            "sign_count": self.sign_count,
-            "transports": self.transports,
+            "model": self.aaguid.as_ref().and_then(crate::authenticator_name),
             "aaguid": self.aaguid,
+            "sign_count": self.sign_count,
+            "transports": self.transports.join(", "),
             "backup_eligible": self.backup_eligible,
-            "backup_state": self.backup_state,
-            "ceremony": self.ceremony.as_ref().map(|c| serde_json::json!({
-                "step": match c.step {
-                    Step::Registration(_) => "registration",
-                    Step::Authentication(_) => "authentication",
-                },
-                "expires_at": c.expires_at,
-            })),
+            "backed_up": self.backup_state,
+            "ceremony": self.ceremony.as_ref().map(|c| {
+                format!("{} until {}", c.step.name(), c.expires_at.to_rfc3339())
+            }),
         })
     }
 

@@ -74,6 +74,7 @@
 mod aaguid;
 mod ceremony;
 mod kind;
+mod passwordless;
 mod refusal;
 mod rp;
 #[cfg(feature = "axum")]
@@ -86,6 +87,7 @@ pub use ceremony::{
     RegistrationStart,
 };
 pub use kind::{Ceremony, MAX_RESPONSE_BYTES, MODEL_LABEL, Step, WebauthnDevice};
+pub use passwordless::{Passwordless, PendingSignIn, SignInOutcome};
 pub use refusal::Refusal;
 pub use rp::RelyingParty;
 /// webauthn-rs, re-exported for its option and response types.

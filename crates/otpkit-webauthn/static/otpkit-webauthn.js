@@ -68,9 +68,9 @@
     if (form.getAttribute("data-passkey") === "register") {
       post(form.getAttribute("data-options"), token, { name: field("name") }).then(function (started) {
         return navigator.credentials.create(creationOptions(started.options)).then(function (c) {
-          return post(form.action, token, { device: started.device, credential: credentialJson(c) });
+          return post(form.action, token, { device: started.device, credential: credentialJson(c), setup: true });
         });
-      }).then(function () { window.location.assign(form.getAttribute("data-done")); }, fail);
+      }).then(function (done) { window.location.assign(done.next || form.getAttribute("data-done")); }, fail);
     } else {
       post(form.getAttribute("data-options"), token, {}).then(function (started) {
         return navigator.credentials.get(requestOptions(started.options));

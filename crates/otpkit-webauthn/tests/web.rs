@@ -30,6 +30,8 @@ const REGISTER: &str = "/otp/passkeys/register/options";
 const REGISTERED: &str = "/otp/passkeys/register/finish";
 const AUTHENTICATE: &str = "/otp/passkeys/authenticate/options";
 const AUTHENTICATED: &str = "/otp/passkeys/authenticate/finish";
+const SIGN_IN: &str = "/otp/passkeys/sign-in/options";
+const SIGNED_IN: &str = "/otp/passkeys/sign-in/finish";
 
 /// The `verification_failed` hook's calls: (device, reason).
 #[derive(Clone, Default)]
@@ -47,12 +49,35 @@ fn app(rig: &Rig) -> Router {
 }
 
 fn app_with(rig: &Rig, hooks: Failures) -> Router {
+    app_of(rig, rig.passkeys.clone(), hooks)
+}
+
+/// The application with `passkeys` (e.g. another passwordless setting).
+fn app_of(rig: &Rig, passkeys: otpkit_webauthn::Passkeys, hooks: Failures) -> Router {
     let auth = SessionPasswordAuth::from_fn(|username, password| {
         Box::pin(async move {
             Ok((username == "alice" && password == "wonderland")
                 .then(|| UserId::new("alice").unwrap()))
         })
     });
+    app_full(rig, passkeys, auth, hooks)
+}
+
+/// The application with its own password check.
+fn app_with_auth(
+    rig: &Rig,
+    passkeys: otpkit_webauthn::Passkeys,
+    auth: SessionPasswordAuth,
+) -> Router {
+    app_full(rig, passkeys, auth, Failures::default())
+}
+
+fn app_full(
+    rig: &Rig,
+    passkeys: otpkit_webauthn::Passkeys,
+    auth: SessionPasswordAuth,
+    hooks: Failures,
+) -> Router {
     let web_settings = WebSettings {
         login_otp_optional: true,
         ..WebSettings::default()
@@ -61,14 +86,14 @@ fn app_with(rig: &Rig, hooks: Failures) -> Router {
         .templates(web::templates(Templates::new()))
         .catalogue(web::catalogue(Catalogue::embedded()).unwrap())
         .unwrap()
-        .kind_step(web::kind_step())
+        .kind_step(web::kind_step(&passkeys))
         .hooks(hooks)
         .web_settings(web_settings)
         .unwrap()
         .build();
     Router::new()
         .merge(otpkit_axum::routes(kit.clone()))
-        .merge(web::router(kit.clone(), rig.passkeys.clone()))
+        .merge(web::router(kit.clone(), passkeys))
         .layer(kit.layer())
         .layer(
             otpkit_axum::session_layer(tower_sessions::MemoryStore::default()).with_secure(false),
@@ -425,6 +450,13 @@ async fn the_enrolment_page_is_for_signed_in_users() {
             .header("content-type")
             .is_some_and(|t| t.starts_with("text/javascript"))
     );
+    assert_eq!(script.header("cache-control"), Some("public, max-age=3600"));
+    let r = c.get("/otp/passkeys/new/").await.unwrap();
+    assert_eq!(
+        r.header("cache-control"),
+        Some("no-store"),
+        "pages are not stored"
+    );
 }
 
 #[tokio::test]
@@ -458,4 +490,258 @@ fn the_demo_default_relying_party_builds() {
     assert!(rp.webauthn().is_ok());
     let ip = otpkit_webauthn::RelyingParty::new("localhost", "http://127.0.0.1:8000");
     assert!(ip.webauthn().is_err(), "the origin's host must be the id");
+}
+
+/// A new browser's passwordless sign-in with `key`: the finish's answer.
+async fn passwordless(app: &Router, rig: &Rig, key: &mut Key) -> (TestClient, StatusCode, Value) {
+    let mut c = client(app, rig);
+    let r = c.post_json(SIGN_IN, &json!({})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text());
+    let credential = assertion(key, &r.json()["options"]).await;
+    let body = json!({"credential": credential, "next": "/reports/"});
+    let r = c.post_json(SIGNED_IN, &body).await.unwrap();
+    let (status, json) = (r.status(), r.json());
+    (c, status, json)
+}
+
+#[tokio::test]
+async fn a_passkey_alone_signs_in_from_the_login_page() {
+    let rig = rig(0);
+    let app = app(&rig);
+    let mut key = Key::new();
+    let (_, pid) = enrolled(&app, &rig, &mut key).await;
+    let mut c = client(&app, &rig);
+    let (_, page, _) = html(&mut c, "/otp/login/?next=/reports/").await;
+    assert!(
+        page.contains(r#"href="/otp/passkeys/sign-in/?next=/reports/""#),
+        "{page}"
+    );
+    let (status, page, _) = html(&mut c, "/otp/passkeys/sign-in/?next=/reports/").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains(r#"action="/otp/passkeys/sign-in/finish""#),
+        "{page}"
+    );
+    assert!(page.contains("No password needed"), "{page}");
+    assert!(page.contains(r#"href="/otp/login/?next="#), "{page}");
+    assert_csp_clean(&page);
+
+    let (mut c, status, body) = passwordless(&app, &rig, &mut key).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "verified");
+    assert_eq!(body["device"], pid.as_str());
+    assert_eq!(body["next"], "/reports/");
+    assert_eq!(c.state().await.unwrap(), "verified");
+    // The kept sign-in was taken out: a second finish finds none.
+    let r = c.post_json(SIGN_IN, &json!({})).await.unwrap();
+    let credential = assertion(&mut key, &r.json()["options"]).await;
+    let body = json!({"credential": credential});
+    let r = c.post_json(SIGNED_IN, &body).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text());
+    let r = c.post_json(SIGNED_IN, &body).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{}", r.text());
+    assert_eq!(r.json()["error"], "invalid_token");
+    assert_eq!(r.json()["reason"], "no_challenge");
+}
+
+#[tokio::test]
+async fn a_counter_regression_at_a_passwordless_sign_in_runs_the_failure_hook() {
+    let rig = rig(0);
+    let hooks = Failures::default();
+    let app = app_with(&rig, hooks.clone());
+    let mut key = Key::new();
+    let (_, pid) = enrolled(&app, &rig, &mut key).await;
+    let mut clone = key.clone();
+    let (_, status, _) = passwordless(&app, &rig, &mut key).await;
+    assert_eq!(status, StatusCode::OK);
+    let (mut c, status, body) = passwordless(&app, &rig, &mut clone).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["reason"], "counter_regressed");
+    assert_eq!(c.state().await.unwrap(), "anonymous");
+    assert_eq!(
+        hooks.0.lock().unwrap().as_slice(),
+        &[(pid, Rejection::CounterRegressed)]
+    );
+}
+
+#[tokio::test]
+async fn passwordless_sign_in_follows_the_setting() {
+    use otpkit_webauthn::{PasskeySettings, Passkeys, Passwordless};
+    let rig = rig(0);
+    let mode = |m| {
+        let settings = PasskeySettings {
+            passwordless: m,
+            ..passkey_settings(0)
+        };
+        Passkeys::new(rig.engine.clone(), settings).unwrap()
+    };
+    let mut key = Key::new();
+    enrolled(&app(&rig), &rig, &mut key).await;
+    // Off: no link, no endpoint.
+    let off = app_of(&rig, mode(Passwordless::Off), Failures::default());
+    let mut c = client(&off, &rig);
+    let (_, page, _) = html(&mut c, "/otp/login/").await;
+    assert!(!page.contains("/otp/passkeys/sign-in/"), "{page}");
+    let r = c.post_json(SIGN_IN, &json!({})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "{}", r.text());
+    // With a fallback required: alice has only her passkey.
+    let fallback = app_of(&rig, mode(Passwordless::WithFallback), Failures::default());
+    let (mut c, status, body) = passwordless(&fallback, &rig, &mut key).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"], "verification_not_allowed");
+    assert_eq!(body["reason"], "needs_fallback");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("backup codes")),
+        "{body}"
+    );
+    assert_eq!(c.state().await.unwrap(), "anonymous");
+}
+
+#[tokio::test]
+async fn a_passkey_added_from_the_page_goes_on_to_the_backup_codes() {
+    let rig = rig(0);
+    let app = app(&rig);
+    let mut c = client(&app, &rig);
+    c.sign_in("alice", "wonderland").await.unwrap();
+    let mut register = async |c: &mut TestClient, key: &mut Key| {
+        let r = c.post_json(REGISTER, &json!({})).await.unwrap();
+        let body = r.json();
+        let options: CreationChallengeResponse =
+            serde_json::from_value(body["options"].clone()).unwrap();
+        let credential: Value =
+            serde_json::from_str(&key.register(ORIGIN, &options).await).unwrap();
+        let finish = json!({"device": body["device"], "credential": credential, "setup": true});
+        let r = c.post_json(REGISTERED, &finish).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text());
+        r.json()["next"].as_str().unwrap().to_owned()
+    };
+    let next = register(&mut c, &mut Key::new()).await;
+    assert_eq!(next, "/otp/devices/new/backup-codes/");
+    let (status, page, _) = html(&mut c, &next).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let codes = rig
+        .engine
+        .devices_for_user(Some(&UserId::new("alice").unwrap()), Some(true))
+        .await
+        .unwrap();
+    assert!(
+        codes
+            .iter()
+            .any(|d| d.model_label() == "otp_static.staticdevice"),
+        "backup codes were made"
+    );
+    assert!(page.contains(r#"name="saved""#), "{page}");
+    // With backup codes, a second passkey's setup ends at once.
+    let next = register(&mut c, &mut Key::new()).await;
+    assert_eq!(next, "/otp/devices/new/done/");
+}
+
+#[tokio::test]
+async fn a_refused_registration_runs_the_failure_hook_like_a_wrong_first_code() {
+    let rig = rig(0);
+    let hooks = Failures::default();
+    let app = app_with(&rig, hooks.clone());
+    let mut c = client(&app, &rig);
+    c.sign_in("alice", "wonderland").await.unwrap();
+    let r = c.post_json(REGISTER, &json!({})).await.unwrap();
+    let body = r.json();
+    let options: CreationChallengeResponse =
+        serde_json::from_value(body["options"].clone()).unwrap();
+    // A page of another origin under the relying party's domain asked the key.
+    let credential = Key::new()
+        .register("https://other.example.com", &options)
+        .await;
+    let credential: Value = serde_json::from_str(&credential).unwrap();
+    let finish = json!({"device": body["device"], "credential": credential});
+    let r = c.post_json(REGISTERED, &finish).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{}", r.text());
+    assert_eq!(r.json()["reason"], "wrong_origin");
+    let pid = body["device"].as_str().unwrap().to_owned();
+    assert_eq!(
+        hooks.0.lock().unwrap().as_slice(),
+        &[(pid, Rejection::Kind("wrong_origin"))]
+    );
+}
+
+/// alice (a user) and root (staff).
+struct Directory;
+
+#[otpkit::async_trait]
+impl otpkit::UserDirectory for Directory {
+    async fn lookup(&self, user: &UserId) -> Option<otpkit::UserInfo> {
+        Some(otpkit::UserInfo {
+            is_active: true,
+            is_staff: user.as_str() == "root",
+            ..otpkit::UserInfo::default()
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_admin_area_lists_renames_and_removes_a_passkey() {
+    let clock = otpkit::ManualClock::new(otpkit::Timestamp::from_secs(1_767_261_600));
+    let engine = otpkit::Engine::builder(
+        otpkit::MemoryStore::new(),
+        otpkit::KeyRing::parse(TEST_KEYS).unwrap(),
+    )
+    .clock(clock.clone())
+    .user_directory(Directory)
+    .register::<otpkit_webauthn::WebauthnDevice>()
+    .build()
+    .unwrap();
+    let passkeys = otpkit_webauthn::Passkeys::new(engine.clone(), passkey_settings(0)).unwrap();
+    let rig = Rig {
+        engine,
+        passkeys: passkeys.clone(),
+        clock,
+        notes: otpkit::events::RecordingNotifier::new(),
+    };
+    let auth = SessionPasswordAuth::from_fn(|username, password| {
+        Box::pin(async move {
+            let ok = matches!(
+                (username, password),
+                ("alice", "wonderland") | ("root", "toor")
+            );
+            Ok(ok.then(|| UserId::new(username).unwrap()))
+        })
+    });
+    let app = app_with_auth(&rig, passkeys, auth);
+    let mut key = Key::new();
+    let (_, pid) = enrolled(&app, &rig, &mut key).await;
+    let credential_id = stored(&rig, &pid).await.2.credential_id.unwrap();
+
+    let mut root = client(&app, &rig);
+    root.sign_in("root", "toor").await.unwrap();
+    root.enrol_totp("Phone").await.unwrap();
+    let r = root.get_json("/otp/admin/?q=alice").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text());
+    let rows = r.json()["devices"].clone();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == pid.as_str())
+        .unwrap_or_else(|| panic!("{rows}"))
+        .clone();
+    assert_eq!(row["name"], "YubiKey");
+    let page = format!("/otp/admin/devices/{pid}/");
+    let (status, html_page, _) = html(&mut root, &page).await;
+    assert_eq!(status, StatusCode::OK, "{html_page}");
+    assert!(html_page.contains("sign_count"), "{html_page}");
+    assert!(!html_page.contains(&credential_id), "no credential id");
+    let r = root
+        .post_json(&page, &json!({"name": "Blue key"}))
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{} {}", r.status(), r.text());
+    let d = rig.engine.from_persistent_id(&pid).await.unwrap().unwrap();
+    assert_eq!(d.name(), "Blue key");
+    let r = root
+        .post_json(&format!("{page}remove/"), &json!({}))
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{} {}", r.status(), r.text());
+    assert!(rig.engine.from_persistent_id(&pid).await.unwrap().is_none());
 }

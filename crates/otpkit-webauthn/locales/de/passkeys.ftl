@@ -12,3 +12,10 @@ passkey-new-button = Hinzufügen
 passkey-error = Das hat nicht geklappt. Bitte versuche es erneut oder verwende eine andere Methode.
 passkey-needs-script = Dieser Schritt benötigt JavaScript in deinem Browser.
 passkey-default-name = Passkey
+# Anmeldung ohne Passwort (wenn die Website sie erlaubt).
+passkey-sign-in-link = Mit einem Passkey anmelden
+passkey-sign-in-title = Mit einem Passkey anmelden
+passkey-sign-in-hint = Drücke den Knopf, wähle deinen Passkey und bestätige mit Fingerabdruck, Gesicht oder Bildschirmsperre. Kein Passwort nötig.
+passkey-sign-in-button = Mit einem Passkey anmelden
+passkey-sign-in-password = Stattdessen mit Passwort anmelden
+passkey-sign-in-needs-fallback = Dein Konto hat noch keine andere Anmeldemethode. Melde dich mit deinem Passwort an und füge dann eine Authenticator-App oder Backup-Codes hinzu.

@@ -11,3 +11,10 @@ passkey-new-button = Add it
 passkey-error = That did not work. Please try again, or use another method.
 passkey-needs-script = This step needs JavaScript in your browser.
 passkey-default-name = Passkey
+# Passwordless sign-in (when the site allows it).
+passkey-sign-in-link = Sign in with a passkey
+passkey-sign-in-title = Sign in with a passkey
+passkey-sign-in-hint = Press the button, choose your passkey and confirm with your fingerprint, face or screen lock. No password needed.
+passkey-sign-in-button = Sign in with a passkey
+passkey-sign-in-password = Sign in with your password instead
+passkey-sign-in-needs-fallback = Your account has no other way to sign in yet. Sign in with your password, then add an authenticator app or backup codes.

@@ -12,3 +12,10 @@ passkey-new-button = Añadirla
 passkey-error = No ha funcionado. Inténtalo de nuevo o usa otro método.
 passkey-needs-script = Este paso necesita JavaScript en tu navegador.
 passkey-default-name = Passkey
+# Inicio de sesión sin contraseña (cuando el sitio lo permite).
+passkey-sign-in-link = Iniciar sesión con una passkey
+passkey-sign-in-title = Iniciar sesión con una passkey
+passkey-sign-in-hint = Pulsa el botón, elige tu passkey y confirma con tu huella, tu cara o el bloqueo de pantalla. No hace falta contraseña.
+passkey-sign-in-button = Iniciar sesión con una passkey
+passkey-sign-in-password = Iniciar sesión con la contraseña
+passkey-sign-in-needs-fallback = Tu cuenta aún no tiene otra forma de iniciar sesión. Inicia sesión con tu contraseña y añade una aplicación de autenticación o códigos de respaldo.

@@ -11,3 +11,10 @@ passkey-new-button = L'ajouter
 passkey-error = Cela n'a pas fonctionné. Veuillez réessayer ou utiliser une autre méthode.
 passkey-needs-script = Cette étape nécessite JavaScript dans votre navigateur.
 passkey-default-name = Passkey
+# Connexion sans mot de passe (quand le site l'autorise).
+passkey-sign-in-link = Se connecter avec une passkey
+passkey-sign-in-title = Se connecter avec une passkey
+passkey-sign-in-hint = Appuyez sur le bouton, choisissez votre passkey et confirmez avec votre empreinte, votre visage ou le verrouillage de l’écran. Aucun mot de passe nécessaire.
+passkey-sign-in-button = Se connecter avec une passkey
+passkey-sign-in-password = Se connecter plutôt avec le mot de passe
+passkey-sign-in-needs-fallback = Votre compte n’a encore aucun autre moyen de connexion. Connectez-vous avec votre mot de passe, puis ajoutez une application d’authentification ou des codes de secours.

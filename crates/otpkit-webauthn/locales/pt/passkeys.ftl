@@ -11,3 +11,10 @@ passkey-new-button = Adicionar
 passkey-error = Não resultou. Tente novamente ou use outro método.
 passkey-needs-script = Este passo precisa de JavaScript no seu navegador.
 passkey-default-name = Passkey
+# Início de sessão sem palavra-passe (quando o site o permite).
+passkey-sign-in-link = Iniciar sessão com uma passkey
+passkey-sign-in-title = Iniciar sessão com uma passkey
+passkey-sign-in-hint = Prima o botão, escolha a sua passkey e confirme com a impressão digital, o rosto ou o bloqueio de ecrã. Não precisa de palavra-passe.
+passkey-sign-in-button = Iniciar sessão com uma passkey
+passkey-sign-in-password = Iniciar sessão com a palavra-passe
+passkey-sign-in-needs-fallback = A sua conta ainda não tem outra forma de iniciar sessão. Inicie sessão com a palavra-passe e adicione uma aplicação de autenticação ou códigos de recuperação.

@@ -20,7 +20,7 @@ use crate::{Refusal, WebauthnDevice, authenticator_name};
 pub(crate) struct Refused(Box<Response>);
 
 impl Refused {
-    fn new(resp: Response) -> Refused {
+    pub(crate) fn new(resp: Response) -> Refused {
         Refused(Box::new(resp))
     }
 }
@@ -31,39 +31,39 @@ impl IntoResponse for Refused {
     }
 }
 
-type Answer = Result<Response, Refused>;
+pub(crate) type Answer = Result<Response, Refused>;
 
 /// One request's context: the kit, the session, its OTP state, headers and JSON body.
-struct Call<'a> {
+pub(crate) struct Call<'a> {
     web: &'a Web,
     session: &'a Session,
     state: &'a OtpState,
-    headers: &'a HeaderMap,
-    body: Value,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) body: Value,
 }
 
 impl Call<'_> {
-    fn kit(&self) -> &OtpKit {
+    pub(crate) fn kit(&self) -> &OtpKit {
         &self.web.kit
     }
 
-    fn refuse(&self, code: Code) -> Refused {
+    pub(crate) fn refuse(&self, code: Code) -> Refused {
         Refused::new(problem(self.kit(), self.headers, code).into_json())
     }
 
     /// 503 `internal_error`, logged without detail that could hold a secret.
-    fn internal(&self, what: &str) -> Refused {
+    pub(crate) fn internal(&self, what: &str) -> Refused {
         tracing::error!(target: "otpkit_webauthn", "{what} failed; refused (fail closed)");
         self.refuse(Code::InternalError)
     }
 
     /// A text field of the body.
-    fn field(&self, name: &str) -> Option<&str> {
+    pub(crate) fn field(&self, name: &str) -> Option<&str> {
         self.body.get(name).and_then(Value::as_str)
     }
 
     /// The browser's credential (an object, or its JSON as text) as JSON text.
-    fn credential(&self) -> Result<String, Refused> {
+    pub(crate) fn credential(&self) -> Result<String, Refused> {
         match self.body.get("credential") {
             Some(Value::String(s)) => Ok(s.clone()),
             Some(v @ Value::Object(_)) => Ok(v.to_string()),
@@ -85,7 +85,7 @@ impl Call<'_> {
         }
     }
 
-    async fn binding(&self) -> Result<Vec<u8>, Refused> {
+    pub(crate) async fn binding(&self) -> Result<Vec<u8>, Refused> {
         self.kit()
             .session_binding(self.session)
             .await
@@ -119,7 +119,7 @@ impl Call<'_> {
         }
     }
 
-    fn engine_failed(&self, e: &PasskeyError) -> Refused {
+    pub(crate) fn engine_failed(&self, e: &PasskeyError) -> Refused {
         tracing::error!(target: "otpkit_webauthn", error = %e, "passkey ceremony failed closed");
         self.refuse(Code::InternalError)
     }
@@ -127,7 +127,12 @@ impl Call<'_> {
     /// After an assertion that named one of the user's passkeys was evaluated and refused
     /// (one failure counted): what otpkit's code step does — the `verification_failed` hook,
     /// and the end of the sessions of a device that is now locked out.
-    async fn failed(&self, user: &UserId, credential: &str, r: Refusal) -> Result<(), Refused> {
+    pub(crate) async fn failed(
+        &self,
+        user: &UserId,
+        credential: &str,
+        r: Refusal,
+    ) -> Result<(), Refused> {
         if matches!(r, Refusal::UnknownCredential | Refusal::Malformed) {
             return Ok(());
         }
@@ -136,18 +141,29 @@ impl Call<'_> {
             Ok(None) => return Ok(()),
             Err(e) => return Err(self.engine_failed(&e)),
         };
+        self.failed_on(user, &pid, r).await
+    }
+
+    /// The `verification_failed` hook and the lock-out's follow-up for device `pid` of `user`
+    /// after it refused a response for `r` (one failure counted).
+    pub(crate) async fn failed_on(
+        &self,
+        user: &UserId,
+        pid: &str,
+        r: Refusal,
+    ) -> Result<(), Refused> {
         let reason = match r {
             Refusal::CounterRegression => Rejection::CounterRegressed,
             r => Rejection::Kind(r.code()),
         };
         self.kit()
-            .verification_failed(self.session, self.state, user, &pid, reason)
+            .verification_failed(self.session, self.state, user, pid, reason)
             .await
             .map_err(|_| self.internal("the failure's follow-up"))
     }
 
     /// A finish that was not accepted.
-    fn not_accepted(&self, out: CeremonyOutcome) -> Refused {
+    pub(crate) fn not_accepted(&self, out: CeremonyOutcome) -> Refused {
         match out {
             CeremonyOutcome::Accepted(_) | CeremonyOutcome::NotFound => self.refuse(Code::NotFound),
             CeremonyOutcome::NotAllowed(n) => self.not_allowed(n),
@@ -159,7 +175,7 @@ impl Call<'_> {
         }
     }
 
-    fn not_allowed(&self, n: VerifyNotAllowed) -> Refused {
+    pub(crate) fn not_allowed(&self, n: VerifyNotAllowed) -> Refused {
         let mut p = match n {
             VerifyNotAllowed::NFailedAttempts {
                 failure_count,
@@ -209,7 +225,7 @@ impl Call<'_> {
     }
 
     /// The session becomes verified by `device`: the JSON of otpkit's `LevelChanged`.
-    async fn verified(
+    pub(crate) async fn verified(
         &self,
         user: &UserId,
         device: &otpkit::Device,
@@ -232,7 +248,7 @@ impl Call<'_> {
 }
 
 /// Reads the body (JSON object; empty is `{}`) and runs `f` on the call after the CSRF check.
-async fn call<'a>(
+pub(crate) async fn call<'a>(
     web: &'a Web,
     session: &'a Session,
     state: &'a OtpState,
@@ -302,6 +318,9 @@ pub(crate) async fn register_finish(
         .await
         .map_err(|e| c.engine_failed(&e))?;
     let CeremonyOutcome::Accepted(mut device) = out else {
+        if let CeremonyOutcome::Refused(r) = &out {
+            c.failed_on(&user, &pid, *r).await?;
+        }
         return Err(c.not_accepted(out));
     };
     // Started without a name: the kind's placeholder becomes the model's name.
@@ -314,11 +333,19 @@ pub(crate) async fn register_finish(
     } else {
         Some(c.verified(&user, &device, "the first verification").await?)
     };
+    // From the page (`"setup": true`): on to the guided setup's backup codes or its end.
+    let next = if c.body.get("setup").and_then(Value::as_bool) == Some(true) {
+        let next = web.kit.enrolment_confirmed(&session, &user, &device).await;
+        Some(next.map_err(|_| c.internal("the setup's next step"))?)
+    } else {
+        None
+    };
     Ok(Json(json!({
         "status": "registered",
         "device": device.persistent_id(),
         "name": device.name(),
         "csrf_token": token,
+        "next": next,
     }))
     .into_response())
 }

@@ -10,9 +10,12 @@
 //! | `/passkeys/new/` | GET | "Add a security key or passkey", with an optional name (default: the authenticator's model from its AAGUID, else "Passkey") |
 //! | `/static/otpkit-webauthn.js` | GET | the pages' script ([`SCRIPT`]): `navigator.credentials.create()`/`get()` and the JSON endpoints below |
 //! | `/passkeys/register/options` | POST | `{"name"?}` → `{"device", "options"}`: options for `navigator.credentials.create()` and the unconfirmed device; a signed-in user, with a fresh verification once they have a device (as every enrolment) |
-//! | `/passkeys/register/finish` | POST | `{"device", "credential"}` → `{"status": "registered", "device", "name", "csrf_token"}`; the first device also verifies the session |
+//! | `/passkeys/register/finish` | POST | `{"device", "credential", "setup"?}` → `{"status": "registered", "device", "name", "csrf_token", "next"}`; the first device also verifies the session; with `"setup": true` (the page's script) the guided setup goes on as after any new method ([`OtpKit::enrolment_confirmed`]): `next` is its backup-codes step when the user has no backup codes, else its last page |
 //! | `/passkeys/authenticate/options` | POST | → `{"options"}` for `navigator.credentials.get()`: the signed-in user's or the pending login's passkeys; 403 `no_device` without one |
 //! | `/passkeys/authenticate/finish` | POST | `{"credential", "next"?}` → `{"status": "verified", "device", "next", "csrf_token"}`: the login (or re-verification) is complete |
+//! | `/passkeys/sign-in/` | GET | "Sign in with a passkey" (passwordless, when [`PasskeySettings::passwordless`](crate::PasskeySettings::passwordless) allows it; the login page links here) |
+//! | `/passkeys/sign-in/options` | POST | → `{"options"}` for `navigator.credentials.get()` with no allowed credentials (the authenticator offers its passkeys); the started sign-in is kept in the session store; 404 `not_found` when passwordless sign-in is off |
+//! | `/passkeys/sign-in/finish` | POST | `{"credential", "next"?}` → `{"status": "verified", …}` as above: the session is signed in and verified; 403 `verification_not_allowed` with `reason: "needs_fallback"` for an account with only passkeys under [`Passwordless::WithFallback`](crate::Passwordless::WithFallback) |
 //!
 //! Every POST needs the session's CSRF token (`X-CSRF-Token`, or `csrf_token` in the body).
 //! Refusals have otpkit-axum's shape, `{"error", "message", …}`: 401 `otp_required` (nobody
@@ -35,7 +38,7 @@
 //! let kit = OtpKit::builder(engine, auth)
 //!     .templates(web::templates(Templates::new()))
 //!     .catalogue(web::catalogue(Catalogue::embedded())?)?
-//!     .kind_step(web::kind_step())
+//!     .kind_step(web::kind_step(&passkeys))
 //!     .build();
 //! Ok(app(kit, passkeys))
 //! # }
@@ -51,8 +54,10 @@
 
 mod json;
 mod pages;
+mod sign_in;
 
 pub use pages::SCRIPT;
+pub use sign_in::PENDING_SIGN_IN_KEY;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -101,6 +106,9 @@ where
             &at("/passkeys/authenticate/finish"),
             post(json::authenticate_finish),
         )
+        .route(&at("/passkeys/sign-in/"), get(sign_in::page))
+        .route(&at("/passkeys/sign-in/options"), post(sign_in::options))
+        .route(&at("/passkeys/sign-in/finish"), post(sign_in::finish))
         // A response plus its envelope; a larger body is refused unread (413).
         .layer(DefaultBodyLimit::max(2 * MAX_RESPONSE_BYTES))
         .layer(middleware::map_response(secure))
@@ -149,15 +157,20 @@ pub fn catalogue(catalogue: Catalogue) -> Result<Catalogue, CatalogueError> {
         .try_fold(catalogue, |c, (tag, source)| c.with_ftl(tag, source))
 }
 
-/// The code step's link to "Use your security key" for the user's passkeys, and "Add a
-/// security key or passkey" on the guided setup's "choose a method" page
+/// The code step's link to "Use your security key" for the user's passkeys, "Add a
+/// security key or passkey" on the guided setup's "choose a method" page, and, when
+/// `passkeys` allow passwordless sign-in, the login page's "Sign in with a passkey"
 /// ([`OtpKitBuilder::kind_step`](otpkit_axum::OtpKitBuilder::kind_step)).
-pub fn kind_step() -> KindStep {
-    KindStep::new(crate::MODEL_LABEL, "/passkeys/verify/", "passkey-use").enrolment(
+pub fn kind_step(passkeys: &Passkeys) -> KindStep {
+    let step = KindStep::new(crate::MODEL_LABEL, "/passkeys/verify/", "passkey-use").enrolment(
         "/passkeys/new/",
         "passkey-new-title",
         "passkey-new-intro",
-    )
+    );
+    if passkeys.settings().passwordless == crate::Passwordless::Off {
+        return step;
+    }
+    step.sign_in("/passkeys/sign-in/", "passkey-sign-in-link")
 }
 
 /// otpkit's security headers (docs/behaviour.md §7.5) on every answer.
@@ -170,7 +183,10 @@ async fn secure(mut resp: Response) -> Response {
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::REFERRER_POLICY, "same-origin");
     set(h, header::X_FRAME_OPTIONS, "DENY");
-    set(h, header::CACHE_CONTROL, "no-store");
+    // Pages and JSON are never stored; the script says its own (an hour, public).
+    if !h.contains_key(header::CACHE_CONTROL) {
+        set(h, header::CACHE_CONTROL, "no-store");
+    }
     resp
 }
 

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use otpkit::events::RecordingNotifier;
 use otpkit::store::DeviceStore;
 use otpkit::{Engine, KeyRing, ManualClock, MemoryStore, Settings, Timestamp, UserId};
-use otpkit_webauthn::{PasskeySettings, Passkeys, RelyingParty, WebauthnDevice};
+use otpkit_webauthn::{PasskeySettings, Passkeys, Passwordless, RelyingParty, WebauthnDevice};
 
 /// The relying party of the tests: id `example.com`, served at `https://login.example.com`.
 pub const RP_ID: &str = "example.com";
@@ -39,12 +39,14 @@ pub struct Rig {
     pub notes: RecordingNotifier,
 }
 
-/// The passkey settings of the tests: throttle factor `factor`.
+/// The passkey settings of the tests: throttle factor `factor`; passwordless sign-in for
+/// every account ([`Passwordless::PasskeyOnly`]).
 pub fn passkey_settings(factor: u32) -> PasskeySettings {
     PasskeySettings {
         throttle_factor: factor,
         ..PasskeySettings::new(RelyingParty::new(RP_ID, ORIGIN))
     }
+    .passwordless(Passwordless::PasskeyOnly)
 }
 
 /// A rig on `store` sharing `clock` (two rigs on two stores of one database are two nodes).
