@@ -123,11 +123,12 @@ async fn serve(addr: &str) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {addr} (use --addr or OTPKIT_DEMO_ADDR)"))?;
     let local = listener.local_addr()?;
-    let rp = otpkit_demo::web::relying_party(local);
+    let passkeys = otpkit_demo::web::passkey_settings(local)?;
+    let rp = &passkeys.rp;
     eprintln!(
         "otpkit-demo: passkeys work at {} (relying party {}; set OTPKIT_WEBAUTHN_RP_ID and \
-         OTPKIT_WEBAUTHN_ORIGIN for another address)",
-        rp.origin, rp.id
+         OTPKIT_WEBAUTHN_ORIGIN for another address; passwordless sign-in: {:?})",
+        rp.origin, rp.id, passkeys.passwordless
     );
     let app = App::new(AppOptions {
         settings,
@@ -135,7 +136,7 @@ async fn serve(addr: &str) -> anyhow::Result<()> {
         db,
         keys,
         mail,
-        rp,
+        passkeys,
     })?;
     purge_abandoned_setups(app.kit.engine().clone());
     if dev_mode {

@@ -22,6 +22,7 @@
 
 use std::sync::Arc;
 
+use anyhow::Context as _;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::response::{IntoResponse, Response};
@@ -40,7 +41,7 @@ use otpkit_axum::{
     OtpKit, OtpState, SessionPasswordAuth, Templates, Verified, WebSettings, otp_required,
 };
 use otpkit_cli::deploy::Deployment;
-use otpkit_webauthn::{PasskeySettings, Passkeys, RelyingParty, WebauthnDevice};
+use otpkit_webauthn::{PasskeySettings, Passkeys, Passwordless, RelyingParty, WebauthnDevice};
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
@@ -136,9 +137,10 @@ pub struct AppOptions {
     pub keys: KeyRing,
     /// Where email codes go.
     pub mail: Mail,
-    /// The relying party of passkeys (`OTPKIT_WEBAUTHN_RP_ID`, `OTPKIT_WEBAUTHN_ORIGIN`;
-    /// by default the demo's own address, see [`relying_party`]).
-    pub rp: RelyingParty,
+    /// The passkeys' settings: the relying party (`OTPKIT_WEBAUTHN_RP_ID`,
+    /// `OTPKIT_WEBAUTHN_ORIGIN`; by default the demo's own address, see [`relying_party`])
+    /// and passwordless sign-in (`OTPKIT_WEBAUTHN_PASSWORDLESS`, see [`passkey_settings`]).
+    pub passkeys: PasskeySettings,
 }
 
 /// The relying party of the demo's passkeys: `OTPKIT_WEBAUTHN_RP_ID` and
@@ -154,6 +156,20 @@ pub fn relying_party(local: std::net::SocketAddr) -> RelyingParty {
     let origin = std::env::var("OTPKIT_WEBAUTHN_ORIGIN")
         .unwrap_or_else(|_| format!("http://{id}:{}", local.port()));
     RelyingParty::new(id, origin)
+}
+
+/// The demo's passkey settings at address `local`: the [`relying_party`], and passwordless
+/// sign-in from `OTPKIT_WEBAUTHN_PASSWORDLESS` — `off`, `with-fallback` (the demo's
+/// default: a passkey signs in by itself for accounts that also have another way to sign
+/// in) or `passkey-only`.
+pub fn passkey_settings(local: std::net::SocketAddr) -> anyhow::Result<PasskeySettings> {
+    let passwordless = match std::env::var("OTPKIT_WEBAUTHN_PASSWORDLESS") {
+        Ok(v) => Passwordless::parse(&v).with_context(|| {
+            format!("OTPKIT_WEBAUTHN_PASSWORDLESS={v:?}: use off, with-fallback or passkey-only")
+        })?,
+        Err(_) => Passwordless::WithFallback,
+    };
+    Ok(PasskeySettings::new(relying_party(local)).passwordless(passwordless))
 }
 
 /// The demo application.
@@ -196,7 +212,7 @@ impl App {
             db,
             keys,
             mail,
-            rp,
+            passkeys,
         } = opts;
         let dev_mode = mail.is_dev();
         let (mailer, outbox): (Arc<dyn Mailer>, _) = match mail {
@@ -219,13 +235,13 @@ impl App {
             .notifier(security)
             .register::<WebauthnDevice>()
             .build()?;
-        let passkeys = Passkeys::new(engine.clone(), PasskeySettings::new(rp))?;
+        let passkeys = Passkeys::new(engine.clone(), passkeys)?;
         let auth = SessionPasswordAuth::new(DemoCredentials(db.users.clone()));
         let kit = OtpKit::builder(engine, auth)
             .catalogue(catalogue()?)?
             .web_settings(web)?
             .templates(otpkit_webauthn::web::templates(templates(dev_mode)))
-            .kind_step(otpkit_webauthn::web::kind_step())
+            .kind_step(otpkit_webauthn::web::kind_step(&passkeys))
             .site_name(SITE_NAME)
             .user_sessions(db.sessions.clone())
             .build();

@@ -1,8 +1,11 @@
 //! Passkeys in a real browser (issue 17, "Real browser"): the demo in Chromium through
 //! chromedriver with a WebDriver virtual authenticator (CTAP2, resident keys, user
-//! verification): sign up, add a passkey on "Add a security key or passkey", sign out, and
-//! sign in with the password and the passkey ("Use your security key or passkey" on the code
-//! step). Screenshots of each step in `target/e2e/passkey-*.png`.
+//! verification): sign up, add a passkey on "Add a security key or passkey" (the guided
+//! setup then shows backup codes), sign out, sign in with the password and the passkey ("Use
+//! your security key or passkey" on the code step), sign out, and sign in with the passkey
+//! alone ("Sign in with a passkey" on the login page: the demo allows passwordless sign-in
+//! for accounts that have another way in). Screenshots of each step in
+//! `target/e2e/passkey-*.png`.
 //!
 //! The browser uses `http://localhost:PORT` (a relying-party id cannot be an IP address):
 //! the demo's default relying party for a loopback address. Needs Chromium, chromedriver and
@@ -23,8 +26,8 @@ use std::time::Duration;
 
 use browser::{Driver, Tools};
 use common::Demo;
+use fantoccini::Client;
 use fantoccini::wd::WebDriverCompatibleCommand;
-use fantoccini::{Client, Locator};
 
 /// WebDriver's "Add Virtual Authenticator" (WebAuthn Level 2, §11.3).
 #[derive(Debug)]
@@ -141,7 +144,14 @@ async fn enrol_a_passkey_then_sign_in_with_password_and_passkey() {
     b.fill("#id_passkey_name", "Laptop").await;
     b.shot("1-add").await;
     b.click("#id_passkey_form button[type=submit]").await;
-    b.at("/otp/devices/").await;
+    // The guided setup goes on: the backup codes, then its last page.
+    b.at("/otp/devices/new/backup-codes/").await;
+    b.wait("#backup-codes").await;
+    b.shot("2-backup-codes").await;
+    b.click("#id_saved").await;
+    b.click("form:has(#id_saved) button[type=submit]").await;
+    b.at("/otp/devices/new/done/").await;
+    b.goto("/otp/devices/").await;
     let list = b.wait("main").await.text().await.unwrap();
     assert!(list.contains("Laptop"), "{list}");
     b.shot("2-devices").await;
@@ -153,14 +163,8 @@ async fn enrol_a_passkey_then_sign_in_with_password_and_passkey() {
     b.fill("#id_username", "alice").await;
     b.fill("#id_password", "correct horse battery").await;
     b.click("form:has(#id_password) button[type=submit]").await;
+    // The code step links to the passkey; its text field is for the backup codes.
     b.wait(r#"a[href*="/passkeys/verify/"]"#).await;
-    assert!(
-        b.c.find_all(Locator::Css("#id_otp_token"))
-            .await
-            .unwrap()
-            .is_empty(),
-        "no text field for a passkey"
-    );
     b.shot("3-code-step").await;
     b.click(r#"a[href*="/passkeys/verify/"]"#).await;
     b.wait("#id_passkey_form").await;
@@ -168,6 +172,19 @@ async fn enrol_a_passkey_then_sign_in_with_password_and_passkey() {
     b.click("#id_passkey_form button[type=submit]").await;
     b.wait("#session-state[data-level=verified]").await;
     b.shot("5-signed-in").await;
+
+    // Sign out, then sign in with the passkey alone: no user name, no password.
+    b.click("#logout").await;
+    b.wait("main").await;
+    b.goto("/otp/login/").await;
+    b.click(r#"a[href*="/passkeys/sign-in/"]"#).await;
+    b.wait("#id_passkey_form").await;
+    b.shot("6-passwordless").await;
+    b.click("#id_passkey_form button[type=submit]").await;
+    b.wait("#session-state[data-level=verified]").await;
+    let page = b.wait("body").await.text().await.unwrap();
+    assert!(page.contains("alice"), "signed in as alice: {page}");
+    b.shot("7-signed-in-without-password").await;
 
     b.c.close().await.unwrap();
     demo.stop();
