@@ -70,11 +70,17 @@ pub enum Code {
     /// site, and asking again will not change that; `409 Conflict` would suggest the client
     /// could resolve it). Not in §7.4.
     KindUnavailable,
+    /// `step_up_required`: the application's route wants a more recent verification, or one
+    /// by another kind of device ([`StepUp`](crate::StepUp)) (401). Not in §7.4.
+    StepUpRequired,
+    /// `enrolment_required`: the two-factor policy covers the user, who has no sign-in
+    /// method yet and no grace period left: set one up first (403). Not in §7.4.
+    EnrolmentRequired,
 }
 
 impl Code {
     /// Every code, in the order of §7.4 (the OpenAPI document's `Code` schema lists them).
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 25] = [
         Code::TokenRequired,
         Code::ChallengeException,
         Code::NotInteractive,
@@ -98,6 +104,8 @@ impl Code {
         Code::Forbidden,
         Code::UnlockNotAllowed,
         Code::KindUnavailable,
+        Code::StepUpRequired,
+        Code::EnrolmentRequired,
     ];
 
     /// The stable code string.
@@ -126,6 +134,8 @@ impl Code {
             Code::Forbidden => "forbidden",
             Code::UnlockNotAllowed => "unlock_not_allowed",
             Code::KindUnavailable => "kind_unavailable",
+            Code::StepUpRequired => "step_up_required",
+            Code::EnrolmentRequired => "enrolment_required",
         }
     }
 
@@ -138,9 +148,11 @@ impl Code {
             | Code::BadRequest => StatusCode::BAD_REQUEST,
             Code::ChallengeException => StatusCode::BAD_GATEWAY,
             Code::ChallengeMessage => StatusCode::ACCEPTED,
-            Code::InvalidToken | Code::InvalidLogin | Code::LoginExpired | Code::OtpRequired => {
-                StatusCode::UNAUTHORIZED
-            }
+            Code::InvalidToken
+            | Code::InvalidLogin
+            | Code::LoginExpired
+            | Code::OtpRequired
+            | Code::StepUpRequired => StatusCode::UNAUTHORIZED,
             Code::NFailedAttempts | Code::ChallengeCooldown => StatusCode::TOO_MANY_REQUESTS,
             Code::VerificationNotAllowed
             | Code::DeviceLocked
@@ -148,7 +160,8 @@ impl Code {
             | Code::ReauthRequired
             | Code::CsrfFailed
             | Code::Forbidden
-            | Code::UnlockNotAllowed => StatusCode::FORBIDDEN,
+            | Code::UnlockNotAllowed
+            | Code::EnrolmentRequired => StatusCode::FORBIDDEN,
             Code::InternalError => StatusCode::SERVICE_UNAVAILABLE,
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::NotFound | Code::KindUnavailable => StatusCode::NOT_FOUND,

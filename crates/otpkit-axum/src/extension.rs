@@ -90,14 +90,10 @@ impl OtpKit {
         self.engine().user_has_device(Some(user), Some(true)).await
     }
 
-    /// Whether the session is verified, at most `OTPKIT_REAUTH_MAX_AGE` ago.
+    /// Whether the session is verified, at most `OTPKIT_REAUTH_MAX_AGE` ago: the default
+    /// [`step_up`](crate::step_up) rule, which otpkit's own pages apply before a change.
     pub fn is_fresh(&self, state: &OtpState) -> bool {
-        let max_ms = i64::from(self.web_settings().reauth_max_age) * 1000;
-        let now = self.engine().now();
-        state.is_verified()
-            && state
-                .verified_at()
-                .is_some_and(|t| now.millis_since(t) <= max_ms && t <= now)
+        crate::step_up().is_satisfied(self, state)
     }
 
     /// What otpkit's code step does after a device of `user` (persistent id `device`)

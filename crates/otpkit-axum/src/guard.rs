@@ -29,6 +29,7 @@ use http::request::Parts;
 use otpkit::{Device, Timestamp, UserId};
 use tower::{Layer, Service};
 
+use crate::enforce::Compliance;
 use crate::error::{Code, Problem};
 use crate::kit::OtpKit;
 use crate::middleware::{LazyOtp, OtpState};
@@ -67,6 +68,8 @@ pub struct OtpRejection {
 enum RejectionKind {
     /// Not verified: go to the login page.
     Required { url: String },
+    /// The two-step policy covers the user, who has no method: go to the guided setup.
+    Enrol { url: String },
     /// The state could not be determined (storage error) or the layer is missing.
     Unavailable,
 }
@@ -76,6 +79,7 @@ impl OtpRejection {
     pub fn code(&self) -> Code {
         match self.kind {
             RejectionKind::Required { .. } => Code::OtpRequired,
+            RejectionKind::Enrol { .. } => Code::EnrolmentRequired,
             RejectionKind::Unavailable => Code::InternalError,
         }
     }
@@ -89,6 +93,14 @@ impl IntoResponse for OtpRejection {
             RejectionKind::Required { url } => {
                 if self.json {
                     p.extra.insert("login_url".into(), url.into());
+                    secure(p.into_json())
+                } else {
+                    secure(found(&url))
+                }
+            }
+            RejectionKind::Enrol { url } => {
+                if self.json {
+                    p.extra.insert("setup_url".into(), url.into());
                     secure(p.into_json())
                 } else {
                     secure(found(&url))
@@ -190,6 +202,7 @@ impl OtpRequired {
         let reject = |kind: RejectionKind| {
             let code = match kind {
                 RejectionKind::Required { .. } => Code::OtpRequired,
+                RejectionKind::Enrol { .. } => Code::EnrolmentRequired,
                 RejectionKind::Unavailable => Code::InternalError,
             };
             let message = kit
@@ -208,16 +221,24 @@ impl OtpRequired {
         if state.is_verified() {
             return Ok(state);
         }
-        if self.if_configured
-            && let Some(user) = state.user()
-        {
-            match kit.engine().user_has_device(Some(user), Some(true)).await {
-                Ok(false) => return Ok(state),
-                Ok(true) => {}
-                Err(e) => {
-                    tracing::error!(target: "otpkit_axum", error = %e, "device lookup failed");
-                    return Err(reject(RejectionKind::Unavailable));
+        if let Some(user) = state.user() {
+            // The two-step policy first: a covered user without a method enrols before
+            // anything else; the others pass `if_configured` without one.
+            match kit.compliance(user).await {
+                Ok(Compliance::Required) => {
+                    let setup = kit.url("/devices/new/");
+                    return Err(reject(RejectionKind::Enrol { url: setup }));
                 }
+                Ok(Compliance::Enrolled) => {}
+                Ok(Compliance::NotCovered | Compliance::Grace { .. }) if self.if_configured => {
+                    match kit.engine().user_has_device(Some(user), Some(true)).await {
+                        Ok(false) => return Ok(state),
+                        Ok(true) => {}
+                        Err(e) => return Err(unavailable(&reject, &e)),
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => return Err(unavailable(&reject, &e)),
             }
         }
         // One hop: whoever owes only the code goes straight to the code step.
@@ -233,6 +254,12 @@ impl OtpRequired {
         };
         Err(reject(RejectionKind::Required { url }))
     }
+}
+
+/// 503: a lookup the guard needed failed (logged without detail).
+fn unavailable(reject: &impl Fn(RejectionKind) -> OtpRejection, e: &otpkit::Error) -> OtpRejection {
+    tracing::error!(target: "otpkit_axum", error = %e, "the guard's lookup failed");
+    reject(RejectionKind::Unavailable)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Verified {
@@ -265,35 +292,74 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Verified {
     ) -> Result<Option<Self>, Self::Rejection> {
         match <Verified as FromRequestParts<S>>::from_request_parts(parts, state).await {
             Ok(v) => Ok(Some(v)),
-            Err(r) if matches!(r.kind, RejectionKind::Required { .. }) => Ok(None),
+            Err(r)
+                if matches!(
+                    r.kind,
+                    RejectionKind::Required { .. } | RejectionKind::Enrol { .. }
+                ) =>
+            {
+                Ok(None)
+            }
             Err(r) => Err(r),
         }
+    }
+}
+
+/// A check of a request before its handler, as a route layer ([`GuardService`]): otpkit's
+/// [`OtpRequired`] and [`StepUp`](crate::StepUp), or an application's own.
+pub trait RouteGuard: Clone + Send + Sync + 'static {
+    /// The answer to a refused request (it renders itself).
+    type Rejection: IntoResponse + Send;
+
+    /// `Ok` lets the request through to the handler.
+    fn guard<'a>(
+        &'a self,
+        parts: &'a Parts,
+    ) -> Pin<Box<dyn Future<Output = Result<(), Self::Rejection>> + Send + 'a>>;
+}
+
+impl RouteGuard for OtpRequired {
+    type Rejection = OtpRejection;
+
+    fn guard<'a>(
+        &'a self,
+        parts: &'a Parts,
+    ) -> Pin<Box<dyn Future<Output = Result<(), OtpRejection>> + Send + 'a>> {
+        Box::pin(async move { self.check(parts).await.map(|_| ()) })
     }
 }
 
 impl<S> Layer<S> for OtpRequired {
     type Service = OtpRequiredService<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        OtpRequiredService {
-            inner,
-            guard: self.clone(),
-        }
+        GuardService::new(inner, self.clone())
     }
 }
 
 /// The service of the [`OtpRequired`] route layer.
+pub type OtpRequiredService<S> = GuardService<S, OtpRequired>;
+
+/// The service of a [`RouteGuard`]'s route layer: runs the guard, then the handler.
 #[derive(Debug, Clone)]
-pub struct OtpRequiredService<S> {
+pub struct GuardService<S, G> {
     inner: S,
-    guard: OtpRequired,
+    guard: G,
 }
 
-impl<S, B> Service<Request<B>> for OtpRequiredService<S>
+impl<S, G> GuardService<S, G> {
+    /// `inner` behind `guard`.
+    pub fn new(inner: S, guard: G) -> Self {
+        GuardService { inner, guard }
+    }
+}
+
+impl<S, B, G> Service<Request<B>> for GuardService<S, G>
 where
     S: Service<Request<B>, Error = Infallible> + Clone + Send + 'static,
     S::Response: IntoResponse,
     S::Future: Send + 'static,
     B: Send + 'static,
+    G: RouteGuard,
 {
     type Response = Response;
     type Error = Infallible;
@@ -309,8 +375,8 @@ where
         let guard = self.guard.clone();
         Box::pin(async move {
             let (parts, body) = req.into_parts();
-            match guard.check(&parts).await {
-                Ok(_) => {
+            match guard.guard(&parts).await {
+                Ok(()) => {
                     let resp = inner.call(Request::from_parts(parts, body)).await?;
                     Ok(resp.into_response())
                 }

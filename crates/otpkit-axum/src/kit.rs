@@ -7,6 +7,7 @@ use otpkit::{Engine, Rejection, Settings, UserId};
 use otpkit_sessions::UserSessions;
 
 use crate::auth::Authentication;
+use crate::enforce::EnforceRule;
 use crate::error::{Code, Messages};
 use crate::i18n::{Catalogue, CatalogueError};
 use crate::session::PendingClaims;
@@ -75,6 +76,7 @@ pub(crate) struct KitInner {
     pub(crate) web: WebSettings,
     pub(crate) user_sessions: Option<Arc<dyn UserSessions>>,
     pub(crate) kind_steps: Vec<KindStep>,
+    pub(crate) enforce_rule: Option<EnforceRule>,
 }
 
 /// The otpkit web integration: the [`Engine`], the application's [`Authentication`], the
@@ -110,6 +112,7 @@ impl OtpKit {
             web: WebSettings::default(),
             user_sessions: None,
             kind_steps: Vec::new(),
+            enforce_rule: None,
         }
     }
 
@@ -186,6 +189,7 @@ pub struct OtpKitBuilder {
     web: WebSettings,
     user_sessions: Option<Arc<dyn UserSessions>>,
     kind_steps: Vec<KindStep>,
+    enforce_rule: Option<EnforceRule>,
 }
 
 impl fmt::Debug for OtpKitBuilder {
@@ -300,6 +304,29 @@ impl OtpKitBuilder {
         self
     }
 
+    /// The application's rule of whom two-step verification is mandatory for (e.g. per role
+    /// or tenant), given the user directory's [`UserInfo`](otpkit::UserInfo); it replaces
+    /// `OTPKIT_ENFORCE_2FA` ([`crate::enforce`]).
+    ///
+    /// ```
+    /// # use otpkit_axum::{OtpKit, SessionPasswordAuth};
+    /// # fn kit(engine: otpkit::Engine, auth: SessionPasswordAuth) -> OtpKit {
+    /// // Staff and everyone of the "bank" tenant (the directory's display name here).
+    /// OtpKit::builder(engine, auth)
+    ///     .enforce_for(|_user, info| {
+    ///         info.is_staff || info.display_name.as_deref().is_some_and(|n| n.ends_with("@bank"))
+    ///     })
+    ///     .build()
+    /// # }
+    /// ```
+    pub fn enforce_for(
+        mut self,
+        rule: impl Fn(&UserId, &otpkit::UserInfo) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.enforce_rule = Some(EnforceRule(Arc::new(rule)));
+        self
+    }
+
     /// Builds the kit.
     pub fn build(self) -> OtpKit {
         OtpKit {
@@ -314,6 +341,7 @@ impl OtpKitBuilder {
                 web: self.web,
                 user_sessions: self.user_sessions,
                 kind_steps: self.kind_steps,
+                enforce_rule: self.enforce_rule,
             }),
         }
     }

@@ -323,6 +323,7 @@ struct ReadmeDoctests;
 
 pub mod api;
 pub mod auth;
+pub mod enforce;
 pub mod error;
 pub mod extension;
 mod fault;
@@ -338,6 +339,7 @@ pub mod security_mail;
 pub mod session;
 pub mod settings;
 mod step;
+mod step_up;
 pub mod templates;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
@@ -363,7 +365,9 @@ pub use auth::{Authentication, CredentialChecker, SessionPasswordAuth};
 pub use error::{Code, Problem};
 pub use extension::VerificationError;
 pub use fault::{SessionFaultLayer, SessionFaultService};
-pub use guard::{OtpRejection, OtpRequired, OtpRequiredService, Verified, otp_required};
+pub use guard::{
+    GuardService, OtpRejection, OtpRequired, OtpRequiredService, RouteGuard, Verified, otp_required,
+};
 pub use kit::{NoHooks, OtpKit, OtpKitBuilder, VerificationHooks};
 pub use middleware::{Level, OtpLayer, OtpService, OtpState};
 pub use pages::openapi::document as openapi;
@@ -372,6 +376,7 @@ pub use second_factor::{CsrfToken, SecondStep, SecondStepError, csrf_token};
 pub use security_mail::SecurityMail;
 pub use session::SessionAdapter;
 pub use settings::{WebSettings, WebSettingsError};
+pub use step_up::{Fresh, StepUp, StepUpRejection, StepUpService, step_up};
 pub use templates::Templates;
 pub use tombstone::{TombstoneStore, durable_session_layer, session_layer};
 pub use web::{CSP, encode_next, is_safe_next, wants_json};

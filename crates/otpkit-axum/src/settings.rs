@@ -34,8 +34,10 @@
 
 use otpkit::settings::env::{self, BoolField, EnvError, Number, NumberField};
 
+use crate::enforce::Enforce;
+
 /// Every environment variable [`WebSettings`] reads.
-pub const WEB_SETTING_NAMES: [&str; 11] = [
+pub const WEB_SETTING_NAMES: [&str; 13] = [
     "OTP_LOGIN_URL",
     "OTP_ADMIN_HIDE_SENSITIVE_DATA",
     "OTPKIT_URL_PREFIX",
@@ -47,6 +49,8 @@ pub const WEB_SETTING_NAMES: [&str; 11] = [
     "OTPKIT_SITE_NAME",
     "OTPKIT_DEFAULT_LANGUAGE",
     "OTPKIT_SECURITY_EMAILS",
+    "OTPKIT_ENFORCE_2FA",
+    "OTPKIT_ENFORCE_GRACE_DAYS",
 ];
 
 /// A web setting is invalid. The message names the setting and says what is expected; it
@@ -78,6 +82,9 @@ pub enum WebSettingsError {
         "OTPKIT_DEFAULT_LANGUAGE: must be a language of the catalogue (en, de, es, fr, pt or one the application added)"
     )]
     DefaultLanguage,
+    /// `OTPKIT_ENFORCE_2FA` is not `off`, `staff` or `everyone`.
+    #[error("OTPKIT_ENFORCE_2FA: must be off, staff or everyone")]
+    Enforce,
 }
 
 impl WebSettingsError {
@@ -90,6 +97,7 @@ impl WebSettingsError {
             WebSettingsError::UrlPrefix => "OTPKIT_URL_PREFIX",
             WebSettingsError::SiteName => "OTPKIT_SITE_NAME",
             WebSettingsError::DefaultLanguage => "OTPKIT_DEFAULT_LANGUAGE",
+            WebSettingsError::Enforce => "OTPKIT_ENFORCE_2FA",
         }
     }
 }
@@ -133,6 +141,17 @@ pub struct WebSettings {
     /// given this value emails the user when a sign-in method is added or removed, backup
     /// codes are generated, or a method or the account locks; `false` sends none.
     pub security_emails: bool,
+    /// `OTPKIT_ENFORCE_2FA`, default `off`: whom two-step verification is mandatory for —
+    /// `off`, `staff` (the user directory's staff) or `everyone`; an application's rule
+    /// replaces it ([`OtpKitBuilder::enforce_for`](crate::OtpKitBuilder::enforce_for)). A
+    /// covered user without a sign-in method is taken into the guided setup at sign-in
+    /// ([`crate::enforce`]).
+    pub enforce_2fa: Enforce,
+    /// `OTPKIT_ENFORCE_GRACE_DAYS`, default 0, 0–365: the days a covered user without a
+    /// method may still sign in with the password alone, counted from their first sign-in
+    /// under the policy (needs the kit's trust store,
+    /// [`OtpKitBuilder::trust_store`](crate::OtpKitBuilder::trust_store)).
+    pub enforce_grace_days: u32,
 }
 
 impl Default for WebSettings {
@@ -150,6 +169,8 @@ impl Default for WebSettings {
             site_name: "otpkit".to_owned(),
             default_language: "en".to_owned(),
             security_emails: true,
+            enforce_2fa: Enforce::Off,
+            enforce_grace_days: 0,
         }
     }
 }
@@ -169,6 +190,11 @@ const NUMBERS: &[NumberField<WebSettings>] = &[
         spec: Number::new("OTPKIT_REAUTH_MAX_AGE", 60, 3600),
         get: |s| s.reauth_max_age.into(),
         set: |s, v| s.reauth_max_age = to_u32(v),
+    },
+    NumberField {
+        spec: Number::new("OTPKIT_ENFORCE_GRACE_DAYS", 0, 365),
+        get: |s| s.enforce_grace_days.into(),
+        set: |s, v| s.enforce_grace_days = to_u32(v),
     },
     NumberField {
         spec: Number::new("OTPKIT_MAX_BODY_BYTES", 1, 1 << 30),
@@ -224,6 +250,9 @@ impl WebSettings {
         }
         if let Some(v) = lookup("OTPKIT_DEFAULT_LANGUAGE") {
             s.default_language = v.trim().to_owned();
+        }
+        if let Some(v) = env::optional(lookup("OTPKIT_ENFORCE_2FA")) {
+            s.enforce_2fa = Enforce::parse(&v).ok_or(WebSettingsError::Enforce)?;
         }
         s.validate()?;
         Ok(s)

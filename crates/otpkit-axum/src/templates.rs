@@ -299,6 +299,19 @@
 //!
 //! Blocks: `content`.
 //!
+//! ### `otpkit/admin_users.html`
+//!
+//! `{prefix}/admin/users/without-2fa/`: the users the two-step policy covers who have no
+//! sign-in method yet (docs/behaviour.md §7.11).
+//!
+//! | Value | Type | Meaning |
+//! |---|---|---|
+//! | `users` | list | each with `user` (the id), `name` (the display name) and `grace_until` (RFC 3339, or none: the setup comes first at the next sign-in) |
+//! | `complete` | yes/no | false when the list stopped at its limit |
+//! | `policy` | text | `OTPKIT_ENFORCE_2FA`: `off`, `staff` or `everyone` |
+//!
+//! Blocks: `content`.
+//!
 //! ### `otpkit/admin_device.html`
 //!
 //! `{prefix}/admin/devices/{label}/{id}/`: one device, its settings form and actions.
@@ -433,6 +446,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "otpkit/admin_list.html",
         include_str!("../templates/admin_list.html"),
+    ),
+    (
+        "otpkit/admin_users.html",
+        include_str!("../templates/admin_users.html"),
     ),
     (
         "otpkit/admin_device.html",

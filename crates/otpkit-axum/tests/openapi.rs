@@ -550,6 +550,8 @@ async fn admin(t: &TestApp, api: &mut Api) {
     assert_eq!(field(&r, "state"), "verified");
     let r = api.get(&mut c, "/otp/admin/?q=alice").await;
     assert!(!r.json()["devices"].as_array().unwrap().is_empty());
+    let r = api.get(&mut c, "/otp/admin/users/without-2fa/").await;
+    assert_eq!(r.json()["policy"], "off");
     let dev = |tail: &str, id: &str| format!("/otp/admin/devices/{id}/{tail}");
     let r = api.get(&mut c, &dev("", &alice)).await;
     assert_eq!(field(&r, "user"), "alice");

@@ -570,6 +570,38 @@ impl UserStore {
         Ok(user.filter(|u| ok && u.is_active))
     }
 
+    /// Up to `limit` usernames in ascending order, after `after`.
+    pub async fn usernames(&self, after: &str, limit: u32) -> Result<Vec<String>, UserError> {
+        const SQL: &str =
+            "SELECT username FROM demo_user WHERE username > ? ORDER BY username LIMIT ?";
+        let limit = i64::from(limit);
+        match self.backend.as_ref() {
+            Backend::Sqlite(conn) => {
+                let after = after.to_owned();
+                Self::sqlite(conn, move |c| {
+                    let mut st = c.prepare(SQL)?;
+                    let rows = st.query_map(rusqlite::params![after, limit], |r| r.get(0))?;
+                    rows.collect::<Result<Vec<String>, _>>()
+                })
+                .await
+            }
+            Backend::Postgres(pool) => sqlx::query_scalar::<_, String>(
+                "SELECT username FROM demo_user WHERE username > $1 ORDER BY username LIMIT $2",
+            )
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .map_err(backend),
+            Backend::MySql(pool) => sqlx::query_scalar::<_, String>(SQL)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+                .map_err(backend),
+        }
+    }
+
     /// The number of users.
     pub async fn count(&self) -> Result<u64, UserError> {
         match self.backend.as_ref() {
@@ -620,6 +652,22 @@ impl UserDirectory for DemoDirectory {
 
     async fn resolve_username(&self, username: &str) -> Option<UserId> {
         UserId::new(username).ok()
+    }
+
+    async fn list_users(&self, after: Option<&UserId>, limit: u32) -> Option<Vec<UserId>> {
+        let after = after.map_or("", UserId::as_str);
+        match self.0.usernames(after, limit).await {
+            Ok(names) => Some(
+                names
+                    .into_iter()
+                    .filter_map(|n| UserId::new(n).ok())
+                    .collect(),
+            ),
+            Err(e) => {
+                tracing::error!(target: "otpkit_demo", error = %e, "user listing failed");
+                None
+            }
+        }
     }
 }
 

@@ -78,46 +78,36 @@ where
     }
 }
 
+/// The passkey conformance cases on the server in `$var`.
+macro_rules! sql_cases {
+    ($var:literal) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn concurrent_finishes_accept_one() {
+            on_fresh_db($var, common::suite::concurrent_finishes_accept_one).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn concurrent_bad_assertions_count_exactly() {
+            on_fresh_db($var, common::suite::concurrent_bad_assertions_count_exactly).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn concurrent_passwordless_finishes_accept_one() {
+            on_fresh_db(
+                $var,
+                common::suite::concurrent_passwordless_finishes_accept_one,
+            )
+            .await;
+        }
+    };
+}
+
 mod postgres {
     use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn concurrent_finishes_accept_one() {
-        on_fresh_db(
-            "OTPKIT_TEST_POSTGRES_URL",
-            common::suite::concurrent_finishes_accept_one,
-        )
-        .await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn concurrent_bad_assertions_count_exactly() {
-        on_fresh_db(
-            "OTPKIT_TEST_POSTGRES_URL",
-            common::suite::concurrent_bad_assertions_count_exactly,
-        )
-        .await;
-    }
+    sql_cases!("OTPKIT_TEST_POSTGRES_URL");
 }
 
 mod mariadb {
     use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn concurrent_finishes_accept_one() {
-        on_fresh_db(
-            "OTPKIT_TEST_MYSQL_URL",
-            common::suite::concurrent_finishes_accept_one,
-        )
-        .await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn concurrent_bad_assertions_count_exactly() {
-        on_fresh_db(
-            "OTPKIT_TEST_MYSQL_URL",
-            common::suite::concurrent_bad_assertions_count_exactly,
-        )
-        .await;
-    }
+    sql_cases!("OTPKIT_TEST_MYSQL_URL");
 }

@@ -156,6 +156,14 @@ pub trait UserDirectory: Send + Sync + 'static {
     async fn resolve_username(&self, username: &str) -> Option<UserId> {
         UserId::new(username).ok()
     }
+
+    /// Up to `limit` user ids in ascending order, after `after` (keyset pagination), for
+    /// reports over all users such as "who has no two-step verification yet". The default
+    /// answers `None`: this directory cannot list its users (the reports then say so).
+    async fn list_users(&self, after: Option<&UserId>, limit: u32) -> Option<Vec<UserId>> {
+        let _ = (after, limit);
+        None
+    }
 }
 
 /// The default directory: every user exists, is active, has no email address and is not

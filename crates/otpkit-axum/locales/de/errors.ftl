@@ -28,3 +28,5 @@ error-not_found = Diese Methode wurde nicht gefunden.
 error-forbidden = Du darfst diese Seite nicht sehen.
 error-unlock_not_allowed = Du kannst diese Methode erst entsperren, nachdem du dich mit einer anderen bestätigt hast.
 error-kind_unavailable = E-Mail-Codes sind auf dieser Website nicht verfügbar.
+error-step_up_required = Bitte bestätige erneut, dass du es bist, um fortzufahren.
+error-enrolment_required = Diese Website verlangt für dein Konto die Bestätigung in zwei Schritten. Richte eine Methode ein, um fortzufahren.

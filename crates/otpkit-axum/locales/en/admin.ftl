@@ -101,3 +101,11 @@ admin-sessions-ended = { $n ->
     [one] Signed out 1 session of { $user }.
    *[other] Signed out { $n } sessions of { $user }.
 }
+# Users without two-step verification (the two-step policy).
+admin-users-title = Users without two-step verification
+admin-users-intro = Users the two-step policy covers (setting: { $policy }) who have not set up a sign-in method yet.
+admin-users-col-status = Status
+admin-users-required = Must set up a method at the next sign-in
+admin-users-grace = May sign in without one until { $until }
+admin-users-none = Every user the policy covers has a sign-in method.
+admin-users-incomplete = The list stopped at its limit: not every user is shown.

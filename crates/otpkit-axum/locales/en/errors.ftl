@@ -29,3 +29,5 @@ error-not_found = That method was not found.
 error-forbidden = You are not allowed to see this page.
 error-unlock_not_allowed = You can unlock this method only after confirming it's you with another one.
 error-kind_unavailable = Email codes are not available on this site.
+error-step_up_required = Please confirm it's you again to continue.
+error-enrolment_required = This site requires two-step verification for your account. Set up a method to continue.

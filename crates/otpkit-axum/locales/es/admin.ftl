@@ -101,3 +101,11 @@ admin-sessions-ended = { $n ->
     [one] Se cerró 1 sesión de { $user }.
    *[other] Se cerraron { $n } sesiones de { $user }.
 }
+# Usuarios sin verificación en dos pasos (la política).
+admin-users-title = Usuarios sin verificación en dos pasos
+admin-users-intro = Usuarios a los que se aplica la política (ajuste: { $policy }) que aún no han configurado un método de inicio de sesión.
+admin-users-col-status = Estado
+admin-users-required = Debe configurar un método en el próximo inicio de sesión
+admin-users-grace = Puede iniciar sesión sin método hasta el { $until }
+admin-users-none = Todos los usuarios a los que se aplica la política tienen un método de inicio de sesión.
+admin-users-incomplete = La lista se detuvo en su límite: no se muestran todos los usuarios.

@@ -28,3 +28,5 @@ error-not_found = No se encontró ese método.
 error-forbidden = No tienes permiso para ver esta página.
 error-unlock_not_allowed = Solo puedes desbloquear este método después de confirmar que eres tú con otro.
 error-kind_unavailable = Los códigos por correo electrónico no están disponibles en este sitio.
+error-step_up_required = Confirma de nuevo que eres tú para continuar.
+error-enrolment_required = Este sitio exige la verificación en dos pasos para tu cuenta. Configura un método para continuar.

@@ -28,3 +28,5 @@ error-not_found = Cette méthode est introuvable.
 error-forbidden = Vous n’êtes pas autorisé à voir cette page.
 error-unlock_not_allowed = Vous ne pouvez débloquer cette méthode qu’après avoir confirmé votre identité avec une autre.
 error-kind_unavailable = Les codes par e-mail ne sont pas disponibles sur ce site.
+error-step_up_required = Confirmez à nouveau qu’il s’agit bien de vous pour continuer.
+error-enrolment_required = Ce site exige la validation en deux étapes pour votre compte. Configurez une méthode pour continuer.

@@ -101,3 +101,11 @@ admin-sessions-ended = { $n ->
     [one] Foi terminada 1 sessão de { $user }.
    *[other] Foram terminadas { $n } sessões de { $user }.
 }
+# Utilizadores sem verificação em dois passos (a política).
+admin-users-title = Utilizadores sem verificação em dois passos
+admin-users-intro = Utilizadores abrangidos pela política (definição: { $policy }) que ainda não configuraram um método de início de sessão.
+admin-users-col-status = Estado
+admin-users-required = Tem de configurar um método no próximo início de sessão
+admin-users-grace = Pode iniciar sessão sem método até { $until }
+admin-users-none = Todos os utilizadores abrangidos pela política têm um método de início de sessão.
+admin-users-incomplete = A lista parou no seu limite: nem todos os utilizadores são mostrados.

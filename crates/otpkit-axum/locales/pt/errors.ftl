@@ -28,3 +28,5 @@ error-not_found = Esse método não foi encontrado.
 error-forbidden = Não tem permissão para ver esta página.
 error-unlock_not_allowed = Só pode desbloquear este método depois de confirmar que é você com outro.
 error-kind_unavailable = Os códigos por e-mail não estão disponíveis neste site.
+error-step_up_required = Confirme novamente que é você para continuar.
+error-enrolment_required = Este site exige a verificação em dois passos para a sua conta. Configure um método para continuar.

@@ -352,6 +352,28 @@ pub struct AdminDeviceList {
     pub devices: Vec<AdminDeviceRow>,
 }
 
+/// A user the two-step policy covers who has no sign-in method yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NonCompliantUser {
+    /// The user id.
+    pub user: String,
+    /// The directory's display name (else the user id).
+    pub name: String,
+    /// The end of the grace period (RFC 3339), or none: enrolment is required now.
+    pub grace_until: Option<String>,
+}
+
+/// `GET /admin/users/without-2fa/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NonCompliantUsers {
+    /// The users (at most 500).
+    pub users: Vec<NonCompliantUser>,
+    /// False when the list stopped at its limit (500 shown, or 10 000 users read).
+    pub complete: bool,
+    /// `OTPKIT_ENFORCE_2FA` (an application's own rule, when given, decides instead).
+    pub policy: String,
+}
+
 /// `GET /admin/devices/{label}/{id}/`: a device, whoever owns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AdminDevice {

@@ -214,6 +214,9 @@ pub struct LoginQuery {
     pub next: Option<String>,
     /// The device whose method the code step shows (a persistent id).
     pub device: Option<String>,
+    /// `/verify/` only: offer only devices of these kinds (model labels, comma-separated),
+    /// as the step-up guard sends it when it asks for some kinds.
+    pub kinds: Option<String>,
 }
 
 /// The query of the admin area's list.

@@ -213,6 +213,10 @@ pub(crate) fn admin_area(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
         .route(&at("/admin/reset-throttling/"), post(actions::bulk_reset))
         .route(&at("/admin/sessions/end/"), post(admin::sessions::end_all))
         .route(
+            &at("/admin/users/without-2fa/"),
+            get(admin::compliance::list),
+        )
+        .route(
             &at("/admin/devices/add/"),
             get(add::add_get).post(add::add_post),
         )

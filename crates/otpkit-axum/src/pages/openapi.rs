@@ -55,6 +55,7 @@ const CSRF: &str = "csrf";
         super::admin::list,
         super::admin::actions::bulk_reset,
         super::admin::sessions::end_all,
+        super::admin::compliance::list,
         super::admin::add::add_post,
         super::admin::device::device,
         super::admin::actions::edit,

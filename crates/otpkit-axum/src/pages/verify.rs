@@ -52,7 +52,15 @@ pub(crate) async fn verify_get(page: Page, Query(q): Query) -> Result<Response, 
     if page.came_back(flash.as_ref()) && access::is_fresh(&page, &state) && is_safe_next(next) {
         return Ok(secure(found(next)));
     }
-    let devices = confirmed_devices(&page, &user).await?;
+    let mut devices = confirmed_devices(&page, &user).await?;
+    // A step-up that asks for some kinds (`kinds=a,b`): only their devices are offered.
+    if let Some(kinds) = q.get("kinds").filter(|k| !k.is_empty()) {
+        devices.retain(|d| {
+            kinds
+                .split(',')
+                .any(|k| d.model_label().eq_ignore_ascii_case(k.trim()))
+        });
+    }
     let step = if devices.is_empty() {
         "no_device"
     } else {

@@ -28,7 +28,8 @@ use otpkit::{
 use otpkit_axum::security_mail::{Contact, SecurityMail, UserContacts};
 use otpkit_axum::testing::{TestClient, TestError, TestResponse};
 use otpkit_axum::{
-    OtpKit, OtpState, SessionPasswordAuth, VerificationHooks, Verified, WebSettings, otp_required,
+    Fresh, OtpKit, OtpState, SessionPasswordAuth, VerificationHooks, Verified, WebSettings,
+    otp_required, step_up,
 };
 use serde::{Deserialize, Serialize};
 use tower_sessions::{MemoryStore as SessionStore, Session};
@@ -114,6 +115,19 @@ impl UserDirectory for Directory {
             is_active: active,
             is_staff: staff,
         })
+    }
+
+    async fn list_users(&self, after: Option<&UserId>, limit: u32) -> Option<Vec<UserId>> {
+        let all = ["admin", "alice", "bob", "carol", "nodev"];
+        let after = after.map_or("", UserId::as_str);
+        let limit = usize::try_from(limit).unwrap();
+        Some(
+            all.iter()
+                .filter(|u| **u > after)
+                .take(limit)
+                .map(|u| UserId::new(*u).unwrap())
+                .collect(),
+        )
     }
 }
 
@@ -315,6 +329,25 @@ fn build(
             Router::new()
                 .route("/if-configured/", get(|| async { "ok" }))
                 .route_layer(otp_required().if_configured(true)),
+        )
+        .merge(
+            Router::new()
+                .route("/step-up/60/", get(|| async { "stepped up" }))
+                .route_layer(step_up().max_age(60)),
+        )
+        .merge(
+            Router::new()
+                .route("/step-up/totp/", get(|| async { "totp only" }))
+                .route_layer(step_up().kinds(["otp_totp.totpdevice"]).json()),
+        )
+        .merge(
+            Router::new()
+                .route("/step-up/refusing/", get(|| async { "refusing only" }))
+                .route_layer(step_up().kinds(["test.refusingdevice"])),
+        )
+        .route(
+            "/fresh/",
+            get(|f: Fresh| async move { format!("{} {}", f.user, f.device.persistent_id()) }),
         )
         .route(
             "/extract/",

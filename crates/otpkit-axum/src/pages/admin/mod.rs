@@ -11,6 +11,7 @@
 pub(crate) mod actions;
 pub(crate) mod add;
 mod change;
+pub(crate) mod compliance;
 pub(crate) mod confirm;
 pub(crate) mod device;
 pub(crate) mod sessions;

@@ -10,6 +10,7 @@ use super::code::{code_step, confirmed_devices};
 use super::complete::level_changed;
 use super::view::{Flow, View, answer};
 use crate::api::LevelStatus;
+use crate::enforce::Compliance;
 use crate::error::Code;
 use crate::pages::context::Page;
 use crate::pages::form::Fields;
@@ -68,8 +69,10 @@ pub(crate) async fn first_factor(
     answer(page, View::of(flow, "token", next, &devices, problem), None).await
 }
 
-/// The first factor passed for a user without a confirmed device: signed in unverified
-/// (`OTPKIT_LOGIN_OTP_OPTIONAL`), or refused with `no_device`.
+/// The first factor passed for a user without a confirmed device: taken into the guided
+/// setup when the two-step policy requires it ([`crate::enforce`]); else signed in
+/// unverified (`OTPKIT_LOGIN_OTP_OPTIONAL`, or the policy's grace period), or refused with
+/// `no_device`.
 async fn without_device(
     page: &Page,
     flow: Flow,
@@ -78,7 +81,12 @@ async fn without_device(
 ) -> Result<Response, PageError> {
     let kit = &page.kit;
     page.store().remove(PENDING_KEY).await?;
-    if !kit.web_settings().login_otp_optional {
+    let compliance = kit.compliance(user).await.or_internal()?;
+    if compliance == Compliance::Required {
+        return enrol_first(page, user, next).await;
+    }
+    let grace = matches!(compliance, Compliance::Grace { .. });
+    if !kit.web_settings().login_otp_optional && !grace {
         let p = page.problem(Code::NoDevice, "", 0);
         return answer(
             page,
@@ -99,4 +107,30 @@ async fn without_device(
         return level_changed(page, LevelStatus::Authenticated, None, Some(to)).await;
     }
     Ok(secure(found(&to)))
+}
+
+/// A user the two-step policy covers, without a method and without grace: signed in,
+/// unverified, and sent into the guided setup — HTML to `{prefix}/devices/new/`, JSON 403
+/// `enrolment_required` with `setup_url` (the session is signed in: the client enrols
+/// through the JSON enrolment endpoints).
+async fn enrol_first(page: &Page, user: &UserId, next: &str) -> Result<Response, PageError> {
+    let kit = &page.kit;
+    if let Err(e) = kit.auth().login(&page.session, user).await {
+        tracing::error!(target: "otpkit_axum", error = %e, "session login failed");
+        return Err(PageError::Internal);
+    }
+    crate::your_sessions::record_agent(&page.session, page.agent.as_deref())
+        .await
+        .or_internal()?;
+    crate::enforce::audit("enrolment_forced", user);
+    let setup = kit.url("/devices/new/");
+    if page.json {
+        let mut p = page.problem(Code::EnrolmentRequired, "", 0);
+        p.extra.insert("setup_url".into(), setup.into());
+        if !next.is_empty() {
+            p.extra.insert("next".into(), next.into());
+        }
+        return Ok(secure(p.into_json()));
+    }
+    Ok(secure(found(&setup)))
 }

@@ -1,0 +1,136 @@
+//! Enforced two-step verification (docs/behaviour.md §7.11): a policy — `OTPKIT_ENFORCE_2FA`
+//! `off`, `staff` or `everyone`, or an application's own rule
+//! ([`OtpKitBuilder::enforce_for`](crate::OtpKitBuilder::enforce_for)) — makes a sign-in
+//! method mandatory for the users it covers.
+//!
+//! A covered user who has no confirmed device is not refused at sign-in (no `no_device`
+//! dead end): the password signs them in, unverified, and takes them into the guided setup
+//! (`{prefix}/devices/new/`); every route guard sends them there too (HTML) or answers 403
+//! `enrolment_required` with `setup_url` (JSON), until their first method is confirmed. With
+//! a grace period (`OTPKIT_ENFORCE_GRACE_DAYS`), counted from their first sign-in under the
+//! policy, they are let in meanwhile as if the policy did not cover them, with a reminder at
+//! each sign-in.
+//!
+//! ```
+//! use otpkit_axum::enforce::Enforce;
+//! assert_eq!(Enforce::parse("staff"), Some(Enforce::Staff));
+//! assert_eq!(Enforce::parse("sometimes"), None);
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use otpkit::{Timestamp, UserId, UserInfo};
+
+use crate::kit::OtpKit;
+
+/// Whom two-step verification is mandatory for (`OTPKIT_ENFORCE_2FA`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Enforce {
+    /// Nobody: a user may go without a sign-in method (default).
+    #[default]
+    Off,
+    /// The users the directory reports as staff.
+    Staff,
+    /// Every user.
+    Everyone,
+}
+
+impl Enforce {
+    /// `off`, `staff` or `everyone` (ASCII case-insensitive, trimmed).
+    pub fn parse(s: &str) -> Option<Enforce> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "off" => Some(Enforce::Off),
+            "staff" => Some(Enforce::Staff),
+            "everyone" => Some(Enforce::Everyone),
+            _ => None,
+        }
+    }
+
+    /// The setting's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Enforce::Off => "off",
+            Enforce::Staff => "staff",
+            Enforce::Everyone => "everyone",
+        }
+    }
+}
+
+/// An application's rule: whether the policy covers a user, given what the user directory
+/// knows of them (e.g. a role or a tenant). It replaces `OTPKIT_ENFORCE_2FA`.
+#[derive(Clone)]
+pub struct EnforceRule(pub(crate) Arc<dyn Fn(&UserId, &UserInfo) -> bool + Send + Sync>);
+
+impl fmt::Debug for EnforceRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EnforceRule(..)")
+    }
+}
+
+/// Where a user stands under the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compliance {
+    /// The policy does not cover the user.
+    NotCovered,
+    /// Covered, with a confirmed sign-in method.
+    Enrolled,
+    /// Covered, without a method, inside the grace period, which ends at `until`.
+    Grace {
+        /// The end of the grace period.
+        until: Timestamp,
+    },
+    /// Covered, without a method and without grace left: the guided setup comes first.
+    Required,
+}
+
+impl OtpKit {
+    /// Whether the policy covers `user`: the application's rule if it gave one, else
+    /// `OTPKIT_ENFORCE_2FA`. A user the directory does not know is covered only by
+    /// `everyone`.
+    pub async fn enforce_covers(&self, user: &UserId) -> bool {
+        let rule = &self.inner.enforce_rule;
+        let setting = self.web_settings().enforce_2fa;
+        if rule.is_none() && setting == Enforce::Off {
+            return false;
+        }
+        let info = self.engine().users().lookup(user).await;
+        match (rule, info) {
+            (Some(rule), Some(info)) => (rule.0)(user, &info),
+            (Some(_), None) => false,
+            (None, info) => match setting {
+                Enforce::Off => false,
+                Enforce::Staff => info.is_some_and(|i| i.is_staff),
+                Enforce::Everyone => true,
+            },
+        }
+    }
+
+    /// Where `user` stands under the policy now. Without a grace period (the default) a
+    /// covered user without a method is [`Compliance::Required`].
+    pub async fn compliance(&self, user: &UserId) -> Result<Compliance, otpkit::Error> {
+        if !self.enforce_covers(user).await {
+            return Ok(Compliance::NotCovered);
+        }
+        if self
+            .engine()
+            .user_has_device(Some(user), Some(true))
+            .await?
+        {
+            return Ok(Compliance::Enrolled);
+        }
+        Ok(Compliance::Required)
+    }
+}
+
+/// Records a policy step in the audit log (target `otpkit::audit`, event `policy`): what
+/// happened (`action`) and to whom.
+pub(crate) fn audit(action: &str, user: &UserId) {
+    tracing::info!(
+        target: otpkit::events::AUDIT_TARGET,
+        event = "policy",
+        action,
+        user = user.as_str(),
+        "otpkit two-step policy"
+    );
+}
