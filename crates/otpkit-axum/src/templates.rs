@@ -261,6 +261,7 @@
 //! | `methods` | list | the methods offered, each with `method` (`totp` or `email`), `model_label` and `url` |
 //! | `kind_methods` | list | the methods with a web step of their own that offer an enrolment ([`crate::extension::KindStep::enrolment`]), each with `url`, `title` and `hint` |
 //! | `first` | yes/no | the user has no sign-in method yet |
+//! | `required` | text or none | why the user is here when the two-step policy requires a method ("This site requires two-step verification for your account…") |
 //! | `step` | number | `1` |
 //!
 //! Blocks: `content`.

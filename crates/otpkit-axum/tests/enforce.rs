@@ -67,9 +67,15 @@ async fn everyone_takes_a_user_without_a_method_into_the_setup() {
         StatusCode::FORBIDDEN,
         "a JSON-only guard answers JSON"
     );
-    // The setup itself is open to them.
+    // The setup itself is open to them, and says why they are there.
     let r = c.get("/otp/devices/new/").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body
+            .contains("This site requires two-step verification for your account"),
+        "{}",
+        r.body
+    );
     // Once a method is confirmed, the guards treat them as anyone with a device.
     totp(&t, "nodev").await;
     let r = c.get("/require-otp/").await;

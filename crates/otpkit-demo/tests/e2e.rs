@@ -670,3 +670,35 @@ async fn staff_user_uses_the_admin_area() {
     })
     .await;
 }
+
+/// Enforced two-step verification (issue 18): with `OTPKIT_ENFORCE_2FA=everyone`, a user
+/// without a method who signs in with the password is taken into the guided setup, the
+/// protected page sends them back there, and after enrolling they reach it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enforced_enrolment_at_first_login() {
+    run(
+        "enforced",
+        &[("OTPKIT_ENFORCE_2FA", "everyone")],
+        |t| async move {
+            t.sign_up("erin", "erin-password-1", None).await;
+            t.log_out().await;
+            t.goto("/protected/").await;
+            t.fill("#id_username", "erin").await;
+            t.fill("#id_password", "erin-password-1").await;
+            t.click("main form button[type=submit]").await;
+            t.wait(r#"a[href$="/devices/totp/new/"]"#).await;
+            assert_eq!(t.path().await, "/otp/devices/new/");
+            t.screenshot("enforced-setup").await;
+            // Not into the application before a method is set up.
+            t.goto("/protected/").await;
+            t.wait(r#"a[href$="/devices/totp/new/"]"#).await;
+            assert_eq!(t.path().await, "/otp/devices/new/");
+            let _ = t.enrol_totp().await;
+            t.goto("/protected/").await;
+            let msg = t.text("#protected").await;
+            assert!(msg.contains("erin"), "{msg}");
+            t.screenshot("enforced-enrolled").await;
+        },
+    )
+    .await;
+}

@@ -196,6 +196,10 @@ pub(crate) async fn choose(page: Page) -> Result<Response, PageError> {
     } else {
         "setup-choose-title"
     });
+    // Sent here by the two-step policy: say why.
+    let required = first
+        && page.kit.compliance(&user).await.or_internal()? == crate::enforce::Compliance::Required;
+    let required = required.then(|| page.t("error-enrolment_required"));
     Ok(page
         .render(
             StatusCode::OK,
@@ -205,6 +209,7 @@ pub(crate) async fn choose(page: Page) -> Result<Response, PageError> {
                 methods => methods,
                 kind_methods => kind_methods(&page),
                 first => first,
+                required => required,
                 step => 1,
             },
         )
