@@ -5,6 +5,7 @@
 //! | `GET /` | home: is this session anonymous, authenticated or verified, and what to try next |
 //! | `GET, POST /signup/` | create an account (username, optional email, password); logs it in |
 //! | `GET /protected/` | a page behind [`otp_required`]: verified sessions only |
+//! | `GET /protected/recent/` | a page behind [`step_up`]`().max_age(60)`: a verification at most 60 s old |
 //! | `GET /outbox/` | development mode only: the emails that were not sent |
 //! | `GET /static/demo.css` | the demo's additions to otpkit's stylesheet |
 //! | `/otp/…` | otpkit-axum: login, verification, logout, enrolment, devices, admin |
@@ -38,7 +39,7 @@ use otpkit::{Engine, KeyRing, Settings};
 use otpkit_axum::i18n::{Arg, Catalogue, CatalogueError, Lang};
 use otpkit_axum::security_mail::{DirectoryContacts, SecurityMail};
 use otpkit_axum::{
-    OtpKit, OtpState, SessionPasswordAuth, Templates, Verified, WebSettings, otp_required,
+    OtpKit, OtpState, SessionPasswordAuth, Templates, Verified, WebSettings, otp_required, step_up,
 };
 use otpkit_cli::deploy::Deployment;
 use otpkit_webauthn::{PasskeySettings, Passkeys, Passwordless, RelyingParty, WebauthnDevice};
@@ -278,9 +279,13 @@ impl App {
 /// The demo's own pages: home, sign-up, the outbox, the stylesheet and a guarded page.
 fn demo_pages(demo: Demo) -> Router {
     let max_body = demo.kit.web_settings().max_body_bytes;
-    let protected = Router::new()
+    let guarded = Router::new()
         .route("/protected/", get(protected))
         .route_layer(otp_required());
+    // Step-up: a verification at most 60 s old.
+    let recent = Router::new()
+        .route("/protected/recent/", get(protected))
+        .route_layer(step_up().max_age(60));
     Router::new()
         .route("/", get(home))
         .route(
@@ -289,7 +294,8 @@ fn demo_pages(demo: Demo) -> Router {
         )
         .route("/outbox/", get(outbox_page))
         .route("/static/demo.css", get(stylesheet))
-        .merge(protected)
+        .merge(guarded)
+        .merge(recent)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(demo)
@@ -507,8 +513,15 @@ async fn home(State(d): State<Demo>, req: Req) -> Response {
     .await
 }
 
+/// `/protected/` and `/protected/recent/` (behind `step_up().max_age(60)`: it also says how
+/// long ago the session was verified).
 async fn protected(State(d): State<Demo>, req: Req, v: Verified) -> Response {
-    let extra = context! { device => v.device.name().to_owned() };
+    let recent = req.here.starts_with("/protected/recent/");
+    let secs = v
+        .verified_at
+        .filter(|_| recent)
+        .map(|t| d.kit.engine().now().millis_since(t).max(0) / 1000);
+    let extra = context! { device => v.device.name().to_owned(), recent_secs => secs };
     d.page(
         &req,
         StatusCode::OK,

@@ -41,6 +41,7 @@ const ANONYMOUS_PAGES: &[(&str, &str)] = &[
     ("home", "/"),
     ("signup", "/signup/"),
     ("login", "/otp/login/"),
+    ("passkey-sign-in", "/otp/passkeys/sign-in/"),
     ("not-found", "/no-such-page/"),
 ];
 
@@ -51,6 +52,7 @@ const USER_PAGES: &[(&str, &str)] = &[
     ("passkey-new", "/otp/passkeys/new/"),
     ("verify", "/otp/verify/?next=/protected/"),
     ("protected", "/protected/"),
+    ("protected-recent", "/protected/recent/"),
     ("outbox", "/outbox/"),
     ("logout", "/otp/logout/"),
     ("home-verified", "/"),
@@ -60,6 +62,7 @@ const USER_PAGES: &[(&str, &str)] = &[
 const STAFF_PAGES: &[(&str, &str)] = &[
     ("admin-list", "/otp/admin/"),
     ("admin-add", "/otp/admin/devices/add/"),
+    ("admin-users", "/otp/admin/users/without-2fa/"),
 ];
 
 /// Text that the German pages must show (the demo's own catalogue), by page name.

@@ -94,3 +94,6 @@ demo-outbox-none = Es gibt keinen Postausgang: E-Mails werden per SMTP versendet
 demo-not-found = Unter dieser Adresse gibt es keine Seite.
 demo-expired = Diese Seite ist abgelaufen. Bitte versuche es noch einmal.
 demo-back-home = Zurück zur Startseite
+demo-recent-link = Eine Seite, die eine frische Bestätigung verlangt
+demo-recent-welcome = Du hast vor { $secs } Sekunden bestätigt, dass du es bist.
+demo-recent-how = Diese Route steckt in step_up().max_age(60): Ist die Bestätigung älter als 60 Sekunden, wird sie erneut verlangt, danach kommst du hierher zurück.

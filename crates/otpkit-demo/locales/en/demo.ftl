@@ -94,3 +94,6 @@ demo-outbox-none = There is no outbox: email is sent by SMTP (OTPKIT_SMTP_URL).
 demo-not-found = There is no page at this address.
 demo-expired = This page expired. Please try again.
 demo-back-home = Back to the home page
+demo-recent-link = A page that needs a recent confirmation
+demo-recent-welcome = You confirmed it's you { $secs } seconds ago.
+demo-recent-how = This route is wrapped in step_up().max_age(60): a confirmation older than 60 seconds is asked for again, and you come back here afterwards.

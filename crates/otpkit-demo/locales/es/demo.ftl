@@ -94,3 +94,6 @@ demo-outbox-none = No hay bandeja de salida: el correo se envía por SMTP (OTPKI
 demo-not-found = No hay ninguna página en esta dirección.
 demo-expired = Esta página ha caducado. Vuelve a intentarlo.
 demo-back-home = Volver a la página de inicio
+demo-recent-link = Una página que pide una confirmación reciente
+demo-recent-welcome = Confirmaste que eres tú hace { $secs } segundos.
+demo-recent-how = Esta ruta está protegida por step_up().max_age(60): una confirmación de más de 60 segundos se vuelve a pedir y después vuelves aquí.

@@ -94,3 +94,6 @@ demo-outbox-none = Il n’y a pas de boîte d’envoi : les e-mails sont envoyé
 demo-not-found = Il n’y a aucune page à cette adresse.
 demo-expired = Cette page a expiré. Veuillez réessayer.
 demo-back-home = Retour à l’accueil
+demo-recent-link = Une page qui demande une confirmation récente
+demo-recent-welcome = Vous avez confirmé votre identité il y a { $secs } secondes.
+demo-recent-how = Cette route est protégée par step_up().max_age(60) : une confirmation de plus de 60 secondes est redemandée, puis vous revenez ici.

@@ -94,3 +94,6 @@ demo-outbox-none = Não há caixa de saída: o e-mail é enviado por SMTP (OTPKI
 demo-not-found = Não existe nenhuma página neste endereço.
 demo-expired = Esta página expirou. Tente de novo.
 demo-back-home = Voltar à página inicial
+demo-recent-link = Uma página que pede uma confirmação recente
+demo-recent-welcome = Confirmou que é você há { $secs } segundos.
+demo-recent-how = Esta rota está protegida por step_up().max_age(60): uma confirmação com mais de 60 segundos é pedida de novo e depois volta aqui.
