@@ -135,12 +135,14 @@ struct ReadmeDoctests;
 
 mod checkpoint;
 mod location;
+mod op;
 mod options;
 mod schema;
 #[cfg(feature = "sessions")]
 mod sessions;
 mod stats;
 mod store;
+mod trust;
 mod worker;
 
 pub use location::{InvalidUrl, Location};

@@ -7,7 +7,13 @@ use rusqlite::{Connection, Row};
 
 /// The schema version this build of `otpkit-sqlite` writes and expects
 /// (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The schema version that created the device table: device requests need it.
+pub(crate) const DEVICE_SCHEMA_VERSION: u32 = 1;
+
+/// The schema version that created the trusted-browser and grace tables (`trust.rs`).
+pub(crate) const TRUST_SCHEMA_VERSION: u32 = 2;
 
 /// The embedded migrations; migration `i` (0-based) takes the schema from version `i` to
 /// `i + 1`. Never edit a released entry: append a new one.
@@ -29,6 +35,22 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX otpkit_device_user ON otpkit_device (user_id, id);
     CREATE INDEX otpkit_device_model_label ON otpkit_device (model_label, id);",
+    // 2: trusted browsers and the grace records of enforced two-factor sign-in.
+    "CREATE TABLE otpkit_trusted_browser (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id      TEXT    NOT NULL,
+        token_hash   TEXT    NOT NULL UNIQUE,
+        created_at   INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        description  TEXT    NOT NULL CHECK (length(description) <= 128)
+    ) STRICT;
+    CREATE INDEX otpkit_trusted_browser_user ON otpkit_trusted_browser (user_id, created_at);
+    CREATE INDEX otpkit_trusted_browser_expires ON otpkit_trusted_browser (expires_at);
+    CREATE TABLE otpkit_policy_grace (
+        user_id    TEXT    NOT NULL PRIMARY KEY,
+        started_at INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;",
 ];
 
 /// Reads `PRAGMA user_version`.

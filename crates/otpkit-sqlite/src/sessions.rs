@@ -35,7 +35,6 @@ use tower_sessions_core::session_store;
 use tower_sessions_core::{ExpiredDeletion, SessionStore};
 
 use crate::store::SqliteStore;
-use crate::worker::{Failure, Job, Pending, SessionOp, classify};
 
 /// The session schema version this build writes and expects.
 pub const SESSION_SCHEMA_VERSION: u32 = 1;
@@ -79,33 +78,6 @@ const END: &str = "UPDATE otpkit_session SET data = NULL, expires_at = max(expir
     AND expires_at > ?3";
 const END_ALL: &str = "UPDATE otpkit_session SET data = NULL, expires_at = max(expires_at, ?2) + ?3 \
     WHERE user_id = CAST(?1 AS TEXT) AND data IS NOT NULL AND expires_at > ?2 AND id IS NOT ?4";
-
-/// A session request: `run` inside the group's transaction, the reply after its commit.
-struct Op<T, F> {
-    write: bool,
-    run: F,
-    p: Pending<T>,
-}
-
-impl<T: Send, F: FnMut(&Connection) -> rusqlite::Result<T> + Send> SessionOp for Op<T, F> {
-    fn is_write(&self) -> bool {
-        self.write
-    }
-    fn exec(&mut self, conn: &Connection) -> Result<(), Failure> {
-        let out = (self.run)(conn).map_err(|e| classify(conn, e))?;
-        self.p.set(Ok(out));
-        Ok(())
-    }
-    fn set_err(&mut self, e: StoreError) {
-        self.p.set(Err(e));
-    }
-    fn finish(self: Box<Self>) {
-        self.p.finish();
-    }
-    fn fail(self: Box<Self>, e: StoreError) {
-        self.p.fail(e);
-    }
-}
 
 /// Applies the missing session migrations inside the group's transaction.
 fn migrate(conn: &Connection) -> rusqlite::Result<u32> {
@@ -196,9 +168,8 @@ impl SqliteSessionStore {
         write: bool,
         run: impl FnMut(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, StoreError> {
-        self.store
-            .job(|p| Job::Session(Box::new(Op { write, run, p })))
-            .await
+        // Schema 0: the session table has migrations of its own.
+        self.store.table_op(write, 0, run).await
     }
 
     async fn run<T: Send + 'static>(

@@ -17,6 +17,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
 use crate::location::Location;
+use crate::op::Op;
 use crate::options::{SqliteOptions, Synchronous};
 use crate::stats::{GroupStats, Stats};
 use crate::worker::{self, Job, Msg, Pending, Reply};
@@ -288,6 +289,25 @@ impl SqliteStore {
     ) -> Result<T, StoreError> {
         self.call(|reply| Msg::Job(build(Pending::new(reply))))
             .await
+    }
+
+    /// Runs `run` on the connection thread as a request on another table ([`Op`]), in the
+    /// next group, needing `user_version >= schema`.
+    pub(crate) async fn table_op<T: Send + 'static>(
+        &self,
+        write: bool,
+        schema: u32,
+        run: impl FnMut(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.job(|p| {
+            Job::Table(Box::new(Op {
+                write,
+                schema,
+                run,
+                p,
+            }))
+        })
+        .await
     }
 
     /// Test hook: stops the connection thread until the returned guard is dropped, so that

@@ -18,6 +18,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params, params_from_ite
 use tokio::sync::oneshot;
 
 use crate::checkpoint::{self, Checkpointer};
+use crate::op::TableOp;
 use crate::options::SqliteOptions;
 use crate::schema::{self, RawDevice};
 use crate::stats::Stats;
@@ -108,20 +109,8 @@ pub(crate) enum Job {
         user: UserId,
         p: Pending<u64>,
     },
-    /// A session store request (`sessions.rs`), on the session table only.
-    #[cfg(feature = "sessions")]
-    Session(Box<dyn SessionOp>),
-}
-
-/// A session store request as the thread sees it (implemented in `sessions.rs`): it runs
-/// inside the group's transaction and replies after the commit, like the jobs above.
-#[cfg(feature = "sessions")]
-pub(crate) trait SessionOp: Send {
-    fn is_write(&self) -> bool;
-    fn exec(&mut self, conn: &Connection) -> Result<(), Failure>;
-    fn set_err(&mut self, e: StoreError);
-    fn finish(self: Box<Self>);
-    fn fail(self: Box<Self>, e: StoreError);
+    /// A request on another table (`op.rs`): sessions, trusted browsers, grace records.
+    Table(Box<dyn TableOp>),
 }
 
 /// How one request's execution went wrong.
@@ -216,19 +205,17 @@ impl Job {
     fn is_write(&self) -> bool {
         match self {
             Job::Get { .. } | Job::ListForUser { .. } | Job::List { .. } => false,
-            #[cfg(feature = "sessions")]
-            Job::Session(op) => op.is_write(),
+            Job::Table(op) => op.is_write(),
             _ => true,
         }
     }
 
-    /// Whether the job reads or writes the device table (and so needs its schema).
-    fn is_device(&self) -> bool {
-        #[cfg(feature = "sessions")]
-        if let Job::Session(_) = self {
-            return false;
+    /// The `user_version` the job's table needs (see [`TableOp::schema`]).
+    fn schema(&self) -> u32 {
+        match self {
+            Job::Table(op) => op.schema(),
+            _ => schema::DEVICE_SCHEMA_VERSION,
         }
-        true
     }
 
     fn set_err(&mut self, e: StoreError) {
@@ -239,8 +226,7 @@ impl Job {
             Job::Update { p, .. } => p.set(Err(e)),
             Job::UpdateUser { p, .. } => p.set(Err(e)),
             Job::DeleteForUser { p, .. } => p.set(Err(e)),
-            #[cfg(feature = "sessions")]
-            Job::Session(op) => op.set_err(e),
+            Job::Table(op) => op.set_err(e),
         }
     }
 
@@ -252,8 +238,7 @@ impl Job {
             Job::Update { p, .. } => p.finish(),
             Job::UpdateUser { p, .. } => p.finish(),
             Job::DeleteForUser { p, .. } => p.finish(),
-            #[cfg(feature = "sessions")]
-            Job::Session(op) => op.finish(),
+            Job::Table(op) => op.finish(),
         }
     }
 
@@ -265,8 +250,7 @@ impl Job {
             Job::Update { p, .. } => p.fail(e),
             Job::UpdateUser { p, .. } => p.fail(e),
             Job::DeleteForUser { p, .. } => p.fail(e),
-            #[cfg(feature = "sessions")]
-            Job::Session(op) => op.fail(e),
+            Job::Table(op) => op.fail(e),
         }
     }
 
@@ -305,8 +289,7 @@ impl Job {
                     .map_err(|e| classify(conn, e))?;
                 p.set(Ok(n as u64));
             }
-            #[cfg(feature = "sessions")]
-            Job::Session(op) => op.exec(conn)?,
+            Job::Table(op) => op.exec(conn)?,
         }
         Ok(())
     }
@@ -510,8 +493,8 @@ struct Worker {
     conn: Connection,
     opts: SqliteOptions,
     stats: Arc<Stats>,
-    /// Set once `user_version` was seen at or above [`schema::SCHEMA_VERSION`].
-    schema_ok: bool,
+    /// The highest `user_version` seen (read again while a job needs more).
+    schema_seen: u32,
     /// The background checkpointer of a file database (dropped, and so joined, with the
     /// worker, after the connection).
     checkpointer: Option<Checkpointer>,
@@ -547,7 +530,7 @@ pub(crate) fn run(
         conn,
         opts,
         stats,
-        schema_ok: false,
+        schema_seen: 0,
         checkpointer,
     };
     let mut jobs: Vec<Job> = Vec::with_capacity(max);
@@ -633,11 +616,12 @@ impl Worker {
         }
     }
 
-    fn schema_ready(&mut self) -> rusqlite::Result<bool> {
-        if !self.schema_ok {
-            self.schema_ok = schema::user_version(&self.conn)? >= schema::SCHEMA_VERSION;
+    /// Whether the schema is at `needed` or above (`user_version` is read again until then).
+    fn schema_ready(&mut self, needed: u32) -> rusqlite::Result<bool> {
+        if self.schema_seen < needed {
+            self.schema_seen = schema::user_version(&self.conn)?;
         }
-        Ok(self.schema_ok)
+        Ok(self.schema_seen >= needed)
     }
 
     /// Runs `jobs` as one group and replies to each after the outcome is settled.
@@ -646,13 +630,16 @@ impl Worker {
         self.stats.groups.fetch_add(1, Ordering::Relaxed);
         self.stats.requests.fetch_add(n, Ordering::Relaxed);
         self.stats.largest_group.fetch_max(n, Ordering::Relaxed);
-        match self.schema_ready() {
+        let needed = jobs.iter().map(Job::schema).max().unwrap_or(0);
+        match self.schema_ready(needed) {
             Ok(true) => {}
             Ok(false) => {
-                // Without the device table, device requests fail; session requests (their
-                // own table and migrations) still run.
-                let (device, rest): (Vec<Job>, Vec<Job>) = jobs.drain(..).partition(Job::is_device);
-                device.into_iter().for_each(|j| j.fail(StoreError::Schema));
+                // Requests whose table is missing fail; the others (e.g. sessions, with their
+                // own table and migrations; devices on a schema without the trust tables) run.
+                let seen = self.schema_seen;
+                let (missing, rest): (Vec<Job>, Vec<Job>) =
+                    jobs.drain(..).partition(|j| j.schema() > seen);
+                missing.into_iter().for_each(|j| j.fail(StoreError::Schema));
                 jobs.extend(rest);
                 if jobs.is_empty() {
                     return;
@@ -741,7 +728,7 @@ impl Worker {
             });
             match r {
                 Ok(n) => {
-                    self.schema_ok = true;
+                    self.schema_seen = schema::SCHEMA_VERSION;
                     if n > 0 {
                         tracing::info!(
                             applied = n,

@@ -67,7 +67,10 @@ async fn sessions_need_their_migration_and_never_touch_the_device_schema() {
         0,
         "device schema touched"
     );
-    assert_eq!(devices.migrate().await.unwrap(), 1);
+    assert_eq!(
+        devices.migrate().await.unwrap(),
+        otpkit_sqlite::SCHEMA_VERSION
+    );
     assert_eq!(sessions.migrate().await.unwrap(), 0);
 }
 

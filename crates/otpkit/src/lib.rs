@@ -26,6 +26,7 @@ pub mod session;
 pub mod settings;
 pub mod store;
 pub mod token;
+pub mod trust;
 pub mod user;
 
 /// The attribute that the async traits an application implements need: [`DeviceStore`],
@@ -54,4 +55,5 @@ pub use secret::{SecretBytes, SecretString};
 pub use settings::{Settings, SettingsError, TextOrHook};
 pub use store::{DeviceStore, MemoryStore};
 pub use token::Malformed;
+pub use trust::{MemoryTrustStore, TrustStore};
 pub use user::{NoDirectory, UserDirectory, UserId, UserInfo};

@@ -36,6 +36,7 @@ use crate::user::UserId;
 
 mod concurrency;
 mod contract;
+pub mod trust;
 mod verification;
 
 pub use concurrency::*;
