@@ -60,7 +60,10 @@ impl Enforce {
 /// An application's rule: whether the policy covers a user, given what the user directory
 /// knows of them (e.g. a role or a tenant). It replaces `OTPKIT_ENFORCE_2FA`.
 #[derive(Clone)]
-pub struct EnforceRule(pub(crate) Arc<dyn Fn(&UserId, &UserInfo) -> bool + Send + Sync>);
+pub struct EnforceRule(pub(crate) Arc<RuleFn>);
+
+/// The function of an [`EnforceRule`].
+type RuleFn = dyn Fn(&UserId, &UserInfo) -> bool + Send + Sync;
 
 impl fmt::Debug for EnforceRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

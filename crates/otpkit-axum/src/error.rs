@@ -372,7 +372,9 @@ mod tests {
             | Code::NotFound
             | Code::Forbidden
             | Code::UnlockNotAllowed
-            | Code::KindUnavailable => c.as_str(),
+            | Code::KindUnavailable
+            | Code::StepUpRequired
+            | Code::EnrolmentRequired => c.as_str(),
         };
         let names: std::collections::HashSet<_> = Code::ALL.iter().map(|c| listed(*c)).collect();
         assert_eq!(names.len(), Code::ALL.len(), "a code twice in Code::ALL");

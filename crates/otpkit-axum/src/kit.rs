@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use otpkit::trust::TrustStore;
 use otpkit::{Engine, Rejection, Settings, UserId};
 use otpkit_sessions::UserSessions;
 
@@ -77,6 +78,7 @@ pub(crate) struct KitInner {
     pub(crate) user_sessions: Option<Arc<dyn UserSessions>>,
     pub(crate) kind_steps: Vec<KindStep>,
     pub(crate) enforce_rule: Option<EnforceRule>,
+    pub(crate) trust: Option<Arc<dyn TrustStore>>,
 }
 
 /// The otpkit web integration: the [`Engine`], the application's [`Authentication`], the
@@ -113,6 +115,7 @@ impl OtpKit {
             user_sessions: None,
             kind_steps: Vec::new(),
             enforce_rule: None,
+            trust: None,
         }
     }
 
@@ -190,6 +193,7 @@ pub struct OtpKitBuilder {
     user_sessions: Option<Arc<dyn UserSessions>>,
     kind_steps: Vec<KindStep>,
     enforce_rule: Option<EnforceRule>,
+    trust: Option<Arc<dyn TrustStore>>,
 }
 
 impl fmt::Debug for OtpKitBuilder {
@@ -327,6 +331,25 @@ impl OtpKitBuilder {
         self
     }
 
+    /// The store of trusted browsers and of the two-step policy's grace periods (default:
+    /// none — "Trust this browser" is not offered and `OTPKIT_ENFORCE_GRACE_DAYS` has no
+    /// effect). otpkit-sqlite's `SqliteStore` and otpkit-sqlx's `SqlxStore` implement
+    /// [`TrustStore`] on the devices' database; [`otpkit::trust::MemoryTrustStore`] keeps
+    /// them in memory.
+    ///
+    /// ```
+    /// # use otpkit_axum::{OtpKit, SessionPasswordAuth};
+    /// # fn kit(engine: otpkit::Engine, auth: SessionPasswordAuth) -> OtpKit {
+    /// OtpKit::builder(engine, auth)
+    ///     .trust_store(otpkit::trust::MemoryTrustStore::new())
+    ///     .build()
+    /// # }
+    /// ```
+    pub fn trust_store(mut self, store: impl TrustStore) -> Self {
+        self.trust = Some(Arc::new(store));
+        self
+    }
+
     /// Builds the kit.
     pub fn build(self) -> OtpKit {
         OtpKit {
@@ -342,6 +365,7 @@ impl OtpKitBuilder {
                 user_sessions: self.user_sessions,
                 kind_steps: self.kind_steps,
                 enforce_rule: self.enforce_rule,
+                trust: self.trust,
             }),
         }
     }

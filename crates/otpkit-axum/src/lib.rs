@@ -345,6 +345,7 @@ pub mod templates;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 pub mod tombstone;
+pub mod trusted;
 mod user_agent;
 mod web;
 mod your_sessions;

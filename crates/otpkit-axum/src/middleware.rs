@@ -36,6 +36,7 @@ use tower_sessions::Session;
 
 use crate::kit::OtpKit;
 use crate::session::PendingLogin;
+use crate::trusted::TRUSTED_KEY;
 
 /// The authentication level of a request (docs/behaviour.md §1.5), plus *pending* for a
 /// half-finished login (which grants nothing). In JSON, its name (`Level::as_str`).
@@ -73,6 +74,7 @@ pub struct OtpState {
     user: Option<UserId>,
     device: Option<Device>,
     verified_at: Option<Timestamp>,
+    trusted: bool,
     pending: Option<PendingLogin>,
     unavailable: bool,
 }
@@ -93,6 +95,12 @@ impl OtpState {
     /// Whether a confirmed device of the user verified this session.
     pub fn is_verified(&self) -> bool {
         self.user.is_some() && self.device.is_some()
+    }
+    /// Whether the session was verified by a trusted browser rather than a code since its
+    /// last verification ([`crate::trusted`]): it passes `otp_required` and `Verified`,
+    /// never step-up, the admin area or the device list's "verified" rule.
+    pub fn is_trusted(&self) -> bool {
+        self.is_verified() && self.trusted
     }
     /// Whether a user is authenticated (verified or not).
     pub fn is_authenticated(&self) -> bool {
@@ -248,14 +256,22 @@ pub(crate) async fn resolve(kit: &OtpKit, session: &Session) -> OtpState {
             {
                 return OtpState::unavailable(Some(user));
             }
-            let verified_at = match session.get_value(VERIFIED_AT_KEY).await {
-                Ok(v) => v.and_then(|v| serde_json::from_value::<Timestamp>(v).ok()),
-                Err(_) => return OtpState::unavailable(Some(user)),
+            let read = |key: &'static str| async move {
+                session
+                    .get_value(key)
+                    .await
+                    .map(|v| v.and_then(|v| serde_json::from_value::<Timestamp>(v).ok()))
+            };
+            let (Ok(verified_at), Ok(trusted_at)) =
+                (read(VERIFIED_AT_KEY).await, read(TRUSTED_KEY).await)
+            else {
+                return OtpState::unavailable(Some(user));
             };
             OtpState {
                 user: Some(user),
                 device: Some(d),
                 verified_at,
+                trusted: trusted_at.is_some() && trusted_at == verified_at,
                 pending: None,
                 unavailable: false,
             }

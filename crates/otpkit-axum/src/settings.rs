@@ -37,7 +37,7 @@ use otpkit::settings::env::{self, BoolField, EnvError, Number, NumberField};
 use crate::enforce::Enforce;
 
 /// Every environment variable [`WebSettings`] reads.
-pub const WEB_SETTING_NAMES: [&str; 13] = [
+pub const WEB_SETTING_NAMES: [&str; 14] = [
     "OTP_LOGIN_URL",
     "OTP_ADMIN_HIDE_SENSITIVE_DATA",
     "OTPKIT_URL_PREFIX",
@@ -51,6 +51,7 @@ pub const WEB_SETTING_NAMES: [&str; 13] = [
     "OTPKIT_SECURITY_EMAILS",
     "OTPKIT_ENFORCE_2FA",
     "OTPKIT_ENFORCE_GRACE_DAYS",
+    "OTPKIT_TRUST_BROWSER_DAYS",
 ];
 
 /// A web setting is invalid. The message names the setting and says what is expected; it
@@ -152,6 +153,10 @@ pub struct WebSettings {
     /// under the policy (needs the kit's trust store,
     /// [`OtpKitBuilder::trust_store`](crate::OtpKitBuilder::trust_store)).
     pub enforce_grace_days: u32,
+    /// `OTPKIT_TRUST_BROWSER_DAYS`, default 30, 0–365: how long "Trust this browser" lets a
+    /// browser sign in with the password alone; 0 switches trusted browsers off. Needs the
+    /// kit's trust store ([`crate::trusted`]).
+    pub trust_browser_days: u32,
 }
 
 impl Default for WebSettings {
@@ -171,6 +176,7 @@ impl Default for WebSettings {
             security_emails: true,
             enforce_2fa: Enforce::Off,
             enforce_grace_days: 0,
+            trust_browser_days: 30,
         }
     }
 }
@@ -190,6 +196,11 @@ const NUMBERS: &[NumberField<WebSettings>] = &[
         spec: Number::new("OTPKIT_REAUTH_MAX_AGE", 60, 3600),
         get: |s| s.reauth_max_age.into(),
         set: |s, v| s.reauth_max_age = to_u32(v),
+    },
+    NumberField {
+        spec: Number::new("OTPKIT_TRUST_BROWSER_DAYS", 0, 365),
+        get: |s| s.trust_browser_days.into(),
+        set: |s, v| s.trust_browser_days = to_u32(v),
     },
     NumberField {
         spec: Number::new("OTPKIT_ENFORCE_GRACE_DAYS", 0, 365),

@@ -95,7 +95,8 @@ impl StepUp {
                     .iter()
                     .any(|k| d.model_label().eq_ignore_ascii_case(k))
             });
-        state.is_verified() && recent && kind_ok
+        // A trusted browser is never a step-up (docs/behaviour.md §7.12).
+        state.is_verified() && !state.is_trusted() && recent && kind_ok
     }
 
     /// Checks a request; `Ok` with the state when it passes.

@@ -121,6 +121,7 @@
 //! | `others` | list | the other methods that can give a code on this site, each with `kind`, `device`, `name`, `interactive`, `many` (more than one email address) and `href` (the page showing it) |
 //! | `steps` | list | the sign-in methods with a web step of their own (a passkey, [`crate::extension::KindStep`]) the user has, each with `href` (the step, with `next`) and `label`; when the user has no other method, `method` is none and only these links are shown |
 //! | `error` | text or none | on the login page, the problem (its field points to it) |
+//! | `trust_days` | number or none | on `{prefix}/login/` when trusted browsers are on: the days of "Trust this browser" (a checkbox `trust_browser` in the code's form) |
 //!
 //! Blocks: none.
 //!
@@ -161,6 +162,8 @@
 //! | `regenerate_url` | text | the "new backup codes" confirmation page |
 //! | `sessions` | list or none | "Your sessions": the user's signed-in sessions, oldest first, each with `description` ("Firefox on Linux"), `created_at`, `last_seen_at`, `current` (this session) and `end_url` (its "Sign out" form's address); none when the kit has no session index |
 //! | `end_others_url` | text | the "Sign out all other sessions" form's address |
+//! | `trusted` | list or none | "Trusted browsers": the user's browsers that skip the code step and have not expired, newest first, each with `description`, `created_at`, `last_seen_at`, `expires_at` and `revoke_url`; none when trusted browsers are off |
+//! | `revoke_all_url` | text | the "Revoke all" form's address |
 //! | `error` | text or none | the problem |
 //! | `code` | text or none | the problem's code |
 //! | `info` | text or none | a notice |
@@ -341,6 +344,7 @@
 //! | `hide_sensitive` | yes/no | `OTP_ADMIN_HIDE_SENSITIVE_DATA` |
 //! | `form` | map | the values typed before a refused form, by field |
 //! | `end_sessions_url` | text or none | the "Sign out all of this user's sessions" form's address (none without a session index) |
+//! | `revoke_trusted_url` | text or none | the "Revoke all of this user's trusted browsers" form's address (none when trusted browsers are off) |
 //! | `name_error` | yes/no | the problem is the name field's |
 //! | `error` | text or none | the problem |
 //! | `code` | text or none | the problem's code |

@@ -67,6 +67,27 @@ pub(crate) fn describe(ua: &str) -> Agent {
     }
 }
 
+impl Agent {
+    /// The stored form, `browser|system` (either may be empty): what a trusted browser's
+    /// record keeps.
+    pub(crate) fn summary(self) -> String {
+        format!("{}|{}", self.browser.unwrap_or(""), self.os.unwrap_or(""))
+    }
+
+    /// A stored [`summary`](Agent::summary) read back; names that are not in the fixed
+    /// lists are dropped, so nothing stored elsewhere is shown.
+    pub(crate) fn from_summary(s: &str) -> Agent {
+        let (b, o) = s.split_once('|').unwrap_or(("", ""));
+        let known = |table: &[(&str, &'static str)], name: &str| {
+            table.iter().map(|(_, n)| *n).find(|n| *n == name)
+        };
+        Agent {
+            browser: known(BROWSERS, b),
+            os: known(SYSTEMS, o),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +162,15 @@ mod tests {
             ),
             (None, Some("iOS"))
         );
+    }
+
+    #[test]
+    fn a_summary_reads_back_and_only_known_names() {
+        let a = describe("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0");
+        assert_eq!(a.summary(), "Firefox|Linux");
+        assert_eq!(Agent::from_summary(&a.summary()), a);
+        let odd = Agent::from_summary("<script>|Linux");
+        assert_eq!((odd.browser, odd.os), (None, Some("Linux")));
+        assert_eq!(Agent::from_summary("nonsense").browser, None);
     }
 }

@@ -17,6 +17,7 @@ use tower_sessions::session_store;
 
 use crate::kit::OtpKit;
 use crate::session::SessionAdapter;
+use crate::trusted::RevokeReason;
 
 /// The domain tag of a session handle.
 const HANDLE_TAG: &[u8] = b"otpkit-axum session handle v1\0";
@@ -96,14 +97,15 @@ pub(crate) async fn end_verified_by(
 
 /// After a code was refused: ends the sessions verified by each of `user`'s devices that
 /// is now locked out (docs/behaviour.md §2.5), except this one, which becomes unverified if a
-/// locked device verified it. Without an index, nothing (not even a device lookup).
+/// locked device verified it, and revokes the user's trusted browsers if one is. Without an
+/// index or a trust store, nothing (not even a device lookup).
 pub(crate) async fn end_for_locked(
     kit: &OtpKit,
     session: &Session,
     user: &UserId,
     current: Option<&Device>,
 ) -> Result<(), ()> {
-    if kit.user_sessions().is_none() {
+    if kit.user_sessions().is_none() && !kit.has_trust_store() {
         return Ok(());
     }
     let devices = kit
@@ -111,12 +113,26 @@ pub(crate) async fn end_for_locked(
         .devices_for_user(Some(user), Some(true))
         .await
         .map_err(|e| tracing::error!(target: "otpkit_axum", error = %e, "device lookup failed"))?;
-    let locked = devices.iter().filter(|d| {
-        matches!(
-            kit.engine().verify_is_allowed(d),
-            Err(otpkit::policy::VerifyNotAllowed::LockedOut { .. })
-        )
-    });
+    let locked: Vec<&Device> = devices
+        .iter()
+        .filter(|d| {
+            matches!(
+                kit.engine().verify_is_allowed(d),
+                Err(otpkit::policy::VerifyNotAllowed::LockedOut { .. })
+            )
+        })
+        .collect();
+    if !locked.is_empty() {
+        // Every browser the user trusted asks for a code again (docs/behaviour.md §7.12).
+        kit.revoke_trusted_browsers(user, RevokeReason::DeviceLocked, None)
+            .await
+            .map_err(
+                |e| tracing::error!(target: "otpkit_axum", error = %e, "revoking trust failed"),
+            )?;
+    }
+    if kit.user_sessions().is_none() {
+        return Ok(());
+    }
     let here = session.id();
     for d in locked {
         let pid = d.persistent_id();

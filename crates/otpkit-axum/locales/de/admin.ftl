@@ -109,3 +109,5 @@ admin-users-required = Muss bei der nächsten Anmeldung eine Methode einrichten
 admin-users-grace = Darf sich bis { $until } ohne Methode anmelden
 admin-users-none = Alle Benutzer, für die die Richtlinie gilt, haben eine Anmeldemethode.
 admin-users-incomplete = Die Liste endet an ihrer Grenze: Nicht alle Benutzer werden angezeigt.
+admin-trusted-revoke-button = Allen Browsern von { $user } das Vertrauen entziehen
+admin-trusted-revoke-hint = Jeder Browser fragt bei der nächsten Anmeldung wieder nach einem Code.

@@ -81,3 +81,18 @@ sessions-ended-others = { $n ->
     [one] 1 andere Sitzung wurde abgemeldet.
    *[other] { $n } andere Sitzungen wurden abgemeldet.
 }
+# Vertrauenswürdige Browser („Diesem Browser vertrauen“ beim Code).
+trusted-title = Vertrauenswürdige Browser
+trusted-hint = Diese Browser melden dich allein mit deinem Passwort an. Widerrufe einen, den du nicht mehr benutzt oder nicht erkennst.
+trusted-caption = Deine vertrauenswürdigen Browser und was du mit jedem tun kannst
+trusted-col-trusted = Vertraut seit
+trusted-revoke-button = Widerrufen
+trusted-revoke-label = { $description } widerrufen
+trusted-revoke-all-button = Allen Browsern das Vertrauen entziehen
+trusted-none = Keinem Browser wird vertraut. Setze beim Eingeben eines Codes das Häkchen bei „Diesem Browser vertrauen“.
+trusted-revoked-one = Dieser Browser fragt wieder nach einem Code.
+trusted-revoked-all = { $n ->
+    [0] Keinem Browser wurde vertraut.
+    [one] 1 Browser fragt wieder nach einem Code.
+   *[other] { $n } Browser fragen wieder nach einem Code.
+}

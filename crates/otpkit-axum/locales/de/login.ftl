@@ -34,3 +34,5 @@ login-signed-out = Du hast dich abgemeldet.
 login-signed-out-title = Abgemeldet
 login-not-signed-in = Du bist nicht angemeldet.
 login-sign-out-question = Möchtest du dich abmelden?
+login-trust-browser = Diesem Browser { $days } Tage lang vertrauen
+login-trust-browser-hint = Nur auf einem Gerät, das nur du benutzt. Die Anmeldung hier braucht dann nur dein Passwort; du kannst das auf der Seite deiner Anmeldemethoden widerrufen.

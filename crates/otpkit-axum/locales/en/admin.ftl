@@ -109,3 +109,5 @@ admin-users-required = Must set up a method at the next sign-in
 admin-users-grace = May sign in without one until { $until }
 admin-users-none = Every user the policy covers has a sign-in method.
 admin-users-incomplete = The list stopped at its limit: not every user is shown.
+admin-trusted-revoke-button = Revoke all of { $user }'s trusted browsers
+admin-trusted-revoke-hint = Each of their browsers will ask for a code at the next sign-in.

@@ -81,3 +81,18 @@ sessions-ended-others = { $n ->
     [one] Signed out 1 other session.
    *[other] Signed out { $n } other sessions.
 }
+# Trusted browsers (the code step's "Trust this browser").
+trusted-title = Trusted browsers
+trusted-hint = These browsers sign you in with your password alone. Revoke one you no longer use or do not recognise.
+trusted-caption = Your trusted browsers, with what you can do with each
+trusted-col-trusted = Trusted
+trusted-revoke-button = Revoke
+trusted-revoke-label = Revoke { $description }
+trusted-revoke-all-button = Revoke all trusted browsers
+trusted-none = No browser is trusted. Tick "Trust this browser" when you enter a code to add one.
+trusted-revoked-one = That browser will ask for a code again.
+trusted-revoked-all = { $n ->
+    [0] No browser was trusted.
+    [one] 1 browser will ask for a code again.
+   *[other] { $n } browsers will ask for a code again.
+}

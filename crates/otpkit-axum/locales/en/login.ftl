@@ -35,3 +35,5 @@ login-signed-out = You have signed out.
 login-signed-out-title = Signed out
 login-not-signed-in = You are not signed in.
 login-sign-out-question = Do you want to sign out?
+login-trust-browser = Trust this browser for { $days } days
+login-trust-browser-hint = Only on a device you alone use. Signing in here will then need your password only; you can revoke it on your sign-in methods page.

@@ -109,3 +109,5 @@ admin-users-required = Debe configurar un método en el próximo inicio de sesi�
 admin-users-grace = Puede iniciar sesión sin método hasta el { $until }
 admin-users-none = Todos los usuarios a los que se aplica la política tienen un método de inicio de sesión.
 admin-users-incomplete = La lista se detuvo en su límite: no se muestran todos los usuarios.
+admin-trusted-revoke-button = Revocar todos los navegadores de confianza de { $user }
+admin-trusted-revoke-hint = Cada uno de sus navegadores pedirá un código en el próximo inicio de sesión.

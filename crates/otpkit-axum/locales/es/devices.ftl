@@ -81,3 +81,18 @@ sessions-ended-others = { $n ->
     [one] Se cerró 1 sesión más.
    *[other] Se cerraron { $n } sesiones más.
 }
+# Navegadores de confianza («Confiar en este navegador» en el paso del código).
+trusted-title = Navegadores de confianza
+trusted-hint = Estos navegadores inician tu sesión solo con tu contraseña. Revoca el que ya no uses o no reconozcas.
+trusted-caption = Tus navegadores de confianza y lo que puedes hacer con cada uno
+trusted-col-trusted = De confianza desde
+trusted-revoke-button = Revocar
+trusted-revoke-label = Revocar { $description }
+trusted-revoke-all-button = Revocar todos los navegadores de confianza
+trusted-none = No confías en ningún navegador. Marca «Confiar en este navegador» al introducir un código para añadir uno.
+trusted-revoked-one = Ese navegador volverá a pedir un código.
+trusted-revoked-all = { $n ->
+    [0] No confiabas en ningún navegador.
+    [one] 1 navegador volverá a pedir un código.
+   *[other] { $n } navegadores volverán a pedir un código.
+}

@@ -35,3 +35,5 @@ login-signed-out = Has cerrado la sesión.
 login-signed-out-title = Sesión cerrada
 login-not-signed-in = No has iniciado sesión.
 login-sign-out-question = ¿Quieres cerrar la sesión?
+login-trust-browser = Confiar en este navegador durante { $days } días
+login-trust-browser-hint = Solo en un dispositivo que usas tú solo. Para iniciar sesión aquí bastará tu contraseña; puedes revocarlo en la página de tus métodos de inicio de sesión.

@@ -109,3 +109,5 @@ admin-users-required = Doit configurer une méthode à la prochaine connexion
 admin-users-grace = Peut se connecter sans méthode jusqu’au { $until }
 admin-users-none = Tous les utilisateurs couverts par la politique ont une méthode de connexion.
 admin-users-incomplete = La liste s’arrête à sa limite : tous les utilisateurs ne sont pas affichés.
+admin-trusted-revoke-button = Révoquer tous les navigateurs de confiance de { $user }
+admin-trusted-revoke-hint = Chacun de ses navigateurs demandera un code à la prochaine connexion.

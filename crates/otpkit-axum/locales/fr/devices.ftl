@@ -81,3 +81,18 @@ sessions-ended-others = { $n ->
     [one] 1 autre session a été déconnectée.
    *[other] { $n } autres sessions ont été déconnectées.
 }
+# Navigateurs de confiance (« Faire confiance à ce navigateur » à l’étape du code).
+trusted-title = Navigateurs de confiance
+trusted-hint = Ces navigateurs vous connectent avec votre seul mot de passe. Révoquez celui que vous n’utilisez plus ou ne reconnaissez pas.
+trusted-caption = Vos navigateurs de confiance, avec ce que vous pouvez faire pour chacun
+trusted-col-trusted = De confiance depuis
+trusted-revoke-button = Révoquer
+trusted-revoke-label = Révoquer { $description }
+trusted-revoke-all-button = Révoquer tous les navigateurs de confiance
+trusted-none = Aucun navigateur n’est de confiance. Cochez « Faire confiance à ce navigateur » en saisissant un code pour en ajouter un.
+trusted-revoked-one = Ce navigateur demandera de nouveau un code.
+trusted-revoked-all = { $n ->
+    [0] Aucun navigateur n’était de confiance.
+    [one] 1 navigateur demandera de nouveau un code.
+   *[other] { $n } navigateurs demanderont de nouveau un code.
+}

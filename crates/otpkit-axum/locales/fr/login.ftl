@@ -35,3 +35,5 @@ login-signed-out = Vous êtes déconnecté.
 login-signed-out-title = Déconnecté
 login-not-signed-in = Vous n’êtes pas connecté.
 login-sign-out-question = Voulez-vous vous déconnecter ?
+login-trust-browser = Faire confiance à ce navigateur pendant { $days } jours
+login-trust-browser-hint = Uniquement sur un appareil que vous êtes seul à utiliser. La connexion ici ne demandera alors que votre mot de passe ; vous pouvez révoquer cette confiance sur la page de vos méthodes de connexion.

@@ -109,3 +109,5 @@ admin-users-required = Tem de configurar um método no próximo início de sess�
 admin-users-grace = Pode iniciar sessão sem método até { $until }
 admin-users-none = Todos os utilizadores abrangidos pela política têm um método de início de sessão.
 admin-users-incomplete = A lista parou no seu limite: nem todos os utilizadores são mostrados.
+admin-trusted-revoke-button = Revogar todos os navegadores de confiança de { $user }
+admin-trusted-revoke-hint = Cada um dos seus navegadores pedirá um código no próximo início de sessão.

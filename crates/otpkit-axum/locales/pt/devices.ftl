@@ -81,3 +81,18 @@ sessions-ended-others = { $n ->
     [one] Foi terminada 1 outra sessão.
    *[other] Foram terminadas { $n } outras sessões.
 }
+# Navegadores de confiança («Confiar neste navegador» no passo do código).
+trusted-title = Navegadores de confiança
+trusted-hint = Estes navegadores iniciam a sua sessão só com a palavra-passe. Revogue o que já não usa ou não reconhece.
+trusted-caption = Os seus navegadores de confiança e o que pode fazer com cada um
+trusted-col-trusted = De confiança desde
+trusted-revoke-button = Revogar
+trusted-revoke-label = Revogar { $description }
+trusted-revoke-all-button = Revogar todos os navegadores de confiança
+trusted-none = Não confia em nenhum navegador. Marque «Confiar neste navegador» ao introduzir um código para adicionar um.
+trusted-revoked-one = Esse navegador voltará a pedir um código.
+trusted-revoked-all = { $n ->
+    [0] Não confiava em nenhum navegador.
+    [one] 1 navegador voltará a pedir um código.
+   *[other] { $n } navegadores voltarão a pedir um código.
+}

@@ -35,3 +35,5 @@ login-signed-out = Terminou a sessão.
 login-signed-out-title = Sessão terminada
 login-not-signed-in = Não tem sessão iniciada.
 login-sign-out-question = Quer terminar a sessão?
+login-trust-browser = Confiar neste navegador durante { $days } dias
+login-trust-browser-hint = Só num dispositivo que apenas você usa. Iniciar sessão aqui passará a pedir só a palavra-passe; pode revogar isto na página dos seus métodos de início de sessão.

@@ -47,6 +47,10 @@ status!(
     /// `"ended"`: sessions were signed out.
     EndedStatus: Ended
 );
+status!(
+    /// `"revoked"`: trusted browsers were revoked.
+    RevokedStatus: Revoked
+);
 
 /// `GET /session`: the session's level and CSRF token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -312,6 +316,37 @@ pub struct SessionsEnded {
     pub count: u64,
     /// `ended`.
     pub status: EndedStatus,
+}
+
+/// Trusted browsers were revoked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TrustRevoked {
+    /// How many.
+    pub count: u64,
+    /// `revoked`.
+    pub status: RevokedStatus,
+}
+
+/// A browser the user trusted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TrustedBrowserInfo {
+    /// Its record's id (for `POST /devices/trusted/{id}/revoke/`).
+    pub id: i64,
+    /// The browser and system in words ("Firefox on Linux"), in the request's language.
+    pub description: String,
+    /// When it was trusted, RFC 3339.
+    pub created_at: String,
+    /// When it last skipped the code step, RFC 3339.
+    pub last_seen_at: String,
+    /// When the trust ends, RFC 3339.
+    pub expires_at: String,
+}
+
+/// `GET /devices/trusted/`: the user's trusted browsers that have not expired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TrustedBrowsers {
+    /// Newest first.
+    pub browsers: Vec<TrustedBrowserInfo>,
 }
 
 /// A device in the admin area's list.

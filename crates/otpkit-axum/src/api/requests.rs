@@ -206,6 +206,14 @@ pub struct SessionPath {
     pub handle: String,
 }
 
+/// A trusted browser in a route's path: its record's id (from `GET /devices/trusted/`).
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TrustedPath {
+    /// The record's id.
+    pub id: i64,
+}
+
 /// The query of a login page.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -37,6 +37,10 @@ pub(crate) struct Page {
     lang: Lang,
     /// The request's `User-Agent`, recorded when the session signs in ("Your sessions").
     pub(crate) agent: Option<String>,
+    /// The request's trusted-browser cookie, if any ([`crate::trusted`]).
+    pub(crate) trusted_cookie: Option<String>,
+    /// Whether the request's host is a loopback name or address (cookies without `Secure`).
+    pub(crate) loopback: bool,
 }
 
 /// The page extractor's refusal: the request has no tower-sessions `Session`, because
@@ -90,6 +94,8 @@ impl Page {
                 .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
+            trusted_cookie: crate::trusted::cookie_of(&parts.headers),
+            loopback: crate::trusted::is_loopback(&parts.headers),
         };
         parts.extensions.insert(page.clone());
         Some(page)

@@ -182,6 +182,15 @@ pub(crate) fn own_devices(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> 
     router
         .route(&at("/devices/"), get(devices::list))
         .route(&at("/devices/sessions/"), get(devices::sessions::list))
+        .route(&at("/devices/trusted/"), get(devices::trusted::list))
+        .route(
+            &at("/devices/trusted/{id}/revoke/"),
+            post(devices::trusted::revoke),
+        )
+        .route(
+            &at("/devices/trusted/revoke-all/"),
+            post(devices::trusted::revoke_all),
+        )
         .route(
             &at("/devices/sessions/{handle}/end/"),
             post(devices::sessions::end),
@@ -212,6 +221,10 @@ pub(crate) fn admin_area(router: Router<OtpKit>, at: At<'_>) -> Router<OtpKit> {
         .route(&at("/admin/"), get(admin::list))
         .route(&at("/admin/reset-throttling/"), post(actions::bulk_reset))
         .route(&at("/admin/sessions/end/"), post(admin::sessions::end_all))
+        .route(
+            &at("/admin/trusted/revoke/"),
+            post(devices::trusted::admin_revoke),
+        )
         .route(
             &at("/admin/users/without-2fa/"),
             get(admin::compliance::list),

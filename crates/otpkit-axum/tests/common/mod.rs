@@ -213,6 +213,8 @@ pub struct TestApp {
     pub index: Option<otpkit_sqlite::SqliteSessionStore>,
     /// The kit of `app`.
     pub kit: OtpKit,
+    /// The trust store of `app`'s kit ([`app_trusted`]); `None`: no trusted browsers.
+    pub trust: Option<otpkit::trust::MemoryTrustStore>,
 }
 
 pub const T0: i64 = 1_767_261_600; // 2026-01-01T10:00:00Z
@@ -237,6 +239,12 @@ pub fn app_no_mailer() -> TestApp {
     build(|_| {}, |_| {}, false, false)
 }
 
+/// The application with a trust store (trusted browsers, grace periods) and the web
+/// settings changed by `f`.
+pub fn app_trusted(f: impl FnOnce(&mut WebSettings)) -> TestApp {
+    build_with(|_| {}, f, true, false, true)
+}
+
 /// The application on otpkit-sqlite's durable session store (in memory, on the test's
 /// clock), whose index by user the kit has (`OtpKitBuilder::user_sessions`): "Your
 /// sessions" is on. The engine's settings are changed by `f`.
@@ -258,6 +266,22 @@ fn build(
     web_settings: impl FnOnce(&mut WebSettings),
     with_mailer: bool,
     with_index: bool,
+) -> TestApp {
+    build_with(
+        engine_settings,
+        web_settings,
+        with_mailer,
+        with_index,
+        false,
+    )
+}
+
+fn build_with(
+    engine_settings: impl FnOnce(&mut Settings),
+    web_settings: impl FnOnce(&mut WebSettings),
+    with_mailer: bool,
+    with_index: bool,
+    with_trust: bool,
 ) -> TestApp {
     let mut settings = Settings::default();
     engine_settings(&mut settings);
@@ -304,6 +328,10 @@ fn build(
         .hooks(hooks.clone());
     if let Some(index) = &index {
         kit = kit.user_sessions(index.clone());
+    }
+    let trust = with_trust.then(otpkit::trust::MemoryTrustStore::new);
+    if let Some(store) = &trust {
+        kit = kit.trust_store(store.clone());
     }
     let kit = kit.build();
     let sessions = SessionStore::default();
@@ -400,6 +428,7 @@ fn build(
         routes,
         index,
         kit,
+        trust,
     }
 }
 
@@ -478,6 +507,8 @@ pub struct Client {
     pub lang: Option<String>,
     /// Sent as `User-Agent` with every request, when set.
     pub agent: Option<String>,
+    /// The trusted-browser cookie, kept like the session cookie.
+    pub trusted: Option<String>,
 }
 
 impl Client {
@@ -488,6 +519,7 @@ impl Client {
             see_other: None,
             lang: None,
             agent: None,
+            trusted: None,
         }
     }
 
@@ -499,6 +531,7 @@ impl Client {
             see_other: None,
             lang: None,
             agent: None,
+            trusted: None,
         }
     }
 
@@ -508,6 +541,8 @@ impl Client {
         F: AsyncFnOnce(&mut TestClient) -> Result<TestResponse, TestError>,
     {
         self.kit.set_cookie("id", self.cookie.as_deref());
+        self.kit
+            .set_cookie("otpkit_trusted_browser", self.trusted.as_deref());
         let mut kit = match &self.lang {
             Some(l) => self
                 .kit
@@ -520,6 +555,7 @@ impl Client {
         }
         let r = f(&mut kit).await.unwrap();
         self.cookie = kit.cookie("id").map(str::to_owned);
+        self.trusted = kit.cookie("otpkit_trusted_browser").map(str::to_owned);
         r
     }
 

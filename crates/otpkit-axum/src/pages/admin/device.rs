@@ -118,6 +118,7 @@ async fn render_device(page: &Page, d: &Device, flash: &Flash) -> Result<Respons
                 info => &flash.info,
                 form => &flash.fields,
                 end_sessions_url => kit.user_sessions().is_some().then(|| kit.url("/admin/sessions/end/")),
+                revoke_trusted_url => kit.trust().is_some().then(|| kit.url("/admin/trusted/revoke/")),
             },
         )
         .await)

@@ -25,6 +25,7 @@ use crate::pages::context::Page;
 use crate::pages::form::{Fields, Form};
 use crate::pages::refusal::{OrInternal, PageError};
 use crate::session::SessionAdapter;
+use crate::trusted::RevokeReason;
 use crate::web::{audit, secure};
 use crate::your_sessions::{audit_ended, end_verified_by};
 
@@ -231,7 +232,8 @@ async fn remove_device(
 }
 
 /// After the removal of `user`'s device `pid`: ends the sessions it verified, except the
-/// current one (docs/behaviour.md §7.7.1), and records how many; `actor` removed it.
+/// current one (docs/behaviour.md §7.7.1), and records how many; revokes the user's trusted
+/// browsers; `actor` removed it.
 pub(crate) async fn end_sessions_of_removed(
     page: &Page,
     user: &otpkit::UserId,
@@ -245,6 +247,11 @@ pub(crate) async fn end_sessions_of_removed(
     if n > 0 {
         audit_ended("device_removed", actor, user, pid, n);
     }
+    // Every browser the user trusted asks for a code again (docs/behaviour.md §7.12).
+    page.kit
+        .revoke_trusted_browsers(user, RevokeReason::DeviceRemoved, actor)
+        .await
+        .or_internal()?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 pub(crate) mod actions;
 pub(crate) mod confirm;
 pub(crate) mod sessions;
+pub(crate) mod trusted;
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
@@ -224,6 +225,7 @@ async fn render_list(
         rows.push(row(page, d, current.as_deref(), flash).await);
     }
     let sessions = sessions::rows(page, user).await?;
+    let trusted = trusted::rows(page, user).await?;
     // An error of one device's name field is shown next to it, not on top of the page.
     let rename_failed = flash.get(RENAME_FIELD).is_some();
     Ok(page
@@ -239,6 +241,8 @@ async fn render_list(
                 regenerate_url => kit.url("/devices/backup-codes/regenerate/"),
                 sessions => sessions,
                 end_others_url => kit.url("/devices/sessions/end-others/"),
+                trusted => trusted,
+                revoke_all_url => kit.url("/devices/trusted/revoke-all/"),
             },
         )
         .await)

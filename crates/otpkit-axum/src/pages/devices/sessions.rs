@@ -58,7 +58,11 @@ pub(crate) async fn listed(page: &Page, user: &UserId) -> Result<Option<Vec<List
 /// The browser and system of a session in words: "Firefox on Linux", "Firefox", "A browser
 /// on Linux" or "Unknown browser".
 pub(crate) fn description(page: &Page, agent: Option<&str>) -> String {
-    let a = describe(agent.unwrap_or(""));
+    agent_text(page, describe(agent.unwrap_or("")))
+}
+
+/// An [`Agent`](crate::user_agent::Agent) in words, as [`description`].
+pub(crate) fn agent_text(page: &Page, a: crate::user_agent::Agent) -> String {
     match (a.browser, a.os) {
         (Some(b), Some(os)) => page.t_with(
             "sessions-agent",

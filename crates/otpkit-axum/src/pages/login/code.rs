@@ -155,7 +155,20 @@ pub(crate) async fn code_step(
 ) -> Result<Response, PageError> {
     let selected = chosen(devices, fields).map(Device::persistent_id);
     match try_code(page, user, devices, fields).await? {
-        Step::Verified(d) => complete(page, user, &d, next).await,
+        Step::Verified(d) => {
+            let mut resp = complete(page, user, &d, next).await?;
+            // "Trust this browser", ticked on the sign-in's code step.
+            if flow == Flow::Login && fields.non_empty("trust_browser").is_some() {
+                let cookie =
+                    crate::trusted::trust(&page.kit, user, page.agent.as_deref(), page.loopback)
+                        .await
+                        .map_err(|()| PageError::Internal)?;
+                if let Some(c) = cookie {
+                    resp.headers_mut().append(http::header::SET_COOKIE, c);
+                }
+            }
+            Ok(resp)
+        }
         Step::Challenge(p, pid) => {
             if page.json {
                 return Ok(secure(p.into_json()));

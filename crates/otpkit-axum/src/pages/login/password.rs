@@ -60,6 +60,13 @@ pub(crate) async fn first_factor(
     if devices.is_empty() {
         return without_device(page, flow, &user, next).await;
     }
+    if flow == Flow::Login {
+        let cookie = page.trusted_cookie.as_deref();
+        let trusted = crate::trusted::used(kit, cookie, &user).await;
+        if trusted.map_err(|()| PageError::Internal)?.is_some() {
+            return trusted_sign_in(page, &user, &devices, next).await;
+        }
+    }
     let has_token = fields.non_empty("otp_token").is_some();
     let has_challenge = fields.non_empty("otp_challenge").is_some();
     if has_token || has_challenge {
@@ -133,4 +140,32 @@ async fn enrol_first(page: &Page, user: &UserId, next: &str) -> Result<Response,
         return Ok(secure(p.into_json()));
     }
     Ok(secure(found(&setup)))
+}
+
+/// The password on a trusted browser: no code step. The session is verified by the user's
+/// most recently used device and marked as trusted ([`crate::trusted`]).
+async fn trusted_sign_in(
+    page: &Page,
+    user: &UserId,
+    devices: &[otpkit::Device],
+    next: &str,
+) -> Result<Response, PageError> {
+    let kit = &page.kit;
+    page.store().remove(PENDING_KEY).await?;
+    let Some(device) = super::view::match_first(devices).or(devices.first()) else {
+        return Err(PageError::Internal);
+    };
+    crate::trusted::sign_in(kit, &page.session, user, device)
+        .await
+        .map_err(|()| PageError::Internal)?;
+    page.store().rotate_csrf().await?;
+    crate::your_sessions::record_agent(&page.session, page.agent.as_deref())
+        .await
+        .or_internal()?;
+    let to = page.next_or_default(Some(next));
+    if page.json {
+        let pid = Some(device.persistent_id());
+        return level_changed(page, LevelStatus::Verified, pid, Some(to)).await;
+    }
+    Ok(secure(found(&to)))
 }

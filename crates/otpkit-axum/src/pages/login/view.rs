@@ -288,10 +288,13 @@ pub(crate) fn code_step_context(page: &Page, v: &View<'_>, flash: &Flash) -> min
     let recent = shown
         .last_generated_at()
         .is_some_and(|t| page.kit.engine().now().millis_since(t) < validity);
+    let trust_days = (v.flow == Flow::Login && page.kit.trust().is_some())
+        .then(|| page.kit.web_settings().trust_browser_days);
     context! {
         method => method::shown(shown, asked || recent, sends_email),
         others => method::others(&typed, shown, href, sends_email),
         steps => steps,
+        trust_days => trust_days,
     }
 }
 
