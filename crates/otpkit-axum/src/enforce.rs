@@ -109,8 +109,9 @@ impl OtpKit {
         }
     }
 
-    /// Where `user` stands under the policy now. Without a grace period (the default) a
-    /// covered user without a method is [`Compliance::Required`].
+    /// Where `user` stands under the policy now, as far as the user is concerned: a covered
+    /// user without a method is [`Compliance::Required`] — the grace period, when one is
+    /// configured, is found at sign-in and kept in that session (the guards read it there).
     pub async fn compliance(&self, user: &UserId) -> Result<Compliance, otpkit::Error> {
         if !self.enforce_covers(user).await {
             return Ok(Compliance::NotCovered);
@@ -124,6 +125,43 @@ impl OtpKit {
         }
         Ok(Compliance::Required)
     }
+}
+
+/// The session key holding the end of the signed-in user's grace period (set at sign-in).
+pub(crate) const GRACE_KEY: &str = "otpkit_grace_until";
+
+/// At the sign-in of a covered user without a method: the end of their grace period if it
+/// has not passed — started now at their first sign-in under the policy (stored in the trust
+/// store) — or `None` (no grace configured, or it is over).
+pub(crate) async fn grace_at_sign_in(
+    kit: &OtpKit,
+    user: &UserId,
+) -> Result<Option<Timestamp>, otpkit::store::StoreError> {
+    let days = kit.web_settings().enforce_grace_days;
+    let Some(store) = kit.inner.trust.as_deref().filter(|_| days > 0) else {
+        return Ok(None);
+    };
+    let now = kit.engine().now();
+    let start = store.grace_started(user, now).await?;
+    let until = start.add_secs(i64::from(days) * 86_400);
+    if start == now {
+        audit("grace_started", user);
+    }
+    if now < until {
+        return Ok(Some(until));
+    }
+    audit("grace_expired", user);
+    Ok(None)
+}
+
+/// The end of the grace period this session's sign-in found, if it has not passed.
+pub(crate) async fn session_grace(
+    kit: &OtpKit,
+    session: &tower_sessions::Session,
+) -> Option<Timestamp> {
+    let until = session.get_value(GRACE_KEY).await.ok().flatten()?;
+    let until: Timestamp = serde_json::from_value(until).ok()?;
+    (kit.engine().now() < until).then_some(until)
 }
 
 /// Records a policy step in the audit log (target `otpkit::audit`, event `policy`): what

@@ -226,8 +226,17 @@ impl OtpRequired {
             // anything else; the others pass `if_configured` without one.
             match kit.compliance(user).await {
                 Ok(Compliance::Required) => {
-                    let setup = kit.url("/devices/new/");
-                    return Err(reject(RejectionKind::Enrol { url: setup }));
+                    let in_grace = match parts.extensions.get::<tower_sessions::Session>() {
+                        Some(s) => crate::enforce::session_grace(&kit, s).await.is_some(),
+                        None => false,
+                    };
+                    if !in_grace {
+                        let setup = kit.url("/devices/new/");
+                        return Err(reject(RejectionKind::Enrol { url: setup }));
+                    }
+                    if self.if_configured {
+                        return Ok(state);
+                    }
                 }
                 Ok(Compliance::Enrolled) => {}
                 Ok(Compliance::NotCovered | Compliance::Grace { .. }) if self.if_configured => {

@@ -346,6 +346,18 @@ mod tests {
     }
 
     #[test]
+    fn the_two_step_policy_is_read_and_checked() {
+        assert_eq!(
+            one("OTPKIT_ENFORCE_2FA", " Staff ").map(|s| s.enforce_2fa),
+            Ok(Enforce::Staff)
+        );
+        assert_eq!(with(&[]).map(|s| s.enforce_2fa), Ok(Enforce::Off));
+        let e = one("OTPKIT_ENFORCE_2FA", "sometimes").unwrap_err();
+        assert_eq!(e.name(), "OTPKIT_ENFORCE_2FA");
+        assert_eq!(with(&[]).map(|s| s.trust_browser_days), Ok(30));
+    }
+
+    #[test]
     fn ranges_are_the_table() {
         let ranges: Vec<(&str, u64, u64)> = NUMBERS
             .iter()
@@ -356,6 +368,8 @@ mod tests {
             [
                 ("OTPKIT_PENDING_LOGIN_TTL", 60, 900),
                 ("OTPKIT_REAUTH_MAX_AGE", 60, 3600),
+                ("OTPKIT_TRUST_BROWSER_DAYS", 0, 365),
+                ("OTPKIT_ENFORCE_GRACE_DAYS", 0, 365),
                 ("OTPKIT_MAX_BODY_BYTES", 1, 1 << 30),
             ]
         );
@@ -385,7 +399,11 @@ mod tests {
                 (field.set)(&mut c, v);
                 c.validate().unwrap();
             }
-            for v in [spec.max + 1, spec.min - 1] {
+            // 0 is the lowest of some: nothing below it to refuse.
+            for v in [Some(spec.max + 1), spec.min.checked_sub(1)]
+                .into_iter()
+                .flatten()
+            {
                 let err = one(spec.name, &v.to_string()).unwrap_err();
                 assert_eq!(err.name(), spec.name);
                 assert_eq!(

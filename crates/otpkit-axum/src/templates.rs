@@ -265,6 +265,7 @@
 //! | `kind_methods` | list | the methods with a web step of their own that offer an enrolment ([`crate::extension::KindStep::enrolment`]), each with `url`, `title` and `hint` |
 //! | `first` | yes/no | the user has no sign-in method yet |
 //! | `required` | text or none | why the user is here when the two-step policy requires a method ("This site requires two-step verification for your account…") |
+//! | `later` | map or none | in the two-step policy's grace period: `until` (the day it ends, `YYYY-MM-DD`, UTC) and `url` (where "Not now" goes: the sign-in's `next`) |
 //! | `step` | number | `1` |
 //!
 //! Blocks: `content`.

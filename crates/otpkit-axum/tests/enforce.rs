@@ -13,6 +13,7 @@ mod common;
 
 use common::*;
 use http::StatusCode;
+use otpkit::trust::TrustStore;
 use otpkit_axum::enforce::{Compliance, Enforce};
 use otpkit_axum::{OtpKit, SessionPasswordAuth};
 use serde_json::json;
@@ -219,4 +220,57 @@ async fn the_admin_area_lists_who_has_no_method() {
     let (mut alice, _) = password(&t, "alice").await;
     let r = alice.get("/otp/admin/users/without-2fa/").await;
     assert_eq!(r.status, StatusCode::FOUND);
+}
+
+#[tokio::test]
+async fn a_grace_period_lets_them_in_with_a_reminder_until_it_ends() {
+    let t = app_trusted(|w| {
+        w.enforce_2fa = Enforce::Everyone;
+        w.enforce_grace_days = 7;
+    });
+    let (mut c, r) = password(&t, "nodev").await;
+    assert_eq!(
+        r.location(),
+        "/otp/devices/new/?next=/",
+        "the reminder first"
+    );
+    let page = c.get(&r.location()).await;
+    assert!(
+        page.body
+            .contains("will be required for your account from 2026-01-08."),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(r#"<a href="&#x2f;">continue without it for now</a>"#),
+        "{}",
+        page.body
+    );
+    // Meanwhile, as if the policy did not cover them.
+    assert_eq!(c.get("/if-configured/").await.body, "ok");
+    assert_eq!(
+        c.get("/require-otp/").await.location(),
+        "/otp/verify/?next=/require-otp/"
+    );
+    // Counted from the first sign-in: a day later, still six days left.
+    t.clock.advance_secs(86_400);
+    let (_, r) = password(&t, "nodev").await;
+    assert_eq!(r.location(), "/otp/devices/new/?next=/");
+    // Once it ends, the setup comes first, in the old session too.
+    t.clock.advance_secs(6 * 86_400);
+    let (_, r) = password(&t, "nodev").await;
+    assert_eq!(r.location(), "/otp/devices/new/");
+    assert_eq!(
+        c.get("/if-configured/").await.location(),
+        "/otp/devices/new/"
+    );
+    let start = t
+        .trust
+        .as_ref()
+        .unwrap()
+        .grace_started(&uid("nodev"), otpkit::Timestamp::from_secs(T0 + 999))
+        .await
+        .unwrap();
+    assert_eq!(start, otpkit::Timestamp::from_secs(T0), "stored once");
 }

@@ -611,6 +611,49 @@ async fn admin(t: &TestApp, api: &mut Api) {
 
 /// "Your sessions" (on a store with an index): the list, ending one, ending the others, an
 /// administrator ending a user's sessions; and 404 for another user's handle.
+/// Trusted browsers on a site with a trust store: trust, list, revoke one, revoke all,
+/// the administrator's revocation.
+async fn trusted_browsers(api: &mut Api) {
+    let t = app_trusted(|_| {});
+    let (pid, admin_pid) = (totp(&t, "alice").await, totp(&t, "admin").await);
+    let mut c = Client::new(&t);
+    let body = json!({"username": "alice", "password": "pw", "otp_token": code(&t, &pid).await, "trust_browser": "1"});
+    let r = api.post(&mut c, "/otp/login/", body).await;
+    assert_eq!(field(&r, "status"), "verified", "{}", r.body);
+    let r = api.get(&mut c, "/otp/devices/trusted/").await;
+    let id = r.json()["browsers"][0]["id"].as_i64().unwrap();
+    let r = api
+        .post(
+            &mut c,
+            &format!("/otp/devices/trusted/{id}/revoke/"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.json()["count"], 1);
+    let r = api
+        .post(
+            &mut c,
+            &format!("/otp/devices/trusted/{id}/revoke/"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = api
+        .post(&mut c, "/otp/devices/trusted/revoke-all/", json!({}))
+        .await;
+    assert_eq!(r.json()["count"], 0);
+    let mut admin = Client::new(&t);
+    admin.login_totp(&t, "admin", &admin_pid).await;
+    let r = api
+        .post(
+            &mut admin,
+            "/otp/admin/trusted/revoke/",
+            json!({"user": "alice"}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "revoked");
+}
+
 async fn your_sessions(api: &mut Api) {
     let t = app_with_index(|_| {}).await;
     let (pid, admin_pid) = (totp(&t, "alice").await, totp(&t, "admin").await);
@@ -702,6 +745,7 @@ async fn answers_match_the_document() {
     devices(&t, &mut api, &mut c, &pid).await;
     admin(&t, &mut api).await;
     your_sessions(&mut api).await;
+    trusted_browsers(&mut api).await;
     assert_eq!(api.unreached(), Vec::<(String, String)>::new());
 }
 

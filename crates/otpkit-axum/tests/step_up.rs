@@ -114,9 +114,7 @@ async fn only_the_kinds_asked_for_count() {
         serde_json::json!(["test.refusingdevice"])
     );
     // The code step then offers only that kind: alice has none of it.
-    let r = c
-        .get(r.json()["login_url"].as_str().unwrap())
-        .await;
+    let r = c.get(r.json()["login_url"].as_str().unwrap()).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(
         !r.body.contains(&pid),

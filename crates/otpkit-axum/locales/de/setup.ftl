@@ -84,3 +84,5 @@ setup-lost-new-phone = Richten Sie dann hier Ihr neues Telefon ein und entfernen
 setup-lost-admin = Wenn Sie keine Backup-Codes mehr haben, bitten Sie einen Administrator, Ihre Anmeldung zurückzusetzen.
 setup-done-continue = Weiter
 setup-done-manage = Anmeldemethoden verwalten
+setup-grace-reminder = Ab { $until } ist die Bestätigung in zwei Schritten für dein Konto Pflicht. Richte sie jetzt ein oder
+setup-grace-later = mach vorerst ohne weiter

@@ -84,3 +84,5 @@ setup-lost-new-phone = Then set up your new phone here and remove the old one fr
 setup-lost-admin = If you have no backup codes left, ask an administrator to reset your sign-in.
 setup-done-continue = Continue
 setup-done-manage = Manage your sign-in methods
+setup-grace-reminder = Two-step verification will be required for your account from { $until }. Set it up now, or
+setup-grace-later = continue without it for now

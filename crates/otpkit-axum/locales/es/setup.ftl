@@ -84,3 +84,5 @@ setup-lost-new-phone = Después, configure aquí su nuevo teléfono y quite el a
 setup-lost-admin = Si ya no le quedan códigos de respaldo, pida a un administrador que restablezca su inicio de sesión.
 setup-done-continue = Continuar
 setup-done-manage = Gestionar sus métodos de inicio de sesión
+setup-grace-reminder = La verificación en dos pasos será obligatoria para tu cuenta a partir del { $until }. Configúrala ahora, o
+setup-grace-later = continúa sin ella por ahora

@@ -84,3 +84,5 @@ setup-lost-new-phone = Configurez ensuite ici votre nouveau téléphone et retir
 setup-lost-admin = S’il ne vous reste aucun code de secours, demandez à un administrateur de réinitialiser votre connexion.
 setup-done-continue = Continuer
 setup-done-manage = Gérer vos méthodes de connexion
+setup-grace-reminder = La validation en deux étapes sera obligatoire pour votre compte à partir du { $until }. Configurez-la maintenant, ou
+setup-grace-later = continuez sans pour le moment

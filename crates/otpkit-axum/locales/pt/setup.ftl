@@ -84,3 +84,5 @@ setup-lost-new-phone = Depois, configure aqui o novo telemóvel e remova o antig
 setup-lost-admin = Se já não tiver códigos de recuperação, peça a um administrador que reponha o seu início de sessão.
 setup-done-continue = Continuar
 setup-done-manage = Gerir os seus métodos de início de sessão
+setup-grace-reminder = A verificação em dois passos será obrigatória para a sua conta a partir de { $until }. Configure-a agora, ou
+setup-grace-later = continue sem ela por agora

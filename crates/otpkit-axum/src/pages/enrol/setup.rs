@@ -24,7 +24,7 @@ use crate::flash::Flash;
 use crate::kit::OtpKit;
 use crate::pages::access::{fresh_user, signed_in};
 use crate::pages::context::Page;
-use crate::pages::form::Form;
+use crate::pages::form::{Form, Query};
 use crate::pages::refusal::{OrInternal, PageError};
 use crate::web::{found, secure, see_other};
 
@@ -178,7 +178,7 @@ fn methods(page: &Page) -> Vec<SetupMethod> {
         (status = 403, description = "`reauth_required`: the verification is not fresh; `csrf_failed`.", body = crate::api::Refusal),
     )
 )]
-pub(crate) async fn choose(page: Page) -> Result<Response, PageError> {
+pub(crate) async fn choose(page: Page, Query(q): Query) -> Result<Response, PageError> {
     let here = page.kit.url("/devices/new/");
     let user = fresh_user(&page, &here).await?;
     let methods = methods(&page);
@@ -196,10 +196,27 @@ pub(crate) async fn choose(page: Page) -> Result<Response, PageError> {
     } else {
         "setup-choose-title"
     });
-    // Sent here by the two-step policy: say why.
+    // Sent here by the two-step policy: say why (and, in the grace period, until when the
+    // user may go on without, with the way on).
     let required = first
         && page.kit.compliance(&user).await.or_internal()? == crate::enforce::Compliance::Required;
-    let required = required.then(|| page.t("error-enrolment_required"));
+    let grace = match required {
+        true => crate::enforce::session_grace(&page.kit, &page.session).await,
+        false => None,
+    };
+    let later = grace.map(|until| {
+        let next = q
+            .get("next")
+            .filter(|n| crate::web::is_safe_next(n))
+            .map_or_else(
+                || page.kit.web_settings().login_redirect_url.clone(),
+                str::to_owned,
+            );
+        // The day (UTC), as the reminder says it.
+        let day = until.to_rfc3339().get(..10).unwrap_or_default().to_owned();
+        context! { until => day, url => next }
+    });
+    let required = (required && grace.is_none()).then(|| page.t("error-enrolment_required"));
     Ok(page
         .render(
             StatusCode::OK,
@@ -210,6 +227,7 @@ pub(crate) async fn choose(page: Page) -> Result<Response, PageError> {
                 kind_methods => kind_methods(&page),
                 first => first,
                 required => required,
+                later => later,
                 step => 1,
             },
         )

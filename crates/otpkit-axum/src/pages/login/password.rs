@@ -89,11 +89,16 @@ async fn without_device(
     let kit = &page.kit;
     page.store().remove(PENDING_KEY).await?;
     let compliance = kit.compliance(user).await.or_internal()?;
+    let mut grace = None;
     if compliance == Compliance::Required {
-        return enrol_first(page, user, next).await;
+        grace = crate::enforce::grace_at_sign_in(kit, user)
+            .await
+            .or_internal()?;
+        if grace.is_none() {
+            return enrol_first(page, user, next).await;
+        }
     }
-    let grace = matches!(compliance, Compliance::Grace { .. });
-    if !kit.web_settings().login_otp_optional && !grace {
+    if !kit.web_settings().login_otp_optional && grace.is_none() {
         let p = page.problem(Code::NoDevice, "", 0);
         return answer(
             page,
@@ -110,6 +115,20 @@ async fn without_device(
         .await
         .or_internal()?;
     let to = page.next_or_default(Some(next));
+    if let Some(until) = grace {
+        // In the grace period: signed in, reminded on the setup's first page.
+        let v = serde_json::to_value(until).or_internal()?;
+        page.session
+            .insert_value(crate::enforce::GRACE_KEY, v)
+            .await
+            .or_internal()?;
+        if !page.json {
+            let setup = kit.url("/devices/new/");
+            return Ok(secure(found(&crate::web::redirect_url(
+                &setup, "next", &to,
+            ))));
+        }
+    }
     if page.json {
         return level_changed(page, LevelStatus::Authenticated, None, Some(to)).await;
     }
