@@ -43,7 +43,11 @@
 //! run does nothing. Until the schema exists every operation fails with
 //! [`StoreError::Schema`].
 //!
-//! One table, `otpkit_device`; instants are milliseconds since the Unix epoch (UTC):
+//! Migration 1 creates the device table, `otpkit_device`; migrations 2 and 3 the trusted
+//! browsers and the grace records of enforced two-factor sign-in ([`trust`]: `PgStore`,
+//! `MySqlStore` and [`SqlxStore`] are also otpkit's
+//! [`TrustStore`](otpkit::trust::TrustStore)). Instants are milliseconds since the Unix epoch
+//! (UTC). The device table:
 //!
 //! | column | PostgreSQL | MySQL / MariaDB | [`DeviceRecord`] field |
 //! |---|---|---|---|
@@ -202,6 +206,7 @@ mod row;
 pub mod sessions;
 mod sql;
 mod store;
+pub mod trust;
 
 #[cfg(feature = "mysql")]
 pub mod mysql;

@@ -22,15 +22,35 @@ pub(crate) type Embedded = (i64, &'static str, &'static str);
 /// A backend's embedded migrations, from `migrations/<backend>/`.
 macro_rules! embedded {
     ($backend:literal) => {
-        &[(
-            1,
-            "otpkit_device",
-            include_str!(concat!(
-                "../migrations/",
-                $backend,
-                "/0001_otpkit_device.sql"
-            )),
-        )]
+        &[
+            (
+                1,
+                "otpkit_device",
+                include_str!(concat!(
+                    "../migrations/",
+                    $backend,
+                    "/0001_otpkit_device.sql"
+                )),
+            ),
+            (
+                2,
+                "otpkit_trusted_browser",
+                include_str!(concat!(
+                    "../migrations/",
+                    $backend,
+                    "/0002_otpkit_trusted_browser.sql"
+                )),
+            ),
+            (
+                3,
+                "otpkit_policy_grace",
+                include_str!(concat!(
+                    "../migrations/",
+                    $backend,
+                    "/0003_otpkit_policy_grace.sql"
+                )),
+            ),
+        ]
     };
 }
 pub(crate) use embedded;
