@@ -345,8 +345,13 @@ impl OtpKitBuilder {
     ///     .build()
     /// # }
     /// ```
-    pub fn trust_store(mut self, store: impl TrustStore) -> Self {
-        self.trust = Some(Arc::new(store));
+    pub fn trust_store(self, store: impl TrustStore) -> Self {
+        self.trust_store_arc(Arc::new(store))
+    }
+
+    /// [`OtpKitBuilder::trust_store`] with a store already shared.
+    pub fn trust_store_arc(mut self, store: Arc<dyn TrustStore>) -> Self {
+        self.trust = Some(store);
         self
     }
 

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use otpkit::DeviceStore;
+use otpkit::trust::TrustStore;
 use otpkit_cli::deploy::{Deployment, Store};
 
 use crate::sessions::{DemoSessions, SessionSettings};
@@ -28,6 +29,8 @@ pub struct Database {
     pub users: UserStore,
     /// The sessions.
     pub sessions: DemoSessions,
+    /// Trusted browsers and the two-step policy's grace periods, beside the devices.
+    pub trust: Arc<dyn TrustStore>,
 }
 
 impl std::fmt::Debug for Database {
@@ -61,6 +64,13 @@ impl Database {
         store: &Store,
         sessions: Option<&SessionSettings>,
     ) -> anyhow::Result<Database> {
+        let trust: Arc<dyn TrustStore> = match store {
+            Store::Sqlite(s) => Arc::new(s.clone()),
+            Store::Sqlx(s) => Arc::new(s.clone()),
+            _ => anyhow::bail!(
+                "OTPKIT_DATABASE_URL: this kind of database is not supported by the demo"
+            ),
+        };
         let users = match store {
             Store::Sqlite(s) => match s.path_buf() {
                 Some(path) => UserStore::sqlite_file(&path).await,
@@ -80,6 +90,7 @@ impl Database {
             store: store.device_store(),
             users,
             sessions,
+            trust,
         })
     }
 }

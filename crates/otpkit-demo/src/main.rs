@@ -108,6 +108,7 @@ async fn serve(addr: &str) -> anyhow::Result<()> {
     let session_settings = SessionSettings::from_env()?;
     let db = Database::on_with_sessions(&opened.store, session_settings.as_ref()).await?;
     delete_expired_sessions(db.sessions.clone());
+    delete_expired_trust(db.trust.clone());
     let keys = opened.keys;
     if let Some(path) = opened.created_key_file {
         eprintln!(
@@ -197,6 +198,19 @@ fn delete_expired_sessions(sessions: otpkit_demo::DemoSessions) {
             {
                 tracing::warn!(error = %e, "deleting expired sessions failed");
             }
+        }
+    });
+}
+
+/// Deletes expired trusted-browser records every hour (they are refused anyway).
+fn delete_expired_trust(trust: std::sync::Arc<dyn otpkit::trust::TrustStore>) {
+    tokio::spawn(async move {
+        loop {
+            let now = otpkit::Clock::now(&otpkit::SystemClock);
+            if let Err(e) = trust.delete_expired_trusted(now).await {
+                tracing::warn!(error = %e, "deleting expired trusted browsers failed");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
         }
     });
 }

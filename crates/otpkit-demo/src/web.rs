@@ -245,6 +245,7 @@ impl App {
             .kind_step(otpkit_webauthn::web::kind_step(&passkeys))
             .site_name(SITE_NAME)
             .user_sessions(db.sessions.clone())
+            .trust_store_arc(db.trust.clone())
             .build();
         let demo = Demo {
             kit: kit.clone(),

@@ -702,3 +702,60 @@ async fn enforced_enrolment_at_first_login() {
     )
     .await;
 }
+
+/// Trusted browsers (issue 18): "Trust this browser" at the code, sign out, the password
+/// alone signs in; a second session (another client) revokes it, and the browser is asked
+/// for the code again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_this_browser_then_revoke_from_another_session() {
+    run("trusted", &[], |t| async move {
+        t.sign_up("tina", "tina-password-1", None).await;
+        let (totp, _) = t.enrol_totp().await;
+        let mut totp = totp;
+        t.log_out().await;
+        t.password_step("tina", "tina-password-1").await;
+        t.wait("#id_trust_browser").await.click().await.unwrap();
+        t.screenshot("trust-this-browser").await;
+        t.submit_token(&totp.next_code()).await;
+        t.goto("/").await;
+        assert_eq!(t.level().await, "verified");
+        t.log_out().await;
+        // The password alone.
+        t.goto("/otp/login/").await;
+        t.fill("#id_username", "tina").await;
+        t.fill("#id_password", "tina-password-1").await;
+        t.click("main form button[type=submit]").await;
+        t.goto("/").await;
+        assert_eq!(t.level().await, "verified", "no code step on a trusted browser");
+        t.screenshot("signed-in-by-password-alone").await;
+        t.log_out().await;
+        // Another session revokes every trusted browser of tina's.
+        let base = t.demo.at("");
+        let base = base.trim_end_matches('/').to_owned();
+        let revoked = tokio::task::spawn_blocking(move || {
+            let http = common::Http::new(&base);
+            let session = http.try_get_json("/otp/session").unwrap();
+            let csrf = serde_json::from_str::<serde_json::Value>(&session.body).unwrap()["csrf_token"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let body = serde_json::json!({"username": "tina", "password": "tina-password-1", "otp_token": totp.next_code()});
+            let r = http.try_post_json("/otp/login/", &body, &csrf).unwrap();
+            let csrf = serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["csrf_token"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let r = http
+                .try_post_json("/otp/devices/trusted/revoke-all/", &serde_json::json!({}), &csrf)
+                .unwrap();
+            serde_json::from_str::<serde_json::Value>(&r.body).unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!(revoked["count"], 1, "{revoked}");
+        // The browser is asked for the code again.
+        t.password_step("tina", "tina-password-1").await;
+        t.screenshot("code-asked-again").await;
+    })
+    .await;
+}
