@@ -62,6 +62,28 @@ pub enum Command {
     /// Key ring administration.
     #[command(subcommand)]
     Keys(KeysCmd),
+    /// Trusted browsers (the browsers that skip the code step at sign-in).
+    #[command(subcommand)]
+    Trusted(TrustedCmd),
+}
+
+/// `otpkit trusted …`
+#[derive(Debug, Subcommand)]
+pub enum TrustedCmd {
+    /// List USER's trusted browsers that have not expired (never the token or its hash).
+    List {
+        /// The owner.
+        user: String,
+        /// JSON array output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke all of USER's trusted browsers: each asks for a code again. Prints
+    /// `revoked N`.
+    Revoke {
+        /// The owner.
+        user: String,
+    },
 }
 
 /// `otpkit device …`

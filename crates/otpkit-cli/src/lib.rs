@@ -76,6 +76,7 @@ mod keys;
 mod output;
 mod passkeys;
 mod tokens;
+mod trusted;
 
 pub use cli::{
     AddArgs, AddKind, AddTokenArgs, Cli, Command, DeviceCmd, KeysCmd, StaticCmd, ThrottleCmd,
@@ -148,13 +149,16 @@ async fn execute(cli: Cli, options: Options) -> Res {
         return Ok(());
     }
     let ctx = Ctx::open(&store, settings, &deployment, &options)?;
+    if let Command::Trusted(cmd) = cli.command {
+        return trusted::trusted_cmd(&ctx, store.trust_store().as_ref(), cmd).await;
+    }
     dispatch(&ctx, cli.command).await
 }
 
 /// Runs a command that needs the engine.
 async fn dispatch(ctx: &Ctx, command: Command) -> Res {
     match command {
-        Command::Migrate | Command::Keys(KeysCmd::Generate { .. }) => Ok(()),
+        Command::Migrate | Command::Keys(KeysCmd::Generate { .. }) | Command::Trusted(_) => Ok(()),
         Command::Device(cmd) => devices::device_cmd(ctx, cmd).await,
         Command::Static(StaticCmd::AddToken(a)) | Command::AddStaticToken(a) => {
             tokens::add_static_token(ctx, a).await

@@ -35,6 +35,14 @@ impl Store {
         }
     }
 
+    /// The trusted browsers and grace records in the same database.
+    pub fn trust_store(&self) -> Arc<dyn otpkit::trust::TrustStore> {
+        match self {
+            Store::Sqlite(s) => Arc::new(s.clone()),
+            Store::Sqlx(s) => Arc::new(s.clone()),
+        }
+    }
+
     /// Brings otpkit's schema up to date; a no-op when it is current.
     pub async fn migrate(&self) -> Result<(), OpenError> {
         match self {
