@@ -79,12 +79,15 @@
 //! written `CAST(? AS TEXT)`, because the bundled SQLite (built with `SQLITE_ENABLE_STAT4`)
 //! would otherwise recompile such a statement every time a new value is bound.
 //!
-//! # Schema (version 1)
+//! # Schema (version 2)
 //!
 //! Migrations are embedded and versioned with `PRAGMA user_version`;
 //! [`SqliteStore::migrate`] applies the missing ones in one transaction and is a no-op when
 //! the schema is current. Without it, every operation fails with
-//! [`StoreError::Schema`](otpkit::store::StoreError::Schema).
+//! [`StoreError::Schema`](otpkit::store::StoreError::Schema). Version 1 is the device table;
+//! version 2 adds the trusted-browser and grace tables (see "Trusted browsers" below). Each
+//! request needs only the version that created its table: on a version-1 database the
+//! devices work and the trust requests fail with `StoreError::Schema` until `migrate` runs.
 //!
 //! ```sql
 //! CREATE TABLE otpkit_device (
@@ -118,6 +121,29 @@
 //! `user_version`) are its own: [`SqliteSessionStore::migrate`] never touches the device
 //! table, and a database may hold sessions only. The behaviour (tombstones, expiry, the user
 //! index) is [`otpkit_sessions`]'s.
+//!
+//! # Trusted browsers and grace records
+//!
+//! [`SqliteStore`] is also otpkit's [`TrustStore`](otpkit::trust::TrustStore): trusted
+//! browsers (`otpkit_trusted_browser`, only a keyed hash of each cookie token) and the grace
+//! records of enforced two-factor sign-in (`otpkit_policy_grace`), on the same connection
+//! thread and group commit. `use_trusted` is one `UPDATE … RETURNING`, `grace_started` one
+//! `INSERT … ON CONFLICT DO UPDATE … RETURNING` that keeps the stored instant.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use otpkit::trust::TrustStore;
+//! use otpkit_sqlite::SqliteStore;
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let store = SqliteStore::open_and_migrate("sqlite::memory:").await?;
+//! let trust: Arc<dyn TrustStore> = Arc::new(store.clone()); // the same connection thread
+//! let alice = otpkit::UserId::new("alice").unwrap();
+//! let t = otpkit::Timestamp::from_secs(1_700_000_000);
+//! assert_eq!(trust.grace_started(&alice, t).await?, t);
+//! # Ok::<(), otpkit::store::StoreError>(())
+//! # }).unwrap();
+//! ```
 //!
 //! # Features
 //!

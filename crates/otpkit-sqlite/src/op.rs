@@ -6,20 +6,7 @@
 use otpkit::store::StoreError;
 use rusqlite::Connection;
 
-use crate::worker::{Failure, Pending, classify};
-
-/// A table request (implemented by [`Op`]).
-pub(crate) trait TableOp: Send {
-    /// Whether it writes (the group then takes the write lock, and the request a savepoint).
-    fn is_write(&self) -> bool;
-    /// The `user_version` its table needs: 0 for a table with migrations of its own (the
-    /// sessions), otherwise the schema version that created the table.
-    fn schema(&self) -> u32;
-    fn exec(&mut self, conn: &Connection) -> Result<(), Failure>;
-    fn set_err(&mut self, e: StoreError);
-    fn finish(self: Box<Self>);
-    fn fail(self: Box<Self>, e: StoreError);
-}
+use crate::worker::{Failure, Pending, TableOp, classify};
 
 /// A request: `run` inside the group's transaction, the reply after its commit.
 pub(crate) struct Op<T, F> {

@@ -18,7 +18,6 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params, params_from_ite
 use tokio::sync::oneshot;
 
 use crate::checkpoint::{self, Checkpointer};
-use crate::op::TableOp;
 use crate::options::SqliteOptions;
 use crate::schema::{self, RawDevice};
 use crate::stats::Stats;
@@ -111,6 +110,19 @@ pub(crate) enum Job {
     },
     /// A request on another table (`op.rs`): sessions, trusted browsers, grace records.
     Table(Box<dyn TableOp>),
+}
+
+/// A table request (implemented by `op::Op`).
+pub(crate) trait TableOp: Send {
+    /// Whether it writes (the group then takes the write lock, and the request a savepoint).
+    fn is_write(&self) -> bool;
+    /// The `user_version` its table needs: 0 for a table with migrations of its own (the
+    /// sessions), otherwise the schema version that created the table.
+    fn schema(&self) -> u32;
+    fn exec(&mut self, conn: &Connection) -> Result<(), Failure>;
+    fn set_err(&mut self, e: StoreError);
+    fn finish(self: Box<Self>);
+    fn fail(self: Box<Self>, e: StoreError);
 }
 
 /// How one request's execution went wrong.

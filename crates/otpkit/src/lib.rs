@@ -30,8 +30,8 @@ pub mod trust;
 pub mod user;
 
 /// The attribute that the async traits an application implements need: [`DeviceStore`],
-/// [`UserDirectory`], [`Mailer`](mailer::Mailer), [`SendLimiter`](send_limit::SendLimiter)
-/// and [`OtpSession`](session::OtpSession). It is re-exported so that an implementation needs
+/// [`TrustStore`], [`UserDirectory`], [`Mailer`](mailer::Mailer),
+/// [`SendLimiter`](send_limit::SendLimiter) and [`OtpSession`](session::OtpSession). It is re-exported so that an implementation needs
 /// no `async-trait` dependency of its own: write `#[otpkit::async_trait]` above the `impl`.
 ///
 /// Why not native `async fn` in traits: otpkit holds these as trait objects

@@ -5,7 +5,7 @@
 //! the trait).
 //!
 //! The tables come with the device store's migrations 2 and 3 (`otpkit migrate`); until they
-//! ran, these operations fail with [`StoreError::Schema`](otpkit::store::StoreError::Schema)
+//! ran, these operations fail with [`StoreError::Schema`]
 //! while the devices work. Each operation is one statement in autocommit, except
 //! `use_trusted` and `grace_started` on MySQL:
 //!
