@@ -8,7 +8,7 @@ use otpkit::{Engine, Rejection, Settings, UserId};
 use otpkit_sessions::UserSessions;
 
 use crate::auth::Authentication;
-use crate::enforce::EnforceRule;
+use crate::enforce_policy::EnforceRule;
 use crate::error::{Code, Messages};
 use crate::i18n::{Catalogue, CatalogueError};
 use crate::session::PendingClaims;

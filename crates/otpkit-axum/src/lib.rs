@@ -324,6 +324,7 @@ struct ReadmeDoctests;
 pub mod api;
 pub mod auth;
 pub mod enforce;
+mod enforce_policy;
 pub mod error;
 pub mod extension;
 mod fault;

@@ -256,30 +256,35 @@ pub(crate) async fn resolve(kit: &OtpKit, session: &Session) -> OtpState {
             {
                 return OtpState::unavailable(Some(user));
             }
-            let read = |key: &'static str| async move {
-                session
-                    .get_value(key)
-                    .await
-                    .map(|v| v.and_then(|v| serde_json::from_value::<Timestamp>(v).ok()))
-            };
-            let (Ok(verified_at), Ok(trusted_at)) =
-                (read(VERIFIED_AT_KEY).await, read(TRUSTED_KEY).await)
-            else {
-                return OtpState::unavailable(Some(user));
-            };
-            OtpState {
-                user: Some(user),
-                device: Some(d),
-                verified_at,
-                trusted: trusted_at.is_some() && trusted_at == verified_at,
-                pending: None,
-                unavailable: false,
-            }
+            verified(session, user, d).await
         }
         Ok(_) => match forget(session).await {
             Ok(()) => authenticated,
             Err(()) => OtpState::unavailable(Some(user)),
         },
+    }
+}
+
+/// The state of a session that device `d` of `user` verified: with the instant of that
+/// verification and whether a trusted browser made it.
+async fn verified(session: &Session, user: UserId, d: Device) -> OtpState {
+    let read = |key: &'static str| async move {
+        session
+            .get_value(key)
+            .await
+            .map(|v| v.and_then(|v| serde_json::from_value::<Timestamp>(v).ok()))
+    };
+    let (Ok(verified_at), Ok(trusted_at)) = (read(VERIFIED_AT_KEY).await, read(TRUSTED_KEY).await)
+    else {
+        return OtpState::unavailable(Some(user));
+    };
+    OtpState {
+        user: Some(user),
+        device: Some(d),
+        verified_at,
+        trusted: trusted_at.is_some() && trusted_at == verified_at,
+        pending: None,
+        unavailable: false,
     }
 }
 

@@ -34,7 +34,7 @@
 
 use otpkit::settings::env::{self, BoolField, EnvError, Number, NumberField};
 
-use crate::enforce::Enforce;
+use crate::enforce_policy::Enforce;
 
 /// Every environment variable [`WebSettings`] reads.
 pub const WEB_SETTING_NAMES: [&str; 14] = [

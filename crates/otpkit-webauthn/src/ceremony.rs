@@ -12,11 +12,12 @@ use webauthn_rs::prelude::{
 
 use std::sync::{Arc, Mutex};
 
+use crate::handle::anchored_handle;
 use crate::kind::{
     BINDING_TAG, Ceremony, MAX_RESPONSE_BYTES, MODEL_LABEL, Step, WebauthnDevice,
     credential_id_text, state_error,
 };
-use crate::passwordless::{Passwordless, anchored_handle};
+use crate::mode::Passwordless;
 use crate::refusal::Refusal;
 use crate::rp::RelyingParty;
 
@@ -183,6 +184,18 @@ impl Passkeys {
             .collect())
     }
 
+    /// The name people see in their passkey manager: the user directory's display name (as
+    /// the otpauth account name), else the user id.
+    async fn display_name(&self, user: &UserId) -> String {
+        self.engine
+            .users()
+            .lookup(user)
+            .await
+            .and_then(|i| i.display_name)
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| user.as_str().to_owned())
+    }
+
     /// A new ceremony around webauthn-rs's `step`, bound to `binding` for this device.
     fn ceremony(
         &self,
@@ -217,14 +230,7 @@ impl Passkeys {
             .iter()
             .filter_map(|(_, s)| s.credential.as_ref().map(|c| c.cred_id().clone()))
             .collect();
-        let display = self
-            .engine
-            .users()
-            .lookup(user)
-            .await
-            .and_then(|i| i.display_name)
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| user.as_str().to_owned());
+        let display = self.display_name(user).await;
         let webauthn = self
             .settings
             .rp
@@ -245,8 +251,6 @@ impl Passkeys {
                 // A user's first passkey names the user's handle after its own record, so
                 // that a passwordless sign-in finds the account at once.
                 let handle = handle.unwrap_or_else(|| anchored_handle(ctx.persistent_id()));
-                // The name people see in their passkey manager: the user directory's
-                // display name (as the otpauth account name), else the user id.
                 let start =
                     webauthn.start_passkey_registration(handle, &display, &display, Some(exclude));
                 let (mut options, state) = match start {

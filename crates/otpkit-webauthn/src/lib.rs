@@ -73,7 +73,9 @@
 
 mod aaguid;
 mod ceremony;
+mod handle;
 mod kind;
+mod mode;
 mod passwordless;
 mod refusal;
 mod rp;
@@ -87,7 +89,8 @@ pub use ceremony::{
     RegistrationStart,
 };
 pub use kind::{Ceremony, MAX_RESPONSE_BYTES, MODEL_LABEL, Step, WebauthnDevice};
-pub use passwordless::{Passwordless, PendingSignIn, SignInOutcome};
+pub use mode::Passwordless;
+pub use passwordless::{PendingSignIn, SignInOutcome};
 pub use refusal::Refusal;
 pub use rp::RelyingParty;
 /// webauthn-rs, re-exported for its option and response types.

@@ -32,44 +32,11 @@ use webauthn_rs::prelude::{
 };
 
 use crate::ceremony::{CeremonyOutcome, PasskeyError, Passkeys};
+use crate::handle::anchor_of;
 use crate::kind::{BINDING_TAG, Ceremony, MAX_RESPONSE_BYTES, MODEL_LABEL, Step, WebauthnDevice};
+use crate::mode::Passwordless;
 use crate::refusal::Refusal;
 use crate::rp::RelyingParty;
-
-/// Whether, and for which accounts, a passkey alone signs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Passwordless {
-    /// Passkeys are a second factor only (the default).
-    #[default]
-    Off,
-    /// A discoverable passkey signs in, for accounts that also have another confirmed way
-    /// to sign in (an authenticator app, backup codes, email codes): losing the passkey
-    /// never leaves only the password.
-    WithFallback,
-    /// A discoverable passkey signs in, also for accounts whose only sign-in methods are
-    /// passkeys.
-    PasskeyOnly,
-}
-
-impl Passwordless {
-    /// `off`, `with-fallback` or `passkey-only` (the demo's `OTPKIT_WEBAUTHN_PASSWORDLESS`).
-    ///
-    /// ```
-    /// use otpkit_webauthn::Passwordless;
-    /// assert_eq!(Passwordless::parse("passkey-only"), Some(Passwordless::PasskeyOnly));
-    /// assert_eq!(Passwordless::parse("on"), Some(Passwordless::WithFallback));
-    /// assert_eq!(Passwordless::parse("maybe"), None);
-    /// ```
-    pub fn parse(s: &str) -> Option<Passwordless> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "off" | "0" | "false" | "" => Some(Passwordless::Off),
-            "with-fallback" | "on" | "1" | "true" => Some(Passwordless::WithFallback),
-            "passkey-only" => Some(Passwordless::PasskeyOnly),
-            _ => None,
-        }
-    }
-}
 
 /// A started passwordless sign-in, kept server side by the caller until the finish (and
 /// removed there: it is single use). Nothing in it is secret; it must not reach the client.
@@ -118,33 +85,6 @@ pub enum SignInOutcome {
         /// Why.
         refusal: Refusal,
     },
-}
-
-/// The user handle of a user's first passkey: its record id (the low 48 bits) and random
-/// bits, as a version 8 UUID, so that a passwordless sign-in reads where to look.
-pub(crate) fn anchored_handle(pid: &str) -> Uuid {
-    let id = pid
-        .rsplit_once('/')
-        .and_then(|(_, id)| id.parse::<u64>().ok())
-        .filter(|id| *id < 1 << 48);
-    let Some(id) = id else {
-        return Uuid::new_v4();
-    };
-    let mut b = *Uuid::new_v4().as_bytes();
-    b[..6].copy_from_slice(&id.to_be_bytes()[2..]);
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    Uuid::from_bytes(b)
-}
-
-/// The record id an [`anchored_handle`] names.
-fn anchor_of(handle: &Uuid) -> Option<u64> {
-    if handle.get_version_num() != 8 {
-        return None;
-    }
-    let mut id = [0u8; 8];
-    id[2..].copy_from_slice(&handle.as_bytes()[..6]);
-    Some(u64::from_be_bytes(id))
 }
 
 /// The most unexpired passwordless ceremonies one passkey remembers (each needs a real
@@ -346,22 +286,5 @@ impl Passkeys {
             }
             query.after_id = Some(last);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_anchored_handle_names_its_record_and_is_a_version_8_uuid() {
-        let h = anchored_handle("otp_webauthn.webauthndevice/123456789");
-        assert_eq!(h.get_version_num(), 8);
-        assert_eq!(anchor_of(&h), Some(123_456_789));
-        assert_ne!(h, anchored_handle("otp_webauthn.webauthndevice/123456789"));
-        assert_eq!(anchor_of(&Uuid::new_v4()), None);
-        // An id beyond 48 bits gets a random handle (found by the search).
-        let big = format!("x/{}", 1u64 << 50);
-        assert_eq!(anchored_handle(&big).get_version_num(), 4);
     }
 }

@@ -605,7 +605,7 @@ async fn a_passkey_added_from_the_page_goes_on_to_the_backup_codes() {
     let app = app(&rig);
     let mut c = client(&app, &rig);
     c.sign_in("alice", "wonderland").await.unwrap();
-    let mut register = async |c: &mut TestClient, key: &mut Key| {
+    let register = async |c: &mut TestClient, key: &mut Key| {
         let r = c.post_json(REGISTER, &json!({})).await.unwrap();
         let body = r.json();
         let options: CreationChallengeResponse =
