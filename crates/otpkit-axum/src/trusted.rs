@@ -5,7 +5,7 @@
 //!
 //! A later sign-in with the password from that browser skips the code step: the record is
 //! used in one atomic step (the user's, not expired), and the session is verified by the
-//! user's most recently used device, marked as *trusted* ([`OtpState::is_trusted`]). A
+//! user's most recently used device, marked as *trusted* ([`OtpState::is_trusted`](crate::OtpState::is_trusted)). A
 //! trusted session passes [`otp_required`](crate::otp_required) and
 //! [`Verified`](crate::Verified), but never step-up ([`StepUp`](crate::StepUp), whose rule
 //! otpkit's own device management and admin area use) nor the admin area, and it is not

@@ -121,3 +121,27 @@ pub(crate) async fn admin_fresh(page: &Page, state: &OtpState, at: &str) -> Resu
     };
     require_fresh(page, state, user, at).await
 }
+
+/// The opening of an administrator's action on a user (a form with `user` and `next`): a
+/// verified staff session with a fresh verification; answers it and where the HTML answer
+/// goes back to (the form's safe `next`, else the admin list).
+pub(crate) async fn admin_action(
+    page: &Page,
+    fields: &super::form::Fields,
+) -> Result<(OtpState, String), PageError> {
+    let admin = admin(page).await?;
+    let back = fields
+        .get("next")
+        .filter(|n| crate::web::is_safe_next(n))
+        .map_or_else(|| page.kit.url("/admin/"), str::to_owned);
+    admin_fresh(page, &admin, &back).await?;
+    Ok((admin, back))
+}
+
+/// The form's `user` as a user id; 400 `bad_request` without a valid one.
+pub(crate) fn user_field(fields: &super::form::Fields) -> Result<UserId, PageError> {
+    fields
+        .get("user")
+        .and_then(|u| UserId::new(u).ok())
+        .ok_or(PageError::Code(crate::error::Code::BadRequest))
+}

@@ -247,6 +247,30 @@ impl Call<'_> {
     }
 }
 
+impl Call<'_> {
+    /// The session becomes verified by `device` of `user` (`what`: for the log if it fails):
+    /// `{"status": "verified", "device", "next", "csrf_token"}`, `next` the body's when safe.
+    pub(crate) async fn signed_in(
+        &self,
+        user: &UserId,
+        device: &otpkit::Device,
+        what: &str,
+    ) -> Answer {
+        let token = self.verified(user, device, what).await?;
+        let next = match self.field("next") {
+            Some(n) if is_safe_next(n) => n.to_owned(),
+            _ => self.kit().web_settings().login_redirect_url.clone(),
+        };
+        Ok(Json(json!({
+            "status": "verified",
+            "device": device.persistent_id(),
+            "next": next,
+            "csrf_token": token,
+        }))
+        .into_response())
+    }
+}
+
 /// Reads the body (JSON object; empty is `{}`) and runs `f` on the call after the CSRF check.
 pub(crate) async fn call<'a>(
     web: &'a Web,
@@ -391,16 +415,5 @@ pub(crate) async fn authenticate_finish(
         }
         return Err(c.not_accepted(out));
     };
-    let token = c.verified(&user, &device, "the verification").await?;
-    let next = match c.field("next") {
-        Some(n) if is_safe_next(n) => n.to_owned(),
-        _ => web.kit.web_settings().login_redirect_url.clone(),
-    };
-    Ok(Json(json!({
-        "status": "verified",
-        "device": device.persistent_id(),
-        "next": next,
-        "csrf_token": token,
-    }))
-    .into_response())
+    c.signed_in(&user, &device, "the verification").await
 }

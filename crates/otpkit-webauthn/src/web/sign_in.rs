@@ -127,18 +127,7 @@ pub(crate) async fn finish(
             return Err(refused(&c, refusal));
         }
     };
-    let token = c.verified(&user, &device, "the sign-in").await?;
-    let next = match c.field("next") {
-        Some(n) if is_safe_next(n) => n.to_owned(),
-        _ => web.kit.web_settings().login_redirect_url.clone(),
-    };
-    Ok(Json(json!({
-        "status": "verified",
-        "device": device.persistent_id(),
-        "next": next,
-        "csrf_token": token,
-    }))
-    .into_response())
+    c.signed_in(&user, &device, "the sign-in").await
 }
 
 /// 401 `invalid_token` with `reason`.

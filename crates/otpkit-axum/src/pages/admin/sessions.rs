@@ -5,7 +5,6 @@
 //! session stays when the user is themself.
 
 use axum::response::{IntoResponse, Response};
-use otpkit::UserId;
 
 use super::found_with;
 use crate::api::{EndedStatus, SessionsEnded};
@@ -16,7 +15,7 @@ use crate::pages::access;
 use crate::pages::context::Page;
 use crate::pages::form::Form;
 use crate::pages::refusal::{OrInternal, PageError};
-use crate::web::{is_safe_next, secure};
+use crate::web::secure;
 use crate::your_sessions::audit_ended;
 
 /// `POST /admin/sessions/end/`: field `user`; HTML goes back to `next` (or the list).
@@ -40,17 +39,9 @@ use crate::your_sessions::audit_ended;
 )]
 pub(crate) async fn end_all(page: Page, Form(fields): Form) -> Result<Response, PageError> {
     let kit = &page.kit;
-    let admin = access::admin(&page).await?;
-    let back = fields
-        .get("next")
-        .filter(|n| is_safe_next(n))
-        .map_or_else(|| kit.url("/admin/"), str::to_owned);
-    access::admin_fresh(&page, &admin, &back).await?;
+    let (admin, back) = access::admin_action(&page, &fields).await?;
     let index = kit.user_sessions().ok_or(PageError::Code(Code::NotFound))?;
-    let user = fields
-        .get("user")
-        .and_then(|u| UserId::new(u).ok())
-        .ok_or(PageError::Code(Code::BadRequest))?;
+    let user = access::user_field(&fields)?;
     // The administrator signing themself out elsewhere keeps this session.
     let here = page.session.id().filter(|_| admin.user() == Some(&user));
     let n = index

@@ -19,7 +19,7 @@ use crate::pages::form::Form;
 use crate::pages::refusal::{OrInternal, PageError};
 use crate::trusted::{RevokeReason, audit};
 use crate::user_agent::Agent;
-use crate::web::{is_safe_next, secure};
+use crate::web::secure;
 
 /// The section's anchor on the device list.
 const ANCHOR: &str = "#trusted";
@@ -188,19 +188,11 @@ pub(crate) async fn revoke_all(page: Page, _form: Form) -> Result<Response, Page
 )]
 pub(crate) async fn admin_revoke(page: Page, Form(fields): Form) -> Result<Response, PageError> {
     let kit = &page.kit;
-    let admin = access::admin(&page).await?;
-    let back = fields
-        .get("next")
-        .filter(|n| is_safe_next(n))
-        .map_or_else(|| kit.url("/admin/"), str::to_owned);
-    access::admin_fresh(&page, &admin, &back).await?;
+    let (admin, back) = access::admin_action(&page, &fields).await?;
     if kit.trust().is_none() {
         return Err(PageError::Code(Code::NotFound));
     }
-    let user = fields
-        .get("user")
-        .and_then(|u| UserId::new(u).ok())
-        .ok_or(PageError::Code(Code::BadRequest))?;
+    let user = access::user_field(&fields)?;
     let n = kit
         .revoke_trusted_browsers(&user, RevokeReason::Admin, admin.user())
         .await
