@@ -60,10 +60,13 @@ const FORMER_SETTING_NAMES: [&str; 46] = [
 ];
 
 /// The settings added since the layers were split (issue 14 onwards), each read by one layer.
-const ADDED_SETTING_NAMES: [&str; 3] = [
+const ADDED_SETTING_NAMES: [&str; 6] = [
     "OTPKIT_SITE_NAME",
     "OTPKIT_DEFAULT_LANGUAGE",
     "OTPKIT_SECURITY_EMAILS",
+    "OTPKIT_ENFORCE_2FA",
+    "OTPKIT_ENFORCE_GRACE_DAYS",
+    "OTPKIT_TRUST_BROWSER_DAYS",
 ];
 
 #[test]
