@@ -30,12 +30,8 @@ pub enum Compliance {
     NotCovered,
     /// Covered, with a confirmed sign-in method.
     Enrolled,
-    /// Covered, without a method, inside the grace period, which ends at `until`.
-    Grace {
-        /// The end of the grace period.
-        until: Timestamp,
-    },
-    /// Covered, without a method and without grace left: the guided setup comes first.
+    /// Covered, without a method: the guided setup comes first, unless the session's sign-in
+    /// found a grace period (`OTPKIT_ENFORCE_GRACE_DAYS`), which the guards read there.
     Required,
 }
 
@@ -61,9 +57,9 @@ impl OtpKit {
         }
     }
 
-    /// Where `user` stands under the policy now, as far as the user is concerned: a covered
-    /// user without a method is [`Compliance::Required`] — the grace period, when one is
-    /// configured, is found at sign-in and kept in that session (the guards read it there).
+    /// Where `user` stands under the policy now. A covered user without a method is
+    /// [`Compliance::Required`]: the grace period, when one is configured, is found at
+    /// sign-in and kept in that session (the guards read it there).
     pub async fn compliance(&self, user: &UserId) -> Result<Compliance, otpkit::Error> {
         if !self.enforce_covers(user).await {
             return Ok(Compliance::NotCovered);

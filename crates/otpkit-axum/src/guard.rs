@@ -239,7 +239,7 @@ impl OtpRequired {
                     }
                 }
                 Ok(Compliance::Enrolled) => {}
-                Ok(Compliance::NotCovered | Compliance::Grace { .. }) if self.if_configured => {
+                Ok(Compliance::NotCovered) if self.if_configured => {
                     match kit.engine().user_has_device(Some(user), Some(true)).await {
                         Ok(false) => return Ok(state),
                         Ok(true) => {}

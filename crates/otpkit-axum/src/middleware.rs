@@ -102,6 +102,11 @@ impl OtpState {
     pub fn is_trusted(&self) -> bool {
         self.is_verified() && self.trusted
     }
+    /// Whether a device verified this session with a code (or a passkey) — not a trusted
+    /// browser: what step-up, the freshness rule, the device list and the admin area ask for.
+    pub fn is_verified_by_device(&self) -> bool {
+        self.is_verified() && !self.trusted
+    }
     /// Whether a user is authenticated (verified or not).
     pub fn is_authenticated(&self) -> bool {
         self.user.is_some()

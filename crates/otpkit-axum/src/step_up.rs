@@ -96,7 +96,7 @@ impl StepUp {
                     .any(|k| d.model_label().eq_ignore_ascii_case(k))
             });
         // A trusted browser is never a step-up (docs/behaviour.md §7.12).
-        state.is_verified() && !state.is_trusted() && recent && kind_ok
+        state.is_verified_by_device() && recent && kind_ok
     }
 
     /// Checks a request; `Ok` with the state when it passes.

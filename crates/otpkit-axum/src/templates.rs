@@ -311,7 +311,7 @@
 //!
 //! | Value | Type | Meaning |
 //! |---|---|---|
-//! | `users` | list | each with `user` (the id), `name` (the display name) and `grace_until` (RFC 3339, or none: the setup comes first at the next sign-in) |
+//! | `users` | list | each with `user` (the id) and `name` (the display name) |
 //! | `complete` | yes/no | false when the list stopped at its limit |
 //! | `policy` | text | `OTPKIT_ENFORCE_2FA`: `off`, `staff` or `everyone` |
 //!

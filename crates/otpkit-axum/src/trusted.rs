@@ -57,7 +57,8 @@ pub enum RevokeReason {
 }
 
 impl RevokeReason {
-    fn as_str(self) -> &'static str {
+    /// The audit record's `action`.
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RevokeReason::User => "trust_revoked",
             RevokeReason::UserAll => "trust_revoked_all",

@@ -104,28 +104,25 @@ fn client(app: &Router, rig: &Rig) -> TestClient {
     TestClient::new(app.clone()).clock(rig.clock.clone())
 }
 
+/// Starts a registration with `start` (the options request's body) and has `key` answer
+/// it at `origin`: the finish's body, `{"device", "credential"}`.
+async fn registration(c: &mut TestClient, key: &mut Key, origin: &str, start: Value) -> Value {
+    let r = c.post_json(REGISTER, &start).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text());
+    let body = r.json();
+    let options: CreationChallengeResponse =
+        serde_json::from_value(body["options"].clone()).unwrap();
+    let credential: Value = serde_json::from_str(&key.register(origin, &options).await).unwrap();
+    json!({"device": body["device"], "credential": credential})
+}
+
 /// Alice signed in with her password and a registered passkey (the session verified by it).
 async fn enrolled(app: &Router, rig: &Rig, key: &mut Key) -> (TestClient, String) {
     let mut c = client(app, rig);
     c.sign_in("alice", "wonderland").await.unwrap();
     assert_eq!(c.state().await.unwrap(), "authenticated");
-    let r = c
-        .post_json(REGISTER, &json!({"name": "YubiKey"}))
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "{}", r.text());
-    let body = r.json();
-    let options: CreationChallengeResponse =
-        serde_json::from_value(body["options"].clone()).unwrap();
-    let credential = key.register(ORIGIN, &options).await;
-    let credential: Value = serde_json::from_str(&credential).unwrap();
-    let r = c
-        .post_json(
-            REGISTERED,
-            &json!({"device": body["device"], "credential": credential}),
-        )
-        .await
-        .unwrap();
+    let finish = registration(&mut c, key, ORIGIN, json!({"name": "YubiKey"})).await;
+    let r = c.post_json(REGISTERED, &finish).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text());
     let done = r.json();
     assert_eq!(done["status"], "registered");
@@ -334,19 +331,8 @@ async fn a_passkey_without_a_name_is_named_after_its_model_or_passkey() {
     let app = app(&rig);
     let mut c = client(&app, &rig);
     c.sign_in("alice", "wonderland").await.unwrap();
-    let r = c.post_json(REGISTER, &json!({})).await.unwrap();
-    let body = r.json();
-    let options: CreationChallengeResponse =
-        serde_json::from_value(body["options"].clone()).unwrap();
-    let credential: Value =
-        serde_json::from_str(&Key::new().register(ORIGIN, &options).await).unwrap();
-    let r = c
-        .post_json(
-            REGISTERED,
-            &json!({"device": body["device"], "credential": credential}),
-        )
-        .await
-        .unwrap();
+    let finish = registration(&mut c, &mut Key::new(), ORIGIN, json!({})).await;
+    let r = c.post_json(REGISTERED, &finish).await.unwrap();
     // The software authenticator's AAGUID is no known model.
     assert_eq!(r.json()["name"], "Passkey", "{}", r.text());
     let yubikey = otpkit_webauthn::webauthn_rs::prelude::Uuid::parse_str(
@@ -606,13 +592,8 @@ async fn a_passkey_added_from_the_page_goes_on_to_the_backup_codes() {
     let mut c = client(&app, &rig);
     c.sign_in("alice", "wonderland").await.unwrap();
     let register = async |c: &mut TestClient, key: &mut Key| {
-        let r = c.post_json(REGISTER, &json!({})).await.unwrap();
-        let body = r.json();
-        let options: CreationChallengeResponse =
-            serde_json::from_value(body["options"].clone()).unwrap();
-        let credential: Value =
-            serde_json::from_str(&key.register(ORIGIN, &options).await).unwrap();
-        let finish = json!({"device": body["device"], "credential": credential, "setup": true});
+        let mut finish = registration(c, key, ORIGIN, json!({})).await;
+        finish["setup"] = json!(true);
         let r = c.post_json(REGISTERED, &finish).await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{}", r.text());
         r.json()["next"].as_str().unwrap().to_owned()
@@ -645,20 +626,13 @@ async fn a_refused_registration_runs_the_failure_hook_like_a_wrong_first_code() 
     let app = app_with(&rig, hooks.clone());
     let mut c = client(&app, &rig);
     c.sign_in("alice", "wonderland").await.unwrap();
-    let r = c.post_json(REGISTER, &json!({})).await.unwrap();
-    let body = r.json();
-    let options: CreationChallengeResponse =
-        serde_json::from_value(body["options"].clone()).unwrap();
     // A page of another origin under the relying party's domain asked the key.
-    let credential = Key::new()
-        .register("https://other.example.com", &options)
-        .await;
-    let credential: Value = serde_json::from_str(&credential).unwrap();
-    let finish = json!({"device": body["device"], "credential": credential});
+    let other = "https://other.example.com";
+    let finish = registration(&mut c, &mut Key::new(), other, json!({})).await;
     let r = c.post_json(REGISTERED, &finish).await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{}", r.text());
     assert_eq!(r.json()["reason"], "wrong_origin");
-    let pid = body["device"].as_str().unwrap().to_owned();
+    let pid = finish["device"].as_str().unwrap().to_owned();
     assert_eq!(
         hooks.0.lock().unwrap().as_slice(),
         &[(pid, Rejection::Kind("wrong_origin"))]

@@ -104,9 +104,6 @@ admin-sessions-ended = { $n ->
 # Benutzer ohne Bestätigung in zwei Schritten (die Richtlinie).
 admin-users-title = Benutzer ohne Bestätigung in zwei Schritten
 admin-users-intro = Benutzer, für die die Richtlinie gilt (Einstellung: { $policy }) und die noch keine Anmeldemethode eingerichtet haben.
-admin-users-col-status = Status
-admin-users-required = Muss bei der nächsten Anmeldung eine Methode einrichten
-admin-users-grace = Darf sich bis { $until } ohne Methode anmelden
 admin-users-none = Alle Benutzer, für die die Richtlinie gilt, haben eine Anmeldemethode.
 admin-users-incomplete = Die Liste endet an ihrer Grenze: Nicht alle Benutzer werden angezeigt.
 admin-trusted-revoke-button = Allen Browsern von { $user } das Vertrauen entziehen

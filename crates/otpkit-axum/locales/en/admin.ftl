@@ -104,9 +104,6 @@ admin-sessions-ended = { $n ->
 # Users without two-step verification (the two-step policy).
 admin-users-title = Users without two-step verification
 admin-users-intro = Users the two-step policy covers (setting: { $policy }) who have not set up a sign-in method yet.
-admin-users-col-status = Status
-admin-users-required = Must set up a method at the next sign-in
-admin-users-grace = May sign in without one until { $until }
 admin-users-none = Every user the policy covers has a sign-in method.
 admin-users-incomplete = The list stopped at its limit: not every user is shown.
 admin-trusted-revoke-button = Revoke all of { $user }'s trusted browsers

@@ -104,9 +104,6 @@ admin-sessions-ended = { $n ->
 # Usuarios sin verificación en dos pasos (la política).
 admin-users-title = Usuarios sin verificación en dos pasos
 admin-users-intro = Usuarios a los que se aplica la política (ajuste: { $policy }) que aún no han configurado un método de inicio de sesión.
-admin-users-col-status = Estado
-admin-users-required = Debe configurar un método en el próximo inicio de sesión
-admin-users-grace = Puede iniciar sesión sin método hasta el { $until }
 admin-users-none = Todos los usuarios a los que se aplica la política tienen un método de inicio de sesión.
 admin-users-incomplete = La lista se detuvo en su límite: no se muestran todos los usuarios.
 admin-trusted-revoke-button = Revocar todos los navegadores de confianza de { $user }

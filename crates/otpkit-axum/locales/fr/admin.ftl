@@ -104,9 +104,6 @@ admin-sessions-ended = { $n ->
 # Utilisateurs sans validation en deux étapes (la politique).
 admin-users-title = Utilisateurs sans validation en deux étapes
 admin-users-intro = Utilisateurs couverts par la politique (réglage : { $policy }) qui n’ont pas encore configuré de méthode de connexion.
-admin-users-col-status = État
-admin-users-required = Doit configurer une méthode à la prochaine connexion
-admin-users-grace = Peut se connecter sans méthode jusqu’au { $until }
 admin-users-none = Tous les utilisateurs couverts par la politique ont une méthode de connexion.
 admin-users-incomplete = La liste s’arrête à sa limite : tous les utilisateurs ne sont pas affichés.
 admin-trusted-revoke-button = Révoquer tous les navigateurs de confiance de { $user }

@@ -104,9 +104,6 @@ admin-sessions-ended = { $n ->
 # Utilizadores sem verificação em dois passos (a política).
 admin-users-title = Utilizadores sem verificação em dois passos
 admin-users-intro = Utilizadores abrangidos pela política (definição: { $policy }) que ainda não configuraram um método de início de sessão.
-admin-users-col-status = Estado
-admin-users-required = Tem de configurar um método no próximo início de sessão
-admin-users-grace = Pode iniciar sessão sem método até { $until }
 admin-users-none = Todos os utilizadores abrangidos pela política têm um método de início de sessão.
 admin-users-incomplete = A lista parou no seu limite: nem todos os utilizadores são mostrados.
 admin-trusted-revoke-button = Revogar todos os navegadores de confiança de { $user }

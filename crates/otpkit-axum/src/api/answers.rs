@@ -394,8 +394,6 @@ pub struct NonCompliantUser {
     pub user: String,
     /// The directory's display name (else the user id).
     pub name: String,
-    /// The end of the grace period (RFC 3339), or none: enrolment is required now.
-    pub grace_until: Option<String>,
 }
 
 /// `GET /admin/users/without-2fa/`.

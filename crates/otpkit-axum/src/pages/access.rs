@@ -80,8 +80,7 @@ pub(crate) async fn require_verified(
     user: &UserId,
     next: &str,
 ) -> Result<(), PageError> {
-    // A trusted browser does not count as verified by a device here.
-    if (state.is_verified() && !state.is_trusted()) || !has_confirmed(page, user).await? {
+    if state.is_verified_by_device() || !has_confirmed(page, user).await? {
         return Ok(());
     }
     Err(PageError::Reauth {
@@ -91,7 +90,7 @@ pub(crate) async fn require_verified(
 
 /// Whether the state may use the admin area: verified, active and staff.
 pub(crate) async fn is_admin(kit: &OtpKit, state: &OtpState) -> bool {
-    state.is_verified() && !state.is_trusted() && state.is_staff(kit).await
+    state.is_verified_by_device() && state.is_staff(kit).await
 }
 
 /// The state of an admin-area request; anyone else goes to `/admin/login/?next=…`.

@@ -36,11 +36,9 @@ async fn non_compliant(page: &Page) -> Result<Option<(Vec<NonCompliantUser>, boo
         };
         for user in batch {
             scanned += 1;
-            let until = match kit.compliance(&user).await.or_internal()? {
-                Compliance::Required => None,
-                Compliance::Grace { until } => Some(until.to_rfc3339()),
-                Compliance::NotCovered | Compliance::Enrolled => continue,
-            };
+            if kit.compliance(&user).await.or_internal()? != Compliance::Required {
+                continue;
+            }
             // An inactive user cannot sign in: nothing to enforce.
             let Some(info) = users.lookup(&user).await.filter(|i| i.is_active) else {
                 continue;
@@ -50,7 +48,6 @@ async fn non_compliant(page: &Page) -> Result<Option<(Vec<NonCompliantUser>, boo
                 name: info
                     .display_name
                     .unwrap_or_else(|| user.as_str().to_owned()),
-                grace_until: until,
             });
             if out.len() >= SHOWN {
                 return Ok(Some((out, false)));

@@ -130,7 +130,7 @@ pub(crate) async fn revoke(
     if !store.revoke_trusted(&user, id).await.or_internal()? {
         return Err(PageError::Code(Code::NotFound));
     }
-    audit("trust_revoked", Some(&user), &user, 1);
+    audit(RevokeReason::User.as_str(), Some(&user), &user, 1);
     answer(&page, 1, page.t("trusted-revoked-one"), None).await
 }
 
