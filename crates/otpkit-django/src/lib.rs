@@ -1,0 +1,9 @@
+//! Moves django-otp's devices into otpkit.
+//!
+//! (Crate documentation: see README.md; filled in with the importer.)
+
+pub mod model;
+pub mod source;
+
+pub use model::{DjangoData, DjangoDevice, DjangoEmail, DjangoHotp, DjangoStatic, DjangoTotp};
+pub use source::{SourceError, UserMapping, read};
