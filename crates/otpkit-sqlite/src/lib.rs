@@ -160,6 +160,7 @@
 struct ReadmeDoctests;
 
 mod checkpoint;
+mod import;
 mod location;
 mod op;
 mod options;

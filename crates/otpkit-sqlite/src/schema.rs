@@ -7,10 +7,11 @@ use rusqlite::{Connection, Row};
 
 /// The schema version this build of `otpkit-sqlite` writes and expects
 /// (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
-/// The schema version that created the device table: device requests need it.
-pub(crate) const DEVICE_SCHEMA_VERSION: u32 = 1;
+/// The schema version of the device table as device requests read it (version 3 added the
+/// imported id).
+pub(crate) const DEVICE_SCHEMA_VERSION: u32 = 3;
 
 /// The schema version that created the trusted-browser and grace tables (`trust.rs`).
 pub(crate) const TRUST_SCHEMA_VERSION: u32 = 2;
@@ -51,6 +52,11 @@ const MIGRATIONS: &[&str] = &[
         user_id    TEXT    NOT NULL PRIMARY KEY,
         started_at INTEGER NOT NULL
     ) STRICT, WITHOUT ROWID;",
+    // 3: the id a device had in the system it was imported from (django-otp), which its
+    // persistent id keeps: one per label.
+    "ALTER TABLE otpkit_device ADD COLUMN imported_id INTEGER NULL;
+    CREATE UNIQUE INDEX otpkit_device_imported ON otpkit_device (model_label, imported_id)
+        WHERE imported_id IS NOT NULL;",
 ];
 
 /// Reads `PRAGMA user_version`.
@@ -78,7 +84,7 @@ pub(crate) fn apply_migrations(conn: &Connection) -> rusqlite::Result<u32> {
 macro_rules! columns {
     () => {
         "id, user_id, model_label, name, confirmed, created_at, last_used_at, failure_count, \
-         failure_timestamp, last_generated_at, state, version"
+         failure_timestamp, last_generated_at, state, version, imported_id"
     };
 }
 
@@ -97,6 +103,23 @@ pub(crate) const SELECT_BY_USER: &str = concat!(
     " FROM otpkit_device WHERE user_id = CAST(?1 AS TEXT) ORDER BY id"
 );
 pub(crate) const SELECT_PREFIX: &str = concat!("SELECT ", columns!(), " FROM otpkit_device");
+/// The device imported under a label and number.
+pub(crate) const SELECT_IMPORTED: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM otpkit_device WHERE model_label = CAST(?1 AS TEXT) AND imported_id = ?2"
+);
+/// Whether a persistent id (label `?1`, number `?2`) is taken, by an imported device or one
+/// created here.
+pub(crate) const PID_TAKEN: &str = "SELECT EXISTS (SELECT 1 FROM otpkit_device \
+     WHERE model_label = CAST(?1 AS TEXT) AND (imported_id = ?2 OR (imported_id IS NULL AND id = ?2)))";
+pub(crate) const INSERT_IMPORTED: &str = "INSERT INTO otpkit_device (user_id, model_label, \
+     name, confirmed, created_at, last_used_at, failure_count, failure_timestamp, \
+     last_generated_at, state, version, imported_id) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11)";
+/// Raises `AUTOINCREMENT`'s high-water mark to `?1` at least: new devices get ids above it.
+pub(crate) const RAISE_SEQUENCE: &str =
+    "UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'otpkit_device'";
 pub(crate) const INSERT: &str = "INSERT INTO otpkit_device (user_id, model_label, name, \
      confirmed, created_at, last_used_at, failure_count, failure_timestamp, last_generated_at, \
      state, version) VALUES (?1, ?2, ?3, ?4, ?5, NULL, 0, NULL, NULL, '', 0)";
@@ -134,6 +157,7 @@ pub(crate) struct RawDevice {
     last_generated_at: Option<i64>,
     state: String,
     version: i64,
+    imported_id: Option<i64>,
 }
 
 impl RawDevice {
@@ -152,6 +176,7 @@ impl RawDevice {
             last_generated_at: row.get(9)?,
             state: row.get(10)?,
             version: row.get(11)?,
+            imported_id: row.get(12)?,
         })
     }
 }
@@ -189,6 +214,7 @@ impl TryFrom<RawDevice> for DeviceRecord {
             last_generated_at: r.last_generated_at.map(Timestamp::from_millis),
             state: r.state,
             version: r.version,
+            imported_id: r.imported_id,
         })
     }
 }
@@ -215,6 +241,9 @@ pub(crate) mod tests {
             UPDATE_UNINDEXED,
             DELETE_BY_ID,
             DELETE_BY_USER,
+            SELECT_IMPORTED,
+            PID_TAKEN,
+            INSERT_IMPORTED,
         ] {
             conn.prepare(sql).unwrap();
         }
@@ -289,6 +318,7 @@ pub(crate) mod tests {
             last_generated_at: None,
             state: "{}".into(),
             version: 0,
+            imported_id: None,
         };
         assert!(DeviceRecord::try_from(raw()).is_ok());
         let mut r = raw();

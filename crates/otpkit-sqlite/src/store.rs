@@ -381,4 +381,20 @@ impl DeviceStore for SqliteStore {
         let user = user.clone();
         self.job(|p| Job::DeleteForUser { user, p }).await
     }
+
+    async fn get_imported(
+        &self,
+        model_label: &str,
+        imported_id: DeviceId,
+    ) -> Result<Option<DeviceRecord>, StoreError> {
+        self.select_imported(model_label, imported_id).await
+    }
+
+    async fn import(
+        &self,
+        user: &UserId,
+        devices: Vec<otpkit::store::ImportedDevice>,
+    ) -> Result<Vec<DeviceRecord>, StoreError> {
+        self.insert_imported(user, devices).await
+    }
 }

@@ -342,6 +342,7 @@ fn insert(conn: &Connection, new: NewDevice, init: InitState) -> Result<DeviceRe
         last_generated_at: None,
         state,
         version: 0,
+        imported_id: None,
     })
 }
 

@@ -52,6 +52,20 @@ impl DeviceStore for OnTempDb {
     async fn delete_for_user(&self, user: &UserId) -> Result<u64, StoreError> {
         self.store.delete_for_user(user).await
     }
+    async fn get_imported(
+        &self,
+        label: &str,
+        imported_id: DeviceId,
+    ) -> Result<Option<DeviceRecord>, StoreError> {
+        self.store.get_imported(label, imported_id).await
+    }
+    async fn import(
+        &self,
+        user: &UserId,
+        devices: Vec<otpkit::store::ImportedDevice>,
+    ) -> Result<Vec<DeviceRecord>, StoreError> {
+        self.store.import(user, devices).await
+    }
 }
 
 async fn two_instances() -> (Arc<dyn DeviceStore>, Arc<dyn DeviceStore>) {

@@ -39,8 +39,9 @@ mod conformance {
 
 const T0: Timestamp = Timestamp::from_secs(1_700_000_000);
 
-/// A version-1 database (devices only): devices work without a migration, trust requests
-/// say the schema is missing, and `migrate` adds the tables and keeps the devices.
+/// A version-1 database (devices only): requests say the schema is outdated until
+/// `migrate`, which adds the trust tables and the imported id (version 3) and keeps the
+/// devices.
 #[tokio::test]
 async fn migrate_adds_the_trust_tables_to_a_version_1_database() {
     let (dir, url) = temp_db();
@@ -48,18 +49,19 @@ async fn migrate_adds_the_trust_tables_to_a_version_1_database() {
         let store = SqliteStore::open_and_migrate(&url).await.unwrap();
         insert(&store, "alice").await
     };
-    // Back to what an older otpkit left: no trust tables, user_version 1.
+    // Back to what an older otpkit left: no trust tables, no imported id, user_version 1.
     let conn = rusqlite::Connection::open(dir.path().join("otp.db")).unwrap();
     conn.execute_batch(
         "DROP TABLE otpkit_trusted_browser; DROP TABLE otpkit_policy_grace; \
-         PRAGMA user_version = 1;",
+         DROP INDEX otpkit_device_imported; \
+         ALTER TABLE otpkit_device DROP COLUMN imported_id; PRAGMA user_version = 1;",
     )
     .unwrap();
     drop(conn);
     let store = SqliteStore::open(&url).unwrap();
     assert_eq!(store.schema_version().await.unwrap(), 1);
     use otpkit::DeviceStore;
-    assert_eq!(store.get(dev.id).await.unwrap(), Some(dev.clone()));
+    assert!(matches!(store.get(dev.id).await, Err(StoreError::Schema)));
     let alice = user("alice");
     assert!(matches!(
         store.grace_started(&alice, T0).await,
@@ -69,7 +71,7 @@ async fn migrate_adds_the_trust_tables_to_a_version_1_database() {
         store.list_trusted(&alice).await,
         Err(StoreError::Schema)
     ));
-    assert_eq!(store.migrate().await.unwrap(), 1);
+    assert_eq!(store.migrate().await.unwrap(), 2);
     assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION);
     assert_eq!(store.grace_started(&alice, T0).await.unwrap(), T0);
     assert!(store.list_trusted(&alice).await.unwrap().is_empty());

@@ -478,6 +478,7 @@ mod tests {
                 last_generated_at: None,
                 state: String::new(),
                 version: 0,
+                imported_id: None,
             })
             .collect()
     }

@@ -140,6 +140,7 @@ mod tests {
             last_generated_at: None,
             state: r#"{ "a" : 1 }"#.into(),
             version: 42,
+            imported_id: None,
         }
     }
 

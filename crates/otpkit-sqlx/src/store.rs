@@ -349,6 +349,7 @@ where
             last_generated_at: None,
             state,
             version: 0,
+            imported_id: None,
         });
         (pending, r)
     }

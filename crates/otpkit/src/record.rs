@@ -59,12 +59,22 @@ pub struct DeviceRecord {
     pub state: String,
     /// Rises by one with every write of this record.
     pub version: i64,
+    /// The id this device had in the system it was imported from (django-otp's primary key),
+    /// which its persistent id keeps; `None` for a device created by otpkit. Set by
+    /// [`DeviceStore::import`](crate::store::DeviceStore::import), never changed afterwards.
+    pub imported_id: Option<DeviceId>,
 }
 
 impl DeviceRecord {
-    /// The persistent id `"{model_label}/{id}"`.
+    /// The persistent id `"{model_label}/{n}"`, where `n` is the imported id of an imported
+    /// device and the id otherwise.
     pub fn persistent_id(&self) -> String {
-        format!("{}/{}", self.model_label, self.id)
+        format!("{}/{}", self.model_label, self.pid_number())
+    }
+
+    /// The number in the persistent id: the imported id, else the id.
+    pub fn pid_number(&self) -> DeviceId {
+        self.imported_id.unwrap_or(self.id)
     }
 }
 
@@ -82,6 +92,7 @@ impl fmt::Debug for DeviceRecord {
             .field("throttle", &self.throttle)
             .field("last_generated_at", &self.last_generated_at)
             .field("version", &self.version)
+            .field("imported_id", &self.imported_id)
             .finish_non_exhaustive()
     }
 }

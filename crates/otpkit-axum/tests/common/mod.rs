@@ -95,6 +95,22 @@ impl DeviceStore for TestStore {
         self.check()?;
         self.inner.delete_for_user(user).await
     }
+    async fn get_imported(
+        &self,
+        label: &str,
+        imported_id: DeviceId,
+    ) -> Result<Option<DeviceRecord>, StoreError> {
+        self.check()?;
+        self.inner.get_imported(label, imported_id).await
+    }
+    async fn import(
+        &self,
+        user: &UserId,
+        devices: Vec<otpkit::store::ImportedDevice>,
+    ) -> Result<Vec<DeviceRecord>, StoreError> {
+        self.check()?;
+        self.inner.import(user, devices).await
+    }
 }
 
 /// alice, bob: active; admin: staff; carol: inactive; nodev: active.

@@ -61,6 +61,7 @@ pub async fn round_trip<S: DeviceStore>(s: &S) {
         last_generated_at: Some(Timestamp::from_millis(0)),
         state: state.into(),
         version: 0,
+        imported_id: None,
     };
     assert_eq!(expected.name.chars().count(), 64);
     let target = expected.clone();

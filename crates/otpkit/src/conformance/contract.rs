@@ -284,6 +284,7 @@ pub async fn transition_results(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>
     let updated = DeviceRecord {
         name: "updated".into(),
         version: 1,
+        imported_id: None,
         ..r.clone()
     };
     assert_eq!(done.record, updated);
@@ -356,6 +357,7 @@ pub async fn user_transition_results(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceS
     let updated = DeviceRecord {
         name: "changed".into(),
         version: 1,
+        imported_id: None,
         ..h1.clone()
     };
     assert_eq!(

@@ -36,11 +36,13 @@ use crate::user::UserId;
 
 mod concurrency;
 mod contract;
+mod import;
 pub mod trust;
 mod verification;
 
 pub use concurrency::*;
 pub use contract::*;
+pub use import::*;
 pub use verification::*;
 
 /// A fixed test key ring (never use it for real data).
@@ -181,7 +183,9 @@ macro_rules! store_conformance_tests {
             concurrent_backup_code_single_use, concurrent_email_single_use,
             concurrent_failures_all_counted, concurrent_failures_throttled,
             concurrent_account_failures_all_counted, concurrent_account_failures_throttled,
-            concurrent_match_token, engine_purge_abandoned_enrolments);
+            concurrent_match_token, engine_purge_abandoned_enrolments,
+            import_keeps_persistent_ids, import_is_all_or_nothing, imported_ids_are_never_reused,
+            concurrent_imports_store_once, imported_devices_verify_once);
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
         $(

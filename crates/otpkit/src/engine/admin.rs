@@ -34,10 +34,11 @@ impl Engine {
             return Err(Error::NotFound);
         };
         let label = kind.model_label();
+        let id = self.locate(&p).await?.ok_or(Error::NotFound)?;
         let done = self
             .inner
             .store
-            .transition(p.id(), move |rec| {
+            .transition(id, move |rec| {
                 if rec.model_label != label {
                     return (Write::None, None);
                 }
@@ -191,10 +192,11 @@ impl Engine {
         };
         let now = self.now();
         let inner = self.inner.clone();
+        let id = self.locate(&p).await?.ok_or(Error::NotFound)?;
         let done = self
             .inner
             .store
-            .transition(p.id(), move |rec| {
+            .transition(id, move |rec| {
                 if rec.model_label != kind.model_label() {
                     return (Write::None, Err(Error::NotFound));
                 }

@@ -154,10 +154,13 @@ impl Engine {
             binding: opts.binding.clone(),
             extra: opts.extra_context.clone(),
         };
+        let Some(id) = self.locate(&p).await? else {
+            return Ok(ChallengeOutcome::NotFound);
+        };
         let done = self
             .inner
             .store
-            .transition(p.id(), move |rec| req.decide(rec))
+            .transition(id, move |rec| req.decide(rec))
             .await?;
         let Some(done) = done else {
             return Ok(ChallengeOutcome::NotFound);
@@ -186,7 +189,7 @@ impl Engine {
                 version: done.record.version,
             },
         };
-        self.deliver(user, &p, kind, held, now).await
+        self.deliver(user, (&p, id), kind, held, now).await
     }
 
     /// Undoes a reservation whose delivery was refused or failed: the kind forgets the new

@@ -101,6 +101,7 @@ impl Engine {
                 tolerance,
                 drift: o.drift.unwrap_or(0),
                 last_t: -1,
+                legacy_key: false,
             })
         })
         .await
@@ -127,6 +128,7 @@ impl Engine {
                 digits,
                 tolerance,
                 counter,
+                legacy_key: false,
             })
         })
         .await
@@ -273,10 +275,11 @@ impl Engine {
         let now = self.inner.clock.now();
         let inner = self.inner.clone();
         let mut f = f;
+        let id = self.locate(&p).await?.ok_or(Error::NotFound)?;
         let done = self
             .inner
             .store
-            .transition(p.id(), move |rec| {
+            .transition(id, move |rec| {
                 if rec.model_label != K::MODEL_LABEL {
                     return (Write::None, None);
                 }

@@ -52,7 +52,7 @@ use crate::events::{Event, EventKind, NoNotifier, Notifier};
 use crate::kind::{DeviceKind, KindError, KindHandle, Registry};
 use crate::mailer::{EmailTemplates, Mailer, NoMailer};
 use crate::oath::Algorithm;
-use crate::record::PersistentId;
+use crate::record::{DeviceId, DeviceRecord, PersistentId};
 use crate::seal::KeyRing;
 use crate::secret::SecretBytes;
 use crate::send_limit::{MemoryLimiter, SendLimiter};
@@ -65,6 +65,7 @@ mod attempt;
 mod challenge;
 mod create;
 mod enrol;
+mod import;
 mod keys;
 mod login;
 mod outcome;
@@ -72,6 +73,7 @@ mod send;
 mod verify;
 
 pub use crate::device::Device;
+pub use import::{ImportDevice, ImportKind, ImportRefusal, MAX_KEY_BYTES, MIN_KEY_BYTES};
 pub use outcome::*;
 
 type RegisterFn = Box<dyn FnOnce(&mut Registry) -> Result<(), crate::kind::RegistryError>>;
@@ -309,13 +311,34 @@ impl Engine {
         let Some(kind) = self.inner.registry.get(p.model_label()) else {
             return Ok(None);
         };
-        let Some(rec) = self.inner.store.get(p.id()).await? else {
+        let Some(rec) = self.find(&p).await? else {
             return Ok(None);
         };
         if rec.model_label != kind.model_label() {
             return Ok(None);
         }
         Ok(self.inner.device(rec))
+    }
+
+    /// The stored device `p` names (§1.6): a device created here has `p`'s number as its
+    /// id; an imported one keeps it as its imported id (read only when the first read found
+    /// no such device).
+    pub(super) async fn find(&self, p: &PersistentId) -> Result<Option<DeviceRecord>, Error> {
+        if let Some(rec) = self.inner.store.get(p.id()).await?
+            && names(p, &rec)
+        {
+            return Ok(Some(rec));
+        }
+        Ok(self
+            .inner
+            .store
+            .get_imported(p.model_label(), p.id())
+            .await?)
+    }
+
+    /// The store id of the device `p` names ([`Engine::find`]).
+    pub(super) async fn locate(&self, p: &PersistentId) -> Result<Option<DeviceId>, Error> {
+        Ok(self.find(p).await?.map(|r| r.id))
     }
 
     /// The kind-specific `from_persistent_id`: `None` for another kind's label.
@@ -361,6 +384,11 @@ impl Engine {
         let kind = self.inner.registry.get(p.model_label())?.clone();
         Some((p, kind))
     }
+}
+
+/// Whether `rec` is the device `p` names: its label and its persistent id's number.
+pub(super) fn names(p: &PersistentId, rec: &DeviceRecord) -> bool {
+    rec.model_label == p.model_label() && rec.pid_number() == p.id()
 }
 
 fn key_or_random(key: Option<SecretBytes>, alg: Algorithm) -> Result<SecretBytes, Error> {

@@ -5,7 +5,7 @@
 
 use super::{ChallengeOutcome, Engine, Error, Event, EventKind, KindHandle, Timestamp, UserId};
 use crate::kind::Delivery;
-use crate::record::{DeviceRecord, PersistentId};
+use crate::record::{DeviceId, DeviceRecord, PersistentId};
 use crate::send_limit::{LimitError, Reservation, SendLimits, SendRequest, normalise_address};
 
 /// What the device's transition reserved: the message to deliver and what undoes it.
@@ -22,7 +22,7 @@ impl Engine {
     pub(super) async fn deliver(
         &self,
         user: &UserId,
-        p: &PersistentId,
+        (p, id): (&PersistentId, DeviceId),
         kind: KindHandle,
         held: Held,
         now: Timestamp,
@@ -45,7 +45,7 @@ impl Engine {
                 match self.inner.limiter.reserve(&req).await {
                     Ok(r) => Some(r),
                     Err(e) => {
-                        self.compensate(p.id(), kind, held.previous, held.version)
+                        self.compensate(id, kind, held.previous, held.version)
                             .await?;
                         return self.refused(user, &pid, now, e);
                     }
@@ -74,7 +74,7 @@ impl Engine {
                 if let (Some(address), Some(r)) = (&address, reservation) {
                     self.release(user, address, now, limits, r).await;
                 }
-                self.compensate(p.id(), kind, held.previous, held.version)
+                self.compensate(id, kind, held.previous, held.version)
                     .await?;
                 let mut e = Event::new(EventKind::ChallengeFailed, Some(user), Some(&pid), now);
                 e.detail = Some("delivery".into());

@@ -6,13 +6,15 @@ use std::sync::Arc;
 use crate::clock::Timestamp;
 use crate::error::Error;
 use crate::kind::{KindError, KindHandle};
-use crate::record::{DeviceId, DeviceRecord};
+use crate::record::{DeviceId, DeviceRecord, PersistentId};
 use crate::secret::SecretString;
-use crate::store::{DeviceStoreExt, Write};
+use crate::store::{ContractViolation, DeviceStoreExt, StoreError, Write};
 use crate::user::UserId;
 
 use super::attempt::{AccountTally, Attempt, AttemptInput, Mode, mode_admits};
-use super::{Device, Engine, Inner, MatchOptions, MatchOutcome, VerifyOptions, VerifyOutcome};
+use super::{
+    Device, Engine, Inner, MatchOptions, MatchOutcome, VerifyOptions, VerifyOutcome, names,
+};
 
 /// One verification request: everything the attempt decides with besides the records.
 struct Request {
@@ -63,11 +65,11 @@ impl Request {
     /// the account throttle.
     fn decide_among(
         &self,
-        id: DeviceId,
+        p: &PersistentId,
         recs: &mut [DeviceRecord],
         writes: &mut [Write],
     ) -> Result<Option<Attempt>, KindError> {
-        let Some(i) = recs.iter().position(|r| r.id == id) else {
+        let Some(i) = recs.iter().position(|r| names(p, r)) else {
             // Not one of this user's devices (or gone): nothing to decide.
             return Ok(None);
         };
@@ -144,7 +146,7 @@ impl Engine {
             mode,
             now,
         };
-        match self.commit_attempt(user, p.id(), req).await? {
+        match self.commit_attempt(user, &p, req).await? {
             None => Ok(VerifyOutcome::NotFound),
             Some((attempt, rec)) => Ok(self.report_attempt(user, now, attempt, rec, mode).await),
         }
@@ -155,31 +157,63 @@ impl Engine {
     async fn commit_attempt(
         &self,
         user: &UserId,
-        id: DeviceId,
+        p: &PersistentId,
         req: Request,
     ) -> Result<Option<(Attempt, DeviceRecord)>, Error> {
         let store = &self.inner.store;
         if self.inner.settings.throttle.account_throttling {
             // All of the owner's rows are locked for the decision: the account's failure
             // total cannot change under it (one atomic transition, docs/behaviour.md §2.9).
+            let named = p.clone();
             let done = store
-                .transition_user(user, move |recs, writes| req.decide_among(id, recs, writes))
+                .transition_user(user, move |recs, writes| {
+                    req.decide_among(&named, recs, writes)
+                })
                 .await?;
             let (attempt, done) = done.split_value();
             let Some(attempt) = attempt? else {
                 return Ok(None);
             };
-            let (rec, _) = done.record(id)?;
-            Ok(Some((attempt, rec.clone())))
-        } else {
-            let done = store
-                .transition(id, move |rec| req.decide(rec, None))
-                .await?;
-            let Some(done) = done else {
-                return Ok(None);
+            let Some((rec, _)) = done.records.iter().find(|(r, _)| names(p, r)) else {
+                return Err(StoreError::Contract(ContractViolation::MissingRecord { id: p.id() }).into());
             };
-            Ok(done.value?.map(|a| (a, done.record)))
+            return Ok(Some((attempt, rec.clone())));
         }
+        // A device created here is found by its id at once; an imported one keeps the
+        // number as its imported id, read only when the first transition found nothing.
+        let req = Arc::new(req);
+        if let Some(found) = self.attempt_on(p.id(), p, &req).await? {
+            return Ok(Some(found));
+        }
+        match store.get_imported(p.model_label(), p.id()).await? {
+            Some(rec) => self.attempt_on(rec.id, p, &req).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The attempt as one transition on the device stored under `id`, if it is the one `p`
+    /// names.
+    async fn attempt_on(
+        &self,
+        id: DeviceId,
+        p: &PersistentId,
+        req: &Arc<Request>,
+    ) -> Result<Option<(Attempt, DeviceRecord)>, Error> {
+        let (req, named) = (req.clone(), p.clone());
+        let done = self
+            .inner
+            .store
+            .transition(id, move |rec| {
+                if !names(&named, rec) {
+                    return (Write::None, Ok(None));
+                }
+                req.decide(rec, None)
+            })
+            .await?;
+        let Some(done) = done else {
+            return Ok(None);
+        };
+        Ok(done.value?.map(|a| (a, done.record)))
     }
 
     /// Emits the attempt's events and answers it.

@@ -25,6 +25,10 @@ pub struct HotpDevice {
     pub tolerance: u8,
     /// The next counter value expected.
     pub counter: u64,
+    /// A key shorter than 16 bytes, imported from django-otp (see
+    /// [`TotpDevice::legacy_key`](super::totp::TotpDevice::legacy_key)).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub legacy_key: bool,
 }
 
 impl DeviceKind for HotpDevice {
@@ -57,12 +61,13 @@ impl DeviceKind for HotpDevice {
     }
 
     fn info(&self) -> serde_json::Value {
-        serde_json::json!({
+        let info = serde_json::json!({
             "algorithm": self.algorithm,
             "digits": self.digits,
             "tolerance": self.tolerance,
             "counter": self.counter,
-        })
+        });
+        super::with_legacy_flag(info, self.legacy_key)
     }
 
     fn key_ids(&self) -> KeyIds {

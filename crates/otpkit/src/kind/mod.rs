@@ -246,6 +246,18 @@ impl KeyIds {
     }
 }
 
+/// The key of [`DeviceKind::info`] that flags a device whose key is shorter than otpkit
+/// would accept today (imported from django-otp): administrators see "re-enrol recommended".
+pub const LEGACY_KEY_INFO: &str = "legacy_key";
+
+/// `info` with `"legacy_key": true` added when `legacy` (left out otherwise).
+pub(crate) fn with_legacy_flag(mut info: serde_json::Value, legacy: bool) -> serde_json::Value {
+    if legacy && let Some(map) = info.as_object_mut() {
+        map.insert(LEGACY_KEY_INFO.into(), serde_json::Value::Bool(true));
+    }
+    info
+}
+
 /// Re-seals `key` in place under the active key; returns 1 if it changed, else 0. The
 /// `reseal` of kinds holding one sealed secret.
 pub fn reseal_in_place(key: &mut Sealed, ctx: &Context<'_>) -> Result<usize, KindError> {

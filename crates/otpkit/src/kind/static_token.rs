@@ -16,6 +16,16 @@ use crate::token::normalize_static;
 pub struct StaticDevice {
     /// One keyed hash per remaining code, unique per device.
     pub codes: Vec<KeyedHash>,
+    /// Codes imported from django-otp that otpkit's code syntax does not cover (`tok_en!`,
+    /// `p@ss`): matched exactly as typed, surrounding whitespace trimmed, as django-otp
+    /// matched them. Keyed hashes, like `codes`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub literal_codes: Vec<KeyedHash>,
+}
+
+/// The hash input of a literal code: a label keeps it apart from every normalised code.
+fn literal_parts(trimmed: &str) -> [&[u8]; 2] {
+    [b"literal", trimmed.as_bytes()]
 }
 
 /// Why an explicit static token was refused.
@@ -68,6 +78,7 @@ impl StaticDevice {
             codes.push(code);
         }
         self.codes = hashes;
+        self.literal_codes.clear();
         Ok(codes)
     }
 
@@ -87,22 +98,51 @@ impl StaticDevice {
         Ok(Ok(()))
     }
 
-    /// Number of codes left.
-    pub fn codes_left(&self) -> usize {
-        self.codes.len()
+    /// Imports one code of django-otp exactly as it was stored: a code otpkit's syntax
+    /// covers is kept normalised (its original spelling still normalises to it); any other
+    /// non-empty text is kept as a literal code. Returns `false` for a code the device
+    /// already has (django-otp allowed duplicates; one is kept) or an empty one.
+    pub fn import_code(&mut self, ctx: &Context<'_>, code: &str) -> Result<bool, KindError> {
+        if let Ok(norm) = normalize_static(code) {
+            if self.find(ctx, norm.expose())?.is_some() {
+                return Ok(false);
+            }
+            self.codes.push(ctx.hash(&[norm.expose().as_bytes()])?);
+            return Ok(true);
+        }
+        let trimmed = code.trim();
+        if trimmed.is_empty() || find_in(&self.literal_codes, ctx, &literal_parts(trimmed))?.is_some() {
+            return Ok(false);
+        }
+        self.literal_codes.push(ctx.hash(&literal_parts(trimmed))?);
+        Ok(true)
     }
 
-    /// The index of the code matching `norm`; every stored code is compared (constant time
-    /// per comparison, no early exit).
-    fn find(&self, ctx: &Context<'_>, norm: &str) -> Result<Option<usize>, KindError> {
-        let mut found = None;
-        for (i, h) in self.codes.iter().enumerate() {
-            if ctx.verify_hash(&[norm.as_bytes()], h)? && found.is_none() {
-                found = Some(i);
-            }
-        }
-        Ok(found)
+    /// Number of codes left.
+    pub fn codes_left(&self) -> usize {
+        self.codes.len() + self.literal_codes.len()
     }
+
+    /// The index of the code matching `norm` (see [`find_in`]).
+    fn find(&self, ctx: &Context<'_>, norm: &str) -> Result<Option<usize>, KindError> {
+        find_in(&self.codes, ctx, &[norm.as_bytes()])
+    }
+}
+
+/// The index of the hash in `hashes` matching `parts`; every stored hash is compared
+/// (constant time per comparison, no early exit).
+fn find_in(
+    hashes: &[KeyedHash],
+    ctx: &Context<'_>,
+    parts: &[&[u8]],
+) -> Result<Option<usize>, KindError> {
+    let mut found = None;
+    for (i, h) in hashes.iter().enumerate() {
+        if ctx.verify_hash(parts, h)? && found.is_none() {
+            found = Some(i);
+        }
+    }
+    Ok(found)
 }
 
 impl DeviceKind for StaticDevice {
@@ -114,26 +154,44 @@ impl DeviceKind for StaticDevice {
     }
 
     fn verify(&mut self, token: &str, ctx: &mut Context<'_>) -> Result<Verdict, KindError> {
-        let Ok(norm) = normalize_static(token) else {
-            return Ok(Verdict::Malformed);
+        // Literal codes (imported) are compared as typed; a device without any skips that.
+        let literal = match self.literal_codes.is_empty() || token.len() > 64 {
+            true => None,
+            false => find_in(&self.literal_codes, ctx, &literal_parts(token.trim()))?,
         };
-        match self.find(ctx, norm.expose())? {
-            Some(i) => {
+        let Ok(norm) = normalize_static(token) else {
+            return Ok(match literal {
+                Some(i) => {
+                    self.literal_codes.remove(i);
+                    Verdict::Accepted
+                }
+                None if self.literal_codes.is_empty() => Verdict::Malformed,
+                None => Verdict::Invalid,
+            });
+        };
+        match (self.find(ctx, norm.expose())?, literal) {
+            (Some(i), _) => {
                 self.codes.remove(i);
                 Ok(Verdict::Accepted)
             }
-            None => Ok(Verdict::Invalid),
+            (None, Some(i)) => {
+                self.literal_codes.remove(i);
+                Ok(Verdict::Accepted)
+            }
+            (None, None) => Ok(Verdict::Invalid),
         }
     }
 
     fn info(&self) -> serde_json::Value {
-        serde_json::json!({ "codes_left": self.codes.len() })
+        serde_json::json!({ "codes_left": self.codes_left() })
     }
 
     fn key_ids(&self) -> KeyIds {
         KeyIds {
             sealed: Vec::new(),
-            hashed: self.codes.iter().map(|h| h.key_id().to_owned()).collect(),
+            hashed: (self.codes.iter().chain(&self.literal_codes))
+                .map(|h| h.key_id().to_owned())
+                .collect(),
         }
     }
 }

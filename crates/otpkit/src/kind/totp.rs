@@ -29,6 +29,10 @@ pub struct TotpDevice {
     pub drift: i16,
     /// The step of the last accepted token; −1 before the first.
     pub last_t: i64,
+    /// A key shorter than 16 bytes, imported from django-otp: it verifies, and the device is
+    /// reported "re-enrol recommended" (RFC 4226 R6 asks for 16 bytes at least).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub legacy_key: bool,
 }
 
 impl TotpDevice {
@@ -69,7 +73,7 @@ impl DeviceKind for TotpDevice {
     }
 
     fn info(&self) -> serde_json::Value {
-        serde_json::json!({
+        let info = serde_json::json!({
             "algorithm": self.algorithm,
             "digits": self.digits,
             "step": self.step,
@@ -77,7 +81,8 @@ impl DeviceKind for TotpDevice {
             "tolerance": self.tolerance,
             "drift": self.drift,
             "last_t": self.last_t,
-        })
+        });
+        super::with_legacy_flag(info, self.legacy_key)
     }
 
     fn key_ids(&self) -> KeyIds {

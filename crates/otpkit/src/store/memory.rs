@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::{
-    Committed, DeviceQuery, DeviceStore, InitState, Mutation, StoreError, UserCommitted,
-    UserMutation, Write,
+    Committed, DeviceQuery, DeviceStore, ImportedDevice, InitState, Mutation, StoreError,
+    UserCommitted, UserMutation, Write, check_import,
 };
 use crate::record::{DeviceId, DeviceRecord, NewDevice, ThrottleState};
 use crate::user::UserId;
@@ -85,6 +85,7 @@ impl DeviceStore for MemoryStore {
             last_generated_at: None,
             state,
             version: 0,
+            imported_id: None,
         };
         g.rows.insert(id, rec.clone());
         Ok(rec)
@@ -156,5 +157,45 @@ impl DeviceStore for MemoryStore {
         let before = g.rows.len();
         g.rows.retain(|_, r| &r.user != user);
         Ok((before - g.rows.len()) as u64)
+    }
+
+    async fn get_imported(
+        &self,
+        model_label: &str,
+        imported_id: DeviceId,
+    ) -> Result<Option<DeviceRecord>, StoreError> {
+        let g = self.lock()?;
+        let found = g.rows.values().find(|r| {
+            r.model_label == model_label && r.imported_id == Some(imported_id)
+        });
+        Ok(found.cloned())
+    }
+
+    async fn import(
+        &self,
+        user: &UserId,
+        devices: Vec<ImportedDevice>,
+    ) -> Result<Vec<DeviceRecord>, StoreError> {
+        check_import(&devices)?;
+        let mut g = self.lock()?;
+        for d in &devices {
+            let taken = g.rows.values().any(|r| {
+                r.model_label == d.model_label && r.pid_number() == d.imported_id
+            });
+            if taken {
+                return Err(StoreError::IdTaken {
+                    persistent_id: d.persistent_id(),
+                });
+            }
+        }
+        let mut out = Vec::with_capacity(devices.len());
+        for d in devices {
+            let id = g.next_id.saturating_add(1);
+            g.next_id = id.max(d.imported_id);
+            let rec = d.into_record(user, id);
+            g.rows.insert(id, rec.clone());
+            out.push(rec);
+        }
+        Ok(out)
     }
 }

@@ -97,6 +97,7 @@
 //!             last_generated_at: None,
 //!             state,
 //!             version: 0,
+//!             imported_id: None,
 //!         };
 //!         rows.devices.insert(id, rec.clone());
 //!         Ok(rec)
@@ -195,8 +196,10 @@ use crate::clock::Timestamp;
 use crate::record::{DeviceId, DeviceRecord, NewDevice};
 use crate::user::UserId;
 
+mod import;
 mod memory;
 mod transition;
+pub use import::{ImportedDevice, check_import};
 pub use memory::MemoryStore;
 pub use transition::{
     Committed, ContractViolation, Decision, DeviceStoreExt, UserCommitted, Value,
@@ -295,6 +298,19 @@ pub enum StoreError {
     /// The store broke the transition contract (a bug in the backend, not in the data).
     #[error("the store broke the transition contract: {0}")]
     Contract(#[source] ContractViolation),
+    /// An import names a persistent id that a stored device already has (imported before,
+    /// or created here with that id); nothing of the import was stored.
+    #[error("the persistent id {persistent_id} is already taken")]
+    IdTaken {
+        /// The persistent id that is taken.
+        persistent_id: String,
+    },
+    /// An import was refused before anything was stored (see [`check_import`]).
+    #[error("invalid import: {0}")]
+    InvalidImport(String),
+    /// This store does not implement the operation.
+    #[error("this store does not support {0}")]
+    Unsupported(&'static str),
 }
 
 impl StoreError {
@@ -353,4 +369,37 @@ pub trait DeviceStore: Send + Sync + 'static {
 
     /// Deletes every device of `user`; returns how many.
     async fn delete_for_user(&self, user: &UserId) -> Result<u64, StoreError>;
+
+    /// The device imported as `model_label` number `imported_id` (its persistent id is
+    /// `"{model_label}/{imported_id}"`), if any. Stores without [`import`](Self::import)
+    /// hold no imported devices: the default answers `None`.
+    async fn get_imported(
+        &self,
+        model_label: &str,
+        imported_id: DeviceId,
+    ) -> Result<Option<DeviceRecord>, StoreError> {
+        let _ = (model_label, imported_id);
+        Ok(None)
+    }
+
+    /// Stores all of `user`'s imported devices at once, or none of them: each gets a new id
+    /// and keeps its imported id, so its persistent id is the one it had before. Contract:
+    ///
+    /// - `devices` passed [`check_import`] (the store calls it first);
+    /// - a persistent id already taken — by an imported device, or by a device created here
+    ///   whose id is that number and whose label is that label — fails the whole call with
+    ///   [`StoreError::IdTaken`], nothing stored;
+    /// - afterwards every device created by [`insert`](Self::insert) gets an id above every
+    ///   imported id, so that new devices never take an imported persistent id.
+    ///
+    /// Returns the stored records in the order given, `version = 0`. The default refuses
+    /// with [`StoreError::Unsupported`].
+    async fn import(
+        &self,
+        user: &UserId,
+        devices: Vec<ImportedDevice>,
+    ) -> Result<Vec<DeviceRecord>, StoreError> {
+        let _ = (user, devices);
+        Err(StoreError::Unsupported("importing devices"))
+    }
 }

@@ -150,8 +150,10 @@ impl<T> fmt::Debug for Committed<T> {
 /// The record as committed: `mutated` one version up on an update, else `read`.
 fn as_committed(write: Write, read: DeviceRecord, mutated: DeviceRecord) -> DeviceRecord {
     match write {
+        // The imported id never changes after insert: stores do not write it.
         Write::Update => DeviceRecord {
             version: read.version.saturating_add(1),
+            imported_id: read.imported_id,
             ..mutated
         },
         Write::None | Write::Delete => read,
