@@ -367,7 +367,8 @@ def totp_codes(device, at):
     last = None
     if device.last_t >= 0:
         last = fmt(hotp(key, device.last_t, device.digits), device.digits)
-    return {"code_at_t": code, "t": step, "current_t": current, "last_accepted": last}
+    return {"code_at_t": code, "t": step, "current_t": current, "last_t": device.last_t,
+            "last_accepted": last}
 
 
 def hotp_codes(device):
@@ -411,7 +412,8 @@ def cmd_verify(args):
             with frozen(args.at):
                 result["accepted"] = bool(device.verify_token(args.token))
         except (ValueError, TypeError, binascii.Error) as error:
-            result = {"accepted": False, "error": f"{type(error).__name__}: {error}"}
+            kind = f"{type(error).__module__}.{type(error).__name__}"
+            result = {"accepted": False, "error": f"{kind}: {error}"}
         if not args.commit:
             transaction.set_rollback(True)
     return result
