@@ -290,7 +290,7 @@
 //!
 //! | Value | Type | Meaning |
 //! |---|---|---|
-//! | `devices` | list | each with `id`, `url` (its page), `qr_url` (or none), `user`, `name`, `shown_name`, `kind` (the kind's English name), `kind_text` (in plain words), `created_at`, `last_used_at` (or none), `confirmed`, `failure_count` and `locked` |
+//! | `devices` | list | each with `id`, `url` (its page), `qr_url` (or none), `user`, `name`, `shown_name`, `kind` (the kind's English name), `kind_text` (in plain words), `created_at`, `last_used_at` (or none), `confirmed`, `failure_count`, `locked` and `reenrolment_recommended` (a legacy key imported from django-otp) |
 //! | `kinds` | list | the kinds to filter by, each with `label` and `name` |
 //! | `q` | text | the search filter |
 //! | `kind` | text or none | the kind filter |
@@ -329,6 +329,7 @@
 //! | `name` | text | its name as shown |
 //! | `name_value` | text | the name field's value |
 //! | `kind_text` | text | its kind in plain words |
+//! | `reenrolment_recommended` | yes/no | imported from django-otp with a key shorter than 16 bytes |
 //! | `is_static` | yes/no | backup codes |
 //! | `oath` | yes/no | an authenticator app or a counter-based token (TOTP/HOTP) |
 //! | `totp` | yes/no | TOTP |

@@ -19,11 +19,21 @@ pub(crate) fn summary(engine: &Engine, d: &Device) -> serde_json::Value {
         "last_used_at": d.last_used_at(),
         "failure_count": d.throttle().failure_count,
         "locked": locked,
+        "reenrolment_recommended": engine.reenrolment_recommended(d),
     })
 }
 
-/// The STATE column of `device list`: ok, locked, throttled until …, or the kind's refusal.
+/// The STATE column of `device list`: ok, locked, throttled until …, or the kind's refusal;
+/// "re-enrol recommended" added for a legacy key imported from django-otp.
 pub(crate) fn state_text(engine: &Engine, d: &Device) -> String {
+    let state = allowed_text(engine, d);
+    match engine.reenrolment_recommended(d) {
+        true => format!("{state}, re-enrol recommended (key shorter than 16 bytes)"),
+        false => state,
+    }
+}
+
+fn allowed_text(engine: &Engine, d: &Device) -> String {
     match engine.verify_is_allowed(d) {
         Ok(()) => "ok".into(),
         Err(VerifyNotAllowed::LockedOut { .. }) => "locked".into(),

@@ -19,9 +19,9 @@ pub enum Error {
     /// A kind failed (sealing, hashing, corrupt state, randomness); nothing was committed.
     #[error(transparent)]
     Kind(#[from] KindError),
-    /// A device to import was refused ([`crate::engine::ImportDevice::check`]).
+    /// A device to import was refused ([`crate::import::ImportDevice::check`]).
     #[error("the device cannot be imported: {0}")]
-    Import(#[from] crate::engine::ImportRefusal),
+    Import(#[from] crate::import::ImportRefusal),
     /// A device name is too long or has control characters.
     #[error(transparent)]
     InvalidName(#[from] InvalidName),

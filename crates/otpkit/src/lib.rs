@@ -10,6 +10,7 @@ pub mod encoding;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod import;
 pub mod kind;
 pub mod mailer;
 pub mod oath;

@@ -108,3 +108,5 @@ admin-users-none = Alle Benutzer, für die die Richtlinie gilt, haben eine Anmel
 admin-users-incomplete = Die Liste endet an ihrer Grenze: Nicht alle Benutzer werden angezeigt.
 admin-trusted-revoke-button = Allen Browsern von { $user } das Vertrauen entziehen
 admin-trusted-revoke-hint = Jeder Browser fragt bei der nächsten Anmeldung wieder nach einem Code.
+admin-reenrol-recommended = Neueinrichtung empfohlen
+admin-reenrol-explain = Dieses Gerät stammt aus django-otp und hat einen Schlüssel mit weniger als 16 Bytes. Es funktioniert weiter; bitten Sie die Person, es neu einzurichten und dieses danach zu entfernen.

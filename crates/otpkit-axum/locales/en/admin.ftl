@@ -108,3 +108,5 @@ admin-users-none = Every user the policy covers has a sign-in method.
 admin-users-incomplete = The list stopped at its limit: not every user is shown.
 admin-trusted-revoke-button = Revoke all of { $user }'s trusted browsers
 admin-trusted-revoke-hint = Each of their browsers will ask for a code at the next sign-in.
+admin-reenrol-recommended = Re-enrolment recommended
+admin-reenrol-explain = This device came from django-otp with a key shorter than 16 bytes. It still works; ask its owner to set it up again and then remove this one.

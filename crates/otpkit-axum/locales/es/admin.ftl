@@ -108,3 +108,5 @@ admin-users-none = Todos los usuarios a los que se aplica la política tienen un
 admin-users-incomplete = La lista se detuvo en su límite: no se muestran todos los usuarios.
 admin-trusted-revoke-button = Revocar todos los navegadores de confianza de { $user }
 admin-trusted-revoke-hint = Cada uno de sus navegadores pedirá un código en el próximo inicio de sesión.
+admin-reenrol-recommended = Se recomienda configurarlo de nuevo
+admin-reenrol-explain = Este dispositivo viene de django-otp con una clave de menos de 16 bytes. Sigue funcionando; pida a su titular que lo configure de nuevo y luego elimine este.

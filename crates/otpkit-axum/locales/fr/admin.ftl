@@ -108,3 +108,5 @@ admin-users-none = Tous les utilisateurs couverts par la politique ont une méth
 admin-users-incomplete = La liste s’arrête à sa limite : tous les utilisateurs ne sont pas affichés.
 admin-trusted-revoke-button = Révoquer tous les navigateurs de confiance de { $user }
 admin-trusted-revoke-hint = Chacun de ses navigateurs demandera un code à la prochaine connexion.
+admin-reenrol-recommended = Nouvelle configuration recommandée
+admin-reenrol-explain = Cet appareil vient de django-otp avec une clé de moins de 16 octets. Il fonctionne toujours ; demandez à son titulaire de le configurer à nouveau, puis supprimez celui-ci.

@@ -108,3 +108,5 @@ admin-users-none = Todos os utilizadores abrangidos pela política têm um méto
 admin-users-incomplete = A lista parou no seu limite: nem todos os utilizadores são mostrados.
 admin-trusted-revoke-button = Revogar todos os navegadores de confiança de { $user }
 admin-trusted-revoke-hint = Cada um dos seus navegadores pedirá um código no próximo início de sessão.
+admin-reenrol-recommended = Recomenda-se configurar de novo
+admin-reenrol-explain = Este dispositivo veio do django-otp com uma chave com menos de 16 bytes. Continua a funcionar; peça ao titular para o configurar de novo e depois remova este.

@@ -372,6 +372,9 @@ pub struct AdminDeviceRow {
     pub name: String,
     /// Its configuration page with the QR code (TOTP/HOTP, unless sensitive data is hidden).
     pub qr_url: Option<String>,
+    /// Imported from django-otp with a key shorter than 16 bytes: it works, and its owner
+    /// should set it up again.
+    pub reenrolment_recommended: bool,
     /// Its name as a person reads it (the kind for a name the library chose).
     pub shown_name: String,
     /// Its page in the admin area.

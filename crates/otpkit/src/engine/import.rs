@@ -1,5 +1,5 @@
-//! Importing devices from another system with their ids and state (django-otp's, through
-//! `otpkit-django`): [`Engine::import_devices`].
+//! [`Engine::import_devices`]: devices imported from another system with their ids and state
+//! (django-otp's, through `otpkit-django`; the types are in [`crate::import`]).
 //!
 //! The importer hands over plaintext keys and codes, as the other system stored them; the
 //! engine seals every key and hashes every code to the device's persistent id on the way in,
@@ -7,264 +7,76 @@
 //! `otp_totp.totpdevice/7`.
 
 use super::{Device, Engine, Error, Event, EventKind};
-use crate::clock::Timestamp;
-use crate::kind::email::{AddressError, EmailDevice, parse_address};
-use crate::kind::hotp::{HotpDevice, MAX_COUNTER};
+use crate::import::{ImportDevice, ImportKind, digits_of};
+use crate::kind::email::EmailDevice;
+use crate::kind::hotp::HotpDevice;
 use crate::kind::static_token::StaticDevice;
 use crate::kind::totp::TotpDevice;
-use crate::kind::{Context, DeviceKind, KindError};
-use crate::oath::{Algorithm, Digits};
-use crate::record::{DeviceId, DeviceRecord, InvalidName, ThrottleState, validate_name};
-use crate::secret::{SecretBytes, SecretString};
+use crate::kind::{Context, KindError};
+use crate::oath::Algorithm;
+use crate::record::DeviceRecord;
 use crate::store::ImportedDevice;
 use crate::user::UserId;
 
-/// The shortest key otpkit generates or accepts for a new device (RFC 4226 R6); an imported
-/// key below it is kept as a legacy key.
-pub const MIN_KEY_BYTES: usize = 16;
-
-/// The longest key otpkit keeps.
-pub const MAX_KEY_BYTES: usize = 64;
-
-/// One device to import: the fields every device has, and its kind's data in plaintext.
-pub struct ImportDevice {
-    /// The number of the persistent id it keeps (django-otp's primary key).
-    pub imported_id: DeviceId,
-    /// The name (0 to 64 characters).
-    pub name: String,
-    /// Whether it counts for login.
-    pub confirmed: bool,
-    /// When it was created.
-    pub created_at: Timestamp,
-    /// When it last verified.
-    pub last_used_at: Option<Timestamp>,
-    /// Failure count and time, carried over unchanged.
-    pub throttle: ThrottleState,
-    /// The last challenge (cooldown), for email devices.
-    pub last_generated_at: Option<Timestamp>,
-    /// The kind and its data.
-    pub kind: ImportKind,
-}
-
-/// The kind of an imported device and its data (SHA-1, as django-otp uses).
-pub enum ImportKind {
-    /// `otp_totp.totpdevice`.
-    Totp {
-        /// The key (1 to 64 bytes; below 16 it is a legacy key).
-        key: SecretBytes,
-        /// Time step, 1 to 120 seconds.
-        step: u32,
-        /// Unix time of step 0.
-        t0: i64,
-        /// 6, 7 or 8.
-        digits: u8,
-        /// 0 to 10 steps.
-        tolerance: u8,
-        /// The prover's clock offset in steps.
-        drift: i16,
-        /// The step of the last accepted token, −1 before the first.
-        last_t: i64,
-    },
-    /// `otp_hotp.hotpdevice`.
-    Hotp {
-        /// The key (1 to 64 bytes).
-        key: SecretBytes,
-        /// 6, 7 or 8.
-        digits: u8,
-        /// 0 to 20 counters.
-        tolerance: u8,
-        /// The next counter expected.
-        counter: u64,
-    },
-    /// `otp_static.staticdevice`: its codes exactly as stored.
-    Static {
-        /// The codes (see [`StaticDevice::import_code`]).
-        codes: Vec<SecretString>,
-    },
-    /// `otp_email.emaildevice`.
-    Email {
-        /// The device's own address; `None`: the user's.
-        email: Option<String>,
-    },
-}
-
-/// Why a device cannot be imported; nothing of it is stored.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ImportRefusal {
-    /// The id is not positive.
-    #[error("the id {0} is not positive")]
-    Id(DeviceId),
-    /// An empty key.
-    #[error("the key is empty")]
-    EmptyKey,
-    /// A key over 64 bytes.
-    #[error("the key is longer than 64 bytes")]
-    KeyTooLong,
-    /// A TOTP step outside 1–120 s.
-    #[error("the time step {0} is outside 1 to 120 seconds")]
-    Step(i64),
-    /// Digits other than 6, 7 or 8.
-    #[error("{0} digits: otpkit takes 6, 7 or 8")]
-    Digits(i64),
-    /// A tolerance beyond the kind's limit (TOTP 10 steps, HOTP 20 counters).
-    #[error("the tolerance {0} is above the limit")]
-    Tolerance(i64),
-    /// A counter outside 0 to 2^63 − 1, or a drift outside a signed 16-bit number.
-    #[error("the {0} is out of range")]
-    OutOfRange(&'static str),
-    /// An invalid name.
-    #[error("the name: {0}")]
-    Name(#[from] InvalidName),
-    /// An invalid email address.
-    #[error("the email address: {0}")]
-    Email(#[from] AddressError),
-}
-
-impl ImportDevice {
-    /// The model label of its kind.
-    pub fn model_label(&self) -> &'static str {
-        match self.kind {
-            ImportKind::Totp { .. } => TotpDevice::MODEL_LABEL,
-            ImportKind::Hotp { .. } => HotpDevice::MODEL_LABEL,
-            ImportKind::Static { .. } => StaticDevice::MODEL_LABEL,
-            ImportKind::Email { .. } => EmailDevice::MODEL_LABEL,
-        }
-    }
-
-    /// The persistent id it keeps.
-    pub fn persistent_id(&self) -> String {
-        format!("{}/{}", self.model_label(), self.imported_id)
-    }
-
-    /// Whether its key is shorter than [`MIN_KEY_BYTES`]: it verifies, and is reported
-    /// "re-enrol recommended".
-    pub fn legacy_key(&self) -> bool {
-        match &self.kind {
-            ImportKind::Totp { key, .. } | ImportKind::Hotp { key, .. } => {
-                key.len() < MIN_KEY_BYTES
+/// The kind's state of `d` as stored, its secrets sealed and hashed in `ctx`.
+fn state(d: ImportDevice, ctx: &Context<'_>) -> Result<String, Error> {
+    let legacy_key = d.legacy_key();
+    let json = match d.kind {
+        ImportKind::Totp {
+            key,
+            step,
+            t0,
+            digits,
+            tolerance,
+            drift,
+            last_t,
+        } => serde_json::to_string(&TotpDevice {
+            key: ctx.seal(key.expose())?,
+            algorithm: Algorithm::Sha1,
+            step,
+            t0,
+            digits: digits_of(digits)?,
+            tolerance,
+            drift,
+            last_t,
+            legacy_key,
+        }),
+        ImportKind::Hotp {
+            key,
+            digits,
+            tolerance,
+            counter,
+        } => serde_json::to_string(&HotpDevice {
+            key: ctx.seal(key.expose())?,
+            algorithm: Algorithm::Sha1,
+            digits: digits_of(digits)?,
+            tolerance,
+            counter,
+            legacy_key,
+        }),
+        ImportKind::Static { codes } => {
+            let mut dev = StaticDevice::default();
+            for code in &codes {
+                dev.import_code(ctx, code.expose())?;
             }
-            ImportKind::Static { .. } | ImportKind::Email { .. } => false,
+            serde_json::to_string(&dev)
         }
-    }
-
-    /// Checks everything otpkit must be able to keep; [`Engine::import_devices`] runs it
-    /// too, and an importer reports a refusal as a skipped device.
-    pub fn check(&self) -> Result<(), ImportRefusal> {
-        if self.imported_id <= 0 {
-            return Err(ImportRefusal::Id(self.imported_id));
-        }
-        validate_name(&self.name)?;
-        match &self.kind {
-            ImportKind::Totp {
-                key,
-                step,
-                digits,
-                tolerance,
-                ..
-            } => {
-                check_key(key)?;
-                if !(1..=120).contains(step) {
-                    return Err(ImportRefusal::Step(i64::from(*step)));
-                }
-                check_digits(*digits)?;
-                check_tolerance(*tolerance, 10)
-            }
-            ImportKind::Hotp {
-                key,
-                digits,
-                tolerance,
-                counter,
-            } => {
-                check_key(key)?;
-                check_digits(*digits)?;
-                check_tolerance(*tolerance, 20)?;
-                match *counter > MAX_COUNTER {
-                    true => Err(ImportRefusal::OutOfRange("counter")),
-                    false => Ok(()),
-                }
-            }
-            ImportKind::Static { .. } => Ok(()),
-            ImportKind::Email { email } => match email {
-                Some(a) => parse_address(a).map(drop).map_err(Into::into),
-                None => Ok(()),
-            },
-        }
-    }
-
-    /// The kind's state as stored, its secrets sealed and hashed in `ctx`.
-    fn state(self, ctx: &Context<'_>) -> Result<String, Error> {
-        let legacy_key = self.legacy_key();
-        let json = match self.kind {
-            ImportKind::Totp {
-                key,
-                step,
-                t0,
-                digits,
-                tolerance,
-                drift,
-                last_t,
-            } => serde_json::to_string(&TotpDevice {
-                key: ctx.seal(key.expose())?,
-                algorithm: Algorithm::Sha1,
-                step,
-                t0,
-                digits: digits_of(digits)?,
-                tolerance,
-                drift,
-                last_t,
-                legacy_key,
-            }),
-            ImportKind::Hotp {
-                key,
-                digits,
-                tolerance,
-                counter,
-            } => serde_json::to_string(&HotpDevice {
-                key: ctx.seal(key.expose())?,
-                algorithm: Algorithm::Sha1,
-                digits: digits_of(digits)?,
-                tolerance,
-                counter,
-                legacy_key,
-            }),
-            ImportKind::Static { codes } => {
-                let mut dev = StaticDevice::default();
-                for code in &codes {
-                    dev.import_code(ctx, code.expose())?;
-                }
-                serde_json::to_string(&dev)
-            }
-            ImportKind::Email { email } => serde_json::to_string(&EmailDevice::new(email, ctx)),
-        };
-        Ok(json.map_err(KindError::StateEncode)?)
-    }
-}
-
-fn check_key(key: &SecretBytes) -> Result<(), ImportRefusal> {
-    match key.len() {
-        0 => Err(ImportRefusal::EmptyKey),
-        n if n > MAX_KEY_BYTES => Err(ImportRefusal::KeyTooLong),
-        _ => Ok(()),
-    }
-}
-
-fn check_digits(digits: u8) -> Result<(), ImportRefusal> {
-    digits_of(digits).map(drop)
-}
-
-fn digits_of(digits: u8) -> Result<Digits, ImportRefusal> {
-    Digits::new(digits).map_err(|_| ImportRefusal::Digits(i64::from(digits)))
-}
-
-fn check_tolerance(tolerance: u8, max: u8) -> Result<(), ImportRefusal> {
-    match tolerance > max {
-        true => Err(ImportRefusal::Tolerance(i64::from(tolerance))),
-        false => Ok(()),
-    }
+        ImportKind::Email { email } => serde_json::to_string(&EmailDevice::new(email, ctx)),
+    };
+    Ok(json.map_err(KindError::StateEncode)?)
 }
 
 impl Engine {
+    /// Whether `device` has a legacy key (shorter than [`MIN_KEY_BYTES`](crate::import::MIN_KEY_BYTES), imported from
+    /// django-otp): it verifies, and its owner should set it up again.
+    pub fn reenrolment_recommended(&self, device: &Device) -> bool {
+        self.info(device).is_ok_and(|v| {
+            v.get(crate::kind::LEGACY_KEY_INFO)
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false)
+        })
+    }
+
     /// Imports all of `user`'s devices at once: each is checked ([`ImportDevice::check`]),
     /// its key sealed and its codes hashed to the persistent id it keeps, and the store
     /// keeps them all or none ([`DeviceStore::import`](crate::store::DeviceStore::import):
@@ -295,7 +107,7 @@ impl Engine {
             let rec: DeviceRecord = row.clone().into_record(user, 0);
             let pid = rec.persistent_id();
             let now = self.inner.clock.now();
-            row.state = d.state(&self.inner.ctx(now, &rec, &pid, Default::default()))?;
+            row.state = state(d, &self.inner.ctx(now, &rec, &pid, Default::default()))?;
             rows.push(row);
         }
         let stored = self.inner.store.import(user, rows).await?;

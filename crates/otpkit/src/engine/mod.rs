@@ -73,7 +73,7 @@ mod send;
 mod verify;
 
 pub use crate::device::Device;
-pub use import::{ImportDevice, ImportKind, ImportRefusal, MAX_KEY_BYTES, MIN_KEY_BYTES};
+pub use crate::import::{ImportDevice, ImportKind, ImportRefusal, MAX_KEY_BYTES, MIN_KEY_BYTES};
 pub use outcome::*;
 
 type RegisterFn = Box<dyn FnOnce(&mut Registry) -> Result<(), crate::kind::RegistryError>>;

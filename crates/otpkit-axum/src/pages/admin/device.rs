@@ -98,6 +98,7 @@ async fn render_device(page: &Page, d: &Device, flash: &Flash) -> Result<Respons
                 name => shown_name(page, d),
                 name_value => flash.get("name").map_or_else(|| shown_name(page, d), str::to_owned),
                 kind_text => kind_text(page, d),
+                reenrolment_recommended => kit.engine().reenrolment_recommended(d),
                 is_static => d.model_label() == "otp_static.staticdevice",
                 confirmed => d.confirmed(),
                 created_at => d.created_at().to_rfc3339(),

@@ -150,6 +150,7 @@ fn row(page: &Page, d: &Device) -> AdminDeviceRow {
         locked: locked(kit, d),
         name: d.name().to_owned(),
         qr_url: (oath && !hide).then(|| format!("{}config/", base(kit, d))),
+        reenrolment_recommended: kit.engine().reenrolment_recommended(d),
         shown_name: shown_name(page, d),
         url: base(kit, d),
         user: d.user().as_str().to_owned(),
