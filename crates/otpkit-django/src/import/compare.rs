@@ -1,0 +1,69 @@
+//! A device imported by an earlier run against its Django row now: the fields where they
+//! differ, for the report's "changed in Django" section. Nothing is written.
+
+use otpkit::engine::{ImportDevice, ImportKind};
+use otpkit::{Device, Engine};
+
+/// The Django fields of `django` that differ from the stored `existing`: `name`,
+/// `confirmed`, `key` (TOTP/HOTP, read back through the key ring), and the state where
+/// Django moved ahead of otpkit: `last_t` and `counter` greater in Django,
+/// `throttling_failure_timestamp` later in Django; `token_set` when the number of static
+/// tokens differs, `email` when the address differs.
+pub(crate) async fn changed_fields(
+    engine: &Engine,
+    existing: &Device,
+    django: &ImportDevice,
+) -> Result<Vec<String>, otpkit::Error> {
+    let mut fields = Vec::new();
+    if existing.name() != django.name {
+        fields.push("name");
+    }
+    if existing.confirmed() != django.confirmed {
+        fields.push("confirmed");
+    }
+    let stored = existing.throttle().failure_timestamp;
+    if django.throttle.failure_timestamp > stored {
+        fields.push("throttling_failure_timestamp");
+    }
+    let info = engine.info(existing)?;
+    match &django.kind {
+        ImportKind::Totp { key, last_t, .. } => {
+            if key_differs(engine, existing, key).await? {
+                fields.push("key");
+            }
+            if info.get("last_t").and_then(|v| v.as_i64()) < Some(*last_t) {
+                fields.push("last_t");
+            }
+        }
+        ImportKind::Hotp { key, counter, .. } => {
+            if key_differs(engine, existing, key).await? {
+                fields.push("key");
+            }
+            if info.get("counter").and_then(|v| v.as_u64()) < Some(*counter) {
+                fields.push("counter");
+            }
+        }
+        ImportKind::Static { codes } => {
+            let left = info.get("codes_left").and_then(|v| v.as_u64());
+            if left != u64::try_from(codes.len()).ok() {
+                fields.push("token_set");
+            }
+        }
+        ImportKind::Email { email } => {
+            if info.get("email").and_then(|v| v.as_str()) != email.as_deref() {
+                fields.push("email");
+            }
+        }
+    }
+    Ok(fields.into_iter().map(str::to_owned).collect())
+}
+
+/// Whether the stored key (unsealed for the comparison only) differs from Django's.
+async fn key_differs(
+    engine: &Engine,
+    existing: &Device,
+    key: &otpkit::SecretBytes,
+) -> Result<bool, otpkit::Error> {
+    let auth = engine.provisioning(&existing.persistent_id()).await?;
+    Ok(auth.secret != *key)
+}
