@@ -247,3 +247,6 @@ async fn removed(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

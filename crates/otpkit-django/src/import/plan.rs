@@ -142,7 +142,11 @@ fn hotp(r: &DjangoHotp) -> Result<ImportKind, String> {
 
 fn statics(r: &DjangoStatic) -> ImportKind {
     ImportKind::Static {
-        codes: r.tokens.iter().map(|t| SecretString::from(t.as_str())).collect(),
+        codes: r
+            .tokens
+            .iter()
+            .map(|t| SecretString::from(t.as_str()))
+            .collect(),
     }
 }
 
