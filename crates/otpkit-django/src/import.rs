@@ -3,8 +3,9 @@
 //!
 //! For each row, in kind order then ascending id:
 //! - it is converted ([`ImportDevice`]): its Django user must map to a valid otpkit user
-//!   id, its key must be hex, its integers must fit otpkit's types and
-//!   [`ImportDevice::check`] must accept it — otherwise it is **skipped** with the reason;
+//!   id, its key must be hex, its integers must fit otpkit's types,
+//!   [`ImportDevice::check`] must accept it and its kind must be registered in the engine —
+//!   otherwise it is **skipped** with the reason;
 //!   a null `created_at` (rows older than django-otp 1.3) becomes `last_used_at`, or the
 //!   engine clock's now for a device never used;
 //! - a device already stored under its persistent id for the same user, imported, is
@@ -168,6 +169,17 @@ async fn triage(
             return Ok(None);
         }
     };
+    if engine.registry().get(c.label).is_none() {
+        let reason = "this kind of device is not enabled in otpkit (OTPKIT_DEVICE_KINDS)";
+        skip(
+            report,
+            &c.persistent_id,
+            c.label,
+            c.django_user_id,
+            reason.to_owned(),
+        );
+        return Ok(None);
+    }
     let Some(existing) = engine.from_persistent_id(&c.persistent_id).await? else {
         return Ok(Some((user, dev)));
     };

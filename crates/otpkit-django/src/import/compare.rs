@@ -2,7 +2,8 @@
 //! differ, for the report's "changed in Django" section. Nothing is written.
 
 use otpkit::engine::{ImportDevice, ImportKind};
-use otpkit::{Device, Engine};
+use otpkit::token::normalize_static;
+use otpkit::{Device, Engine, SecretString};
 
 /// The Django fields of `django` that differ from the stored `existing`: `name`,
 /// `confirmed`, `key` (TOTP/HOTP, read back through the key ring), and the state where
@@ -45,7 +46,7 @@ pub(crate) async fn changed_fields(
         }
         ImportKind::Static { codes } => {
             let left = info.get("codes_left").and_then(|v| v.as_u64());
-            if left != u64::try_from(codes.len()).ok() {
+            if left != u64::try_from(distinct_codes(codes)).ok() {
                 fields.push("token_set");
             }
         }
@@ -56,6 +57,26 @@ pub(crate) async fn changed_fields(
         }
     }
     Ok(fields.into_iter().map(str::to_owned).collect())
+}
+
+/// How many codes the import keeps of `codes`: as [`StaticDevice::import_code`]
+/// (otpkit::kind::static_token), one of each normalised code or trimmed literal, none
+/// empty.
+///
+/// [`StaticDevice::import_code`]: otpkit::kind::static_token::StaticDevice::import_code
+fn distinct_codes(codes: &[SecretString]) -> usize {
+    let mut kept: Vec<SecretString> = Vec::with_capacity(codes.len());
+    for code in codes {
+        let key = match normalize_static(code.expose()) {
+            Ok(norm) => SecretString::new(format!("n:{}", norm.expose())),
+            Err(_) if code.expose().trim().is_empty() => continue,
+            Err(_) => SecretString::new(format!("l:{}", code.expose().trim())),
+        };
+        if !kept.contains(&key) {
+            kept.push(key);
+        }
+    }
+    kept.len()
 }
 
 /// Whether the stored key (unsealed for the comparison only) differs from Django's.

@@ -392,8 +392,7 @@ async fn second_run_imports_nothing_and_reports_changes() {
 }
 
 #[tokio::test]
-async fn a_user_is_imported_whole_or_not_at_all() {
-    // No email kind: alice's email device cannot be stored, so neither is her TOTP.
+async fn a_kind_not_enabled_is_skipped_and_the_rest_imported() {
     let mut registry = Registry::empty();
     registry.register::<TotpDevice>().unwrap();
     registry.register::<HotpDevice>().unwrap();
@@ -403,36 +402,53 @@ async fn a_user_is_imported_whole_or_not_at_all() {
         .build()
         .unwrap();
     let d = DjangoData {
-        totp: vec![totp(1, 1, KEY20), totp(2, 2, KEY20)],
+        totp: vec![totp(1, 1, KEY20)],
         email: vec![email(1, 1, "alice@example.com")],
         users: users(),
         ..DjangoData::default()
     };
     let r = run(&e, &d, false).await;
-    assert_eq!(r.failed_users.len(), 1, "{r:?}");
-    assert_eq!(r.failed_users[0].user, "alice");
-    assert!(!r.is_clean());
-    assert_eq!(r.kinds["otp_totp.totpdevice"], counts(2, 1, 0, 0));
-    assert_eq!(r.kinds["otp_email.emaildevice"], counts(1, 0, 0, 0));
-    assert!(
-        e.from_persistent_id("otp_totp.totpdevice/1")
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        e.from_persistent_id("otp_totp.totpdevice/2")
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert!(r.to_text().contains("Failed:\n  user alice: "));
+    assert!(r.failed_users.is_empty(), "{r:?}");
+    assert_eq!(r.skipped.len(), 1);
+    assert_eq!(r.skipped[0].persistent_id, "otp_email.emaildevice/1");
+    assert!(r.skipped[0].reason.contains("not enabled"), "{r:?}");
+    assert_eq!(r.kinds["otp_totp.totpdevice"], counts(1, 1, 0, 0));
+    assert_eq!(r.kinds["otp_email.emaildevice"], counts(1, 0, 0, 1));
+}
+
+#[tokio::test]
+async fn duplicate_and_empty_static_tokens_are_no_change() {
+    let e = engine();
+    let mut s = statics(1, 1);
+    s.tokens = vec![
+        "abcd1234".into(),
+        "ABCD 1234".into(),
+        "".into(),
+        "a_b".into(),
+        " a_b ".into(),
+    ];
+    let d = DjangoData {
+        static_devices: vec![s],
+        users: users(),
+        ..DjangoData::default()
+    };
+    assert!(run(&e, &d, false).await.is_clean());
+    let dev = e
+        .from_persistent_id("otp_static.staticdevice/1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(e.info(&dev).unwrap()["codes_left"], 2);
+    let again = run(&e, &d, false).await;
+    assert!(again.changed.is_empty(), "{again:?}");
+    assert_eq!(again.kinds["otp_static.staticdevice"], counts(1, 0, 1, 0));
 }
 
 #[tokio::test]
 async fn a_taken_id_fails_the_whole_user() {
     // Django rows for the same persistent id twice (two reads merged): the store refuses
-    // the second, and nothing of that user is kept; bob is imported.
+    // the second, and nothing of that user is kept — not even her other device; bob is
+    // imported.
     let e = engine();
     let d = DjangoData {
         totp: vec![
