@@ -72,6 +72,19 @@ pub(crate) trait Dialect: Send + Sync + 'static {
 
     /// What a server error means, if it means something particular.
     fn server_error(e: &dyn DatabaseError) -> Option<ServerError>;
+
+    /// The statement an import's transaction opens with: it holds off every other insert
+    /// (and other imports) until the import commits, so that the persistent ids it checks
+    /// stay free and the ids new devices get can be raised above the imported ones.
+    const IMPORT_LOCK: &'static str;
+
+    /// After an import inserted its devices (the largest new id `max_new`): makes every
+    /// later insert's id greater than `highest`, the largest imported id.
+    fn raise_ids(
+        conn: &mut DbConnection<Self>,
+        highest: DeviceId,
+        max_new: DeviceId,
+    ) -> impl Future<Output = Result<(), Failure>> + Send + '_;
 }
 
 /// Sorts an error of dialect `D` into retry, schema, corrupt row or plain backend failure.

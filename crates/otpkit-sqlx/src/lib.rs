@@ -198,6 +198,7 @@ use otpkit::store::{
 use otpkit::{DeviceId, DeviceRecord, DeviceStore, UserId, device::NewDevice};
 
 mod dialect;
+mod import;
 mod migrations;
 mod retry;
 mod row;
@@ -450,6 +451,22 @@ mod any_store {
 
         async fn delete_for_user(&self, user: &UserId) -> Result<u64, StoreError> {
             self.inner().delete_for_user(user).await
+        }
+
+        async fn get_imported(
+            &self,
+            model_label: &str,
+            imported_id: DeviceId,
+        ) -> Result<Option<DeviceRecord>, StoreError> {
+            self.inner().get_imported(model_label, imported_id).await
+        }
+
+        async fn import(
+            &self,
+            user: &UserId,
+            devices: Vec<otpkit::store::ImportedDevice>,
+        ) -> Result<Vec<DeviceRecord>, StoreError> {
+            self.inner().import(user, devices).await
         }
     }
 }

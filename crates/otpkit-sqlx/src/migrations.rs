@@ -50,6 +50,15 @@ macro_rules! embedded {
                     "/0003_otpkit_policy_grace.sql"
                 )),
             ),
+            (
+                4,
+                "otpkit_device_imported_id",
+                include_str!(concat!(
+                    "../migrations/",
+                    $backend,
+                    "/0004_otpkit_device_imported_id.sql"
+                )),
+            ),
         ]
     };
 }

@@ -145,6 +145,38 @@ impl Dialect for My {
             .map_err(|_| Failure::Fatal(StoreError::backend(BadInsertId)))
     }
 
+    /// A locking read of the last id: its next-key lock covers the gap above the largest id,
+    /// where every other insert would go (two imports on an empty table may deadlock on it:
+    /// error 1213, retried).
+    const IMPORT_LOCK: &'static str = "SELECT MAX(id) FROM otpkit_device FOR UPDATE";
+
+    /// InnoDB moves its counter past an id inserted explicitly, and never back when the row
+    /// goes: when the new ids stayed at or below `highest`, a placeholder row with id
+    /// `highest + 1` is inserted and deleted in the import's transaction (no other
+    /// transaction ever sees it).
+    async fn raise_ids(
+        conn: &mut MySqlConnection,
+        highest: DeviceId,
+        max_new: DeviceId,
+    ) -> Result<(), Failure> {
+        if max_new > highest {
+            return Ok(());
+        }
+        let id = highest.saturating_add(1);
+        for sql in [
+            "INSERT INTO otpkit_device (id, user_id, model_label, name, confirmed, created_at, \
+             state) VALUES (?, '', '', '', FALSE, 0, '')",
+            "DELETE FROM otpkit_device WHERE id = ?",
+        ] {
+            sqlx::query(sql)
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(dialect::classify::<Self>)?;
+        }
+        Ok(())
+    }
+
     fn rows_affected(done: &MySqlQueryResult) -> u64 {
         done.rows_affected()
     }

@@ -91,6 +91,28 @@ impl Dialect for Pg {
             .map_err(dialect::classify::<Self>)
     }
 
+    /// SHARE ROW EXCLUSIVE conflicts with itself and with every `INSERT`/`UPDATE`/`DELETE`'s
+    /// ROW EXCLUSIVE: verifications wait for the import's (short) transaction.
+    const IMPORT_LOCK: &'static str = "LOCK TABLE otpkit_device IN SHARE ROW EXCLUSIVE MODE";
+
+    /// The sequence moves past `highest` (never back: `nextval` is at least its current
+    /// value; one id is skipped, which only ever leaves a gap).
+    async fn raise_ids(
+        conn: &mut PgConnection,
+        highest: DeviceId,
+        _max_new: DeviceId,
+    ) -> Result<(), Failure> {
+        sqlx::query(
+            "SELECT setval(pg_get_serial_sequence('otpkit_device', 'id'), \
+             GREATEST(nextval(pg_get_serial_sequence('otpkit_device', 'id')), $1))",
+        )
+        .bind(highest)
+        .execute(&mut *conn)
+        .await
+        .map(drop)
+        .map_err(dialect::classify::<Self>)
+    }
+
     fn rows_affected(done: &PgQueryResult) -> u64 {
         done.rows_affected()
     }

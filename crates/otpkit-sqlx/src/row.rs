@@ -12,7 +12,7 @@ use otpkit::{Timestamp, UserId};
 macro_rules! device_columns {
     () => {
         "id, user_id, model_label, name, confirmed, created_at, last_used_at, failure_count, \
-         failure_timestamp, last_generated_at, state, version"
+         failure_timestamp, last_generated_at, state, version, imported_id"
     };
 }
 pub(crate) use device_columns;
@@ -35,6 +35,7 @@ pub(crate) struct DeviceRow {
     pub(crate) last_generated_at: Option<i64>,
     pub(crate) state: String,
     pub(crate) version: i64,
+    pub(crate) imported_id: Option<i64>,
 }
 
 /// A value that does not fit its column; refused before anything is written.
@@ -63,6 +64,7 @@ impl DeviceRow {
             last_generated_at: rec.last_generated_at.map(Timestamp::as_millis),
             state: rec.state.clone(),
             version: rec.version,
+            imported_id: rec.imported_id,
         })
     }
 }
@@ -116,6 +118,7 @@ impl TryFrom<DeviceRow> for DeviceRecord {
             last_generated_at: row.last_generated_at.map(Timestamp::from_millis),
             state: row.state,
             version: row.version,
+            imported_id: row.imported_id,
         })
     }
 }

@@ -62,6 +62,14 @@ pub(crate) struct Statements {
     pub(crate) delete_one: Statement,
     /// A user's devices: `(user)`.
     pub(crate) delete_user: Statement,
+    /// The device imported as a label and number: `(label, imported_id)`.
+    pub(crate) select_imported: Statement,
+    /// How many devices have a persistent id (imported, or created here with that id):
+    /// `(label, number)`.
+    pub(crate) pid_taken: Statement,
+    /// An imported device, making its id: `(user, label, name, confirmed, created_at,
+    /// last_used_at, failure_count, failure_timestamp, last_generated_at, state, imported_id)`.
+    pub(crate) insert_imported: Statement,
 }
 
 /// A `SELECT` of every device column, [`device_columns!`] order, then `$tail`.
@@ -100,6 +108,13 @@ const UPDATE: &str = "UPDATE otpkit_device SET \
      WHERE id = {11}";
 const DELETE_ONE: &str = "DELETE FROM otpkit_device WHERE id = {1}";
 const DELETE_USER: &str = "DELETE FROM otpkit_device WHERE user_id = {1}";
+const SELECT_IMPORTED: &str = select!(" WHERE model_label = {1} AND imported_id = {2}");
+const PID_TAKEN: &str = "SELECT COUNT(*) FROM otpkit_device WHERE model_label = {1} \
+     AND (imported_id = {2} OR (imported_id IS NULL AND id = {2}))";
+const INSERT_IMPORTED: &str = "INSERT INTO otpkit_device \
+     (user_id, model_label, name, confirmed, created_at, last_used_at, failure_count, \
+      failure_timestamp, last_generated_at, state, version, imported_id) \
+     VALUES ({1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10}, 0, {11})";
 
 impl Statements {
     /// Every template rendered in `style`; `returning_id` follows the id-making `INSERT`.
@@ -107,6 +122,8 @@ impl Statements {
         let r = |template| render(template, style);
         let mut insert = r(INSERT);
         insert.text.push_str(returning_id);
+        let mut insert_imported = r(INSERT_IMPORTED);
+        insert_imported.text.push_str(returning_id);
         Statements {
             select_one: r(SELECT_ONE),
             select_one_for_update: r(SELECT_ONE_FOR_UPDATE),
@@ -119,6 +136,9 @@ impl Statements {
             update: r(UPDATE),
             delete_one: r(DELETE_ONE),
             delete_user: r(DELETE_USER),
+            select_imported: r(SELECT_IMPORTED),
+            pid_taken: r(PID_TAKEN),
+            insert_imported,
         }
     }
 }
@@ -188,7 +208,7 @@ fn parse_param(s: &str) -> Option<(Param<'_>, &str)> {
 mod tests {
     use super::*;
 
-    fn all(s: &Statements) -> [&Statement; 11] {
+    fn all(s: &Statements) -> [&Statement; 14] {
         [
             &s.select_one,
             &s.select_one_for_update,
@@ -201,6 +221,9 @@ mod tests {
             &s.update,
             &s.delete_one,
             &s.delete_user,
+            &s.select_imported,
+            &s.pid_taken,
+            &s.insert_imported,
         ]
     }
 

@@ -85,7 +85,7 @@ where
     for<'q> String: Decode<'q, D::Db> + Type<D::Db>,
 {
     /// `stmt` with `args` bound in the statement's order.
-    fn query(stmt: &'static Statement, args: &[Arg<'_>]) -> Result<DbQuery<D>, Failure> {
+    pub(crate) fn query(stmt: &'static Statement, args: &[Arg<'_>]) -> Result<DbQuery<D>, Failure> {
         let mut q = sqlx::query(stmt.text.as_str());
         for &i in &stmt.binds {
             let arg = args
@@ -104,7 +104,7 @@ where
     }
 
     /// A transaction begun the dialect's way.
-    async fn begin(pool: &Pool<D::Db>) -> Result<Transaction<'static, D::Db>, Failure> {
+    pub(crate) async fn begin(pool: &Pool<D::Db>) -> Result<Transaction<'static, D::Db>, Failure> {
         match D::BEGIN {
             Some(sql) => pool.begin_with(sql).await,
             None => pool.begin().await,
@@ -113,7 +113,7 @@ where
     }
 
     /// Commits on success, rolls back on failure; a failed commit is a failure (fail closed).
-    async fn finish<T>(
+    pub(crate) async fn finish<T>(
         tx: Transaction<'static, D::Db>,
         r: Result<T, Failure>,
     ) -> Result<T, Failure> {
@@ -131,7 +131,7 @@ where
         }
     }
 
-    fn decode(row: &DbRow<D>) -> Result<DeviceRecord, Failure> {
+    pub(crate) fn decode(row: &DbRow<D>) -> Result<DeviceRecord, Failure> {
         let read = || -> Result<DeviceRow, sqlx::Error> {
             Ok(DeviceRow {
                 id: row.try_get("id")?,
@@ -146,6 +146,7 @@ where
                 last_generated_at: row.try_get("last_generated_at")?,
                 state: row.try_get("state")?,
                 version: row.try_get("version")?,
+                imported_id: row.try_get("imported_id")?,
             })
         };
         let row = read().map_err(classify::<D>)?;
@@ -285,7 +286,7 @@ where
     }
 
     /// Runs `stmt` for its effect.
-    async fn execute(
+    pub(crate) async fn execute(
         conn: &mut DbConnection<D>,
         stmt: &'static Statement,
         args: &[Arg<'_>],
@@ -591,6 +592,23 @@ macro_rules! sqlx_store {
                 user: &::otpkit::UserId,
             ) -> Result<u64, ::otpkit::store::StoreError> {
                 $crate::store::Ops::<$dialect>::delete_for_user(&self.pool, user).await
+            }
+
+            async fn get_imported(
+                &self,
+                model_label: &str,
+                imported_id: ::otpkit::DeviceId,
+            ) -> Result<Option<::otpkit::DeviceRecord>, ::otpkit::store::StoreError> {
+                $crate::store::Ops::<$dialect>::get_imported(&self.pool, model_label, imported_id)
+                    .await
+            }
+
+            async fn import(
+                &self,
+                user: &::otpkit::UserId,
+                devices: Vec<::otpkit::store::ImportedDevice>,
+            ) -> Result<Vec<::otpkit::DeviceRecord>, ::otpkit::store::StoreError> {
+                $crate::store::Ops::<$dialect>::import(&self.pool, user, devices).await
             }
         }
     };

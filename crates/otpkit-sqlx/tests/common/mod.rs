@@ -239,6 +239,20 @@ impl<S: DeviceStore> DeviceStore for Guarded<S> {
     async fn delete_for_user(&self, user: &UserId) -> Result<u64, StoreError> {
         self.store.delete_for_user(user).await
     }
+    async fn get_imported(
+        &self,
+        label: &str,
+        imported_id: otpkit::DeviceId,
+    ) -> Result<Option<DeviceRecord>, StoreError> {
+        self.store.get_imported(label, imported_id).await
+    }
+    async fn import(
+        &self,
+        user: &UserId,
+        devices: Vec<otpkit::store::ImportedDevice>,
+    ) -> Result<Vec<DeviceRecord>, StoreError> {
+        self.store.import(user, devices).await
+    }
 }
 
 /// A new, empty database on `server`: its URL and the guard that drops it once the last

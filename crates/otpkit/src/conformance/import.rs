@@ -50,8 +50,18 @@ pub async fn import_keeps_persistent_ids(a: Arc<dyn DeviceStore>, b: Arc<dyn Dev
         assert_eq!(found.as_ref(), Some(&expect), "{}", want.persistent_id());
         assert_eq!(b.get(rec.id).await.unwrap().as_ref(), Some(&expect));
     }
-    assert!(b.get_imported("otp_hotp.hotpdevice", 7).await.unwrap().is_none());
-    assert!(b.get_imported("otp_totp.totpdevice", 8).await.unwrap().is_none());
+    assert!(
+        b.get_imported("otp_hotp.hotpdevice", 7)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        b.get_imported("otp_totp.totpdevice", 8)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(b.list_for_user(&u).await.unwrap().len(), 2);
     // A transition keeps the imported id, whatever the closure does to it.
     let id = stored[0].id;
@@ -66,14 +76,19 @@ pub async fn import_keeps_persistent_ids(a: Arc<dyn DeviceStore>, b: Arc<dyn Dev
         .unwrap();
     assert_eq!(done.record.imported_id, Some(7));
     let again = a.get(id).await.unwrap().unwrap();
-    assert_eq!((again.imported_id, again.name.as_str(), again.version), (Some(7), "renamed", 1));
+    assert_eq!(
+        (again.imported_id, again.name.as_str(), again.version),
+        (Some(7), "renamed", 1)
+    );
 }
 
 /// One taken persistent id — imported before, or a device created here with that id and
 /// label — fails the whole call and stores nothing; an invalid row is refused up front.
 pub async fn import_is_all_or_nothing(a: Arc<dyn DeviceStore>, b: Arc<dyn DeviceStore>) {
     let u = user("judy");
-    a.import(&u, vec![row("otp_totp.totpdevice", 3)]).await.unwrap();
+    a.import(&u, vec![row("otp_totp.totpdevice", 3)])
+        .await
+        .unwrap();
     let native = insert(b.as_ref(), "judy", "otp_hotp.hotpdevice", true, 0).await;
     let before = a.list_for_user(&u).await.unwrap();
     for taken in [
@@ -93,7 +108,10 @@ pub async fn import_is_all_or_nothing(a: Arc<dyn DeviceStore>, b: Arc<dyn Device
     }
     for bad in [
         vec![row("otp_totp.totpdevice", 0)],
-        vec![row("otp_totp.totpdevice", 41), row("otp_totp.totpdevice", 41)],
+        vec![
+            row("otp_totp.totpdevice", 41),
+            row("otp_totp.totpdevice", 41),
+        ],
         vec![ImportedDevice {
             name: "x".repeat(65),
             ..row("otp_totp.totpdevice", 42)
@@ -122,7 +140,9 @@ pub async fn imported_ids_are_never_reused(a: Arc<dyn DeviceStore>, b: Arc<dyn D
         assert_eq!(rec.imported_id, None);
     }
     // A lower imported id later does not lower the ids of new devices.
-    a.import(&u, vec![row("otp_totp.totpdevice", 12)]).await.unwrap();
+    a.import(&u, vec![row("otp_totp.totpdevice", 12)])
+        .await
+        .unwrap();
     let rec = insert(b.as_ref(), "kim", "otp_totp.totpdevice", true, 0).await;
     assert!(rec.id > 5000);
 }
@@ -204,8 +224,14 @@ pub async fn imported_devices_verify_once(a: Arc<dyn DeviceStore>, b: Arc<dyn De
             assert_eq!(stored[0].persistent_id(), totp);
             assert_eq!(p.a.info(&stored[0]).unwrap()["legacy_key"], true);
             let old = crate::oath::totp_at(&oath, t - 1, Digits::SIX).unwrap();
-            let out = p.b.verify_token(Some(&u), &totp, old.expose()).await.unwrap();
-            assert!(out.is_none(), "the step django-otp last accepted stays refused");
+            let out =
+                p.b.verify_token(Some(&u), &totp, old.expose())
+                    .await
+                    .unwrap();
+            assert!(
+                out.is_none(),
+                "the step django-otp last accepted stays refused"
+            );
             let code = crate::oath::totp_at(&oath, t, Digits::SIX).unwrap();
             let accepted = race(&p, &u, &totp, code.expose()).await;
             assert_eq!(accepted, 1, "account={account} rep {rep}");

@@ -303,8 +303,12 @@ impl Engine {
         let mut out = Vec::with_capacity(stored.len());
         for rec in stored {
             let pid = rec.persistent_id();
-            self.inner
-                .emit(Event::new(EventKind::DeviceCreated, Some(user), Some(&pid), now));
+            self.inner.emit(Event::new(
+                EventKind::DeviceCreated,
+                Some(user),
+                Some(&pid),
+                now,
+            ));
             out.extend(self.inner.device(rec));
         }
         Ok(out)

@@ -175,7 +175,9 @@ impl Engine {
                 return Ok(None);
             };
             let Some((rec, _)) = done.records.iter().find(|(r, _)| names(p, r)) else {
-                return Err(StoreError::Contract(ContractViolation::MissingRecord { id: p.id() }).into());
+                return Err(
+                    StoreError::Contract(ContractViolation::MissingRecord { id: p.id() }).into(),
+                );
             };
             return Ok(Some((attempt, rec.clone())));
         }

@@ -111,7 +111,9 @@ impl StaticDevice {
             return Ok(true);
         }
         let trimmed = code.trim();
-        if trimmed.is_empty() || find_in(&self.literal_codes, ctx, &literal_parts(trimmed))?.is_some() {
+        if trimmed.is_empty()
+            || find_in(&self.literal_codes, ctx, &literal_parts(trimmed))?.is_some()
+        {
             return Ok(false);
         }
         self.literal_codes.push(ctx.hash(&literal_parts(trimmed))?);

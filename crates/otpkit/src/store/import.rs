@@ -76,10 +76,15 @@ pub fn check_import(devices: &[ImportedDevice]) -> Result<(), StoreError> {
     for d in devices {
         let pid = d.persistent_id();
         if d.imported_id <= 0 {
-            return Err(StoreError::InvalidImport(format!("{pid}: the id is not positive")));
+            return Err(StoreError::InvalidImport(format!(
+                "{pid}: the id is not positive"
+            )));
         }
-        if crate::record::PersistentId::parse(&pid).is_none_or(|p| p.model_label() != d.model_label) {
-            return Err(StoreError::InvalidImport(format!("{pid}: not a persistent id")));
+        if crate::record::PersistentId::parse(&pid).is_none_or(|p| p.model_label() != d.model_label)
+        {
+            return Err(StoreError::InvalidImport(format!(
+                "{pid}: not a persistent id"
+            )));
         }
         if let Err(e) = validate_name(&d.name) {
             return Err(StoreError::InvalidImport(format!("{pid}: {e}")));

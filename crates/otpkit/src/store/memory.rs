@@ -165,9 +165,10 @@ impl DeviceStore for MemoryStore {
         imported_id: DeviceId,
     ) -> Result<Option<DeviceRecord>, StoreError> {
         let g = self.lock()?;
-        let found = g.rows.values().find(|r| {
-            r.model_label == model_label && r.imported_id == Some(imported_id)
-        });
+        let found = g
+            .rows
+            .values()
+            .find(|r| r.model_label == model_label && r.imported_id == Some(imported_id));
         Ok(found.cloned())
     }
 
@@ -179,9 +180,10 @@ impl DeviceStore for MemoryStore {
         check_import(&devices)?;
         let mut g = self.lock()?;
         for d in &devices {
-            let taken = g.rows.values().any(|r| {
-                r.model_label == d.model_label && r.pid_number() == d.imported_id
-            });
+            let taken = g
+                .rows
+                .values()
+                .any(|r| r.model_label == d.model_label && r.pid_number() == d.imported_id);
             if taken {
                 return Err(StoreError::IdTaken {
                     persistent_id: d.persistent_id(),
