@@ -8,8 +8,8 @@ use otpkit::{Device, Engine, SecretString};
 /// The Django fields of `django` that differ from the stored `existing`: `name`,
 /// `confirmed`, `key` (TOTP/HOTP, read back through the key ring), and the state where
 /// Django moved ahead of otpkit: `last_t` and `counter` greater in Django,
-/// `throttling_failure_timestamp` later in Django; `token_set` when the number of static
-/// tokens differs, `email` when the address differs.
+/// `throttling_failure_timestamp` later in Django, `token_set` when Django has fewer static
+/// tokens than otpkit has codes; `email` when the address differs.
 pub(crate) async fn changed_fields(
     engine: &Engine,
     existing: &Device,
@@ -45,8 +45,10 @@ pub(crate) async fn changed_fields(
             }
         }
         ImportKind::Static { codes } => {
+            // Fewer in Django: codes used (or deleted) there since, still valid here. More
+            // is not told apart from codes used here, so it is no change.
             let left = info.get("codes_left").and_then(|v| v.as_u64());
-            if left != u64::try_from(distinct_codes(codes)).ok() {
+            if u64::try_from(distinct_codes(codes)).ok() < left {
                 fields.push("token_set");
             }
         }
