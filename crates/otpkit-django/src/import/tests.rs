@@ -177,9 +177,8 @@ async fn imports_every_kind_with_ids_and_state() {
     );
 }
 
-#[tokio::test]
-async fn every_skip_reason() {
-    let e = engine();
+/// Rows otpkit cannot keep, one reason each, in the order of [`SKIPS`].
+fn bad_rows() -> DjangoData {
     let mut d = DjangoData {
         users: users(),
         ..DjangoData::default()
@@ -210,50 +209,58 @@ async fn every_skip_reason() {
     let mut m = email(1, 2, "not an address");
     m.device.id = 2;
     d.email.push(m);
-    let r = run(&e, &d, false).await;
+    d
+}
+
+/// The persistent id and the start of the reason of each of [`bad_rows`].
+const SKIPS: [(&str, &str); 16] = [
+    (
+        "otp_totp.totpdevice/1",
+        "the Django user 9 has no otpkit user id",
+    ),
+    (
+        "otp_totp.totpdevice/2",
+        "the otpkit user id of the Django user 3 is invalid",
+    ),
+    (
+        "otp_totp.totpdevice/3",
+        "the key is not hexadecimal: django-otp could not have produced it",
+    ),
+    ("otp_totp.totpdevice/4", "the key is not hexadecimal"),
+    ("otp_totp.totpdevice/5", "the time step -1 is out of range"),
+    (
+        "otp_totp.totpdevice/6",
+        "the number of digits 300 is out of range",
+    ),
+    ("otp_totp.totpdevice/7", "the tolerance -1 is out of range"),
+    ("otp_totp.totpdevice/8", "the drift 40000 is out of range"),
+    (
+        "otp_totp.totpdevice/9",
+        "the throttling failure count -1 is out of range",
+    ),
+    ("otp_totp.totpdevice/10", "9 digits: otpkit takes 6, 7 or 8"),
+    ("otp_totp.totpdevice/11", "the key is longer than 64 bytes"),
+    (
+        "otp_totp.totpdevice/12",
+        "the time step 121 is outside 1 to 120 seconds",
+    ),
+    ("otp_totp.totpdevice/13", "the name"),
+    ("otp_totp.totpdevice/14", "the key is empty"),
+    ("otp_hotp.hotpdevice/1", "the counter -1 is out of range"),
+    ("otp_email.emaildevice/2", "the email address"),
+];
+
+#[tokio::test]
+async fn every_skip_reason() {
+    let e = engine();
+    let r = run(&e, &bad_rows(), false).await;
     let reasons: Vec<(&str, &str)> = r
         .skipped
         .iter()
         .map(|s| (s.persistent_id.as_str(), s.reason.as_str()))
         .collect();
-    let want = [
-        (
-            "otp_totp.totpdevice/1",
-            "the Django user 9 has no otpkit user id",
-        ),
-        (
-            "otp_totp.totpdevice/2",
-            "the otpkit user id of the Django user 3 is invalid",
-        ),
-        (
-            "otp_totp.totpdevice/3",
-            "the key is not hexadecimal: django-otp could not have produced it",
-        ),
-        ("otp_totp.totpdevice/4", "the key is not hexadecimal"),
-        ("otp_totp.totpdevice/5", "the time step -1 is out of range"),
-        (
-            "otp_totp.totpdevice/6",
-            "the number of digits 300 is out of range",
-        ),
-        ("otp_totp.totpdevice/7", "the tolerance -1 is out of range"),
-        ("otp_totp.totpdevice/8", "the drift 40000 is out of range"),
-        (
-            "otp_totp.totpdevice/9",
-            "the throttling failure count -1 is out of range",
-        ),
-        ("otp_totp.totpdevice/10", "9 digits: otpkit takes 6, 7 or 8"),
-        ("otp_totp.totpdevice/11", "the key is longer than 64 bytes"),
-        (
-            "otp_totp.totpdevice/12",
-            "the time step 121 is outside 1 to 120 seconds",
-        ),
-        ("otp_totp.totpdevice/13", "the name"),
-        ("otp_totp.totpdevice/14", "the key is empty"),
-        ("otp_hotp.hotpdevice/1", "the counter -1 is out of range"),
-        ("otp_email.emaildevice/2", "the email address"),
-    ];
-    assert_eq!(reasons.len(), want.len(), "{reasons:#?}");
-    for ((pid, reason), (wpid, wreason)) in reasons.iter().zip(want) {
+    assert_eq!(reasons.len(), SKIPS.len(), "{reasons:#?}");
+    for ((pid, reason), (wpid, wreason)) in reasons.iter().zip(SKIPS) {
         assert_eq!(*pid, wpid);
         assert!(reason.starts_with(wreason), "{pid}: {reason}");
     }
