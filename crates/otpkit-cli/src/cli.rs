@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 ///
 /// Reads the OTPKIT_* / OTP_* settings from the environment (docs/behaviour.md §6).
 /// Exit codes: 0 success; 1 not found, rejected or invalid input; 2 usage error;
-/// 3 storage or key error.
+/// 3 storage or key error; 4 an import that skipped devices or failed users.
 #[derive(Debug, Parser)]
 #[command(name = "otpkit", version)]
 pub struct Cli {
@@ -65,6 +65,51 @@ pub enum Command {
     /// Trusted browsers (the browsers that skip the code step at sign-in).
     #[command(subcommand)]
     Trusted(TrustedCmd),
+    /// Import devices from another system.
+    #[command(subcommand)]
+    Import(ImportCmd),
+}
+
+/// `otpkit import …`
+#[derive(Debug, Subcommand)]
+pub enum ImportCmd {
+    /// Import django-otp's TOTP, HOTP, static and email devices from a Django database
+    /// (read-only), keeping their persistent ids and state. A second run imports only new
+    /// devices and reports those changed or gone in Django. Exit 0 when every device was
+    /// imported or already was; 4 when some were skipped or a user's devices could not be
+    /// stored (the report says which).
+    Django(DjangoArgs),
+}
+
+/// How Django users become otpkit user ids (`--users`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum DjangoUsers {
+    /// `auth_user.username`.
+    #[default]
+    Username,
+    /// The Django user's primary key, in decimal.
+    Id,
+}
+
+/// `otpkit import django …`
+#[derive(Debug, Args)]
+pub struct DjangoArgs {
+    /// The Django database: sqlite://PATH, postgres://…, mysql://… (read only).
+    #[arg(long = "from", value_name = "URL")]
+    pub from: String,
+    /// The otpkit user id of a Django user: its username or its primary key.
+    #[arg(long, value_enum, default_value_t = DjangoUsers::Username)]
+    pub users: DjangoUsers,
+    /// The application's query instead, returning the Django user's primary key and the
+    /// otpkit user id, e.g. "SELECT id, email FROM accounts_customuser".
+    #[arg(long, value_name = "SQL", conflicts_with = "users")]
+    pub user_query: Option<String>,
+    /// Check and report everything, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `otpkit trusted …`

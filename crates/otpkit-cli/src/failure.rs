@@ -1,9 +1,12 @@
 //! How a command fails: an exit code and one line for stderr.
 
+/// The exit code of an import that did part of its work: devices skipped or users failed.
+pub const EXIT_PARTIAL: u8 = 4;
+
 /// A failure with its exit code and one line for stderr.
 #[derive(Debug)]
 pub struct Failure {
-    /// 1 (not found/rejected/invalid) or 3 (storage/key).
+    /// 1 (not found/rejected/invalid), 3 (storage/key) or 4 (partial import).
     pub code: u8,
     /// The line for stderr.
     pub message: String,
@@ -14,6 +17,13 @@ impl Failure {
     pub(crate) fn input(m: impl Into<String>) -> Self {
         Failure {
             code: 1,
+            message: m.into(),
+        }
+    }
+    /// An import that skipped devices or failed users (the rest was done): exit 4.
+    pub(crate) fn partial(m: impl Into<String>) -> Self {
+        Failure {
+            code: EXIT_PARTIAL,
             message: m.into(),
         }
     }

@@ -14,6 +14,7 @@
 //! | 1 | not found, rejected, or invalid input (one line on stderr) |
 //! | 2 | usage error |
 //! | 3 | storage or key error |
+//! | 4 | `import django`: partial — some devices were skipped or a user's devices could not be stored (the report on stdout says which; everything else was imported) |
 //!
 //! Only `device add --json/--show-uri/--qr`, `device uri`, `device qr`, `static add-token`,
 //! `addstatictoken`, `static generate` and `keys generate` print secrets or codes.
@@ -40,6 +41,7 @@
 //! | `devices`, `add` | `device …` and `throttle …` |
 //! | `tokens` | `static …`, `addstatictoken`, `verify`, `challenge` |
 //! | `keys` | `keys …` |
+//! | `import` | `import django` (otpkit-django) |
 //! | `output` | how devices are printed |
 //! | `passkeys` | passkeys and security keys (the `passkeys` feature) |
 //! | [`deploy`] | the deployment settings, the key ring file, the template files |
@@ -72,6 +74,7 @@ mod context;
 pub mod deploy;
 mod devices;
 mod failure;
+mod import;
 mod keys;
 mod output;
 mod passkeys;
@@ -79,9 +82,10 @@ mod tokens;
 mod trusted;
 
 pub use cli::{
-    AddArgs, AddKind, AddTokenArgs, Cli, Command, DeviceCmd, KeysCmd, StaticCmd, ThrottleCmd,
+    AddArgs, AddKind, AddTokenArgs, Cli, Command, DeviceCmd, DjangoArgs, DjangoUsers, ImportCmd,
+    KeysCmd, StaticCmd, ThrottleCmd,
 };
-pub use failure::Failure;
+pub use failure::{EXIT_PARTIAL, Failure};
 
 use context::Ctx;
 use deploy::Deployment;
@@ -159,6 +163,7 @@ async fn execute(cli: Cli, options: Options) -> Res {
 async fn dispatch(ctx: &Ctx, command: Command) -> Res {
     match command {
         Command::Migrate | Command::Keys(KeysCmd::Generate { .. }) | Command::Trusted(_) => Ok(()),
+        Command::Import(ImportCmd::Django(args)) => import::django(ctx, args).await,
         Command::Device(cmd) => devices::device_cmd(ctx, cmd).await,
         Command::Static(StaticCmd::AddToken(a)) | Command::AddStaticToken(a) => {
             tokens::add_static_token(ctx, a).await

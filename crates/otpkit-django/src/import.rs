@@ -1,13 +1,36 @@
 //! The import itself: django-otp's rows ([`DjangoData`]) become otpkit devices with their
-//! persistent ids and state, one user at a time, atomically per user. (Skeleton: the
-//! signatures are fixed; the bodies are being written.)
+//! persistent ids and state, one user at a time, atomically per user.
+//!
+//! For each row, in kind order then ascending id:
+//! - it is converted ([`ImportDevice`]): its Django user must map to a valid otpkit user
+//!   id, its key must be hex, its integers must fit otpkit's types,
+//!   [`ImportDevice::check`] must accept it and its kind must be registered in the engine —
+//!   otherwise it is **skipped** with the reason;
+//!   a null `created_at` (rows older than django-otp 1.3) becomes `last_used_at`, or the
+//!   engine clock's now for a device never used;
+//! - a device already stored under its persistent id for the same user, imported, is
+//!   **already imported**: left as it is, and compared with the row (see `changed`); stored
+//!   under another user, or created in otpkit, the row is **skipped**;
+//! - otherwise it is **imported**: all new devices of one otpkit user in one atomic
+//!   [`Engine::import_devices`] call; a failure is a [`FailedUser`] and stores nothing of that
+//!   user. A dry run makes no call and counts them as imported ("would be imported").
+//!
+//! Then the imported devices of the users read whose Django row no longer exists are listed
+//! as `removed_in_django` (a user with no device left in Django is not read, so theirs are
+//! not listed).
 
-use std::collections::BTreeMap;
+mod compare;
+mod plan;
+mod report;
 
-use otpkit::Engine;
+use std::collections::{BTreeMap, BTreeSet};
+
+use otpkit::engine::ImportDevice;
+use otpkit::{Engine, UserId};
 use serde::Serialize;
 
 use crate::model::DjangoData;
+use plan::Candidate;
 
 /// How to run an import.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -89,23 +112,153 @@ pub struct FailedUser {
 }
 
 impl Report {
-    /// Whether anything was skipped, failed or changed: the CLI's exit status.
+    /// Whether nothing was skipped and no user failed: the CLI's exit status. (Changed and
+    /// removed devices are information about an earlier import, not failures of this one.)
     pub fn is_clean(&self) -> bool {
         self.skipped.is_empty() && self.failed_users.is_empty()
     }
 
-    /// The report as text for a terminal.
-    pub fn to_text(&self) -> String {
-        String::new()
+    /// The counts of `label` (created on first use).
+    fn counts(&mut self, label: &str) -> &mut KindCounts {
+        self.kinds.entry(label.to_owned()).or_default()
     }
 }
 
-/// Imports `data` into `engine`'s store (see the module docs).
+/// Imports `data` into `engine`'s store (see the module docs). Errors only when reading
+/// otpkit's store fails; everything else is in the report.
 pub async fn import(
     engine: &Engine,
     data: &DjangoData,
     options: &ImportOptions,
 ) -> Result<Report, ImportError> {
-    let _ = (engine, data, options);
-    Ok(Report::default())
+    let mut report = Report {
+        dry_run: options.dry_run,
+        ..Report::default()
+    };
+    for label in [plan::TOTP, plan::HOTP, plan::STATIC, plan::EMAIL] {
+        report.counts(label);
+    }
+    let candidates = plan::candidates(data, engine.now());
+    let django_pids: BTreeSet<String> =
+        candidates.iter().map(|c| c.persistent_id.clone()).collect();
+    let mut pending: BTreeMap<UserId, Vec<ImportDevice>> = BTreeMap::new();
+    for c in candidates {
+        if let Some((user, dev)) = triage(engine, &mut report, c).await? {
+            pending.entry(user).or_default().push(dev);
+        }
+    }
+    for (user, devices) in pending {
+        store_user(engine, options, &mut report, &user, devices).await;
+    }
+    removed(engine, data, &django_pids, &mut report).await?;
+    Ok(report)
 }
+
+/// Counts `c` and returns it when it is to be imported; a skip, or a device already
+/// imported (compared), is recorded in `report`.
+async fn triage(
+    engine: &Engine,
+    report: &mut Report,
+    c: Candidate,
+) -> Result<Option<(UserId, ImportDevice)>, ImportError> {
+    report.counts(c.label).read += 1;
+    let (user, dev) = match c.outcome {
+        Ok(ok) => ok,
+        Err(reason) => {
+            skip(report, &c.persistent_id, c.label, c.django_user_id, reason);
+            return Ok(None);
+        }
+    };
+    if engine.registry().get(c.label).is_none() {
+        let reason = "this kind of device is not enabled in otpkit (OTPKIT_DEVICE_KINDS)";
+        skip(
+            report,
+            &c.persistent_id,
+            c.label,
+            c.django_user_id,
+            reason.to_owned(),
+        );
+        return Ok(None);
+    }
+    let Some(existing) = engine.from_persistent_id(&c.persistent_id).await? else {
+        return Ok(Some((user, dev)));
+    };
+    if existing.user() != &user || existing.record().imported_id != Some(dev.imported_id) {
+        let reason = "the persistent id is taken by another device".to_owned();
+        skip(report, &c.persistent_id, c.label, c.django_user_id, reason);
+        return Ok(None);
+    }
+    report.counts(c.label).already_imported += 1;
+    let fields = compare::changed_fields(engine, &existing, &dev).await?;
+    if !fields.is_empty() {
+        report.changed.push(Changed {
+            persistent_id: c.persistent_id,
+            fields,
+        });
+    }
+    Ok(None)
+}
+
+fn skip(report: &mut Report, pid: &str, label: &str, django_user_id: i64, reason: String) {
+    report.counts(label).skipped += 1;
+    report.skipped.push(Skipped {
+        persistent_id: pid.to_owned(),
+        django_user_id,
+        reason,
+    });
+}
+
+/// Imports all new devices of `user` in one call (none in a dry run) and counts them.
+async fn store_user(
+    engine: &Engine,
+    options: &ImportOptions,
+    report: &mut Report,
+    user: &UserId,
+    devices: Vec<ImportDevice>,
+) {
+    let labels: Vec<&'static str> = devices.iter().map(ImportDevice::model_label).collect();
+    let legacy: Vec<String> = devices
+        .iter()
+        .filter(|d| d.legacy_key())
+        .map(ImportDevice::persistent_id)
+        .collect();
+    if !options.dry_run
+        && let Err(e) = engine.import_devices(user, devices).await
+    {
+        report.failed_users.push(FailedUser {
+            user: user.as_str().to_owned(),
+            reason: e.to_string(),
+        });
+        return;
+    }
+    for label in labels {
+        report.counts(label).imported += 1;
+    }
+    report.legacy_keys.extend(legacy);
+}
+
+/// Lists the imported devices of the users read whose row is not in `django_pids`.
+async fn removed(
+    engine: &Engine,
+    data: &DjangoData,
+    django_pids: &BTreeSet<String>,
+    report: &mut Report,
+) -> Result<(), ImportError> {
+    let users: BTreeSet<UserId> = data
+        .users
+        .values()
+        .filter_map(|u| UserId::new(u.as_str()).ok())
+        .collect();
+    for user in &users {
+        for d in engine.devices_for_user(Some(user), None).await? {
+            let pid = d.persistent_id();
+            if d.record().imported_id.is_some() && !django_pids.contains(&pid) {
+                report.removed_in_django.push(pid);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
