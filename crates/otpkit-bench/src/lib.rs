@@ -355,14 +355,14 @@ pub async fn list_rate(
 
 /// The columns of every device SELECT (the stores' order).
 pub const COLUMNS: &str = "id, user_id, model_label, name, confirmed, created_at, last_used_at, \
-     failure_count, failure_timestamp, last_generated_at, state, version";
+     failure_count, failure_timestamp, last_generated_at, state, version, imported_id";
 
 const SQLITE_SELECT: &str = "SELECT id, user_id, model_label, name, confirmed, created_at, \
-     last_used_at, failure_count, failure_timestamp, last_generated_at, state, version \
-     FROM otpkit_device WHERE id = ?1";
+     last_used_at, failure_count, failure_timestamp, last_generated_at, state, version, \
+     imported_id FROM otpkit_device WHERE id = ?1";
 const SQLITE_SELECT_USER: &str = "SELECT id, user_id, model_label, name, confirmed, \
      created_at, last_used_at, failure_count, failure_timestamp, last_generated_at, state, \
-     version FROM otpkit_device WHERE user_id = CAST(?1 AS TEXT) ORDER BY id";
+     version, imported_id FROM otpkit_device WHERE user_id = CAST(?1 AS TEXT) ORDER BY id";
 /// The UPDATE `otpkit-sqlite` runs when a mutation leaves the indexed columns as they were,
 /// which every verification does (`UPDATE_UNINDEXED` in its schema module).
 const SQLITE_UPDATE: &str = "UPDATE otpkit_device SET name = ?2, confirmed = ?3, \
@@ -396,6 +396,7 @@ fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRecord> {
         last_generated_at: r.get::<_, Option<i64>>(9)?.map(Timestamp::from_millis),
         state: r.get(10)?,
         version: r.get(11)?,
+        imported_id: r.get(12)?,
     })
 }
 

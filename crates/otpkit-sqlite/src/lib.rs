@@ -85,9 +85,10 @@
 //! [`SqliteStore::migrate`] applies the missing ones in one transaction and is a no-op when
 //! the schema is current. Without it, every operation fails with
 //! [`StoreError::Schema`](otpkit::store::StoreError::Schema). Version 1 is the device table;
-//! version 2 adds the trusted-browser and grace tables (see "Trusted browsers" below). Each
-//! request needs only the version that created its table: on a version-1 database the
-//! devices work and the trust requests fail with `StoreError::Schema` until `migrate` runs.
+//! version 2 adds the trusted-browser and grace tables (see "Trusted browsers" below);
+//! version 3 adds the device's `imported_id` (the id a device imported from django-otp keeps
+//! in its persistent id; unique per label). Each request needs the version that last changed
+//! its table: on an older database they fail with `StoreError::Schema` until `migrate` runs.
 //!
 //! ```sql
 //! CREATE TABLE otpkit_device (
@@ -102,10 +103,13 @@
 //!     failure_timestamp INTEGER NULL,                      -- throttle.failure_timestamp, ms
 //!     last_generated_at INTEGER NULL,                      -- cooldown, ms
 //!     state             TEXT    NOT NULL,                  -- the kind's JSON state (sealed)
-//!     version           INTEGER NOT NULL                   -- +1 per write
+//!     version           INTEGER NOT NULL,                  -- +1 per write
+//!     imported_id       INTEGER NULL                       -- version 3: imported devices
 //! ) STRICT;
 //! CREATE INDEX otpkit_device_user        ON otpkit_device (user_id, id);
 //! CREATE INDEX otpkit_device_model_label ON otpkit_device (model_label, id);
+//! CREATE UNIQUE INDEX otpkit_device_imported ON otpkit_device (model_label, imported_id)
+//!     WHERE imported_id IS NOT NULL;
 //! ```
 //!
 //! The table is `STRICT` (column types are enforced) and has `CHECK` constraints on
