@@ -1062,3 +1062,69 @@ async fn the_admin_link_is_for_staff_only() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(!r.body.contains(&link), "{}", r.body);
 }
+
+/// Devices imported from django-otp keep their persistent ids in the admin area: the list
+/// links each to its page under that id, flags a legacy key "re-enrolment recommended", and
+/// the store's own id of an imported device names nothing.
+#[tokio::test]
+async fn imported_devices_under_their_persistent_ids() {
+    use otpkit::engine::{ImportDevice, ImportKind};
+    let t = app();
+    let (mut c, _) = staff(&t).await;
+    let device = |imported_id, kind| ImportDevice {
+        imported_id,
+        name: "From Django".into(),
+        confirmed: true,
+        created_at: otpkit::Timestamp::from_secs(1_600_000_000),
+        last_used_at: None,
+        throttle: Default::default(),
+        last_generated_at: None,
+        kind,
+    };
+    let imported = t
+        .engine
+        .import_devices(
+            &uid("alice"),
+            vec![
+                device(
+                    5,
+                    ImportKind::Totp {
+                        key: otpkit::SecretBytes::new(b"0123456789".to_vec()),
+                        step: 30,
+                        t0: 0,
+                        digits: 6,
+                        tolerance: 1,
+                        drift: 0,
+                        last_t: -1,
+                    },
+                ),
+                device(
+                    5,
+                    ImportKind::Static {
+                        codes: vec!["tok_en!".into()],
+                    },
+                ),
+            ],
+        )
+        .await
+        .unwrap();
+    let totp = &imported[0];
+    assert_eq!(totp.persistent_id(), "otp_totp.totpdevice/5");
+    assert_ne!(totp.id(), 5, "the store's own id differs");
+    let list = c.get_json("/otp/admin/?q=alice").await.json();
+    let rows = list["devices"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["id"], "otp_totp.totpdevice/5");
+    assert_eq!(rows[0]["url"], "/otp/admin/devices/otp_totp.totpdevice/5/");
+    assert_eq!(rows[0]["reenrolment_recommended"], true);
+    assert_eq!(rows[1]["reenrolment_recommended"], false);
+    let html = c.get("/otp/admin/").await.body;
+    assert!(html.contains("Re-enrolment recommended"), "{html}");
+    let page = c.get("/otp/admin/devices/otp_totp.totpdevice/5/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("shorter than 16 bytes"), "{}", page.body);
+    let page = c.get("/otp/admin/devices/otp_static.staticdevice/5/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let inner = format!("/otp/admin/devices/otp_totp.totpdevice/{}/", totp.id());
+    assert_eq!(c.get(&inner).await.status, StatusCode::NOT_FOUND);
+}

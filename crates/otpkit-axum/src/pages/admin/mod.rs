@@ -59,7 +59,11 @@ async fn device_of(page: &Page, label: &str, id: &str) -> Result<Device, PageErr
 }
 
 fn base(kit: &OtpKit, d: &Device) -> String {
-    kit.url(&format!("/admin/devices/{}/{}/", d.model_label(), d.id()))
+    kit.url(&format!(
+        "/admin/devices/{}/{}/",
+        d.model_label(),
+        d.record().pid_number()
+    ))
 }
 
 fn locked(kit: &OtpKit, d: &Device) -> bool {

@@ -132,7 +132,11 @@ pub(crate) async fn own_device(page: &Page, user: &UserId, pid: &str) -> Result<
 
 /// The device's URL under `/devices/`, without a trailing slash.
 pub(crate) fn device_url(kit: &OtpKit, d: &Device) -> String {
-    kit.url(&format!("/devices/{}/{}", d.model_label(), d.id()))
+    kit.url(&format!(
+        "/devices/{}/{}",
+        d.model_label(),
+        d.record().pid_number()
+    ))
 }
 
 /// A device as the JSON answers show it.
