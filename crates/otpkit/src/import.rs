@@ -145,7 +145,7 @@ impl ImportDevice {
         }
     }
 
-    /// Checks everything otpkit must be able to keep; [`Engine::import_devices`] runs it
+    /// Checks everything otpkit must be able to keep; [`Engine::import_devices`](crate::Engine::import_devices) runs it
     /// too, and an importer reports a refusal as a skipped device.
     pub fn check(&self) -> Result<(), ImportRefusal> {
         if self.imported_id <= 0 {
