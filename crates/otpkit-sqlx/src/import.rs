@@ -44,15 +44,9 @@ where
         label: &str,
         imported_id: DeviceId,
     ) -> Result<Option<DeviceRecord>, StoreError> {
-        retry::run_stateless("get_imported", || async move {
-            let args = [Arg::Key(Some(label)), Arg::Int(imported_id)];
-            let row = Self::query(&D::statements().select_imported, &args)?
-                .fetch_optional(pool)
-                .await
-                .map_err(classify::<D>)?;
-            row.as_ref().map(Self::decode).transpose()
-        })
-        .await
+        let args = [Arg::Key(Some(label)), Arg::Int(imported_id)];
+        let stmt = &D::statements().select_imported;
+        Self::select_optional(pool, "get_imported", stmt, &args).await
     }
 
     /// [`DeviceStore::import`](otpkit::DeviceStore::import).

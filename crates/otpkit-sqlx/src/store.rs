@@ -395,8 +395,18 @@ where
         pool: &Pool<D::Db>,
         id: DeviceId,
     ) -> Result<Option<DeviceRecord>, StoreError> {
-        retry::run_stateless("get", || async move {
-            let row = Self::query(&D::statements().select_one, &[Arg::Int(id)])?
+        Self::select_optional(pool, "get", &D::statements().select_one, &[Arg::Int(id)]).await
+    }
+
+    /// The one device `stmt` selects with `args`, if any (retried like every read).
+    pub(crate) async fn select_optional(
+        pool: &Pool<D::Db>,
+        what: &'static str,
+        stmt: &'static Statement,
+        args: &[Arg<'_>],
+    ) -> Result<Option<DeviceRecord>, StoreError> {
+        retry::run_stateless(what, || async move {
+            let row = Self::query(stmt, args)?
                 .fetch_optional(pool)
                 .await
                 .map_err(classify::<D>)?;
