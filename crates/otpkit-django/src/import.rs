@@ -22,6 +22,7 @@
 mod compare;
 mod plan;
 mod report;
+mod skip;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,6 +32,7 @@ use serde::Serialize;
 
 use crate::model::DjangoData;
 use plan::Candidate;
+pub use skip::SkipReason;
 
 /// How to run an import.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -91,6 +93,8 @@ pub struct Skipped {
     pub django_user_id: i64,
     /// Why, in plain words (never a key or token).
     pub reason: String,
+    /// The reason's stable code ([`SkipReason::code`]), e.g. `key_not_hex`.
+    pub code: &'static str,
 }
 
 /// A device imported earlier that differs now in Django.
@@ -170,21 +174,15 @@ async fn triage(
         }
     };
     if engine.registry().get(c.label).is_none() {
-        let reason = "this kind of device is not enabled in otpkit (OTPKIT_DEVICE_KINDS)";
-        skip(
-            report,
-            &c.persistent_id,
-            c.label,
-            c.django_user_id,
-            reason.to_owned(),
-        );
+        let reason = SkipReason::KindNotEnabled;
+        skip(report, &c.persistent_id, c.label, c.django_user_id, reason);
         return Ok(None);
     }
     let Some(existing) = engine.from_persistent_id(&c.persistent_id).await? else {
         return Ok(Some((user, dev)));
     };
     if existing.user() != &user || existing.record().imported_id != Some(dev.imported_id) {
-        let reason = "the persistent id is taken by another device".to_owned();
+        let reason = SkipReason::IdTaken;
         skip(report, &c.persistent_id, c.label, c.django_user_id, reason);
         return Ok(None);
     }
@@ -199,12 +197,13 @@ async fn triage(
     Ok(None)
 }
 
-fn skip(report: &mut Report, pid: &str, label: &str, django_user_id: i64, reason: String) {
+fn skip(report: &mut Report, pid: &str, label: &str, django_user_id: i64, reason: SkipReason) {
     report.counts(label).skipped += 1;
     report.skipped.push(Skipped {
         persistent_id: pid.to_owned(),
         django_user_id,
-        reason,
+        reason: reason.to_string(),
+        code: reason.code(),
     });
 }
 

@@ -24,7 +24,8 @@ pub mod model;
 pub mod source;
 
 pub use import::{
-    Changed, FailedUser, ImportError, ImportOptions, KindCounts, Report, Skipped, import,
+    Changed, FailedUser, ImportError, ImportOptions, KindCounts, Report, SkipReason, Skipped,
+    import,
 };
 pub use model::{DjangoData, DjangoDevice, DjangoEmail, DjangoHotp, DjangoStatic, DjangoTotp};
 pub use source::{SourceError, UserMapping, read};

@@ -6,6 +6,7 @@ use otpkit::engine::{ImportDevice, ImportKind};
 use otpkit::record::ThrottleState;
 use otpkit::{SecretBytes, SecretString, Timestamp, UserId};
 
+use super::SkipReason;
 use crate::model::{DjangoData, DjangoDevice, DjangoEmail, DjangoHotp, DjangoStatic, DjangoTotp};
 
 /// django-otp's model labels, in the order the report lists them.
@@ -26,7 +27,7 @@ pub(crate) struct Candidate {
     /// The Django user's primary key.
     pub(crate) django_user_id: i64,
     /// The otpkit user and the device, or the reason for skipping it (never a secret).
-    pub(crate) outcome: Result<(UserId, ImportDevice), String>,
+    pub(crate) outcome: Result<(UserId, ImportDevice), SkipReason>,
 }
 
 /// Every row of `data`, in kind order then ascending id. `now` is the creation time of
@@ -56,13 +57,13 @@ fn candidate(
     label: &'static str,
     d: &DjangoDevice,
     times: (Timestamp, Option<Timestamp>),
-    kind: impl FnOnce() -> Result<ImportKind, String>,
+    kind: impl FnOnce() -> Result<ImportKind, SkipReason>,
 ) -> Candidate {
     let outcome = (|| {
         let user = user_of(data, d.user_id)?;
         let kind = kind()?;
         let dev = common(d, times, kind)?;
-        dev.check().map_err(|e| e.to_string())?;
+        dev.check()?;
         Ok((user, dev))
     })();
     Candidate {
@@ -73,14 +74,14 @@ fn candidate(
     }
 }
 
-fn user_of(data: &DjangoData, django_user: i64) -> Result<UserId, String> {
+fn user_of(data: &DjangoData, django_user: i64) -> Result<UserId, SkipReason> {
     let Some(id) = data.users.get(&django_user) else {
-        return Err(format!(
-            "the Django user {django_user} has no otpkit user id"
-        ));
+        return Err(SkipReason::NoUser(django_user));
     };
-    UserId::new(id.as_str())
-        .map_err(|e| format!("the otpkit user id of the Django user {django_user} is invalid: {e}"))
+    UserId::new(id.as_str()).map_err(|e| SkipReason::InvalidUser {
+        django_user_id: django_user,
+        problem: e.to_string(),
+    })
 }
 
 /// The common columns. A null `created_at` (rows older than django-otp 1.3) becomes
@@ -90,7 +91,7 @@ fn common(
     d: &DjangoDevice,
     (now, last_generated_at): (Timestamp, Option<Timestamp>),
     kind: ImportKind,
-) -> Result<ImportDevice, String> {
+) -> Result<ImportDevice, SkipReason> {
     Ok(ImportDevice {
         imported_id: d.id,
         name: d.name.clone(),
@@ -107,19 +108,19 @@ fn common(
 }
 
 /// `v` in the engine's type, or a skip reason naming `field`.
-fn fit<T: TryFrom<i64>>(v: i64, field: &str) -> Result<T, String> {
-    T::try_from(v).map_err(|_| format!("the {field} {v} is out of range"))
+fn fit<T: TryFrom<i64>>(v: i64, field: &'static str) -> Result<T, SkipReason> {
+    T::try_from(v).map_err(|_| SkipReason::OutOfRange { field, value: v })
 }
 
 /// django-otp's hex key (either case).
-fn key(hex: &str) -> Result<SecretBytes, String> {
+fn key(hex: &str) -> Result<SecretBytes, SkipReason> {
     HEXLOWER_PERMISSIVE
         .decode(hex.as_bytes())
         .map(SecretBytes::new)
-        .map_err(|_| "the key is not hexadecimal: django-otp could not have produced it".to_owned())
+        .map_err(|_| SkipReason::KeyNotHex)
 }
 
-fn totp(r: &DjangoTotp) -> Result<ImportKind, String> {
+fn totp(r: &DjangoTotp) -> Result<ImportKind, SkipReason> {
     Ok(ImportKind::Totp {
         key: key(&r.key)?,
         step: fit(r.step, "time step")?,
@@ -131,7 +132,7 @@ fn totp(r: &DjangoTotp) -> Result<ImportKind, String> {
     })
 }
 
-fn hotp(r: &DjangoHotp) -> Result<ImportKind, String> {
+fn hotp(r: &DjangoHotp) -> Result<ImportKind, SkipReason> {
     Ok(ImportKind::Hotp {
         key: key(&r.key)?,
         digits: fit(r.digits, "number of digits")?,

@@ -265,6 +265,17 @@ async fn every_skip_reason() {
         assert!(reason.starts_with(wreason), "{pid}: {reason}");
     }
     assert_eq!(r.skipped[0].django_user_id, 9);
+    // Each text goes with its code.
+    for s in &r.skipped {
+        let want = match s.reason.as_str() {
+            t if t.starts_with("the Django user") => "no_user",
+            t if t.starts_with("the otpkit user id") => "invalid_user",
+            t if t.starts_with("the key is not hexadecimal") => "key_not_hex",
+            t if t.ends_with("is out of range") && t.contains(char::is_numeric) => "out_of_range",
+            _ => "refused",
+        };
+        assert_eq!(s.code, want, "{s:?}");
+    }
     assert_eq!(r.kinds["otp_totp.totpdevice"], counts(14, 0, 0, 14));
     assert!(!r.is_clean());
     assert_eq!(stored(&e).await, 0);
@@ -492,6 +503,7 @@ fn report_text_lists_every_section() {
         persistent_id: "otp_totp.totpdevice/3".into(),
         django_user_id: 4,
         reason: "the key is empty".into(),
+        code: "refused",
     });
     r.changed.push(Changed {
         persistent_id: "otp_totp.totpdevice/1".into(),
