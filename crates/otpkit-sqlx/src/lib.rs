@@ -46,7 +46,10 @@
 //! Migration 1 creates the device table, `otpkit_device`; migrations 2 and 3 the trusted
 //! browsers and the grace records of enforced two-factor sign-in ([`trust`]: `PgStore`,
 //! `MySqlStore` and [`SqlxStore`] are also otpkit's
-//! [`TrustStore`](otpkit::trust::TrustStore)). Instants are milliseconds since the Unix epoch
+//! [`TrustStore`](otpkit::trust::TrustStore)); migration 4 adds `imported_id` (devices
+//! imported from django-otp keep their persistent ids:
+//! [`DeviceStore::import`](otpkit::DeviceStore::import), one transaction that holds off other
+//! inserts and moves the id counter above every imported id). Instants are milliseconds since the Unix epoch
 //! (UTC). The device table:
 //!
 //! | column | PostgreSQL | MySQL / MariaDB | [`DeviceRecord`] field |
@@ -63,9 +66,10 @@
 //! | `last_generated_at` | `BIGINT NULL` | `BIGINT NULL` | `last_generated_at` |
 //! | `state` | `TEXT` | `LONGTEXT` utf8mb4 | `state` (the kind's JSON, kept as exact text) |
 //! | `version` | `BIGINT` | `BIGINT` | `version` |
+//! | `imported_id` | `BIGINT NULL` | `BIGINT NULL` | `imported_id` |
 //!
-//! Indexes: `otpkit_device_user_id (user_id, id)` and `otpkit_device_model_label
-//! (model_label, id)`.
+//! Indexes: `otpkit_device_user_id (user_id, id)`, `otpkit_device_model_label
+//! (model_label, id)` and the unique `otpkit_device_imported (model_label, imported_id)`.
 //!
 //! User ids compare byte for byte (docs/behaviour.md §1.1). On MySQL this rules out `VARCHAR …
 //! COLLATE utf8mb4_bin`: that collation is `PAD SPACE`, so `'alice' = 'alice '` would hold and one

@@ -25,6 +25,7 @@ use otpkit_sqlx::mysql::MySqlStore;
 impl Facts for MySqlStore {
     const INDEXES: &'static [&'static str] = &[
         "PRIMARY(id)",
+        "otpkit_device_imported(model_label,imported_id)",
         "otpkit_device_model_label(model_label,id)",
         "otpkit_device_user_id(user_id,id)",
     ];
@@ -47,6 +48,7 @@ impl Facts for MySqlStore {
         "last_generated_at bigint YES -",
         "state longtext NO utf8mb4_bin",
         "version bigint NO -",
+        "imported_id bigint YES -",
     ];
     const COLUMNS_SQL: &'static str = "SELECT CAST(column_name AS CHAR), \
                 CAST(column_type AS CHAR), CAST(is_nullable AS CHAR), \

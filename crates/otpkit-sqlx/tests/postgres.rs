@@ -64,6 +64,7 @@ impl Facts for PgStore {
     const INDEXES_SQL: &'static str = "SELECT indexname::text FROM pg_indexes \
          WHERE tablename = 'otpkit_device' ORDER BY indexname";
     const INDEXES: &'static [&'static str] = &[
+        "otpkit_device_imported",
         "otpkit_device_model_label",
         "otpkit_device_pkey",
         "otpkit_device_user_id",
@@ -84,6 +85,7 @@ impl Facts for PgStore {
         "last_generated_at bigint YES -",
         "state text NO -",
         "version bigint NO -",
+        "imported_id bigint YES -",
     ];
 }
 

@@ -138,8 +138,11 @@ pub async fn migrate_twice<S: Facts>(url: String) {
     a.migrate().await.unwrap();
     b.migrate().await.unwrap();
     assert_eq!(b.get(d.id).await.unwrap(), Some(d));
-    // 1: devices; 2, 3: trusted browsers and grace records.
-    assert_eq!(a.applied().await, vec![(1, true), (2, true), (3, true)]);
+    // 1: devices; 2, 3: trusted browsers and grace records; 4: imported ids.
+    assert_eq!(
+        a.applied().await,
+        vec![(1, true), (2, true), (3, true), (4, true)]
+    );
     let mut got: Vec<String> = a
         .rows(S::INDEXES_SQL)
         .await
