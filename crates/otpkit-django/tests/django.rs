@@ -244,6 +244,7 @@ fn check_first_report(r: &Report, manifest: &Value) {
             k.reason.to_lowercase().contains("hexadecimal"),
             "skip reason: {k:?}"
         );
+        assert_eq!(k.code, "key_not_hex", "skip code: {k:?}");
     }
     assert!(r.changed.is_empty(), "changed: {:?}", r.changed);
     assert!(
