@@ -48,7 +48,7 @@
 //! `MySqlStore` and [`SqlxStore`] are also otpkit's
 //! [`TrustStore`](otpkit::trust::TrustStore)); migration 4 adds `imported_id` (devices
 //! imported from django-otp keep their persistent ids:
-//! [`DeviceStore::import`](otpkit::DeviceStore::import), one transaction that holds off other
+//! [`DeviceStore::import`], one transaction that holds off other
 //! inserts and moves the id counter above every imported id). Instants are milliseconds since the Unix epoch
 //! (UTC). The device table:
 //!
