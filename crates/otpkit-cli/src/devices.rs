@@ -130,7 +130,7 @@ async fn show(ctx: &Ctx, pid: &str, json: bool) -> Res {
         println!("{v}");
     } else if let Some(obj) = v.as_object() {
         for (k, val) in obj {
-            println!("{k:<16} {}", plain(val));
+            println!("{k:<24} {}", plain(val));
         }
     }
     Ok(())
